@@ -1,6 +1,7 @@
 // The `blink-accounts` command line.
 import { Command } from 'commander';
 import { registerDevCluster } from './dev-cluster.js';
+import { registerGenerate } from './generate.js';
 import { registerStart } from './start.js';
 
 const program = new Command()
@@ -9,6 +10,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerDevCluster(program);
+registerGenerate(program);
 registerStart(program);
 
 try {

@@ -1,0 +1,24 @@
+// The API of the Blink accounts operator (`accounts.blinkops.com/v1alpha1`):
+// types, kind definitions, CRDs and validators, all from one TypeScript source.
+export { API_VERSION, CATEGORY, GROUP, VERSION } from './kind.js';
+export type { Condition, KindDefinition, PrinterColumn } from './kind.js';
+export { KINDS, kindDefinition } from './kinds.js';
+export { ROLES } from './role.js';
+export type { Role } from './role.js';
+export { TENANT_KIND, TENANT_NAME_MAX_LENGTH, TENANT_NAMESPACE_PREFIX, DELETION_POLICIES } from './tenant.js';
+export type { DeletionPolicy, Tenant, TenantSpec, TenantStatus } from './tenant.js';
+export { USER_KIND, USER_PHASES } from './user.js';
+export type { User, UserPhase, UserSpec, UserStatus } from './user.js';
+export { SERVICE_ACCOUNT_KIND } from './service-account.js';
+export type { ServiceAccount, ServiceAccountSpec, ServiceAccountStatus } from './service-account.js';
+export { WORKSPACE_KIND } from './workspace.js';
+export type { Workspace, WorkspaceSpec, WorkspaceStatus } from './workspace.js';
+export { GROUP_KIND } from './group.js';
+export type { Group, GroupSpec, GroupStatus } from './group.js';
+export { parseDuration } from './schema-builder.js';
+export { customResourceDefinitions } from './crds.js';
+export { assertValid, assertValidUpdate, formatFieldErrors, InvalidObjectError, validate, validateUpdate, withDefaults } from './validate.js';
+export type { FieldError } from './validate.js';
+
+/** Plural resource names, for API paths and clients. */
+export const PLURALS = { Tenant: 'tenants', User: 'users', ServiceAccount: 'serviceaccounts', Workspace: 'workspaces', Group: 'groups' } as const;

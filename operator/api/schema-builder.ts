@@ -1,0 +1,144 @@
+// Building blocks of the API schemas. Every schema is a TypeBox schema (JSON
+// Schema + a static TypeScript type); Kubernetes-only facts ride along as
+// `x-kubernetes-*` keywords. A CEL rule is declared together with its
+// TypeScript twin (`check`), so the ajv validators reach the same verdict as the
+// API server without a CEL interpreter.
+import { Type } from '@sinclair/typebox';
+import type { SchemaOptions, StringOptions, TArray, TInteger, TString, TUnsafe } from '@sinclair/typebox';
+
+/** A CEL validation rule as Kubernetes stores it in `x-kubernetes-validations`. */
+export interface CelRule {
+  /** The CEL expression; `self` is the value, `oldSelf` the previous one (transition rule). */
+  readonly rule: string;
+  /** What the user reads when the rule fails: what is wrong and what to do. */
+  readonly message: string;
+  /** Path, relative to the value, of the field the error is reported on. */
+  readonly fieldPath?: string;
+  /** Machine-readable reason reported with the error. */
+  readonly reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
+}
+
+/** The TypeScript twin of a CEL rule: true when the value passes. `oldSelf` is only given to transition rules. */
+export type RuleCheck = (self: unknown, oldSelf: unknown) => boolean;
+
+const checks = new Map<string, RuleCheck>();
+
+/** The TypeScript implementation of a CEL rule, by the rule's text. */
+export function ruleCheck(rule: string): RuleCheck | undefined {
+  return checks.get(rule);
+}
+
+/** True for rules that compare with the previous value (evaluated on update only). */
+export function isTransitionRule(rule: string): boolean {
+  return /\boldSelf\b/.test(rule);
+}
+
+/** Declares a CEL rule and its TypeScript twin; returns the rule to put into `x-kubernetes-validations`. */
+export function cel(rule: CelRule, check: RuleCheck): CelRule {
+  // The text of a CEL rule is its whole meaning, so one declaration per text suffices.
+  if (!checks.has(rule.rule)) checks.set(rule.rule, check);
+  return rule;
+}
+
+/** Options every field builder takes: a description is mandatory. */
+type Described<T extends SchemaOptions> = T & { description: string };
+
+/**
+ * A CEL `matches()` rule with its RegExp twin. The pattern is put into a CEL
+ * double-quoted string, so it may contain neither `"` nor `\` (use `[.]`).
+ */
+export function matches(pattern: string, message: string): CelRule {
+  if (/["\\]/.test(pattern)) throw new Error(`Pattern may not contain " or \\: ${pattern}`);
+  const regexp = new RegExp(pattern);
+  return cel({ rule: `self.matches("${pattern}")`, message }, (self) => typeof self !== 'string' || regexp.test(self));
+}
+
+/** DNS-1123 label: what Kubernetes accepts as a namespace name. */
+export const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+/** DNS-1123 subdomain in lowercase: a domain name such as `example.com`. */
+export const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+/** An email address `local@domain.tld` (no display name, no IP literal). */
+export const EMAIL = "^[A-Za-z0-9.!#$%&'*+/=?^_{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?([.][A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$";
+/** A Go duration such as `168h`, `1h30m`, `90s` or `0`. */
+export const DURATION = '^(0|([0-9]+([.][0-9]+)?(ns|us|µs|ms|s|m|h))+)$';
+/** An http or https URL. */
+export const HTTP_URL = '^https?://[^ /?#]+([/?#][^ ]*)?$';
+/** Longest email address SMTP allows. */
+export const EMAIL_MAX_LENGTH = 254;
+
+/** A string field with a description. */
+export function text(options: Described<StringOptions>): TString {
+  return Type.String(options);
+}
+
+/** A string that must be one of `values`; the static type is their union. */
+export function stringEnum<const T extends readonly string[]>(values: T, options: Described<SchemaOptions>): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ ...options, type: 'string', enum: [...values] });
+}
+
+/** A string field that holds a DNS-1123 label (a Kubernetes object or namespace name). */
+export function dnsLabel(options: Described<SchemaOptions> & { message: string; maxLength?: number; rules?: CelRule[] }): TString {
+  const { message, maxLength = 63, rules = [], ...rest } = options;
+  return Type.String({ ...rest, maxLength, 'x-kubernetes-validations': [matches(DNS_LABEL, message), ...rules] });
+}
+
+/** A string field that holds an email address. */
+export function emailAddress(options: Described<SchemaOptions> & { message: string; rules?: CelRule[] }): TString {
+  const { message, rules = [], ...rest } = options;
+  return Type.String({ ...rest, maxLength: EMAIL_MAX_LENGTH, 'x-kubernetes-validations': [matches(EMAIL, message), ...rules] });
+}
+
+/**
+ * A list of object names (references to Workspaces or Groups): DNS-1123 labels,
+ * unique (`x-kubernetes-list-type: set`), at most `maxItems`.
+ */
+export function nameList(options: Described<SchemaOptions> & { itemDescription: string; itemMessage: string; maxItems: number }): TArray<TString> {
+  const { itemDescription, itemMessage, ...rest } = options;
+  return Type.Array(dnsLabel({ description: itemDescription, message: itemMessage }), { ...rest, 'x-kubernetes-list-type': 'set' });
+}
+
+/** Milliseconds of a Go duration string (`1h30m`, `90s`, `0`); undefined when it is not one. */
+export function parseDuration(value: string): number | undefined {
+  if (!new RegExp(DURATION).test(value)) return undefined;
+  if (value === '0') return 0;
+  const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  for (const part of value.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) {
+    total += Number(part[1]) * (unitMs[part[2] ?? ''] ?? Number.NaN);
+  }
+  return total;
+}
+
+/** A Go duration string between `min` and `max` (both Go durations), checked by CEL. */
+export function durationField(options: Described<SchemaOptions> & { min: string; max: string; message: string }): TString {
+  const { min, max, message, ...rest } = options;
+  const minMs = parseDuration(min);
+  const maxMs = parseDuration(max);
+  if (minMs === undefined || maxMs === undefined) throw new Error(`Bad duration bounds ${min}..${max}`);
+  const rule = cel(
+    { rule: `self.matches("${DURATION}") && duration(self) >= duration('${min}') && duration(self) <= duration('${max}')`, message },
+    (self) => {
+      if (typeof self !== 'string') return true;
+      const ms = parseDuration(self);
+      return ms !== undefined && ms >= minMs && ms <= maxMs;
+    },
+  );
+  return Type.String({ ...rest, maxLength: 64, 'x-kubernetes-validations': [rule] });
+}
+
+/** A non-negative counter that may only grow: bump it by one to trigger an action. */
+export function counter(options: Described<SchemaOptions> & { message: string }): TInteger {
+  const { message, ...rest } = options;
+  const rule = cel({ rule: 'self >= oldSelf', message }, (self, oldSelf) => typeof self !== 'number' || typeof oldSelf !== 'number' || self >= oldSelf);
+  return Type.Integer({ ...rest, format: 'int64', minimum: 0, default: 0, 'x-kubernetes-validations': [rule] });
+}
+
+/** An RFC 3339 timestamp written by the operator. */
+export function timestamp(description: string): TString {
+  return Type.String({ description, format: 'date-time' });
+}
+
+/** A list of object names reported in status. */
+export function statusNames(description: string, itemDescription: string): TArray<TString> {
+  return Type.Array(Type.String({ description: itemDescription }), { description, 'x-kubernetes-list-type': 'atomic' });
+}

@@ -1,0 +1,140 @@
+// Tenant: one company's isolated account, owning one namespace (PRODUCT.md §6).
+import { Type } from '@sinclair/typebox';
+import type { Static } from '@sinclair/typebox';
+import { AGE_COLUMN, conditionsField, defineKind, observedGenerationField, READY_COLUMN } from './kind.js';
+import { cel, dnsLabel, DNS_SUBDOMAIN, durationField, emailAddress, HTTP_URL, matches, stringEnum, text } from './schema-builder.js';
+
+/** What happens to the tenant namespace when the Tenant is deleted. */
+export const DELETION_POLICIES = ['Retain', 'Delete'] as const;
+
+/** Retain (keep the namespace and everything in it) or Delete. */
+export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
+
+/** Longest Tenant name: `tenant-<name>` must still be a namespace name (63). */
+export const TENANT_NAME_MAX_LENGTH = 56;
+
+/** Prefix of the namespace the operator picks when spec.namespace is not set. */
+export const TENANT_NAMESPACE_PREFIX = 'tenant-';
+
+/** Message of the rules that keep a Tenant's namespace once set. */
+export const NAMESPACE_IMMUTABLE_MESSAGE = 'namespace is immutable once set: create a new Tenant to use another namespace';
+
+/** What a Tenant declares. */
+export const TenantSpecSchema = Type.Object(
+  {
+    displayName: text({ description: 'Name of the company as shown in invitations and the portal.', minLength: 1, maxLength: 100 }),
+    namespace: Type.Optional(
+      dnsLabel({
+        description: 'Namespace that holds the tenant\'s Users, ServiceAccounts, Workspaces and Groups. Default: tenant-<name>. Immutable once set.',
+        message: 'namespace must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
+        rules: [cel({ rule: 'self == oldSelf', message: NAMESPACE_IMMUTABLE_MESSAGE }, (self, oldSelf) => self === oldSelf)],
+      }),
+    ),
+    invitationTTL: Type.Optional(
+      durationField({
+        description: 'How long an invitation link stays valid, as a Go duration such as 168h (the default, 7 days) or 30m; between 1m and 720h.',
+        min: '1m',
+        max: '720h',
+        default: '168h',
+        message: 'invitationTTL must be a duration between 1m and 720h, written like 168h, 30m or 1h30m',
+      }),
+    ),
+    sender: Type.Optional(
+      emailAddress({
+        description: 'Email address invitations are sent from (the From header). Default: the operator\'s configured sender.',
+        message: 'sender must be an address like accounts@example.com, without a display name or angle brackets',
+      }),
+    ),
+    acceptanceURL: Type.Optional(
+      Type.String({
+        description: 'Base URL of the invitation acceptance page as reachable by the invited people, such as https://accounts.example.com. Default: the operator\'s configured URL.',
+        maxLength: 2048,
+        'x-kubernetes-validations': [matches(HTTP_URL, 'acceptanceURL must be an http:// or https:// URL without spaces, like https://accounts.example.com')],
+      }),
+    ),
+    allowedEmailDomains: Type.Optional(
+      Type.Array(
+        Type.String({
+          description: 'A domain name in lowercase, such as example.com.',
+          maxLength: 253,
+          'x-kubernetes-validations': [
+            matches(DNS_SUBDOMAIN, 'each entry must be a domain name in lowercase, like example.com: letters, digits, "-" and "."'),
+          ],
+        }),
+        {
+          description: 'If set, only Users whose email address is in one of these domains are invited; others get Ready=False. At most 50, no duplicates.',
+          maxItems: 50,
+          'x-kubernetes-list-type': 'set',
+        },
+      ),
+    ),
+    deletionPolicy: Type.Optional(
+      stringEnum(DELETION_POLICIES, {
+        description: 'What deleting the Tenant does to its namespace: Retain (the default) keeps it and all it holds; Delete removes it.',
+        default: 'Retain',
+      }),
+    ),
+  },
+  {
+    description: 'Desired state of the tenant: its namespace and settings.',
+    // String comparison of oldSelf fields here is estimated far above the cost
+    // budget, so the rule that the value does not change sits on the field.
+    'x-kubernetes-validations': [
+      cel(
+        { rule: '!has(oldSelf.namespace) || has(self.namespace)', message: NAMESPACE_IMMUTABLE_MESSAGE, fieldPath: '.namespace' },
+        (self, oldSelf) => (oldSelf as { namespace?: unknown }).namespace === undefined || (self as { namespace?: unknown }).namespace !== undefined,
+      ),
+    ],
+  },
+);
+
+/** What the operator reports about a Tenant. */
+export const TenantStatusSchema = Type.Object(
+  {
+    namespace: Type.Optional(Type.String({ description: 'Namespace of the tenant, created and labelled by the operator.', maxLength: 63 })),
+    users: Type.Optional(
+      Type.Object(
+        {
+          invited: Type.Integer({ description: 'Users that have not accepted their invitation yet.', format: 'int32', minimum: 0 }),
+          active: Type.Integer({ description: 'Active users.', format: 'int32', minimum: 0 }),
+          inactive: Type.Integer({ description: 'Deactivated users.', format: 'int32', minimum: 0 }),
+        },
+        { description: 'Number of users per phase.' },
+      ),
+    ),
+    serviceAccounts: Type.Optional(Type.Integer({ description: 'Number of service accounts.', format: 'int32', minimum: 0 })),
+    conditions: Type.Optional(conditionsField()),
+    observedGeneration: Type.Optional(observedGenerationField()),
+  },
+  { description: 'Observed state of the tenant, written by the operator.' },
+);
+
+/** The Tenant kind (cluster-scoped). */
+export const TENANT_KIND = defineKind({
+  kind: 'Tenant',
+  plural: 'tenants',
+  shortNames: ['btenant', 'btn'],
+  scope: 'Cluster',
+  description: 'A company\'s account, isolated from all others: one namespace holding its Users, ServiceAccounts, Workspaces and Groups, and its settings.',
+  spec: TenantSpecSchema,
+  specRequired: true,
+  status: TenantStatusSchema,
+  nameMaxLength: TENANT_NAME_MAX_LENGTH,
+  nameMessage: `metadata.name of a Tenant must be a DNS-1123 label of at most ${TENANT_NAME_MAX_LENGTH} characters (lowercase letters, digits and "-", starting and ending with a letter or digit), so that tenant-<name> is a valid namespace`,
+  columns: [
+    { name: 'Namespace', type: 'string', jsonPath: '.status.namespace', description: 'Namespace of the tenant' },
+    { name: 'Active', type: 'integer', jsonPath: '.status.users.active', description: 'Active users' },
+    { name: 'Invited', type: 'integer', jsonPath: '.status.users.invited', description: 'Users that have not accepted yet' },
+    { name: 'Inactive', type: 'integer', jsonPath: '.status.users.inactive', description: 'Deactivated users' },
+    { name: 'ServiceAccounts', type: 'integer', jsonPath: '.status.serviceAccounts', description: 'Service accounts' },
+    READY_COLUMN,
+    AGE_COLUMN,
+  ],
+});
+
+/** What a Tenant declares. */
+export type TenantSpec = Static<typeof TenantSpecSchema>;
+/** What the operator reports about a Tenant. */
+export type TenantStatus = Static<typeof TenantStatusSchema>;
+/** A Tenant object. */
+export type Tenant = Static<typeof TENANT_KIND.schema>;
