@@ -1,0 +1,175 @@
+// A controller: a work queue fed by informers, drained by a bounded number of
+// workers that call the reconciler. Errors never escape: a thrown error is a
+// transient failure (backoff), a TerminalError is not retried, a
+// `{ requeueAfterMs }` result schedules the next look.
+import { randomUUID } from 'node:crypto';
+import type { Clock } from './clock.js';
+import type { ReconcileResult, TerminalError } from './errors.js';
+import { classifyOutcome, isConflict } from './errors.js';
+import type { EventRecorder } from './events.js';
+import type { Informer } from './informer.js';
+import type { KubeObject } from './kinds.js';
+import { splitKey } from './kinds.js';
+import type { KubeClient } from './kube-client.js';
+import type { Logger } from './logger.js';
+import type { RuntimeMetrics } from './metrics.js';
+import type { KeyMapper } from './owner-mapping.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { WorkQueue } from './work-queue.js';
+
+/** What a reconcile gets besides its key. */
+export interface ReconcileContext {
+  /** Bound to controller, namespace, name and reconcileID. */
+  readonly log: Logger;
+  /** Aborts when this replica stops being leader: stop writing at once. */
+  readonly signal: AbortSignal;
+  readonly reconcileID: string;
+  readonly namespace: string | undefined;
+  readonly name: string;
+  /** Consecutive failures of this key before this run. */
+  readonly retries: number;
+  readonly client: KubeClient;
+  readonly clock: Clock;
+  readonly recorder: EventRecorder;
+}
+
+/** Drives the object of `key` to its desired state. */
+export type Reconciler = (key: string, ctx: ReconcileContext) => Promise<ReconcileResult>;
+
+/** Options of {@link Controller}. */
+export interface ControllerOptions {
+  readonly name: string;
+  readonly reconcile: Reconciler;
+  /** Workers. @default 1 */
+  readonly concurrency?: number;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: RuntimeMetrics;
+  readonly client: KubeClient;
+  readonly recorder: EventRecorder;
+  readonly rateLimiter?: RateLimiter;
+  /** Drops events of objects out of scope (e.g. outside the manager's namespaces). */
+  readonly inScope?: (object: KubeObject) => boolean;
+}
+
+/** One controller of the manager. */
+export class Controller {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  readonly concurrency: number;
+  private readonly options: ControllerOptions;
+  private readonly log: Logger;
+
+  constructor(options: ControllerOptions) {
+    this.options = options;
+    this.name = options.name;
+    this.concurrency = Math.max(1, options.concurrency ?? 1);
+    this.log = options.logger.child({ controller: options.name });
+    this.queue = new WorkQueue({
+      clock: options.clock,
+      metrics: options.metrics.queue(options.name),
+      ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
+    });
+    options.metrics.maxConcurrentReconciles.set({ controller: this.name }, this.concurrency);
+    options.metrics.activeWorkers.set({ controller: this.name }, 0);
+    for (const result of ['success', 'error', 'terminal_error', 'requeue_after']) options.metrics.reconcileTotal.inc({ controller: this.name, result }, 0);
+    options.metrics.reconcileErrors.inc({ controller: this.name }, 0);
+  }
+
+  /** Enqueues the keys `map` gives for every add, update (old and new object) and delete of `informer`. */
+  watch<T extends KubeObject>(informer: Informer<T>, map: KeyMapper): void {
+    const inScope = this.options.inScope ?? (() => true);
+    const enqueue = (object: T): void => {
+      if (!inScope(object)) return;
+      for (const key of map(object)) this.queue.add(key);
+    };
+    informer.addHandler({
+      add: enqueue,
+      update: (previous, object) => {
+        enqueue(object);
+        // An owner reference or label that moved away still concerns the old owner.
+        if (previous !== object) for (const key of map(previous)) if (inScope(previous)) this.queue.add(key);
+      },
+      delete: enqueue,
+    });
+  }
+
+  /**
+   * Runs the workers until `stopTaking` aborts (they finish what they hold) or `lease`
+   * aborts (in-flight reconciles see an aborted signal; their keys are queued again).
+   */
+  async run(stopTaking: AbortSignal, lease: AbortSignal): Promise<void> {
+    const stop = AbortSignal.any([stopTaking, lease]);
+    this.log.info({ workers: this.concurrency }, 'Started workers');
+    await Promise.all(Array.from({ length: this.concurrency }, () => this.worker(stop, lease)));
+    this.log.info('Stopped workers');
+  }
+
+  private async worker(stop: AbortSignal, lease: AbortSignal): Promise<void> {
+    while (!stop.aborted) {
+      const key = await this.queue.get(stop);
+      if (key === undefined) return;
+      if (lease.aborted) {
+        this.queue.done(key);
+        this.queue.add(key);
+        return;
+      }
+      await this.process(key, lease);
+    }
+  }
+
+  private async process(key: string, lease: AbortSignal): Promise<void> {
+    const { clock, metrics } = this.options;
+    const { namespace, name } = splitKey(key);
+    const reconcileID = randomUUID();
+    const log = this.log.child({ ...(namespace ? { namespace } : {}), name, reconcileID });
+    const retries = this.queue.retries(key);
+    const labels = { controller: this.name };
+    metrics.activeWorkers.inc(labels);
+    const started = clock.now();
+    let result: ReconcileResult;
+    let error: unknown;
+    try {
+      result = await this.options.reconcile(key, { log, signal: lease, reconcileID, namespace, name, retries, client: this.options.client, clock, recorder: this.options.recorder });
+    } catch (thrown) {
+      error = thrown ?? new Error('Reconcile threw a nullish value');
+    }
+    metrics.activeWorkers.dec(labels);
+    metrics.reconcileTime.observe(labels, (clock.now() - started) / 1000);
+    try {
+      if (lease.aborted) {
+        // Leadership ended mid-reconcile: whoever leads next must look at this key again.
+        this.queue.forget(key);
+        this.queue.add(key);
+        return;
+      }
+      const outcome = classifyOutcome(result, error);
+      metrics.reconcileTotal.inc({ ...labels, result: outcome });
+      switch (outcome) {
+        case 'success':
+          this.queue.forget(key);
+          break;
+        case 'requeue_after':
+          this.queue.forget(key);
+          this.queue.addAfter(key, (result as { requeueAfterMs: number }).requeueAfterMs);
+          break;
+        case 'terminal_error':
+          this.queue.forget(key);
+          metrics.reconcileErrors.inc(labels);
+          metrics.terminalErrors.inc(labels);
+          log.error({ err: error, reason: (error as TerminalError).reason }, 'Reconcile failed terminally; not retrying until the object changes');
+          break;
+        case 'error': {
+          metrics.reconcileErrors.inc(labels);
+          const delay = this.queue.addRateLimited(key);
+          metrics.retryDelay.observe({ name: this.name }, delay / 1000);
+          if (isConflict(error)) log.debug({ err: error, retryInMs: delay }, 'Reconcile hit a write conflict; retrying');
+          else log.warn({ err: error, retryInMs: delay, retries: retries + 1 }, 'Reconcile failed; retrying');
+          break;
+        }
+      }
+    } finally {
+      this.queue.done(key);
+    }
+  }
+}

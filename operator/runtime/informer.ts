@@ -1,0 +1,391 @@
+// A shared informer: one list+watch per kind (and selector), a cache the
+// controllers read from, and indexes over it. Built not to go stale:
+//  - watches start at the list's resourceVersion, ask for bookmarks, and carry
+//    `timeoutSeconds`, so the server ends each one within minutes;
+//  - a health timer restarts a watch that has been silent too long (dead
+//    connection, frozen proxy), resuming from the last resourceVersion seen;
+//  - 410 Gone (expired resourceVersion) leads to a relist, whose difference
+//    with the cache is delivered as add/update/delete events;
+//  - any other failure reconnects with exponential backoff and jitter. The
+//    loop ends only when the informer is stopped.
+import type { Clock, Timer } from './clock.js';
+import { sleep } from './clock.js';
+import { ApiError } from './errors.js';
+import type { KindDescriptor, KubeObject } from './kinds.js';
+import { collectionPath, objectKey } from './kinds.js';
+import type { KubeClient, Query } from './kube-client.js';
+import type { Logger } from './logger.js';
+import type { RuntimeMetrics, WatchRestartReason } from './metrics.js';
+import { Backoff } from './rate-limiter.js';
+
+/** Callbacks for cache changes. They must only enqueue work (STYLE.md §3); they run synchronously. */
+export interface InformerHandler<T extends KubeObject> {
+  add?(object: T): void;
+  update?(previous: T, object: T): void;
+  delete?(object: T): void;
+}
+
+/** Values under which an object is indexed. */
+export type IndexFunction<T extends KubeObject> = (object: T) => readonly string[];
+
+/** Options of {@link Informer}. */
+export interface InformerOptions<T extends KubeObject> {
+  readonly client: KubeClient;
+  readonly kind: KindDescriptor;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics?: RuntimeMetrics;
+  /** Only this namespace. @default all namespaces */
+  readonly namespace?: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  /** Server-side watch timeout; each watch uses a random value in [t, 2t), as client-go does. @default 300 */
+  readonly watchTimeoutSeconds?: number;
+  /**
+   * A watch that delivers nothing (no event, no bookmark) for this long is restarted from
+   * the last resourceVersion. The API server sends a bookmark about every minute. @default 90_000
+   */
+  readonly healthTimeoutMs?: number;
+  /** Redeliver every cached object as an update this often (0: never). @default 0 */
+  readonly resyncPeriodMs?: number;
+  /** Items per list page. @default 500 */
+  readonly pageSize?: number;
+  /** Applied to every object before it is cached (after managedFields are stripped). */
+  readonly transform?: (object: T) => T;
+  readonly random?: () => number;
+}
+
+/** Index of objects by namespace (built in to every informer). */
+export const NAMESPACE_INDEX = 'namespace';
+
+/** A list+watch cache of one kind. */
+export class Informer<T extends KubeObject = KubeObject> {
+  readonly kind: KindDescriptor;
+  private readonly options: InformerOptions<T>;
+  private readonly log: Logger;
+  private readonly store = new Map<string, T>();
+  private readonly indexes = new Map<string, { fn: IndexFunction<T>; values: Map<string, Set<string>> }>();
+  private readonly handlers: InformerHandler<T>[] = [];
+  private readonly backoff: Backoff;
+  private resourceVersion: string | undefined;
+  private synced = false;
+  private syncWaiters: (() => void)[] = [];
+  private stopController: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private resyncTimer: Timer | undefined;
+
+  constructor(options: InformerOptions<T>) {
+    this.options = options;
+    this.kind = options.kind;
+    this.log = options.logger.child({ informer: options.kind.kind, ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}) });
+    this.backoff = new Backoff(200, 30_000, options.random ?? Math.random);
+    this.addIndex(NAMESPACE_INDEX, (object) => (object.metadata?.namespace ? [object.metadata.namespace] : []));
+  }
+
+  /** True once the first list has been delivered to the cache. */
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** The last resourceVersion the cache is consistent with. */
+  get lastResourceVersion(): string | undefined {
+    return this.resourceVersion;
+  }
+
+  /** Number of cached objects. */
+  get size(): number {
+    return this.store.size;
+  }
+
+  /** Registers handlers; a handler added after sync first gets an `add` for every cached object. */
+  addHandler(handler: InformerHandler<T>): void {
+    this.handlers.push(handler);
+    if (this.synced) for (const object of this.store.values()) this.call(handler, 'add', object);
+  }
+
+  /** Adds an index; objects already cached are indexed at once. */
+  addIndex(name: string, fn: IndexFunction<T>): void {
+    if (this.indexes.has(name)) throw new Error(`Informer for ${this.kind.kind} already has an index named "${name}"`);
+    const index = { fn, values: new Map<string, Set<string>>() };
+    this.indexes.set(name, index);
+    for (const [key, object] of this.store) this.indexOne(index, key, object);
+  }
+
+  /** The cached object of a key (`namespace/name`), or undefined. Treat it as read-only. */
+  get(key: string): T | undefined {
+    return this.store.get(key);
+  }
+
+  /** Every cached object. */
+  list(): T[] {
+    return [...this.store.values()];
+  }
+
+  /** Cached objects whose index `name` holds `value`. */
+  byIndex(name: string, value: string): T[] {
+    const index = this.indexes.get(name);
+    if (!index) throw new Error(`Informer for ${this.kind.kind} has no index named "${name}"`);
+    return [...(index.values.get(value) ?? [])].flatMap((key) => {
+      const object = this.store.get(key);
+      return object ? [object] : [];
+    });
+  }
+
+  /** Starts list+watch in the background. */
+  start(): void {
+    if (this.running) return;
+    this.stopController = new AbortController();
+    this.running = this.run(this.stopController.signal);
+    this.scheduleResync();
+  }
+
+  /** Stops watching; the cache keeps its content. */
+  async stop(): Promise<void> {
+    this.stopController?.abort();
+    this.resyncTimer?.cancel();
+    await this.running;
+    this.running = undefined;
+  }
+
+  /** Resolves once synced, or false when `signal` aborts first. */
+  waitForSync(signal?: AbortSignal): Promise<boolean> {
+    if (this.synced) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve(false);
+      signal?.addEventListener('abort', () => resolve(false), { once: true });
+      this.syncWaiters.push(() => resolve(true));
+    });
+  }
+
+  /** Delivers every cached object to the handlers as an update (a full resync). */
+  resync(): void {
+    for (const object of this.store.values()) for (const handler of this.handlers) this.call(handler, 'update', object, object);
+  }
+
+  private scheduleResync(): void {
+    const period = this.options.resyncPeriodMs ?? 0;
+    if (period <= 0) return;
+    this.resyncTimer = this.options.clock.setTimer(() => {
+      if (this.stopController?.signal.aborted) return;
+      this.resync();
+      this.scheduleResync();
+    }, period);
+  }
+
+  private async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        if (this.resourceVersion === undefined) await this.relist(signal);
+        if (signal.aborted) break;
+        const started = this.options.clock.now();
+        const { reason, events } = await this.watchOnce(signal);
+        if (reason === 'stopped') break;
+        this.options.metrics?.watchRestarts.inc({ kind: this.kind.kind, reason });
+        this.log.debug({ reason, events, resourceVersion: this.resourceVersion }, 'Restarting watch');
+        if (reason === 'expired') {
+          this.log.info({ resourceVersion: this.resourceVersion }, 'Relisting after the watch resourceVersion expired');
+          this.resourceVersion = undefined;
+        }
+        // A watch that ran a while or delivered something was healthy: reconnect at once.
+        // One that failed straight away backs off, so a broken server is not hammered.
+        const healthy = reason !== 'error' && (events > 0 || this.options.clock.now() - started >= 1_000);
+        if (healthy) this.backoff.reset();
+        else await sleep(this.options.clock, this.backoff.next(), signal);
+      } catch (error) {
+        if (signal.aborted) break;
+        if (error instanceof ApiError && error.code === 410) this.resourceVersion = undefined;
+        const delay = this.backoff.next();
+        this.options.metrics?.watchRestarts.inc({ kind: this.kind.kind, reason: 'error' });
+        this.log.warn({ err: error, retryInMs: delay }, 'List or watch failed; retrying');
+        await sleep(this.options.clock, delay, signal);
+      }
+    }
+  }
+
+  private baseQuery(): Query {
+    return { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector };
+  }
+
+  /** Lists every page, then replaces the cache, delivering the difference as events. */
+  private async relist(signal: AbortSignal): Promise<void> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    let resourceVersion: string | undefined;
+    do {
+      const page = await this.options.client.list<T>(this.kind, {
+        namespace: this.options.namespace,
+        query: { ...this.baseQuery(), limit: this.options.pageSize ?? 500, continue: continueToken },
+        signal,
+      });
+      items.push(...page.items);
+      continueToken = page.metadata.continue || undefined;
+      resourceVersion = page.metadata.resourceVersion;
+    } while (continueToken && !signal.aborted);
+    if (signal.aborted) return;
+    this.options.metrics?.relists.inc({ kind: this.kind.kind });
+    const seen = new Set<string>();
+    for (const raw of items) {
+      const object = this.prepare(raw);
+      const key = objectKey(object);
+      seen.add(key);
+      this.upsert(key, object);
+    }
+    for (const [key, object] of [...this.store]) if (!seen.has(key)) this.remove(key, object);
+    this.resourceVersion = resourceVersion;
+    this.log.debug({ objects: items.length, resourceVersion }, 'Listed');
+    if (!this.synced) {
+      this.synced = true;
+      for (const resolve of this.syncWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Runs one watch until it ends; says why it ended and how many events it delivered. */
+  private watchOnce(signal: AbortSignal): Promise<{ reason: WatchRestartReason | 'stopped'; events: number }> {
+    const { clock } = this.options;
+    const healthTimeoutMs = this.options.healthTimeoutMs ?? 90_000;
+    const base = this.options.watchTimeoutSeconds ?? 300;
+    const timeoutSeconds = Math.floor(base * (1 + (this.options.random ?? Math.random)()));
+    let events = 0;
+    return new Promise((resolve) => {
+      let finished = false;
+      let timer: Timer | undefined;
+      let abortRequest: (() => void) | undefined;
+      const finish = (reason: WatchRestartReason | 'stopped'): void => {
+        if (finished) return;
+        finished = true;
+        timer?.cancel();
+        signal.removeEventListener('abort', onStop);
+        abortRequest?.();
+        resolve({ reason, events });
+      };
+      const onStop = (): void => finish('stopped');
+      // Armed before connecting: a connection that never answers is caught too.
+      const arm = (): void => {
+        timer?.cancel();
+        timer = clock.setTimer(() => finish('silent'), healthTimeoutMs);
+      };
+      arm();
+      signal.addEventListener('abort', onStop, { once: true });
+      const onLine = (line: string): void => {
+        if (finished) return;
+        let event: { type?: string; object?: T & { code?: number } };
+        try {
+          event = JSON.parse(line) as typeof event;
+        } catch {
+          this.log.warn('Ignored an unparsable watch line');
+          return;
+        }
+        const object = event.object;
+        if (!object) return;
+        events++;
+        switch (event.type) {
+          case 'ADDED':
+          case 'MODIFIED': {
+            const prepared = this.prepare(object);
+            this.upsert(objectKey(prepared), prepared);
+            this.resourceVersion = prepared.metadata?.resourceVersion ?? this.resourceVersion;
+            break;
+          }
+          case 'DELETED': {
+            const key = objectKey(object);
+            const cached = this.store.get(key);
+            if (cached) this.remove(key, this.prepare(object));
+            this.resourceVersion = object.metadata?.resourceVersion ?? this.resourceVersion;
+            break;
+          }
+          case 'BOOKMARK':
+            this.resourceVersion = object.metadata?.resourceVersion ?? this.resourceVersion;
+            break;
+          case 'ERROR':
+            finish(object.code === 410 ? 'expired' : 'error');
+            if (object.code !== 410) this.log.warn({ status: object }, 'Watch returned an error');
+            break;
+          default:
+            break;
+        }
+      };
+      const query: Query = { ...this.baseQuery(), resourceVersion: this.resourceVersion, allowWatchBookmarks: true, timeoutSeconds };
+      this.options.client.watch(collectionPath(this.kind, this.options.namespace), query, onLine, arm).then(
+        (request) => {
+          if (finished) return request.abort();
+          abortRequest = request.abort;
+          void request.done.then((error) => {
+            if (error instanceof ApiError && error.code === 410) return finish('expired');
+            if (error) this.log.debug({ err: error }, 'Watch ended with an error');
+            finish(error ? 'error' : 'closed');
+          });
+        },
+        (error: unknown) => {
+          this.log.debug({ err: error }, 'Watch could not start');
+          finish('error');
+        },
+      );
+    });
+  }
+
+  private prepare(raw: T): T {
+    // managedFields are large and never read by controllers: do not keep them.
+    let object = raw;
+    if (raw.metadata?.managedFields) {
+      const { managedFields: _dropped, ...metadata } = raw.metadata;
+      object = { ...raw, metadata };
+    }
+    return this.options.transform ? this.options.transform(object) : object;
+  }
+
+  private upsert(key: string, object: T): void {
+    const previous = this.store.get(key);
+    if (previous) this.unindex(key, previous);
+    this.store.set(key, object);
+    for (const index of this.indexes.values()) this.indexOne(index, key, object);
+    this.options.metrics?.cachedObjects.set({ kind: this.kind.kind }, this.store.size);
+    if (!previous) {
+      for (const handler of this.handlers) this.call(handler, 'add', object);
+    } else if (previous.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
+      for (const handler of this.handlers) this.call(handler, 'update', previous, object);
+    }
+  }
+
+  private remove(key: string, object: T): void {
+    const previous = this.store.get(key);
+    if (!previous) return;
+    this.unindex(key, previous);
+    this.store.delete(key);
+    this.options.metrics?.cachedObjects.set({ kind: this.kind.kind }, this.store.size);
+    for (const handler of this.handlers) this.call(handler, 'delete', object);
+  }
+
+  private indexOne(index: { fn: IndexFunction<T>; values: Map<string, Set<string>> }, key: string, object: T): void {
+    for (const value of index.fn(object)) {
+      let keys = index.values.get(value);
+      if (!keys) index.values.set(value, (keys = new Set()));
+      keys.add(key);
+    }
+  }
+
+  private unindex(key: string, object: T): void {
+    for (const index of this.indexes.values()) {
+      for (const value of index.fn(object)) {
+        const keys = index.values.get(value);
+        keys?.delete(key);
+        if (keys?.size === 0) index.values.delete(value);
+      }
+    }
+  }
+
+  private call(handler: InformerHandler<T>, type: 'add' | 'update' | 'delete', object: T, previous?: T): void {
+    try {
+      if (type === 'add') handler.add?.(object);
+      else if (type === 'delete') handler.delete?.(object);
+      else handler.update?.(previous ?? object, object);
+    } catch (error) {
+      this.log.error({ err: error, event: type }, 'An informer handler threw; the event was dropped for that handler');
+    }
+  }
+}
+
+/** Index function: the uids of an object's owners (use with `byIndex(OWNER_UID_INDEX, uid)`). */
+export const ownerUidIndex: IndexFunction<KubeObject> = (object) => (object.metadata?.ownerReferences ?? []).map((ref) => ref.uid);
+
+/** Conventional name for {@link ownerUidIndex}. */
+export const OWNER_UID_INDEX = 'ownerUid';

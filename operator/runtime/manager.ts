@@ -1,0 +1,371 @@
+// The manager ties the runtime together: shared informers (run on every
+// replica, so every replica can serve reads from its caches), controllers
+// whose workers run only on the leader, the HTTP endpoints, and shutdown.
+//
+// Shutdown (stop(), or SIGTERM/SIGINT after handleSignals()):
+//   1. readiness turns false and workers stop taking keys;
+//   2. in-flight reconciles get up to shutdownTimeoutMs to finish, then their
+//      signal aborts;
+//   3. the lease is released, so a standby takes over at once;
+//   4. informers and HTTP servers stop.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Clock } from './clock.js';
+import { systemClock } from './clock.js';
+import { Controller } from './controller.js';
+import type { Reconciler } from './controller.js';
+import type { EventRecorder } from './events.js';
+import { KubeEventRecorder } from './events.js';
+import type { HealthReport, RequestHandler } from './http-server.js';
+import { RuntimeHttpServer } from './http-server.js';
+import { Informer } from './informer.js';
+import type { IndexFunction, InformerOptions } from './informer.js';
+import { builtinKinds } from './kinds.js';
+import type { KindDescriptor, KubeObject } from './kinds.js';
+import { KubeClient } from './kube-client.js';
+import { LeaderElector } from './leader-election.js';
+import type { LeaderElectionConfig } from './leader-election.js';
+import type { Logger } from './logger.js';
+import { createLogger } from './logger.js';
+import { RuntimeMetrics } from './metrics.js';
+import { controllerOwnerKey, ownKey } from './owner-mapping.js';
+import type { KeyMapper } from './owner-mapping.js';
+import type { RateLimiter } from './rate-limiter.js';
+
+/** Options of {@link Manager}. */
+export interface ManagerOptions {
+  readonly kubeConfig: KubeConfig;
+  /** The API client; built from kubeConfig when omitted. */
+  readonly client?: KubeClient;
+  /** Only objects in namespaces matching this label selector are reconciled (cluster-scoped objects always are). */
+  readonly namespaceSelector?: string;
+  /** Lease to lead by; `false` makes this replica act as the only one (tests, single-replica runs). */
+  readonly leaderElection: LeaderElectionConfig | false;
+  /** Port of /metrics. 0 picks a free port. @default 8080 */
+  readonly metricsPort?: number;
+  /** Port of /healthz, /readyz and added handlers; the same as metricsPort serves all on one server. @default 8081 */
+  readonly healthPort?: number;
+  /** Address the HTTP servers bind. @default '0.0.0.0' */
+  readonly host?: string;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** How long in-flight reconciles may finish after shutdown starts. @default 10_000 */
+  readonly shutdownTimeoutMs?: number;
+  /** Defaults for every informer (health timeout, watch timeout, resync period). */
+  readonly informerDefaults?: Pick<InformerOptions<KubeObject>, 'healthTimeoutMs' | 'watchTimeoutSeconds' | 'resyncPeriodMs' | 'pageSize'>;
+  /** `reportingController` of Events. @default 'accounts.blinkops.com/operator' */
+  readonly eventSource?: string;
+  /** Include process metrics (CPU, memory, event loop) in /metrics. @default true */
+  readonly processMetrics?: boolean;
+  readonly random?: () => number;
+}
+
+/** How to build an informer. */
+export interface InformerSpec<T extends KubeObject> {
+  readonly namespace?: string;
+  /** Required for Secrets: an operator never caches every Secret in scope. */
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly transform?: (object: T) => T;
+  readonly indexes?: Readonly<Record<string, IndexFunction<T>>>;
+}
+
+/** A secondary kind a controller watches, with how its objects map to primary keys. */
+export interface WatchedKind {
+  readonly kind: KindDescriptor;
+  /** @default controller ownerReference to the primary kind */
+  readonly map?: KeyMapper;
+  readonly informer?: InformerSpec<KubeObject>;
+}
+
+/** What {@link Manager.addController} takes. */
+export interface ControllerSpec {
+  readonly name: string;
+  /** The primary kind: its own events enqueue its key. */
+  readonly for: KindDescriptor;
+  readonly forInformer?: InformerSpec<KubeObject>;
+  /** Kinds the controller creates; their events enqueue their controller owner. */
+  readonly owns?: readonly (KindDescriptor | WatchedKind)[];
+  /** Other kinds whose events map to primary keys. */
+  readonly watches?: readonly WatchedKind[];
+  readonly reconcile: Reconciler;
+  /** @default 1 */
+  readonly concurrency?: number;
+  readonly rateLimiter?: RateLimiter;
+}
+
+/** Runs informers, controllers, leader election and HTTP endpoints. */
+export class Manager {
+  readonly client: KubeClient;
+  readonly metrics: RuntimeMetrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly recorder: EventRecorder;
+  /** Serves /healthz, /readyz and handlers added with addHandler (also /metrics when the ports are equal). */
+  readonly httpServer: RuntimeHttpServer;
+  /** Serves /metrics; the same object as httpServer when the ports are equal. */
+  readonly metricsServer: RuntimeHttpServer;
+  /** The identity used in the lease and Events. */
+  readonly identity: string;
+  private readonly options: ManagerOptions;
+  private readonly informers = new Map<string, Informer<KubeObject>>();
+  private readonly controllers: Controller[] = [];
+  private readonly elector: LeaderElector | undefined;
+  private namespaces: Informer<KubeObject> | undefined;
+  private runController: AbortController | undefined;
+  private electionRun: Promise<void> | undefined;
+  private workers: { stopTaking: AbortController; lease: AbortSignal; done: Promise<void> } | undefined;
+  private started = false;
+  private stopping: Promise<void> | undefined;
+  private leading = false;
+
+  constructor(options: ManagerOptions) {
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
+    this.identity = options.leaderElection ? options.leaderElection.identity : `${hostname()}-${randomBytes(4).toString('hex')}`;
+    this.logger = options.logger ?? createLogger({ base: { replica: this.identity } });
+    this.client = options.client ?? new KubeClient(options.kubeConfig);
+    this.metrics = new RuntimeMetrics({ processMetrics: options.processMetrics ?? true });
+    this.recorder = new KubeEventRecorder({
+      client: this.client,
+      clock: this.clock,
+      logger: this.logger,
+      controller: options.eventSource ?? 'accounts.blinkops.com/operator',
+      instance: this.identity,
+    });
+    const host = options.host ?? '0.0.0.0';
+    const metricsPort = options.metricsPort ?? 8080;
+    const healthPort = options.healthPort ?? 8081;
+    const probes = { healthz: () => this.health(), readyz: () => this.readiness() };
+    if (metricsPort === healthPort && metricsPort !== 0) {
+      this.httpServer = new RuntimeHttpServer({ port: healthPort, host, logger: this.logger, registry: this.metrics.registry, ...probes });
+      this.metricsServer = this.httpServer;
+    } else {
+      this.httpServer = new RuntimeHttpServer({ port: healthPort, host, logger: this.logger, ...probes });
+      this.metricsServer = new RuntimeHttpServer({ port: metricsPort, host, logger: this.logger, registry: this.metrics.registry });
+    }
+    if (options.leaderElection) {
+      const config = options.leaderElection;
+      this.metrics.leaderStatus.set({ name: config.name }, 0);
+      this.elector = new LeaderElector({
+        ...config,
+        client: this.client,
+        clock: this.clock,
+        logger: this.logger.child({ component: 'leader-election' }),
+        ...(options.random ? { random: options.random } : {}),
+        onStartedLeading: (signal) => this.startWorkers(signal),
+        onStoppedLeading: () => this.stopWorkersNow(),
+        onNewLeader: (identity) => this.logger.info({ leader: identity }, 'Observed a new leader'),
+      });
+      // Watching the Lease lets a standby react to a release at once instead of at its next retry.
+      const elector = this.elector;
+      this.informer(builtinKinds.lease, { namespace: config.namespace, fieldSelector: `metadata.name=${config.name}` }).addHandler({
+        update: () => elector.nudge(),
+        delete: () => elector.nudge(),
+      });
+    }
+    if (options.namespaceSelector !== undefined) {
+      this.namespaces = this.informer(builtinKinds.namespace, { labelSelector: options.namespaceSelector });
+    }
+  }
+
+  /** True while this replica runs the controllers' workers. */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /**
+   * The shared informer of a kind with these selectors (created on first use). Secrets
+   * need a label selector.
+   */
+  informer<T extends KubeObject = KubeObject>(kind: KindDescriptor, spec: InformerSpec<T> = {}): Informer<T> {
+    if (kind.group === '' && kind.kind === 'Secret' && !spec.labelSelector) {
+      throw new Error('Secrets are watched only by label selector: give informer(secret, { labelSelector })');
+    }
+    const id = JSON.stringify([kind.group, kind.version, kind.plural, spec.namespace ?? '', spec.labelSelector ?? '', spec.fieldSelector ?? '']);
+    let informer = this.informers.get(id) as Informer<T> | undefined;
+    if (!informer) {
+      informer = new Informer<T>({
+        client: this.client,
+        kind,
+        clock: this.clock,
+        logger: this.logger,
+        metrics: this.metrics,
+        ...(this.options.informerDefaults ?? {}),
+        ...(spec.namespace !== undefined ? { namespace: spec.namespace } : {}),
+        ...(spec.labelSelector !== undefined ? { labelSelector: spec.labelSelector } : {}),
+        ...(spec.fieldSelector !== undefined ? { fieldSelector: spec.fieldSelector } : {}),
+        ...(spec.transform ? { transform: spec.transform } : {}),
+        ...(this.options.random ? { random: this.options.random } : {}),
+      });
+      this.informers.set(id, informer as unknown as Informer<KubeObject>);
+      if (this.started) informer.start();
+    }
+    for (const [name, fn] of Object.entries(spec.indexes ?? {})) informer.addIndex(name, fn);
+    return informer;
+  }
+
+  /** Adds a controller; must be called before start(). */
+  addController(spec: ControllerSpec): Controller {
+    if (this.started) throw new Error(`Controller "${spec.name}" must be added before the manager starts`);
+    if (this.controllers.some((c) => c.name === spec.name)) throw new Error(`A controller named "${spec.name}" already exists`);
+    const controller = new Controller({
+      name: spec.name,
+      reconcile: spec.reconcile,
+      ...(spec.concurrency !== undefined ? { concurrency: spec.concurrency } : {}),
+      ...(spec.rateLimiter ? { rateLimiter: spec.rateLimiter } : {}),
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+      client: this.client,
+      recorder: this.recorder,
+      inScope: (object) => this.inScope(object),
+    });
+    const primary = this.informer(spec.for, spec.forInformer ?? {});
+    controller.watch(primary, ownKey);
+    for (const owned of spec.owns ?? []) {
+      const watched: WatchedKind = 'kind' in owned && typeof owned.kind === 'object' ? (owned as WatchedKind) : { kind: owned as KindDescriptor };
+      controller.watch(this.informer(watched.kind, watched.informer ?? {}), watched.map ?? controllerOwnerKey(spec.for));
+    }
+    for (const watched of spec.watches ?? []) {
+      controller.watch(this.informer(watched.kind, watched.informer ?? {}), watched.map ?? controllerOwnerKey(spec.for));
+    }
+    if (this.namespaces) {
+      // A namespace that comes into scope brings its existing objects with it.
+      const namespaces = this.namespaces;
+      namespaces.addHandler({
+        add: (ns) => {
+          for (const object of primary.byIndex('namespace', ns.metadata?.name ?? '')) controller.queue.add(`${ns.metadata?.name}/${object.metadata?.name}`);
+        },
+      });
+    }
+    this.controllers.push(controller);
+    return controller;
+  }
+
+  /** Mounts a request handler on the health server (the access API, the acceptance page). */
+  addHandler(prefix: string, handler: RequestHandler): void {
+    this.httpServer.addHandler(prefix, handler);
+  }
+
+  /** Starts HTTP servers, informers and the election (or the workers, without election). Resolves once listening. */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('The manager is already started');
+    this.started = true;
+    await this.httpServer.start();
+    if (this.metricsServer !== this.httpServer) await this.metricsServer.start();
+    for (const informer of this.informers.values()) informer.start();
+    this.runController = new AbortController();
+    if (this.elector) {
+      this.electionRun = this.elector.run(this.runController.signal);
+    } else {
+      this.startWorkers(this.runController.signal);
+    }
+    this.logger.info({ healthPort: this.httpServer.port, metricsPort: this.metricsServer.port, controllers: this.controllers.map((c) => c.name) }, 'Started manager');
+  }
+
+  /** Resolves once every informer has synced (false if the manager stopped first). */
+  async waitForCacheSync(): Promise<boolean> {
+    const signal = this.runController?.signal;
+    const results = await Promise.all([...this.informers.values()].map((i) => i.waitForSync(signal)));
+    return results.every(Boolean);
+  }
+
+  /** Graceful shutdown; safe to call more than once. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  /** Stops gracefully on SIGTERM/SIGINT and exits 0; logs unhandled rejections instead of dying. */
+  handleSignals(exit: (code: number) => void = (code) => process.exit(code)): void {
+    const onSignal = (signal: string): void => {
+      this.logger.info({ signal }, 'Shutting down');
+      this.stop().then(
+        () => exit(0),
+        (error: unknown) => {
+          this.logger.error({ err: error }, 'Shutdown failed');
+          exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.once('SIGINT', () => onSignal('SIGINT'));
+    process.on('unhandledRejection', (reason) => this.logger.error({ err: reason }, 'Unhandled promise rejection'));
+  }
+
+  /**
+   * Liveness: the process serves requests and has not finished stopping. A failing
+   * API server does not fail liveness (a restart would not help).
+   */
+  health(): HealthReport {
+    const checks = { ping: true };
+    return { ok: Object.values(checks).every(Boolean), checks };
+  }
+
+  /**
+   * Readiness: started, not shutting down, and every informer has completed its first list
+   * (so reads from the caches are complete). With leader election, the replica must also
+   * have made its first election attempt; it need not lead (standbys serve reads), but a
+   * replica that believes it leads must actually hold the lease — once its renewals fail
+   * for the renew deadline it stops leading at once and reports as a standby.
+   */
+  readiness(): HealthReport {
+    const checks: Record<string, boolean> = { started: this.started, notStopping: this.stopping === undefined };
+    for (const informer of this.informers.values()) checks[`informer:${informer.kind.kind}`] = informer.hasSynced;
+    if (this.elector) checks['leaderElection'] = !this.leading || this.elector.isLeader;
+    return { ok: Object.values(checks).every(Boolean), checks };
+  }
+
+  private inScope(object: KubeObject): boolean {
+    if (!this.namespaces) return true;
+    const namespace = object.metadata?.namespace;
+    return namespace === undefined || this.namespaces.get(namespace) !== undefined;
+  }
+
+  private startWorkers(lease: AbortSignal): void {
+    if (this.workers) return;
+    const stopTaking = new AbortController();
+    this.leading = true;
+    if (this.options.leaderElection) this.metrics.leaderStatus.set({ name: this.options.leaderElection.name }, 1);
+    const done = (async () => {
+      // Reconciling from a partial cache would take missing objects for deleted ones.
+      const synced = await Promise.all([...this.informers.values()].map((i) => i.waitForSync(AbortSignal.any([stopTaking.signal, lease]))));
+      if (!synced.every(Boolean)) return;
+      this.logger.info('Caches synced; starting controllers');
+      await Promise.all(this.controllers.map((c) => c.run(stopTaking.signal, lease)));
+    })();
+    this.workers = { stopTaking, lease, done };
+  }
+
+  private stopWorkersNow(): void {
+    // The lease signal has aborted: workers are already stopping; in-flight keys are requeued.
+    this.workers?.stopTaking.abort();
+    this.workers = undefined;
+    this.leading = false;
+    if (this.options.leaderElection) this.metrics.leaderStatus.set({ name: this.options.leaderElection.name }, 0);
+  }
+
+  private async shutdown(): Promise<void> {
+    const timeoutMs = this.options.shutdownTimeoutMs ?? 10_000;
+    const workers = this.workers;
+    if (workers) {
+      workers.stopTaking.abort();
+      const finished = await Promise.race([workers.done.then(() => true), new Promise<boolean>((resolve) => this.clock.setTimer(() => resolve(false), timeoutMs))]);
+      if (!finished) this.logger.warn({ timeoutMs }, 'In-flight reconciles did not finish in time; abandoning them');
+    }
+    const wasLeader = this.elector?.isLeader ?? false;
+    // Ends the election loop; the leader's lease signal aborts (stragglers see it).
+    this.runController?.abort();
+    await this.electionRun;
+    if (this.elector && wasLeader) await this.elector.release();
+    this.workers = undefined;
+    this.leading = false;
+    await Promise.all([...this.informers.values()].map((i) => i.stop()));
+    await this.httpServer.stop();
+    if (this.metricsServer !== this.httpServer) await this.metricsServer.stop();
+    this.client.close();
+    this.logger.info('Stopped manager');
+  }
+}

@@ -1,0 +1,61 @@
+// Conflict-safe writes of status and finalizers, made only when something changed.
+//
+// Writes are JSON merge patches (custom resources reject strategic merge)
+// carrying the cached resourceVersion: if the object moved on since the cache
+// saw it, the API server answers 409, the reconcile fails transiently and runs
+// again on the newer version. Nothing is ever written from stale data.
+import { jsonEqual } from './deep-equal.js';
+import type { KindDescriptor, KubeObject } from './kinds.js';
+import type { KubeClient } from './kube-client.js';
+
+/** The RFC 7386 merge patch that turns `from` into `to` (removed members become null). */
+export function createMergePatch(from: unknown, to: unknown): unknown {
+  if (!isPlainObject(from) || !isPlainObject(to)) return to === undefined ? null : to;
+  const patch: Record<string, unknown> = {};
+  for (const key of Object.keys(from)) if (to[key] === undefined && from[key] !== undefined) patch[key] = null;
+  for (const [key, value] of Object.entries(to)) {
+    if (value === undefined || jsonEqual(from[key], value)) continue;
+    patch[key] = isPlainObject(from[key]) && isPlainObject(value) ? createMergePatch(from[key], value) : value;
+  }
+  return patch;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Writes `status` to the status subresource of `current` (as read from the cache) when it
+ * differs from `current.status`. Returns the updated object, or undefined when nothing changed.
+ */
+export async function writeStatus<T extends KubeObject & { status?: unknown }>(client: KubeClient, kind: KindDescriptor, current: T, status: unknown): Promise<T | undefined> {
+  if (jsonEqual(current.status ?? {}, status ?? {})) return undefined;
+  const meta = current.metadata ?? {};
+  const patch = { metadata: { resourceVersion: meta.resourceVersion }, status: createMergePatch(current.status ?? {}, status) };
+  return client.patch<T>(kind, meta.namespace, meta.name ?? '', patch, { subresource: 'status' });
+}
+
+/** Adds a finalizer unless present. Returns the updated object, or undefined when nothing changed. */
+export async function addFinalizer<T extends KubeObject>(client: KubeClient, kind: KindDescriptor, current: T, finalizer: string): Promise<T | undefined> {
+  const finalizers = current.metadata?.finalizers ?? [];
+  if (finalizers.includes(finalizer)) return undefined;
+  return patchFinalizers(client, kind, current, [...finalizers, finalizer]);
+}
+
+/** Removes a finalizer if present. Returns the updated object, or undefined when nothing changed. */
+export async function removeFinalizer<T extends KubeObject>(client: KubeClient, kind: KindDescriptor, current: T, finalizer: string): Promise<T | undefined> {
+  const finalizers = current.metadata?.finalizers ?? [];
+  if (!finalizers.includes(finalizer)) return undefined;
+  return patchFinalizers(client, kind, current, finalizers.filter((f) => f !== finalizer));
+}
+
+/** True when the object carries `finalizer`. */
+export function hasFinalizer(object: KubeObject, finalizer: string): boolean {
+  return object.metadata?.finalizers?.includes(finalizer) ?? false;
+}
+
+function patchFinalizers<T extends KubeObject>(client: KubeClient, kind: KindDescriptor, current: T, finalizers: string[]): Promise<T> {
+  const meta = current.metadata ?? {};
+  // A merge patch replaces the whole list; the resourceVersion makes that safe against concurrent edits.
+  return client.patch<T>(kind, meta.namespace, meta.name ?? '', { metadata: { resourceVersion: meta.resourceVersion, finalizers } });
+}

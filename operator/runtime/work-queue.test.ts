@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock, flushMicrotasks } from './clock.js';
+import { Backoff, bucketRateLimiter, exponentialRateLimiter } from './rate-limiter.js';
+import { WorkQueue } from './work-queue.js';
+
+function queue(clock = new ManualClock()): { q: WorkQueue; clock: ManualClock } {
+  return { q: new WorkQueue({ clock, rateLimiter: exponentialRateLimiter({ baseMs: 5, maxMs: 1_000 }) }), clock };
+}
+
+describe('WorkQueue', () => {
+  it('hands out a key added many times once', async () => {
+    const { q } = queue();
+    q.add('ns/a');
+    q.add('ns/a');
+    q.add('ns/b');
+    q.add('ns/a');
+    expect(q.length).toBe(2);
+    expect(await q.get()).toBe('ns/a');
+    expect(await q.get()).toBe('ns/b');
+    expect(q.length).toBe(0);
+  });
+
+  it('never hands the same key to two workers, and re-runs it once if it changed meanwhile', async () => {
+    const { q } = queue();
+    q.add('ns/a');
+    const first = await q.get();
+    expect(first).toBe('ns/a');
+    q.add('ns/a');
+    q.add('ns/a');
+    // In flight: a second worker must not get it.
+    let second: string | undefined = 'pending';
+    void q.get().then((key) => (second = key));
+    await flushMicrotasks();
+    expect(second).toBe('pending');
+    expect(q.length).toBe(0);
+    q.done('ns/a');
+    await flushMicrotasks();
+    expect(second).toBe('ns/a');
+    q.done('ns/a');
+    expect(q.length).toBe(0);
+    expect(q.inFlight).toBe(0);
+  });
+
+  it('does not re-run a key that was not added while in flight', async () => {
+    const { q } = queue();
+    q.add('ns/a');
+    await q.get();
+    q.done('ns/a');
+    expect(q.length).toBe(0);
+  });
+
+  it('backs off exponentially per key, up to the cap, and forgets on success', () => {
+    const { q, clock } = queue();
+    const delays = Array.from({ length: 12 }, () => q.addRateLimited('ns/a'));
+    expect(delays).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 1_000, 1_000, 1_000, 1_000]);
+    expect(q.retries('ns/a')).toBe(12);
+    // Another key has its own backoff.
+    expect(q.addRateLimited('ns/b')).toBe(5);
+    q.forget('ns/a');
+    expect(q.retries('ns/a')).toBe(0);
+    expect(q.addRateLimited('ns/a')).toBe(5);
+    expect(clock.pendingTimers).toBeGreaterThan(0);
+  });
+
+  it('delivers a rate-limited key only after its delay', async () => {
+    const { q, clock } = queue();
+    q.addRateLimited('ns/a');
+    q.addRateLimited('ns/a'); // now 10 ms; the earlier 5 ms schedule wins
+    expect(q.length).toBe(0);
+    await clock.advance(4);
+    expect(q.length).toBe(0);
+    await clock.advance(1);
+    expect(q.length).toBe(1);
+    expect(await q.get()).toBe('ns/a');
+  });
+
+  it('requeues after the given time, keeping the earliest schedule', async () => {
+    const { q, clock } = queue();
+    q.addAfter('ns/a', 10_000);
+    q.addAfter('ns/a', 3_000);
+    q.addAfter('ns/a', 8_000);
+    expect(q.delayed).toBe(1);
+    await clock.advance(2_999);
+    expect(q.length).toBe(0);
+    await clock.advance(1);
+    expect(q.length).toBe(1);
+    expect(q.delayed).toBe(0);
+    await clock.advance(10_000);
+    expect(q.length).toBe(1);
+  });
+
+  it('a delayed key that is added now is handed out now, and once', async () => {
+    const { q, clock } = queue();
+    q.addAfter('ns/a', 1_000);
+    q.add('ns/a');
+    expect(await q.get()).toBe('ns/a');
+    q.done('ns/a');
+    await clock.advance(1_000);
+    expect(q.length).toBe(1);
+  });
+
+  it('lets bounded workers run different keys concurrently', async () => {
+    const { q } = queue();
+    for (const k of ['a', 'b', 'c']) q.add(`ns/${k}`);
+    const got = await Promise.all([q.get(), q.get()]);
+    expect(new Set(got)).toEqual(new Set(['ns/a', 'ns/b']));
+    expect(q.inFlight).toBe(2);
+  });
+
+  it('resolves waiting getters with undefined on shutdown and drains in-flight work', async () => {
+    const { q, clock } = queue();
+    q.add('ns/a');
+    await q.get();
+    const waiting = q.get();
+    q.shutDown();
+    expect(await waiting).toBeUndefined();
+    q.add('ns/b');
+    expect(await q.get()).toBeUndefined();
+    const drained = q.drain(10_000);
+    q.done('ns/a');
+    expect(await drained).toBe(true);
+    q.add('ns/c');
+    await q.get();
+    const timedOut = q.drain(5);
+    await clock.advance(5);
+    expect(await timedOut).toBe(true);
+  });
+});
+
+describe('bucketRateLimiter', () => {
+  it('allows a burst, then paces at qps', async () => {
+    const clock = new ManualClock();
+    const limiter = bucketRateLimiter(clock, { qps: 10, burst: 3 });
+    expect([limiter.when('a'), limiter.when('b'), limiter.when('c')]).toEqual([0, 0, 0]);
+    expect(limiter.when('d')).toBe(100);
+    expect(limiter.when('e')).toBe(200);
+    await clock.advance(1_000);
+    expect(limiter.when('f')).toBe(0);
+  });
+});
+
+describe('Backoff', () => {
+  it('doubles with jitter up to the cap and resets', () => {
+    const low = new Backoff(100, 1_000, () => 0);
+    expect([low.next(), low.next(), low.next(), low.next(), low.next()]).toEqual([50, 100, 200, 400, 500]);
+    const high = new Backoff(100, 1_000, () => 1);
+    expect([high.next(), high.next(), high.next(), high.next(), high.next()]).toEqual([100, 200, 400, 800, 1_000]);
+    high.reset();
+    expect(high.next()).toBe(100);
+  });
+});
+
+describe('WorkQueue.get with a signal', () => {
+  it('stops waiting without swallowing a key', async () => {
+    const { q } = queue();
+    const controller = new AbortController();
+    const waiting = q.get(controller.signal);
+    controller.abort();
+    expect(await waiting).toBeUndefined();
+    q.add('ns/a');
+    expect(q.length).toBe(1);
+    expect(await q.get()).toBe('ns/a');
+  });
+});

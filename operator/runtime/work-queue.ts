@@ -1,0 +1,196 @@
+// A level-triggered work queue keyed by `namespace/name`, with client-go's
+// semantics: a key waits at most once (dirty set), is never handed to two
+// workers at once (processing set), and is queued again once if it was added
+// while being processed. Retries go through a rate limiter; `addAfter` delays.
+import type { Clock, Timer } from './clock.js';
+import type { RateLimiter } from './rate-limiter.js';
+import { defaultControllerRateLimiter } from './rate-limiter.js';
+
+/** Where the queue reports what it does (the manager wires these to Prometheus). */
+export interface WorkQueueMetrics {
+  /** A key was added (counted even when it was already queued, as in client-go). */
+  added(): void;
+  /** Keys waiting to be handed out. */
+  depth(depth: number): void;
+  /** Seconds a key waited between being queued and being handed to a worker. */
+  queued(seconds: number): void;
+  /** Seconds a worker held a key. */
+  worked(seconds: number): void;
+  /** A rate-limited retry was scheduled. */
+  retried(): void;
+}
+
+/** Options of {@link WorkQueue}. */
+export interface WorkQueueOptions {
+  readonly clock: Clock;
+  /** @default client-go's: 5 ms doubling to 5 min per key, 10 qps / burst 100 overall */
+  readonly rateLimiter?: RateLimiter;
+  readonly metrics?: WorkQueueMetrics;
+}
+
+/** A de-duplicating, rate-limited, delaying work queue. */
+export class WorkQueue {
+  private readonly clock: Clock;
+  private readonly rateLimiter: RateLimiter;
+  private readonly metrics: WorkQueueMetrics | undefined;
+  private items: string[] = [];
+  private head = 0;
+  private readonly dirty = new Set<string>();
+  private readonly processing = new Map<string, number>();
+  private readonly queuedAt = new Map<string, number>();
+  private readonly waiting = new Map<string, { at: number; timer: Timer }>();
+  private readonly getters: ((key: string | undefined) => void)[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
+  private shuttingDown = false;
+
+  constructor(options: WorkQueueOptions) {
+    this.clock = options.clock;
+    this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter(options.clock);
+    this.metrics = options.metrics;
+  }
+
+  /** Keys waiting to be handed out (not counting delayed or in-flight keys). */
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Keys currently held by workers. */
+  get inFlight(): number {
+    return this.processing.size;
+  }
+
+  /** Keys scheduled for later (requeue-after or backoff). */
+  get delayed(): number {
+    return this.waiting.size;
+  }
+
+  /** True once {@link shutDown} was called. */
+  get isShuttingDown(): boolean {
+    return this.shuttingDown;
+  }
+
+  /** Queues `key` now. A key already waiting is not queued twice; one in flight is queued again when done. */
+  add(key: string): void {
+    if (this.shuttingDown) return;
+    this.metrics?.added();
+    if (this.dirty.has(key)) return;
+    this.dirty.add(key);
+    if (!this.queuedAt.has(key)) this.queuedAt.set(key, this.clock.now());
+    if (this.processing.has(key)) return;
+    this.push(key);
+  }
+
+  /** Queues `key` after `ms`; when already scheduled, the earlier time wins. */
+  addAfter(key: string, ms: number): void {
+    if (this.shuttingDown) return;
+    if (ms <= 0) return this.add(key);
+    const at = this.clock.now() + ms;
+    const existing = this.waiting.get(key);
+    if (existing && existing.at <= at) return;
+    existing?.timer.cancel();
+    const timer = this.clock.setTimer(() => {
+      this.waiting.delete(key);
+      this.add(key);
+    }, ms);
+    this.waiting.set(key, { at, timer });
+  }
+
+  /** Queues `key` after its backoff delay and counts a retry. */
+  addRateLimited(key: string): number {
+    const delay = this.rateLimiter.when(key);
+    this.metrics?.retried();
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  /** Resets the backoff of `key` (call after a success or a terminal error). */
+  forget(key: string): void {
+    this.rateLimiter.forget(key);
+  }
+
+  /** Failures counted for `key` since its last {@link forget}. */
+  retries(key: string): number {
+    return this.rateLimiter.retries(key);
+  }
+
+  /**
+   * The next key to work on; undefined once the queue is shut down or `signal` aborts
+   * (a worker that stops waiting never swallows a key). Call {@link done} when finished.
+   */
+  get(signal?: AbortSignal): Promise<string | undefined> {
+    if (signal?.aborted || (this.shuttingDown && this.length === 0)) return Promise.resolve(undefined);
+    if (this.length > 0) return Promise.resolve(this.take());
+    return new Promise((resolve) => {
+      const getter = (key: string | undefined): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(key);
+      };
+      const onAbort = (): void => {
+        const index = this.getters.indexOf(getter);
+        if (index >= 0) this.getters.splice(index, 1);
+        resolve(undefined);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.getters.push(getter);
+    });
+  }
+
+  /** Marks `key` as finished; if it was added meanwhile, it is queued again. */
+  done(key: string): void {
+    const started = this.processing.get(key);
+    if (started === undefined) return;
+    this.processing.delete(key);
+    this.metrics?.worked((this.clock.now() - started) / 1000);
+    if (this.dirty.has(key) && !this.shuttingDown) this.push(key);
+    if (this.processing.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /** Stops handing out keys; pending `get` calls resolve with undefined. Delayed keys are dropped. */
+  shutDown(): void {
+    this.shuttingDown = true;
+    for (const { timer } of this.waiting.values()) timer.cancel();
+    this.waiting.clear();
+    for (const resolve of this.getters.splice(0)) resolve(undefined);
+  }
+
+  /** Resolves once no key is held by a worker, or after `timeoutMs`; true when idle. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    if (this.processing.size === 0) return true;
+    let timer: Timer | undefined;
+    const idle = await Promise.race([
+      new Promise<boolean>((resolve) => this.idleWaiters.push(() => resolve(true))),
+      new Promise<boolean>((resolve) => (timer = this.clock.setTimer(() => resolve(false), timeoutMs))),
+    ]);
+    timer?.cancel();
+    return idle;
+  }
+
+  private push(key: string): void {
+    const getter = this.getters.shift();
+    if (getter) {
+      this.items.push(key);
+      getter(this.take());
+      return;
+    }
+    this.items.push(key);
+    this.metrics?.depth(this.length);
+  }
+
+  private take(): string {
+    const key = this.items[this.head] as string;
+    this.head++;
+    // Compact now and then so the array does not grow without bound.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    this.dirty.delete(key);
+    const now = this.clock.now();
+    this.processing.set(key, now);
+    const at = this.queuedAt.get(key);
+    this.queuedAt.delete(key);
+    if (at !== undefined) this.metrics?.queued((now - at) / 1000);
+    this.metrics?.depth(this.length);
+    return key;
+  }
+}
