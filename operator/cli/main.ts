@@ -1,8 +1,10 @@
 // The `blink-accounts` command line.
 import { Command } from 'commander';
 import { registerDevCluster } from './dev-cluster.js';
+import { registerOperator } from './operator.js';
 import { registerGenerate } from './generate.js';
 import { registerStart } from './start.js';
+import { registerSynth } from './synth.js';
 
 const program = new Command()
   .name('blink-accounts')
@@ -10,8 +12,10 @@ const program = new Command()
   .showHelpAfterError();
 
 registerDevCluster(program);
+registerOperator(program);
 registerGenerate(program);
 registerStart(program);
+registerSynth(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,73 @@
+// `blink-accounts operator run`: the operator process.
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Command } from 'commander';
+import { startOperator } from '../operator.js';
+import type { OperatorOptions } from '../operator.js';
+
+/** Flags of `operator run`, as commander hands them over. */
+interface RunFlags {
+  kubeconfig?: string;
+  namespace: string;
+  shard?: string;
+  leaderElect: boolean;
+  identity?: string;
+  metricsPort: string;
+  httpPort: string;
+  host?: string;
+  publicUrl?: string;
+  smtpSecret?: string;
+}
+
+function port(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} must be a port number (0-65535), got "${value}"`);
+  return n;
+}
+
+/** Turns flags into operator options; throws with the bad flag in the message. */
+export function optionsFromFlags(flags: RunFlags, kubeConfig: KubeConfig): OperatorOptions {
+  let smtpSecret: OperatorOptions['smtpSecret'];
+  if (flags.smtpSecret) {
+    const [namespace, name, ...rest] = flags.smtpSecret.split('/');
+    if (!namespace || !name || rest.length > 0) throw new Error(`--smtp-secret must be <namespace>/<name>, got "${flags.smtpSecret}"`);
+    smtpSecret = { namespace, name };
+  }
+  return {
+    kubeConfig,
+    namespace: flags.namespace,
+    leaderElection: flags.leaderElect,
+    metricsPort: port(flags.metricsPort, '--metrics-port'),
+    httpPort: port(flags.httpPort, '--http-port'),
+    ...(flags.shard ? { shard: flags.shard } : {}),
+    ...(flags.identity ? { identity: flags.identity } : {}),
+    ...(flags.host ? { host: flags.host } : {}),
+    ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
+    ...(smtpSecret ? { smtpSecret } : {}),
+  };
+}
+
+/** Registers `operator run`. */
+export function registerOperator(program: Command): void {
+  const operator = program.command('operator').description('Run the operator');
+  operator
+    .command('run')
+    .description('Run the operator against the cluster of --kubeconfig, KUBECONFIG, or the in-cluster service account')
+    .option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, then in-cluster)')
+    .option('--namespace <ns>', 'namespace of the operator (Lease, SMTP Secret)', 'blink-accounts-system')
+    .option('--shard <name>', 'handle only Tenants labelled accounts.blinkops.com/shard=<name>')
+    .option('--no-leader-elect', 'act as the only replica, without a Lease')
+    .option('--identity <id>', 'unique name of this replica (default: host name + random suffix)')
+    .option('--metrics-port <port>', 'port of /metrics', '8080')
+    .option('--http-port <port>', 'port of probes, acceptance page and access API', '8081')
+    .option('--host <address>', 'address to bind', '0.0.0.0')
+    .option('--public-url <url>', 'base URL of the acceptance page in invitation emails')
+    .option('--smtp-secret <namespace/name>', 'Secret with the SMTP settings (host, port, secure, username, password, from)')
+    .action(async (flags: RunFlags) => {
+      const kubeConfig = new KubeConfig();
+      if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
+      else kubeConfig.loadFromDefault();
+      const running = await startOperator(optionsFromFlags(flags, kubeConfig));
+      // Stop the features too (SMTP connections, servers), then exit.
+      running.manager.handleSignals((code) => void running.stop().finally(() => process.exit(code)));
+    });
+}
