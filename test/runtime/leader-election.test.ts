@@ -36,7 +36,7 @@ function startReplica(identity: string): Replica {
   createInterface(child.stdout!).on('line', (line) => {
     try {
       const entry = JSON.parse(line) as { msg?: string; metricsPort?: number };
-      if (entry.msg === 'Started manager') replica.metricsPort = entry.metricsPort;
+      if (entry.msg === 'Started manager' && entry.metricsPort !== undefined) replica.metricsPort = entry.metricsPort;
       if (entry.msg === 'Became leader') replica.becameLeader.push(Date.now());
     } catch {
       // Not a log line.
