@@ -1,7 +1,7 @@
 // Server-side apply of plain manifests (CRDs, examples), shared by the CLI and tests.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KubernetesObjectApi, PatchStrategy } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, KubernetesObjectApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 
@@ -28,6 +28,19 @@ export async function applyObjects(kc: KubeConfig, objects: KubernetesObject[], 
   const applied: KubernetesObject[] = [];
   for (const object of objects) {
     try {
+      // KubernetesObjectApi serializes built-in kinds through their typed models, which
+      // silently drop enum, default and x-kubernetes-* of a CRD schema (they expect
+      // _enum, xKubernetesValidations, ...); the typed patch call sends the body as is.
+      if (object.kind === 'CustomResourceDefinition' && object.apiVersion === 'apiextensions.k8s.io/v1') {
+        const crd = await kc
+          .makeApiClient(ApiextensionsV1Api)
+          .patchCustomResourceDefinition(
+            { name: object.metadata?.name ?? '', body: object, fieldManager, force: true },
+            setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+          );
+        applied.push(crd);
+        continue;
+      }
       applied.push(await client.patch(object, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply));
     } catch (error) {
       throw new Error(`Applying ${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name} failed`, { cause: error });
