@@ -27,7 +27,16 @@ export const TenantSpecSchema = Type.Object(
       dnsLabel({
         description: 'Namespace that holds the tenant\'s Users, ServiceAccounts, Workspaces and Groups. Default: tenant-<name>. Immutable once set.',
         message: 'namespace must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
-        rules: [cel({ rule: 'self == oldSelf', message: NAMESPACE_IMMUTABLE_MESSAGE }, (self, oldSelf) => self === oldSelf)],
+        rules: [
+          cel(
+            {
+              rule: "self != 'default' && !self.startsWith('kube-')",
+              message: 'namespace may not be default or start with kube-: give the tenant a namespace of its own, such as tenant-<name>',
+            },
+            (self) => typeof self !== 'string' || (self !== 'default' && !self.startsWith('kube-')),
+          ),
+          cel({ rule: 'self == oldSelf', message: NAMESPACE_IMMUTABLE_MESSAGE }, (self, oldSelf) => self === oldSelf),
+        ],
       }),
     ),
     invitationTTL: Type.Optional(
