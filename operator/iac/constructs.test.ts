@@ -1,0 +1,334 @@
+import { TerraformStack, Testing } from 'cdktf';
+import { NullProvider } from '@cdktf/provider-null/lib/provider/index.js';
+import { describe, expect, it } from 'vitest';
+import {
+  BlinkGroup,
+  BlinkServiceAccount,
+  BlinkTenant,
+  BlinkUser,
+  BlinkValidationError,
+  BlinkWorkspace,
+  escapeTemplate,
+  KUBECTL_CONTEXT_KEY,
+  manifestsOfStack,
+} from './index.js';
+import type { BlinkObject } from './index.js';
+
+interface Synthesized {
+  readonly resource: { readonly null_resource: Record<string, { triggers: Record<string, string>; depends_on?: string[]; provisioner: { 'local-exec': Record<string, unknown> }[] }> };
+  readonly provider: Record<string, unknown[]>;
+}
+
+/** Synthesizes a stack holding the acme tenant plus what `declare` adds; returns the JSON text. */
+function synthAcme(declare: (acme: BlinkTenant) => void = () => undefined): string {
+  return Testing.synthScope((stack) => declare(new BlinkTenant(stack, 'acme', { displayName: 'Acme' })));
+}
+
+function parsed(json: string): Synthesized {
+  return JSON.parse(json) as Synthesized;
+}
+
+/** The error `fn` throws, which must be a BlinkValidationError. */
+function validationError(fn: () => unknown): BlinkValidationError {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(BlinkValidationError);
+    return error as BlinkValidationError;
+  }
+  throw new Error('expected a BlinkValidationError');
+}
+
+describe('BlinkTenant', () => {
+  it('renders the Tenant manifest into the trigger of the resource that applies it', () => {
+    const json = Testing.synthScope((stack) => {
+      new BlinkTenant(stack, 'acme', { displayName: 'Acme', invitationTTL: '72h', deletionPolicy: 'Delete', allowedEmailDomains: ['acme.example'] });
+    });
+    expect(
+      Testing.toHaveResourceWithProperties(json, 'null_resource', {
+        triggers: {
+          manifest:
+            'apiVersion: accounts.blinkops.com/v1alpha1\nkind: Tenant\nmetadata:\n  name: acme\nspec:\n  displayName: Acme\n  invitationTTL: 72h\n  allowedEmailDomains:\n    - acme.example\n  deletionPolicy: Delete\n',
+        },
+        depends_on: ['null_resource.blink_tenant_acme'],
+      }),
+    ).toBe(true);
+    expect(Testing.toHaveProvider(json, 'null')).toBe(true);
+  });
+
+  it('binds the object with identity triggers and a destroy-time delete that reads only self', () => {
+    const resources = parsed(synthAcme()).resource.null_resource;
+    expect(resources['blink_tenant_acme']).toEqual({
+      triggers: { name: 'acme', resource: 'tenants.accounts.blinkops.com' },
+      provisioner: [
+        {
+          'local-exec': {
+            when: 'destroy',
+            command: 'kubectl delete "$BLINK_RESOURCE" "$BLINK_NAME" --ignore-not-found',
+            environment: { BLINK_NAME: '${self.triggers.name}', BLINK_RESOURCE: '${self.triggers.resource}' },
+          },
+        },
+      ],
+    });
+    expect(resources['blink_tenant_acme_manifest']?.provisioner).toEqual([
+      {
+        'local-exec': {
+          command: "printf '%s' \"$BLINK_MANIFEST\" | kubectl apply --server-side --force-conflicts --field-manager=blink-accounts-iac -f -",
+          environment: { BLINK_MANIFEST: '${self.triggers.manifest}' },
+        },
+      },
+    ]);
+  });
+
+  it('defaults the name to the construct id and the namespace to tenant-<name>', () => {
+    let tenant: BlinkTenant | undefined;
+    Testing.synthScope((stack) => {
+      tenant = new BlinkTenant(stack, 'globex', { displayName: 'Globex' });
+    });
+    expect(tenant?.name).toBe('globex');
+    expect(tenant?.tenantNamespace).toBe('tenant-globex');
+    expect(tenant?.manifest.metadata).toEqual({ name: 'globex' });
+  });
+
+  it('puts the objects of a tenant with its own namespace there', () => {
+    const json = Testing.synthScope((stack) => {
+      new BlinkWorkspace(new BlinkTenant(stack, 'acme', { displayName: 'Acme', namespace: 'acme-prod' }), 'production');
+    });
+    expect(Testing.toHaveResourceWithProperties(json, 'null_resource', { triggers: { name: 'production', namespace: 'acme-prod', resource: 'workspaces.accounts.blinkops.com' } })).toBe(true);
+  });
+
+  it('escapes ${ and %{ so Terraform applies the text as written', () => {
+    const json = Testing.synthScope((stack) => {
+      new BlinkTenant(stack, 'acme', { displayName: 'Acme ${corp} %{x}' });
+    });
+    const trigger = parsed(json).resource.null_resource['blink_tenant_acme_manifest']?.triggers['manifest'];
+    expect(trigger).toContain('displayName: Acme $${corp} %%{x}');
+    expect(manifestsOfStack(parsed(json)).get('1-tenant.acme.yaml')).toContain('displayName: Acme ${corp} %{x}');
+  });
+
+  it('runs the kubectl named in the context, quoted for the shell', () => {
+    const stack = new TerraformStack(Testing.app({ context: { [KUBECTL_CONTEXT_KEY]: '/opt/k8s bin/kubectl' } }), 'stack');
+    new BlinkTenant(stack, 'acme', { displayName: 'Acme' });
+    const resources = parsed(Testing.synth(stack)).resource.null_resource;
+    expect(resources['blink_tenant_acme']?.provisioner[0]?.['local-exec']['command']).toMatch(/^'\/opt\/k8s bin\/kubectl' delete /);
+    expect(resources['blink_tenant_acme_manifest']?.provisioner[0]?.['local-exec']['command']).toContain("| '/opt/k8s bin/kubectl' apply ");
+  });
+
+  it.each([
+    ['an empty displayName', { displayName: '' }, 'spec.displayName "": must NOT have fewer than 1 characters'],
+    ['a namespace that is not a DNS label', { displayName: 'Acme', namespace: 'Tenant_Acme' }, 'spec.namespace "Tenant_Acme": namespace must be a DNS-1123 label'],
+    ['an invitationTTL out of range', { displayName: 'Acme', invitationTTL: '1000h' }, 'spec.invitationTTL "1000h": invitationTTL must be a duration between 1m and 720h'],
+    ['a sender with a display name', { displayName: 'Acme', sender: 'Acme <a@acme.example>' }, 'spec.sender "Acme <a@acme.example>": sender must be an address'],
+    ['an acceptanceURL that is not http(s)', { displayName: 'Acme', acceptanceURL: 'ftp://acme' }, 'spec.acceptanceURL "ftp://acme": acceptanceURL must be an http:// or https:// URL'],
+    ['an uppercase email domain', { displayName: 'Acme', allowedEmailDomains: ['Acme.example'] }, 'spec.allowedEmailDomains[0] "Acme.example": each entry must be a domain name in lowercase'],
+    ['a duplicate email domain', { displayName: 'Acme', allowedEmailDomains: ['a.example', 'a.example'] }, 'spec.allowedEmailDomains[1] "a.example": Duplicate value'],
+    ['an unknown deletionPolicy', { displayName: 'Acme', deletionPolicy: 'Purge' }, 'spec.deletionPolicy "Purge": Unsupported value: supported values: "Retain", "Delete"'],
+    ['a name that is not a DNS label', { displayName: 'Acme', name: 'Acme' }, 'metadata.name'],
+    ['a name too long for tenant-<name>', { displayName: 'Acme', name: 'a'.repeat(57) }, `metadata.name "${'a'.repeat(57)}": must NOT have more than 56 characters`],
+  ])('rejects %s with the bad value in the message', (_what, props, message) => {
+    const error = validationError(() => Testing.synthScope((stack) => new BlinkTenant(stack, 'acme', props as never)));
+    expect(error.message).toContain(message);
+    expect(error.message).toContain('stack/acme: Tenant');
+    expect(error.errors.length).toBeGreaterThan(0);
+  });
+});
+
+describe('BlinkWorkspace and BlinkGroup', () => {
+  it('render into the tenant namespace and are applied after the tenant', () => {
+    const json = synthAcme((acme) => {
+      new BlinkWorkspace(acme, 'production', { displayName: 'Production', description: 'Live systems' });
+      new BlinkGroup(acme, 'platform', { displayName: 'Platform team' });
+    });
+    expect(
+      Testing.toHaveResourceWithProperties(json, 'null_resource', {
+        triggers: {
+          manifest:
+            'apiVersion: accounts.blinkops.com/v1alpha1\nkind: Workspace\nmetadata:\n  name: production\n  namespace: tenant-acme\nspec:\n  displayName: Production\n  description: Live systems\n',
+        },
+      }),
+    ).toBe(true);
+    expect(
+      Testing.toHaveResourceWithProperties(json, 'null_resource', {
+        triggers: { manifest: 'apiVersion: accounts.blinkops.com/v1alpha1\nkind: Group\nmetadata:\n  name: platform\n  namespace: tenant-acme\nspec:\n  displayName: Platform team\n' },
+      }),
+    ).toBe(true);
+    const resources = parsed(json).resource.null_resource;
+    expect(resources['blink_workspace_tenant-acme_production']?.depends_on).toEqual(['null_resource.blink_tenant_acme_manifest']);
+    expect(resources['blink_group_tenant-acme_platform']?.depends_on).toEqual(['null_resource.blink_tenant_acme_manifest']);
+    expect(resources['blink_group_tenant-acme_platform']?.triggers).toEqual({ name: 'platform', namespace: 'tenant-acme', resource: 'groups.accounts.blinkops.com' });
+  });
+
+  it('renders an empty spec when nothing is declared, with labels and annotations in metadata', () => {
+    let group: BlinkGroup | undefined;
+    synthAcme((acme) => {
+      group = new BlinkGroup(acme, 'g', { name: 'readers', labels: { team: 'a' }, annotations: { 'example.com/owner': 'b' } });
+    });
+    expect(group?.yaml).toBe(
+      'apiVersion: accounts.blinkops.com/v1alpha1\nkind: Group\nmetadata:\n  name: readers\n  namespace: tenant-acme\n  labels:\n    team: a\n  annotations:\n    example.com/owner: b\nspec: {}\n',
+    );
+  });
+
+  it.each([
+    ['Workspace', (acme: BlinkTenant) => new BlinkWorkspace(acme, 'Prod'), 'metadata.name "Prod": metadata.name of a Workspace must be a DNS-1123 label'],
+    ['Workspace', (acme: BlinkTenant) => new BlinkWorkspace(acme, 'w', { displayName: 'x'.repeat(101) }), 'spec.displayName "xxxx'],
+    ['Workspace', (acme: BlinkTenant) => new BlinkWorkspace(acme, 'w', { description: 'x'.repeat(501) }), 'must NOT have more than 500 characters'],
+    ['Group', (acme: BlinkTenant) => new BlinkGroup(acme, 'g', { name: 'ops_team' }), 'metadata.name "ops_team": metadata.name of a Group must be a DNS-1123 label'],
+    ['Group', (acme: BlinkTenant) => new BlinkGroup(acme, 'g', { displayName: 'x'.repeat(101) }), 'must NOT have more than 100 characters'],
+  ])('a %s rejects bad props with the bad value in the message', (kind, declare, message) => {
+    const error = validationError(() => synthAcme(declare));
+    expect(error.message).toContain(`${kind} tenant-acme/`);
+    expect(error.message).toContain(message);
+  });
+});
+
+describe('BlinkUser', () => {
+  it('renders the User with its references, applied after the tenant, workspaces and groups it names', () => {
+    const json = synthAcme((acme) => {
+      const platform = new BlinkGroup(acme, 'platform');
+      new BlinkUser(acme, 'bob', { email: 'bob@acme.example', role: 'Builder', displayName: 'Bob', groups: [platform], workspaces: ['staging'], active: false, invitationResend: 2 });
+      // Declared after the user that names it: resolved at synthesis.
+      new BlinkWorkspace(acme, 'staging');
+    });
+    expect(
+      Testing.toHaveResourceWithProperties(json, 'null_resource', {
+        triggers: {
+          manifest:
+            'apiVersion: accounts.blinkops.com/v1alpha1\nkind: User\nmetadata:\n  name: bob\n  namespace: tenant-acme\nspec:\n  email: bob@acme.example\n  displayName: Bob\n  role: Builder\n  groups:\n    - platform\n  workspaces:\n    - staging\n  active: false\n  invitation:\n    resend: 2\n',
+        },
+      }),
+    ).toBe(true);
+    expect(parsed(json).resource.null_resource['blink_user_tenant-acme_bob']?.depends_on).toEqual([
+      'null_resource.blink_tenant_acme_manifest',
+      'null_resource.blink_workspace_tenant-acme_staging_manifest',
+      'null_resource.blink_group_tenant-acme_platform_manifest',
+    ]);
+  });
+
+  it('writes only what was declared', () => {
+    let user: BlinkUser | undefined;
+    synthAcme((acme) => {
+      user = new BlinkUser(acme, 'alice', { email: 'alice@acme.example', role: 'Admin' });
+    });
+    expect((user?.manifest as { spec?: unknown } | undefined)?.spec).toEqual({ email: 'alice@acme.example', role: 'Admin' });
+  });
+
+  it.each([
+    ['an email with a display name', { email: 'Bob <bob@acme.example>', role: 'Admin' }, 'spec.email "Bob <bob@acme.example>": email must be an address like jane@example.com'],
+    ['a missing email', { role: 'Admin' }, 'spec.email: Required value'],
+    ['an unknown role', { email: 'bob@acme.example', role: 'Owner' }, 'spec.role "Owner": Unsupported value: supported values: "Admin", "Builder", "Consumer"'],
+    ['a workspace name that is not a DNS label', { email: 'bob@acme.example', role: 'Builder', workspaces: ['Prod'] }, 'spec.workspaces[0] "Prod": each entry must be the name of a Workspace'],
+    ['a group listed twice', { email: 'bob@acme.example', role: 'Builder', groups: ['ops', 'ops'] }, 'spec.groups[1] "ops": Duplicate value'],
+    ['a negative resend counter', { email: 'bob@acme.example', role: 'Builder', invitationResend: -1 }, 'spec.invitation.resend -1: must be >= 0'],
+    ['more than 100 workspaces', { email: 'bob@acme.example', role: 'Builder', workspaces: Array.from({ length: 101 }, (_, i) => `w${i}`) }, 'spec.workspaces ["w0",'],
+  ])('rejects %s with the bad value in the message', (_what, props, message) => {
+    const error = validationError(() => synthAcme((acme) => new BlinkUser(acme, 'bob', props as never)));
+    expect(error.message).toContain('stack/acme/bob: User tenant-acme/bob is invalid: ');
+    expect(error.message).toContain(message);
+  });
+
+  it('refuses a workspace that is not declared in the tenant, at synthesis', () => {
+    const error = validationError(() =>
+      synthAcme((acme) => {
+        new BlinkWorkspace(acme, 'staging');
+        new BlinkWorkspace(acme, 'production');
+        new BlinkUser(acme, 'bob', { email: 'bob@acme.example', role: 'Builder', workspaces: ['prod'] });
+      }),
+    );
+    expect(error.message).toBe('stack/acme/bob: User tenant-acme/bob refers to Workspace "prod", which is not declared in tenant acme (declared: production, staging)');
+  });
+
+  it('refuses a group that is not declared in the tenant, at synthesis', () => {
+    const error = validationError(() => synthAcme((acme) => new BlinkUser(acme, 'bob', { email: 'bob@acme.example', role: 'Builder', groups: ['ops'] })));
+    expect(error.message).toBe('stack/acme/bob: User tenant-acme/bob refers to Group "ops", which is not declared in tenant acme (declared: none)');
+  });
+
+  it('refuses a workspace or group of another tenant', () => {
+    const error = validationError(() =>
+      Testing.synthScope((stack) => {
+        const acme = new BlinkTenant(stack, 'acme', { displayName: 'Acme' });
+        const globex = new BlinkTenant(stack, 'globex', { displayName: 'Globex' });
+        new BlinkUser(acme, 'bob', { email: 'bob@acme.example', role: 'Builder', groups: [new BlinkGroup(globex, 'ops')] });
+      }),
+    );
+    expect(error.message).toBe('stack/acme/bob: refers to Group tenant-globex/ops of tenant globex, not of its own tenant acme');
+  });
+});
+
+describe('BlinkServiceAccount', () => {
+  it('renders the ServiceAccount and names its Secret without touching the key', () => {
+    let deployer: BlinkServiceAccount | undefined;
+    const json = synthAcme((acme) => {
+      const staging = new BlinkWorkspace(acme, 'staging');
+      deployer = new BlinkServiceAccount(acme, 'deployer', { role: 'Builder', description: 'CI', workspaces: [staging], keyRevision: 1, keyGracePeriod: '24h' });
+    });
+    expect(
+      Testing.toHaveResourceWithProperties(json, 'null_resource', {
+        triggers: {
+          manifest:
+            'apiVersion: accounts.blinkops.com/v1alpha1\nkind: ServiceAccount\nmetadata:\n  name: deployer\n  namespace: tenant-acme\nspec:\n  description: CI\n  role: Builder\n  workspaces:\n    - staging\n  keyRotation:\n    revision: 1\n    gracePeriod: 24h\n',
+        },
+      }),
+    ).toBe(true);
+    expect(deployer?.secretName).toBe('deployer-api-key');
+    expect(deployer?.secretNamespace).toBe('tenant-acme');
+    // Nothing about the key reaches Terraform: no outputs, no key material in any trigger.
+    expect(JSON.parse(json)).not.toHaveProperty('output');
+    expect(json).not.toMatch(/api-key|apiKey|secret/i);
+  });
+
+  it.each([
+    ['a missing role', {}, 'spec.role: Required value'],
+    ['an unknown role', { role: 'Robot' }, 'spec.role "Robot": Unsupported value'],
+    ['a grace period over 168h', { role: 'Admin', keyGracePeriod: '200h' }, 'spec.keyRotation.gracePeriod "200h": gracePeriod must be a duration between 0s and 168h'],
+    ['a fractional key revision', { role: 'Admin', keyRevision: 1.5 }, 'spec.keyRotation.revision 1.5: must be integer'],
+    ['a description over 500 characters', { role: 'Admin', description: 'd'.repeat(501) }, 'spec.description "ddd'],
+  ])('rejects %s with the bad value in the message', (_what, props, message) => {
+    const error = validationError(() => synthAcme((acme) => new BlinkServiceAccount(acme, 'ci', props as never)));
+    expect(error.message).toContain('stack/acme/ci: ServiceAccount tenant-acme/ci is invalid: ');
+    expect(error.message).toContain(message);
+  });
+
+  it('refuses a workspace that is not declared in the tenant, at synthesis', () => {
+    const error = validationError(() => synthAcme((acme) => new BlinkServiceAccount(acme, 'ci', { role: 'Builder', workspaces: ['staging'] })));
+    expect(error.message).toBe('stack/acme/ci: ServiceAccount tenant-acme/ci refers to Workspace "staging", which is not declared in tenant acme (declared: none)');
+  });
+});
+
+describe('a stack', () => {
+  it('refuses the same object declared twice', () => {
+    const error = validationError(() =>
+      synthAcme((acme) => {
+        new BlinkWorkspace(acme, 'staging');
+        new BlinkWorkspace(acme, 'staging-again', { name: 'staging' });
+      }),
+    );
+    expect(error.message).toBe('stack/acme/staging-again: Workspace tenant-acme/staging is already declared in this stack by stack/acme/staging');
+  });
+
+  it('holds one null provider, also when the app declared one', () => {
+    const json = parsed(
+      Testing.synthScope((stack) => {
+        new NullProvider(stack, 'declared-by-the-app');
+        new BlinkWorkspace(new BlinkTenant(stack, 'acme', { displayName: 'Acme' }), 'w');
+        new BlinkTenant(stack, 'globex', { displayName: 'Globex' });
+      }),
+    );
+    expect(json.provider['null']).toHaveLength(1);
+  });
+
+  it('synthesizes the acme example as before (snapshot)', () => {
+    const objects: BlinkObject[] = [];
+    const json = Testing.synthScope((stack) => {
+      const acme = new BlinkTenant(stack, 'acme', { displayName: 'Acme Corporation' });
+      const production = new BlinkWorkspace(acme, 'production');
+      const platform = new BlinkGroup(acme, 'platform');
+      objects.push(acme, production, platform);
+      objects.push(new BlinkUser(acme, 'alice', { email: 'alice@acme.example', role: 'Admin', groups: [platform] }));
+      objects.push(new BlinkServiceAccount(acme, 'deployer', { role: 'Builder', workspaces: [production] }));
+    });
+    expect(json).toMatchSnapshot();
+    // Every construct's YAML is what Terraform applies.
+    expect([...manifestsOfStack(parsed(json)).values()].sort()).toEqual(objects.map((o) => o.yaml).sort());
+    for (const object of objects) expect(json).toContain(JSON.stringify(escapeTemplate(object.yaml)));
+  });
+});

@@ -1,0 +1,56 @@
+// The GitOps render path: the manifests of a synthesized stack, read back from
+// the triggers Terraform would apply, so the YAML files are those bytes exactly.
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+import { API_VERSION } from '../api/index.js';
+import { manifestFileName } from './manifest.js';
+import { unescapeTemplate } from './terraform-template.js';
+
+/** Terraform JSON of one stack, as far as this module reads it. */
+interface SynthesizedStack {
+  readonly resource?: { readonly null_resource?: Readonly<Record<string, { readonly triggers?: Readonly<Record<string, string>> }>> };
+}
+
+/**
+ * The manifests a synthesized stack applies, by GitOps file name, sorted by
+ * file name: the value of each null_resource trigger `manifest` that holds an
+ * object of the API, as Terraform evaluates it.
+ */
+export function manifestsOfStack(stack: SynthesizedStack): Map<string, string> {
+  const files: [string, string][] = [];
+  for (const resource of Object.values(stack.resource?.null_resource ?? {})) {
+    const template = resource.triggers?.['manifest'];
+    if (template === undefined) continue;
+    const yaml = unescapeTemplate(template);
+    const object = parse(yaml) as KubernetesObject | null;
+    if (object?.apiVersion !== API_VERSION) continue;
+    files.push([manifestFileName(object), yaml]);
+  }
+  return new Map(files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Names of the stacks in a cdktf output folder (`cdktf.out`). */
+export async function stacksIn(cdktfOut: string): Promise<string[]> {
+  return (await readdir(join(cdktfOut, 'stacks'), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+/** The synthesized Terraform JSON of one stack of a cdktf output folder. */
+export async function readSynthesizedStack(cdktfOut: string, stack: string): Promise<SynthesizedStack> {
+  const file = join(cdktfOut, 'stacks', stack, 'cdk.tf.json');
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as SynthesizedStack;
+  } catch (error) {
+    throw new Error(`Reading the synthesized stack ${file} failed`, { cause: error });
+  }
+}
+
+/** Writes `files` into `dir`, removing the .yaml files of `dir` that are not among them (the folder is the render's). */
+export async function writeManifestFiles(dir: string, files: ReadonlyMap<string, string>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const existing of await readdir(dir)) {
+    if (/\.ya?ml$/.test(existing) && !files.has(existing)) await rm(join(dir, existing));
+  }
+  for (const [name, yaml] of files) await writeFile(join(dir, name), yaml);
+}
