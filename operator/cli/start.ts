@@ -1,40 +1,182 @@
 // `blink-accounts start` (`npm start`): the whole product on one machine.
+//
+//  1. a cluster: KUBECONFIG's, or the embedded control plane (built on first use);
+//  2. the CRDs and the operator's namespace;
+//  3. a local SMTP server that catches the invitation emails, and the Secret
+//     that points the operator at it;
+//  4. the operator, in this process;
+//  5. the examples, applied; then what they became, and the invitation links.
+// It keeps running (the acceptance links are served by it) until Ctrl-C; the
+// embedded control plane stays up for inspection.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
+import { startDevSmtp, invitationLinks } from '../dev-smtp/server.js';
+import type { DevSmtpServer } from '../dev-smtp/server.js';
+import { cacheRoot } from '../dev-cluster/paths.js';
 import { applyObjects, readManifests } from '../kube/apply.js';
-import { upDevCluster, usage } from './dev-cluster.js';
+import { createLogger } from '../runtime/logger.js';
+import { startOperator } from '../operator.js';
+import type { RunningOperator } from '../operator.js';
+import { DEV_CLUSTER, upDevCluster, usage } from './dev-cluster.js';
 
-const CRDS_DIR = fileURLToPath(new URL('../../crds/', import.meta.url));
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
 
 function say(message: string): void {
   process.stderr.write(`${message}\n`);
+}
+
+/** Flags of `start`. */
+interface StartFlags {
+  clusterName: string;
+  examples: boolean;
+  once: boolean;
+  httpPort: string;
+  smtpPort: string;
+  waitSeconds: string;
+}
+
+/** Creates a namespace unless it exists. */
+async function ensureNamespace(kc: KubeConfig, name: string): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name } } }).catch((error: unknown) => {
+    if ((error as { code?: number }).code !== 409) throw error;
+  });
+}
+
+/** Runs the whole product; returns a stop function. */
+export async function startEverything(flags: StartFlags): Promise<{ stop(): Promise<void> }> {
+  const started = Date.now();
+  const kc = new KubeConfig();
+  let howToUse: string;
+  let kubectlPath: string | undefined;
+  let kubeconfigPath: string;
+  if (process.env['KUBECONFIG']) {
+    kubeconfigPath = process.env['KUBECONFIG'];
+    kc.loadFromFile(kubeconfigPath);
+    say(`Using the cluster of KUBECONFIG=${process.env['KUBECONFIG']} (context ${kc.getCurrentContext()}); no control plane is started`);
+    howToUse = '  kubectl get tenants; kubectl get blink -A';
+  } else {
+    const { state, reused } = await upDevCluster(flags.clusterName);
+    if (reused) say(`Reusing the running control plane at ${state.server}`);
+    kubeconfigPath = state.kubeconfig;
+    kc.loadFromFile(kubeconfigPath);
+    kubectlPath = state.binaries.kubectl;
+    howToUse = `${usage(state).replace('kubectl get ns', 'kubectl get tenants; kubectl get blink -A')}`;
+  }
+
+  const crds = await readManifests(join(REPO, 'crds'));
+  await applyObjects(kc, crds);
+  say(`Installed ${crds.length} CustomResourceDefinitions from crds/`);
+  const operatorNamespace = 'blink-accounts-system';
+  await ensureNamespace(kc, operatorNamespace);
+
+  const smtpDir = join(cacheRoot(), 'dev-smtp');
+  const smtp: DevSmtpServer = await startDevSmtp({ dir: smtpDir, port: Number(flags.smtpPort) });
+  say(`Catching invitation emails on smtp://${smtp.host}:${smtp.port} (stored in ${smtpDir})`);
+  await applyObjects(kc, [
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'blink-accounts-smtp', namespace: operatorNamespace },
+      stringData: { host: smtp.host, port: String(smtp.port), secure: 'false', from: 'Blink Accounts <accounts@blink.local>' },
+    } as never,
+  ]);
+
+  let operator: RunningOperator;
+  try {
+    operator = await startOperator({
+      kubeConfig: kc,
+      namespace: operatorNamespace,
+      leaderElection: true,
+      identity: `npm-start-${process.pid}`,
+      metricsPort: 0,
+      httpPort: Number(flags.httpPort),
+      host: '127.0.0.1',
+      smtpSecret: { namespace: operatorNamespace, name: 'blink-accounts-smtp' },
+      logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'warn' }),
+    });
+  } catch (error) {
+    await smtp.close();
+    throw error;
+  }
+  say(`Operator running: acceptance page and access API on ${operator.url}, metrics on http://127.0.0.1:${operator.manager.metricsServer.port}/metrics`);
+
+  if (flags.examples && existsSync(join(REPO, 'examples'))) {
+    const examples = await readManifests(join(REPO, 'examples'));
+    const mailsBefore = (await smtp.messages()).length;
+    await applyObjects(kc, examples);
+    say(`Applied ${examples.length} objects from examples/; waiting up to ${flags.waitSeconds}s for them to converge...`);
+    await waitForReady(kc, Number(flags.waitSeconds) * 1000);
+    if (kubectlPath) {
+      const env = { ...process.env, KUBECONFIG: kubeconfigPath };
+      for (const args of [['get', 'tenants'], ['get', 'blink', '-A']]) {
+        const { stdout } = await run(kubectlPath, args, { env }).catch((error: { stdout?: string; stderr?: string }) => ({ stdout: error.stderr ?? error.stdout ?? '' }));
+        say(`\n$ kubectl ${args.join(' ')}\n${stdout.trimEnd()}`);
+      }
+    }
+    const messages = (await smtp.messages()).slice(mailsBefore);
+    const links = messages.flatMap((m) => invitationLinks(m).map((link) => `  ${m.to.join(', ').padEnd(32)} ${link}`));
+    say(`\nInvitation emails caught: ${messages.length}${links.length ? '\n' + links.join('\n') : ''}`);
+    say('Open a link in a browser to accept the invitation; `npx blink-accounts invitations links` lists them again.');
+  }
+  say(`\nReady in ${((Date.now() - started) / 1000).toFixed(1)}s. Use it with:\n${howToUse}`);
+  say(`Stop with Ctrl-C (the control plane stays up; stop it with: npx blink-accounts dev-cluster down${flags.clusterName === DEV_CLUSTER ? '' : ` --name ${flags.clusterName}`})`);
+  return {
+    async stop() {
+      await operator.stop();
+      await smtp.close();
+    },
+  };
+}
+
+/** Waits until every Tenant and every namespaced object has a Ready condition (True or False), or the time is up. */
+async function waitForReady(kc: KubeConfig, timeoutMs: number): Promise<void> {
+  const { KubernetesObjectApi } = await import('@kubernetes/client-node');
+  const client = KubernetesObjectApi.makeApiClient(kc);
+  const deadline = Date.now() + timeoutMs;
+  const kinds = ['Tenant', 'User', 'ServiceAccount', 'Workspace', 'Group'];
+  while (Date.now() < deadline) {
+    let pending = 0;
+    for (const kind of kinds) {
+      const list = await client.list('accounts.blinkops.com/v1alpha1', kind).catch(() => ({ items: [] }));
+      for (const item of list.items as { status?: { conditions?: { type: string }[] } }[]) {
+        if (!item.status?.conditions?.some((c) => c.type === 'Ready')) pending += 1;
+      }
+    }
+    if (pending === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  say('Some objects have no Ready condition yet; `kubectl get blink -A` shows where they are.');
 }
 
 /** Registers `start`. */
 export function registerStart(program: Command): void {
   program
     .command('start')
-    .description('Bring up the embedded control plane (unless KUBECONFIG names a cluster), install the CRDs, and show how to use it')
-    .action(async () => {
-      const kc = new KubeConfig();
-      let howToUse: string;
-      if (process.env['KUBECONFIG']) {
-        kc.loadFromFile(process.env['KUBECONFIG']);
-        say(`Using the cluster of KUBECONFIG=${process.env['KUBECONFIG']} (context ${kc.getCurrentContext()}); no control plane is started`);
-        howToUse = '  kubectl get ns';
-      } else {
-        const { state, reused } = await upDevCluster();
-        if (reused) say(`Reusing the running control plane at ${state.server}`);
-        kc.loadFromFile(state.kubeconfig);
-        howToUse = usage(state);
+    .description('Run everything on this machine: control plane (unless KUBECONFIG is set), CRDs, a local SMTP server, the operator, the examples')
+    .option('--cluster-name <name>', 'name of the embedded control plane', DEV_CLUSTER)
+    .option('--no-examples', 'do not apply examples/')
+    .option('--once', 'exit after showing the result instead of running until Ctrl-C')
+    .option('--http-port <port>', 'port of the acceptance page and access API', '8081')
+    .option('--smtp-port <port>', 'port of the local SMTP server (0: any free port)', '0')
+    .option('--wait-seconds <s>', 'how long to wait for the examples to converge', '60')
+    .action(async (flags: StartFlags) => {
+      const running = await startEverything(flags);
+      if (flags.once) {
+        await running.stop();
+        return;
       }
-      if (existsSync(CRDS_DIR)) {
-        const crds = await readManifests(CRDS_DIR);
-        await applyObjects(kc, crds);
-        say(`Installed ${crds.length} CustomResourceDefinitions from crds/`);
-      }
-      say(`\nThe cluster is ready. Use it with:\n${howToUse}\nStop the embedded control plane with: npx blink-accounts dev-cluster down`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      say('Stopping the operator...');
+      await running.stop();
     });
 }
