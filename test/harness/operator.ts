@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../operator/runtime/logger.js';
 import { startOperator } from '../../operator/operator.js';
-import type { OperatorOptions, RunningOperator } from '../../operator/operator.js';
+import type { Feature, OperatorOptions, RunningOperator } from '../../operator/operator.js';
 import { cluster } from './kube.js';
 
 /** A shard name unique to this test file and run. */
@@ -16,8 +16,8 @@ export function newShard(prefix = 'test'): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Starts the operator in this process against the test control plane. */
-export async function startTestOperator(options: Partial<Omit<OperatorOptions, 'kubeConfig'>> & { shard: string }): Promise<RunningOperator> {
+/** Starts the operator in this process against the test control plane (with `features`, only those; default: every feature). */
+export async function startTestOperator(options: Partial<Omit<OperatorOptions, 'kubeConfig'>> & { shard: string }, features?: readonly Feature[]): Promise<RunningOperator> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(cluster().kubeconfig);
   return startOperator({
@@ -29,7 +29,7 @@ export async function startTestOperator(options: Partial<Omit<OperatorOptions, '
     logger: createLogger({ level: process.env['BLINK_TEST_LOG_LEVEL'] ?? 'silent' }),
     shutdownTimeoutMs: 2_000,
     ...options,
-  });
+  }, features);
 }
 
 /** An operator running as `blink-accounts operator run` in a child process. */
