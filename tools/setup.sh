@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what `npm start` and `npm test` need on a fresh machine, and does
+# nothing when it is all there:
+#   - npm packages (npm ci) when node_modules is missing or older than the lock file;
+#   - with --browser: Debian's chromium for the acceptance-page tests (apt-get, as root);
+#   - the embedded control plane's binaries (built from Go modules once, then cached),
+#     unless KUBECONFIG is set for npm start (--control-plane-unless-kubeconfig).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+browser=false
+control_plane=always
+for arg in "$@"; do
+  case "$arg" in
+    --browser) browser=true ;;
+    --control-plane-unless-kubeconfig) control_plane=unless-kubeconfig ;;
+    *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+
+if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages (npm ci)" >&2
+  npm ci --no-audit --no-fund
+fi
+
+if $browser && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian's chromium for the browser tests" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+  else
+    echo "setup: the browser tests need Chromium at /usr/bin/chromium: run 'sudo apt-get install chromium' (Debian/Ubuntu)" >&2
+    exit 1
+  fi
+fi
+
+if [ "$control_plane" = always ] || [ -z "${KUBECONFIG:-}" ]; then
+  if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+    export PATH="$PATH:/usr/local/go/bin"
+  fi
+  # The Node 24 of the `node` package, whatever Node the system has.
+  node_modules/.bin/node bin/blink-accounts.js dev-cluster build
+fi
