@@ -35,7 +35,7 @@ export const ServiceAccountSpecSchema = Type.Object(
               min: '0s',
               max: '168h',
               default: '0s',
-              message: 'gracePeriod must be a duration between 0s and 168h, written like 30m, 24h or 1h30m',
+              message: 'gracePeriod must be a duration between 0s and 168h: write it like 30m, 24h or 1h30m',
             }),
           ),
         },

@@ -45,20 +45,20 @@ export const TenantSpecSchema = Type.Object(
         min: '1m',
         max: '720h',
         default: '168h',
-        message: 'invitationTTL must be a duration between 1m and 720h, written like 168h, 30m or 1h30m',
+        message: 'invitationTTL must be a duration between 1m and 720h: write it like 168h, 30m or 1h30m',
       }),
     ),
     sender: Type.Optional(
       emailAddress({
         description: 'Email address invitations are sent from (the From header). Default: the operator\'s configured sender.',
-        message: 'sender must be an address like accounts@example.com, without a display name or angle brackets',
+        message: 'sender must be a plain email address: write it like accounts@example.com, without a display name or angle brackets',
       }),
     ),
     acceptanceURL: Type.Optional(
       Type.String({
         description: 'Base URL of the invitation acceptance page as reachable by the invited people, such as https://accounts.example.com. Default: the operator\'s configured URL.',
         maxLength: 2048,
-        'x-kubernetes-validations': [matches(HTTP_URL, 'acceptanceURL must be an http:// or https:// URL without spaces, like https://accounts.example.com')],
+        'x-kubernetes-validations': [matches(HTTP_URL, 'acceptanceURL must be an http or https URL without spaces: write it like https://accounts.example.com')],
       }),
     ),
     allowedEmailDomains: Type.Optional(
@@ -129,7 +129,7 @@ export const TENANT_KIND = defineKind({
   specRequired: true,
   status: TenantStatusSchema,
   nameMaxLength: TENANT_NAME_MAX_LENGTH,
-  nameMessage: `metadata.name of a Tenant must be a DNS-1123 label of at most ${TENANT_NAME_MAX_LENGTH} characters (lowercase letters, digits and "-", starting and ending with a letter or digit), so that tenant-<name> is a valid namespace`,
+  nameMessage: `metadata.name of a Tenant must be a DNS-1123 label of at most ${TENANT_NAME_MAX_LENGTH} characters, so that tenant-<name> is a valid namespace: use lowercase letters, digits and "-", starting and ending with a letter or digit`,
   columns: [
     { name: 'Namespace', type: 'string', jsonPath: '.status.namespace', description: 'Namespace of the tenant' },
     { name: 'Active', type: 'integer', jsonPath: '.status.users.active', description: 'Active users' },

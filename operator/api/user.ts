@@ -19,7 +19,7 @@ export const UserSpecSchema = Type.Object(
   {
     email: emailAddress({
       description: 'Email address the invitation is sent to and the person signs in with. Immutable: to change it, delete the User and create a new one.',
-      message: 'email must be an address like jane@example.com, without a display name or angle brackets',
+      message: 'email must be a plain email address: write it like jane@example.com, without a display name or angle brackets',
       rules: [cel({ rule: 'self == oldSelf', message: EMAIL_IMMUTABLE_MESSAGE }, (self, oldSelf) => self === oldSelf)],
     }),
     displayName: Type.Optional(text({ description: 'Name of the person as shown in the portal and the invitation email.', maxLength: 100 })),
