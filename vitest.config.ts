@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['operator/**/*.test.ts', 'bench/**/*.test.ts'],
           environment: 'node',
+          // Unit tests first: they are fast and need no server.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -20,6 +22,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Two cores: one control plane plus two test files at a time.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
