@@ -23,7 +23,9 @@ export async function upDevCluster(name = DEV_CLUSTER): Promise<{ state: Cluster
   }
   const binaries = await ensureBinaries(say);
   const started = Date.now();
-  const state = await startCluster({ name, binaries, progress: say });
+  // A test that runs `start` names itself the owner, so the cluster dies with it.
+  const owner = Number(process.env['BLINK_ACCOUNTS_OWNER_PID'] ?? '');
+  const state = await startCluster({ name, binaries, progress: say, ...(Number.isInteger(owner) && owner > 0 ? { ownerPid: owner } : {}) });
   say(`Control plane "${name}" ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return { state, reused: false };
 }
