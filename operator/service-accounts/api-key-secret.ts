@@ -1,0 +1,213 @@
+// The Secret that holds a service account's API key: its name, labels and
+// annotations, how it is written, and the in-memory view the operator keeps of
+// it. The informer replaces the key with its hash and fingerprint before the
+// object reaches the cache (`toCachedApiKeySecret`), so no cache, index or
+// reconcile ever holds a key it did not generate itself.
+import { API_VERSION } from '../api/index.js';
+import type { ServiceAccount } from '../api/index.js';
+import { fingerprintOf, hashApiKey, parseApiKey } from '../apikeys/index.js';
+import type { TokenParseErrorCode } from '../apikeys/index.js';
+import type { Informer } from '../runtime/informer.js';
+import { builtinKinds } from '../runtime/kinds.js';
+import type { KubeObject, OwnerReference } from '../runtime/kinds.js';
+import type { Manager } from '../runtime/manager.js';
+
+/** `type` of every API-key Secret. */
+export const API_KEY_SECRET_TYPE = 'accounts.blinkops.com/api-key';
+/** Data key of the API key. */
+export const API_KEY_DATA_KEY = 'apiKey';
+/** Data key of the previous key's hash during a rotation grace period (a hash, never a key). */
+export const PREVIOUS_KEY_HASH_DATA_KEY = 'previousKeyHash';
+/** Label selector of the API-key Secret informer: the operator never lists other Secrets. */
+export const API_KEY_SECRET_SELECTOR = 'app.kubernetes.io/component=api-key';
+
+/** Labels and annotations of an API-key Secret. */
+export const ApiKeySecretMeta = {
+  componentLabel: 'app.kubernetes.io/component',
+  serviceAccountLabel: 'accounts.blinkops.com/service-account',
+  keyIdLabel: 'accounts.blinkops.com/key-id',
+  /** Fingerprint of the key written with it: a key edited by hand no longer matches. */
+  fingerprint: 'accounts.blinkops.com/key-fingerprint',
+  /** spec.keyRotation.revision the key was issued for. */
+  revision: 'accounts.blinkops.com/key-revision',
+  /** When the key was issued (RFC 3339 with milliseconds). */
+  createdAt: 'accounts.blinkops.com/key-created-at',
+  previousKeyId: 'accounts.blinkops.com/previous-key-id',
+  /** Until when the previous key verifies (RFC 3339 with milliseconds). */
+  previousExpiresAt: 'accounts.blinkops.com/previous-key-expires-at',
+} as const;
+
+/** Name of the Secret of a service account. */
+export function apiKeySecretName(serviceAccountName: string): string {
+  return `${serviceAccountName}-api-key`;
+}
+
+/** What the stored key is, without the key: only its id, hash and fingerprint. */
+export interface ObservedKey {
+  /** `ok`, `missing` (no apiKey data), or why the stored text is not a valid key. */
+  readonly state: 'ok' | 'missing' | TokenParseErrorCode;
+  readonly keyId?: string;
+  /** Stored hash of the key (hex SHA-256); memory only, never logged or written anywhere. */
+  readonly hash?: string;
+  readonly fingerprint?: string;
+  /** data.previousKeyHash, if any. */
+  readonly previousKeyHash?: string;
+}
+
+/** A Secret as cached: `data` and `stringData` are gone, `observedKey` describes the key. */
+export interface CachedApiKeySecret extends KubeObject {
+  type?: string;
+  observedKey: ObservedKey;
+}
+
+function decode(value: unknown): string | undefined {
+  return typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : undefined;
+}
+
+/** Describes the key held in `data` without keeping it. */
+export function observeKey(data: Record<string, unknown> | undefined): ObservedKey {
+  const key = decode(data?.[API_KEY_DATA_KEY]);
+  const previousHash = decode(data?.[PREVIOUS_KEY_HASH_DATA_KEY]);
+  const previous = previousHash !== undefined ? { previousKeyHash: previousHash } : {};
+  if (key === undefined) return { state: 'missing', ...previous };
+  const parsed = parseApiKey(key);
+  if (!parsed.ok) return { state: parsed.error.code, ...previous };
+  return { state: 'ok', keyId: parsed.value.keyId, hash: hashApiKey(key), fingerprint: fingerprintOf(key), ...previous };
+}
+
+/** The informer transform: drops the Secret's data, keeping only what {@link observeKey} derives. */
+export function toCachedApiKeySecret(secret: KubeObject): CachedApiKeySecret {
+  const { data, stringData: _stringData, observedKey: _observed, ...rest } = secret as KubeObject & { data?: Record<string, unknown>; stringData?: unknown };
+  return { ...rest, observedKey: observeKey(data) };
+}
+
+const informers = new WeakMap<Manager, Informer<CachedApiKeySecret>>();
+
+/** Index of cached API-key Secrets by key id (current and previous key). */
+export const KEY_ID_INDEX = 'apiKeyId';
+
+/**
+ * The one informer of API-key Secrets of a manager (label-selected, key replaced by its
+ * hash), with the key-id index. Safe to call from several features in any order.
+ */
+export function apiKeySecretInformer(manager: Manager): Informer<CachedApiKeySecret> {
+  let informer = informers.get(manager);
+  if (!informer) {
+    informer = manager.informer<CachedApiKeySecret>(builtinKinds.secret, {
+      labelSelector: API_KEY_SECRET_SELECTOR,
+      transform: (secret) => toCachedApiKeySecret(secret),
+      indexes: {
+        [KEY_ID_INDEX]: (secret) => {
+          const ids = [secret.observedKey.keyId, secret.metadata?.annotations?.[ApiKeySecretMeta.previousKeyId]];
+          return ids.filter((id): id is string => typeof id === 'string' && id !== '');
+        },
+      },
+    });
+    informers.set(manager, informer);
+  }
+  return informer;
+}
+
+/** The controller ownerReference of a service account's Secret. */
+export function ownerReferenceTo(sa: ServiceAccount & KubeObject): OwnerReference {
+  return { apiVersion: API_VERSION, kind: 'ServiceAccount', name: sa.metadata?.name ?? '', uid: sa.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true };
+}
+
+/** The uid of the Secret's controller owner, if it is a ServiceAccount. */
+export function controllerOwnerUid(secret: KubeObject): string | undefined {
+  return secret.metadata?.ownerReferences?.find((ref) => ref.controller === true && ref.kind === 'ServiceAccount' && ref.apiVersion === API_VERSION)?.uid;
+}
+
+/** A key as the operator records it in the Secret's annotations. */
+export interface IssuedKeyRecord {
+  readonly keyId: string;
+  readonly fingerprint: string;
+  readonly revision: number;
+  /** RFC 3339 with milliseconds. */
+  readonly createdAt: string;
+}
+
+/** A previous key that still verifies until `expiresAt`. */
+export interface PreviousKeyRecord {
+  readonly keyId: string;
+  readonly hash: string;
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+}
+
+/** What the operator needs to write an API-key Secret. */
+export interface ApiKeySecretContent {
+  readonly key: string;
+  readonly record: IssuedKeyRecord;
+  readonly previous?: PreviousKeyRecord | undefined;
+}
+
+/** Labels of the Secret of `sa` holding key `keyId`. */
+export function apiKeySecretLabels(managedLabels: Readonly<Record<string, string>>, tenantLabel: string, tenant: string, saName: string, keyId: string): Record<string, string> {
+  return {
+    ...managedLabels,
+    [ApiKeySecretMeta.componentLabel]: 'api-key',
+    [tenantLabel]: tenant,
+    [ApiKeySecretMeta.serviceAccountLabel]: saName,
+    [ApiKeySecretMeta.keyIdLabel]: keyId,
+  };
+}
+
+/** Annotations recording the key (and the previous key in its grace period). */
+export function apiKeySecretAnnotations(record: IssuedKeyRecord, previous: PreviousKeyRecord | undefined): Record<string, string> {
+  return {
+    [ApiKeySecretMeta.fingerprint]: record.fingerprint,
+    [ApiKeySecretMeta.revision]: String(record.revision),
+    [ApiKeySecretMeta.createdAt]: record.createdAt,
+    ...(previous ? { [ApiKeySecretMeta.previousKeyId]: previous.keyId, [ApiKeySecretMeta.previousExpiresAt]: new Date(previous.expiresAt).toISOString() } : {}),
+  };
+}
+
+/** The whole Secret (for create, or replace with `resourceVersion`): everything in one write. */
+export function buildApiKeySecret(options: {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Record<string, string>;
+  readonly owner: OwnerReference;
+  readonly content: ApiKeySecretContent;
+  readonly resourceVersion?: string | undefined;
+}): KubeObject {
+  const { content } = options;
+  const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
+  return {
+    metadata: {
+      name: options.name,
+      namespace: options.namespace,
+      ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}),
+      labels: options.labels,
+      annotations: apiKeySecretAnnotations(content.record, content.previous),
+      ownerReferences: [options.owner],
+    },
+    type: API_KEY_SECRET_TYPE,
+    data: {
+      [API_KEY_DATA_KEY]: b64(content.key),
+      ...(content.previous ? { [PREVIOUS_KEY_HASH_DATA_KEY]: b64(content.previous.hash) } : {}),
+    },
+  };
+}
+
+/** Reads the key record from a cached Secret's annotations (undefined fields when absent). */
+export function recordedAnnotations(secret: KubeObject): {
+  fingerprint: string | undefined;
+  revision: number;
+  createdAt: string | undefined;
+  previousKeyId: string | undefined;
+  previousExpiresAt: number | undefined;
+} {
+  const a = secret.metadata?.annotations ?? {};
+  const revision = Number(a[ApiKeySecretMeta.revision] ?? '0');
+  const expiresText = a[ApiKeySecretMeta.previousExpiresAt];
+  const expires = expiresText !== undefined ? Date.parse(expiresText) : undefined;
+  return {
+    fingerprint: a[ApiKeySecretMeta.fingerprint],
+    revision: Number.isFinite(revision) ? revision : 0,
+    createdAt: a[ApiKeySecretMeta.createdAt],
+    previousKeyId: a[ApiKeySecretMeta.previousKeyId],
+    previousExpiresAt: expires !== undefined && Number.isFinite(expires) ? expires : undefined,
+  };
+}

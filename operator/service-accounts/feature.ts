@@ -1,0 +1,53 @@
+// The service-accounts feature: the ServiceAccount controller and the API-key
+// verifier the access API uses (`apiKeyVerifierOf(ctx)`).
+import type { Tenant } from '../api/index.js';
+import type { Feature, OperatorContext } from '../operator.js';
+import { ACCOUNT_KINDS } from '../operator.js';
+import { builtinKinds, objectKey } from '../runtime/kinds.js';
+import type { KubeObject } from '../runtime/kinds.js';
+import { controllerOwnerKey } from '../runtime/owner-mapping.js';
+import { API_KEY_SECRET_SELECTOR, ApiKeySecretMeta, apiKeySecretInformer } from './api-key-secret.js';
+import { serviceAccountReconciler } from './controller.js';
+import { apiKeyVerifierOf } from './key-verifier.js';
+
+/** Keys of the service accounts in a namespace that `accept` picks. */
+function serviceAccountsIn(ctx: OperatorContext, namespace: string, accept: (sa: { spec: { role: string; workspaces?: string[] } }) => boolean = () => true): string[] {
+  return ctx.caches.serviceAccounts
+    .byIndex('namespace', namespace)
+    .filter(accept)
+    .map((sa) => objectKey(sa));
+}
+
+/** Registers the ServiceAccount controller and the API-key verifier. */
+function register(ctx: OperatorContext): void {
+  const secrets = apiKeySecretInformer(ctx.manager);
+  const ownerOf = controllerOwnerKey(ACCOUNT_KINDS.serviceAccount);
+  const controller = ctx.manager.addController({
+    name: 'service-account',
+    for: ACCOUNT_KINDS.serviceAccount,
+    owns: [
+      {
+        kind: builtinKinds.secret,
+        informer: { labelSelector: API_KEY_SECRET_SELECTOR },
+        // The label too: a Secret whose owner reference was removed still concerns its account.
+        map: (secret: KubeObject) => {
+          const name = secret.metadata?.labels?.[ApiKeySecretMeta.serviceAccountLabel];
+          const byLabel = name && secret.metadata?.namespace ? [`${secret.metadata.namespace}/${name}`] : [];
+          return [...new Set([...ownerOf(secret), ...byLabel])];
+        },
+      },
+    ],
+    reconcile: serviceAccountReconciler({ ctx, secrets }),
+    concurrency: 4,
+  });
+  // A Workspace that appears or goes changes the status (and access) of the accounts naming it, and of Admins.
+  controller.watch(ctx.caches.workspaces, (ws) =>
+    serviceAccountsIn(ctx, ws.metadata?.namespace ?? '', (sa) => sa.spec.role === 'Admin' || (sa.spec.workspaces ?? []).includes(ws.metadata?.name ?? '')),
+  );
+  // A Tenant that appears (or goes) decides whether its namespace's accounts get keys.
+  controller.watch(ctx.caches.tenants, (tenant) => serviceAccountsIn(ctx, ctx.namespaceOfTenant(tenant as unknown as Tenant)));
+  apiKeyVerifierOf(ctx);
+}
+
+/** The service-accounts feature (one entry of FEATURES). */
+export const serviceAccountsFeature: Feature = { name: 'service-accounts', register };

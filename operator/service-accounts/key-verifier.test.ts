@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import type { ServiceAccount } from '../api/index.js';
+import { generateApiKey, hashApiKey } from '../apikeys/index.js';
+import type { GeneratedApiKey } from '../apikeys/index.js';
+import type { KubeObject } from '../runtime/kinds.js';
+import type { CachedApiKeySecret } from './api-key-secret.js';
+import { buildApiKeySecret, ownerReferenceTo, toCachedApiKeySecret } from './api-key-secret.js';
+import type { VerifierSources } from './key-verifier.js';
+import { createApiKeyVerifier } from './key-verifier.js';
+
+const NOW = Date.UTC(2026, 0, 1, 12);
+type SA = ServiceAccount & KubeObject;
+
+function account(overrides: Partial<SA['metadata']> = {}, role: SA['spec']['role'] = 'Builder'): SA {
+  return { metadata: { name: 'ci', namespace: 'tenant-acme', uid: 'uid-1', ...overrides }, spec: { role, workspaces: ['a', 'gone'] } } as SA;
+}
+
+function setup(options: { sa?: SA | undefined; previous?: { key: GeneratedApiKey; expiresAt: number }; edit?: (s: KubeObject) => void } = {}) {
+  const current = generateApiKey();
+  const sa = 'sa' in options ? options.sa : account();
+  const raw = buildApiKeySecret({
+    namespace: 'tenant-acme',
+    name: 'ci-api-key',
+    labels: { 'accounts.blinkops.com/service-account': 'ci' },
+    owner: ownerReferenceTo(account()),
+    content: {
+      key: current.key,
+      record: { keyId: current.keyId, fingerprint: current.fingerprint, revision: 1, createdAt: new Date(NOW).toISOString() },
+      previous: options.previous ? { keyId: options.previous.key.keyId, hash: hashApiKey(options.previous.key.key), expiresAt: options.previous.expiresAt } : undefined,
+    },
+  });
+  options.edit?.(raw);
+  const secret = toCachedApiKeySecret(raw);
+  const secrets: CachedApiKeySecret[] = [secret];
+  const sources: VerifierSources = {
+    secretsWithKeyId: (id) => secrets.filter((s) => s.observedKey.keyId === id || s.metadata?.annotations?.['accounts.blinkops.com/previous-key-id'] === id),
+    serviceAccount: (ns, name) => (sa && ns === 'tenant-acme' && name === 'ci' ? sa : undefined),
+    tenantOf: (ns) => (ns === 'tenant-acme' ? 'acme' : undefined),
+    workspacesIn: () => ['a', 'b'],
+    now: () => NOW,
+  };
+  return { verifier: createApiKeyVerifier(sources), key: current.key, secret };
+}
+
+describe('ApiKeyVerifier', () => {
+  it('authenticates the current key to its service account, role and existing workspaces', () => {
+    const { verifier, key } = setup();
+    expect(verifier.authenticate(key)).toMatchObject({ ok: true, tenant: 'acme', namespace: 'tenant-acme', name: 'ci', uid: 'uid-1', role: 'Builder', workspaces: ['a'], keyState: 'current' });
+  });
+
+  it('gives an Admin every workspace of the tenant', () => {
+    const { verifier, key } = setup({ sa: account({}, 'Admin') });
+    expect(verifier.authenticate(key)).toMatchObject({ ok: true, workspaces: ['a', 'b'] });
+  });
+
+  it('keeps no key in the cached Secret', () => {
+    const { secret, key } = setup();
+    expect(JSON.stringify(secret)).not.toContain(key);
+    expect(JSON.stringify(secret)).not.toContain(Buffer.from(key).toString('base64'));
+  });
+
+  it.each<[string, (key: string) => string, string]>([
+    ['a typo', (k) => k.slice(0, -8) + (k.at(-8) === 'a' ? 'b' : 'a') + k.slice(-7), 'malformed'],
+    ['another prefix', (k) => k.replace('blink_sa_', 'blink_xx_'), 'malformed'],
+    ['a well-formed unknown key', () => generateApiKey().key, 'unknown-key'],
+  ])('rejects %s', (_name, change, reason) => {
+    const { verifier, key } = setup();
+    expect(verifier.authenticate(change(key))).toEqual({ ok: false, reason });
+  });
+
+  it.each<[string, SA | undefined]>([
+    ['is gone', undefined],
+    ['is being deleted', account({ deletionTimestamp: '2026-01-01T00:00:00Z' } as unknown as Partial<SA['metadata']>)],
+    ['was recreated (other uid)', account({ uid: 'uid-2' })],
+  ])('rejects the key when its service account %s', (_name, sa) => {
+    const { verifier, key } = setup({ sa });
+    expect(verifier.authenticate(key)).toEqual({ ok: false, reason: 'no-service-account' });
+  });
+
+  it('rejects a key edited in the Secret, even though it is well formed', () => {
+    const other = generateApiKey();
+    const { verifier } = setup({ edit: (s) => ((s as { data: Record<string, string> }).data['apiKey'] = Buffer.from(other.key).toString('base64')) });
+    expect(verifier.authenticate(other.key)).toEqual({ ok: false, reason: 'unknown-key' });
+  });
+
+  it('accepts the previous key during its grace period only', () => {
+    const old = generateApiKey();
+    const during = setup({ previous: { key: old, expiresAt: NOW + 1 } });
+    expect(during.verifier.authenticate(old.key)).toMatchObject({ ok: true, keyState: 'previous', keyId: old.keyId });
+    const after = setup({ previous: { key: old, expiresAt: NOW } });
+    expect(after.verifier.authenticate(old.key)).toEqual({ ok: false, reason: 'expired' });
+  });
+});

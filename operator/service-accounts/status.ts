@@ -1,0 +1,77 @@
+// The status a service account should have, from what was observed (pure).
+// Conditions: KeyIssued, ReferencesResolved, Ready; reasons are stable, messages
+// carry no timestamps and nothing secret (the key id and fingerprint are not secret).
+import type { Role, ServiceAccountStatus } from '../api/index.js';
+import type { Condition } from '../runtime/conditions.js';
+import { setCondition } from '../runtime/conditions.js';
+import type { IssuedKeyRecord } from './api-key-secret.js';
+
+/** Workspaces a service account can act in: all existing ones for an Admin, else the listed ones that exist. Sorted. */
+export function effectiveWorkspaces(role: Role, listed: readonly string[], existing: readonly string[]): string[] {
+  const have = new Set(existing);
+  const names = role === 'Admin' ? existing : listed.filter((name) => have.has(name));
+  return [...new Set(names)].sort();
+}
+
+/** Listed workspaces that do not exist, sorted. */
+export function missingWorkspaces(listed: readonly string[], existing: readonly string[]): string[] {
+  const have = new Set(existing);
+  return [...new Set(listed.filter((name) => !have.has(name)))].sort();
+}
+
+/** Why no key can be issued. */
+export interface KeyProblem {
+  readonly reason: 'NotInTenantNamespace' | 'SecretConflict';
+  readonly message: string;
+}
+
+/** What {@link desiredStatus} needs. */
+export interface StatusInputs {
+  readonly generation: number | undefined;
+  readonly current: ServiceAccountStatus | undefined;
+  readonly role: Role;
+  readonly listedWorkspaces: readonly string[];
+  readonly existingWorkspaces: readonly string[];
+  readonly secretName: string;
+  /** The key in the Secret after this reconcile, or why there is none. */
+  readonly key: IssuedKeyRecord | KeyProblem;
+  readonly now: number;
+}
+
+function isProblem(key: IssuedKeyRecord | KeyProblem): key is KeyProblem {
+  return 'reason' in key;
+}
+
+/** The desired status; equal to `current` (no write) when nothing changed. */
+export function desiredStatus(input: StatusInputs): ServiceAccountStatus {
+  const generation = input.generation;
+  const og = generation !== undefined ? { observedGeneration: generation } : {};
+  let conditions: Condition[] = (input.current?.conditions ?? []) as Condition[];
+  const set = (type: string, ok: boolean, reason: string, message: string): void => {
+    conditions = setCondition(conditions, { type, status: ok ? 'True' : 'False', reason, message, ...og }, input.now);
+  };
+
+  const missing = missingWorkspaces(input.listedWorkspaces, input.existingWorkspaces);
+  if (missing.length === 0) set('ReferencesResolved', true, 'ReferencesResolved', 'Every listed workspace exists');
+  else set('ReferencesResolved', false, 'WorkspacesNotFound', `Workspaces not found in this namespace: ${missing.join(', ')}`);
+
+  const key = input.key;
+  if (isProblem(key)) {
+    set('KeyIssued', false, key.reason, key.message);
+    set('Ready', false, key.reason, key.message);
+  } else {
+    set('KeyIssued', true, 'KeyIssued', `API key ${key.keyId} is in Secret ${input.secretName}`);
+    if (missing.length === 0) set('Ready', true, 'Ready', 'The API key works with the declared role and workspaces');
+    else set('Ready', false, 'WorkspacesNotFound', `The API key works, but workspaces are missing: ${missing.join(', ')}`);
+  }
+
+  const status: ServiceAccountStatus = {
+    ...(isProblem(key)
+      ? {}
+      : { secretName: input.secretName, keyId: key.keyId, fingerprint: key.fingerprint, keyCreatedAt: key.createdAt, keyRevision: key.revision }),
+    workspaces: effectiveWorkspaces(input.role, input.listedWorkspaces, input.existingWorkspaces),
+    conditions: conditions as ServiceAccountStatus['conditions'] & Condition[],
+    ...og,
+  };
+  return status;
+}
