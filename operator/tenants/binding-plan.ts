@@ -1,0 +1,103 @@
+// Which RoleBinding a User should have: the pure half of the binding controller.
+// Only an Active user (accepted, spec.active not false) of an existing tenant,
+// with an allowed email domain, is bound; everyone else has none.
+import { API_VERSION } from '../api/index.js';
+import type { Tenant, User } from '../api/index.js';
+import { isRole } from '../access/matrix.js';
+import type { KubeObject } from '../runtime/kinds.js';
+import { MANAGED_LABELS, TENANT_LABEL } from '../operator.js';
+import { clusterRoleName } from './cluster-roles.js';
+import { checkEmailDomain } from './email-domain.js';
+
+/** Label naming the User a RoleBinding grants access to. */
+export const USER_LABEL = 'accounts.blinkops.com/user';
+/** Component label of the RoleBindings. */
+export const RBAC_COMPONENT = 'rbac';
+
+/** Name of the RoleBinding of a User. */
+export function bindingName(userName: string): string {
+  return `blink-user-${userName}`;
+}
+
+/** A RoleBinding as far as the plan reads and writes it. */
+export interface RoleBinding extends KubeObject {
+  roleRef?: { apiGroup: string; kind: string; name: string };
+  subjects?: { apiGroup?: string; kind: string; name: string; namespace?: string }[];
+}
+
+/** What to do with the User's RoleBinding. */
+export type BindingPlan =
+  | { readonly action: 'none' }
+  /** Server-side apply `binding`. */
+  | { readonly action: 'apply'; readonly binding: RoleBinding }
+  /** Delete the existing binding, then apply `binding` (roleRef is immutable, so a role change needs both). */
+  | { readonly action: 'replace'; readonly binding: RoleBinding }
+  /** Delete the existing binding. */
+  | { readonly action: 'delete' };
+
+/** Inputs of {@link planBinding}. */
+export interface BindingPlanInput {
+  /** The User, undefined once it is gone. */
+  readonly user: (User & KubeObject) | undefined;
+  /** The Tenant owning the user's namespace, undefined when there is none (in this shard). */
+  readonly tenant: (Tenant & KubeObject) | undefined;
+  /** The RoleBinding as cached, undefined when there is none. */
+  readonly existing: RoleBinding | undefined;
+}
+
+/** Why a user is bound or not, for logs and tests. */
+export function bindingVerdict(user: (User & KubeObject) | undefined, tenant: (Tenant & KubeObject) | undefined): { bound: boolean; why: string } {
+  if (!user || user.metadata?.deletionTimestamp) return { bound: false, why: 'UserDeleted' };
+  if (!tenant || tenant.metadata?.deletionTimestamp) return { bound: false, why: 'NoTenant' };
+  if (user.spec?.active === false) return { bound: false, why: 'Inactive' };
+  if (user.status?.phase !== 'Active') return { bound: false, why: user.status?.phase ?? 'Invited' };
+  if (!isRole(user.spec?.role)) return { bound: false, why: 'UnknownRole' };
+  if (!checkEmailDomain(tenant, user.spec.email).allowed) return { bound: false, why: 'EmailDomainNotAllowed' };
+  return { bound: true, why: 'Active' };
+}
+
+/** The RoleBinding an Active user should have. */
+export function desiredBinding(user: User & KubeObject, tenant: string): RoleBinding {
+  const meta = user.metadata ?? {};
+  const name = meta.name ?? '';
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: {
+      name: bindingName(name),
+      namespace: meta.namespace ?? '',
+      labels: { ...MANAGED_LABELS, 'app.kubernetes.io/component': RBAC_COMPONENT, [TENANT_LABEL]: tenant, [USER_LABEL]: name },
+      ownerReferences: [
+        { apiVersion: API_VERSION, kind: 'User', name, uid: meta.uid ?? '', controller: true, blockOwnerDeletion: false },
+      ],
+    },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName(user.spec.role) },
+    // Clusters with OIDC present a person by their email address as the username.
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user.spec.email }],
+  };
+}
+
+/** True when `existing` already grants what `desired` does, with our labels and owner. */
+function converged(existing: RoleBinding, desired: RoleBinding): boolean {
+  const labels = existing.metadata?.labels ?? {};
+  const owner = existing.metadata?.ownerReferences?.[0];
+  const wantOwner = desired.metadata?.ownerReferences?.[0];
+  return (
+    JSON.stringify(existing.subjects ?? []) === JSON.stringify(desired.subjects) &&
+    Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v) &&
+    existing.metadata?.ownerReferences?.length === 1 &&
+    owner?.uid === wantOwner?.uid &&
+    owner?.controller === true
+  );
+}
+
+/** Decides what to do with the binding of a user. */
+export function planBinding(input: BindingPlanInput): BindingPlan {
+  const { user, tenant, existing } = input;
+  if (!user || !tenant || !bindingVerdict(user, tenant).bound) return existing ? { action: 'delete' } : { action: 'none' };
+  const binding = desiredBinding(user, tenant.metadata?.name ?? '');
+  if (!existing) return { action: 'apply', binding };
+  const ref = existing.roleRef;
+  if (ref?.name !== binding.roleRef?.name || ref?.kind !== 'ClusterRole' || ref.apiGroup !== 'rbac.authorization.k8s.io') return { action: 'replace', binding };
+  return converged(existing, binding) ? { action: 'none' } : { action: 'apply', binding };
+}

@@ -1,0 +1,122 @@
+// The Tenant controller: the tenant namespace (create, adopt, label), the
+// finalizer that keeps deletion from touching data unless the spec says so,
+// and status (counts per phase, NamespaceReady, Ready).
+//
+// gather (Tenant and Users/ServiceAccounts from the caches, the namespace from
+// the API: an unlabelled namespace is in no cache) → decide (planNamespace,
+// tenantStatus) → act (one write per change).
+import type { ServiceAccount, Tenant, User } from '../api/index.js';
+import type { ReconcileContext } from '../runtime/controller.js';
+import { isNotFound } from '../runtime/errors.js';
+import { builtinKinds } from '../runtime/kinds.js';
+import type { KubeObject } from '../runtime/kinds.js';
+import { addFinalizer, removeFinalizer, writeStatus } from '../runtime/status-writer.js';
+import { ACCOUNT_KINDS, FIELD_MANAGER, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../operator.js';
+import type { OperatorContext } from '../operator.js';
+import { NAMESPACE_REASONS, planNamespace } from './namespace-plan.js';
+import type { NamespacePlan } from './namespace-plan.js';
+import { tenantStatus } from './tenant-status.js';
+import type { NamespaceOutcome } from './tenant-status.js';
+
+type CachedTenant = Tenant & KubeObject;
+
+/** Registers the Tenant controller. */
+export function registerTenantController(ctx: OperatorContext): void {
+  const { caches } = ctx;
+  const shardSelector = ctx.options.shard ? `${SHARD_LABEL}=${ctx.options.shard}` : undefined;
+  const controller = ctx.manager.addController({
+    name: 'tenant',
+    for: ACCOUNT_KINDS.tenant,
+    ...(shardSelector ? { forInformer: { labelSelector: shardSelector } } : {}),
+    reconcile: (key, rctx) => reconcileTenant(ctx, key, rctx),
+  });
+  const tenantOf = (object: KubeObject): string[] => {
+    const tenant = ctx.tenantForNamespace(object.metadata?.namespace ?? '');
+    return tenant?.metadata?.name ? [tenant.metadata.name] : [];
+  };
+  // Counts in status follow the users and service accounts of the namespace.
+  controller.watch(caches.users, tenantOf);
+  controller.watch(caches.serviceAccounts, tenantOf);
+  // A tenant namespace whose labels are edited or that is deleted is looked at again.
+  const namespaces = ctx.manager.informer(builtinKinds.namespace, { labelSelector: shardSelector ? `${TENANT_LABEL},${shardSelector}` : TENANT_LABEL });
+  controller.watch(namespaces, (ns) => {
+    const owner = ns.metadata?.labels?.[TENANT_LABEL];
+    return owner ? [owner] : [];
+  });
+}
+
+async function reconcileTenant(ctx: OperatorContext, key: string, rctx: ReconcileContext): Promise<void> {
+  const tenant = ctx.caches.tenants.get(key);
+  if (!tenant) return;
+  if (tenant.metadata?.deletionTimestamp) return finalizeTenant(ctx, tenant, rctx);
+  if (await addFinalizer(rctx.client, ACCOUNT_KINDS.tenant, tenant, FINALIZER)) return; // the update enqueues the next pass
+
+  const namespace = ctx.namespaceOfTenant(tenant);
+  const observed = await readNamespace(rctx, namespace);
+  const plan = planNamespace({ tenant: key, namespace, shard: ctx.options.shard ? tenant.metadata?.labels?.[SHARD_LABEL] : undefined, observed });
+  const outcome = await applyNamespacePlan(rctx, tenant, namespace, plan);
+
+  const status = tenantStatus({
+    tenant,
+    namespace,
+    outcome,
+    users: ctx.caches.users.byIndex('namespace', namespace) as User[],
+    serviceAccounts: ctx.caches.serviceAccounts.byIndex('namespace', namespace) as ServiceAccount[],
+    now: rctx.clock.now(),
+  });
+  await writeStatus(rctx.client, ACCOUNT_KINDS.tenant, tenant, status);
+}
+
+async function readNamespace(rctx: ReconcileContext, name: string): Promise<KubeObject | undefined> {
+  try {
+    return await rctx.client.get(builtinKinds.namespace, undefined, name);
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw new Error(`Reading namespace "${name}" failed`, { cause: error });
+  }
+}
+
+async function applyNamespacePlan(rctx: ReconcileContext, tenant: CachedTenant, namespace: string, plan: NamespacePlan): Promise<NamespaceOutcome> {
+  switch (plan.action) {
+    case 'create':
+      await rctx.client.create(builtinKinds.namespace, { metadata: { name: namespace, labels: { ...plan.labels } } }, { fieldManager: FIELD_MANAGER });
+      rctx.log.info({ namespace }, 'Created the tenant namespace');
+      await rctx.recorder.event(tenant, 'Normal', NAMESPACE_REASONS.created, `Created namespace ${namespace}`);
+      return { ready: true, reason: NAMESPACE_REASONS.created, message: `Namespace "${namespace}" was created for the tenant` };
+    case 'label':
+      await rctx.client.patch(builtinKinds.namespace, undefined, namespace, { metadata: { labels: plan.labels } }, { fieldManager: FIELD_MANAGER });
+      if (plan.adopt) {
+        rctx.log.info({ namespace }, 'Adopted the existing namespace');
+        await rctx.recorder.event(tenant, 'Normal', NAMESPACE_REASONS.adopted, `Adopted existing namespace ${namespace}`);
+        return { ready: true, reason: NAMESPACE_REASONS.adopted, message: `Existing namespace "${namespace}" was adopted by the tenant` };
+      }
+      return readyOutcome(namespace);
+    case 'none':
+      return readyOutcome(namespace);
+    case 'refuse':
+      if (tenant.status?.conditions?.find((c) => c.type === 'NamespaceReady')?.reason !== plan.reason) {
+        await rctx.recorder.event(tenant, 'Warning', plan.reason, plan.message);
+      }
+      return { ready: false, reason: plan.reason, message: plan.message };
+  }
+}
+
+function readyOutcome(namespace: string): NamespaceOutcome {
+  return { ready: true, reason: NAMESPACE_REASONS.ready, message: `Namespace "${namespace}" belongs to the tenant` };
+}
+
+/** Retain (default): keep the namespace and all in it. Delete: delete the namespace, if it is ours. */
+async function finalizeTenant(ctx: OperatorContext, tenant: CachedTenant, rctx: ReconcileContext): Promise<void> {
+  if (!tenant.metadata?.finalizers?.includes(FINALIZER)) return;
+  const namespace = ctx.namespaceOfTenant(tenant);
+  if (tenant.spec?.deletionPolicy === 'Delete') {
+    const observed = await readNamespace(rctx, namespace);
+    if (observed && observed.metadata?.labels?.[TENANT_LABEL] === tenant.metadata.name) {
+      await rctx.client.delete(builtinKinds.namespace, undefined, namespace, { propagationPolicy: 'Background' });
+      rctx.log.info({ namespace }, 'Deleted the tenant namespace (deletionPolicy Delete)');
+    }
+  } else {
+    rctx.log.info({ namespace }, 'Kept the tenant namespace (deletionPolicy Retain)');
+  }
+  await removeFinalizer(rctx.client, ACCOUNT_KINDS.tenant, tenant, FINALIZER);
+}

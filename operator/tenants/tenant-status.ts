@@ -1,0 +1,62 @@
+// The status a Tenant should have, from what the controller observed: pure, so a
+// resync of a converged tenant derives an identical status and writes nothing.
+import type { ServiceAccount, Tenant, TenantStatus, User } from '../api/index.js';
+import { setCondition } from '../runtime/conditions.js';
+import type { Condition } from '../runtime/conditions.js';
+
+/** How the namespace step ended. */
+export interface NamespaceOutcome {
+  readonly ready: boolean;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Counts users per phase; a User the Users controller has not looked at yet counts as Invited. */
+export function countUsers(users: readonly User[]): { invited: number; active: number; inactive: number } {
+  const counts = { invited: 0, active: 0, inactive: 0 };
+  for (const user of users) {
+    if (user.metadata?.deletionTimestamp) continue;
+    const phase = user.status?.phase ?? 'Invited';
+    if (phase === 'Active') counts.active++;
+    else if (phase === 'Inactive') counts.inactive++;
+    else counts.invited++;
+  }
+  return counts;
+}
+
+/** Inputs of {@link tenantStatus}. */
+export interface TenantStatusInput {
+  readonly tenant: Tenant;
+  readonly namespace: string;
+  readonly outcome: NamespaceOutcome;
+  readonly users: readonly User[];
+  readonly serviceAccounts: readonly ServiceAccount[];
+  readonly now: number;
+}
+
+/** The Tenant's status: namespace, counts, NamespaceReady and Ready. */
+export function tenantStatus(input: TenantStatusInput): TenantStatus {
+  const { tenant, namespace, outcome, users, serviceAccounts, now } = input;
+  const generation = tenant.metadata?.generation;
+  const observed = generation !== undefined ? { observedGeneration: generation } : {};
+  let conditions: Condition[] = setCondition(
+    tenant.status?.conditions as Condition[] | undefined,
+    { type: 'NamespaceReady', status: outcome.ready ? 'True' : 'False', reason: outcome.reason, message: outcome.message, ...observed },
+    now,
+  );
+  conditions = setCondition(
+    conditions,
+    outcome.ready
+      ? { type: 'Ready', status: 'True', reason: 'TenantReady', message: `Tenant namespace "${namespace}" is ready`, ...observed }
+      : { type: 'Ready', status: 'False', reason: outcome.reason, message: outcome.message, ...observed },
+    now,
+  );
+  return {
+    ...(tenant.status ?? {}),
+    ...(outcome.ready ? { namespace } : {}),
+    users: countUsers(users),
+    serviceAccounts: serviceAccounts.filter((sa) => !sa.metadata?.deletionTimestamp).length,
+    conditions,
+    ...observed,
+  };
+}
