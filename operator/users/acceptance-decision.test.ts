@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { judgeInvitation } from './acceptance-decision.js';
+import type { AcceptanceFacts } from './acceptance-decision.js';
+import type { InvitationRecord } from './invitation-record.js';
+
+const record: InvitationRecord = {
+  invitationId: 'AbCdEf123456',
+  tokenHash: 'a'.repeat(64),
+  email: 'jane@acme.example',
+  issuedAt: '2026-01-01T00:00:00Z',
+  expiresAt: '2026-01-08T00:00:00Z',
+  state: 'pending',
+  resend: 0,
+  delivery: 'sent',
+  messageId: '<m>',
+};
+const base: AcceptanceFacts = { record, tokenMatches: true, userActive: true, now: Date.parse('2026-01-02T00:00:00Z') };
+
+describe('judgeInvitation', () => {
+  it.each([
+    { name: 'valid', facts: {}, verdict: { ok: true } },
+    { name: 'unknown invitation', facts: { record: undefined, tokenMatches: false }, verdict: { ok: false, page: 'invalid', status: 404 } },
+    { name: 'wrong secret for a known id', facts: { tokenMatches: false }, verdict: { ok: false, page: 'invalid', status: 404 } },
+    { name: 'restored record (no hash) never accepts', facts: { record: { ...record, tokenHash: '' } }, verdict: { ok: false, page: 'invalid', status: 404 } },
+    { name: 'already used', facts: { record: { ...record, state: 'accepted' as const } }, verdict: { ok: false, page: 'invalid', status: 409 } },
+    { name: 'revoked', facts: { record: { ...record, state: 'revoked' as const } }, verdict: { ok: false, page: 'invalid', status: 404 } },
+    { name: 'user deleted, inactive or changed', facts: { userActive: false }, verdict: { ok: false, page: 'invalid', status: 404 } },
+    { name: 'expired', facts: { now: Date.parse('2026-01-08T00:00:00Z') }, verdict: { ok: false, page: 'expired', status: 410 } },
+    { name: 'expired but wrong secret says nothing about expiry', facts: { now: Date.parse('2026-02-01T00:00:00Z'), tokenMatches: false }, verdict: { ok: false, page: 'invalid', status: 404 } },
+  ])('$name', ({ facts, verdict }) => {
+    expect(judgeInvitation({ ...base, ...facts })).toEqual(verdict);
+  });
+});

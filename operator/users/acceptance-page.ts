@@ -1,0 +1,190 @@
+// The acceptance page, `/invitations/<token>`, served by every replica from its caches (leader
+// or not). GET shows the invitation with an Accept form; POST accepts by writing the invitation
+// record directly, with the resourceVersion it read: of two concurrent accepts exactly one
+// write succeeds, the other gets 409 and re-reads (→ "already used"). The leader's User
+// controller sees the record change and makes the User Active.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { User } from '../api/index.js';
+import { checkCsrfToken, issueCsrfToken } from '../invitations/csrf.js';
+import { CSRF_FIELD, PAGE_HEADERS, renderInvitationPage, renderResultPage } from '../invitations/page.js';
+import type { ResultKind } from '../invitations/page.js';
+import { parseInvitationToken, verifyInvitationToken } from '../invitations/token.js';
+import type { OperatorContext } from '../operator.js';
+import { TENANT_LABEL } from '../operator.js';
+import type { Clock } from '../runtime/clock.js';
+import { kubeTime } from '../runtime/conditions.js';
+import { isConflict, isNotFound } from '../runtime/errors.js';
+import type { RequestHandler } from '../runtime/http-server.js';
+import type { Informer } from '../runtime/informer.js';
+import { builtinKinds } from '../runtime/kinds.js';
+import type { KubeObject } from '../runtime/kinds.js';
+import { judgeInvitation } from './acceptance-decision.js';
+import type { ClientRateLimiter } from './client-rate-limiter.js';
+import { INVITATION_ID_LABEL, recordFromSecret, secretFromRecord, USER_LABEL } from './invitation-record.js';
+import type { SecretObject, StoredInvitationRecord } from './invitation-record.js';
+
+/** Path prefix of acceptance links. */
+export const ACCEPTANCE_PREFIX = '/invitations/';
+/** Index of the invitation-record informer by invitation id. */
+export const INVITATION_ID_INDEX = 'users.invitationId';
+/** Largest accepted POST body: the form carries one short field. */
+export const MAX_BODY_BYTES = 4096;
+const MAX_TOKEN_LENGTH = 128;
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+/** What the handler needs. */
+export interface AcceptancePageOptions {
+  readonly ctx: OperatorContext;
+  readonly invitations: Informer<SecretObject>;
+  readonly clock: Clock;
+  readonly limiter: ClientRateLimiter;
+  readonly csrfKey: () => Promise<Buffer>;
+}
+
+interface Found {
+  readonly secret: SecretObject;
+  readonly record: StoredInvitationRecord | undefined;
+  readonly user: (User & KubeObject) | undefined;
+  readonly tenantDisplayName: string;
+  readonly publicUrl: string;
+}
+
+function respond(req: IncomingMessage, res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
+  res.writeHead(status, { ...PAGE_HEADERS, ...extra, 'Content-Length': String(Buffer.byteLength(body)) });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+function result(req: IncomingMessage, res: ServerResponse, kind: ResultKind, status: number, extra: Record<string, string> = {}, tenantDisplayName?: string): void {
+  respond(req, res, status, renderResultPage(kind, tenantDisplayName !== undefined ? { tenantDisplayName } : {}), extra);
+}
+
+/** Reads at most `limit` bytes; undefined when the body is larger (the rest is left for node to discard). */
+async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (Number.isFinite(declared) && declared > limit) return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Builds the request handler of `/invitations/`. */
+export function createAcceptanceHandler(options: AcceptancePageOptions): RequestHandler {
+  const { ctx, invitations, clock, limiter } = options;
+  const client = ctx.manager.client;
+
+  const userOf = (secret: SecretObject): (User & KubeObject) | undefined => {
+    const name = secret.metadata?.labels?.[USER_LABEL];
+    return name ? ctx.caches.users.get(`${secret.metadata?.namespace}/${name}`) : undefined;
+  };
+
+  const describe = (secret: SecretObject): Found | undefined => {
+    const namespace = secret.metadata?.namespace ?? '';
+    const tenant = ctx.tenantForNamespace(namespace);
+    // A record outside this operator's tenants (another shard) does not exist for this replica.
+    if (!tenant || tenant.metadata?.name !== secret.metadata?.labels?.[TENANT_LABEL]) return undefined;
+    return { secret, record: recordFromSecret(secret), user: userOf(secret), tenantDisplayName: tenant.spec?.displayName ?? tenant.metadata?.name ?? '', publicUrl: ctx.publicUrlFor(tenant) };
+  };
+
+  const find = (invitationId: string): Found | undefined => {
+    for (const secret of invitations.byIndex(INVITATION_ID_INDEX, invitationId)) {
+      const found = describe(secret);
+      if (found) return found;
+    }
+    return undefined;
+  };
+
+  const judge = (found: Found | undefined, token: string) => {
+    const record = found?.record;
+    const user = found?.user;
+    const userActive = !!user && !user.metadata?.deletionTimestamp && user.spec?.active !== false && user.spec?.email === record?.email;
+    const tokenMatches = !!record && record.tokenHash !== '' && verifyInvitationToken(token, record.tokenHash);
+    return judgeInvitation({ record, tokenMatches, userActive, now: clock.now() });
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? 'GET';
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const clientAddress = req.socket.remoteAddress ?? 'unknown';
+    const rate = limiter.take(clientAddress);
+    if (!rate.allowed) return result(req, res, 'rate-limited', 429, { 'Retry-After': String(rate.retryAfterSeconds) });
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return result(req, res, 'bad-request', 405, { Allow: 'GET, HEAD, POST' });
+
+    const token = path.startsWith(ACCEPTANCE_PREFIX) ? path.slice(ACCEPTANCE_PREFIX.length) : '';
+    const parsed = token.length > 0 && token.length <= MAX_TOKEN_LENGTH ? parseInvitationToken(token) : undefined;
+
+    if (method !== 'POST') {
+      if (!parsed?.ok) return result(req, res, 'invalid', 404);
+      const found = find(parsed.value.invitationId);
+      const verdict = judge(found, token);
+      if (!verdict.ok) return result(req, res, verdict.page, verdict.status);
+      const { record, user } = found as Found & { record: StoredInvitationRecord; user: User };
+      const csrfToken = issueCsrfToken(await options.csrfKey(), record.invitationId, new Date(clock.now()));
+      const page = renderInvitationPage({
+        tenantDisplayName: (found as Found).tenantDisplayName,
+        email: record.email,
+        role: user.spec.role,
+        workspaces: user.spec.workspaces ?? [],
+        groups: user.spec.groups ?? [],
+        expiresAt: new Date(record.expiresAt),
+        csrfToken,
+        formAction: `${(found as Found).publicUrl.replace(/\/+$/, '')}${ACCEPTANCE_PREFIX}${token}`,
+      });
+      return respond(req, res, 200, page);
+    }
+
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+    if (contentType !== FORM_TYPE) return result(req, res, 'bad-request', 415);
+    const body = await readBody(req, MAX_BODY_BYTES);
+    if (body === undefined) return result(req, res, 'bad-request', 413);
+    if (!parsed?.ok) return result(req, res, 'invalid', 404);
+    const fields = new URLSearchParams(body).getAll(CSRF_FIELD);
+    const csrf = fields.length === 1 ? fields[0] : undefined;
+    if (!checkCsrfToken(await options.csrfKey(), parsed.value.invitationId, csrf, new Date(clock.now())).ok) return result(req, res, 'bad-request', 403);
+
+    let found = find(parsed.value.invitationId);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const verdict = judge(found, token);
+      if (!verdict.ok) return result(req, res, verdict.page, verdict.status);
+      const { secret, record, tenantDisplayName } = found as Found & { record: StoredInvitationRecord };
+      const meta = secret.metadata ?? {};
+      const accepted = secretFromRecord(
+        { namespace: meta.namespace ?? '', userName: meta.labels?.[USER_LABEL] ?? '', tenantName: meta.labels?.[TENANT_LABEL] ?? '' },
+        { ...record, state: 'accepted', acceptedAt: kubeTime(clock.now()) },
+        record.resourceVersion,
+      );
+      try {
+        await client.replace(builtinKinds.secret, accepted);
+        ctx.logger.info({ namespace: meta.namespace, user: meta.labels?.[USER_LABEL], invitationId: record.invitationId }, 'Accepted an invitation');
+        return result(req, res, 'accepted', 200, {}, tenantDisplayName);
+      } catch (error) {
+        if (isNotFound(error)) return result(req, res, 'invalid', 404);
+        if (!isConflict(error)) throw error;
+        // Someone wrote first (another accept, a resend, the controller): judge the fresh record.
+        try {
+          const fresh = await client.get<SecretObject>(builtinKinds.secret, meta.namespace, meta.name ?? '');
+          found = fresh.metadata?.labels?.[INVITATION_ID_LABEL] === parsed.value.invitationId ? describe(fresh) : undefined;
+        } catch (readError) {
+          if (isNotFound(readError)) return result(req, res, 'invalid', 404);
+          throw readError;
+        }
+      }
+    }
+    return result(req, res, 'bad-request', 503, { 'Retry-After': '1' });
+  };
+
+  return async (req, res) => {
+    try {
+      await handle(req, res);
+    } catch (error) {
+      // The API server or the CSRF Secret failed: a page, never a stack trace; no token in the log.
+      ctx.logger.error({ err: error }, 'The acceptance page failed to answer');
+      if (!res.headersSent) result(req, res, 'bad-request', 503, { 'Retry-After': '5' });
+      else res.end();
+    }
+  };
+}

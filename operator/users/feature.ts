@@ -1,0 +1,93 @@
+// The users feature: the User controller (invitations, phases), the acceptance page on every
+// replica, and the Group/Workspace membership controllers.
+import type { RandomBytes } from '../apikeys/random.js';
+import type { Feature, OperatorContext } from '../operator.js';
+import { ACCOUNT_KINDS } from '../operator.js';
+import type { Clock } from '../runtime/clock.js';
+import type { Informer } from '../runtime/informer.js';
+import { builtinKinds } from '../runtime/kinds.js';
+import type { KubeObject } from '../runtime/kinds.js';
+import { exponentialRateLimiter } from '../runtime/rate-limiter.js';
+import { ACCEPTANCE_PREFIX, createAcceptanceHandler, INVITATION_ID_INDEX } from './acceptance-page.js';
+import { ClientRateLimiter } from './client-rate-limiter.js';
+import type { ClientRateLimiterOptions } from './client-rate-limiter.js';
+import { sharedCsrfKey } from './csrf-secret.js';
+import { INVITATION_ID_LABEL, INVITATION_SELECTOR, USER_LABEL } from './invitation-record.js';
+import type { SecretObject } from './invitation-record.js';
+import { objectsInTenantNamespace, registerMembershipControllers } from './memberships.js';
+import { nodemailerMailer } from './smtp.js';
+import type { Mailer, SmtpTimeouts } from './smtp.js';
+import { userReconciler } from './user-controller.js';
+
+/** Options of {@link createUsersFeature}; the defaults are what production runs. */
+export interface UsersFeatureOptions {
+  /** Overrides the operator's clock for invitations (expiry, CSRF, rate limits). @default the operator's */
+  readonly clock?: Clock;
+  /** Rate limit of the acceptance page per client IP. @default burst 20, one more every 5 s */
+  readonly rateLimit?: Omit<ClientRateLimiterOptions, 'clock'>;
+  readonly mailer?: Mailer;
+  readonly smtpTimeouts?: SmtpTimeouts;
+  readonly random?: RandomBytes;
+  /** Largest retry delay of the User controller (SMTP outages). @default 60_000 */
+  readonly maxRetryDelayMs?: number;
+}
+
+/** Builds the users feature. */
+export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
+  return {
+    name: 'users',
+    register(ctx: OperatorContext) {
+      const clock = options.clock ?? ctx.clock;
+      // Every replica caches the invitation records (only those, by label): the acceptance page reads them.
+      const invitations = ctx.manager.informer<SecretObject>(builtinKinds.secret, {
+        labelSelector: INVITATION_SELECTOR,
+        indexes: { [INVITATION_ID_INDEX]: (s) => [s.metadata?.labels?.[INVITATION_ID_LABEL] ?? ''].filter(Boolean) },
+      });
+      const controller = ctx.manager.addController({
+        name: 'users',
+        for: ACCOUNT_KINDS.user,
+        watches: [
+          {
+            kind: builtinKinds.secret,
+            informer: { labelSelector: INVITATION_SELECTOR },
+            map: (secret) => {
+              const user = secret.metadata?.labels?.[USER_LABEL];
+              return user && secret.metadata?.namespace ? [`${secret.metadata.namespace}/${user}`] : [];
+            },
+          },
+          { kind: ACCOUNT_KINDS.group, map: (group) => usersNaming(ctx, 'users.byGroup', group) },
+          { kind: ACCOUNT_KINDS.workspace, map: (workspace) => usersNaming(ctx, 'users.byWorkspace', workspace) },
+        ],
+        // SMTP outages: back off, but never longer than a minute, so mail goes out soon after SMTP is back.
+        rateLimiter: exponentialRateLimiter({ baseMs: 50, maxMs: options.maxRetryDelayMs ?? 60_000 }),
+        reconcile: userReconciler({
+          ctx,
+          invitations: invitations as unknown as Informer<SecretObject>,
+          mailer: options.mailer ?? nodemailerMailer(options.smtpTimeouts),
+          clock,
+          ...(options.random ? { random: options.random } : {}),
+        }),
+      });
+      controller.watch(ctx.caches.tenants, objectsInTenantNamespace(ctx, ctx.caches.users as unknown as Informer<KubeObject>));
+      registerMembershipControllers(ctx, clock);
+      ctx.manager.addHandler(
+        ACCEPTANCE_PREFIX,
+        createAcceptanceHandler({
+          ctx,
+          invitations,
+          clock,
+          limiter: new ClientRateLimiter({ ...options.rateLimit, clock }),
+          csrfKey: sharedCsrfKey(ctx.manager.client, ctx.namespace),
+        }),
+      );
+    },
+  };
+}
+
+function usersNaming(ctx: OperatorContext, index: string, object: KubeObject): string[] {
+  const key = `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
+  return ctx.caches.users.byIndex(index, key).map((u) => `${u.metadata?.namespace ?? ''}/${u.metadata?.name ?? ''}`);
+}
+
+/** The users feature with production defaults, as features.ts registers it. */
+export const USERS_FEATURE: Feature = createUsersFeature();

@@ -1,0 +1,163 @@
+// The durable invitation record: one Secret `blink-invitation-<user>` per User in the tenant
+// namespace. It is the source of truth for "did this person accept?" and for "was this email
+// handed to SMTP?", so both survive restarts, leader changes and a restore of Users without
+// their status. It has no ownerReference on purpose (a deleted-and-restored User finds it again);
+// the User finalizer deletes it on real deletion. It holds only a hash of the token.
+import { MANAGED_LABELS, TENANT_LABEL } from '../operator.js';
+import type { KubeObject } from '../runtime/kinds.js';
+
+/** Secret type of invitation records. */
+export const INVITATION_SECRET_TYPE = 'accounts.blinkops.com/invitation';
+/** Label naming the User a record belongs to. */
+export const USER_LABEL = 'accounts.blinkops.com/user';
+/** Label holding the non-secret invitation id (the id embedded in the token), for the O(1) lookup of the acceptance page. */
+export const INVITATION_ID_LABEL = 'accounts.blinkops.com/invitation-id';
+/** Component label value of invitation records. */
+export const INVITATION_COMPONENT = 'invitation';
+/**
+ * Label selector of the invitation-record informer. A literal, not built from MANAGED_LABELS:
+ * operator.ts imports the features, so its values are not initialised while this module loads.
+ */
+export const INVITATION_SELECTOR = 'app.kubernetes.io/component=invitation,app.kubernetes.io/managed-by=blink-accounts-operator';
+
+/** pending: the link works; accepted: used (the person is set up); revoked: cancelled (deactivated before accepting). */
+export type InvitationState = 'pending' | 'accepted' | 'revoked';
+/**
+ * sending: the message is (or was) being handed to SMTP, outcome unknown — possibly delivered;
+ * sent: the SMTP server confirmed it; failed: it certainly was not accepted (refused, 4xx/5xx
+ * before the end of the message), safe to send a new one.
+ */
+export type DeliveryState = 'sending' | 'sent' | 'failed';
+
+/** What the record says. Times are RFC 3339. */
+export interface InvitationRecord {
+  readonly invitationId: string;
+  /** Hex SHA-256 of the token; empty for a record restored from status (no link works). */
+  readonly tokenHash: string;
+  readonly email: string;
+  readonly issuedAt: string;
+  readonly expiresAt: string;
+  readonly state: InvitationState;
+  readonly acceptedAt?: string;
+  /** spec.invitation.resend this invitation answers. */
+  readonly resend: number;
+  readonly delivery: DeliveryState;
+  /** Deterministic Message-ID of the email, derived from the invitation id. */
+  readonly messageId: string;
+  readonly sentAt?: string;
+  /** The SMTP error of a failed delivery (no credentials in it). */
+  readonly deliveryError?: string;
+}
+
+/** A record as read from its Secret, with what an optimistic-concurrency write needs. */
+export interface StoredInvitationRecord extends InvitationRecord {
+  readonly resourceVersion: string;
+}
+
+/** A Secret as the runtime sees it. */
+export interface SecretObject extends KubeObject {
+  type?: string;
+  data?: Record<string, string>;
+}
+
+/** Name of the record Secret of a User. */
+export function invitationSecretName(userName: string): string {
+  return `blink-invitation-${userName}`;
+}
+
+/** Deterministic Message-ID of an invitation's email: a crash and a retry can never mint a second identity. */
+export function invitationMessageId(invitationId: string): string {
+  return `<invitation.${invitationId}@blink-accounts.invalid>`;
+}
+
+const STATES: readonly string[] = ['pending', 'accepted', 'revoked'];
+const DELIVERIES: readonly string[] = ['sending', 'sent', 'failed'];
+
+function decode(data: Record<string, string>, key: string): string | undefined {
+  const value = data[key];
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+}
+
+/** Reads a record Secret; undefined when it is not a well-formed record (treated as absent). */
+export function recordFromSecret(secret: SecretObject | undefined): StoredInvitationRecord | undefined {
+  if (!secret || secret.type !== INVITATION_SECRET_TYPE) return undefined;
+  const data = secret.data ?? {};
+  const get = (key: string): string | undefined => decode(data, key);
+  const invitationId = get('invitationId');
+  const email = get('email');
+  const issuedAt = get('issuedAt');
+  const expiresAt = get('expiresAt');
+  const state = get('state');
+  const delivery = get('delivery');
+  const resend = Number(get('resend') ?? '0');
+  if (!invitationId || !email || !issuedAt || !expiresAt || !state || !STATES.includes(state) || !delivery || !DELIVERIES.includes(delivery)) return undefined;
+  const acceptedAt = get('acceptedAt');
+  const sentAt = get('sentAt');
+  const deliveryError = get('deliveryError');
+  return {
+    resourceVersion: secret.metadata?.resourceVersion ?? '',
+    invitationId,
+    tokenHash: get('tokenHash') ?? '',
+    email,
+    issuedAt,
+    expiresAt,
+    state: state as InvitationState,
+    ...(acceptedAt ? { acceptedAt } : {}),
+    resend: Number.isSafeInteger(resend) && resend >= 0 ? resend : 0,
+    delivery: delivery as DeliveryState,
+    messageId: get('messageId') ?? invitationMessageId(invitationId),
+    ...(sentAt ? { sentAt } : {}),
+    ...(deliveryError ? { deliveryError } : {}),
+  };
+}
+
+/** Where a record lives. */
+export interface RecordLocation {
+  readonly namespace: string;
+  readonly userName: string;
+  readonly tenantName: string;
+}
+
+/** The Secret holding `record`; with `resourceVersion` a replace fails with 409 if anyone wrote in between. */
+export function secretFromRecord(location: RecordLocation, record: InvitationRecord, resourceVersion?: string): SecretObject {
+  const fields: Record<string, string | undefined> = {
+    invitationId: record.invitationId,
+    tokenHash: record.tokenHash,
+    email: record.email,
+    issuedAt: record.issuedAt,
+    expiresAt: record.expiresAt,
+    state: record.state,
+    acceptedAt: record.acceptedAt,
+    resend: String(record.resend),
+    delivery: record.delivery,
+    messageId: record.messageId,
+    sentAt: record.sentAt,
+    deliveryError: record.deliveryError,
+  };
+  const data: Record<string, string> = {};
+  for (const [key, value] of Object.entries(fields)) if (value !== undefined && value !== '') data[key] = Buffer.from(value, 'utf8').toString('base64');
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: invitationSecretName(location.userName),
+      namespace: location.namespace,
+      labels: {
+        ...MANAGED_LABELS,
+        'app.kubernetes.io/component': INVITATION_COMPONENT,
+        [TENANT_LABEL]: location.tenantName,
+        [USER_LABEL]: location.userName,
+        [INVITATION_ID_LABEL]: record.invitationId,
+      },
+      ...(resourceVersion ? { resourceVersion } : {}),
+    },
+    type: INVITATION_SECRET_TYPE,
+    data,
+  };
+}
+
+/** The record without its resourceVersion (what a pure function compares). */
+export function plainRecord(record: StoredInvitationRecord): InvitationRecord {
+  const { resourceVersion: _ignored, ...rest } = record;
+  return rest;
+}

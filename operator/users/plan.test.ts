@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import type { InvitationRecord } from './invitation-record.js';
+import { phaseOf, planUser } from './plan.js';
+import type { UserObservation, UserPlan } from './plan.js';
+
+const pending: InvitationRecord = {
+  invitationId: 'AbCdEf123456',
+  tokenHash: 'a'.repeat(64),
+  email: 'jane@acme.example',
+  issuedAt: '2026-01-01T00:00:00Z',
+  expiresAt: '2026-01-08T00:00:00Z',
+  state: 'pending',
+  resend: 0,
+  delivery: 'sent',
+  messageId: '<invitation.AbCdEf123456@blink-accounts.invalid>',
+  sentAt: '2026-01-01T00:00:01Z',
+};
+
+const base: UserObservation = {
+  deleting: false,
+  hasFinalizer: true,
+  active: true,
+  email: 'jane@acme.example',
+  resend: 0,
+  record: pending,
+  acceptedAtInStatus: undefined,
+  blocker: undefined,
+};
+
+const blocker = { reason: 'EmailDomainNotAllowed', message: 'not allowed' };
+
+const cases: { name: string; observed: Partial<UserObservation>; plan: UserPlan }[] = [
+  { name: 'deleting with finalizer: finalize', observed: { deleting: true }, plan: { action: 'finalize' } },
+  { name: 'deleting without finalizer: nothing', observed: { deleting: true, hasFinalizer: false }, plan: { action: 'none' } },
+  { name: 'no finalizer yet: add it first', observed: { hasFinalizer: false, record: undefined }, plan: { action: 'addFinalizer' } },
+  { name: 'new user: issue', observed: { record: undefined }, plan: { action: 'issue', reason: 'Created' } },
+  { name: 'new user created inactive: nothing to send', observed: { record: undefined, active: false }, plan: { action: 'none' } },
+  { name: 'pending and sent: nothing', observed: {}, plan: { action: 'none' } },
+  { name: 'pending, delivery unconfirmed: never re-sent automatically', observed: { record: { ...pending, delivery: 'sending' } }, plan: { action: 'none' } },
+  { name: 'pending, delivery certainly failed: issue again', observed: { record: { ...pending, delivery: 'failed' } }, plan: { action: 'issue', reason: 'RetryDelivery' } },
+  { name: 'resend counter raised: issue', observed: { resend: 1 }, plan: { action: 'issue', reason: 'Resend' } },
+  { name: 'resend raised while unconfirmed: issue', observed: { resend: 2, record: { ...pending, delivery: 'sending', resend: 1 } }, plan: { action: 'issue', reason: 'Resend' } },
+  { name: 'resend counter equal to the record (status lost in a restore): nothing', observed: { resend: 3, record: { ...pending, resend: 3 } }, plan: { action: 'none' } },
+  { name: 'resend counter lower than the record: nothing', observed: { resend: 1, record: { ...pending, resend: 3 } }, plan: { action: 'none' } },
+  { name: 'accepted: nothing', observed: { record: { ...pending, state: 'accepted' } }, plan: { action: 'none' } },
+  { name: 'accepted, resend raised: nothing (already accepted)', observed: { resend: 5, record: { ...pending, state: 'accepted' } }, plan: { action: 'none' } },
+  { name: 'deactivated while pending: revoke', observed: { active: false }, plan: { action: 'revoke' } },
+  { name: 'deactivated after accepting: nothing', observed: { active: false, record: { ...pending, state: 'accepted' } }, plan: { action: 'none' } },
+  { name: 'deactivated and revoked: nothing', observed: { active: false, record: { ...pending, state: 'revoked' } }, plan: { action: 'none' } },
+  { name: 're-activated before accepting: fresh invitation', observed: { record: { ...pending, state: 'revoked' } }, plan: { action: 'issue', reason: 'Reactivated' } },
+  { name: 'record of another address (recreated user): issue', observed: { email: 'john@acme.example' }, plan: { action: 'issue', reason: 'EmailChanged' } },
+  { name: 'record lost, status says accepted: restore it', observed: { record: undefined, acceptedAtInStatus: '2026-01-02T00:00:00Z' }, plan: { action: 'restoreAccepted', acceptedAt: '2026-01-02T00:00:00Z' } },
+  { name: 'record lost, inactive, status says accepted: restore it', observed: { record: undefined, active: false, acceptedAtInStatus: '2026-01-02T00:00:00Z' }, plan: { action: 'restoreAccepted', acceptedAt: '2026-01-02T00:00:00Z' } },
+  { name: 'blocked with a pending invitation: revoke', observed: { blocker }, plan: { action: 'revoke' } },
+  { name: 'blocked without a record: nothing', observed: { blocker, record: undefined }, plan: { action: 'none' } },
+  { name: 'blocked after accepting: nothing', observed: { blocker, record: { ...pending, state: 'accepted' } }, plan: { action: 'none' } },
+];
+
+describe('planUser', () => {
+  it.each(cases)('$name', ({ observed, plan }) => {
+    expect(planUser({ ...base, ...observed })).toEqual(plan);
+  });
+});
+
+describe('phaseOf', () => {
+  it.each([
+    { active: true, record: undefined, phase: 'Invited' },
+    { active: true, record: pending, phase: 'Invited' },
+    { active: true, record: { ...pending, state: 'accepted' as const }, phase: 'Active' },
+    { active: false, record: { ...pending, state: 'accepted' as const }, phase: 'Inactive' },
+    { active: false, record: pending, phase: 'Inactive' },
+    { active: true, record: { ...pending, state: 'revoked' as const }, phase: 'Invited' },
+  ])('active=$active, record $record.state → $phase', ({ active, record, phase }) => {
+    expect(phaseOf(active, record, 'jane@acme.example')).toBe(phase);
+  });
+
+  it('ignores an acceptance recorded for another address', () => {
+    expect(phaseOf(true, { ...pending, state: 'accepted' }, 'john@acme.example')).toBe('Invited');
+  });
+});

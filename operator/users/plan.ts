@@ -1,0 +1,76 @@
+// What the User controller does next, decided from what it observed (STYLE.md: decide is pure,
+// table-tested in plan.test.ts). The invitation record, not status, says whether the person
+// accepted; status is only a copy for people.
+import type { InvitationRecord } from './invitation-record.js';
+
+/** Why the operator cannot act on a User (reported as Ready=False with this reason). */
+export interface Blocker {
+  /** Stable CamelCase reason, e.g. `NotInTenantNamespace`, `EmailDomainNotAllowed`. */
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** The facts the plan depends on. */
+export interface UserObservation {
+  /** metadata.deletionTimestamp is set. */
+  readonly deleting: boolean;
+  readonly hasFinalizer: boolean;
+  /** spec.active (default true). */
+  readonly active: boolean;
+  readonly email: string;
+  /** spec.invitation.resend (default 0). */
+  readonly resend: number;
+  /** The invitation record, if its Secret exists and is well-formed. */
+  readonly record: InvitationRecord | undefined;
+  /** status.acceptedAt: used only to rebuild a lost record, never to decide the phase alone. */
+  readonly acceptedAtInStatus: string | undefined;
+  readonly blocker: Blocker | undefined;
+}
+
+/** Why a new invitation is issued. */
+export type IssueReason = 'Created' | 'Resend' | 'Reactivated' | 'RetryDelivery' | 'EmailChanged';
+
+/** The one next step. */
+export type UserPlan =
+  /** Revoke everything (delete the record), then drop the finalizer. */
+  | { readonly action: 'finalize' }
+  | { readonly action: 'addFinalizer' }
+  /** New token (the old one dies), new expiry, new email. */
+  | { readonly action: 'issue'; readonly reason: IssueReason }
+  /** Mark the pending invitation revoked: its link stops working. */
+  | { readonly action: 'revoke' }
+  /** The record is gone but status says the person accepted: write an accepted record back. */
+  | { readonly action: 'restoreAccepted'; readonly acceptedAt: string }
+  | { readonly action: 'none' };
+
+/** Decides the next step for a User. */
+export function planUser(observed: UserObservation): UserPlan {
+  if (observed.deleting) return observed.hasFinalizer ? { action: 'finalize' } : { action: 'none' };
+  if (!observed.hasFinalizer) return { action: 'addFinalizer' };
+  const record = observed.record && observed.record.email === observed.email ? observed.record : undefined;
+  if (observed.blocker) return record?.state === 'pending' ? { action: 'revoke' } : { action: 'none' };
+  if (!record) {
+    // The acceptance is a durable fact: a lost record is rebuilt from status rather than re-inviting.
+    if (observed.record === undefined && observed.acceptedAtInStatus) return { action: 'restoreAccepted', acceptedAt: observed.acceptedAtInStatus };
+    if (!observed.active) return { action: 'none' };
+    return { action: 'issue', reason: observed.record ? 'EmailChanged' : 'Created' };
+  }
+  if (!observed.active) return record.state === 'pending' ? { action: 'revoke' } : { action: 'none' };
+  switch (record.state) {
+    case 'accepted':
+      return { action: 'none' };
+    case 'revoked':
+      return { action: 'issue', reason: 'Reactivated' };
+    case 'pending':
+      if (observed.resend > record.resend) return { action: 'issue', reason: 'Resend' };
+      // Only a delivery that certainly failed is retried; "sending" may have reached the person.
+      if (record.delivery === 'failed') return { action: 'issue', reason: 'RetryDelivery' };
+      return { action: 'none' };
+  }
+}
+
+/** Phase from intent and the record. */
+export function phaseOf(active: boolean, record: InvitationRecord | undefined, email: string): 'Invited' | 'Active' | 'Inactive' {
+  if (!active) return 'Inactive';
+  return record?.state === 'accepted' && record.email === email ? 'Active' : 'Invited';
+}

@@ -1,0 +1,156 @@
+// Email delivery behind one small interface (the controller gets a Mailer; tests of the pure
+// parts need none). The nodemailer implementation tells a certain failure (nothing was
+// accepted: safe to send again) from an unconfirmed hand-off (the whole message went out and no
+// verdict came back: it may have been delivered), which the invitation record keeps apart.
+import { Readable } from 'node:stream';
+import { createTransport } from 'nodemailer';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { isNotFound } from '../runtime/errors.js';
+import { builtinKinds } from '../runtime/kinds.js';
+import type { KubeClient } from '../runtime/kube-client.js';
+import type { SecretObject } from './invitation-record.js';
+
+/** SMTP settings, from the Secret named by the operator's `smtpSecret`. */
+export interface SmtpSettings {
+  readonly host: string;
+  readonly port: number;
+  /** TLS from the first byte (port 465); otherwise STARTTLS when offered. */
+  readonly secure: boolean;
+  readonly username?: string;
+  readonly password?: string;
+  /** Default From address. */
+  readonly from: string;
+}
+
+/** Why the SMTP settings cannot be used; reason and message go to a condition. */
+export class SmtpSettingsError extends Error {
+  override readonly name = 'SmtpSettingsError';
+  readonly reason: string;
+
+  constructor(reason: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.reason = reason;
+  }
+}
+
+/** Reads and checks the SMTP Secret; throws SmtpSettingsError (never with a password in it). */
+export async function loadSmtpSettings(client: KubeClient, ref: { readonly namespace: string; readonly name: string } | undefined): Promise<SmtpSettings> {
+  if (!ref) throw new SmtpSettingsError('SmtpNotConfigured', 'The operator has no SMTP Secret configured (--smtp-secret), so it cannot send invitations');
+  let secret: SecretObject;
+  try {
+    secret = await client.get<SecretObject>(builtinKinds.secret, ref.namespace, ref.name);
+  } catch (error) {
+    if (isNotFound(error)) throw new SmtpSettingsError('SmtpNotConfigured', `The SMTP Secret ${ref.namespace}/${ref.name} does not exist`, { cause: error });
+    throw new SmtpSettingsError('SmtpSecretUnreadable', `The SMTP Secret ${ref.namespace}/${ref.name} could not be read`, { cause: error });
+  }
+  return parseSmtpSettings(secret.data ?? {}, `${ref.namespace}/${ref.name}`);
+}
+
+/** Parses the Secret data (base64 values) of an SMTP Secret. */
+export function parseSmtpSettings(data: Readonly<Record<string, string>>, where: string): SmtpSettings {
+  const get = (key: string): string | undefined => {
+    const value = data[key];
+    return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8').trim();
+  };
+  const host = get('host');
+  const port = Number(get('port') ?? '587');
+  const from = get('from');
+  const secure = (get('secure') ?? 'false').toLowerCase();
+  const invalid = (what: string): SmtpSettingsError => new SmtpSettingsError('SmtpSettingsInvalid', `The SMTP Secret ${where} ${what}`);
+  if (!host) throw invalid('has no "host"');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalid('has a "port" that is not a port number');
+  if (!from) throw invalid('has no "from" address');
+  if (secure !== 'true' && secure !== 'false') throw invalid('has a "secure" that is neither true nor false');
+  const username = get('username');
+  const password = get('password');
+  return { host, port, secure: secure === 'true', from, ...(username ? { username } : {}), ...(password !== undefined ? { password } : {}) };
+}
+
+/** A message to send. */
+export interface OutgoingMessage {
+  readonly from: { readonly name: string; readonly address: string };
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  readonly messageId: string;
+}
+
+/** What became of a send. */
+export type DeliveryResult =
+  | { readonly outcome: 'sent' }
+  /** Certainly not accepted: safe to send a new message. */
+  | { readonly outcome: 'failed'; readonly error: string }
+  /** The message went out completely but no verdict came back: it may have been delivered. */
+  | { readonly outcome: 'unconfirmed'; readonly error: string };
+
+/** Sends email. Never throws. */
+export interface Mailer {
+  send(settings: SmtpSettings, message: OutgoingMessage): Promise<DeliveryResult>;
+}
+
+/** Timeouts of the SMTP client. */
+export interface SmtpTimeouts {
+  /** @default 10_000 */
+  readonly connectionMs?: number;
+  /** @default 10_000 */
+  readonly greetingMs?: number;
+  /** Inactivity, including the wait for the reply to the message. @default 60_000 */
+  readonly socketMs?: number;
+}
+
+/** A one-line SMTP error for a condition: code, reply code and message, truncated, no credentials. */
+export function describeSmtpError(error: unknown, settings?: SmtpSettings): string {
+  const e = error as { code?: unknown; responseCode?: unknown; message?: unknown };
+  const parts = [typeof e.code === 'string' ? e.code : undefined, typeof e.responseCode === 'number' ? String(e.responseCode) : undefined].filter(Boolean);
+  let message = typeof e.message === 'string' ? e.message : String(error);
+  if (settings?.password) message = message.split(settings.password).join('[REDACTED]');
+  message = message.replace(/\s+/g, ' ').trim().slice(0, 300);
+  return `${parts.length ? `${parts.join(' ')}: ` : ''}${message}`;
+}
+
+/** Sends through nodemailer over SMTP, one connection per message (invitations are rare). */
+export function nodemailerMailer(timeouts: SmtpTimeouts = {}): Mailer {
+  return {
+    async send(settings, message) {
+      const raw = await new MailComposer({
+        from: message.from,
+        to: message.to,
+        subject: message.subject,
+        text: message.text,
+        html: message.html,
+        messageId: message.messageId,
+      })
+        .compile()
+        .build();
+      // Whether the message stream was read to its end tells a refused session (nothing
+      // delivered) from a lost verdict after the whole message went out (maybe delivered).
+      let handedOver = false;
+      const stream = Readable.from([raw]);
+      stream.on('end', () => {
+        handedOver = true;
+      });
+      const transport = createTransport({
+        host: settings.host,
+        port: settings.port,
+        secure: settings.secure,
+        ...(settings.username ? { auth: { user: settings.username, pass: settings.password ?? '' } } : {}),
+        connectionTimeout: timeouts.connectionMs ?? 10_000,
+        greetingTimeout: timeouts.greetingMs ?? 10_000,
+        socketTimeout: timeouts.socketMs ?? 60_000,
+        disableFileAccess: true,
+        disableUrlAccess: true,
+      });
+      try {
+        await transport.sendMail({ envelope: { from: settings.from, to: [message.to] }, raw: stream });
+        return { outcome: 'sent' };
+      } catch (error) {
+        const responseCode = (error as { responseCode?: unknown }).responseCode;
+        const rejected = typeof responseCode === 'number' && responseCode >= 400;
+        return { outcome: !handedOver || rejected ? 'failed' : 'unconfirmed', error: describeSmtpError(error, settings) };
+      } finally {
+        transport.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import type { UserStatus } from '../api/index.js';
+import type { InvitationRecord } from './invitation-record.js';
+import { DELIVERY_UNCONFIRMED_MESSAGE, deriveUserStatus, MAX_EXPIRY_REQUEUE_MS } from './user-status.js';
+import type { UserStatusInputs } from './user-status.js';
+
+const NOW = Date.parse('2026-01-02T00:00:00Z');
+const pending: InvitationRecord = {
+  invitationId: 'AbCdEf123456',
+  tokenHash: 'a'.repeat(64),
+  email: 'jane@acme.example',
+  issuedAt: '2026-01-01T00:00:00Z',
+  expiresAt: '2026-01-08T00:00:00Z',
+  state: 'pending',
+  resend: 2,
+  delivery: 'sent',
+  messageId: '<m>',
+  sentAt: '2026-01-01T00:00:01Z',
+};
+const base: UserStatusInputs = {
+  generation: 3,
+  active: true,
+  email: 'jane@acme.example',
+  groups: ['devs'],
+  workspaces: ['prod', 'dev'],
+  existingGroups: new Set(['devs']),
+  existingWorkspaces: new Set(['prod', 'dev']),
+  record: pending,
+  blocker: undefined,
+  sendProblem: undefined,
+  previous: undefined,
+  now: NOW,
+};
+
+function conditions(status: UserStatus): Record<string, string> {
+  return Object.fromEntries((status.conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
+}
+
+describe('deriveUserStatus', () => {
+  const cases: { name: string; input: Partial<UserStatusInputs>; phase: string; conditions: Record<string, string> }[] = [
+    {
+      name: 'invited, sent, valid',
+      input: {},
+      phase: 'Invited',
+      conditions: { Ready: 'False/InvitationPending', InvitationSent: 'True/Sent', InvitationExpired: 'False/NotExpired', ReferencesResolved: 'True/AllReferencesResolved' },
+    },
+    {
+      name: 'invited, delivery unconfirmed',
+      input: { record: { ...pending, delivery: 'sending' } },
+      phase: 'Invited',
+      conditions: { Ready: 'False/InvitationPending', InvitationSent: 'Unknown/DeliveryUnconfirmed', InvitationExpired: 'False/NotExpired', ReferencesResolved: 'True/AllReferencesResolved' },
+    },
+    {
+      name: 'invited, SMTP failed',
+      input: { record: { ...pending, delivery: 'failed', deliveryError: 'EPROTOCOL 421: down' } },
+      phase: 'Invited',
+      conditions: { Ready: 'False/InvitationPending', InvitationSent: 'False/SmtpError', InvitationExpired: 'False/NotExpired', ReferencesResolved: 'True/AllReferencesResolved' },
+    },
+    {
+      name: 'invited, expired: phase stays Invited',
+      input: { now: Date.parse('2026-01-08T00:00:00Z') },
+      phase: 'Invited',
+      conditions: { Ready: 'False/InvitationPending', InvitationSent: 'True/Sent', InvitationExpired: 'True/Expired', ReferencesResolved: 'True/AllReferencesResolved' },
+    },
+    {
+      name: 'no SMTP settings yet',
+      input: { record: undefined, sendProblem: { reason: 'SmtpNotConfigured', message: 'no SMTP' } },
+      phase: 'Invited',
+      conditions: { Ready: 'False/InvitationPending', InvitationSent: 'False/SmtpNotConfigured', ReferencesResolved: 'True/AllReferencesResolved' },
+    },
+    {
+      name: 'accepted: Active, invitation conditions gone',
+      input: { record: { ...pending, state: 'accepted', acceptedAt: '2026-01-01T10:00:00Z' } },
+      phase: 'Active',
+      conditions: { Ready: 'True/Active', ReferencesResolved: 'True/AllReferencesResolved' },
+    },
+    {
+      name: 'deactivated after accepting',
+      input: { active: false, record: { ...pending, state: 'accepted', acceptedAt: '2026-01-01T10:00:00Z' } },
+      phase: 'Inactive',
+      conditions: { Ready: 'True/Inactive', ReferencesResolved: 'True/AllReferencesResolved' },
+    },
+    {
+      name: 'deactivated before accepting',
+      input: { active: false, record: { ...pending, state: 'revoked' } },
+      phase: 'Inactive',
+      conditions: { Ready: 'True/Inactive', ReferencesResolved: 'True/AllReferencesResolved' },
+    },
+    {
+      name: 'missing references',
+      input: { groups: ['devs', 'ghosts'], workspaces: ['prod', 'nowhere'] },
+      phase: 'Invited',
+      conditions: { Ready: 'False/InvitationPending', InvitationSent: 'True/Sent', InvitationExpired: 'False/NotExpired', ReferencesResolved: 'False/MissingReferences' },
+    },
+    {
+      name: 'blocked',
+      input: { blocker: { reason: 'NotInTenantNamespace', message: 'no tenant' } },
+      phase: 'Invited',
+      conditions: { Ready: 'False/NotInTenantNamespace', ReferencesResolved: 'True/AllReferencesResolved' },
+    },
+  ];
+
+  it.each(cases)('$name', ({ input, phase, conditions: expected }) => {
+    const { status } = deriveUserStatus({ ...base, ...input });
+    expect(status.phase).toBe(phase);
+    expect(conditions(status)).toEqual(expected);
+    for (const condition of status.conditions ?? []) expect(condition.observedGeneration).toBe(3);
+  });
+
+  it('lists existing groups and workspaces in declared order, and names the missing ones', () => {
+    const { status } = deriveUserStatus({ ...base, groups: ['devs', 'ghosts', 'devs'], workspaces: ['nowhere', 'prod', 'dev', 'void'] });
+    expect(status.groups).toEqual(['devs']);
+    expect(status.workspaces).toEqual(['prod', 'dev']);
+    expect(status.conditions?.find((c) => c.type === 'ReferencesResolved')?.message).toBe('Group "ghosts" does not exist; Workspaces "nowhere", "void" do not exist');
+  });
+
+  it('reports the pending invitation, the acted-on resend counter, and requeues at the expiry (capped)', () => {
+    const { status, requeueAfterMs } = deriveUserStatus(base);
+    expect(status.invitation).toEqual({ id: 'AbCdEf123456', sentAt: '2026-01-01T00:00:01Z', expiresAt: '2026-01-08T00:00:00Z', resend: 2 });
+    expect(requeueAfterMs).toBe(MAX_EXPIRY_REQUEUE_MS);
+    const soon = deriveUserStatus({ ...base, record: { ...pending, expiresAt: '2026-01-02T00:00:05Z' } });
+    expect(soon.requeueAfterMs).toBe(5_000);
+    expect(deriveUserStatus({ ...base, now: Date.parse('2026-01-09T00:00:00Z') }).requeueAfterMs).toBeUndefined();
+  });
+
+  it('tells the admin how to get out of an unconfirmed delivery', () => {
+    const { status } = deriveUserStatus({ ...base, record: { ...pending, delivery: 'sending' } });
+    expect(status.conditions?.find((c) => c.type === 'InvitationSent')?.message).toBe(DELIVERY_UNCONFIRMED_MESSAGE);
+    expect(DELIVERY_UNCONFIRMED_MESSAGE).toContain('spec.invitation.resend');
+  });
+
+  it('puts the SMTP error in the condition', () => {
+    const { status } = deriveUserStatus({ ...base, record: { ...pending, delivery: 'failed', deliveryError: 'ESOCKET: connect ECONNREFUSED 127.0.0.1:25' } });
+    expect(status.conditions?.find((c) => c.type === 'InvitationSent')?.message).toContain('ECONNREFUSED');
+  });
+
+  it('is stable: deriving again from its own output changes nothing (no write)', () => {
+    const first = deriveUserStatus(base).status;
+    const second = deriveUserStatus({ ...base, previous: first, now: NOW + 60_000 }).status;
+    expect(second).toEqual(first);
+  });
+
+  it('keeps transition times of unchanged conditions and drops ones that no longer apply', () => {
+    const invited = deriveUserStatus(base).status;
+    const active = deriveUserStatus({ ...base, previous: invited, now: NOW + 1000_000, record: { ...pending, state: 'accepted', acceptedAt: '2026-01-02T00:10:00Z' } }).status;
+    expect(active.invitation).toBeUndefined();
+    expect(active.acceptedAt).toBe('2026-01-02T00:10:00Z');
+    const refs = (s: UserStatus) => s.conditions?.find((c) => c.type === 'ReferencesResolved')?.lastTransitionTime;
+    expect(refs(active)).toBe(refs(invited));
+    expect(active.conditions?.map((c) => c.type)).toEqual(['Ready', 'ReferencesResolved']);
+  });
+});
