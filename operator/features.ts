@@ -1,6 +1,11 @@
 // Every part of the product the operator runs, in registration order. A feature
 // module adds itself here with one line.
 import type { Feature } from './operator.js';
+import { serviceAccountsFeature } from './service-accounts/feature.js';
+import { USERS_FEATURE } from './users/feature.js';
 
 /** The features `startOperator` registers by default. */
-export const FEATURES: readonly Feature[] = [];
+export const FEATURES: readonly Feature[] = [
+  serviceAccountsFeature,
+  USERS_FEATURE,
+];

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerDevCluster } from './dev-cluster.js';
 import { registerOperator } from './operator.js';
+import { registerServiceAccounts } from './sa.js';
 import { registerGenerate } from './generate.js';
 import { registerStart } from './start.js';
 import { registerSynth } from './synth.js';
@@ -13,6 +14,7 @@ const program = new Command()
 
 registerDevCluster(program);
 registerOperator(program);
+registerServiceAccounts(program);
 registerGenerate(program);
 registerStart(program);
 registerSynth(program);

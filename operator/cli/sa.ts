@@ -1,0 +1,139 @@
+// `blink-accounts sa key | info | rotate-key`: read and rotate a service account's API key.
+// `key` prints the key and nothing else (pipe it into a clipboard tool); `info` never prints it.
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Command } from 'commander';
+import type { ServiceAccount } from '../api/index.js';
+import { parseDuration } from '../api-values/duration.js';
+import { parseApiKey } from '../apikeys/index.js';
+import { readClusterState } from '../dev-cluster/cluster.js';
+import { ACCOUNT_KINDS } from '../operator.js';
+import { isConflict, isNotFound } from '../runtime/errors.js';
+import { builtinKinds } from '../runtime/kinds.js';
+import type { KubeObject } from '../runtime/kinds.js';
+import { KubeClient } from '../runtime/kube-client.js';
+import { API_KEY_DATA_KEY, apiKeySecretName } from '../service-accounts/api-key-secret.js';
+
+type SA = ServiceAccount & KubeObject;
+
+interface Target {
+  namespace: string;
+  kubeconfig?: string;
+}
+
+/** The kubeconfig to use: --kubeconfig, KUBECONFIG, else the dev cluster of `npm start`. */
+async function kubeConfigFor(flag: string | undefined): Promise<KubeConfig> {
+  const kc = new KubeConfig();
+  if (flag) {
+    kc.loadFromFile(flag);
+    return kc;
+  }
+  if (process.env['KUBECONFIG']) {
+    kc.loadFromDefault();
+    return kc;
+  }
+  const dev = await readClusterState('dev');
+  if (!dev) throw new Error('No cluster to talk to: give --kubeconfig, set KUBECONFIG, or start the dev cluster with `npm start`');
+  kc.loadFromFile(dev.kubeconfig);
+  return kc;
+}
+
+async function withClient<T>(target: Target, fn: (client: KubeClient) => Promise<T>): Promise<T> {
+  const client = new KubeClient(await kubeConfigFor(target.kubeconfig));
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}
+
+async function readServiceAccount(client: KubeClient, namespace: string, name: string): Promise<SA> {
+  try {
+    return await client.get<SA>(ACCOUNT_KINDS.serviceAccount, namespace, name);
+  } catch (error) {
+    if (isNotFound(error)) throw new Error(`ServiceAccount "${name}" not found in namespace "${namespace}" (kubectl get bsa -n ${namespace})`);
+    throw new Error(`Could not read ServiceAccount "${name}" in namespace "${namespace}"`, { cause: error });
+  }
+}
+
+/** The key of a service account, read from its Secret. */
+export async function readServiceAccountKey(client: KubeClient, namespace: string, name: string): Promise<string> {
+  const sa = await readServiceAccount(client, namespace, name);
+  const secretName = sa.status?.secretName ?? apiKeySecretName(name);
+  let secret: KubeObject & { data?: Record<string, string> };
+  try {
+    secret = await client.get(builtinKinds.secret, namespace, secretName);
+  } catch (error) {
+    if (isNotFound(error)) throw new Error(`Secret "${secretName}" of ServiceAccount "${name}" does not exist yet; the operator issues it (kubectl get bsa ${name} -n ${namespace})`);
+    throw new Error(`Could not read Secret "${secretName}"`, { cause: error });
+  }
+  const encoded = secret.data?.[API_KEY_DATA_KEY];
+  const key = encoded === undefined ? '' : Buffer.from(encoded, 'base64').toString('utf8');
+  if (!parseApiKey(key).ok) throw new Error(`Secret "${secretName}" holds no valid API key; the operator replaces it shortly`);
+  return key;
+}
+
+/** The lines `sa info` prints: everything about the key except the key. */
+export function describeServiceAccount(sa: SA): string {
+  const status = sa.status ?? {};
+  const ready = status.conditions?.find((c) => c.type === 'Ready');
+  const rows: [string, string][] = [
+    ['Name', sa.metadata?.name ?? ''],
+    ['Namespace', sa.metadata?.namespace ?? ''],
+    ['Description', sa.spec.description ?? ''],
+    ['Role', sa.spec.role],
+    ['Workspaces', (sa.spec.workspaces ?? []).join(', ') || '(none)'],
+    ['Acts in', (status.workspaces ?? []).join(', ') || '(none)'],
+    ['Key ID', status.keyId ?? '(not issued yet)'],
+    ['Fingerprint', status.fingerprint ?? ''],
+    ['Created', status.keyCreatedAt ?? ''],
+    ['Key revision', String(status.keyRevision ?? '')],
+    ['Secret', status.secretName ?? ''],
+    ['Ready', ready ? `${ready.status} (${ready.reason}: ${ready.message})` : 'Unknown'],
+  ];
+  return rows.map(([label, value]) => `${`${label}:`.padEnd(14)}${value}`).join('\n') + '\n';
+}
+
+/** Raises spec.keyRotation.revision by one (a merge patch guarded by resourceVersion); returns the new revision. */
+export async function requestKeyRotation(client: KubeClient, namespace: string, name: string, gracePeriod?: string): Promise<number> {
+  if (gracePeriod !== undefined) parseDuration(gracePeriod);
+  for (let attempt = 0; ; attempt++) {
+    const sa = await readServiceAccount(client, namespace, name);
+    const revision = (sa.spec.keyRotation?.revision ?? 0) + 1;
+    const patch = { metadata: { resourceVersion: sa.metadata?.resourceVersion }, spec: { keyRotation: { revision, ...(gracePeriod !== undefined ? { gracePeriod } : {}) } } };
+    try {
+      await client.patch(ACCOUNT_KINDS.serviceAccount, namespace, name, patch);
+      return revision;
+    } catch (error) {
+      if (isConflict(error) && attempt < 5) continue;
+      throw new Error(`Could not request the rotation of ServiceAccount "${name}"`, { cause: error });
+    }
+  }
+}
+
+/** Registers `sa key`, `sa info` and `sa rotate-key`. */
+export function registerServiceAccounts(program: Command): void {
+  const sa = program.command('sa').description('Service accounts: print, inspect and rotate API keys');
+  const common = (command: Command): Command =>
+    command.requiredOption('-n, --namespace <namespace>', 'tenant namespace of the service account').option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, then the dev cluster)');
+
+  common(sa.command('key <name>').description('Print the API key and nothing else (e.g. `blink-accounts sa key ci -n tenant-acme | pbcopy`)')).action(
+    async (name: string, flags: Target) => {
+      const key = await withClient(flags, (client) => readServiceAccountKey(client, flags.namespace, name));
+      process.stdout.write(process.stdout.isTTY ? `${key}\n` : key);
+    },
+  );
+
+  common(sa.command('info <name>').description('Show role, workspaces, key id, fingerprint, creation time and Secret (never the key)')).action(
+    async (name: string, flags: Target) => {
+      const account = await withClient(flags, (client) => readServiceAccount(client, flags.namespace, name));
+      process.stdout.write(describeServiceAccount(account));
+    },
+  );
+
+  common(sa.command('rotate-key <name>').description('Replace the API key (raises spec.keyRotation.revision, as a GitOps change would)'))
+    .option('--grace-period <duration>', 'how long the old key keeps working, as a Go duration such as 1h (at most 168h)')
+    .action(async (name: string, flags: Target & { gracePeriod?: string }) => {
+      const revision = await withClient(flags, (client) => requestKeyRotation(client, flags.namespace, name, flags.gracePeriod));
+      process.stderr.write(`Requested key revision ${revision} for ServiceAccount "${name}"; the operator issues the new key (blink-accounts sa info ${name} -n ${flags.namespace})\n`);
+    });
+}

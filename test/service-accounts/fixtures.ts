@@ -1,0 +1,124 @@
+// Builders and probes shared by the service-account integration tests.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import type { ServiceAccount, ServiceAccountSpec } from '../../operator/api/index.js';
+import { hashApiKey } from '../../operator/apikeys/index.js';
+import { ACCOUNT_KINDS, SHARD_LABEL, TENANT_LABEL } from '../../operator/operator.js';
+import { builtinKinds } from '../../operator/runtime/kinds.js';
+import type { KubeObject } from '../../operator/runtime/kinds.js';
+import { KubeClient } from '../../operator/runtime/kube-client.js';
+import { adminKubeConfig, cluster, eventually } from '../harness/kube.js';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../../bin/blink-accounts.js', import.meta.url));
+
+/** A ServiceAccount as read from the API. */
+export type SA = ServiceAccount & KubeObject;
+
+/** An admin client for the test control plane. */
+export function adminClient(): KubeClient {
+  return new KubeClient(adminKubeConfig());
+}
+
+/**
+ * Makes `namespace` a tenant namespace of `shard` without the Tenant controller: labels the
+ * namespace and creates a Tenant naming it. Returns the tenant name.
+ */
+export async function makeTenantNamespace(client: KubeClient, namespace: string, shard: string): Promise<string> {
+  const tenant = `sa-${randomBytes(3).toString('hex')}`;
+  await client.patch(builtinKinds.namespace, undefined, namespace, { metadata: { labels: { [TENANT_LABEL]: tenant, [SHARD_LABEL]: shard } } });
+  await client.create(ACCOUNT_KINDS.tenant, { metadata: { name: tenant, labels: { [SHARD_LABEL]: shard } }, spec: { namespace, displayName: 'Service account tests' } });
+  return tenant;
+}
+
+/** Creates a ServiceAccount. */
+export async function createServiceAccount(client: KubeClient, namespace: string, name: string, spec: ServiceAccountSpec): Promise<SA> {
+  return client.create<SA>(ACCOUNT_KINDS.serviceAccount, { metadata: { name, namespace }, spec } as SA);
+}
+
+/** Creates a Workspace. */
+export async function createWorkspace(client: KubeClient, namespace: string, name: string): Promise<void> {
+  await client.create(ACCOUNT_KINDS.workspace, { metadata: { name, namespace }, spec: {} });
+}
+
+/** Reads a ServiceAccount. */
+export function getServiceAccount(client: KubeClient, namespace: string, name: string): Promise<SA> {
+  return client.get<SA>(ACCOUNT_KINDS.serviceAccount, namespace, name);
+}
+
+/** True when Ready=True for the current generation. */
+export function isReady(sa: SA): boolean {
+  const ready = sa.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.status === 'True' && sa.status?.observedGeneration === sa.metadata?.generation;
+}
+
+/** Waits until the service account is Ready for its current generation and `also` holds. */
+export function waitFor(client: KubeClient, namespace: string, name: string, also: (sa: SA) => boolean = isReady, timeoutMs = 30_000): Promise<SA> {
+  return eventually(async () => {
+    const sa = await getServiceAccount(client, namespace, name);
+    return also(sa) ? sa : undefined;
+  }, timeoutMs, `ServiceAccount ${name}`);
+}
+
+/** A Secret with its data. */
+export type SecretObject = KubeObject & { type?: string; data?: Record<string, string> };
+
+/** Reads a Secret (undefined when missing). */
+export async function getSecret(client: KubeClient, namespace: string, name: string): Promise<SecretObject | undefined> {
+  try {
+    return await client.get<SecretObject>(builtinKinds.secret, namespace, name);
+  } catch (error) {
+    if ((error as { code?: number }).code === 404) return undefined;
+    throw error;
+  }
+}
+
+/** The API key in a service account's Secret. */
+export async function readKey(client: KubeClient, namespace: string, saName: string): Promise<string> {
+  const secret = await getSecret(client, namespace, `${saName}-api-key`);
+  const data = secret?.data?.['apiKey'];
+  if (data === undefined) throw new Error(`Secret ${saName}-api-key has no apiKey`);
+  return Buffer.from(data, 'base64').toString('utf8');
+}
+
+/** Runs the CLI (`blink-accounts <args>`) against the test control plane. */
+export async function cli(args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return run(process.execPath, [CLI, ...args, '--kubeconfig', cluster().kubeconfig], { env: { ...process.env, KUBECONFIG: '' } });
+}
+
+/** Every form in which a key could leak: the key, its secret part, its hash, base64 of the key. */
+export function leakForms(key: string): string[] {
+  const secretPart = key.slice('blink_sa_'.length + 13);
+  return [key, secretPart, secretPart.slice(0, 43), hashApiKey(key), Buffer.from(key).toString('base64')];
+}
+
+/** Texts among `texts` (labelled) that contain any form of any key. */
+export function findLeaks(keys: Iterable<string>, texts: Record<string, string>): string[] {
+  const leaks: string[] = [];
+  for (const key of keys) {
+    for (const form of leakForms(key)) {
+      for (const [label, text] of Object.entries(texts)) if (text.includes(form)) leaks.push(`${label} contains key material (${form.length} chars)`);
+    }
+  }
+  return leaks;
+}
+
+/** Events (both APIs) in a namespace, as JSON text. */
+export async function eventsText(client: KubeClient, namespace: string): Promise<{ text: string; items: KubeObject[] }> {
+  const modern = await client.list(builtinKinds.event, { namespace });
+  const core = await client.list({ group: '', version: 'v1', kind: 'Event', plural: 'events', namespaced: true }, { namespace });
+  const items = [...modern.items, ...core.items];
+  return { text: JSON.stringify(items), items };
+}
+
+/** Status of every object of the product in a namespace (and the Tenants), as JSON text. */
+export async function statusesText(client: KubeClient, namespace: string): Promise<string> {
+  const parts: unknown[] = [];
+  for (const kind of [ACCOUNT_KINDS.serviceAccount, ACCOUNT_KINDS.workspace, ACCOUNT_KINDS.user, ACCOUNT_KINDS.group]) {
+    parts.push((await client.list(kind, { namespace })).items.map((o) => ({ metadata: o.metadata, status: o['status'] })));
+  }
+  parts.push((await client.list(ACCOUNT_KINDS.tenant)).items.map((o) => o['status']));
+  return JSON.stringify(parts);
+}

@@ -1,0 +1,266 @@
+// Service accounts against the real control plane: one key per account in an
+// owned Secret, spec edits that keep the key, rotation with a grace period,
+// self-repair of a deleted or altered key, deletion, the CLI, and a scan of
+// everything the operator emitted for key material.
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_KEY_PATTERN, fingerprintOf, parseApiKey } from '../../operator/apikeys/index.js';
+import type { RunningOperator } from '../../operator/operator.js';
+import { ACCOUNT_KINDS } from '../../operator/operator.js';
+import { builtinKinds } from '../../operator/runtime/kinds.js';
+import { createLogger } from '../../operator/runtime/logger.js';
+import type { KubeClient } from '../../operator/runtime/kube-client.js';
+import { apiKeyVerifierOf } from '../../operator/service-accounts/index.js';
+import type { ApiKeyVerifier } from '../../operator/service-accounts/index.js';
+import { eventually, kubectl, useNamespace } from '../harness/kube.js';
+import { newShard, startTestOperator } from '../harness/operator.js';
+import {
+  adminClient,
+  cli,
+  createServiceAccount,
+  createWorkspace,
+  eventsText,
+  findLeaks,
+  getSecret,
+  getServiceAccount,
+  makeTenantNamespace,
+  readKey,
+  statusesText,
+  waitFor,
+} from './fixtures.js';
+
+const ns = useNamespace('sa');
+const shard = newShard('sa');
+let client: KubeClient;
+let operator: RunningOperator;
+let verifier: ApiKeyVerifier;
+let tenant: string;
+let logs = '';
+/** Every key seen during the run, for the final leak scan. */
+const seenKeys = new Set<string>();
+
+async function key(name: string): Promise<string> {
+  const value = await readKey(client, ns.name, name);
+  seenKeys.add(value);
+  return value;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+beforeAll(async () => {
+  client = adminClient();
+  tenant = await makeTenantNamespace(client, ns.name, shard);
+  await createWorkspace(client, ns.name, 'ws-a');
+  await createWorkspace(client, ns.name, 'ws-b');
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs += chunk.toString();
+      callback();
+    },
+  });
+  operator = await startTestOperator({ shard, logger: createLogger({ level: 'debug', destination }) });
+  verifier = apiKeyVerifierOf(operator.context);
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await client?.delete(ACCOUNT_KINDS.tenant, undefined, tenant).catch(() => undefined);
+  client?.close();
+});
+
+describe('ServiceAccount', () => {
+  const accounts = [
+    { name: 'admin-bot', spec: { role: 'Admin' as const, description: 'Does everything' } },
+    { name: 'builder-bot', spec: { role: 'Builder' as const, workspaces: ['ws-a'] } },
+    { name: 'consumer-bot', spec: { role: 'Consumer' as const, workspaces: ['ws-a', 'ws-b'] } },
+  ];
+
+  it('issues one key per service account, in an owned, labelled Secret named in status', async () => {
+    const started = Date.now();
+    for (const { name, spec } of accounts) await createServiceAccount(client, ns.name, name, spec);
+    for (const { name, spec } of accounts) {
+      const sa = await waitFor(client, ns.name, name);
+      const secrets = await client.list(builtinKinds.secret, {
+        namespace: ns.name,
+        query: { labelSelector: `accounts.blinkops.com/service-account=${name}` },
+      });
+      expect(secrets.items.map((s) => s.metadata?.name)).toEqual([`${name}-api-key`]);
+      const secret = await getSecret(client, ns.name, `${name}-api-key`);
+      const value = await key(name);
+      expect(value).toMatch(API_KEY_PATTERN);
+      const parsed = parseApiKey(value);
+      expect(parsed.ok).toBe(true);
+      const keyId = parsed.ok ? parsed.value.keyId : '';
+      expect(secret?.type).toBe('accounts.blinkops.com/api-key');
+      expect(Object.keys(secret?.data ?? {})).toEqual(['apiKey']);
+      expect(secret?.metadata?.labels).toMatchObject({
+        'app.kubernetes.io/managed-by': 'blink-accounts-operator',
+        'app.kubernetes.io/part-of': 'blink-accounts',
+        'app.kubernetes.io/component': 'api-key',
+        'accounts.blinkops.com/tenant': tenant,
+        'accounts.blinkops.com/service-account': name,
+        'accounts.blinkops.com/key-id': keyId,
+      });
+      expect(secret?.metadata?.ownerReferences).toEqual([
+        { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'ServiceAccount', name, uid: sa.metadata?.uid, controller: true, blockOwnerDeletion: true },
+      ]);
+      expect(sa.status).toMatchObject({ secretName: `${name}-api-key`, keyId, fingerprint: fingerprintOf(value), keyRevision: 0 });
+      expect(sa.status?.conditions?.map((c) => [c.type, c.status])).toEqual(expect.arrayContaining([['KeyIssued', 'True'], ['ReferencesResolved', 'True'], ['Ready', 'True']]));
+      const auth = verifier.authenticate(value);
+      expect(auth).toMatchObject({ ok: true, tenant, namespace: ns.name, name, uid: sa.metadata?.uid, role: spec.role, keyState: 'current' });
+      expect(auth.ok && auth.workspaces).toEqual(spec.role === 'Admin' ? ['ws-a', 'ws-b'] : [...(spec.workspaces ?? [])].sort());
+    }
+    process.stderr.write(`[service-accounts] 3 accounts Ready with keys in ${Date.now() - started} ms\n`);
+
+    const { stdout } = await kubectl(['get', 'bsa', '-n', ns.name]);
+    for (const { name } of accounts) expect(stdout).toMatch(new RegExp(`^${name}\\s+\\w+\\s+.*${name}-api-key\\s+True\\s`, 'm'));
+  });
+
+  it('writes nothing when nothing changed (a full resync)', async () => {
+    const before = await Promise.all(accounts.map(async ({ name }) => [(await getServiceAccount(client, ns.name, name)).metadata?.resourceVersion, (await getSecret(client, ns.name, `${name}-api-key`))?.metadata?.resourceVersion]));
+    operator.context.caches.serviceAccounts.resync();
+    await sleep(1_500);
+    const after = await Promise.all(accounts.map(async ({ name }) => [(await getServiceAccount(client, ns.name, name)).metadata?.resourceVersion, (await getSecret(client, ns.name, `${name}-api-key`))?.metadata?.resourceVersion]));
+    expect(after).toEqual(before);
+  });
+
+  it('applies edits of description, role and workspaces without changing the key', async () => {
+    const original = await key('builder-bot');
+    const edited = await client.patch<{ metadata?: { generation?: number } }>(ACCOUNT_KINDS.serviceAccount, ns.name, 'builder-bot', {
+      spec: { description: 'Now a consumer', role: 'Consumer', workspaces: ['ws-b', 'ws-missing'] },
+    });
+    const sa = await waitFor(client, ns.name, 'builder-bot', (s) => s.status?.observedGeneration === edited.metadata?.generation);
+    expect(sa.status?.workspaces).toEqual(['ws-b']);
+    expect(sa.status?.conditions?.find((c) => c.type === 'ReferencesResolved')).toMatchObject({ status: 'False', reason: 'WorkspacesNotFound' });
+    expect(sa.status?.conditions?.find((c) => c.type === 'ReferencesResolved')?.message).toContain('ws-missing');
+    expect(await key('builder-bot')).toBe(original);
+    expect(verifier.authenticate(original)).toMatchObject({ ok: true, role: 'Consumer', workspaces: ['ws-b'] });
+
+    // The missing workspace appears: the account converges with no other action.
+    await createWorkspace(client, ns.name, 'ws-missing');
+    const resolved = await waitFor(client, ns.name, 'builder-bot', (s) => s.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
+    expect(resolved.status?.workspaces).toEqual(['ws-b', 'ws-missing']);
+    expect(await key('builder-bot')).toBe(original);
+  });
+
+  it('rotates on request (CLI): a new key; the old one verifies during the grace period only', async () => {
+    const old = await key('consumer-bot');
+    const { stderr } = await cli(['sa', 'rotate-key', 'consumer-bot', '-n', ns.name, '--grace-period', '4s']);
+    expect(stderr).toContain('revision 1');
+    const sa = await waitFor(client, ns.name, 'consumer-bot', (s) => s.status?.keyRevision === 1);
+    const fresh = await key('consumer-bot');
+    expect(fresh).not.toBe(old);
+    expect(sa.status?.fingerprint).toBe(fingerprintOf(fresh));
+    expect(sa.spec.keyRotation).toEqual({ revision: 1, gracePeriod: '4s' });
+    const secret = await getSecret(client, ns.name, 'consumer-bot-api-key');
+    expect(Object.keys(secret?.data ?? {}).sort()).toEqual(['apiKey', 'previousKeyHash']);
+    await eventually(async () => (verifier.authenticate(fresh).ok ? true : undefined), 5_000, 'the new key to verify');
+    expect(verifier.authenticate(old)).toMatchObject({ ok: true, name: 'consumer-bot', keyState: 'previous' });
+    const rotatedAt = Date.now();
+    await eventually(async () => (verifier.authenticate(old).ok ? undefined : true), 10_000, 'the old key to expire');
+    const graceObserved = Date.now() - rotatedAt;
+    expect(verifier.authenticate(fresh)).toMatchObject({ ok: true, keyState: 'current' });
+    // The previous hash is removed from the Secret after the grace period, keeping the key.
+    await eventually(async () => {
+      const s = await getSecret(client, ns.name, 'consumer-bot-api-key');
+      return s && Object.keys(s.data ?? {}).join() === 'apiKey' && !s.metadata?.annotations?.['accounts.blinkops.com/previous-key-id'] ? true : undefined;
+    }, 10_000, 'the previous key hash to be removed');
+    expect(await key('consumer-bot')).toBe(fresh);
+    process.stderr.write(`[service-accounts] old key stopped verifying ${graceObserved} ms after the new key was observed (grace 4s)\n`);
+    const events = (await eventsText(client, ns.name)).items;
+    expect(events.some((e) => e['reason'] === 'KeyRotated' && (e['regarding'] as { name?: string })?.name === 'consumer-bot')).toBe(true);
+  });
+
+  it('replaces the key when its Secret is deleted, with a Warning Event', async () => {
+    const old = await key('admin-bot');
+    const before = await getSecret(client, ns.name, 'admin-bot-api-key');
+    const started = Date.now();
+    await client.delete(builtinKinds.secret, ns.name, 'admin-bot-api-key');
+    const fresh = await eventually(async () => {
+      const s = await getSecret(client, ns.name, 'admin-bot-api-key');
+      return s && s.metadata?.uid !== before?.metadata?.uid ? readKey(client, ns.name, 'admin-bot') : undefined;
+    }, 15_000, 'a new Secret');
+    process.stderr.write(`[service-accounts] deleted Secret replaced in ${Date.now() - started} ms\n`);
+    seenKeys.add(fresh);
+    expect(fresh).not.toBe(old);
+    await waitFor(client, ns.name, 'admin-bot', (s) => s.status?.fingerprint === fingerprintOf(fresh));
+    expect(verifier.authenticate(old).ok).toBe(false);
+    await eventually(async () => (verifier.authenticate(fresh).ok ? true : undefined), 5_000, 'the new key to verify');
+    const events = await eventually(async () => {
+      const items = (await eventsText(client, ns.name)).items;
+      return items.find((e) => e['reason'] === 'SecretDeleted' && e['type'] === 'Warning' && (e['regarding'] as { name?: string })?.name === 'admin-bot');
+    }, 10_000, 'a SecretDeleted Event');
+    expect(String(events['note'])).toContain('no longer works');
+  });
+
+  it.each([
+    ['a broken checksum', (k: string) => k.slice(0, -1) + (k.endsWith('a') ? 'b' : 'a')],
+    ['another well-formed key', () => 'blink_sa_' + 'A'.repeat(12) + '_' + 'B'.repeat(49)],
+    ['garbage', () => 'not a key'],
+  ])('replaces the key when it is altered to %s, with a Warning Event', async (_what, alter) => {
+    const old = await key('admin-bot');
+    const altered = alter(old);
+    const before = await getSecret(client, ns.name, 'admin-bot-api-key');
+    await client.patch(builtinKinds.secret, ns.name, 'admin-bot-api-key', {
+      data: { apiKey: Buffer.from(altered).toString('base64') },
+    });
+    const fresh = await eventually(async () => {
+      const value = await readKey(client, ns.name, 'admin-bot');
+      return value !== old && value !== altered ? value : undefined;
+    }, 15_000, 'a new key');
+    seenKeys.add(fresh);
+    expect(parseApiKey(fresh).ok).toBe(true);
+    await waitFor(client, ns.name, 'admin-bot', (s) => s.status?.fingerprint === fingerprintOf(fresh));
+    expect(verifier.authenticate(old).ok).toBe(false);
+    expect(verifier.authenticate(altered).ok).toBe(false);
+    const after = await getSecret(client, ns.name, 'admin-bot-api-key');
+    expect(after?.metadata?.uid).toBe(before?.metadata?.uid);
+    await eventually(async () => {
+      const items = (await eventsText(client, ns.name)).items;
+      return items.some((e) => e['reason'] === 'KeyAltered' && e['type'] === 'Warning') ? true : undefined;
+    }, 10_000, 'a KeyAltered Event');
+  });
+
+  it('prints the key (only the key) and the info (never the key) from the CLI', async () => {
+    const value = await key('builder-bot');
+    const printed = await cli(['sa', 'key', 'builder-bot', '-n', ns.name]);
+    expect(printed.stdout).toBe(value);
+    const info = await cli(['sa', 'info', 'builder-bot', '-n', ns.name]);
+    const sa = await getServiceAccount(client, ns.name, 'builder-bot');
+    expect(info.stdout).toContain(`Key ID:       ${sa.status?.keyId}`);
+    expect(info.stdout).toContain(`Fingerprint:  ${sa.status?.fingerprint}`);
+    expect(info.stdout).toContain('Secret:       builder-bot-api-key');
+    expect(info.stdout).toContain('Role:         Consumer');
+    expect(findLeaks([value], { info: info.stdout + info.stderr })).toEqual([]);
+    await expect(cli(['sa', 'key', 'nobody', '-n', ns.name])).rejects.toMatchObject({ stderr: expect.stringContaining('ServiceAccount "nobody" not found') });
+  });
+
+  it('deletes the Secret with the service account; the key stops verifying at once', async () => {
+    const value = await key('builder-bot');
+    expect(verifier.authenticate(value).ok).toBe(true);
+    await client.delete(ACCOUNT_KINDS.serviceAccount, ns.name, 'builder-bot');
+    // The verifier sees the deletionTimestamp (or the deletion) in its cache.
+    await eventually(async () => (verifier.authenticate(value).ok ? undefined : true), 2_000, 'the key to stop verifying');
+    await eventually(async () => ((await getSecret(client, ns.name, 'builder-bot-api-key')) ? undefined : true), 15_000, 'the Secret to be deleted');
+    await eventually(async () => {
+      try {
+        await getServiceAccount(client, ns.name, 'builder-bot');
+        return undefined;
+      } catch {
+        return true;
+      }
+    }, 15_000, 'the ServiceAccount to be gone');
+    expect(verifier.authenticate(value)).toEqual({ ok: false, reason: 'unknown-key' });
+  });
+
+  it('never emits key material: logs, Events, status, metrics', async () => {
+    for (const { name } of accounts.filter((a) => a.name !== 'builder-bot')) await key(name);
+    const metrics = await (await fetch(`http://127.0.0.1:${operator.manager.metricsServer.port}/metrics`)).text();
+    const texts = { logs, events: (await eventsText(client, ns.name)).text, status: await statusesText(client, ns.name), metrics };
+    expect(seenKeys.size).toBeGreaterThanOrEqual(7);
+    expect(logs).toContain('Issued API key');
+    expect(findLeaks(seenKeys, texts)).toEqual([]);
+  });
+});
