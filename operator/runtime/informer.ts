@@ -103,9 +103,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (this.synced) for (const object of this.store.values()) this.call(handler, 'add', object);
   }
 
-  /** Adds an index; objects already cached are indexed at once. */
+  /** Adds an index; objects already cached are indexed at once. Adding the same function twice is a no-op. */
   addIndex(name: string, fn: IndexFunction<T>): void {
-    if (this.indexes.has(name)) throw new Error(`Informer for ${this.kind.kind} already has an index named "${name}"`);
+    const existing = this.indexes.get(name);
+    if (existing?.fn === fn) return;
+    if (existing) throw new Error(`Informer for ${this.kind.kind} already has a different index named "${name}"`);
     const index = { fn, values: new Map<string, Set<string>>() };
     this.indexes.set(name, index);
     for (const [key, object] of this.store) this.indexOne(index, key, object);
