@@ -3,7 +3,7 @@
 import type { KubeObject } from '../runtime/kinds.js';
 import { MANAGED_LABELS, SHARD_LABEL, TENANT_LABEL } from '../operator.js';
 
-/** Condition reasons of NamespaceReady. */
+/** Condition reasons of NamespaceReady, and Event reasons (created, adopted). */
 export const NAMESPACE_REASONS = {
   created: 'NamespaceCreated',
   adopted: 'NamespaceAdopted',

@@ -82,13 +82,12 @@ async function applyNamespacePlan(rctx: ReconcileContext, tenant: CachedTenant, 
       await rctx.client.create(builtinKinds.namespace, { metadata: { name: namespace, labels: { ...plan.labels } } }, { fieldManager: FIELD_MANAGER });
       rctx.log.info({ namespace }, 'Created the tenant namespace');
       await rctx.recorder.event(tenant, 'Normal', NAMESPACE_REASONS.created, `Created namespace ${namespace}`);
-      return { ready: true, reason: NAMESPACE_REASONS.created, message: `Namespace "${namespace}" was created for the tenant` };
+      return readyOutcome(namespace);
     case 'label':
       await rctx.client.patch(builtinKinds.namespace, undefined, namespace, { metadata: { labels: plan.labels } }, { fieldManager: FIELD_MANAGER });
       if (plan.adopt) {
         rctx.log.info({ namespace }, 'Adopted the existing namespace');
         await rctx.recorder.event(tenant, 'Normal', NAMESPACE_REASONS.adopted, `Adopted existing namespace ${namespace}`);
-        return { ready: true, reason: NAMESPACE_REASONS.adopted, message: `Existing namespace "${namespace}" was adopted by the tenant` };
       }
       return readyOutcome(namespace);
     case 'none':
@@ -101,6 +100,7 @@ async function applyNamespacePlan(rctx: ReconcileContext, tenant: CachedTenant, 
   }
 }
 
+/** Created, adopted or found: one stable condition (how it came about is an Event), so later passes write nothing. */
 function readyOutcome(namespace: string): NamespaceOutcome {
   return { ready: true, reason: NAMESPACE_REASONS.ready, message: `Namespace "${namespace}" belongs to the tenant` };
 }
