@@ -1,0 +1,115 @@
+// Email delivery guarantees: at least once, and never twice for one invitation even when the
+// operator is killed (SIGKILL) after handing the message to SMTP and before recording it; SMTP
+// outages are retried with backoff and shown in the InvitationSent condition.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningOperator } from '../../operator/operator.js';
+import { createUsersFeature } from '../../operator/users/feature.js';
+import { nodemailerMailer } from '../../operator/users/smtp.js';
+import { kubectl, useNamespace } from '../harness/kube.js';
+import { newShard, spawnOperator, startTestOperator } from '../harness/operator.js';
+import type { OperatorProcess } from '../harness/operator.js';
+import { apply, condition, createTenant, deleteTenant, getRecord, startTestSmtp, userManifest, waitForUser } from './fixtures.js';
+import type { TestSmtp } from './fixtures.js';
+
+const operatorNs = useNamespace('users-delivery');
+const shard = newShard('delivery');
+const tenantName = `deliv-${randomBytes(3).toString('hex')}`;
+let ns: string;
+let smtp: TestSmtp;
+let operator: RunningOperator | undefined;
+let child: OperatorProcess | undefined;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+beforeAll(async () => {
+  smtp = await startTestSmtp(operatorNs.name);
+  ns = await createTenant({ shard, name: tenantName, displayName: 'Delivery Ltd' });
+});
+
+afterAll(async () => {
+  await child?.kill('SIGKILL');
+  await kubectl(['delete', 'users', '--all', '-n', ns, '--wait=true', '--timeout=20s']).catch(() => undefined);
+  await operator?.stop();
+  await smtp?.close();
+  await deleteTenant(tenantName);
+});
+
+describe('invitation delivery', () => {
+  it('SIGKILL after handing the email to SMTP and before recording it: after a restart the person has exactly one email', async () => {
+    // The dev SMTP server stores the message, then holds the 250 reply: the operator waits for it.
+    smtp.server.setDelay(120_000);
+    child = await spawnOperator([
+      '--shard', shard, '--no-leader-elect', '--metrics-port', '0', '--http-port', '0',
+      '--namespace', operatorNs.name, '--smtp-secret', `${smtp.secret.namespace}/${smtp.secret.name}`,
+    ]);
+    await apply(userManifest(ns, 'gina', { email: 'gina@delivery.test' }));
+    await smtp.waitForMessage('gina@delivery.test');
+    expect((await getRecord(ns, 'gina'))?.delivery).toBe('sending');
+    await child.kill('SIGKILL');
+    child = undefined;
+    smtp.server.setDelay(0);
+
+    const restarted = Date.now();
+    operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [createUsersFeature()]);
+    const user = await waitForUser(ns, 'gina', (u) => condition(u, 'InvitationSent')?.status === 'Unknown', 'InvitationSent=Unknown');
+    expect(condition(user, 'InvitationSent')).toMatchObject({ reason: 'DeliveryUnconfirmed' });
+    expect(condition(user, 'InvitationSent')?.message).toContain('increase spec.invitation.resend');
+    expect(user.status?.phase).toBe('Invited');
+    // Give a wrongly eager operator every chance to send again.
+    await sleep(Math.max(0, 3_000 - (Date.now() - restarted)));
+    expect((await smtp.messagesTo('gina@delivery.test')).length).toBe(1);
+
+    // The admin's way out: resend.
+    await kubectl(['patch', 'user', 'gina', '-n', ns, '--type=merge', '-p', '{"spec":{"invitation":{"resend":1}}}']);
+    await smtp.waitForMessage('gina@delivery.test', 2);
+    await waitForUser(ns, 'gina', (u) => condition(u, 'InvitationSent')?.status === 'True', 'InvitationSent=True after resend');
+    expect((await smtp.messagesTo('gina@delivery.test')).length).toBe(2);
+  });
+
+  it('SMTP down for a while (15 s here, not a minute, to keep the suite fast): the condition shows the error, then the email goes out once', async () => {
+    operator ??= await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [createUsersFeature()]);
+    const downAt = Date.now();
+    smtp.server.setDown(true);
+    try {
+      await apply(userManifest(ns, 'hank', { email: 'hank@delivery.test' }));
+      const failing = await waitForUser(ns, 'hank', (u) => condition(u, 'InvitationSent')?.status === 'False', 'InvitationSent=False');
+      expect(condition(failing, 'InvitationSent')).toMatchObject({ reason: 'SmtpError' });
+      expect(condition(failing, 'InvitationSent')?.message).toContain('421');
+      expect(condition(failing, 'InvitationSent')?.message).not.toMatch(/password/i);
+      await sleep(Math.max(0, 15_000 - (Date.now() - downAt)));
+      expect((await smtp.messagesTo('hank@delivery.test')).length).toBe(0);
+    } finally {
+      smtp.server.setDown(false);
+    }
+    const upAt = Date.now();
+    await waitForUser(ns, 'hank', (u) => condition(u, 'InvitationSent')?.status === 'True', 'InvitationSent=True', 75_000);
+    const delayMs = Date.now() - upAt;
+    process.stderr.write(`[users] invitation sent ${delayMs} ms after SMTP came back (outage 15 s)\n`);
+    await sleep(1_000);
+    expect((await smtp.messagesTo('hank@delivery.test')).length).toBe(1);
+    expect((await getRecord(ns, 'hank'))?.delivery).toBe('sent');
+  });
+});
+
+describe('nodemailer mailer', () => {
+  const settings = { host: '127.0.0.1', port: 1, secure: false, from: 'a@blink.test' };
+  const message = { from: { name: 'Blink', address: 'a@blink.test' }, to: 'x@delivery.test', subject: 's', text: 't', html: '<p>t</p>', messageId: '<m.1@blink-accounts.invalid>' };
+
+  it('a refused connection is a certain failure (safe to send again)', async () => {
+    const result = await nodemailerMailer({ connectionMs: 2_000 }).send(settings, message);
+    expect(result).toMatchObject({ outcome: 'failed' });
+    expect((result as { error: string }).error).toContain('ECONNREFUSED');
+  });
+
+  it('a lost verdict after the whole message went out is unconfirmed (maybe delivered)', async () => {
+    smtp.server.setDelay(3_000);
+    try {
+      const result = await nodemailerMailer({ socketMs: 1_000 }).send({ ...settings, port: smtp.server.port }, { ...message, to: 'slow@delivery.test' });
+      expect(result).toMatchObject({ outcome: 'unconfirmed' });
+    } finally {
+      smtp.server.setDelay(0);
+    }
+    expect((await smtp.messagesTo('slow@delivery.test')).length).toBe(1);
+  });
+});
