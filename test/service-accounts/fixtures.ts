@@ -105,12 +105,11 @@ export function findLeaks(keys: Iterable<string>, texts: Record<string, string>)
   return leaks;
 }
 
-/** Events (both APIs) in a namespace, as JSON text. */
+/** Events in a namespace: `items` from events.k8s.io/v1, `text` the JSON of both Event APIs (for leak scans). */
 export async function eventsText(client: KubeClient, namespace: string): Promise<{ text: string; items: KubeObject[] }> {
   const modern = await client.list(builtinKinds.event, { namespace });
   const core = await client.list({ group: '', version: 'v1', kind: 'Event', plural: 'events', namespaced: true }, { namespace });
-  const items = [...modern.items, ...core.items];
-  return { text: JSON.stringify(items), items };
+  return { text: JSON.stringify([...modern.items, ...core.items]), items: modern.items };
 }
 
 /** Status of every object of the product in a namespace (and the Tenants), as JSON text. */
