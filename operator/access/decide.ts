@@ -1,0 +1,98 @@
+// The access API's answers, decided from a Directory (pure apart from the
+// lookups): resolve the principal in the tenant, then ask the matrix.
+import type { User } from '../api/index.js';
+import type { KubeObject } from '../runtime/kinds.js';
+import { authorize, effectiveAccess, isRole, WORKSPACE_ACTIONS } from './matrix.js';
+import type { AccessDecision, Action, DecisionReason, Principal, PrincipalPhase, Role } from './matrix.js';
+import type { Directory } from './directory.js';
+import type { AuthenticateRequest, AuthorizeRequest } from './request.js';
+
+/** Reasons the access API adds to the matrix's: facts only the caches know. */
+export type AccessReason = DecisionReason | 'UnknownTenant' | 'UnknownWorkspace' | 'InvalidApiKey';
+
+/** The body of an authorize answer. */
+export interface AuthorizeResponse {
+  readonly allowed: boolean;
+  readonly reason: AccessReason;
+  readonly message: string;
+}
+
+/** The body of a successful authenticate answer. */
+export interface AuthenticateResponse {
+  readonly tenant: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly role: Role;
+  /** Workspaces it can act in now (an Admin: every workspace of the tenant). */
+  readonly workspaces: readonly string[];
+  /** True for an Admin: every workspace, including ones created later. */
+  readonly allWorkspaces: boolean;
+  /** Actions of its role. */
+  readonly actions: readonly Action[];
+}
+
+/** A user's phase as the access API sees it: Active only when accepted and not deactivated. */
+export function userPhase(user: User & KubeObject): PrincipalPhase {
+  if (user.spec?.active === false) return 'Inactive';
+  const phase = user.status?.phase;
+  return phase === 'Active' || phase === 'Inactive' ? phase : 'Invited';
+}
+
+/** Of several Users with one email in a namespace, the one that counts: an Active one first, then by name. */
+export function pickUser(users: readonly (User & KubeObject)[]): (User & KubeObject) | undefined {
+  const live = users.filter((u) => !u.metadata?.deletionTimestamp);
+  const byName = [...live].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  return byName.find((u) => userPhase(u) === 'Active') ?? byName[0];
+}
+
+const deny = (reason: AccessReason, message: string): AuthorizeResponse => ({ allowed: false, reason, message });
+
+/** Resolves the principal of a request in the tenant's namespace; a string is a denial. */
+function resolvePrincipal(directory: Directory, request: AuthorizeRequest, namespace: string): Principal | undefined | AuthorizeResponse {
+  const ref = request.principal;
+  if ('user' in ref) {
+    const user = pickUser(directory.usersByEmail(namespace, ref.user));
+    if (!user || !isRole(user.spec?.role)) return undefined;
+    return { kind: 'user', tenant: request.tenant, name: user.metadata?.name ?? '', role: user.spec.role, phase: userPhase(user), workspaces: user.spec.workspaces ?? [] };
+  }
+  if ('serviceAccount' in ref) {
+    const sa = directory.serviceAccount(namespace, ref.serviceAccount);
+    if (!sa || sa.metadata?.deletionTimestamp || !isRole(sa.spec?.role)) return undefined;
+    return { kind: 'serviceAccount', tenant: request.tenant, name: sa.metadata?.name ?? '', role: sa.spec.role, phase: 'Active', workspaces: sa.spec.workspaces ?? [] };
+  }
+  const verified = directory.keys.authenticate(ref.apiKey);
+  if (!verified.ok) return deny('InvalidApiKey', 'The API key is not valid: unknown, malformed, rotated away or its service account is gone');
+  // The matrix turns another tenant's key into CrossTenant.
+  return { kind: 'serviceAccount', tenant: verified.tenant, name: verified.name, role: verified.role, phase: 'Active', workspaces: verified.workspaces };
+}
+
+/** Answers `POST /api/v1/authorize`. */
+export function decideAuthorize(directory: Directory, request: AuthorizeRequest): AuthorizeResponse {
+  const namespace = directory.tenantNamespace(request.tenant);
+  if (namespace === undefined) return deny('UnknownTenant', `Tenant "${request.tenant}" does not exist`);
+  const principal = resolvePrincipal(directory, request, namespace);
+  if (principal !== undefined && 'allowed' in principal) return principal;
+  const decision: AccessDecision = authorize(principal, request);
+  if (decision.allowed && WORKSPACE_ACTIONS.has(request.action) && request.workspace !== undefined && !directory.workspaceExists(namespace, request.workspace)) {
+    return deny('UnknownWorkspace', `Workspace "${request.workspace}" does not exist in tenant "${request.tenant}"`);
+  }
+  return { allowed: decision.allowed, reason: decision.reason, message: decision.message };
+}
+
+/** Answers `POST /api/v1/authenticate`: the service account of a valid key, or undefined (401). */
+export function decideAuthenticate(directory: Directory, request: AuthenticateRequest): AuthenticateResponse | undefined {
+  const verified = directory.keys.authenticate(request.apiKey);
+  if (!verified.ok) return undefined;
+  // The verifier found the tenant by namespace; this checks it from the tenant's side too.
+  if (directory.tenantNamespace(verified.tenant) !== verified.namespace) return undefined;
+  const access = effectiveAccess(verified.role, verified.workspaces);
+  return {
+    tenant: verified.tenant,
+    namespace: verified.namespace,
+    serviceAccount: verified.name,
+    role: verified.role,
+    workspaces: [...verified.workspaces],
+    allWorkspaces: access.workspaces === 'all',
+    actions: access.actions,
+  };
+}

@@ -1,0 +1,125 @@
+// The OpenAPI 3 description of the access API, served at GET /api/v1/openapi.json.
+// Enumerations come from the same constants the code checks against.
+import { ACTIONS, DECISION_REASONS, ROLES } from './matrix.js';
+import { MAX_BODY_BYTES } from './request.js';
+
+const ACCESS_REASONS = [...DECISION_REASONS, 'UnknownTenant', 'UnknownWorkspace', 'InvalidApiKey'];
+const NAME = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 };
+
+const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const TRANSPORT_ERRORS = {
+  '400': errorResponse('The body is not JSON, or a field is missing or wrong: `error.details` names each field.'),
+  '405': errorResponse('Wrong method; the `Allow` header says which.'),
+  '413': errorResponse(`The body is larger than ${MAX_BODY_BYTES} bytes.`),
+  '415': errorResponse('The Content-Type is not application/json.'),
+};
+
+/** The OpenAPI document (a fresh object each call). */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Blink accounts access API',
+      version: 'v1',
+      description:
+        'Who is this API key, and may this principal do this action in this workspace? Answered by every operator replica from its in-memory caches, per the permission matrix (Admin: everything in all workspaces; Builder: read, write, execute and portal in its workspaces; Consumer: read, write and portal in its workspaces). A change to any Tenant, User, ServiceAccount, Workspace or API key is reflected within a second.',
+    },
+    paths: {
+      '/api/v1/authenticate': {
+        post: {
+          operationId: 'authenticate',
+          summary: 'Identify the service account of an API key',
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AuthenticateRequest' } } } },
+          responses: {
+            '200': { description: 'The key is live.', content: { 'application/json': { schema: { $ref: '#/components/schemas/AuthenticateResponse' } } } },
+            '401': errorResponse('The key is not valid (malformed, unknown, rotated away, its service account or tenant is gone). Every case answers the same.'),
+            ...TRANSPORT_ERRORS,
+          },
+        },
+      },
+      '/api/v1/authorize': {
+        post: {
+          operationId: 'authorize',
+          summary: 'Decide whether a principal may perform an action',
+          description: 'Always 200 for a well-formed request: `allowed` is the answer and `reason` says why. Users are found by email in the tenant; only Active users have access.',
+          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AuthorizeRequest' } } } },
+          responses: {
+            '200': { description: 'The decision.', content: { 'application/json': { schema: { $ref: '#/components/schemas/AuthorizeResponse' } } } },
+            ...TRANSPORT_ERRORS,
+          },
+        },
+      },
+      '/api/v1/openapi.json': {
+        get: { operationId: 'openapi', summary: 'This document', responses: { '200': { description: 'The OpenAPI document.', content: { 'application/json': {} } } } },
+      },
+    },
+    components: {
+      schemas: {
+        AuthenticateRequest: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['apiKey'],
+          properties: { apiKey: { type: 'string', minLength: 1, maxLength: 256, description: 'The API key, as in the service account\'s Secret (blink_sa_…).' } },
+        },
+        AuthenticateResponse: {
+          type: 'object',
+          required: ['tenant', 'namespace', 'serviceAccount', 'role', 'workspaces', 'allWorkspaces', 'actions'],
+          properties: {
+            tenant: { type: 'string', description: 'Name of the Tenant.' },
+            namespace: { type: 'string', description: 'Namespace of the tenant.' },
+            serviceAccount: { type: 'string', description: 'Name of the ServiceAccount.' },
+            role: { type: 'string', enum: [...ROLES] },
+            workspaces: { type: 'array', items: { type: 'string' }, description: 'Existing workspaces it can act in (an Admin: all of the tenant\'s).' },
+            allWorkspaces: { type: 'boolean', description: 'True for an Admin: every workspace, including ones created later.' },
+            actions: { type: 'array', items: { type: 'string', enum: [...ACTIONS] }, description: 'Actions its role allows.' },
+          },
+        },
+        AuthorizeRequest: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['tenant', 'principal', 'action'],
+          properties: {
+            tenant: { ...NAME, description: 'Name of the Tenant the action is in.' },
+            principal: {
+              description: 'Who asks: exactly one of a user (email), a service account (name) or an API key.',
+              oneOf: [
+                { type: 'object', additionalProperties: false, required: ['user'], properties: { user: { type: 'string', format: 'email', maxLength: 254 } } },
+                { type: 'object', additionalProperties: false, required: ['serviceAccount'], properties: { serviceAccount: NAME } },
+                { type: 'object', additionalProperties: false, required: ['apiKey'], properties: { apiKey: { type: 'string', minLength: 1, maxLength: 256 } } },
+              ],
+            },
+            workspace: { ...NAME, description: 'Workspace of the resource; required for read, write and execute, ignored for portal and settings.' },
+            action: { type: 'string', enum: [...ACTIONS], description: 'read, write, execute (in a workspace), portal (self-service portal), settings (tenant settings, users, service accounts).' },
+          },
+        },
+        AuthorizeResponse: {
+          type: 'object',
+          required: ['allowed', 'reason', 'message'],
+          properties: {
+            allowed: { type: 'boolean' },
+            reason: { type: 'string', enum: ACCESS_REASONS, description: 'Stable machine-readable reason.' },
+            message: { type: 'string', description: 'One sentence for people.' },
+          },
+        },
+        Error: {
+          type: 'object',
+          required: ['error'],
+          properties: {
+            error: {
+              type: 'object',
+              required: ['code', 'message'],
+              properties: {
+                code: { type: 'string', enum: ['NotFound', 'MethodNotAllowed', 'UnsupportedMediaType', 'PayloadTooLarge', 'InvalidJson', 'InvalidRequest', 'Unauthenticated'] },
+                message: { type: 'string' },
+                details: {
+                  type: 'array',
+                  items: { type: 'object', required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}
