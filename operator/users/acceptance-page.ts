@@ -58,18 +58,33 @@ function result(req: IncomingMessage, res: ServerResponse, kind: ResultKind, sta
   respond(req, res, status, renderResultPage(kind, tenantDisplayName !== undefined ? { tenantDisplayName } : {}), extra);
 }
 
-/** Reads at most `limit` bytes; undefined when the body is larger (the rest is left for node to discard). */
-async function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+/**
+ * Reads at most `limit` bytes; undefined when the body is larger. The excess is read and
+ * discarded rather than the socket destroyed, so the client gets its 413 (node's request
+ * timeout bounds a client that never stops sending).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (Number.isFinite(declared) && declared > limit) return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.resume();
+      resolve(undefined);
+    };
+    const onEnd = (): void => resolve(Buffer.concat(chunks).toString('utf8'));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', reject);
+  });
 }
 
 /** Builds the request handler of `/invitations/`. */

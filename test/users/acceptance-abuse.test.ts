@@ -1,0 +1,293 @@
+// The acceptance page under hostile input, through real HTTP against a real operator: wrong,
+// forged, expired, reused, revoked and garbage tokens; missing and forged CSRF tokens; huge
+// bodies; wrong methods and content types; markup in names; racing accepts; rate limits.
+import { request } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checksumOf } from '../../operator/apikeys/checksummed-token.js';
+import { issueCsrfToken } from '../../operator/invitations/csrf.js';
+import { generateInvitationToken, parseInvitationToken } from '../../operator/invitations/token.js';
+import type { RunningOperator } from '../../operator/operator.js';
+import { builtinKinds } from '../../operator/runtime/kinds.js';
+import { CSRF_SECRET_NAME } from '../../operator/users/csrf-secret.js';
+import { createUsersFeature } from '../../operator/users/feature.js';
+import type { SecretObject } from '../../operator/users/invitation-record.js';
+import { eventually, kubectl, useNamespace } from '../harness/kube.js';
+import { newShard, startTestOperator } from '../harness/operator.js';
+import { acceptOverHttp, adminClient, apply, createTenant, deleteTenant, getRecord, linkOf, shiftableClock, startTestSmtp, userManifest, waitForUser } from './fixtures.js';
+import type { TestSmtp } from './fixtures.js';
+
+const operatorNs = useNamespace('users-abuse');
+const shard = newShard('abuse');
+const suffix = randomBytes(3).toString('hex');
+const tenantName = `evil-${suffix}`;
+const shortTenantName = `evil-short-${suffix}`;
+const TENANT_DISPLAY = '<script>alert("t")</script> & Co';
+const clock = shiftableClock();
+let ns: string;
+let shortNs: string;
+let smtp: TestSmtp;
+let operator: RunningOperator;
+let limited: RunningOperator | undefined;
+
+interface Tokens {
+  valid: string;
+  used: string;
+  revoked: string;
+  superseded: string;
+  deleted: string;
+  forged: string;
+  unknown: string;
+  csrf: string;
+  csrfKey: Buffer;
+}
+const t = {} as Tokens;
+
+interface Req {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  /** Send the body chunked (no content-length). */
+  chunked?: boolean;
+}
+interface Res {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function send(base: string, req: Req): Promise<Res> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...(req.headers ?? {}) };
+    if (req.body !== undefined && !req.chunked) headers['content-length'] = String(Buffer.byteLength(req.body));
+    const r = request({ host: url.hostname, port: url.port, method: req.method ?? 'GET', path: req.path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    r.on('error', reject);
+    if (req.body !== undefined) {
+      if (req.chunked) {
+        const body = Buffer.from(req.body);
+        for (let i = 0; i < body.length; i += 1024) r.write(body.subarray(i, i + 1024));
+      } else r.write(req.body);
+    }
+    r.end();
+  });
+}
+
+const path = (token: string) => `/invitations/${token}`;
+const form = (fields: [string, string][]) => new URLSearchParams(fields).toString();
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const idOf = (token: string) => {
+  const parsed = parseInvitationToken(token);
+  if (!parsed.ok) throw new Error('test token does not parse');
+  return parsed.value.invitationId;
+};
+const csrfFor = (token: string, at = Date.now()) => issueCsrfToken(t.csrfKey, idOf(token), new Date(at));
+const post = (token: string, csrf: string): Req => ({ method: 'POST', path: path(token), headers: FORM, body: form([['csrf', csrf]]) });
+
+function titleOf(body: string): string {
+  return /<h1>([^<]*)<\/h1>/.exec(body)?.[1] ?? '';
+}
+
+async function invite(name: string, email: string, extra: object = {}): Promise<string> {
+  await apply(userManifest(ns, name, { email, ...extra }));
+  return linkOf(await smtp.waitForMessage(email)).split('/invitations/')[1] as string;
+}
+
+beforeAll(async () => {
+  smtp = await startTestSmtp(operatorNs.name);
+  ns = await createTenant({ shard, name: tenantName, displayName: TENANT_DISPLAY });
+  shortNs = await createTenant({ shard, name: shortTenantName, displayName: 'Short', invitationTTL: '1m' });
+  operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [
+    createUsersFeature({ clock, rateLimit: { burst: 10_000, refillPerSecond: 0 } }),
+  ]);
+  const [valid, used, revoked, superseded, deleted] = await Promise.all([
+    invite('valid', 'valid@evil.test', { displayName: '<img src=x onerror=alert(1)>' }),
+    invite('used', 'used@evil.test'),
+    invite('revoked', 'revoked@evil.test'),
+    invite('resent', 'resent@evil.test'),
+    invite('gone', 'gone@evil.test'),
+  ]);
+  Object.assign(t, { valid, used, revoked, superseded, deleted });
+  expect((await acceptOverHttp(`${operator.url}${path(used)}`)).status).toBe(200);
+  await kubectl(['patch', 'user', 'revoked', '-n', ns, '--type=merge', '-p', '{"spec":{"active":false}}']);
+  await kubectl(['patch', 'user', 'resent', '-n', ns, '--type=merge', '-p', '{"spec":{"invitation":{"resend":1}}}']);
+  await kubectl(['delete', 'user', 'gone', '-n', ns]);
+  await smtp.waitForMessage('resent@evil.test', 2);
+  await eventually(async () => ((await getRecord(ns, 'revoked'))?.state === 'revoked' ? true : undefined), 15_000, 'revoked');
+  // Wait until this replica's cache has seen every change.
+  await eventually(async () => ((await send(operator.url, { path: path(revoked) })).status === 404 ? true : undefined), 15_000, 'revoked in cache');
+  await eventually(async () => ((await send(operator.url, { path: path(superseded) })).status === 404 ? true : undefined), 15_000, 'superseded in cache');
+  await eventually(async () => ((await send(operator.url, { path: path(deleted) })).status === 404 ? true : undefined), 15_000, 'deleted in cache');
+  await eventually(async () => ((await send(operator.url, { path: path(used) })).status === 409 ? true : undefined), 15_000, 'used in cache');
+
+  const page = await send(operator.url, { path: path(valid) });
+  t.csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+  const secret = await adminClient().get<SecretObject>(builtinKinds.secret, operatorNs.name, CSRF_SECRET_NAME);
+  t.csrfKey = Buffer.from(secret.data?.['key'] ?? '', 'base64');
+  const validId = idOf(valid);
+  const forgedBody = `blink_inv_${validId}_${'A'.repeat(43)}`;
+  t.forged = forgedBody + checksumOf(forgedBody);
+  t.unknown = generateInvitationToken().token;
+});
+
+afterAll(async () => {
+  await kubectl(['delete', 'users', '--all', '-n', ns, '--wait=true', '--timeout=20s']).catch(() => undefined);
+  await kubectl(['delete', 'users', '--all', '-n', shortNs, '--wait=true', '--timeout=20s']).catch(() => undefined);
+  await limited?.stop();
+  await operator?.stop();
+  await smtp?.close();
+  await deleteTenant(tenantName);
+  await deleteTenant(shortTenantName);
+});
+
+const INVALID = 'This invitation link is not valid';
+const BAD = 'The request could not be completed';
+const JOIN = `Join ${TENANT_DISPLAY.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')} on Blink`;
+
+const rows: { name: string; req: () => Req; status: number; title?: string }[] = [
+  // Tokens, GET.
+  { name: 'GET garbage token', req: () => ({ path: path('abc') }), status: 404, title: INVALID },
+  { name: 'GET empty token', req: () => ({ path: '/invitations/' }), status: 404, title: INVALID },
+  { name: 'GET bad checksum', req: () => ({ path: path(t.valid.slice(0, -1) + (t.valid.endsWith('A') ? 'B' : 'A')) }), status: 404, title: INVALID },
+  { name: 'GET unknown invitation id', req: () => ({ path: path(t.unknown) }), status: 404, title: INVALID },
+  { name: 'GET forged secret for a real id', req: () => ({ path: path(t.forged) }), status: 404, title: INVALID },
+  { name: 'GET API-key prefix', req: () => ({ path: path(t.valid.replace('blink_inv_', 'blink_key_')) }), status: 404, title: INVALID },
+  { name: 'GET already used', req: () => ({ path: path(t.used) }), status: 409, title: INVALID },
+  { name: 'GET revoked (deactivated)', req: () => ({ path: path(t.revoked) }), status: 404, title: INVALID },
+  { name: 'GET superseded by a resend', req: () => ({ path: path(t.superseded) }), status: 404, title: INVALID },
+  { name: 'GET of a deleted user', req: () => ({ path: path(t.deleted) }), status: 404, title: INVALID },
+  { name: 'GET extra path segment', req: () => ({ path: `${path(t.valid)}/x` }), status: 404, title: INVALID },
+  { name: 'GET 5000-character token', req: () => ({ path: path('a'.repeat(5000)) }), status: 404, title: INVALID },
+  { name: 'GET script in the token', req: () => ({ path: path('%3Cscript%3Ealert(1)%3C%2Fscript%3E') }), status: 404, title: INVALID },
+  { name: 'GET path traversal', req: () => ({ path: path('..%2F..%2Fhealthz') }), status: 404, title: INVALID },
+  { name: 'GET non-ASCII token', req: () => ({ path: path(encodeURIComponent('blink_inv_ü')) }), status: 404, title: INVALID },
+  { name: 'GET valid with markup in the query (ignored)', req: () => ({ path: `${path(t.valid)}?x=%3Cscript%3E` }), status: 200, title: JOIN },
+  { name: 'HEAD valid', req: () => ({ method: 'HEAD', path: path(t.valid) }), status: 200 },
+  { name: 'HEAD garbage', req: () => ({ method: 'HEAD', path: path('abc') }), status: 404 },
+  // Methods.
+  { name: 'PUT', req: () => ({ method: 'PUT', path: path(t.valid), headers: FORM, body: form([['csrf', t.csrf]]) }), status: 405, title: BAD },
+  { name: 'DELETE', req: () => ({ method: 'DELETE', path: path(t.valid) }), status: 405, title: BAD },
+  { name: 'PATCH', req: () => ({ method: 'PATCH', path: path(t.valid), headers: FORM, body: form([['csrf', t.csrf]]) }), status: 405, title: BAD },
+  { name: 'OPTIONS', req: () => ({ method: 'OPTIONS', path: path(t.valid) }), status: 405, title: BAD },
+  { name: 'PUT garbage', req: () => ({ method: 'PUT', path: path('abc') }), status: 405, title: BAD },
+  // Content types.
+  { name: 'POST without a content type', req: () => ({ method: 'POST', path: path(t.valid), body: form([['csrf', t.csrf]]) }), status: 415, title: BAD },
+  { name: 'POST JSON', req: () => ({ method: 'POST', path: path(t.valid), headers: { 'content-type': 'application/json' }, body: JSON.stringify({ csrf: t.csrf }) }), status: 415, title: BAD },
+  { name: 'POST multipart', req: () => ({ method: 'POST', path: path(t.valid), headers: { 'content-type': 'multipart/form-data; boundary=x' }, body: `--x\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n${t.csrf}\r\n--x--\r\n` }), status: 415, title: BAD },
+  { name: 'POST text/plain', req: () => ({ method: 'POST', path: path(t.valid), headers: { 'content-type': 'text/plain' }, body: `csrf=${t.csrf}` }), status: 415, title: BAD },
+  { name: 'POST text/html', req: () => ({ method: 'POST', path: path(t.valid), headers: { 'content-type': 'text/html' }, body: '<script>alert(1)</script>' }), status: 415, title: BAD },
+  // CSRF.
+  { name: 'POST without the csrf field', req: () => ({ method: 'POST', path: path(t.valid), headers: FORM, body: form([['accept', '1']]) }), status: 403, title: BAD },
+  { name: 'POST with an empty body', req: () => ({ method: 'POST', path: path(t.valid), headers: FORM, body: '' }), status: 403, title: BAD },
+  { name: 'POST with an empty csrf', req: () => post(t.valid, ''), status: 403, title: BAD },
+  { name: 'POST with a garbage csrf', req: () => post(t.valid, '<script>x</script>'), status: 403, title: BAD },
+  { name: 'POST with the csrf of another invitation', req: () => post(t.valid, csrfFor(t.used)), status: 403, title: BAD },
+  { name: 'POST with an expired csrf', req: () => post(t.valid, csrfFor(t.valid, Date.now() - 2 * 3_600_000)), status: 403, title: BAD },
+  { name: 'POST with two csrf fields', req: () => ({ method: 'POST', path: path(t.valid), headers: FORM, body: form([['csrf', t.csrf], ['csrf', t.csrf]]) }), status: 403, title: BAD },
+  { name: 'POST with a tampered csrf', req: () => post(t.valid, t.csrf.slice(0, -2) + (t.csrf.endsWith('AA') ? 'BA' : 'AA')), status: 403, title: BAD },
+  { name: 'POST with a csrf minted under another key', req: () => post(t.valid, issueCsrfToken(randomBytes(32), idOf(t.valid), new Date())), status: 403, title: BAD },
+  // Bodies.
+  { name: 'POST 5 KiB body', req: () => ({ method: 'POST', path: path(t.valid), headers: FORM, body: form([['csrf', t.csrf], ['pad', 'x'.repeat(5 * 1024)]]) }), status: 413, title: BAD },
+  { name: 'POST 1 MiB body', req: () => ({ method: 'POST', path: path(t.valid), headers: FORM, body: Buffer.alloc(1024 * 1024, 'a') }), status: 413, title: BAD },
+  { name: 'POST chunked body over the limit', req: () => ({ method: 'POST', path: path(t.valid), headers: FORM, body: 'a'.repeat(64 * 1024), chunked: true }), status: 413, title: BAD },
+  // Tokens, POST (with a CSRF token that is valid for the id the token names).
+  { name: 'POST garbage token', req: () => post('abc', t.csrf), status: 404, title: INVALID },
+  { name: 'POST unknown invitation', req: () => post(t.unknown, csrfFor(t.unknown)), status: 404, title: INVALID },
+  { name: 'POST forged secret for a real id', req: () => post(t.forged, t.csrf), status: 404, title: INVALID },
+  { name: 'POST already used', req: () => post(t.used, csrfFor(t.used)), status: 409, title: INVALID },
+  { name: 'POST revoked', req: () => post(t.revoked, csrfFor(t.revoked)), status: 404, title: INVALID },
+  { name: 'POST superseded', req: () => post(t.superseded, csrfFor(t.superseded)), status: 404, title: INVALID },
+  { name: 'POST of a deleted user', req: () => post(t.deleted, csrfFor(t.deleted)), status: 404, title: INVALID },
+];
+
+describe('acceptance page abuse', () => {
+  it(`covers at least 40 hostile requests (${rows.length})`, () => {
+    expect(rows.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it.each(rows)('$name → $status', async ({ req, status, title }) => {
+    const request = req();
+    const res = await send(operator.url, request);
+    expect(res.status).toBe(status);
+    expect(res.headers['content-security-policy']).toMatch(/^default-src 'none'/);
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    if (status === 405) expect(res.headers['allow']).toBe('GET, HEAD, POST');
+    if (request.method === 'HEAD') expect(res.body).toBe('');
+    if (title !== undefined) expect(titleOf(res.body)).toBe(title);
+    // Markup never comes back unescaped, and a refusal names nobody.
+    expect(res.body).not.toMatch(/<script|<img/i);
+    if (status !== 200) {
+      expect(res.body).not.toContain('@evil.test');
+      expect(res.body).not.toContain('blink_inv_');
+    }
+  });
+
+  it('reveals nothing: every 404 page is the same page', async () => {
+    const bodies = new Set<string>();
+    for (const token of ['abc', t.unknown, t.forged, t.revoked, t.superseded, t.deleted]) bodies.add((await send(operator.url, { path: path(token) })).body);
+    expect(bodies.size).toBe(1);
+  });
+
+  it('escapes markup from the Tenant and the User in the page and the email', async () => {
+    const page = await send(operator.url, { path: path(t.valid) });
+    expect(page.body).toContain('&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt; &amp; Co');
+    const [message] = await smtp.messagesTo('valid@evil.test');
+    expect(message?.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(message?.html).not.toContain('<img');
+    expect(message?.html).not.toContain('<script');
+  });
+
+  it('after all of that the valid invitation still works, once', async () => {
+    expect((await getRecord(ns, 'valid'))?.state).toBe('pending');
+    const accepted = await send(operator.url, post(t.valid, t.csrf));
+    expect(accepted.status).toBe(200);
+    expect(titleOf(accepted.body)).toBe('Invitation accepted');
+    const replay = await send(operator.url, post(t.valid, t.csrf));
+    expect(replay.status).toBe(409);
+    await waitForUser(ns, 'valid', (u) => u.status?.phase === 'Active', 'valid Active');
+  });
+
+  it('two concurrent accepts of one token: exactly one wins, the other sees "already used" (409)', async () => {
+    const token = await invite('race', 'race@evil.test');
+    const csrf = csrfFor(token);
+    const results = await Promise.all([send(operator.url, post(token, csrf)), send(operator.url, post(token, csrf))]);
+    expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+    expect(titleOf(results.find((r) => r.status === 409)?.body ?? '')).toBe(INVALID);
+    await waitForUser(ns, 'race', (u) => u.status?.phase === 'Active', 'race Active');
+  });
+
+  it('an expired token gets the expired page on GET and POST (410) and is not accepted', async () => {
+    await apply(userManifest(shortNs, 'late', { email: 'late@evil.test' }));
+    const token = linkOf(await smtp.waitForMessage('late@evil.test')).split('/invitations/')[1] as string;
+    clock.shift(2 * 60_000);
+    try {
+      const get = await send(operator.url, { path: path(token) });
+      expect(get.status).toBe(410);
+      expect(titleOf(get.body)).toBe('This invitation has expired');
+      const postRes = await send(operator.url, post(token, csrfFor(token, clock.now())));
+      expect(postRes.status).toBe(410);
+    } finally {
+      clock.reset();
+    }
+    expect((await getRecord(shortNs, 'late'))?.state).toBe('pending');
+  });
+
+  it('rate-limits per client IP with a 429 page and Retry-After', async () => {
+    limited = await startTestOperator({ shard: newShard('abuse-rl'), namespace: operatorNs.name }, [createUsersFeature({ rateLimit: { burst: 5, refillPerSecond: 0.1 } })]);
+    const statuses: number[] = [];
+    let last: Res | undefined;
+    for (let i = 0; i < 8; i++) {
+      last = await send(limited.url, { path: path('abc') });
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([404, 404, 404, 404, 404, 429, 429, 429]);
+    expect(last?.headers['retry-after']).toBe('10');
+    expect(titleOf(last?.body ?? '')).toBe('Too many attempts');
+  });
+});
