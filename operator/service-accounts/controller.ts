@@ -19,6 +19,7 @@ import type { KubeObject } from '../runtime/kinds.js';
 import { addFinalizer, removeFinalizer, writeStatus } from '../runtime/status-writer.js';
 import type { CachedApiKeySecret, IssuedKeyRecord, PreviousKeyRecord } from './api-key-secret.js';
 import {
+  API_KEY_SECRET_TYPE,
   ApiKeySecretMeta,
   apiKeySecretLabels,
   apiKeySecretName,
@@ -44,10 +45,18 @@ export interface ServiceAccountControllerDeps {
 }
 
 function ownershipOf(secret: KubeObject, sa: SA): SecretOwnership {
-  if (controllerOwnerUid(secret) === sa.metadata?.uid) return 'this';
+  const owner = controllerOwnerUid(secret);
+  if (owner === sa.metadata?.uid) return 'this';
   const labels = secret.metadata?.labels ?? {};
-  const ours = labels['app.kubernetes.io/managed-by'] === MANAGED_LABELS['app.kubernetes.io/managed-by'] && labels[ApiKeySecretMeta.serviceAccountLabel] === sa.metadata?.name;
-  return ours && (secret as { type?: string }).type === 'accounts.blinkops.com/api-key' ? 'stale' : 'foreign';
+  const ours =
+    labels['app.kubernetes.io/managed-by'] === MANAGED_LABELS['app.kubernetes.io/managed-by'] &&
+    labels[ApiKeySecretMeta.serviceAccountLabel] === sa.metadata?.name &&
+    (secret as { type?: string }).type === API_KEY_SECRET_TYPE;
+  if (!ours) return 'foreign';
+  // Owner reference removed by hand: still this account's Secret if it holds the key status records.
+  const recorded = secret.metadata?.annotations?.[ApiKeySecretMeta.fingerprint];
+  if (owner === undefined && recorded !== undefined && recorded === sa.status?.fingerprint) return 'this';
+  return 'stale';
 }
 
 function desiredLabels(tenant: string, sa: SA, keyId: string): Record<string, string> {

@@ -4,7 +4,7 @@
 // everything the operator emitted for key material.
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_KEY_PATTERN, fingerprintOf, parseApiKey } from '../../operator/apikeys/index.js';
+import { API_KEY_PATTERN, fingerprintOf, generateApiKey, parseApiKey } from '../../operator/apikeys/index.js';
 import type { RunningOperator } from '../../operator/operator.js';
 import { ACCOUNT_KINDS } from '../../operator/operator.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
@@ -120,8 +120,15 @@ describe('ServiceAccount', () => {
 
   it('writes nothing when nothing changed (a full resync)', async () => {
     const before = await Promise.all(accounts.map(async ({ name }) => [(await getServiceAccount(client, ns.name, name)).metadata?.resourceVersion, (await getSecret(client, ns.name, `${name}-api-key`))?.metadata?.resourceVersion]));
+    const reconciles = async (): Promise<number> => {
+      const text = await (await fetch(`http://127.0.0.1:${operator.manager.metricsServer.port}/metrics`)).text();
+      return Number(/^controller_runtime_reconcile_total\{[^}]*controller="service-account"[^}]*result="success"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 'NaN');
+    };
+    const reconcilesBefore = await reconciles();
     operator.context.caches.serviceAccounts.resync();
     await sleep(1_500);
+    // The resync did reconcile every account, and wrote nothing.
+    expect(await reconciles()).toBeGreaterThanOrEqual(reconcilesBefore + accounts.length);
     const after = await Promise.all(accounts.map(async ({ name }) => [(await getServiceAccount(client, ns.name, name)).metadata?.resourceVersion, (await getSecret(client, ns.name, `${name}-api-key`))?.metadata?.resourceVersion]));
     expect(after).toEqual(before);
   });
@@ -197,12 +204,14 @@ describe('ServiceAccount', () => {
 
   it.each([
     ['a broken checksum', (k: string) => k.slice(0, -1) + (k.endsWith('a') ? 'b' : 'a')],
-    ['another well-formed key', () => 'blink_sa_' + 'A'.repeat(12) + '_' + 'B'.repeat(49)],
+    ['another valid key', () => generateApiKey().key],
     ['garbage', () => 'not a key'],
   ])('replaces the key when it is altered to %s, with a Warning Event', async (_what, alter) => {
     const old = await key('admin-bot');
     const altered = alter(old);
     const before = await getSecret(client, ns.name, 'admin-bot-api-key');
+    const keyAltered = async (): Promise<number> => (await eventsText(client, ns.name)).items.filter((e) => e['reason'] === 'KeyAltered' && e['type'] === 'Warning').length;
+    const eventsBefore = await keyAltered();
     await client.patch(builtinKinds.secret, ns.name, 'admin-bot-api-key', {
       data: { apiKey: Buffer.from(altered).toString('base64') },
     });
@@ -217,10 +226,37 @@ describe('ServiceAccount', () => {
     expect(verifier.authenticate(altered).ok).toBe(false);
     const after = await getSecret(client, ns.name, 'admin-bot-api-key');
     expect(after?.metadata?.uid).toBe(before?.metadata?.uid);
-    await eventually(async () => {
-      const items = (await eventsText(client, ns.name)).items;
-      return items.some((e) => e['reason'] === 'KeyAltered' && e['type'] === 'Warning') ? true : undefined;
-    }, 10_000, 'a KeyAltered Event');
+    await eventually(async () => ((await keyAltered()) > eventsBefore ? true : undefined), 10_000, 'a new KeyAltered Event');
+  });
+
+  it('restores removed labels and owner reference without changing the key', async () => {
+    const value = await key('admin-bot');
+    await client.patch(builtinKinds.secret, ns.name, 'admin-bot-api-key', {
+      metadata: { labels: { 'app.kubernetes.io/component': null, 'accounts.blinkops.com/key-id': 'tampered' }, ownerReferences: null },
+    });
+    const restored = await eventually(async () => {
+      const s = await getSecret(client, ns.name, 'admin-bot-api-key');
+      return s?.metadata?.labels?.['app.kubernetes.io/component'] === 'api-key' && s.metadata.ownerReferences?.length === 1 ? s : undefined;
+    }, 15_000, 'labels and owner to be restored');
+    expect(restored.metadata?.labels?.['accounts.blinkops.com/key-id']).toBe(parseApiKey(value).ok ? value.slice(9, 21) : '');
+    expect(await key('admin-bot')).toBe(value);
+    await eventually(async () => (verifier.authenticate(value).ok ? true : undefined), 5_000, 'the key to verify again');
+  });
+
+  it('leaves a Secret of someone else alone and reports the conflict', async () => {
+    await client.create(builtinKinds.secret, { metadata: { name: 'squatted-api-key', namespace: ns.name }, stringData: { note: 'not ours' } });
+    await createServiceAccount(client, ns.name, 'squatted', { role: 'Consumer' });
+    const sa = await waitFor(client, ns.name, 'squatted', (s) => s.status?.conditions?.some((c) => c.type === 'KeyIssued' && c.reason === 'SecretConflict') === true);
+    expect(sa.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'SecretConflict' });
+    expect(sa.status?.keyId).toBeUndefined();
+    const secret = await getSecret(client, ns.name, 'squatted-api-key');
+    expect(Object.keys(secret?.data ?? {})).toEqual(['note']);
+    // Once the name is free, the account gets its key with no other action.
+    await client.delete(builtinKinds.secret, ns.name, 'squatted-api-key');
+    await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'squatted', { spec: { description: 'nudge' } });
+    await waitFor(client, ns.name, 'squatted');
+    await key('squatted');
+    await client.delete(ACCOUNT_KINDS.serviceAccount, ns.name, 'squatted');
   });
 
   it('prints the key (only the key) and the info (never the key) from the CLI', async () => {
@@ -262,7 +298,7 @@ describe('ServiceAccount', () => {
     expect(seenKeys.size).toBeGreaterThanOrEqual(7);
     // The scan finds what it looks for: any form of a key in any text.
     const probe = [...seenKeys][0] ?? '';
-    expect(findLeaks([probe], { a: `x${probe.slice(22)}x`, b: Buffer.from(probe).toString('base64') })).toHaveLength(2);
+    expect(findLeaks([probe], { a: `x${probe.slice(22)}x`, b: Buffer.from(probe).toString('base64') })).toHaveLength(3);
     expect(logs).toContain('Issued API key');
     expect(findLeaks(seenKeys, texts)).toEqual([]);
   });
