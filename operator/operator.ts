@@ -9,6 +9,7 @@ import { FEATURES } from './features.js';
 import type { Clock } from './runtime/clock.js';
 import { systemClock } from './runtime/clock.js';
 import type { Informer } from './runtime/informer.js';
+import { builtinKinds } from './runtime/kinds.js';
 import type { KindDescriptor, KubeObject } from './runtime/kinds.js';
 import type { Logger } from './runtime/logger.js';
 import { createLogger } from './runtime/logger.js';
@@ -85,7 +86,7 @@ export interface OperatorContext {
   readonly caches: AccountCaches;
   readonly logger: Logger;
   readonly clock: Clock;
-  /** The Tenant that owns a namespace, from the cache (undefined when none does or it is out of this shard). */
+  /** The Tenant that owns a namespace (the one its tenant label names), from the caches; undefined when none does or it is out of this shard. */
   tenantForNamespace(namespace: string): (Tenant & KubeObject) | undefined;
   /** The namespace a Tenant owns. */
   namespaceOfTenant(tenant: Tenant): string;
@@ -151,6 +152,9 @@ export async function startOperator(options: OperatorOptions, features: readonly
     groups: manager.informer<Group & KubeObject>(ACCOUNT_KINDS.group),
   };
 
+  // The manager's own namespace informer (same kind and selector: shared), for tenantForNamespace.
+  const namespaces = manager.informer(builtinKinds.namespace, { labelSelector: shardSelector ? `${TENANT_LABEL},${shardSelector}` : TENANT_LABEL });
+
   const cleanups: (() => Promise<void> | void)[] = [];
   let httpUrl = '';
   const context: OperatorContext = {
@@ -160,7 +164,11 @@ export async function startOperator(options: OperatorOptions, features: readonly
     caches,
     logger,
     clock,
-    tenantForNamespace: (ns) => caches.tenants.byIndex(TENANT_NAMESPACE_INDEX, ns)[0],
+    tenantForNamespace: (ns) => {
+      // Two Tenants may name one namespace; only the one its tenant label names owns it.
+      const owner = namespaces.get(ns)?.metadata?.labels?.[TENANT_LABEL];
+      return owner === undefined ? undefined : caches.tenants.byIndex(TENANT_NAMESPACE_INDEX, ns).find((t) => t.metadata?.name === owner);
+    },
     namespaceOfTenant,
     publicUrlFor: (tenant) => tenant?.spec?.acceptanceURL ?? options.publicUrl ?? httpUrl,
     onStop: (cleanup) => cleanups.push(cleanup),

@@ -7,6 +7,7 @@
 // tenantStatus) → act (one write per change).
 import type { ServiceAccount, Tenant, User } from '../api/index.js';
 import type { ReconcileContext } from '../runtime/controller.js';
+import type { Informer } from '../runtime/informer.js';
 import { isNotFound } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
@@ -24,11 +25,13 @@ type CachedTenant = Tenant & KubeObject;
 export function registerTenantController(ctx: OperatorContext): void {
   const { caches } = ctx;
   const shardSelector = ctx.options.shard ? `${SHARD_LABEL}=${ctx.options.shard}` : undefined;
+  // Tenant namespaces of this shard (the manager's scoping informer: same selector, shared).
+  const namespaces = ctx.manager.informer(builtinKinds.namespace, { labelSelector: shardSelector ? `${TENANT_LABEL},${shardSelector}` : TENANT_LABEL });
   const controller = ctx.manager.addController({
     name: 'tenant',
     for: ACCOUNT_KINDS.tenant,
     ...(shardSelector ? { forInformer: { labelSelector: shardSelector } } : {}),
-    reconcile: (key, rctx) => reconcileTenant(ctx, key, rctx),
+    reconcile: (key, rctx) => reconcileTenant(ctx, namespaces, key, rctx),
   });
   const tenantOf = (object: KubeObject): string[] => {
     const tenant = ctx.tenantForNamespace(object.metadata?.namespace ?? '');
@@ -38,21 +41,22 @@ export function registerTenantController(ctx: OperatorContext): void {
   controller.watch(caches.users, tenantOf);
   controller.watch(caches.serviceAccounts, tenantOf);
   // A tenant namespace whose labels are edited or that is deleted is looked at again.
-  const namespaces = ctx.manager.informer(builtinKinds.namespace, { labelSelector: shardSelector ? `${TENANT_LABEL},${shardSelector}` : TENANT_LABEL });
   controller.watch(namespaces, (ns) => {
     const owner = ns.metadata?.labels?.[TENANT_LABEL];
     return owner ? [owner] : [];
   });
 }
 
-async function reconcileTenant(ctx: OperatorContext, key: string, rctx: ReconcileContext): Promise<void> {
+async function reconcileTenant(ctx: OperatorContext, namespaces: Informer<KubeObject>, key: string, rctx: ReconcileContext): Promise<void> {
   const tenant = ctx.caches.tenants.get(key);
   if (!tenant) return;
   if (tenant.metadata?.deletionTimestamp) return finalizeTenant(ctx, tenant, rctx);
   if (await addFinalizer(rctx.client, ACCOUNT_KINDS.tenant, tenant, FINALIZER)) return; // the update enqueues the next pass
 
   const namespace = ctx.namespaceOfTenant(tenant);
-  const observed = await readNamespace(rctx, namespace);
+  // A namespace already labelled for this tenant is in the cache; any other is read (it is in no cache).
+  const cached = namespaces.get(namespace);
+  const observed = cached?.metadata?.labels?.[TENANT_LABEL] === key ? cached : await readNamespace(rctx, namespace);
   const plan = planNamespace({ tenant: key, namespace, shard: ctx.options.shard ? tenant.metadata?.labels?.[SHARD_LABEL] : undefined, observed });
   const outcome = await applyNamespacePlan(rctx, tenant, namespace, plan);
 

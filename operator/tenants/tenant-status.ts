@@ -54,8 +54,9 @@ export function tenantStatus(input: TenantStatusInput): TenantStatus {
   return {
     ...(tenant.status ?? {}),
     ...(outcome.ready ? { namespace } : {}),
-    users: countUsers(users),
-    serviceAccounts: serviceAccounts.filter((sa) => !sa.metadata?.deletionTimestamp).length,
+    // A tenant refused its namespace counts nothing: what is there is another tenant's.
+    users: outcome.ready ? countUsers(users) : { invited: 0, active: 0, inactive: 0 },
+    serviceAccounts: outcome.ready ? serviceAccounts.filter((sa) => !sa.metadata?.deletionTimestamp).length : 0,
     conditions,
     ...observed,
   };

@@ -105,6 +105,10 @@ describe('Tenant controller', () => {
     expect(tenant.status?.conditions?.find((c) => c.type === 'NamespaceReady')).toMatchObject({ status: 'False', reason: 'NamespaceOwnedByAnotherTenant' });
     expect(tenant.status?.conditions?.find((c) => c.type === 'NamespaceReady')?.message).toContain(owner);
     expect((await getNamespace(`tenant-${owner}`)).metadata?.labels?.[TENANT_LABEL]).toBe(owner);
+    // What is in the namespace is the owner's: the intruder counts none of it.
+    await createUser(client, `tenant-${owner}`, 'ann', { email: 'ann@example.com', role: 'Admin' });
+    await eventually(async () => ((await getTenant(owner)).status?.users?.invited === 1 ? true : undefined), 15_000, 'the owner to count the user');
+    expect((await getTenant(intruder)).status).toMatchObject({ users: { invited: 0, active: 0, inactive: 0 }, serviceAccounts: 0 });
   });
 
   it('keeps the namespace and everything in it when a tenant with the default policy is deleted', async () => {
