@@ -4,6 +4,8 @@ import { registerDevCluster } from './dev-cluster.js';
 import { registerOperator } from './operator.js';
 import { registerServiceAccounts } from './sa.js';
 import { registerGenerate } from './generate.js';
+import { registerInvitations } from './invitations.js';
+import { registerUsers } from './user.js';
 import { registerStart } from './start.js';
 import { registerSynth } from './synth.js';
 
@@ -18,6 +20,8 @@ registerServiceAccounts(program);
 registerGenerate(program);
 registerStart(program);
 registerSynth(program);
+registerUsers(program);
+registerInvitations(program);
 
 try {
   await program.parseAsync(process.argv);
