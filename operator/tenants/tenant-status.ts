@@ -51,8 +51,9 @@ export function tenantStatus(input: TenantStatusInput): TenantStatus {
       : { type: 'Ready', status: 'False', reason: outcome.reason, message: outcome.message, ...observed },
     now,
   );
+  const { namespace: _previous, ...rest } = tenant.status ?? {};
   return {
-    ...(tenant.status ?? {}),
+    ...rest,
     ...(outcome.ready ? { namespace } : {}),
     // A tenant refused its namespace counts nothing: what is there is another tenant's.
     users: outcome.ready ? countUsers(users) : { invited: 0, active: 0, inactive: 0 },

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { ServiceAccount, Tenant, User } from '../api/index.js';
+import { countUsers, tenantStatus } from './tenant-status.js';
+
+const user = (phase?: 'Invited' | 'Active' | 'Inactive', deleting = false) =>
+  ({ metadata: { name: 'u', ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) }, spec: { email: 'a@b.c', role: 'Admin' }, ...(phase ? { status: { phase } } : {}) }) as unknown as User;
+const sa = { metadata: { name: 'ci' }, spec: { role: 'Builder' } } as unknown as ServiceAccount;
+const tenant = { metadata: { name: 'acme', generation: 3 }, spec: { displayName: 'Acme' } } as unknown as Tenant;
+const ready = { ready: true, reason: 'NamespaceReady', message: 'Namespace "tenant-acme" belongs to the tenant' };
+
+describe('countUsers', () => {
+  it('counts per phase; no status yet counts as Invited; deleting users are not counted', () => {
+    expect(countUsers([user('Active'), user('Active'), user('Inactive'), user('Invited'), user(), user('Active', true)])).toEqual({ invited: 2, active: 2, inactive: 1 });
+  });
+});
+
+describe('tenantStatus', () => {
+  it('reports namespace, counts and True conditions with observedGeneration', () => {
+    const status = tenantStatus({ tenant, namespace: 'tenant-acme', outcome: ready, users: [user('Active')], serviceAccounts: [sa], now: 0 });
+    expect(status).toMatchObject({ namespace: 'tenant-acme', users: { invited: 0, active: 1, inactive: 0 }, serviceAccounts: 1, observedGeneration: 3 });
+    expect(status.conditions?.map((c) => [c.type, c.status, c.reason, c.observedGeneration])).toEqual([
+      ['NamespaceReady', 'True', 'NamespaceReady', 3],
+      ['Ready', 'True', 'TenantReady', 3],
+    ]);
+  });
+
+  it('derives an identical status on the next pass, so nothing is written again', () => {
+    const first = tenantStatus({ tenant, namespace: 'tenant-acme', outcome: ready, users: [], serviceAccounts: [], now: 1_000_000 });
+    const second = tenantStatus({ tenant: { ...tenant, status: first } as Tenant, namespace: 'tenant-acme', outcome: ready, users: [], serviceAccounts: [], now: 9_000_000 });
+    expect(second).toEqual(first);
+  });
+
+  it('reports a refused namespace as Ready=False with its reason, and counts nothing', () => {
+    const refused = { ready: false, reason: 'NamespaceOwnedByAnotherTenant', message: 'Namespace "x" belongs to tenant "globex"; give this tenant another namespace' };
+    const status = tenantStatus({ tenant, namespace: 'x', outcome: refused, users: [user('Active')], serviceAccounts: [sa], now: 0 });
+    expect(status.namespace).toBeUndefined();
+    expect(status).toMatchObject({ users: { invited: 0, active: 0, inactive: 0 }, serviceAccounts: 0 });
+    expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'NamespaceOwnedByAnotherTenant' });
+  });
+});
