@@ -129,6 +129,25 @@ describe('invitations', () => {
     expect((await smtp.messagesTo('jane@acme.test')).length).toBe(1);
   });
 
+  it('acceptance is durable: a User restored without status, with no operator running at deletion, comes back Active without an email', async () => {
+    const acceptedAt = (await getRecord(ns, 'jane'))?.acceptedAt;
+    expect(acceptedAt).toBeDefined();
+    await operator.stop();
+    // A backup restore: the object is gone (its finalizer never ran) and comes back from its manifest, without status.
+    await kubectl(['patch', 'user', 'jane', '-n', ns, '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]']);
+    await kubectl(['delete', 'user', 'jane', '-n', ns, '--timeout=30s']);
+    await apply(userManifest(ns, 'jane', { email: 'jane@acme.test', displayName: 'Jane Doe', role: 'Builder', groups: ['devs'], workspaces: ['prod', 'staging'] }));
+    expect((await getUser(ns, 'jane')).status).toBeUndefined();
+    operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [createUsersFeature({ clock })]);
+    await waitPhase(ns, 'jane', 'Active');
+    expect((await getUser(ns, 'jane')).status?.acceptedAt).toBe(acceptedAt);
+
+    // Status wiped in place: derived again from the record.
+    await kubectl(['patch', 'user', 'jane', '-n', ns, '--subresource=status', '--type=merge', '-p', '{"status":{"phase":"Invited","acceptedAt":null}}']);
+    await waitForUser(ns, 'jane', (u) => u.status?.phase === 'Active' && u.status.acceptedAt === acceptedAt, 'Active again from the record');
+    expect((await smtp.messagesTo('jane@acme.test')).length).toBe(1);
+  });
+
   it('resends: a new link, the old one dead, a new expiry; the new link works', async () => {
     await apply(userManifest(ns, 'bob', { email: 'bob@acme.test', role: 'Consumer', workspaces: ['prod'] }));
     const first = linkOf(await smtp.waitForMessage('bob@acme.test', 1));
