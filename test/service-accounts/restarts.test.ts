@@ -134,4 +134,37 @@ describe('ServiceAccount keys across operator restarts', () => {
     expect(metricsTexts.length).toBeGreaterThan(0);
     expect(findLeaks([...original.values(), ...finalKeys.values()], texts)).toEqual([]);
   }, 400_000);
+
+  it('keeps every key across a leader change between two replicas', async () => {
+    if (current) {
+      await current.kill('SIGTERM');
+      outputs.push(current.output());
+      current = undefined;
+    }
+    const names = [...STABLE, 'rotated'];
+    const before = new Map<string, string>();
+    for (const name of names) before.set(name, await readKey(client, ns.name, name));
+    const replica = (identity: string): Promise<OperatorProcess> =>
+      spawnOperator(['--shard', shard, '--namespace', ns.name, '--identity', identity, '--metrics-port', '0', '--http-port', '0'], { LOG_LEVEL: 'debug' });
+    const first = await replica('replica-a');
+    await first.waitForLog(/Caches synced; starting controllers/, 30_000);
+    const second = await replica('replica-b');
+    await first.kill('SIGTERM');
+    outputs.push(first.output());
+    current = second;
+    await second.waitForLog(/Caches synced; starting controllers/, 30_000);
+    // The new leader converges a change, and touches no key.
+    await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'stable-0', { spec: { description: 'after the leader change' } });
+    await createServiceAccount(client, ns.name, 'after-failover', { role: 'Builder' });
+    await waitFor(client, ns.name, 'after-failover');
+    for (const name of names) {
+      await waitFor(client, ns.name, name);
+      expect(await readKey(client, ns.name, name), name).toBe(before.get(name));
+    }
+    const warnings = (await eventsText(client, ns.name)).items.filter((e) => e['type'] === 'Warning');
+    expect(warnings).toEqual([]);
+    const keys = [...before.values(), await readKey(client, ns.name, 'after-failover')];
+    await scrapeMetrics(second);
+    expect(findLeaks(keys, { logs: [...outputs, second.output()].join('\n'), metrics: metricsTexts.join('\n') })).toEqual([]);
+  }, 200_000);
 });
