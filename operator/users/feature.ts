@@ -58,7 +58,8 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           { kind: ACCOUNT_KINDS.group, map: (group) => usersNaming(ctx, 'users.byGroup', group) },
           { kind: ACCOUNT_KINDS.workspace, map: (workspace) => usersNaming(ctx, 'users.byWorkspace', workspace) },
         ],
-        // SMTP outages: back off, but never longer than a minute, so mail goes out soon after SMTP is back.
+        // Failed sends are paced by the record (plan.ts, waitForRetry); this caps the queue's own backoff
+        // (API errors, no SMTP settings) at a minute too.
         rateLimiter: exponentialRateLimiter({ baseMs: 50, maxMs: options.maxRetryDelayMs ?? 60_000 }),
         reconcile: userReconciler({
           ctx,
@@ -66,6 +67,7 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           mailer: options.mailer ?? nodemailerMailer(options.smtpTimeouts),
           clock,
           ...(options.random ? { random: options.random } : {}),
+          ...(options.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: options.maxRetryDelayMs } : {}),
         }),
       });
       controller.watch(ctx.caches.tenants, objectsInTenantNamespace(ctx, ctx.caches.users as unknown as Informer<KubeObject>));

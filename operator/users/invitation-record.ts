@@ -47,6 +47,10 @@ export interface InvitationRecord {
   readonly sentAt?: string;
   /** The SMTP error of a failed delivery (no credentials in it). */
   readonly deliveryError?: string;
+  /** When the last attempt to send started. */
+  readonly attemptedAt?: string;
+  /** Consecutive certainly-failed sends (carried over to the retry's new token): paces retries across restarts. */
+  readonly failedAttempts?: number;
 }
 
 /** A record as read from its Secret, with what an optimistic-concurrency write needs. */
@@ -94,6 +98,8 @@ export function recordFromSecret(secret: SecretObject | undefined): StoredInvita
   const acceptedAt = get('acceptedAt');
   const sentAt = get('sentAt');
   const deliveryError = get('deliveryError');
+  const attemptedAt = get('attemptedAt');
+  const failedAttempts = Number(get('failedAttempts') ?? '0');
   return {
     resourceVersion: secret.metadata?.resourceVersion ?? '',
     invitationId,
@@ -108,6 +114,8 @@ export function recordFromSecret(secret: SecretObject | undefined): StoredInvita
     messageId: get('messageId') ?? invitationMessageId(invitationId),
     ...(sentAt ? { sentAt } : {}),
     ...(deliveryError ? { deliveryError } : {}),
+    ...(attemptedAt ? { attemptedAt } : {}),
+    ...(Number.isSafeInteger(failedAttempts) && failedAttempts > 0 ? { failedAttempts } : {}),
   };
 }
 
@@ -133,6 +141,8 @@ export function secretFromRecord(location: RecordLocation, record: InvitationRec
     messageId: record.messageId,
     sentAt: record.sentAt,
     deliveryError: record.deliveryError,
+    attemptedAt: record.attemptedAt,
+    failedAttempts: record.failedAttempts ? String(record.failedAttempts) : undefined,
   };
   const data: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields)) if (value !== undefined && value !== '') data[key] = Buffer.from(value, 'utf8').toString('base64');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InvitationRecord } from './invitation-record.js';
-import { phaseOf, planUser } from './plan.js';
+import { phaseOf, planUser, retryDelayMs } from './plan.js';
 import type { UserObservation, UserPlan } from './plan.js';
 
 const pending: InvitationRecord = {
@@ -25,7 +25,10 @@ const base: UserObservation = {
   record: pending,
   acceptedAtInStatus: undefined,
   blocker: undefined,
+  now: Date.parse('2026-01-02T00:00:00Z'),
+  maxRetryDelayMs: 60_000,
 };
+const failedAt = (iso: string, failedAttempts: number): InvitationRecord => ({ ...pending, delivery: 'failed', attemptedAt: iso, failedAttempts });
 
 const blocker = { reason: 'EmailDomainNotAllowed', message: 'not allowed' };
 
@@ -37,7 +40,12 @@ const cases: { name: string; observed: Partial<UserObservation>; plan: UserPlan 
   { name: 'new user created inactive: nothing to send', observed: { record: undefined, active: false }, plan: { action: 'none' } },
   { name: 'pending and sent: nothing', observed: {}, plan: { action: 'none' } },
   { name: 'pending, delivery unconfirmed: never re-sent automatically', observed: { record: { ...pending, delivery: 'sending' } }, plan: { action: 'none' } },
-  { name: 'pending, delivery certainly failed: issue again', observed: { record: { ...pending, delivery: 'failed' } }, plan: { action: 'issue', reason: 'RetryDelivery' } },
+  { name: 'failed once, 1 s ago: issue again', observed: { record: failedAt('2026-01-01T23:59:59Z', 1) }, plan: { action: 'issue', reason: 'RetryDelivery' } },
+  { name: 'failed once, 0.4 s ago: wait the rest of 1 s', observed: { record: failedAt('2026-01-01T23:59:59.600Z', 1) }, plan: { action: 'waitForRetry', retryInMs: 600 } },
+  { name: 'failed 3 times, 3 s ago: wait the rest of 4 s', observed: { record: failedAt('2026-01-01T23:59:57Z', 3) }, plan: { action: 'waitForRetry', retryInMs: 1_000 } },
+  { name: 'failed 20 times: waits at most the maximum', observed: { record: failedAt('2026-01-01T23:59:30Z', 20) }, plan: { action: 'waitForRetry', retryInMs: 30_000 } },
+  { name: 'failed, backoff not over, but resend raised: issue at once', observed: { resend: 1, record: failedAt('2026-01-01T23:59:59.900Z', 5) }, plan: { action: 'issue', reason: 'Resend' } },
+  { name: 'failed record from an older version without attempt time: retry', observed: { record: { ...pending, delivery: 'failed' } }, plan: { action: 'issue', reason: 'RetryDelivery' } },
   { name: 'resend counter raised: issue', observed: { resend: 1 }, plan: { action: 'issue', reason: 'Resend' } },
   { name: 'resend raised while unconfirmed: issue', observed: { resend: 2, record: { ...pending, delivery: 'sending', resend: 1 } }, plan: { action: 'issue', reason: 'Resend' } },
   { name: 'resend counter equal to the record (status lost in a restore): nothing', observed: { resend: 3, record: { ...pending, resend: 3 } }, plan: { action: 'none' } },
@@ -59,6 +67,20 @@ const cases: { name: string; observed: Partial<UserObservation>; plan: UserPlan 
 describe('planUser', () => {
   it.each(cases)('$name', ({ observed, plan }) => {
     expect(planUser({ ...base, ...observed })).toEqual(plan);
+  });
+});
+
+describe('retryDelayMs', () => {
+  it.each([
+    [0, 1_000],
+    [1, 1_000],
+    [2, 2_000],
+    [3, 4_000],
+    [6, 32_000],
+    [7, 60_000],
+    [1000, 60_000],
+  ])('after %i failures: %i ms', (failures, delay) => {
+    expect(retryDelayMs(failures, 60_000)).toBe(delay);
   });
 });
 

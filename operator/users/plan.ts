@@ -25,6 +25,17 @@ export interface UserObservation {
   /** status.acceptedAt: used only to rebuild a lost record, never to decide the phase alone. */
   readonly acceptedAtInStatus: string | undefined;
   readonly blocker: Blocker | undefined;
+  readonly now: number;
+  /** Longest wait between retries of a failed send. */
+  readonly maxRetryDelayMs: number;
+}
+
+/** First wait after a failed send; doubles per consecutive failure up to the maximum. */
+export const FIRST_RETRY_DELAY_MS = 1_000;
+
+/** How long to wait after `failedAttempts` consecutive failed sends. */
+export function retryDelayMs(failedAttempts: number, maxMs: number): number {
+  return Math.min(maxMs, FIRST_RETRY_DELAY_MS * 2 ** Math.min(Math.max(0, failedAttempts - 1), 30));
 }
 
 /** Why a new invitation is issued. */
@@ -39,6 +50,12 @@ export type UserPlan =
   | { readonly action: 'issue'; readonly reason: IssueReason }
   /** Mark the pending invitation revoked: its link stops working. */
   | { readonly action: 'revoke' }
+  /**
+   * The last send certainly failed and its backoff has not run out. The backoff lives in the
+   * record, not only in the work queue: the record writes of each attempt trigger reconciles of
+   * their own, which must not turn retries into a tight loop (nor may a restart).
+   */
+  | { readonly action: 'waitForRetry'; readonly retryInMs: number }
   /** The record is gone but status says the person accepted: write an accepted record back. */
   | { readonly action: 'restoreAccepted'; readonly acceptedAt: string }
   | { readonly action: 'none' };
@@ -64,7 +81,10 @@ export function planUser(observed: UserObservation): UserPlan {
     case 'pending':
       if (observed.resend > record.resend) return { action: 'issue', reason: 'Resend' };
       // Only a delivery that certainly failed is retried; "sending" may have reached the person.
-      if (record.delivery === 'failed') return { action: 'issue', reason: 'RetryDelivery' };
+      if (record.delivery === 'failed') {
+        const due = Date.parse(record.attemptedAt ?? record.issuedAt) + retryDelayMs(record.failedAttempts ?? 1, observed.maxRetryDelayMs);
+        return observed.now >= due || Number.isNaN(due) ? { action: 'issue', reason: 'RetryDelivery' } : { action: 'waitForRetry', retryInMs: due - observed.now };
+      }
       return { action: 'none' };
   }
 }

@@ -35,6 +35,8 @@ export interface UserControllerDeps {
   readonly mailer: Mailer;
   readonly clock: Clock;
   readonly random?: RandomBytes;
+  /** Longest wait between retries of a failed send. @default 60_000 */
+  readonly maxRetryDelayMs?: number;
 }
 
 type UserObject = User & KubeObject;
@@ -89,11 +91,14 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       record: stored ? plainRecord(stored) : undefined,
       acceptedAtInStatus: user.status?.acceptedAt,
       blocker,
+      now: clock.now(),
+      maxRetryDelayMs: deps.maxRetryDelayMs ?? 60_000,
     });
 
     // Act.
     const location: RecordLocation = { namespace, userName: name, tenantName: tenant?.metadata?.name ?? '' };
     let acted: ActResult = { record: stored };
+    let retryInMs: number | undefined;
     switch (plan.action) {
       case 'finalize':
         // Deleting the record kills any link at once (and forgets the acceptance: the user is gone).
@@ -129,7 +134,10 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
         break;
       }
       case 'issue':
-        acted = await issue(deps, rc, user, tenant as Tenant, location, secret?.metadata?.resourceVersion, plan.reason);
+        acted = await issue(deps, rc, user, tenant as Tenant, location, stored, secret?.metadata?.resourceVersion, plan.reason);
+        break;
+      case 'waitForRetry':
+        retryInMs = plan.retryInMs;
         break;
       case 'none':
         break;
@@ -154,7 +162,8 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
     await writeStatus(rc.client, ACCOUNT_KINDS.user, user, derived.status);
     if (previousPhase !== derived.status.phase) await recordPhaseChange(rc, user, previousPhase, derived.status.phase);
     if (acted.retry) throw new TransientError(acted.retry);
-    return derived.requeueAfterMs !== undefined && derived.requeueAfterMs > 0 ? { requeueAfterMs: derived.requeueAfterMs } : undefined;
+    const next = Math.min(derived.requeueAfterMs ?? Infinity, retryInMs ?? Infinity);
+    return Number.isFinite(next) && next > 0 ? { requeueAfterMs: next } : undefined;
   };
 }
 
@@ -183,6 +192,7 @@ async function issue(
   user: UserObject,
   tenant: Tenant,
   location: RecordLocation,
+  previous: StoredInvitationRecord | undefined,
   resourceVersion: string | undefined,
   reason: IssueReason,
 ): Promise<ActResult> {
@@ -210,6 +220,9 @@ async function issue(
     resend: user.spec.invitation?.resend ?? 0,
     delivery: 'sending',
     messageId: invitationMessageId(invitationId),
+    attemptedAt: new Date(now).toISOString(),
+    // A retry keeps counting failures (its pace survives restarts); anything else starts afresh.
+    ...(reason === 'RetryDelivery' && previous?.failedAttempts ? { failedAttempts: previous.failedAttempts } : {}),
   };
   // The intent is durable before anything leaves: from here on a crash means "possibly delivered".
   const saved = await saveRecord(rc, location, sending, resourceVersion);
@@ -229,13 +242,14 @@ async function issue(
   const result = await mailer.send(settings, { from, to: user.spec.email, subject: email.subject, text: email.text, html: email.html, messageId: sending.messageId });
   switch (result.outcome) {
     case 'sent': {
-      const sent = await saveRecord(rc, location, { ...sending, delivery: 'sent', sentAt: kubeTime(clock.now()) }, saved.resourceVersion);
+      const { failedAttempts: _failures, ...delivered } = sending;
+      const sent = await saveRecord(rc, location, { ...delivered, delivery: 'sent', sentAt: kubeTime(clock.now()) }, saved.resourceVersion);
       rc.log.info({ invitationId, reason }, 'Sent an invitation');
       await rc.recorder.event(user, 'Normal', 'InvitationSent', ISSUE_NOTES[reason]);
       return { record: sent };
     }
     case 'failed': {
-      const failed = await saveRecord(rc, location, { ...sending, delivery: 'failed', deliveryError: result.error }, saved.resourceVersion);
+      const failed = await saveRecord(rc, location, { ...sending, delivery: 'failed', deliveryError: result.error, failedAttempts: (sending.failedAttempts ?? 0) + 1 }, saved.resourceVersion);
       rc.log.warn({ invitationId, smtpError: result.error }, 'Could not send an invitation; retrying');
       await rc.recorder.event(user, 'Warning', 'InvitationFailed', `Sending the invitation failed: ${result.error}`);
       return { record: failed, retry: `Sending the invitation failed: ${result.error}` };

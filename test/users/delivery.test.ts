@@ -79,6 +79,11 @@ describe('invitation delivery', () => {
       expect(condition(failing, 'InvitationSent')?.message).not.toMatch(/password/i);
       await sleep(Math.max(0, 15_000 - (Date.now() - downAt)));
       expect((await smtp.messagesTo('hank@delivery.test')).length).toBe(0);
+      // Paced by backoff (1 s, 2 s, 4 s, 8 s …), not a tight loop driven by its own record writes.
+      const attempts = (await getRecord(ns, 'hank'))?.failedAttempts ?? 0;
+      process.stderr.write(`[users] ${attempts} failed send attempts during the 15 s outage\n`);
+      expect(attempts).toBeGreaterThanOrEqual(3);
+      expect(attempts).toBeLessThanOrEqual(6);
     } finally {
       smtp.server.setDown(false);
     }
