@@ -135,7 +135,21 @@ export async function startEverything(flags: StartFlags): Promise<{ stop(): Prom
   };
 }
 
-/** Waits until every Tenant and every namespaced object has a Ready condition (True or False), or the time is up. */
+/** What `waitForReady` reads of an object. */
+interface ConvergingObject {
+  spec?: { active?: boolean };
+  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+}
+
+/** True once an object has a Ready condition and, for a User to be invited, its email went out. */
+function converging(kind: string, object: ConvergingObject): boolean {
+  const conditions = object.status?.conditions ?? [];
+  if (!conditions.some((c) => c.type === 'Ready')) return false;
+  if (kind !== 'User' || object.spec?.active === false || object.status?.phase === 'Active') return true;
+  return conditions.some((c) => c.type === 'InvitationSent' && c.status !== 'Unknown');
+}
+
+/** Waits until every object of the five kinds has converged (see `converging`), or the time is up. */
 async function waitForReady(kc: KubeConfig, timeoutMs: number): Promise<void> {
   const { KubernetesObjectApi } = await import('@kubernetes/client-node');
   const client = KubernetesObjectApi.makeApiClient(kc);
@@ -145,8 +159,8 @@ async function waitForReady(kc: KubeConfig, timeoutMs: number): Promise<void> {
     let pending = 0;
     for (const kind of kinds) {
       const list = await client.list('accounts.blinkops.com/v1alpha1', kind).catch(() => ({ items: [] }));
-      for (const item of list.items as { status?: { conditions?: { type: string }[] } }[]) {
-        if (!item.status?.conditions?.some((c) => c.type === 'Ready')) pending += 1;
+      for (const item of list.items as ConvergingObject[]) {
+        if (!converging(kind, item)) pending += 1;
       }
     }
     if (pending === 0) return;

@@ -163,6 +163,11 @@ const matrixCases: Case[] = (Object.keys(MATRIX) as Role[]).flatMap((role) =>
   ),
 );
 
+/** The key with its last character replaced by a different one (a real typo, never the same key). */
+function withTypo(key: string): string {
+  return `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}`;
+}
+
 const noAccess = (name: string, principal: () => PrincipalRef, reason: string, action: Action = 'read', workspace: string | undefined = 'ws1', tenant = () => a): Case => ({
   name, tenant, principal, action, ...(workspace ? { workspace } : {}), allowed: false, reason,
 });
@@ -182,7 +187,7 @@ const edgeCases: Case[] = [
   noAccess('rotated-away key', () => ({ apiKey: keys.get('A/sa-rotated/old') ?? '' }), 'InvalidApiKey'),
   { name: 'the rotated account\'s new key', tenant: () => a, principal: () => ({ apiKey: keys.get('A/sa-rotated') ?? '' }), action: 'execute', workspace: 'ws1', allowed: true, reason: 'WorkspaceMember' },
   noAccess('malformed key', () => ({ apiKey: 'blink_sa_not-a-key' }), 'InvalidApiKey'),
-  noAccess('key with a typo', () => ({ apiKey: `${(keys.get('A/sa-admin') ?? '').slice(0, -1)}x` }), 'InvalidApiKey', 'portal', undefined),
+  noAccess('key with a typo', () => ({ apiKey: withTypo(keys.get('A/sa-admin') ?? '') }), 'InvalidApiKey', 'portal', undefined),
   noAccess('tenant B\'s key used in tenant A', () => ({ apiKey: keys.get('B/sa-builder') ?? '' }), 'CrossTenant', 'portal', undefined),
   noAccess('tenant A\'s key used in tenant B', () => ({ apiKey: keys.get('A/sa-admin') ?? '' }), 'CrossTenant', 'read', 'ws1', () => b),
   noAccess('A\'s Admin user asked about in B', () => ({ user: email('admin') }), 'UnknownPrincipal', 'portal', undefined, () => b),

@@ -6,7 +6,7 @@ import type { Controller, Informer } from '../../operator/runtime/index.js';
 import { KubeClient, Manager, createLogger } from '../../operator/runtime/index.js';
 import { adminKubeConfig, cluster, eventually, useNamespace } from '../harness/kube.js';
 import type { Widget } from './fixtures/widgets.js';
-import { TEST_GROUP, apiServerWrites, converged, ensureWidgetCrd, inParallel, metricValue, widgetKind, widgetReconciler } from './fixtures/widgets.js';
+import { TEST_GROUP, apiServerConflicts, apiServerWrites, converged, ensureWidgetCrd, inParallel, metricValue, widgetKind, widgetReconciler } from './fixtures/widgets.js';
 
 const COUNT = 2_000;
 const ns = useNamespace('rt-resync');
@@ -77,7 +77,8 @@ describe('resync of converged objects', () => {
 
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const writesAfter = await apiServerWrites(cluster(), TEST_GROUP, kind.plural);
-    process.stderr.write(`[resync] resync of ${COUNT}: ${resyncMs} ms; fresh manager list+reconcile: ${freshMs} ms; writes during both: ${writesAfter - writesBefore}\n`);
+    const conflicts = await apiServerConflicts(cluster(), TEST_GROUP, kind.plural);
+    process.stderr.write(`[resync] resync of ${COUNT}: ${resyncMs} ms; fresh manager list+reconcile: ${freshMs} ms; writes during both: ${writesAfter - writesBefore}; 409s so far: ${conflicts}\n`);
     expect(writesAfter - writesBefore).toBe(0);
     expect(writesBefore).toBeGreaterThanOrEqual(2 * COUNT);
   }, 400_000);
