@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { startDevSmtp, invitationLinks } from '../dev-smtp/server.js';
-import type { DevSmtpServer } from '../dev-smtp/server.js';
+import type { CaughtMessage, DevSmtpServer } from '../dev-smtp/server.js';
 import { cacheRoot } from '../dev-cluster/paths.js';
 import { applyObjects, readManifests } from '../kube/apply.js';
 import { createLogger } from '../runtime/logger.js';
@@ -109,7 +109,6 @@ export async function startEverything(flags: StartFlags): Promise<{ stop(): Prom
 
   if (flags.examples && existsSync(join(REPO, 'examples'))) {
     const examples = await readManifests(join(REPO, 'examples'));
-    const mailsBefore = (await smtp.messages()).length;
     await applyObjects(kc, examples);
     say(`Applied ${examples.length} objects from examples/; waiting up to ${flags.waitSeconds}s for them to converge...`);
     await waitForReady(kc, Number(flags.waitSeconds) * 1000);
@@ -120,9 +119,8 @@ export async function startEverything(flags: StartFlags): Promise<{ stop(): Prom
         say(`\n$ kubectl ${args.join(' ')}\n${stdout.trimEnd()}`);
       }
     }
-    const messages = (await smtp.messages()).slice(mailsBefore);
-    const links = messages.flatMap((m) => invitationLinks(m).map((link) => `  ${m.to.join(', ').padEnd(32)} ${link}`));
-    say(`\nInvitation emails caught: ${messages.length}${links.length ? '\n' + links.join('\n') : ''}`);
+    const pending = await pendingInvitationLinks(kc, await smtp.messages());
+    say(`\nInvitation emails caught: ${pending.length} for users still Invited${pending.length ? '\n' + pending.map(({ email, link }) => `  ${email.padEnd(32)} ${link}`).join('\n') : ''}`);
     say('Open a link in a browser to accept the invitation; `npx blink-accounts invitations links` lists them again.');
   }
   say(`\nReady in ${((Date.now() - started) / 1000).toFixed(1)}s. Use it with:\n${howToUse}`);
@@ -133,6 +131,20 @@ export async function startEverything(flags: StartFlags): Promise<{ stop(): Prom
       await smtp.close();
     },
   };
+}
+
+/** The newest caught link of every User that is still Invited (a rerun shows the same links). */
+async function pendingInvitationLinks(kc: KubeConfig, messages: readonly CaughtMessage[]): Promise<{ email: string; link: string }[]> {
+  const { KubernetesObjectApi } = await import('@kubernetes/client-node');
+  const users = await KubernetesObjectApi.makeApiClient(kc).list('accounts.blinkops.com/v1alpha1', 'User');
+  const pending: { email: string; link: string }[] = [];
+  for (const user of users.items as { spec?: { email?: string }; status?: { phase?: string } }[]) {
+    const email = user.spec?.email;
+    if (!email || user.status?.phase !== 'Invited') continue;
+    const link = messages.filter((m) => m.to.includes(email)).flatMap((m) => invitationLinks(m)).at(-1);
+    if (link) pending.push({ email, link });
+  }
+  return pending;
 }
 
 /** What `waitForReady` reads of an object. */
