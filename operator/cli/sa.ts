@@ -1,16 +1,15 @@
 // `blink-accounts sa key | info | rotate-key`: read and rotate a service account's API key.
 // `key` prints the key and nothing else (pipe it into a clipboard tool); `info` never prints it.
-import { KubeConfig } from '@kubernetes/client-node';
+import { withClient } from './cluster-target.js';
 import type { Command } from 'commander';
 import type { ServiceAccount } from '../api/index.js';
 import { parseDuration } from '../api-values/duration.js';
 import { parseApiKey } from '../apikeys/index.js';
-import { readClusterState } from '../dev-cluster/cluster.js';
 import { ACCOUNT_KINDS } from '../operator.js';
 import { isConflict, isNotFound } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import { KubeClient } from '../runtime/kube-client.js';
+import type { KubeClient } from '../runtime/kube-client.js';
 import { API_KEY_DATA_KEY, apiKeySecretName } from '../service-accounts/api-key-secret.js';
 
 type SA = ServiceAccount & KubeObject;
@@ -18,32 +17,6 @@ type SA = ServiceAccount & KubeObject;
 interface Target {
   namespace: string;
   kubeconfig?: string;
-}
-
-/** The kubeconfig to use: --kubeconfig, KUBECONFIG, else the dev cluster of `npm start`. */
-async function kubeConfigFor(flag: string | undefined): Promise<KubeConfig> {
-  const kc = new KubeConfig();
-  if (flag) {
-    kc.loadFromFile(flag);
-    return kc;
-  }
-  if (process.env['KUBECONFIG']) {
-    kc.loadFromDefault();
-    return kc;
-  }
-  const dev = await readClusterState('dev');
-  if (!dev) throw new Error('No cluster to talk to: give --kubeconfig, set KUBECONFIG, or start the dev cluster with `npm start`');
-  kc.loadFromFile(dev.kubeconfig);
-  return kc;
-}
-
-async function withClient<T>(target: Target, fn: (client: KubeClient) => Promise<T>): Promise<T> {
-  const client = new KubeClient(await kubeConfigFor(target.kubeconfig));
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
 }
 
 async function readServiceAccount(client: KubeClient, namespace: string, name: string): Promise<SA> {
@@ -118,14 +91,14 @@ export function registerServiceAccounts(program: Command): void {
 
   common(sa.command('key <name>').description('Print the API key and nothing else (e.g. `blink-accounts sa key ci -n tenant-acme | pbcopy`)')).action(
     async (name: string, flags: Target) => {
-      const key = await withClient(flags, (client) => readServiceAccountKey(client, flags.namespace, name));
+      const key = await withClient(flags.kubeconfig, (client) => readServiceAccountKey(client, flags.namespace, name));
       process.stdout.write(process.stdout.isTTY ? `${key}\n` : key);
     },
   );
 
   common(sa.command('info <name>').description('Show role, workspaces, key id, fingerprint, creation time and Secret (never the key)')).action(
     async (name: string, flags: Target) => {
-      const account = await withClient(flags, (client) => readServiceAccount(client, flags.namespace, name));
+      const account = await withClient(flags.kubeconfig, (client) => readServiceAccount(client, flags.namespace, name));
       process.stdout.write(describeServiceAccount(account));
     },
   );
@@ -133,7 +106,7 @@ export function registerServiceAccounts(program: Command): void {
   common(sa.command('rotate-key <name>').description('Replace the API key (raises spec.keyRotation.revision, as a GitOps change would)'))
     .option('--grace-period <duration>', 'how long the old key keeps working, as a Go duration such as 1h (at most 168h)')
     .action(async (name: string, flags: Target & { gracePeriod?: string }) => {
-      const revision = await withClient(flags, (client) => requestKeyRotation(client, flags.namespace, name, flags.gracePeriod));
+      const revision = await withClient(flags.kubeconfig, (client) => requestKeyRotation(client, flags.namespace, name, flags.gracePeriod));
       process.stderr.write(`Requested key revision ${revision} for ServiceAccount "${name}"; the operator issues the new key (blink-accounts sa info ${name} -n ${flags.namespace})\n`);
     });
 }

@@ -1,15 +1,14 @@
 // `blink-accounts user invite | resend | deactivate | activate | groups | remove`: conveniences
 // over the User API. Each only edits the resource (create, merge-patch spec, delete), exactly
 // what kubectl or a GitOps commit would do, so the CLI and declarative workflows never disagree.
-import { KubeConfig } from '@kubernetes/client-node';
+import { withClient } from './cluster-target.js';
 import type { Command } from 'commander';
 import { ROLES } from '../api/index.js';
 import type { Role, User } from '../api/index.js';
-import { readClusterState } from '../dev-cluster/cluster.js';
 import { ACCOUNT_KINDS } from '../operator.js';
 import { isConflict, isNotFound } from '../runtime/errors.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import { KubeClient } from '../runtime/kube-client.js';
+import type { KubeClient } from '../runtime/kube-client.js';
 
 type UserObject = User & KubeObject;
 
@@ -26,32 +25,6 @@ export interface InviteFlags {
   groups?: string;
   workspaces?: string;
   displayName?: string;
-}
-
-/** The kubeconfig to use: --kubeconfig, KUBECONFIG, else the dev cluster of `npm start`. */
-async function kubeConfigFor(flag: string | undefined): Promise<KubeConfig> {
-  const kc = new KubeConfig();
-  if (flag) {
-    kc.loadFromFile(flag);
-    return kc;
-  }
-  if (process.env['KUBECONFIG']) {
-    kc.loadFromDefault();
-    return kc;
-  }
-  const dev = await readClusterState('dev');
-  if (!dev) throw new Error('No cluster to talk to: give --kubeconfig, set KUBECONFIG, or start the dev cluster with `npm start`');
-  kc.loadFromFile(dev.kubeconfig);
-  return kc;
-}
-
-async function withClient<T>(target: TargetFlags, fn: (client: KubeClient) => Promise<T>): Promise<T> {
-  const client = new KubeClient(await kubeConfigFor(target.kubeconfig));
-  try {
-    return await fn(client);
-  } finally {
-    client.close();
-  }
 }
 
 function list(value: string | undefined): string[] {
@@ -124,7 +97,7 @@ export function registerUsers(program: Command): void {
       .option('--display-name <name>', 'name shown in the invitation'),
   ).action(async (name: string, flags: InviteFlags & TargetFlags) => {
     const object = userFromFlags(name, flags.namespace, flags);
-    await withClient(flags, async (client) => {
+    await withClient(flags.kubeconfig, async (client) => {
       try {
         await client.create(ACCOUNT_KINDS.user, object);
       } catch (error) {
@@ -136,27 +109,27 @@ export function registerUsers(program: Command): void {
   });
 
   target(user.command('resend <name>').description('Send a new invitation (new link, the old one stops working, new expiry)')).action(async (name: string, flags: TargetFlags) => {
-    const updated = await withClient(flags, async (client) => patchSpec(client, flags.namespace, name, resendPatch(await readUser(client, flags.namespace, name))));
+    const updated = await withClient(flags.kubeconfig, async (client) => patchSpec(client, flags.namespace, name, resendPatch(await readUser(client, flags.namespace, name))));
     say(`Requested a new invitation for User ${name} (spec.invitation.resend=${updated.spec.invitation?.resend ?? 0})`);
   });
 
   target(user.command('deactivate <name>').description('Deactivate a User (phase Inactive, no access)')).action(async (name: string, flags: TargetFlags) => {
-    await withClient(flags, (client) => patchSpec(client, flags.namespace, name, { spec: { active: false } }));
+    await withClient(flags.kubeconfig, (client) => patchSpec(client, flags.namespace, name, { spec: { active: false } }));
     say(`Deactivated User ${name}`);
   });
 
   target(user.command('activate <name>').description('Re-activate a User (Active again, or Invited if it never accepted)')).action(async (name: string, flags: TargetFlags) => {
-    await withClient(flags, (client) => patchSpec(client, flags.namespace, name, { spec: { active: true } }));
+    await withClient(flags.kubeconfig, (client) => patchSpec(client, flags.namespace, name, { spec: { active: true } }));
     say(`Activated User ${name}`);
   });
 
   target(user.command('groups <name>').description('Print the Groups the User belongs to (status.groups), one a line')).action(async (name: string, flags: TargetFlags) => {
-    const found = await withClient(flags, (client) => readUser(client, flags.namespace, name));
+    const found = await withClient(flags.kubeconfig, (client) => readUser(client, flags.namespace, name));
     for (const group of found.status?.groups ?? []) say(group);
   });
 
   target(user.command('remove <name>').description('Delete a User: its invitation is cancelled and its access removed')).action(async (name: string, flags: TargetFlags) => {
-    await withClient(flags, async (client) => {
+    await withClient(flags.kubeconfig, async (client) => {
       await readUser(client, flags.namespace, name);
       await client.delete(ACCOUNT_KINDS.user, flags.namespace, name);
     });
