@@ -148,6 +148,7 @@ export class Controller {
       switch (outcome) {
         case 'success':
           this.queue.forget(key);
+          if (error !== undefined) log.debug({ err: error }, 'Skipped: the namespace is being deleted');
           break;
         case 'requeue_after':
           this.queue.forget(key);

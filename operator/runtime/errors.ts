@@ -28,12 +28,23 @@ export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly code: number;
   readonly reason: string | undefined;
+  /** `details.causes[].reason` of the Status, such as `NamespaceTerminating`. */
+  readonly causes: readonly string[];
 
-  constructor(message: string, code: number, reason?: string, options?: ErrorOptions) {
+  constructor(message: string, code: number, reason?: string, options?: ErrorOptions & { causes?: readonly string[] }) {
     super(message, options);
     this.code = code;
     this.reason = reason;
+    this.causes = options?.causes ?? [];
   }
+}
+
+/**
+ * True when the API server refused to create something because its namespace is being
+ * deleted: there is nothing to converge there any more, and retrying cannot succeed.
+ */
+export function isNamespaceTerminating(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 403 && error.causes.includes('NamespaceTerminating');
 }
 
 /** True for a 404 from the API server. */
@@ -51,6 +62,8 @@ export type ReconcileOutcome = 'success' | 'error' | 'terminal_error' | 'requeue
 
 /** Classifies what a reconcile returned or threw. Anything not a TerminalError is retried. */
 export function classifyOutcome(result: ReconcileResult, error: unknown): ReconcileOutcome {
+  // The namespace is going away with everything in it; its objects' deletion events follow.
+  if (isNamespaceTerminating(error)) return 'success';
   if (error !== undefined) return error instanceof TerminalError ? 'terminal_error' : 'error';
   return result && result.requeueAfterMs > 0 ? 'requeue_after' : 'success';
 }

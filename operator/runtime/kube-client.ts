@@ -295,14 +295,16 @@ function readBody(res: IncomingMessage): Promise<string> {
 function apiError(what: string, status: number, text: string): ApiError {
   let message = text.slice(0, 300);
   let reason: string | undefined;
+  let causes: string[] = [];
   try {
-    const parsed = JSON.parse(text) as { message?: string; reason?: string };
+    const parsed = JSON.parse(text) as { message?: string; reason?: string; details?: { causes?: { reason?: string }[] } };
     message = parsed.message ?? message;
     reason = parsed.reason;
+    causes = (parsed.details?.causes ?? []).flatMap((cause) => (cause.reason ? [cause.reason] : []));
   } catch {
     // Not a Status object; keep the raw text.
   }
-  return new ApiError(`${what}: ${status} ${message}`, status, reason);
+  return new ApiError(`${what}: ${status} ${message}`, status, reason, { causes });
 }
 
 function toError(error: unknown): Error {
