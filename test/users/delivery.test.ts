@@ -35,6 +35,9 @@ afterAll(async () => {
   await deleteTenant(tenantName);
 });
 
+/** How long SMTP refuses every session in the outage test (the issue asks for a minute). */
+const OUTAGE_MS = 60_000;
+
 describe('invitation delivery', () => {
   it('SIGKILL after handing the email to SMTP and before recording it: after a restart the person has exactly one email', async () => {
     // The dev SMTP server stores the message, then holds the 250 reply: the operator waits for it.
@@ -67,7 +70,7 @@ describe('invitation delivery', () => {
     expect((await smtp.messagesTo('gina@delivery.test')).length).toBe(2);
   });
 
-  it('SMTP down for a while (15 s here, not a minute, to keep the suite fast): the condition shows the error, then the email goes out once', async () => {
+  it('SMTP down for a minute: the condition shows the error, then the email goes out once', async () => {
     operator ??= await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [createUsersFeature()]);
     const downAt = Date.now();
     smtp.server.setDown(true);
@@ -77,20 +80,21 @@ describe('invitation delivery', () => {
       expect(condition(failing, 'InvitationSent')).toMatchObject({ reason: 'SmtpError' });
       expect(condition(failing, 'InvitationSent')?.message).toContain('421');
       expect(condition(failing, 'InvitationSent')?.message).not.toMatch(/password/i);
-      await sleep(Math.max(0, 15_000 - (Date.now() - downAt)));
+      await sleep(Math.max(0, OUTAGE_MS - (Date.now() - downAt)));
       expect((await smtp.messagesTo('hank@delivery.test')).length).toBe(0);
-      // Paced by backoff (1 s, 2 s, 4 s, 8 s …), not a tight loop driven by its own record writes.
+      // Paced by backoff (1 s, 2 s, 4 s, … 32 s: attempts at about 0, 1, 3, 7, 15, 31 s), not a tight
+      // loop driven by its own record writes.
       const attempts = (await getRecord(ns, 'hank'))?.failedAttempts ?? 0;
-      process.stderr.write(`[users] ${attempts} failed send attempts during the 15 s outage\n`);
-      expect(attempts).toBeGreaterThanOrEqual(3);
-      expect(attempts).toBeLessThanOrEqual(6);
+      process.stderr.write(`[users] ${attempts} failed send attempts during the ${OUTAGE_MS / 1000} s outage\n`);
+      expect(attempts).toBeGreaterThanOrEqual(5);
+      expect(attempts).toBeLessThanOrEqual(8);
     } finally {
       smtp.server.setDown(false);
     }
     const upAt = Date.now();
     await waitForUser(ns, 'hank', (u) => condition(u, 'InvitationSent')?.status === 'True', 'InvitationSent=True', 75_000);
     const delayMs = Date.now() - upAt;
-    process.stderr.write(`[users] invitation sent ${delayMs} ms after SMTP came back (outage 15 s)\n`);
+    process.stderr.write(`[users] invitation sent ${delayMs} ms after SMTP came back (outage ${OUTAGE_MS / 1000} s)\n`);
     await sleep(1_000);
     expect((await smtp.messagesTo('hank@delivery.test')).length).toBe(1);
     expect((await getRecord(ns, 'hank'))?.delivery).toBe('sent');
