@@ -4,12 +4,12 @@ import { accessApiFeature } from './access/feature.js';
 import type { Feature } from './operator.js';
 import { serviceAccountsFeature } from './service-accounts/feature.js';
 import { tenantsFeature } from './tenants/feature.js';
-import { USERS_FEATURE } from './users/feature.js';
+import { usersFeature } from './users/feature.js';
 
 /** The features `startOperator` registers by default. */
 export const FEATURES: readonly Feature[] = [
   tenantsFeature,
   serviceAccountsFeature,
-  USERS_FEATURE,
+  usersFeature,
   accessApiFeature,
 ];

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { startDevSmtp, invitationLinks } from '../dev-smtp/server.js';
 import type { CaughtMessage, DevSmtpServer } from '../dev-smtp/server.js';
@@ -135,7 +135,6 @@ export async function startEverything(flags: StartFlags): Promise<{ stop(): Prom
 
 /** The newest caught link of every User that is still Invited (a rerun shows the same links). */
 async function pendingInvitationLinks(kc: KubeConfig, messages: readonly CaughtMessage[]): Promise<{ email: string; link: string }[]> {
-  const { KubernetesObjectApi } = await import('@kubernetes/client-node');
   const users = await KubernetesObjectApi.makeApiClient(kc).list('accounts.blinkops.com/v1alpha1', 'User');
   const pending: { email: string; link: string }[] = [];
   for (const user of users.items as { spec?: { email?: string }; status?: { phase?: string } }[]) {
@@ -163,7 +162,6 @@ function converging(kind: string, object: ConvergingObject): boolean {
 
 /** Waits until every object of the five kinds has converged (see `converging`), or the time is up. */
 async function waitForReady(kc: KubeConfig, timeoutMs: number): Promise<void> {
-  const { KubernetesObjectApi } = await import('@kubernetes/client-node');
   const client = KubernetesObjectApi.makeApiClient(kc);
   const deadline = Date.now() + timeoutMs;
   const kinds = ['Tenant', 'User', 'ServiceAccount', 'Workspace', 'Group'];

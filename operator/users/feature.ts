@@ -92,4 +92,4 @@ function usersNaming(ctx: OperatorContext, index: string, object: KubeObject): s
 }
 
 /** The users feature with production defaults, as features.ts registers it. */
-export const USERS_FEATURE: Feature = createUsersFeature();
+export const usersFeature: Feature = createUsersFeature();
