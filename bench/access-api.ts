@@ -1,0 +1,161 @@
+// Benchmark: the access API (PRODUCT §5) at the scale of PRODUCT §10, served by a
+// real operator (every feature registered, its informers, indexes, API-key
+// verifier, decisions and HTTP handler) whose caches are filled from a synthetic
+// cluster instead of an API server (bench/synthetic-cluster.ts). The replica
+// never gets the Lease, so it runs as a serving standby: no controller runs.
+//   node --expose-gc --import tsx bench/access-api.ts [tenants=100] [requestsPerEndpoint=20000] [concurrency=16] [usersPerTenant=1000] [serviceAccountsPerTenant=1000]
+// Prints one JSON line per result: load (time, heap per cached object), then each
+// decision in-process (no HTTP) and over loopback HTTP.
+import { Worker } from 'node:worker_threads';
+import { KubeConfig } from '@kubernetes/client-node';
+// First: operator.ts → features.ts → the features is the order the operator's own entry points load them in.
+import { startOperator } from '../operator/operator.js';
+import type { Feature } from '../operator/operator.js';
+import { accessApiFeature, ACCESS_API_PREFIX, accessApiHandler, decideAuthenticate, decideAuthorize, parseAuthenticateRequest, parseAuthorizeRequest } from '../operator/access/index.js';
+import type { AuthenticateRequest, AuthorizeRequest, Directory } from '../operator/access/index.js';
+import { apiKeyVerifierOf } from '../operator/access/api-key-verifier.js';
+import { cacheDirectory } from '../operator/access/directory.js';
+import { FEATURES } from '../operator/features.js';
+import { createLogger } from '../operator/runtime/logger.js';
+import type { LoadJob, LoadResult } from './http-load.js';
+import { apiKeyOf, installSyntheticClient, serviceAccountName, tenantName, userEmail, workspaceName } from './synthetic-cluster.js';
+import type { ClusterShape } from './synthetic-cluster.js';
+
+const arg = (i: number, fallback: number): number => Number(process.argv[i] ?? fallback);
+const shape: ClusterShape = { tenants: arg(2, 100), usersPerTenant: arg(5, 1000), serviceAccountsPerTenant: arg(6, 1000), workspacesPerTenant: 10 };
+const requestsPerEndpoint = arg(3, 20_000);
+const concurrency = arg(4, 16);
+/** Hard cap of each HTTP run and each in-process loop. */
+const MAX_MS_PER_RUN = 30_000;
+const ACTIONS = ['read', 'write', 'execute', 'portal', 'settings'] as const;
+
+const emit = (result: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ bench: 'access-api', tenants: shape.tenants, ...result })}\n`);
+const gc = (globalThis as { gc?: () => void }).gc;
+const heapAfterGc = (): number => {
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
+};
+const mb = (bytes: number): number => Math.round(bytes / 1e5) / 10;
+
+// A reproducible stream of request bodies (xorshift32).
+let seed = 0x2545f491;
+const below = (n: number): number => {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) % n;
+};
+const authorizeBody = (principal: (t: number) => Record<string, string>): string => {
+  const t = below(shape.tenants);
+  const action = ACTIONS[below(ACTIONS.length)] ?? 'read';
+  const workspace = action === 'portal' || action === 'settings' ? {} : { workspace: workspaceName(below(shape.workspacesPerTenant)) };
+  return JSON.stringify({ tenant: tenantName(t), principal: principal(t), ...workspace, action });
+};
+const bodies = {
+  authorizeUser: (): string => authorizeBody((t) => ({ user: userEmail(t, below(shape.usersPerTenant)) })),
+  authorizeServiceAccount: (): string => authorizeBody(() => ({ serviceAccount: serviceAccountName(below(shape.serviceAccountsPerTenant)) })),
+  authenticate: (): string => JSON.stringify({ apiKey: apiKeyOf(below(shape.tenants), below(shape.serviceAccountsPerTenant)).key }),
+};
+
+// ---- Load ----
+if (!gc) process.stderr.write('Run with --expose-gc for heap figures\n');
+const client = installSyntheticClient(shape);
+const heapBefore = heapAfterGc();
+// The access-api feature as operator/access/feature.ts registers it, keeping the Directory for the in-process runs.
+let directory: Directory | undefined;
+const accessApi: Feature = {
+  name: accessApiFeature.name,
+  register(ctx) {
+    directory = cacheDirectory(ctx, apiKeyVerifierOf(ctx));
+    ctx.manager.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(directory, ctx.logger.child({ component: 'access-api' })));
+  },
+};
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+const loadStarted = performance.now();
+const operator = await startOperator(
+  { kubeConfig, httpPort: 0, metricsPort: 0, host: '127.0.0.1', identity: 'bench', logger: createLogger({ level: 'silent' }) },
+  FEATURES.map((f) => (f === accessApiFeature ? accessApi : f)),
+);
+const loadMs = performance.now() - loadStarted;
+const heapAfter = heapAfterGc();
+const cachedObjects = Object.values(client.listed).reduce((a, b) => a + b, 0);
+if (!directory) throw new Error('The access-api feature did not register');
+const dir: Directory = directory;
+emit({
+  what: 'load',
+  cachedObjects,
+  listed: client.listed,
+  loadMs: Math.round(loadMs),
+  synthesisMs: Math.round(client.synthesisMs),
+  operatorLoadMs: Math.round(loadMs - client.synthesisMs),
+  heapMB: gc ? mb(heapAfter - heapBefore) : null,
+  heapBytesPerObject: gc ? Math.round((heapAfter - heapBefore) / cachedObjects) : null,
+  rssMB: mb(process.memoryUsage().rss),
+  apiRequests: client.requests,
+  leader: operator.manager.isLeader,
+});
+
+// ---- Decisions in-process (parse once, then decide: the lookup cost) ----
+function parsed<T>(text: string, parse: (body: unknown) => { ok: true; value: T } | { ok: false }): T {
+  const result = parse(JSON.parse(text));
+  if (!result.ok) throw new Error(`The benchmark built an invalid request: ${text}`);
+  return result.value;
+}
+function inProcess(what: string, decide: () => boolean, count: number): void {
+  for (let i = 0; i < Math.min(count, 2_000); i++) decide(); // warm-up
+  let ok = 0;
+  let done = 0;
+  const started = performance.now();
+  const deadline = started + MAX_MS_PER_RUN;
+  while (done < count && performance.now() < deadline) {
+    if (decide()) ok++;
+    done++;
+  }
+  const ms = performance.now() - started;
+  emit({ what: `in-process ${what}`, decisions: done, ms: Math.round(ms), decisionsPerSecond: Math.round((done / ms) * 1000), usPerDecision: Math.round((ms / done) * 1e4) / 10, positive: ok });
+}
+const inProcessCount = requestsPerEndpoint * 5;
+// A count of 0 (users or service accounts) loads without them and skips their runs: for a memory breakdown by kind.
+const hasUsers = shape.usersPerTenant > 0;
+const hasServiceAccounts = shape.serviceAccountsPerTenant > 0;
+const sample = <T>(make: () => T): T[] => Array.from({ length: 10_000 }, make);
+const userRequests = hasUsers ? sample(() => parsed<AuthorizeRequest>(bodies.authorizeUser(), parseAuthorizeRequest)) : [];
+const saRequests = hasServiceAccounts ? sample(() => parsed<AuthorizeRequest>(bodies.authorizeServiceAccount(), parseAuthorizeRequest)) : [];
+const keyRequests = hasServiceAccounts ? sample(() => parsed<AuthenticateRequest>(bodies.authenticate(), parseAuthenticateRequest)) : [];
+let n = 0;
+if (hasUsers) inProcess('authorize user', () => decideAuthorize(dir, userRequests[n++ % userRequests.length] as AuthorizeRequest).allowed, inProcessCount);
+if (hasServiceAccounts) {
+  inProcess('authorize serviceAccount', () => decideAuthorize(dir, saRequests[n++ % saRequests.length] as AuthorizeRequest).allowed, inProcessCount);
+  inProcess('authenticate apiKey', () => decideAuthenticate(dir, keyRequests[n++ % keyRequests.length] as AuthenticateRequest) !== undefined, inProcessCount);
+}
+
+// ---- Over loopback HTTP, the load generated in a worker thread ----
+function load(path: string, texts: string[]): Promise<LoadResult> {
+  const job: LoadJob = { url: `${operator.url}${ACCESS_API_PREFIX}/${path}`, bodies: texts, concurrency, maxMs: MAX_MS_PER_RUN };
+  const worker = new Worker(new URL('./http-load.ts', import.meta.url), { workerData: job });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (result: LoadResult) => {
+      void worker.terminate();
+      resolve(result);
+    });
+    worker.once('error', reject);
+  });
+}
+let failed = false;
+const runs = [
+  ...(hasUsers ? [['authorize user', 'authorize', bodies.authorizeUser] as const] : []),
+  ...(hasServiceAccounts ? [['authorize serviceAccount', 'authorize', bodies.authorizeServiceAccount] as const, ['authenticate apiKey', 'authenticate', bodies.authenticate] as const] : []),
+];
+const warmUp = runs[0];
+if (warmUp) await load(warmUp[1], Array.from({ length: 2_000 }, warmUp[2]));
+for (const [what, path, make] of runs) {
+  const result = await load(path, Array.from({ length: requestsPerEndpoint }, make));
+  emit({ what: `http ${what}`, concurrency, ...result });
+  // Every request is well-formed and every key valid: anything but 200 is a bug.
+  if (result.statuses['200'] !== result.requests) failed = true;
+}
+
+await Promise.race([operator.stop(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,56 @@
+// Runs every benchmark in sequence, each in its own node process (own heap, the
+// flags it needs), and prints one JSON line per result, each tagged with its run.
+// First line: the machine and its load, since every figure depends on them.
+//   node --import tsx bench/run.ts            (what `npm run bench` does)
+import { spawn } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { createInterface } from 'node:readline';
+
+interface Run {
+  /** Tag of this run's result lines. */
+  readonly run: string;
+  readonly file: string;
+  readonly args: readonly string[];
+  /** The run is killed past this (a benchmark must always stop). */
+  readonly maxMs: number;
+}
+
+const RUNS: readonly Run[] = [
+  { run: 'resync-converged 10k', file: 'resync-converged.ts', args: ['10000', '4'], maxMs: 60_000 },
+  // 10 tenants × (1,000 users + 1,000 service accounts), then the PRODUCT §10 scale: 100 tenants.
+  { run: 'access-api 10 tenants', file: 'access-api.ts', args: ['10', '20000', '16'], maxMs: 90_000 },
+  { run: 'access-api 100 tenants', file: 'access-api.ts', args: ['100', '20000', '16'], maxMs: 150_000 },
+];
+const NODE_FLAGS = ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx'];
+
+const print = (line: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify(line)}\n`);
+
+function runOne(spec: Run): Promise<boolean> {
+  const child = spawn(process.execPath, [...NODE_FLAGS, new URL(spec.file, import.meta.url).pathname, ...spec.args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const started = performance.now();
+  const timer = setTimeout(() => {
+    print({ run: spec.run, error: `Killed after ${spec.maxMs} ms` });
+    child.kill('SIGKILL');
+  }, spec.maxMs);
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    try {
+      print({ run: spec.run, ...(JSON.parse(line) as Record<string, unknown>) });
+    } catch {
+      process.stderr.write(`${line}\n`);
+    }
+  });
+  return new Promise((resolve) => {
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (code !== 0) print({ run: spec.run, error: `Exited with ${code}`, ms: Math.round(performance.now() - started) });
+      resolve(code === 0);
+    });
+  });
+}
+
+print({ run: 'machine', cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGB: Math.round(totalmem() / 2 ** 30), loadAverage: loadavg().map((l) => Math.round(l * 100) / 100), node: process.version });
+let ok = true;
+const started = performance.now();
+for (const spec of RUNS) ok = (await runOne(spec)) && ok;
+print({ run: 'done', ms: Math.round(performance.now() - started), loadAverage: loadavg().map((l) => Math.round(l * 100) / 100), ok });
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,247 @@
+// A synthetic cluster for benchmarks that run the real operator without an API
+// server: N tenants, each with its namespace, workspaces, users (each Active one
+// with its RoleBinding) and service accounts (each with its API-key Secret).
+// Objects are built the way the API server returns them (uid, resourceVersion,
+// managedFields, status with conditions) and go through JSON text, because the
+// real client parses every list page from JSON.
+//
+// `installSyntheticClient` replaces the network methods of KubeClient in this
+// process (benchmarks only): `list` serves these objects page by page, `watch`
+// never delivers, `request` refuses the Lease (so the replica stays a standby and
+// no controller runs) and accepts the startup ClusterRole apply.
+import { API_VERSION } from '../operator/api/index.js';
+import type { ServiceAccount, Tenant, User, Workspace } from '../operator/api/index.js';
+import { generateApiKey } from '../operator/apikeys/index.js';
+import { seededRandom } from '../operator/apikeys/seeded-random.js';
+import { MANAGED_LABELS, TENANT_LABEL } from '../operator/operator.js';
+import { KubeClient } from '../operator/runtime/kube-client.js';
+import type { ObjectList, Query, WatchRequest } from '../operator/runtime/kube-client.js';
+import type { KindDescriptor, KubeObject } from '../operator/runtime/kinds.js';
+import { API_KEY_SECRET_SELECTOR, API_KEY_SECRET_TYPE, apiKeySecretAnnotations, apiKeySecretLabels, apiKeySecretName, buildApiKeySecret } from '../operator/service-accounts/api-key-secret.js';
+import { bindingSelector } from '../operator/tenants/binding-controller.js';
+import { desiredBinding } from '../operator/tenants/binding-plan.js';
+
+/** Size of the synthetic cluster. */
+export interface ClusterShape {
+  readonly tenants: number;
+  readonly usersPerTenant: number;
+  readonly serviceAccountsPerTenant: number;
+  readonly workspacesPerTenant: number;
+}
+
+const ROLES = ['Admin', 'Builder', 'Consumer'] as const;
+const CREATED = '2026-01-01T00:00:00Z';
+
+export const tenantName = (t: number): string => `t${t}`;
+export const namespaceName = (t: number): string => `tenant-t${t}`;
+export const userEmail = (t: number, u: number): string => `user${u}@t${t}.example.com`;
+export const serviceAccountName = (s: number): string => `sa${s}`;
+export const workspaceName = (w: number): string => `ws${w}`;
+
+/** Every 20th user is still Invited (no RoleBinding); the rest are Active. */
+export const isInvited = (u: number): boolean => u % 20 === 19;
+
+/** The API key of a service account: deterministic, so a benchmark can rebuild any key instead of keeping 100,000. */
+export function apiKeyOf(t: number, s: number): ReturnType<typeof generateApiKey> {
+  return generateApiKey(seededRandom(`bench/${t}/${s}`));
+}
+
+const KIND_CODES = { tenant: 1, namespace: 2, workspace: 3, user: 4, serviceAccount: 5, roleBinding: 6, secret: 7 } as const;
+
+/** A uid that is the same each time an object is built (a Secret names its service account's uid). */
+function uidOf(kind: keyof typeof KIND_CODES, t: number, i: number): string {
+  return `00000000-000${KIND_CODES[kind]}-4000-8000-${t.toString(16).padStart(4, '0')}${i.toString(16).padStart(8, '0')}`;
+}
+
+let rvCounter = 1000;
+function serverMeta(name: string, namespace: string | undefined, uid: string, kind: string, fields: object): Record<string, unknown> {
+  return {
+    name,
+    ...(namespace !== undefined ? { namespace } : {}),
+    uid,
+    resourceVersion: String(++rvCounter),
+    generation: 1,
+    creationTimestamp: CREATED,
+    // Stripped by the informer before caching; here so that the cost of stripping is counted.
+    managedFields: [
+      { manager: 'kubectl', operation: 'Apply', apiVersion: API_VERSION, time: CREATED, fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': fields } },
+      { manager: 'blink-accounts-operator', operation: 'Update', apiVersion: API_VERSION, time: CREATED, fieldsType: 'FieldsV1', subresource: 'status', fieldsV1: { 'f:status': { [`f:${kind}`]: {} } } },
+    ],
+  };
+}
+
+const ready = (message: string): unknown[] => [{ type: 'Ready', status: 'True', reason: 'Reconciled', message, lastTransitionTime: CREATED, observedGeneration: 1 }];
+
+function userObject(t: number, u: number, workspaces: number): User & KubeObject {
+  const role = ROLES[u % 3] ?? 'Consumer';
+  const ws = role === 'Admin' ? [] : [workspaceName(u % workspaces)];
+  const invited = isInvited(u);
+  return {
+    apiVersion: API_VERSION,
+    kind: 'User',
+    metadata: { ...serverMeta(`user${u}`, namespaceName(t), uidOf('user', t, u), 'phase', { 'f:email': {}, 'f:role': {}, 'f:workspaces': {} }), finalizers: ['accounts.blinkops.com/finalizer'] },
+    spec: { email: userEmail(t, u), displayName: `User ${u} of tenant ${t}`, role, groups: [], workspaces: ws, active: true },
+    status: {
+      phase: invited ? 'Invited' : 'Active',
+      groups: [],
+      workspaces: ws,
+      ...(invited
+        ? { invitation: { id: `inv${t}x${u}`, sentAt: CREATED, expiresAt: '2026-01-08T00:00:00Z', resend: 0 } }
+        : { acceptedAt: CREATED }),
+      conditions: ready(invited ? 'Invitation sent' : 'User is active'),
+      observedGeneration: 1,
+    },
+  } as User & KubeObject;
+}
+
+function serviceAccountObject(t: number, s: number, workspaces: number): ServiceAccount & KubeObject {
+  const role = ROLES[s % 3] ?? 'Consumer';
+  const ws = role === 'Admin' ? [] : [workspaceName(s % workspaces)];
+  const key = apiKeyOf(t, s);
+  return {
+    apiVersion: API_VERSION,
+    kind: 'ServiceAccount',
+    metadata: { ...serverMeta(serviceAccountName(s), namespaceName(t), uidOf('serviceAccount', t, s), 'keyId', { 'f:role': {}, 'f:workspaces': {} }), finalizers: ['accounts.blinkops.com/finalizer'] },
+    spec: { description: `Automation ${s}`, role, workspaces: ws, keyRotation: { revision: 0, gracePeriod: '0s' } },
+    status: {
+      secretName: apiKeySecretName(serviceAccountName(s)),
+      keyId: key.keyId,
+      fingerprint: key.fingerprint,
+      keyCreatedAt: CREATED,
+      keyRevision: 0,
+      workspaces: ws,
+      conditions: ready('API key issued'),
+      observedGeneration: 1,
+    },
+  } as ServiceAccount & KubeObject;
+}
+
+function apiKeySecretObject(t: number, s: number): KubeObject {
+  const key = apiKeyOf(t, s);
+  const record = { keyId: key.keyId, fingerprint: key.fingerprint, revision: 0, createdAt: CREATED };
+  const name = serviceAccountName(s);
+  const secret = buildApiKeySecret({
+    namespace: namespaceName(t),
+    name: apiKeySecretName(name),
+    labels: apiKeySecretLabels(MANAGED_LABELS, TENANT_LABEL, tenantName(t), name, key.keyId),
+    owner: { apiVersion: API_VERSION, kind: 'ServiceAccount', name, uid: uidOf('serviceAccount', t, s), controller: true, blockOwnerDeletion: true },
+    content: { key: key.key, record },
+  });
+  return { ...secret, apiVersion: 'v1', kind: 'Secret', type: API_KEY_SECRET_TYPE, metadata: { ...secret.metadata, ...serverMeta(secret.metadata?.name ?? '', namespaceName(t), uidOf('secret', t, s), 'x', {}), annotations: apiKeySecretAnnotations(record, undefined) } } as KubeObject;
+}
+
+type ListName = 'tenants' | 'namespaces' | 'workspaces' | 'users' | 'serviceAccounts' | 'roleBindings' | 'apiKeySecrets';
+
+/** One tenant's objects of one list. */
+function tenantObjects(name: ListName, t: number, shape: ClusterShape): KubeObject[] {
+  const ns = namespaceName(t);
+  const indexes = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+  switch (name) {
+    case 'tenants':
+      return [{ apiVersion: API_VERSION, kind: 'Tenant', metadata: serverMeta(tenantName(t), undefined, uidOf('tenant', t, 0), 'phase', { 'f:displayName': {} }), spec: { displayName: `Tenant ${t}` }, status: { namespace: ns, conditions: ready('Namespace ready'), observedGeneration: 1 } } as Tenant & KubeObject];
+    case 'namespaces':
+      return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { ...serverMeta(ns, undefined, uidOf('namespace', t, 0), 'x', {}), labels: { ...MANAGED_LABELS, [TENANT_LABEL]: tenantName(t), 'kubernetes.io/metadata.name': ns } }, status: { phase: 'Active' } }];
+    case 'workspaces':
+      return indexes(shape.workspacesPerTenant).map((w) => ({ apiVersion: API_VERSION, kind: 'Workspace', metadata: serverMeta(workspaceName(w), ns, uidOf('workspace', t, w), 'x', {}), spec: { displayName: `Workspace ${w}` }, status: { conditions: ready('Workspace ready'), observedGeneration: 1 } }) as Workspace & KubeObject);
+    case 'users':
+      return indexes(shape.usersPerTenant).map((u) => userObject(t, u, shape.workspacesPerTenant));
+    case 'serviceAccounts':
+      return indexes(shape.serviceAccountsPerTenant).map((s) => serviceAccountObject(t, s, shape.workspacesPerTenant));
+    case 'roleBindings':
+      return indexes(shape.usersPerTenant)
+        .filter((u) => !isInvited(u))
+        .map((u) => {
+          const binding = desiredBinding(userObject(t, u, shape.workspacesPerTenant), tenantName(t));
+          return { ...binding, metadata: { ...binding.metadata, ...serverMeta(binding.metadata?.name ?? '', ns, uidOf('roleBinding', t, u), 'x', {}) } } as KubeObject;
+        });
+    case 'apiKeySecrets':
+      return indexes(shape.serviceAccountsPerTenant).map((s) => apiKeySecretObject(t, s));
+  }
+}
+
+/** Which synthetic list serves a list call, or undefined for an empty list. */
+function listNameOf(kind: KindDescriptor, query: Query | undefined): ListName | undefined {
+  const selector = typeof query?.['labelSelector'] === 'string' ? query['labelSelector'] : '';
+  switch (kind.plural) {
+    case 'tenants':
+      return 'tenants';
+    case 'namespaces':
+      return selector.includes(TENANT_LABEL) ? 'namespaces' : undefined;
+    case 'workspaces':
+      return 'workspaces';
+    case 'users':
+      return 'users';
+    case 'serviceaccounts':
+      return kind.group === '' ? undefined : 'serviceAccounts';
+    case 'rolebindings':
+      return selector === bindingSelector() ? 'roleBindings' : undefined;
+    case 'secrets':
+      return selector === API_KEY_SECRET_SELECTOR ? 'apiKeySecrets' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** What the synthetic client did. */
+export interface SyntheticClientStats {
+  /** Objects served by list, per list name. */
+  readonly listed: Record<string, number>;
+  /** Time spent building objects and their JSON text (not the operator's work), ms. */
+  synthesisMs: number;
+  /** Requests other than list and watch, by `METHOD path`. */
+  readonly requests: Record<string, number>;
+  watches: number;
+}
+
+/**
+ * Makes every KubeClient of this process serve the synthetic cluster. Lists are paged
+ * (the informer's limit and continue token), one tenant's objects built at a time.
+ */
+export function installSyntheticClient(shape: ClusterShape): SyntheticClientStats {
+  const stats: SyntheticClientStats = { listed: {}, synthesisMs: 0, requests: {}, watches: 0 };
+  const proto = KubeClient.prototype as unknown as Record<string, unknown>;
+  const lastBuilt = new Map<ListName, { t: number; objects: KubeObject[] }>();
+  proto['list'] = function list<T extends KubeObject>(kind: KindDescriptor, options: { query?: Query } = {}): Promise<ObjectList<T>> {
+    const name = listNameOf(kind, options.query);
+    const limit = Number(options.query?.['limit'] ?? 500);
+    if (!name) return Promise.resolve({ metadata: { resourceVersion: '1' }, items: [] });
+    // Continue token: "<tenant>:<offset within the tenant's list>".
+    const [startTenant, startOffset] = String(options.query?.['continue'] || '0:0').split(':').map(Number) as [number, number];
+    const started = performance.now();
+    const items: KubeObject[] = [];
+    let t = startTenant;
+    let offset = startOffset;
+    while (t < shape.tenants && items.length < limit) {
+      // A tenant's list spans pages: build it once.
+      let built = lastBuilt.get(name);
+      if (built?.t !== t) lastBuilt.set(name, (built = { t, objects: tenantObjects(name, t, shape) }));
+      const all = built.objects;
+      const taken = all.slice(offset, offset + (limit - items.length));
+      items.push(...taken);
+      offset += taken.length;
+      if (offset >= all.length) {
+        t++;
+        offset = 0;
+      }
+    }
+    if (t >= shape.tenants) lastBuilt.delete(name);
+    const text = JSON.stringify({ metadata: { resourceVersion: String(rvCounter), ...(t < shape.tenants ? { continue: `${t}:${offset}` } : {}) }, items });
+    stats.synthesisMs += performance.now() - started;
+    stats.listed[name] = (stats.listed[name] ?? 0) + items.length;
+    // The real client parses the response body too: that part is the operator's cost.
+    return Promise.resolve(JSON.parse(text) as ObjectList<T>);
+  };
+  proto['watch'] = function watch(): Promise<WatchRequest> {
+    stats.watches++;
+    let end: (error: Error | undefined) => void = () => {};
+    const done = new Promise<Error | undefined>((resolve) => (end = resolve));
+    return Promise.resolve({ abort: () => end(undefined), done });
+  };
+  proto['request'] = function request(method: string, path: string): Promise<unknown> {
+    const what = `${method} ${path.split('?')[0] ?? path}`;
+    stats.requests[what] = (stats.requests[what] ?? 0) + 1;
+    if (method === 'PATCH' && path.includes('/clusterroles/')) return Promise.resolve({});
+    return Promise.reject(new Error(`The benchmark's client refuses ${method} ${path}`));
+  };
+  return stats;
+}
