@@ -8,7 +8,6 @@
 // decision in-process (no HTTP) and over loopback HTTP.
 import { Worker } from 'node:worker_threads';
 import { KubeConfig } from '@kubernetes/client-node';
-// First: operator.ts → features.ts → the features is the order the operator's own entry points load them in.
 import { startOperator } from '../operator/operator.js';
 import type { Feature } from '../operator/operator.js';
 import { accessApiFeature, ACCESS_API_PREFIX, accessApiHandler, decideAuthenticate, decideAuthorize, parseAuthenticateRequest, parseAuthorizeRequest } from '../operator/access/index.js';

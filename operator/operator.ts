@@ -5,7 +5,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { GROUP, TENANT_NAMESPACE_PREFIX, VERSION } from './api/index.js';
 import type { Group, ServiceAccount, Tenant, User, Workspace } from './api/index.js';
-import { FEATURES } from './features.js';
 import type { Clock } from './runtime/clock.js';
 import { systemClock } from './runtime/clock.js';
 import type { Informer } from './runtime/informer.js';
@@ -118,8 +117,11 @@ export function namespaceOfTenant(tenant: Tenant): string {
   return tenant.spec?.namespace ?? `${TENANT_NAMESPACE_PREFIX}${tenant.metadata?.name ?? ''}`;
 }
 
-/** Builds the manager, registers every feature, starts it and waits for the caches. */
-export async function startOperator(options: OperatorOptions, features: readonly Feature[] = FEATURES): Promise<RunningOperator> {
+/**
+ * Builds the manager, registers `features` (the product's are `FEATURES` of features.ts, which
+ * this module does not import: features import it), starts it and waits for the caches.
+ */
+export async function startOperator(options: OperatorOptions, features: readonly Feature[]): Promise<RunningOperator> {
   const clock = options.clock ?? systemClock;
   const namespace = options.namespace ?? 'blink-accounts-system';
   const logger = options.logger ?? createLogger({ base: { component: 'blink-accounts-operator' } });

@@ -1,6 +1,7 @@
 // `blink-accounts operator run`: the operator process.
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
+import { FEATURES } from '../features.js';
 import { startOperator } from '../operator.js';
 import type { OperatorOptions } from '../operator.js';
 
@@ -66,7 +67,7 @@ export function registerOperator(program: Command): void {
       const kubeConfig = new KubeConfig();
       if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
       else kubeConfig.loadFromDefault();
-      const running = await startOperator(optionsFromFlags(flags, kubeConfig));
+      const running = await startOperator(optionsFromFlags(flags, kubeConfig), FEATURES);
       // Stop the features too (SMTP connections, servers), then exit.
       running.manager.handleSignals((code) => void running.stop().finally(() => process.exit(code)));
     });

@@ -20,6 +20,7 @@ import type { CaughtMessage, DevSmtpServer } from '../dev-smtp/server.js';
 import { cacheRoot } from '../dev-cluster/paths.js';
 import { applyObjects, readManifests } from '../kube/apply.js';
 import { createLogger } from '../runtime/logger.js';
+import { FEATURES } from '../features.js';
 import { startOperator } from '../operator.js';
 import type { RunningOperator } from '../operator.js';
 import { DEV_CLUSTER, upDevCluster, usage } from './dev-cluster.js';
@@ -100,7 +101,7 @@ export async function startEverything(flags: StartFlags): Promise<{ stop(): Prom
       host: '127.0.0.1',
       smtpSecret: { namespace: operatorNamespace, name: 'blink-accounts-smtp' },
       logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'warn' }),
-    });
+    }, FEATURES);
   } catch (error) {
     await smtp.close();
     throw error;

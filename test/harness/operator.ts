@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../operator/runtime/logger.js';
+import { FEATURES } from '../../operator/features.js';
 import { startOperator } from '../../operator/operator.js';
 import type { Feature, OperatorOptions, RunningOperator } from '../../operator/operator.js';
 import { cluster } from './kube.js';
@@ -29,7 +30,7 @@ export async function startTestOperator(options: Partial<Omit<OperatorOptions, '
     logger: createLogger({ level: process.env['BLINK_TEST_LOG_LEVEL'] ?? 'silent' }),
     shutdownTimeoutMs: 2_000,
     ...options,
-  }, features);
+  }, features ?? FEATURES);
 }
 
 /** An operator running as `blink-accounts operator run` in a child process. */
