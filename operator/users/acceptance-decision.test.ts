@@ -2,18 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { judgeInvitation } from './acceptance-decision.js';
 import type { AcceptanceFacts } from './acceptance-decision.js';
 import type { InvitationRecord } from './invitation-record.js';
+import { pendingRecord } from './invitation-record.fixture.js';
 
-const record: InvitationRecord = {
-  invitationId: 'AbCdEf123456',
-  tokenHash: 'a'.repeat(64),
-  email: 'jane@acme.example',
-  issuedAt: '2026-01-01T00:00:00Z',
-  expiresAt: '2026-01-08T00:00:00Z',
-  state: 'pending',
-  resend: 0,
-  delivery: 'sent',
-  messageId: '<m>',
-};
+// Not marked as sent at a time: acceptance does not depend on it.
+const { sentAt: _sentAt, ...record }: InvitationRecord = pendingRecord({ messageId: '<m>' });
 const base: AcceptanceFacts = { record, tokenMatches: true, userActive: true, now: Date.parse('2026-01-02T00:00:00Z') };
 
 describe('judgeInvitation', () => {

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { InvitationRecord } from './invitation-record.js';
+import { pendingRecord } from './invitation-record.fixture.js';
 import { phaseOf, planUser, retryDelayMs } from './plan.js';
 import type { UserObservation, UserPlan } from './plan.js';
 
-const pending: InvitationRecord = {
-  invitationId: 'AbCdEf123456',
-  tokenHash: 'a'.repeat(64),
-  email: 'jane@acme.example',
-  issuedAt: '2026-01-01T00:00:00Z',
-  expiresAt: '2026-01-08T00:00:00Z',
-  state: 'pending',
-  resend: 0,
-  delivery: 'sent',
-  messageId: '<invitation.AbCdEf123456@blink-accounts.invalid>',
-  sentAt: '2026-01-01T00:00:01Z',
-};
+const pending = pendingRecord();
 
 const base: UserObservation = {
   deleting: false,

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { UserStatus } from '../api/index.js';
-import type { InvitationRecord } from './invitation-record.js';
+import { pendingRecord } from './invitation-record.fixture.js';
 import { DELIVERY_UNCONFIRMED_MESSAGE, deriveUserStatus, MAX_EXPIRY_REQUEUE_MS } from './user-status.js';
 import type { UserStatusInputs } from './user-status.js';
 
 const NOW = Date.parse('2026-01-02T00:00:00Z');
-const pending: InvitationRecord = {
-  invitationId: 'AbCdEf123456',
-  tokenHash: 'a'.repeat(64),
-  email: 'jane@acme.example',
-  issuedAt: '2026-01-01T00:00:00Z',
-  expiresAt: '2026-01-08T00:00:00Z',
-  state: 'pending',
-  resend: 2,
-  delivery: 'sent',
-  messageId: '<m>',
-  sentAt: '2026-01-01T00:00:01Z',
-};
+const pending = pendingRecord({ resend: 2, messageId: '<m>' });
 const base: UserStatusInputs = {
   generation: 3,
   active: true,
