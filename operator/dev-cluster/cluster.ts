@@ -64,17 +64,34 @@ export function clusterDir(name: string): string {
   return join(clustersRoot(), name);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** True when nothing listens on `port` of 127.0.0.1 (checked by listening on it briefly). */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('No port'))));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
+
+/**
+ * A free loopback port below Linux's ephemeral range (32768-60999): the kernel hands
+ * ports of that range to every port-0 listener and outgoing connection, so a port
+ * found free there can be taken by anyone before our process binds it.
+ */
+async function freePort(taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!taken.has(port) && (await canListen(port))) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error('No free loopback port between 20000 and 32000');
+}
+
+/** How often a start is retried when a port was taken between choosing and binding it. */
+const PORT_RACE_ATTEMPTS = 3;
 
 /** Reads the state of a named cluster, or undefined when there is none. */
 export async function readClusterState(name: string): Promise<ClusterState | undefined> {
@@ -87,6 +104,17 @@ export async function readClusterState(name: string): Promise<ClusterState | und
 
 /** Starts a cluster and waits until kube-apiserver's /readyz is ok. */
 export async function startCluster(options: StartOptions): Promise<ClusterState> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(options);
+    } catch (error) {
+      if (attempt >= PORT_RACE_ATTEMPTS || !/address already in use/.test(String((error as Error).message))) throw error;
+      options.progress?.(`A port was taken while starting; retrying with other ports (attempt ${attempt + 1} of ${PORT_RACE_ATTEMPTS})`);
+    }
+  }
+}
+
+async function startClusterOnce(options: StartOptions): Promise<ClusterState> {
   const progress = options.progress ?? (() => {});
   const dir = clusterDir(options.name);
   const existing = await readClusterState(options.name);
@@ -97,7 +125,8 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
   await mkdir(join(dir, 'logs'), { recursive: true, mode: 0o700 });
   await mkdir(join(dir, 'pki'), { recursive: true, mode: 0o700 });
 
-  const ports = { etcd: await freePort(), etcdPeer: await freePort(), apiserver: await freePort(), controllerManager: await freePort() };
+  const taken = new Set<number>();
+  const ports = { etcd: await freePort(taken), etcdPeer: await freePort(taken), apiserver: await freePort(taken), controllerManager: await freePort(taken) };
   const server = `https://127.0.0.1:${ports.apiserver}`;
   const pki = join(dir, 'pki');
   const adminToken = randomBytes(32).toString('hex');
@@ -398,8 +427,10 @@ export async function waitForApiServer(state: ClusterState, timeoutMs: number): 
   const deadline = Date.now() + timeoutMs;
   let last = 'not started';
   while (Date.now() < deadline) {
-    if ((await componentPid(state, 'kube-apiserver')) === undefined) {
-      throw new Error(`kube-apiserver exited; last log lines:\n${await tail(join(state.dir, 'logs', 'kube-apiserver.log'))}`);
+    for (const component of ['etcd', 'kube-apiserver'] as const) {
+      if ((await componentPid(state, component)) === undefined) {
+        throw new Error(`${component} exited; last log lines:\n${await tail(join(state.dir, 'logs', `${component}.log`))}`);
+      }
     }
     try {
       const ca = await readFile(join(state.dir, 'pki', 'apiserver.crt'));
