@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KindDescriptor } from './kinds.js';
-import { controllerOwnerKey, labelOwnerKey } from './owner-mapping.js';
+import { controllerOwnerKey, labelOwnerInNamespace, labelOwnerKey } from './owner-mapping.js';
 
 const serviceAccount: KindDescriptor = { group: 'accounts.blinkops.com', version: 'v1alpha1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true };
 const tenant: KindDescriptor = { group: 'accounts.blinkops.com', version: 'v1alpha1', kind: 'Tenant', plural: 'tenants', namespaced: false };
@@ -27,5 +27,14 @@ describe('labelOwnerKey', () => {
     expect(map({ metadata: { labels: { 'blink/owner-name': 'u', 'blink/owner-namespace': 'ns' } } })).toEqual(['ns/u']);
     expect(map({ metadata: { labels: { 'blink/owner-name': 'u' } } })).toEqual([]);
     expect(labelOwnerKey('blink/tenant')({ metadata: { labels: { 'blink/tenant': 'acme' } } })).toEqual(['acme']);
+  });
+});
+
+describe('labelOwnerInNamespace', () => {
+  it('maps to the owner named by the label in the object’s own namespace', () => {
+    const map = labelOwnerInNamespace('accounts.blinkops.com/user');
+    expect(map({ metadata: { namespace: 'tenant-a', labels: { 'accounts.blinkops.com/user': 'jane' } } })).toEqual(['tenant-a/jane']);
+    expect(map({ metadata: { namespace: 'tenant-a', labels: {} } })).toEqual([]);
+    expect(map({ metadata: { labels: { 'accounts.blinkops.com/user': 'jane' } } })).toEqual([]);
   });
 });

@@ -41,3 +41,15 @@ export function labelOwnerKey(nameLabel: string, namespaceLabel?: string): KeyMa
     return namespace ? [`${namespace}/${name}`] : [];
   };
 }
+
+/**
+ * The key of an owner in the object's own namespace, named by a label: for owned objects
+ * that carry no ownerReference (kept on purpose, or stripped by someone).
+ */
+export function labelOwnerInNamespace(nameLabel: string): KeyMapper {
+  return (object) => {
+    const name = object.metadata?.labels?.[nameLabel];
+    const namespace = object.metadata?.namespace;
+    return name && namespace ? [`${namespace}/${name}`] : [];
+  };
+}

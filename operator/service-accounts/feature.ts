@@ -5,7 +5,7 @@ import type { Feature, OperatorContext } from '../operator.js';
 import { ACCOUNT_KINDS } from '../operator.js';
 import { builtinKinds, objectKey } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import { controllerOwnerKey } from '../runtime/owner-mapping.js';
+import { controllerOwnerKey, labelOwnerInNamespace } from '../runtime/owner-mapping.js';
 import { API_KEY_SECRET_SELECTOR, ApiKeySecretMeta, apiKeySecretInformer } from './api-key-secret.js';
 import { serviceAccountReconciler } from './controller.js';
 import { apiKeyVerifierOf } from './key-verifier.js';
@@ -22,6 +22,7 @@ function serviceAccountsIn(ctx: OperatorContext, namespace: string, accept: (sa:
 function register(ctx: OperatorContext): void {
   const secrets = apiKeySecretInformer(ctx.manager);
   const ownerOf = controllerOwnerKey(ACCOUNT_KINDS.serviceAccount);
+  const byLabel = labelOwnerInNamespace(ApiKeySecretMeta.serviceAccountLabel);
   const controller = ctx.manager.addController({
     name: 'service-account',
     for: ACCOUNT_KINDS.serviceAccount,
@@ -31,9 +32,7 @@ function register(ctx: OperatorContext): void {
         informer: { labelSelector: API_KEY_SECRET_SELECTOR },
         // The label too: a Secret whose owner reference was removed still concerns its account.
         map: (secret: KubeObject) => {
-          const name = secret.metadata?.labels?.[ApiKeySecretMeta.serviceAccountLabel];
-          const byLabel = name && secret.metadata?.namespace ? [`${secret.metadata.namespace}/${name}`] : [];
-          return [...new Set([...ownerOf(secret), ...byLabel])];
+          return [...new Set([...ownerOf(secret), ...byLabel(secret)])];
         },
       },
     ],

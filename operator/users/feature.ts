@@ -7,6 +7,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { Informer } from '../runtime/informer.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
+import { labelOwnerInNamespace } from '../runtime/owner-mapping.js';
 import { exponentialRateLimiter } from '../runtime/rate-limiter.js';
 import { ACCEPTANCE_PREFIX, createAcceptanceHandler, INVITATION_ID_INDEX } from './acceptance-page.js';
 import { ClientRateLimiter } from './client-rate-limiter.js';
@@ -50,10 +51,7 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           {
             kind: builtinKinds.secret,
             informer: { labelSelector: INVITATION_SELECTOR },
-            map: (secret) => {
-              const user = secret.metadata?.labels?.[USER_LABEL];
-              return user && secret.metadata?.namespace ? [`${secret.metadata.namespace}/${user}`] : [];
-            },
+            map: labelOwnerInNamespace(USER_LABEL),
           },
           { kind: ACCOUNT_KINDS.group, map: (group) => usersNaming(ctx, 'users.byGroup', group) },
           { kind: ACCOUNT_KINDS.workspace, map: (workspace) => usersNaming(ctx, 'users.byWorkspace', workspace) },
