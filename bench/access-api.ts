@@ -9,10 +9,10 @@
 import { Worker } from 'node:worker_threads';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startOperator } from '../operator/operator.js';
-import type { Feature } from '../operator/operator.js';
+import type { Feature } from '../operator/context.js';
 import { accessApiFeature, ACCESS_API_PREFIX, accessApiHandler, decideAuthenticate, decideAuthorize, parseAuthenticateRequest, parseAuthorizeRequest } from '../operator/access/index.js';
 import type { AuthenticateRequest, AuthorizeRequest, Directory } from '../operator/access/index.js';
-import { apiKeyVerifierOf } from '../operator/access/api-key-verifier.js';
+
 import { cacheDirectory } from '../operator/access/directory.js';
 import { FEATURES } from '../operator/features.js';
 import { createLogger } from '../operator/runtime/logger.js';
@@ -65,8 +65,10 @@ const heapBefore = heapAfterGc();
 let directory: Directory | undefined;
 const accessApi: Feature = {
   name: accessApiFeature.name,
-  register(ctx) {
-    directory = cacheDirectory(ctx, apiKeyVerifierOf(ctx));
+  needs: ['apiKeyVerifier'],
+  register(ctx, services) {
+    if (!services.apiKeyVerifier) throw new Error('No API-key verifier');
+    directory = cacheDirectory(ctx, services.apiKeyVerifier);
     ctx.manager.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(directory, ctx.logger.child({ component: 'access-api' })));
   },
 };

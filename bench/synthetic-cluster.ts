@@ -13,7 +13,7 @@ import { API_VERSION } from '../operator/api/index.js';
 import type { ServiceAccount, Tenant, User, Workspace } from '../operator/api/index.js';
 import { generateApiKey } from '../operator/apikeys/index.js';
 import { seededRandom } from '../operator/apikeys/seeded-random.js';
-import { MANAGED_LABELS, TENANT_LABEL } from '../operator/operator.js';
+import { MANAGED_LABELS, TENANT_LABEL } from '../operator/api/index.js';
 import { KubeClient } from '../operator/runtime/kube-client.js';
 import type { ObjectList, Query, WatchRequest } from '../operator/runtime/kube-client.js';
 import type { KindDescriptor, KubeObject } from '../operator/runtime/kinds.js';

@@ -1,7 +1,9 @@
-// Every part of the product the operator runs, in registration order. A feature
-// module adds itself here with one line.
+// Every part of the product the operator runs, in registration order (a feature
+// that needs a service comes after the one that provides it). A feature module
+// adds itself here with one line.
 import { accessApiFeature } from './access/feature.js';
-import type { Feature } from './operator.js';
+import type { Feature } from './context.js';
+import { membershipsFeature } from './memberships/feature.js';
 import { serviceAccountsFeature } from './service-accounts/feature.js';
 import { tenantsFeature } from './tenants/feature.js';
 import { usersFeature } from './users/feature.js';
@@ -11,5 +13,6 @@ export const FEATURES: readonly Feature[] = [
   tenantsFeature,
   serviceAccountsFeature,
   usersFeature,
+  membershipsFeature,
   accessApiFeature,
 ];

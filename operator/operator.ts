@@ -1,110 +1,27 @@
-// The operator process: one runtime Manager, the shared informers every feature
-// reads, and the features (controllers, the acceptance page, the access API)
-// registered on it. `blink-accounts operator run`, `npm start` and the tests all
-// start the operator through `startOperator`.
-import type { KubeConfig } from '@kubernetes/client-node';
-import { GROUP, TENANT_NAMESPACE_PREFIX, VERSION } from './api/index.js';
-import type { Group, ServiceAccount, Tenant, User, Workspace } from './api/index.js';
-import type { Clock } from './runtime/clock.js';
+// The operator process: it only wires. One runtime Manager, the shared informers
+// and indexes every feature reads, tenant resolution over them, and the features
+// (controllers, the acceptance page, the access API) registered in order, each
+// given the services the earlier ones provided. `blink-accounts operator run`,
+// `npm start` and the tests all start the operator through `startOperator`.
+import { ACCOUNT_KINDS } from './api/index.js';
+import { SHARD_LABEL, tenantNamespaceSelector } from './api/labels.js';
+import type { Tenant } from './api/index.js';
+import type { AccountCaches, Cached, Feature, FeatureServices, OperatorContext, OperatorOptions, SharedIndexes, TenantResolver } from './context.js';
+import { namespaceOfTenant, normalizeEmail, owningTenant, tenantGrantsAccess } from './policy/index.js';
 import { systemClock } from './runtime/clock.js';
-import type { Informer } from './runtime/informer.js';
 import { builtinKinds } from './runtime/kinds.js';
-import type { KindDescriptor, KubeObject } from './runtime/kinds.js';
-import type { Logger } from './runtime/logger.js';
+import type { KubeObject } from './runtime/kinds.js';
 import { createLogger } from './runtime/logger.js';
 import { Manager } from './runtime/manager.js';
 
-/** Label on a Tenant's namespace naming the tenant (see operator/README.md). */
-export const TENANT_LABEL = 'accounts.blinkops.com/tenant';
-/** Label that assigns Tenants (and their namespaces) to one operator deployment. */
-export const SHARD_LABEL = 'accounts.blinkops.com/shard';
-/** Finalizer of every kind the operator cleans up after. */
-export const FINALIZER = 'accounts.blinkops.com/finalizer';
-/** Field manager of every server-side apply and status write. */
-export const FIELD_MANAGER = 'blink-accounts-operator';
-/** Labels on everything the operator creates. */
-export const MANAGED_LABELS = { 'app.kubernetes.io/managed-by': 'blink-accounts-operator', 'app.kubernetes.io/part-of': 'blink-accounts' } as const;
-
-/** The kinds of accounts.blinkops.com/v1alpha1 as the runtime addresses them. */
-export const ACCOUNT_KINDS = {
-  tenant: { group: GROUP, version: VERSION, kind: 'Tenant', plural: 'tenants', namespaced: false },
-  user: { group: GROUP, version: VERSION, kind: 'User', plural: 'users', namespaced: true },
-  serviceAccount: { group: GROUP, version: VERSION, kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true },
-  workspace: { group: GROUP, version: VERSION, kind: 'Workspace', plural: 'workspaces', namespaced: true },
-  group: { group: GROUP, version: VERSION, kind: 'Group', plural: 'groups', namespaced: true },
-} as const satisfies Record<string, KindDescriptor>;
-
-/** How the operator is configured (CLI flags map onto this one to one). */
-export interface OperatorOptions {
-  readonly kubeConfig: KubeConfig;
-  /** Namespace of the operator: its Lease, its SMTP Secret. @default 'blink-accounts-system' */
-  readonly namespace?: string;
-  /**
-   * Handle only Tenants labelled `accounts.blinkops.com/shard=<shard>`, and only their
-   * namespaces (which the operator labels the same). Lets several operator deployments,
-   * or several test files, share one cluster. @default every Tenant
-   */
-  readonly shard?: string;
-  /** Lead through a Lease (several replicas); false: act as the only replica. @default true */
-  readonly leaderElection?: boolean;
-  /** Unique name of this replica. @default host name + random suffix */
-  readonly identity?: string;
-  /** Port of /metrics. 0 picks a free one. @default 8080 */
-  readonly metricsPort?: number;
-  /** Port of /healthz, /readyz, the acceptance page and the access API. 0 picks a free one. @default 8081 */
-  readonly httpPort?: number;
-  /** Address the HTTP servers bind. @default '0.0.0.0' */
-  readonly host?: string;
-  /** Base URL of the acceptance page in emails, unless the Tenant sets one. @default http://127.0.0.1:<httpPort> */
-  readonly publicUrl?: string;
-  /** Secret with the SMTP settings (keys host, port, secure, username, password, from). */
-  readonly smtpSecret?: { readonly namespace: string; readonly name: string };
-  readonly logger?: Logger;
-  readonly clock?: Clock;
-  /** Shutdown bound for in-flight reconciles. @default 10_000 */
-  readonly shutdownTimeoutMs?: number;
-  /** Watch health timeout (ms) of every informer. @default 90_000 */
-  readonly watchHealthTimeoutMs?: number;
-}
-
-/** The shared caches every feature reads from (all are started by the manager). */
-export interface AccountCaches {
-  readonly tenants: Informer<Tenant & KubeObject>;
-  readonly users: Informer<User & KubeObject>;
-  readonly serviceAccounts: Informer<ServiceAccount & KubeObject>;
-  readonly workspaces: Informer<Workspace & KubeObject>;
-  readonly groups: Informer<Group & KubeObject>;
-}
-
-/** What a feature gets to register itself. */
-export interface OperatorContext {
-  readonly manager: Manager;
-  readonly options: OperatorOptions;
-  /** Resolved operator namespace. */
-  readonly namespace: string;
-  readonly caches: AccountCaches;
-  readonly logger: Logger;
-  readonly clock: Clock;
-  /** The Tenant that owns a namespace (the one its tenant label names), from the caches; undefined when none does or it is out of this shard. */
-  tenantForNamespace(namespace: string): (Tenant & KubeObject) | undefined;
-  /** The namespace a Tenant owns. */
-  namespaceOfTenant(tenant: Tenant): string;
-  /** Base URL of the acceptance page for a tenant. */
-  publicUrlFor(tenant: Tenant | undefined): string;
-  /** Runs when the operator stops (after the manager stopped). */
-  onStop(cleanup: () => Promise<void> | void): void;
-}
-
-/** A part of the product that plugs into the operator. */
-export interface Feature {
-  readonly name: string;
-  register(ctx: OperatorContext): void | Promise<void>;
-}
+export type { AccountCaches, Feature, FeatureServices, OperatorContext, OperatorOptions } from './context.js';
 
 /** A running operator. */
 export interface RunningOperator {
   readonly manager: Manager;
   readonly context: OperatorContext;
+  /** What the features provided one another (the API-key verifier, …). */
+  readonly services: Partial<FeatureServices>;
   /** Base URL of the HTTP server (acceptance page, access API, probes). */
   readonly url: string;
   stop(): Promise<void>;
@@ -112,24 +29,47 @@ export interface RunningOperator {
 
 const TENANT_NAMESPACE_INDEX = 'tenantNamespace';
 
-/** The namespace a Tenant owns: spec.namespace, else tenant-<name>. */
-export function namespaceOfTenant(tenant: Tenant): string {
-  return tenant.spec?.namespace ?? `${TENANT_NAMESPACE_PREFIX}${tenant.metadata?.name ?? ''}`;
+function namesIn(object: KubeObject, names: readonly string[] | undefined): string[] {
+  const namespace = object.metadata?.namespace ?? '';
+  return [...new Set(names ?? [])].map((n) => `${namespace}/${n}`);
 }
 
-/**
- * Builds the manager, registers `features` (the product's are `FEATURES` of features.ts, which
- * this module does not import: features import it), starts it and waits for the caches.
- */
+/** The indexes every feature may read, defined here once. */
+function sharedIndexes(caches: AccountCaches): SharedIndexes {
+  return {
+    usersByEmail: caches.users.index('usersByEmail', (user) => {
+      const email = normalizeEmail(user.spec?.email);
+      return user.metadata?.namespace && email ? [`${user.metadata.namespace}/${email}`] : [];
+    }),
+    usersByGroup: caches.users.index('usersByGroup', (user) => namesIn(user, user.spec?.groups)),
+    usersByWorkspace: caches.users.index('usersByWorkspace', (user) => namesIn(user, user.spec?.workspaces)),
+    serviceAccountsByWorkspace: caches.serviceAccounts.index('serviceAccountsByWorkspace', (sa) => namesIn(sa, sa.spec?.workspaces)),
+  };
+}
+
+function tenantResolver(caches: AccountCaches): TenantResolver {
+  return {
+    forNamespace: (namespace) => owningTenant(caches.tenantNamespaces.get(namespace), caches.tenants.byIndex(TENANT_NAMESPACE_INDEX, namespace)),
+    namespaceOf: (tenant) => namespaceOfTenant(tenant as Cached<Tenant>),
+    accessNamespace(name) {
+      const tenant = caches.tenants.get(name);
+      if (!tenant) return undefined;
+      const namespace = namespaceOfTenant(tenant);
+      return tenantGrantsAccess(tenant, caches.tenantNamespaces.get(namespace)) ? namespace : undefined;
+    },
+  };
+}
+
+/** Builds the manager, registers `features` in order (the product's are FEATURES of features.ts), starts it and waits for the caches. */
 export async function startOperator(options: OperatorOptions, features: readonly Feature[]): Promise<RunningOperator> {
   const clock = options.clock ?? systemClock;
   const namespace = options.namespace ?? 'blink-accounts-system';
   const logger = options.logger ?? createLogger({ base: { component: 'blink-accounts-operator' } });
   const identity = options.identity ?? `${process.env['HOSTNAME'] ?? 'operator'}-${Math.random().toString(36).slice(2, 8)}`;
-  const shardSelector = options.shard ? `${SHARD_LABEL}=${options.shard}` : undefined;
+  const namespaceSelector = tenantNamespaceSelector(options.shard);
   const manager = new Manager({
     kubeConfig: options.kubeConfig,
-    namespaceSelector: shardSelector ? `${TENANT_LABEL},${shardSelector}` : TENANT_LABEL,
+    namespaceSelector,
     leaderElection:
       options.leaderElection === false
         ? false
@@ -144,18 +84,17 @@ export async function startOperator(options: OperatorOptions, features: readonly
   });
 
   const caches: AccountCaches = {
-    tenants: manager.informer<Tenant & KubeObject>(ACCOUNT_KINDS.tenant, {
-      ...(shardSelector ? { labelSelector: shardSelector } : {}),
+    tenants: manager.informer<Cached<Tenant>>(ACCOUNT_KINDS.tenant, {
+      ...(options.shard ? { labelSelector: `${SHARD_LABEL}=${options.shard}` } : {}),
       indexes: { [TENANT_NAMESPACE_INDEX]: (tenant) => [namespaceOfTenant(tenant)] },
     }),
-    users: manager.informer<User & KubeObject>(ACCOUNT_KINDS.user),
-    serviceAccounts: manager.informer<ServiceAccount & KubeObject>(ACCOUNT_KINDS.serviceAccount),
-    workspaces: manager.informer<Workspace & KubeObject>(ACCOUNT_KINDS.workspace),
-    groups: manager.informer<Group & KubeObject>(ACCOUNT_KINDS.group),
+    users: manager.informer(ACCOUNT_KINDS.user),
+    serviceAccounts: manager.informer(ACCOUNT_KINDS.serviceAccount),
+    workspaces: manager.informer(ACCOUNT_KINDS.workspace),
+    groups: manager.informer(ACCOUNT_KINDS.group),
+    // The manager's own namespace informer (same kind and selector: shared).
+    tenantNamespaces: manager.informer(builtinKinds.namespace, { labelSelector: namespaceSelector }),
   };
-
-  // The manager's own namespace informer (same kind and selector: shared), for tenantForNamespace.
-  const namespaces = manager.informer(builtinKinds.namespace, { labelSelector: shardSelector ? `${TENANT_LABEL},${shardSelector}` : TENANT_LABEL });
 
   const cleanups: (() => Promise<void> | void)[] = [];
   let httpUrl = '';
@@ -164,18 +103,23 @@ export async function startOperator(options: OperatorOptions, features: readonly
     options,
     namespace,
     caches,
+    indexes: sharedIndexes(caches),
+    tenants: tenantResolver(caches),
     logger,
     clock,
-    tenantForNamespace: (ns) => {
-      // Two Tenants may name one namespace; only the one its tenant label names owns it.
-      const owner = namespaces.get(ns)?.metadata?.labels?.[TENANT_LABEL];
-      return owner === undefined ? undefined : caches.tenants.byIndex(TENANT_NAMESPACE_INDEX, ns).find((t) => t.metadata?.name === owner);
-    },
-    namespaceOfTenant,
     publicUrlFor: (tenant) => tenant?.spec?.acceptanceURL ?? options.publicUrl ?? httpUrl,
     onStop: (cleanup) => cleanups.push(cleanup),
   };
-  for (const feature of features) await feature.register(context);
+  const services: Partial<FeatureServices> = {};
+  for (const feature of features) {
+    const missing = (feature.needs ?? []).filter((need) => services[need] === undefined);
+    if (missing.length > 0) throw new Error(`Feature "${feature.name}" needs ${missing.join(', ')}: register a feature that provides it before it`);
+    const provided = await feature.register(context, { ...services });
+    for (const name of feature.provides ?? []) {
+      if (provided?.[name] === undefined) throw new Error(`Feature "${feature.name}" declares that it provides ${name} but returned none`);
+    }
+    Object.assign(services, provided ?? {});
+  }
 
   await manager.start();
   httpUrl = `http://127.0.0.1:${manager.httpServer.port}`;
@@ -184,6 +128,7 @@ export async function startOperator(options: OperatorOptions, features: readonly
   return {
     manager,
     context,
+    services,
     get url() {
       return httpUrl;
     },

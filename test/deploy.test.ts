@@ -10,7 +10,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { applyObjects } from '../operator/kube/apply.js';
-import { SHARD_LABEL } from '../operator/operator.js';
+import { SHARD_LABEL } from '../operator/api/index.js';
 import { adminKubeConfig, cluster, eventually, kubectl } from './harness/kube.js';
 import { newShard, spawnOperator } from './harness/operator.js';
 import type { OperatorProcess } from './harness/operator.js';

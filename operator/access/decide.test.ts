@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceAccount, User } from '../api/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import type { ApiKeyVerifier } from './api-key-verifier.js';
+import type { Tenant } from '../api/index.js';
+import type { ApiKeyVerifier } from '../policy/index.js';
 import { decideAuthenticate, decideAuthorize, pickUser } from './decide.js';
 import type { Directory } from './directory.js';
 import type { AuthorizeRequest } from './request.js';
@@ -31,6 +32,7 @@ const keys: ApiKeyVerifier = {
 
 const directory: Directory = {
   tenantNamespace: (t) => ({ acme: 'tenant-acme', globex: 'tenant-globex' })[t],
+  tenant: (name) => ({ metadata: { name }, spec: { displayName: name } }) as Tenant & KubeObject,
   usersByEmail: (ns, email) => users.filter((x) => x.metadata?.namespace === ns && x.spec.email === email.toLowerCase()),
   serviceAccount: (ns, name) => sas.find((s) => s.metadata?.namespace === ns && s.metadata?.name === name),
   workspaceExists: (ns, name) => ns === 'tenant-acme' && ['ws1', 'ws2'].includes(name),

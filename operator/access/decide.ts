@@ -2,13 +2,15 @@
 // lookups): resolve the principal in the tenant, then ask the matrix.
 import type { User } from '../api/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import { authorize, effectiveAccess, isRole, WORKSPACE_ACTIONS } from './matrix.js';
-import type { AccessDecision, Action, DecisionReason, Principal, PrincipalPhase, Role } from './matrix.js';
+import { authorize, effectiveAccess, isRole, userPhase, userStanding, WORKSPACE_ACTIONS } from '../policy/index.js';
+import type { AccessDecision, Action, DecisionReason, Principal, Role, UserStandingReason } from '../policy/index.js';
+
+export { userPhase };
 import type { Directory } from './directory.js';
 import type { AuthenticateRequest, AuthorizeRequest } from './request.js';
 
 /** Reasons the access API adds to the matrix's: facts only the caches know. */
-export type AccessReason = DecisionReason | 'UnknownTenant' | 'UnknownWorkspace' | 'InvalidApiKey';
+export type AccessReason = DecisionReason | 'UnknownTenant' | 'UnknownWorkspace' | 'InvalidApiKey' | Extract<UserStandingReason, 'EmailDomainNotAllowed' | 'EmailNotCanonical'>;
 
 /** The body of an authorize answer. */
 export interface AuthorizeResponse {
@@ -31,13 +33,6 @@ export interface AuthenticateResponse {
   readonly actions: readonly Action[];
 }
 
-/** A user's phase as the access API sees it: Active only when accepted and not deactivated. */
-export function userPhase(user: User & KubeObject): PrincipalPhase {
-  if (user.spec?.active === false) return 'Inactive';
-  const phase = user.status?.phase;
-  return phase === 'Active' || phase === 'Inactive' ? phase : 'Invited';
-}
-
 /** Of several Users with one email in a namespace, the one that counts: an Active one first, then by name. */
 export function pickUser(users: readonly (User & KubeObject)[]): (User & KubeObject) | undefined {
   const live = users.filter((u) => !u.metadata?.deletionTimestamp);
@@ -53,7 +48,13 @@ function resolvePrincipal(directory: Directory, request: AuthorizeRequest, names
   if ('user' in ref) {
     const user = pickUser(directory.usersByEmail(namespace, ref.user));
     if (!user || !isRole(user.spec?.role)) return undefined;
-    return { kind: 'user', tenant: request.tenant, name: user.metadata?.name ?? '', role: user.spec.role, phase: userPhase(user), workspaces: user.spec.workspaces ?? [] };
+    // The same verdict the RoleBinding controller binds by: an Active user outside the tenant's
+    // allowed domains (say, after the Tenant was edited) has no binding, so no access here either.
+    const standing = userStanding(user, directory.tenant(request.tenant));
+    if (standing.why === 'EmailDomainNotAllowed' || standing.why === 'EmailNotCanonical') {
+      return deny(standing.why, `User "${user.metadata?.name ?? ''}" has an email address this tenant does not allow`);
+    }
+    return { kind: 'user', tenant: request.tenant, name: user.metadata?.name ?? '', role: user.spec.role, phase: standing.phase, workspaces: user.spec.workspaces ?? [] };
   }
   if ('serviceAccount' in ref) {
     const sa = directory.serviceAccount(namespace, ref.serviceAccount);

@@ -2,6 +2,7 @@
 // caches. Transport concerns live here (methods, media types, size limits,
 // error bodies); decisions live in decide.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readBodyLimited } from '../runtime/http-body.js';
 import type { RequestHandler } from '../runtime/http-server.js';
 import type { Logger } from '../runtime/logger.js';
 import { decideAuthenticate, decideAuthorize } from './decide.js';
@@ -42,30 +43,6 @@ export function isJsonMediaType(contentType: string | undefined): boolean {
   return type === 'application/json' || (type.startsWith('application/') && type.endsWith('+json'));
 }
 
-/**
- * The body, or undefined as soon as it grows past `limit` (the rest is drained unread;
- * destroying the request would take the socket, and the 413, with it).
- */
-function readLimited(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.resume();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
-  });
-}
-
 /** Reads and parses a JSON body, enforcing media type and size. */
 async function readJson(req: IncomingMessage): Promise<unknown> {
   if (!isJsonMediaType(req.headers['content-type'])) {
@@ -74,7 +51,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? '0');
   const tooLarge = new HttpProblem(413, 'PayloadTooLarge', `The body must be at most ${MAX_BODY_BYTES} bytes`);
   if (declared > MAX_BODY_BYTES) throw tooLarge;
-  const body = await readLimited(req, MAX_BODY_BYTES);
+  const body = await readBodyLimited(req, MAX_BODY_BYTES);
   if (body === undefined) throw tooLarge;
   const text = body.toString('utf8');
   if (text.trim() === '') throw new HttpProblem(400, 'InvalidJson', 'The body is empty; send a JSON object');

@@ -1,5 +1,5 @@
 // Public surface of the access module.
-export * from './matrix.js';
+export * from '../policy/matrix.js';
 export { accessApiFeature } from './feature.js';
 export { ACCESS_API_PREFIX, accessApiHandler } from './http-api.js';
 export { decideAuthenticate, decideAuthorize, userPhase } from './decide.js';

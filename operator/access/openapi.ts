@@ -1,6 +1,6 @@
 // The OpenAPI 3 description of the access API, served at GET /api/v1/openapi.json.
 // Enumerations come from the same constants the code checks against.
-import { ACTIONS, DECISION_REASONS, ROLES } from './matrix.js';
+import { ACTIONS, DECISION_REASONS, ROLES } from '../policy/matrix.js';
 import { MAX_BODY_BYTES } from './request.js';
 
 const ACCESS_REASONS = [...DECISION_REASONS, 'UnknownTenant', 'UnknownWorkspace', 'InvalidApiKey'];

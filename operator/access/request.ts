@@ -1,7 +1,7 @@
 // Parsing the access API's request bodies: pure, every problem named with its
 // field, so a 400 says exactly what is wrong.
-import { ACTIONS, isAction, WORKSPACE_ACTIONS } from './matrix.js';
-import type { Action } from './matrix.js';
+import { ACTIONS, isAction, WORKSPACE_ACTIONS } from '../policy/matrix.js';
+import type { Action } from '../policy/matrix.js';
 
 /** Largest request body accepted (bytes); requests are a few hundred. */
 export const MAX_BODY_BYTES = 16 * 1024;

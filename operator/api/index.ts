@@ -2,7 +2,10 @@
 // types, kind definitions, CRDs and validators, all from one TypeScript source.
 export { API_VERSION, CATEGORY, GROUP, VERSION } from './kind.js';
 export type { Condition, KindDefinition, PrinterColumn } from './kind.js';
-export { KINDS, kindDefinition } from './kinds.js';
+export { ACCOUNT_KINDS, KINDS, kindDefinition, PLURALS } from './kinds.js';
+export type { AccountKindDescriptor } from './kinds.js';
+export * from './labels.js';
+export * from './reasons.js';
 export { ROLES } from './role.js';
 export type { Role } from './role.js';
 export { TENANT_KIND, TENANT_NAME_MAX_LENGTH, TENANT_NAMESPACE_PREFIX, DELETION_POLICIES } from './tenant.js';
@@ -19,6 +22,3 @@ export { parseDuration } from './schema-builder.js';
 export { customResourceDefinitions } from './crds.js';
 export { assertValid, assertValidUpdate, formatFieldErrors, InvalidObjectError, validate, validateUpdate, withDefaults } from './validate.js';
 export type { FieldError } from './validate.js';
-
-/** Plural resource names, for API paths and clients. */
-export const PLURALS = { Tenant: 'tenants', User: 'users', ServiceAccount: 'serviceaccounts', Workspace: 'workspaces', Group: 'groups' } as const;

@@ -3,7 +3,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { FEATURES } from '../features.js';
 import { startOperator } from '../operator.js';
-import type { OperatorOptions } from '../operator.js';
+import type { OperatorOptions } from '../context.js';
 
 /** Flags of `operator run`, as commander hands them over. */
 interface RunFlags {

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { ServiceAccount } from '../api/index.js';
 import { parseDuration } from '../api-values/duration.js';
 import { parseApiKey } from '../apikeys/index.js';
-import { ACCOUNT_KINDS } from '../operator.js';
+import { ACCOUNT_KINDS } from '../api/index.js';
 import { isConflict, isNotFound } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';

@@ -13,12 +13,15 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { startDevSmtp, invitationLinks } from '../dev-smtp/server.js';
 import type { CaughtMessage, DevSmtpServer } from '../dev-smtp/server.js';
 import { cacheRoot } from '../dev-cluster/paths.js';
 import { applyObjects, readManifests } from '../kube/apply.js';
+import { ACCOUNT_KINDS } from '../api/index.js';
+import { builtinKinds } from '../runtime/kinds.js';
+import { KubeClient } from '../runtime/kube-client.js';
 import { createLogger } from '../runtime/logger.js';
 import { FEATURES } from '../features.js';
 import { startOperator } from '../operator.js';
@@ -44,10 +47,13 @@ interface StartFlags {
 
 /** Creates a namespace unless it exists. */
 async function ensureNamespace(kc: KubeConfig, name: string): Promise<void> {
-  const core = kc.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name } } }).catch((error: unknown) => {
-    if ((error as { code?: number }).code !== 409) throw error;
-  });
+  const client = new KubeClient(kc);
+  await client
+    .create(builtinKinds.namespace, { metadata: { name } })
+    .catch((error: unknown) => {
+      if ((error as { code?: number }).code !== 409) throw error;
+    })
+    .finally(() => client.close());
 }
 
 /** Runs the whole product; returns a stop function. */
@@ -136,7 +142,8 @@ export async function startEverything(flags: StartFlags): Promise<{ stop(): Prom
 
 /** The newest caught link of every User that is still Invited (a rerun shows the same links). */
 async function pendingInvitationLinks(kc: KubeConfig, messages: readonly CaughtMessage[]): Promise<{ email: string; link: string }[]> {
-  const users = await KubernetesObjectApi.makeApiClient(kc).list('accounts.blinkops.com/v1alpha1', 'User');
+  const client = new KubeClient(kc);
+  const users = await client.list(ACCOUNT_KINDS.user).finally(() => client.close());
   const pending: { email: string; link: string }[] = [];
   for (const user of users.items as { spec?: { email?: string }; status?: { phase?: string } }[]) {
     const email = user.spec?.email;
@@ -163,19 +170,22 @@ function converging(kind: string, object: ConvergingObject): boolean {
 
 /** Waits until every object of the five kinds has converged (see `converging`), or the time is up. */
 async function waitForReady(kc: KubeConfig, timeoutMs: number): Promise<void> {
-  const client = KubernetesObjectApi.makeApiClient(kc);
+  const client = new KubeClient(kc);
   const deadline = Date.now() + timeoutMs;
-  const kinds = ['Tenant', 'User', 'ServiceAccount', 'Workspace', 'Group'];
-  while (Date.now() < deadline) {
-    let pending = 0;
-    for (const kind of kinds) {
-      const list = await client.list('accounts.blinkops.com/v1alpha1', kind).catch(() => ({ items: [] }));
-      for (const item of list.items as ConvergingObject[]) {
-        if (!converging(kind, item)) pending += 1;
+  try {
+    while (Date.now() < deadline) {
+      let pending = 0;
+      for (const kind of Object.values(ACCOUNT_KINDS)) {
+        const list = await client.list(kind).catch(() => ({ items: [] }));
+        for (const item of list.items as ConvergingObject[]) {
+          if (!converging(kind.kind, item)) pending += 1;
+        }
       }
+      if (pending === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    if (pending === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+  } finally {
+    client.close();
   }
   say('Some objects have no Ready condition yet; `kubectl get blink -A` shows where they are.');
 }

@@ -5,7 +5,7 @@ import { withClient } from './cluster-target.js';
 import type { Command } from 'commander';
 import { ROLES } from '../api/index.js';
 import type { Role, User } from '../api/index.js';
-import { ACCOUNT_KINDS } from '../operator.js';
+import { ACCOUNT_KINDS } from '../api/index.js';
 import { isConflict, isNotFound } from '../runtime/errors.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { KubeClient } from '../runtime/kube-client.js';

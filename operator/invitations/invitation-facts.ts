@@ -1,6 +1,6 @@
 // The facts an invitation shows (email and acceptance page alike), in one place so both say the same.
-import { PERMISSION_MATRIX } from '../access/matrix.js';
-import type { Role } from '../access/matrix.js';
+import { PERMISSION_MATRIX } from '../policy/matrix.js';
+import type { Role } from '../policy/matrix.js';
 import { singleLine } from './html.js';
 
 /** What an invitation grants, as shown to the invited person. */

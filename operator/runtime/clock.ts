@@ -1,5 +1,5 @@
 // Time as the runtime sees it. Everything that waits or stamps goes through a
-// Clock so unit tests can drive time by hand (STYLE.md §9).
+// Clock so unit tests can drive time by hand (injected, never read deep inside logic).
 
 /** A cancellable pending callback. */
 export interface Timer {

@@ -1,19 +1,9 @@
 // Standard Kubernetes conditions (metav1.Condition) and how to set one.
 
-/** A status condition as the API conventions define it. */
-export interface Condition {
-  /** CamelCase type, e.g. `Ready`. */
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  /** Generation of the object this condition was computed from. */
-  observedGeneration?: number;
-  /** When `status` last changed (RFC 3339). */
-  lastTransitionTime: string;
-  /** Stable CamelCase machine-readable reason. */
-  reason: string;
-  /** Human message, without timestamps. */
-  message: string;
-}
+import type { Condition } from '../api/kind.js';
+
+/** A status condition as the API conventions define it (the one type, declared with the API schema). */
+export type { Condition };
 
 /** A condition to set; the transition time is filled in by {@link setCondition}. */
 export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;

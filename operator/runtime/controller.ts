@@ -11,6 +11,7 @@ import type { Informer } from './informer.js';
 import type { KubeObject } from './kinds.js';
 import { splitKey } from './kinds.js';
 import type { KubeClient } from './kube-client.js';
+import type { ActContext, KubeWriter } from './kube-writer.js';
 import type { Logger } from './logger.js';
 import type { RuntimeMetrics } from './metrics.js';
 import type { KeyMapper } from './owner-mapping.js';
@@ -18,7 +19,7 @@ import type { RateLimiter } from './rate-limiter.js';
 import { WorkQueue } from './work-queue.js';
 
 /** What a reconcile gets besides its key. */
-export interface ReconcileContext {
+export interface ReconcileContext extends ActContext {
   /** Bound to controller, namespace, name and reconcileID. */
   readonly log: Logger;
   /** Aborts when this replica stops being leader: stop writing at once. */
@@ -28,7 +29,7 @@ export interface ReconcileContext {
   readonly name: string;
   /** Consecutive failures of this key before this run. */
   readonly retries: number;
-  readonly client: KubeClient;
+  readonly client: KubeWriter;
   readonly clock: Clock;
   readonly recorder: EventRecorder;
 }

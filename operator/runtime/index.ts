@@ -18,3 +18,5 @@ export * from './owner-mapping.js';
 export * from './rate-limiter.js';
 export * from './status-writer.js';
 export * from './work-queue.js';
+export * from './kube-writer.js';
+export * from './http-body.js';

@@ -18,7 +18,14 @@ import type { Logger } from './logger.js';
 import type { RuntimeMetrics, WatchRestartReason } from './metrics.js';
 import { Backoff } from './rate-limiter.js';
 
-/** Callbacks for cache changes. They must only enqueue work (STYLE.md §3); they run synchronously. */
+/** A handle to one index of an informer. */
+export interface CacheIndex<T extends KubeObject> {
+  readonly name: string;
+  /** Cached objects whose index holds `value`. */
+  get(value: string): T[];
+}
+
+/** Callbacks for cache changes. They must only enqueue work (never reconcile inside a callback); they run synchronously. */
 export interface InformerHandler<T extends KubeObject> {
   add?(object: T): void;
   update?(previous: T, object: T): void;
@@ -111,6 +118,15 @@ export class Informer<T extends KubeObject = KubeObject> {
     const index = { fn, values: new Map<string, Set<string>>() };
     this.indexes.set(name, index);
     for (const [key, object] of this.store) this.indexOne(index, key, object);
+  }
+
+  /**
+   * Adds an index and returns a typed handle to it: readers hold the handle, so no index is read
+   * by a name before the code that defines it has run.
+   */
+  index(name: string, fn: IndexFunction<T>): CacheIndex<T> {
+    this.addIndex(name, fn);
+    return { name, get: (value) => this.byIndex(name, value) };
   }
 
   /** The cached object of a key (`namespace/name`), or undefined. Treat it as read-only. */

@@ -6,7 +6,7 @@
 // again on the newer version. Nothing is ever written from stale data.
 import { jsonEqual } from './deep-equal.js';
 import type { KindDescriptor, KubeObject } from './kinds.js';
-import type { KubeClient } from './kube-client.js';
+import type { KubeWriter } from './kube-writer.js';
 
 /** The RFC 7386 merge patch that turns `from` into `to` (removed members become null). */
 export function createMergePatch(from: unknown, to: unknown): unknown {
@@ -28,7 +28,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * Writes `status` to the status subresource of `current` (as read from the cache) when it
  * differs from `current.status`. Returns the updated object, or undefined when nothing changed.
  */
-export async function writeStatus<T extends KubeObject & { status?: unknown }>(client: KubeClient, kind: KindDescriptor, current: T, status: unknown): Promise<T | undefined> {
+export async function writeStatus<T extends KubeObject & { status?: unknown }>(client: KubeWriter, kind: KindDescriptor, current: T, status: unknown): Promise<T | undefined> {
   if (jsonEqual(current.status ?? {}, status ?? {})) return undefined;
   const meta = current.metadata ?? {};
   const patch = { metadata: { resourceVersion: meta.resourceVersion }, status: createMergePatch(current.status ?? {}, status) };
@@ -36,14 +36,14 @@ export async function writeStatus<T extends KubeObject & { status?: unknown }>(c
 }
 
 /** Adds a finalizer unless present. Returns the updated object, or undefined when nothing changed. */
-export async function addFinalizer<T extends KubeObject>(client: KubeClient, kind: KindDescriptor, current: T, finalizer: string): Promise<T | undefined> {
+export async function addFinalizer<T extends KubeObject>(client: KubeWriter, kind: KindDescriptor, current: T, finalizer: string): Promise<T | undefined> {
   const finalizers = current.metadata?.finalizers ?? [];
   if (finalizers.includes(finalizer)) return undefined;
   return patchFinalizers(client, kind, current, [...finalizers, finalizer]);
 }
 
 /** Removes a finalizer if present. Returns the updated object, or undefined when nothing changed. */
-export async function removeFinalizer<T extends KubeObject>(client: KubeClient, kind: KindDescriptor, current: T, finalizer: string): Promise<T | undefined> {
+export async function removeFinalizer<T extends KubeObject>(client: KubeWriter, kind: KindDescriptor, current: T, finalizer: string): Promise<T | undefined> {
   const finalizers = current.metadata?.finalizers ?? [];
   if (!finalizers.includes(finalizer)) return undefined;
   return patchFinalizers(client, kind, current, finalizers.filter((f) => f !== finalizer));
@@ -54,8 +54,32 @@ export function hasFinalizer(object: KubeObject, finalizer: string): boolean {
   return object.metadata?.finalizers?.includes(finalizer) ?? false;
 }
 
-function patchFinalizers<T extends KubeObject>(client: KubeClient, kind: KindDescriptor, current: T, finalizers: string[]): Promise<T> {
+function patchFinalizers<T extends KubeObject>(client: KubeWriter, kind: KindDescriptor, current: T, finalizers: string[]): Promise<T> {
   const meta = current.metadata ?? {};
   // A merge patch replaces the whole list; the resourceVersion makes that safe against concurrent edits.
   return client.patch<T>(kind, meta.namespace, meta.name ?? '', { metadata: { resourceVersion: meta.resourceVersion, finalizers } });
+}
+
+/** What {@link finalizerStep} decided. */
+export type FinalizerStepResult<T> = { readonly done: true } | { readonly done: false; readonly object: T };
+
+/**
+ * The finalizer step every controller takes right after fetching its object: an object being
+ * deleted is cleaned up by `finalize` and released (done); any other object gets the finalizer
+ * if it lacks it, and the reconcile goes on with the object as written.
+ */
+export async function finalizerStep<T extends KubeObject>(
+  client: KubeWriter,
+  kind: KindDescriptor,
+  object: T,
+  finalizer: string,
+  finalize: (object: T) => Promise<void>,
+): Promise<FinalizerStepResult<T>> {
+  if (object.metadata?.deletionTimestamp) {
+    if (!hasFinalizer(object, finalizer)) return { done: true };
+    await finalize(object);
+    await removeFinalizer(client, kind, object, finalizer);
+    return { done: true };
+  }
+  return { done: false, object: (await addFinalizer(client, kind, object, finalizer)) ?? object };
 }

@@ -1,52 +1,66 @@
-// The service-accounts feature: the ServiceAccount controller and the API-key
-// verifier the access API uses (`apiKeyVerifierOf(ctx)`).
-import type { Tenant } from '../api/index.js';
-import type { Feature, OperatorContext } from '../operator.js';
-import { ACCOUNT_KINDS } from '../operator.js';
+// The service-accounts feature: the ServiceAccount controller, and the API-key
+// verifier it provides to other features (FeatureServices.apiKeyVerifier).
+import { ACCOUNT_KINDS } from '../api/index.js';
+import type { Feature, OperatorContext } from '../context.js';
+import { PERMISSION_MATRIX } from '../policy/index.js';
 import { builtinKinds, objectKey } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { controllerOwnerKey, labelOwnerInNamespace } from '../runtime/owner-mapping.js';
 import { API_KEY_SECRET_SELECTOR, ApiKeySecretMeta, apiKeySecretInformer } from './api-key-secret.js';
 import { serviceAccountReconciler } from './controller.js';
-import { apiKeyVerifierOf } from './key-verifier.js';
+import { cacheSources, createApiKeyVerifier } from './key-verifier.js';
 
 /** Keys of the service accounts in a namespace that `accept` picks. */
-function serviceAccountsIn(ctx: OperatorContext, namespace: string, accept: (sa: { spec: { role: string; workspaces?: string[] } }) => boolean = () => true): string[] {
+function serviceAccountsIn(ctx: OperatorContext, namespace: string, accept: (sa: { spec: { role: keyof typeof PERMISSION_MATRIX; workspaces?: string[] } }) => boolean = () => true): string[] {
   return ctx.caches.serviceAccounts
     .byIndex('namespace', namespace)
     .filter(accept)
     .map((sa) => objectKey(sa));
 }
 
-/** Registers the ServiceAccount controller and the API-key verifier. */
-function register(ctx: OperatorContext): void {
-  const secrets = apiKeySecretInformer(ctx.manager);
-  const ownerOf = controllerOwnerKey(ACCOUNT_KINDS.serviceAccount);
-  const byLabel = labelOwnerInNamespace(ApiKeySecretMeta.serviceAccountLabel);
-  const controller = ctx.manager.addController({
-    name: 'service-account',
-    for: ACCOUNT_KINDS.serviceAccount,
-    owns: [
-      {
-        kind: builtinKinds.secret,
-        informer: { labelSelector: API_KEY_SECRET_SELECTOR },
-        // The label too: a Secret whose owner reference was removed still concerns its account.
-        map: (secret: KubeObject) => {
-          return [...new Set([...ownerOf(secret), ...byLabel(secret)])];
-        },
-      },
-    ],
-    reconcile: serviceAccountReconciler({ ctx, secrets }),
-    concurrency: 4,
-  });
-  // A Workspace that appears or goes changes the status (and access) of the accounts naming it, and of Admins.
-  controller.watch(ctx.caches.workspaces, (ws) =>
-    serviceAccountsIn(ctx, ws.metadata?.namespace ?? '', (sa) => sa.spec.role === 'Admin' || (sa.spec.workspaces ?? []).includes(ws.metadata?.name ?? '')),
-  );
-  // A Tenant that appears (or goes) decides whether its namespace's accounts get keys.
-  controller.watch(ctx.caches.tenants, (tenant) => serviceAccountsIn(ctx, ctx.namespaceOfTenant(tenant as unknown as Tenant)));
-  apiKeyVerifierOf(ctx);
-}
-
 /** The service-accounts feature (one entry of FEATURES). */
-export const serviceAccountsFeature: Feature = { name: 'service-accounts', register };
+export const serviceAccountsFeature: Feature = {
+  name: 'service-accounts',
+  provides: ['apiKeyVerifier'],
+  register(ctx) {
+    const secrets = apiKeySecretInformer(ctx.manager);
+    const ownerOf = controllerOwnerKey(ACCOUNT_KINDS.serviceAccount);
+    const byLabel = labelOwnerInNamespace(ApiKeySecretMeta.serviceAccountLabel);
+    const controller = ctx.manager.addController({
+      name: 'service-account',
+      for: ACCOUNT_KINDS.serviceAccount,
+      owns: [
+        {
+          kind: builtinKinds.secret,
+          informer: { labelSelector: API_KEY_SECRET_SELECTOR },
+          // The label too: a Secret whose owner reference was removed still concerns its account.
+          map: (secret: KubeObject) => [...new Set([...ownerOf(secret), ...byLabel(secret)])],
+        },
+      ],
+      reconcile: serviceAccountReconciler({ ctx, secrets }),
+      concurrency: 4,
+    });
+    // A Workspace that appears or goes changes the status (and access) of the accounts naming it, and of
+    // those whose role acts in every workspace.
+    controller.watch(ctx.caches.workspaces, (ws) =>
+      serviceAccountsIn(
+        ctx,
+        ws.metadata?.namespace ?? '',
+        (sa) => PERMISSION_MATRIX[sa.spec.role]?.scope === 'allWorkspaces' || (sa.spec.workspaces ?? []).includes(ws.metadata?.name ?? ''),
+      ),
+    );
+    // A Tenant that appears (or goes) decides whether its namespace's accounts get keys.
+    controller.watch(ctx.caches.tenants, (tenant) => serviceAccountsIn(ctx, ctx.tenants.namespaceOf(tenant)));
+    return { apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, secrets)) };
+  },
+};
+
+/**
+ * Only the API-key verifier, without the controller: for a replica that serves reads only (the
+ * access API) and never reconciles service accounts.
+ */
+export const apiKeyVerifierFeature: Feature = {
+  name: 'api-key-verifier',
+  provides: ['apiKeyVerifier'],
+  register: (ctx) => ({ apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, apiKeySecretInformer(ctx.manager))) }),
+};

@@ -5,58 +5,17 @@
 // and be the Secret's controller owner (same uid). A previous key verifies
 // until its grace period ends.
 //
-// The access API gets the verifier of a running operator with
-// `apiKeyVerifierOf(ctx)` (any feature, any registration order).
-import type { Role, ServiceAccount } from '../api/index.js';
+// The service-accounts feature provides the verifier (FeatureServices.apiKeyVerifier);
+// the access API receives it from operator.ts.
+import type { ServiceAccount } from '../api/index.js';
 import { parseApiKey, verifyApiKey } from '../apikeys/index.js';
-import type { OperatorContext } from '../operator.js';
+import type { OperatorContext } from '../context.js';
+import { effectiveWorkspaces } from '../policy/index.js';
+import type { ApiKeyVerifier, AuthFailureReason } from '../policy/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
-import { ApiKeySecretMeta, apiKeySecretInformer, controllerOwnerUid, KEY_ID_INDEX, recordedAnnotations } from './api-key-secret.js';
-import { effectiveWorkspaces } from './status.js';
-
-/** A key that verified: the principal it stands for. */
-export interface AuthenticatedServiceAccount {
-  readonly ok: true;
-  /** Name of the Tenant. */
-  readonly tenant: string;
-  readonly namespace: string;
-  /** Name of the ServiceAccount. */
-  readonly name: string;
-  readonly uid: string;
-  readonly role: Role;
-  /** Workspaces it can act in now (Admin: every workspace of the tenant), sorted. */
-  readonly workspaces: readonly string[];
-  /** Non-secret id of the key that verified. */
-  readonly keyId: string;
-  /** `previous`: a rotated-away key still in its grace period. */
-  readonly keyState: 'current' | 'previous';
-}
-
-/** Why a key did not verify. Callers should answer every one the same way (401), and may log the reason. */
-export type AuthFailureReason =
-  /** Wrong prefix, shape or checksum: rejected without a lookup. */
-  | 'malformed'
-  /** No live key with this id and hash (unknown, rotated away, altered). */
-  | 'unknown-key'
-  /** A previous key whose grace period is over. */
-  | 'expired'
-  /** The service account is gone, deleting, or does not own the Secret. */
-  | 'no-service-account'
-  /** The namespace belongs to no Tenant (of this operator). */
-  | 'no-tenant';
-
-/** A key that did not verify. */
-export interface AuthFailure {
-  readonly ok: false;
-  readonly reason: AuthFailureReason;
-}
-
-/** Authenticates service-account API keys. */
-export interface ApiKeyVerifier {
-  /** Never throws; never logs or keeps `key`. */
-  authenticate(key: string): AuthenticatedServiceAccount | AuthFailure;
-}
+import { ApiKeySecretMeta, controllerOwnerUid, KEY_ID_INDEX, recordedAnnotations } from './api-key-secret.js';
+import type { Informer } from '../runtime/informer.js';
 
 /** Where the verifier looks things up (the operator's caches; object literals in unit tests). */
 export interface VerifierSources {
@@ -128,28 +87,12 @@ export function createApiKeyVerifier(sources: VerifierSources): ApiKeyVerifier {
 }
 
 /** Verifier sources reading the caches of a running operator. */
-export function cacheSources(ctx: OperatorContext): VerifierSources {
-  const secrets = apiKeySecretInformer(ctx.manager);
+export function cacheSources(ctx: OperatorContext, secrets: Informer<CachedApiKeySecret>): VerifierSources {
   return {
     secretsWithKeyId: (keyId) => secrets.byIndex(KEY_ID_INDEX, keyId),
     serviceAccount: (namespace, name) => ctx.caches.serviceAccounts.get(`${namespace}/${name}`),
-    tenantOf: (namespace) => ctx.tenantForNamespace(namespace)?.metadata?.name,
+    tenantOf: (namespace) => ctx.tenants.forNamespace(namespace)?.metadata?.name,
     workspacesIn: (namespace) => ctx.caches.workspaces.byIndex('namespace', namespace).map((w) => w.metadata?.name ?? ''),
     now: () => ctx.clock.now(),
   };
-}
-
-const verifiers = new WeakMap<OperatorContext, ApiKeyVerifier>();
-
-/**
- * The API-key verifier of an operator, created on first use (it registers the API-key
- * Secret informer, so call it from a feature's `register`, or later).
- */
-export function apiKeyVerifierOf(ctx: OperatorContext): ApiKeyVerifier {
-  let verifier = verifiers.get(ctx);
-  if (!verifier) {
-    verifier = createApiKeyVerifier(cacheSources(ctx));
-    verifiers.set(ctx, verifier);
-  }
-  return verifier;
 }

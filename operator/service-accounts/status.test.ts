@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceAccountStatus } from '../api/index.js';
 import type { StatusInputs } from './status.js';
-import { desiredStatus, effectiveWorkspaces, missingWorkspaces } from './status.js';
+import { effectiveWorkspaces } from '../policy/index.js';
+import { desiredStatus, missingWorkspaces } from './status.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
 const KEY = { keyId: 'Abc123Abc123', fingerprint: 'sha256:aaaaaaaaaaaa', revision: 0, createdAt: '2026-01-01T10:00:00.000Z' };
@@ -32,8 +33,8 @@ describe('effectiveWorkspaces', () => {
 
 describe('desiredStatus', () => {
   it.each<[string, Partial<StatusInputs>, Record<string, [string, string]>]>([
-    ['key issued, references resolved', {}, { KeyIssued: ['True', 'KeyIssued'], ReferencesResolved: ['True', 'ReferencesResolved'], Ready: ['True', 'Ready'] }],
-    ['missing workspace', { listedWorkspaces: ['a', 'nope'] }, { KeyIssued: ['True', 'KeyIssued'], ReferencesResolved: ['False', 'WorkspacesNotFound'], Ready: ['False', 'WorkspacesNotFound'] }],
+    ['key issued, references resolved', {}, { KeyIssued: ['True', 'KeyIssued'], ReferencesResolved: ['True', 'AllReferencesResolved'], Ready: ['True', 'Ready'] }],
+    ['missing workspace', { listedWorkspaces: ['a', 'nope'] }, { KeyIssued: ['True', 'KeyIssued'], ReferencesResolved: ['False', 'MissingReferences'], Ready: ['False', 'MissingReferences'] }],
     [
       'not in a tenant namespace',
       { key: { reason: 'NotInTenantNamespace', message: 'no tenant' } },

@@ -1,17 +1,12 @@
 // The status a service account should have, from what was observed (pure).
 // Conditions: KeyIssued, ReferencesResolved, Ready; reasons are stable, messages
 // carry no timestamps and nothing secret (the key id and fingerprint are not secret).
+import { CONDITIONS, REASONS } from '../api/index.js';
 import type { Role, ServiceAccountStatus } from '../api/index.js';
 import type { Condition } from '../runtime/conditions.js';
 import { setCondition } from '../runtime/conditions.js';
+import { effectiveWorkspaces } from '../policy/index.js';
 import type { IssuedKeyRecord } from './api-key-secret.js';
-
-/** Workspaces a service account can act in: all existing ones for an Admin, else the listed ones that exist. Sorted. */
-export function effectiveWorkspaces(role: Role, listed: readonly string[], existing: readonly string[]): string[] {
-  const have = new Set(existing);
-  const names = role === 'Admin' ? existing : listed.filter((name) => have.has(name));
-  return [...new Set(names)].sort();
-}
 
 /** Listed workspaces that do not exist, sorted. */
 export function missingWorkspaces(listed: readonly string[], existing: readonly string[]): string[] {
@@ -52,8 +47,8 @@ export function desiredStatus(input: StatusInputs): ServiceAccountStatus {
   };
 
   const missing = missingWorkspaces(input.listedWorkspaces, input.existingWorkspaces);
-  if (missing.length === 0) set('ReferencesResolved', true, 'ReferencesResolved', 'Every listed workspace exists');
-  else set('ReferencesResolved', false, 'WorkspacesNotFound', `Workspaces not found in this namespace: ${missing.join(', ')}`);
+  if (missing.length === 0) set(CONDITIONS.referencesResolved, true, REASONS.allReferencesResolved, 'Every listed workspace exists');
+  else set(CONDITIONS.referencesResolved, false, REASONS.missingReferences, `Workspaces not found in this namespace: ${missing.join(', ')}`);
 
   const key = input.key;
   if (isProblem(key)) {
@@ -62,7 +57,7 @@ export function desiredStatus(input: StatusInputs): ServiceAccountStatus {
   } else {
     set('KeyIssued', true, 'KeyIssued', `API key ${key.keyId} is in Secret ${input.secretName}`);
     if (missing.length === 0) set('Ready', true, 'Ready', 'The API key works with the declared role and workspaces');
-    else set('Ready', false, 'WorkspacesNotFound', `The API key works, but workspaces are missing: ${missing.join(', ')}`);
+    else set(CONDITIONS.ready, false, REASONS.missingReferences, `The API key works, but workspaces are missing: ${missing.join(', ')}`);
   }
 
   const status: ServiceAccountStatus = {

@@ -55,8 +55,7 @@ export function emailDomainPolicyBinding(name = EMAIL_DOMAIN_POLICY, namespaceSe
 
 /** deploy/rbac/user-email-domain-policy.yaml. */
 export function renderEmailDomainPolicyYaml(): string {
-  const header = '# Refuses, at admission, a User whose email is outside its tenant\'s allowedEmailDomains.\n# Generated from operator/tenants/admission-policy.ts: npx tsx operator/tenants/admission-policy.ts\n';
+  const header = '# Refuses, at admission, a User whose email is outside its tenant\'s allowedEmailDomains.\n# Generated from operator/tenants/admission-policy.ts: npx blink-accounts generate rbac\n';
   return header + [emailDomainPolicy(), emailDomainPolicyBinding()].map((o) => `---\n${stringify(o, { lineWidth: 0 })}`).join('');
 }
 
-if (import.meta.url === `file://${process.argv[1] ?? ''}`) process.stdout.write(renderEmailDomainPolicyYaml());

@@ -1,16 +1,20 @@
-// Users → RoleBindings: each Active user of a tenant is bound, by email, to the
-// ClusterRole of its role in the tenant namespace (blink-user-<user>); an
-// Invited, Inactive, refused or removed user has no binding. Kubernetes itself
-// then enforces who may write Users and ServiceAccounts (R3, R10).
-import type { Tenant } from '../api/index.js';
+// Users → RoleBindings: each user with access (policy/principals.ts) is bound,
+// by email, to the ClusterRole of its role in the tenant namespace
+// (blink-user-<user>); an Invited, Inactive, refused or removed user has no
+// binding. Kubernetes itself then enforces who may write Users and
+// ServiceAccounts (R3, R10).
+//
+// fetch (User, Tenant, binding: caches) → gone: the plan removes the binding →
+// (no finalizer: the binding is owned by the User and removed with it) →
+// tenant check and plan (planBinding, pure) → act (applyBindingPlan).
+import { ACCOUNT_KINDS, FIELD_MANAGER, MANAGED_LABELS } from '../api/index.js';
+import type { OperatorContext } from '../context.js';
 import type { ReconcileContext } from '../runtime/controller.js';
 import { builtinKinds, splitKey } from '../runtime/kinds.js';
-import type { KubeObject } from '../runtime/kinds.js';
+import type { ActContext } from '../runtime/kube-writer.js';
 import { controllerOwnerKey } from '../runtime/owner-mapping.js';
-import { ACCOUNT_KINDS, FIELD_MANAGER, MANAGED_LABELS } from '../operator.js';
-import type { OperatorContext } from '../operator.js';
 import { bindingName, bindingVerdict, planBinding, RBAC_COMPONENT } from './binding-plan.js';
-import type { RoleBinding } from './binding-plan.js';
+import type { BindingPlan, RoleBinding } from './binding-plan.js';
 
 /** Label selector of the RoleBindings the operator manages (the only ones it caches). */
 export function bindingSelector(): string {
@@ -29,7 +33,7 @@ export function registerBindingController(ctx: OperatorContext): void {
   });
   // A tenant that appears, changes its allowed domains or goes away concerns all its users.
   controller.watch(ctx.caches.tenants, (tenant) => {
-    const namespace = ctx.namespaceOfTenant(tenant as Tenant & KubeObject);
+    const namespace = ctx.tenants.namespaceOf(tenant);
     return ctx.caches.users.byIndex('namespace', namespace).map((user) => `${namespace}/${user.metadata?.name ?? ''}`);
   });
 }
@@ -37,24 +41,30 @@ export function registerBindingController(ctx: OperatorContext): void {
 async function reconcileBinding(ctx: OperatorContext, existing: RoleBinding | undefined, key: string, rctx: ReconcileContext): Promise<void> {
   const { namespace = '', name } = splitKey(key);
   const user = ctx.caches.users.get(key);
-  const tenant = ctx.tenantForNamespace(namespace);
+  const tenant = ctx.tenants.forNamespace(namespace);
   const plan = planBinding({ user, tenant, existing });
-  const why = bindingVerdict(user, tenant).why;
+  await applyBindingPlan(rctx, plan, { namespace, userName: name, why: bindingVerdict(user, tenant).why });
+}
+
+/** Carries out a BindingPlan (table-tested in binding-act.test.ts). */
+export async function applyBindingPlan(act: ActContext, plan: BindingPlan, target: { readonly namespace: string; readonly userName: string; readonly why: string }): Promise<void> {
+  const binding = bindingName(target.userName);
   switch (plan.action) {
     case 'none':
       return;
     case 'delete':
-      await rctx.client.delete(builtinKinds.roleBinding, namespace, bindingName(name));
-      rctx.log.info({ binding: bindingName(name), why }, 'Removed the user\'s role binding');
+      await act.client.delete(builtinKinds.roleBinding, target.namespace, binding);
+      act.log.info({ binding, why: target.why }, "Removed the user's role binding");
       return;
     case 'replace':
-      await rctx.client.delete(builtinKinds.roleBinding, namespace, bindingName(name));
-      await rctx.client.apply(builtinKinds.roleBinding, plan.binding, { fieldManager: FIELD_MANAGER });
-      rctx.log.info({ binding: bindingName(name), clusterRole: plan.binding.roleRef?.name }, 'Replaced the user\'s role binding after a role change');
+      // roleRef is immutable: a role change deletes and re-creates.
+      await act.client.delete(builtinKinds.roleBinding, target.namespace, binding);
+      await act.client.apply(builtinKinds.roleBinding, plan.binding, { fieldManager: FIELD_MANAGER });
+      act.log.info({ binding, clusterRole: plan.binding.roleRef?.name }, "Replaced the user's role binding after a role change");
       return;
     case 'apply':
-      await rctx.client.apply(builtinKinds.roleBinding, plan.binding, { fieldManager: FIELD_MANAGER });
-      rctx.log.info({ binding: bindingName(name), clusterRole: plan.binding.roleRef?.name }, 'Bound the user to its role');
+      await act.client.apply(builtinKinds.roleBinding, plan.binding, { fieldManager: FIELD_MANAGER });
+      act.log.info({ binding, clusterRole: plan.binding.roleRef?.name }, 'Bound the user to its role');
       return;
   }
 }

@@ -1,16 +1,13 @@
 // Which RoleBinding a User should have: the pure half of the binding controller.
-// Only an Active user (accepted, spec.active not false) of an existing tenant,
-// with an allowed email domain, is bound; everyone else has none.
+// Exactly the users policy/principals.ts's userStanding gives access are bound
+// (the access API authorizes by the same verdict); everyone else has none.
 import { API_VERSION } from '../api/index.js';
 import type { Tenant, User } from '../api/index.js';
-import { isRole } from '../access/matrix.js';
+import { normalizeEmail, userStanding } from '../policy/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import { MANAGED_LABELS, TENANT_LABEL } from '../operator.js';
+import { MANAGED_LABELS, TENANT_LABEL, USER_LABEL } from '../api/index.js';
 import { clusterRoleName } from './cluster-roles.js';
-import { checkEmailDomain } from './email-domain.js';
 
-/** Label naming the User a RoleBinding grants access to. */
-export const USER_LABEL = 'accounts.blinkops.com/user';
 /** Component label of the RoleBindings. */
 export const RBAC_COMPONENT = 'rbac';
 
@@ -47,13 +44,8 @@ export interface BindingPlanInput {
 
 /** Why a user is bound or not, for logs and tests. */
 export function bindingVerdict(user: (User & KubeObject) | undefined, tenant: (Tenant & KubeObject) | undefined): { bound: boolean; why: string } {
-  if (!user || user.metadata?.deletionTimestamp) return { bound: false, why: 'UserDeleted' };
-  if (!tenant || tenant.metadata?.deletionTimestamp) return { bound: false, why: 'NoTenant' };
-  if (user.spec?.active === false) return { bound: false, why: 'Inactive' };
-  if (user.status?.phase !== 'Active') return { bound: false, why: user.status?.phase ?? 'Invited' };
-  if (!isRole(user.spec?.role)) return { bound: false, why: 'UnknownRole' };
-  if (!checkEmailDomain(tenant, user.spec.email).allowed) return { bound: false, why: 'EmailDomainNotAllowed' };
-  return { bound: true, why: 'Active' };
+  const standing = userStanding(user, tenant);
+  return { bound: standing.access, why: standing.why };
 }
 
 /** The RoleBinding an Active user should have. */
@@ -72,8 +64,9 @@ export function desiredBinding(user: User & KubeObject, tenant: string): RoleBin
       ],
     },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName(user.spec.role) },
-    // Clusters with OIDC present a person by their email address as the username.
-    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user.spec.email }],
+    // Clusters with OIDC present a person by their email address as the username: bound in the
+    // normal form of policy/email.ts, the form the access API matches.
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: normalizeEmail(user.spec.email) ?? user.spec.email }],
   };
 }
 

@@ -4,7 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { renderClusterRolesYaml, roleClusterRoles, ROLE_RULES } from './cluster-roles.js';
 
 describe('role ClusterRoles', () => {
-  it('deploy/rbac/cluster-roles.yaml is rendered from the code (run `npx tsx operator/tenants/cluster-roles.ts` to refresh)', () => {
+  it('deploy/rbac/cluster-roles.yaml is rendered from the code (run `npx blink-accounts generate rbac` to refresh)', () => {
     const file = readFileSync(new URL('../../deploy/rbac/cluster-roles.yaml', import.meta.url), 'utf8');
     expect(file).toBe(renderClusterRolesYaml());
     expect(parseAllDocuments(file).map((d) => d.toJS() as unknown)).toEqual(roleClusterRoles());

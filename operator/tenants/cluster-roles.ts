@@ -58,8 +58,7 @@ export function roleClusterRoles(): KubeObject[] {
 
 /** deploy/rbac/cluster-roles.yaml, as rendered from {@link roleClusterRoles}. */
 export function renderClusterRolesYaml(): string {
-  const header = '# The ClusterRoles of the Admin, Builder and Consumer roles, bound per user in\n# the tenant namespace by the operator. Generated from operator/tenants/cluster-roles.ts:\n# npx tsx operator/tenants/cluster-roles.ts > deploy/rbac/cluster-roles.yaml\n';
+  const header = '# The ClusterRoles of the Admin, Builder and Consumer roles, bound per user in\n# the tenant namespace by the operator. Generated from operator/tenants/cluster-roles.ts:\n# npx blink-accounts generate rbac\n';
   return header + roleClusterRoles().map((role) => `---\n${stringify(role, { lineWidth: 0 })}`).join('');
 }
 
-if (import.meta.url === `file://${process.argv[1] ?? ''}`) process.stdout.write(renderClusterRolesYaml());

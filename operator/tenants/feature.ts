@@ -1,8 +1,8 @@
 // The tenants feature: the three role ClusterRoles (applied at startup), the
 // Tenant controller and the Users → RoleBindings controller.
 import type { KindDescriptor } from '../runtime/kinds.js';
-import { FIELD_MANAGER } from '../operator.js';
-import type { Feature, OperatorContext } from '../operator.js';
+import { FIELD_MANAGER } from '../api/index.js';
+import type { Feature, OperatorContext } from '../context.js';
 import { registerBindingController } from './binding-controller.js';
 import { roleClusterRoles } from './cluster-roles.js';
 import { registerTenantController } from './tenant-controller.js';

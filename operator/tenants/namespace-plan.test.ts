@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SHARD_LABEL, TENANT_LABEL } from '../operator.js';
+import { SHARD_LABEL, TENANT_LABEL } from '../api/index.js';
 import { namespaceLabels, planNamespace } from './namespace-plan.js';
 import type { NamespacePlan } from './namespace-plan.js';
 

@@ -1,7 +1,7 @@
 // What the Tenant controller does to the tenant's namespace: a pure decision
-// from the Tenant and the namespace as observed (STYLE.md §4).
+// from the Tenant and the namespace as observed (table-tested, no server).
 import type { KubeObject } from '../runtime/kinds.js';
-import { MANAGED_LABELS, SHARD_LABEL, TENANT_LABEL } from '../operator.js';
+import { MANAGED_LABELS, SHARD_LABEL, TENANT_LABEL } from '../api/index.js';
 
 /** Condition reasons of NamespaceReady, and Event reasons (created, adopted). */
 export const NAMESPACE_REASONS = {

@@ -2,18 +2,20 @@
 // finalizer that keeps deletion from touching data unless the spec says so,
 // and status (counts per phase, NamespaceReady, Ready).
 //
-// gather (Tenant and Users/ServiceAccounts from the caches, the namespace from
-// the API: an unlabelled namespace is in no cache) → decide (planNamespace,
-// tenantStatus) → act (one write per change).
+// fetch (cache) → gone: done → finalizer (deleting: the deletion policy) →
+// gather the namespace (cache, else the API: an unlabelled namespace is in no
+// cache) → plan (planNamespace, pure) → act (applyNamespacePlan: one write per
+// change) → status (tenantStatus, pure, written only when it differs).
 import type { ServiceAccount, Tenant, User } from '../api/index.js';
 import type { ReconcileContext } from '../runtime/controller.js';
 import type { Informer } from '../runtime/informer.js';
 import { isNotFound } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import { addFinalizer, removeFinalizer, writeStatus } from '../runtime/status-writer.js';
-import { ACCOUNT_KINDS, FIELD_MANAGER, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../operator.js';
-import type { OperatorContext } from '../operator.js';
+import type { ActContext, KubeWriter } from '../runtime/kube-writer.js';
+import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
+import { ACCOUNT_KINDS, FIELD_MANAGER, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../api/index.js';
+import type { OperatorContext } from '../context.js';
 import { NAMESPACE_REASONS, planNamespace } from './namespace-plan.js';
 import type { NamespacePlan } from './namespace-plan.js';
 import { tenantStatus } from './tenant-status.js';
@@ -25,8 +27,7 @@ type CachedTenant = Tenant & KubeObject;
 export function registerTenantController(ctx: OperatorContext): void {
   const { caches } = ctx;
   const shardSelector = ctx.options.shard ? `${SHARD_LABEL}=${ctx.options.shard}` : undefined;
-  // Tenant namespaces of this shard (the manager's scoping informer: same selector, shared).
-  const namespaces = ctx.manager.informer(builtinKinds.namespace, { labelSelector: shardSelector ? `${TENANT_LABEL},${shardSelector}` : TENANT_LABEL });
+  const namespaces = caches.tenantNamespaces;
   const controller = ctx.manager.addController({
     name: 'tenant',
     for: ACCOUNT_KINDS.tenant,
@@ -34,7 +35,7 @@ export function registerTenantController(ctx: OperatorContext): void {
     reconcile: (key, rctx) => reconcileTenant(ctx, namespaces, key, rctx),
   });
   const tenantOf = (object: KubeObject): string[] => {
-    const tenant = ctx.tenantForNamespace(object.metadata?.namespace ?? '');
+    const tenant = ctx.tenants.forNamespace(object.metadata?.namespace ?? '');
     return tenant?.metadata?.name ? [tenant.metadata.name] : [];
   };
   // Counts in status follow the users and service accounts of the namespace.
@@ -48,15 +49,16 @@ export function registerTenantController(ctx: OperatorContext): void {
 }
 
 async function reconcileTenant(ctx: OperatorContext, namespaces: Informer<KubeObject>, key: string, rctx: ReconcileContext): Promise<void> {
-  const tenant = ctx.caches.tenants.get(key);
-  if (!tenant) return;
-  if (tenant.metadata?.deletionTimestamp) return finalizeTenant(ctx, tenant, rctx);
-  if (await addFinalizer(rctx.client, ACCOUNT_KINDS.tenant, tenant, FINALIZER)) return; // the update enqueues the next pass
+  const cached = ctx.caches.tenants.get(key);
+  if (!cached) return;
+  const step = await finalizerStep(rctx.client, ACCOUNT_KINDS.tenant, cached, FINALIZER, (tenant) => applyDeletionPolicy(ctx, tenant, rctx));
+  if (step.done) return;
+  const tenant = step.object;
 
-  const namespace = ctx.namespaceOfTenant(tenant);
+  const namespace = ctx.tenants.namespaceOf(tenant);
   // A namespace already labelled for this tenant is in the cache; any other is read (it is in no cache).
-  const cached = namespaces.get(namespace);
-  const observed = cached?.metadata?.labels?.[TENANT_LABEL] === key ? cached : await readNamespace(rctx, namespace);
+  const inCache = namespaces.get(namespace);
+  const observed = inCache?.metadata?.labels?.[TENANT_LABEL] === key ? inCache : await readNamespace(rctx.client, namespace);
   const plan = planNamespace({ tenant: key, namespace, shard: ctx.options.shard ? tenant.metadata?.labels?.[SHARD_LABEL] : undefined, observed });
   const outcome = await applyNamespacePlan(rctx, tenant, namespace, plan);
 
@@ -71,16 +73,17 @@ async function reconcileTenant(ctx: OperatorContext, namespaces: Informer<KubeOb
   await writeStatus(rctx.client, ACCOUNT_KINDS.tenant, tenant, status);
 }
 
-async function readNamespace(rctx: ReconcileContext, name: string): Promise<KubeObject | undefined> {
+async function readNamespace(client: KubeWriter, name: string): Promise<KubeObject | undefined> {
   try {
-    return await rctx.client.get(builtinKinds.namespace, undefined, name);
+    return await client.get(builtinKinds.namespace, undefined, name);
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw new Error(`Reading namespace "${name}" failed`, { cause: error });
   }
 }
 
-async function applyNamespacePlan(rctx: ReconcileContext, tenant: CachedTenant, namespace: string, plan: NamespacePlan): Promise<NamespaceOutcome> {
+/** Carries out a NamespacePlan (table-tested in tenant-act.test.ts). */
+export async function applyNamespacePlan(rctx: ActContext, tenant: CachedTenant, namespace: string, plan: NamespacePlan): Promise<NamespaceOutcome> {
   switch (plan.action) {
     case 'create':
       await rctx.client.create(builtinKinds.namespace, { metadata: { name: namespace, labels: { ...plan.labels } } }, { fieldManager: FIELD_MANAGER });
@@ -110,11 +113,10 @@ function readyOutcome(namespace: string): NamespaceOutcome {
 }
 
 /** Retain (default): keep the namespace and all in it. Delete: delete the namespace, if it is ours. */
-async function finalizeTenant(ctx: OperatorContext, tenant: CachedTenant, rctx: ReconcileContext): Promise<void> {
-  if (!tenant.metadata?.finalizers?.includes(FINALIZER)) return;
-  const namespace = ctx.namespaceOfTenant(tenant);
+async function applyDeletionPolicy(ctx: OperatorContext, tenant: CachedTenant, rctx: ReconcileContext): Promise<void> {
+  const namespace = ctx.tenants.namespaceOf(tenant);
   if (tenant.spec?.deletionPolicy === 'Delete') {
-    const observed = await readNamespace(rctx, namespace);
+    const observed = await readNamespace(rctx.client, namespace);
     if (observed && observed.metadata?.labels?.[TENANT_LABEL] === tenant.metadata.name) {
       await rctx.client.delete(builtinKinds.namespace, undefined, namespace, { propagationPolicy: 'Background' });
       rctx.log.info({ namespace }, 'Deleted the tenant namespace (deletionPolicy Delete)');
@@ -122,5 +124,4 @@ async function finalizeTenant(ctx: OperatorContext, tenant: CachedTenant, rctx: 
   } else {
     rctx.log.info({ namespace }, 'Kept the tenant namespace (deletionPolicy Retain)');
   }
-  await removeFinalizer(rctx.client, ACCOUNT_KINDS.tenant, tenant, FINALIZER);
 }

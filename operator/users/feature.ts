@@ -1,23 +1,25 @@
-// The users feature: the User controller (invitations, phases), the acceptance page on every
-// replica, and the Group/Workspace membership controllers.
+// The users feature: the User controller (invitations, phases) and the acceptance page on every
+// replica (both built from operator/invitations/).
 import type { RandomBytes } from '../apikeys/random.js';
-import type { Feature, OperatorContext } from '../operator.js';
-import { ACCOUNT_KINDS } from '../operator.js';
+import { objectsInTenantNamespace } from '../context.js';
+import type { Cached, Feature, OperatorContext } from '../context.js';
+import type { User } from '../api/index.js';
+import type { CacheIndex } from '../runtime/informer.js';
+import { ACCOUNT_KINDS } from '../api/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Informer } from '../runtime/informer.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { labelOwnerInNamespace } from '../runtime/owner-mapping.js';
 import { exponentialRateLimiter } from '../runtime/rate-limiter.js';
-import { ACCEPTANCE_PREFIX, createAcceptanceHandler, INVITATION_ID_INDEX } from './acceptance-page.js';
-import { ClientRateLimiter } from './client-rate-limiter.js';
-import type { ClientRateLimiterOptions } from './client-rate-limiter.js';
-import { sharedCsrfKey } from './csrf-secret.js';
-import { INVITATION_ID_LABEL, INVITATION_SELECTOR, USER_LABEL } from './invitation-record.js';
-import type { SecretObject } from './invitation-record.js';
-import { objectsInTenantNamespace, registerMembershipControllers } from './memberships.js';
-import { nodemailerMailer } from './smtp.js';
-import type { Mailer, SmtpTimeouts } from './smtp.js';
+import { ACCEPTANCE_PREFIX, createAcceptanceHandler, INVITATION_ID_INDEX } from '../invitations/acceptance-page.js';
+import { ClientRateLimiter } from '../invitations/client-rate-limiter.js';
+import type { ClientRateLimiterOptions } from '../invitations/client-rate-limiter.js';
+import { sharedCsrfKey } from '../invitations/csrf-secret.js';
+import { INVITATION_ID_LABEL, INVITATION_SELECTOR, USER_LABEL } from '../invitations/invitation-record.js';
+import type { SecretObject } from '../invitations/invitation-record.js';
+import { nodemailerMailer } from '../invitations/smtp.js';
+import type { Mailer, SmtpTimeouts } from '../invitations/smtp.js';
 import { userReconciler } from './user-controller.js';
 
 /** Options of {@link createUsersFeature}; the defaults are what production runs. */
@@ -53,8 +55,8 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
             informer: { labelSelector: INVITATION_SELECTOR },
             map: labelOwnerInNamespace(USER_LABEL),
           },
-          { kind: ACCOUNT_KINDS.group, map: (group) => usersNaming(ctx, 'users.byGroup', group) },
-          { kind: ACCOUNT_KINDS.workspace, map: (workspace) => usersNaming(ctx, 'users.byWorkspace', workspace) },
+          { kind: ACCOUNT_KINDS.group, map: (group) => usersNaming(ctx.indexes.usersByGroup, group) },
+          { kind: ACCOUNT_KINDS.workspace, map: (workspace) => usersNaming(ctx.indexes.usersByWorkspace, workspace) },
         ],
         // Failed sends are paced by the record (plan.ts, waitForRetry); this caps the queue's own backoff
         // (API errors, no SMTP settings) at a minute too.
@@ -69,7 +71,6 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
         }),
       });
       controller.watch(ctx.caches.tenants, objectsInTenantNamespace(ctx, ctx.caches.users as unknown as Informer<KubeObject>));
-      registerMembershipControllers(ctx, clock);
       ctx.manager.addHandler(
         ACCEPTANCE_PREFIX,
         createAcceptanceHandler({
@@ -84,9 +85,9 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
   };
 }
 
-function usersNaming(ctx: OperatorContext, index: string, object: KubeObject): string[] {
+function usersNaming(index: CacheIndex<Cached<User>>, object: KubeObject): string[] {
   const key = `${object.metadata?.namespace ?? ''}/${object.metadata?.name ?? ''}`;
-  return ctx.caches.users.byIndex(index, key).map((u) => `${u.metadata?.namespace ?? ''}/${u.metadata?.name ?? ''}`);
+  return index.get(key).map((u) => `${u.metadata?.namespace ?? ''}/${u.metadata?.name ?? ''}`);
 }
 
 /** The users feature with production defaults, as features.ts registers it. */

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { InvitationRecord } from './invitation-record.js';
-import { pendingRecord } from './invitation-record.fixture.js';
+import type { InvitationRecord } from '../invitations/invitation-record.js';
+import { pendingRecord } from '../invitations/invitation-record.fixture.js';
 import { phaseOf, planUser, retryDelayMs } from './plan.js';
 import type { UserObservation, UserPlan } from './plan.js';
 
 const pending = pendingRecord();
 
 const base: UserObservation = {
-  deleting: false,
-  hasFinalizer: true,
   active: true,
   email: 'jane@acme.example',
   resend: 0,
@@ -23,9 +21,6 @@ const failedAt = (iso: string, failedAttempts: number): InvitationRecord => ({ .
 const blocker = { reason: 'EmailDomainNotAllowed', message: 'not allowed' };
 
 const cases: { name: string; observed: Partial<UserObservation>; plan: UserPlan }[] = [
-  { name: 'deleting with finalizer: finalize', observed: { deleting: true }, plan: { action: 'finalize' } },
-  { name: 'deleting without finalizer: nothing', observed: { deleting: true, hasFinalizer: false }, plan: { action: 'none' } },
-  { name: 'no finalizer yet: add it first', observed: { hasFinalizer: false, record: undefined }, plan: { action: 'addFinalizer' } },
   { name: 'new user: issue', observed: { record: undefined }, plan: { action: 'issue', reason: 'Created' } },
   { name: 'new user created inactive: nothing to send', observed: { record: undefined, active: false }, plan: { action: 'none' } },
   { name: 'pending and sent: nothing', observed: {}, plan: { action: 'none' } },

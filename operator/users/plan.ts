@@ -1,7 +1,7 @@
-// What the User controller does next, decided from what it observed (STYLE.md: decide is pure,
-// table-tested in plan.test.ts). The invitation record, not status, says whether the person
+// What the User controller does next, decided from what it observed (pure, table-tested in
+// plan.test.ts; the finalizer is the controller's finalizer step, before this). The invitation record, not status, says whether the person
 // accepted; status is only a copy for people.
-import type { InvitationRecord } from './invitation-record.js';
+import type { InvitationRecord } from '../invitations/invitation-record.js';
 
 /** Why the operator cannot act on a User (reported as Ready=False with this reason). */
 export interface Blocker {
@@ -12,9 +12,6 @@ export interface Blocker {
 
 /** The facts the plan depends on. */
 export interface UserObservation {
-  /** metadata.deletionTimestamp is set. */
-  readonly deleting: boolean;
-  readonly hasFinalizer: boolean;
   /** spec.active (default true). */
   readonly active: boolean;
   readonly email: string;
@@ -43,9 +40,6 @@ export type IssueReason = 'Created' | 'Resend' | 'Reactivated' | 'RetryDelivery'
 
 /** The one next step. */
 export type UserPlan =
-  /** Revoke everything (delete the record), then drop the finalizer. */
-  | { readonly action: 'finalize' }
-  | { readonly action: 'addFinalizer' }
   /** New token (the old one dies), new expiry, new email. */
   | { readonly action: 'issue'; readonly reason: IssueReason }
   /** Mark the pending invitation revoked: its link stops working. */
@@ -62,8 +56,6 @@ export type UserPlan =
 
 /** Decides the next step for a User. */
 export function planUser(observed: UserObservation): UserPlan {
-  if (observed.deleting) return observed.hasFinalizer ? { action: 'finalize' } : { action: 'none' };
-  if (!observed.hasFinalizer) return { action: 'addFinalizer' };
   const record = observed.record && observed.record.email === observed.email ? observed.record : undefined;
   if (observed.blocker) return record?.state === 'pending' ? { action: 'revoke' } : { action: 'none' };
   if (!record) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { UserStatus } from '../api/index.js';
-import { pendingRecord } from './invitation-record.fixture.js';
+import { pendingRecord } from '../invitations/invitation-record.fixture.js';
 import { DELIVERY_UNCONFIRMED_MESSAGE, deriveUserStatus, MAX_EXPIRY_REQUEUE_MS } from './user-status.js';
 import type { UserStatusInputs } from './user-status.js';
 

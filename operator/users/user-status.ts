@@ -1,11 +1,12 @@
 // The status a User should have, derived from spec, the invitation record and the caches
 // (pure; user-status.test.ts). Condition messages carry no timestamps and no secrets, so a
 // reconcile that changes nothing produces an identical status and no write.
+import { REASONS } from '../api/index.js';
 import type { UserStatus } from '../api/index.js';
 import { isExpired } from '../invitations/token.js';
 import type { Condition, ConditionInput } from '../runtime/conditions.js';
 import { setCondition } from '../runtime/conditions.js';
-import type { InvitationRecord } from './invitation-record.js';
+import type { InvitationRecord } from '../invitations/invitation-record.js';
 import type { Blocker } from './plan.js';
 import { phaseOf } from './plan.js';
 
@@ -91,10 +92,10 @@ export function deriveUserStatus(input: UserStatusInputs): DerivedUserStatus {
   conditions.push({
     type: USER_CONDITIONS.referencesResolved,
     ...(missingGroups.length + missingWorkspaces.length === 0
-      ? { status: 'True' as const, reason: 'AllReferencesResolved', message: 'Every Group and Workspace in spec exists' }
+      ? { status: 'True' as const, reason: REASONS.allReferencesResolved, message: 'Every Group and Workspace in spec exists' }
       : {
           status: 'False' as const,
-          reason: 'MissingReferences',
+          reason: REASONS.missingReferences,
           message: [missingGroups.length ? missingMessage('Group', missingGroups) : '', missingWorkspaces.length ? missingMessage('Workspace', missingWorkspaces) : '']
             .filter(Boolean)
             .join('; '),

@@ -4,7 +4,8 @@
 // fast a change flips the answer; and the HTTP contract (4xx, OpenAPI).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessApiFeature } from '../../operator/access/feature.js';
-import { ACCOUNT_KINDS } from '../../operator/operator.js';
+import { apiKeyVerifierFeature } from '../../operator/service-accounts/feature.js';
+import { ACCOUNT_KINDS } from '../../operator/api/index.js';
 import type { RunningOperator } from '../../operator/operator.js';
 import type { KubeObject } from '../../operator/runtime/kinds.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
@@ -93,7 +94,7 @@ beforeAll(async () => {
   await client.delete(ACCOUNT_KINDS.serviceAccount, nsA, 'sa-deleted');
   await client.delete(ACCOUNT_KINDS.user, nsA, 'deleted');
   // A second replica that runs no controller at all: reads are served from its own caches.
-  reader = await startTestOperator({ shard }, [accessApiFeature]);
+  reader = await startTestOperator({ shard }, [apiKeyVerifierFeature, accessApiFeature]);
   // Wait until the operator's caches have seen everything above.
   await eventually(async () => ((await authorize(a, { user: email('consumer') }, 'write', 'ws1')).body['allowed'] === true ? true : undefined), 15_000, 'consumer access');
   await eventually(async () => ((await post('authenticate', { apiKey: keys.get('A/sa-rotated') })).status === 200 ? true : undefined), 15_000, 'the rotated key to verify');

@@ -9,7 +9,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../operator/runtime/logger.js';
 import { FEATURES } from '../../operator/features.js';
 import { startOperator } from '../../operator/operator.js';
-import type { Feature, OperatorOptions, RunningOperator } from '../../operator/operator.js';
+import type { Feature, OperatorOptions } from '../../operator/context.js';
+import type { RunningOperator } from '../../operator/operator.js';
 import { cluster } from './kube.js';
 
 /** A shard name unique to this test file and run. */

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ServiceAccount, ServiceAccountSpec } from '../../operator/api/index.js';
 import { hashApiKey } from '../../operator/apikeys/index.js';
-import { ACCOUNT_KINDS, SHARD_LABEL, TENANT_LABEL } from '../../operator/operator.js';
+import { ACCOUNT_KINDS, SHARD_LABEL, TENANT_LABEL } from '../../operator/api/index.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
 import type { KubeObject } from '../../operator/runtime/kinds.js';
 import { KubeClient } from '../../operator/runtime/kube-client.js';

@@ -5,7 +5,7 @@
 // logged or exposed contains key material.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprintOf } from '../../operator/apikeys/index.js';
-import { ACCOUNT_KINDS } from '../../operator/operator.js';
+import { ACCOUNT_KINDS } from '../../operator/api/index.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
 import type { KubeClient } from '../../operator/runtime/kube-client.js';
 import { useNamespace } from '../harness/kube.js';

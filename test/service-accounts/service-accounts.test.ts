@@ -6,12 +6,11 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_PATTERN, fingerprintOf, generateApiKey, parseApiKey } from '../../operator/apikeys/index.js';
 import type { RunningOperator } from '../../operator/operator.js';
-import { ACCOUNT_KINDS } from '../../operator/operator.js';
+import { ACCOUNT_KINDS } from '../../operator/api/index.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
 import { createLogger } from '../../operator/runtime/logger.js';
 import type { KubeClient } from '../../operator/runtime/kube-client.js';
-import { apiKeyVerifierOf } from '../../operator/service-accounts/index.js';
-import type { ApiKeyVerifier } from '../../operator/service-accounts/index.js';
+import type { ApiKeyVerifier } from '../../operator/policy/index.js';
 import { eventually, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
 import {
@@ -61,7 +60,7 @@ beforeAll(async () => {
     },
   });
   operator = await startTestOperator({ shard, logger: createLogger({ level: 'debug', destination }) });
-  verifier = apiKeyVerifierOf(operator.context);
+  verifier = operator.services.apiKeyVerifier as ApiKeyVerifier;
 });
 
 afterAll(async () => {
@@ -140,7 +139,7 @@ describe('ServiceAccount', () => {
     });
     const sa = await waitFor(client, ns.name, 'builder-bot', (s) => s.status?.observedGeneration === edited.metadata?.generation);
     expect(sa.status?.workspaces).toEqual(['ws-b']);
-    expect(sa.status?.conditions?.find((c) => c.type === 'ReferencesResolved')).toMatchObject({ status: 'False', reason: 'WorkspacesNotFound' });
+    expect(sa.status?.conditions?.find((c) => c.type === 'ReferencesResolved')).toMatchObject({ status: 'False', reason: 'MissingReferences' });
     expect(sa.status?.conditions?.find((c) => c.type === 'ReferencesResolved')?.message).toContain('ws-missing');
     expect(await key('builder-bot')).toBe(original);
     expect(verifier.authenticate(original)).toMatchObject({ ok: true, role: 'Consumer', workspaces: ['ws-b'] });

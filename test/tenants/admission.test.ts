@@ -2,7 +2,7 @@
 // tenant's allowedEmailDomains is refused at admission with a clear message.
 // The binding here is scoped to this file's shard, so other files are unaffected.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNT_KINDS, SHARD_LABEL } from '../../operator/operator.js';
+import { ACCOUNT_KINDS, SHARD_LABEL } from '../../operator/api/index.js';
 import type { RunningOperator } from '../../operator/operator.js';
 import type { KindDescriptor } from '../../operator/runtime/kinds.js';
 import { EMAIL_DOMAIN_POLICY, emailDomainPolicy, emailDomainPolicyBinding } from '../../operator/tenants/admission-policy.js';

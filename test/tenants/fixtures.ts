@@ -2,7 +2,7 @@
 // Workspaces written with the admin identity, and a way to make a User Active
 // without the invitation flow (its status subresource, as the Users controller would).
 import { randomBytes } from 'node:crypto';
-import { ACCOUNT_KINDS, SHARD_LABEL } from '../../operator/operator.js';
+import { ACCOUNT_KINDS, SHARD_LABEL } from '../../operator/api/index.js';
 import { KubeClient } from '../../operator/runtime/kube-client.js';
 import type { KubeObject } from '../../operator/runtime/kinds.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';

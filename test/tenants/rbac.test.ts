@@ -2,7 +2,7 @@
 // only an Active Admin of a tenant can create Users and ServiceAccounts there,
 // and only there; Builders and Consumers cannot; deactivation takes it away.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNT_KINDS } from '../../operator/operator.js';
+import { ACCOUNT_KINDS } from '../../operator/api/index.js';
 import type { RunningOperator } from '../../operator/operator.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
 import type { KubeObject } from '../../operator/runtime/kinds.js';

@@ -1,7 +1,7 @@
 // The Tenant controller against a real control plane: the namespace it creates,
 // adopts or refuses, the counts in status, and what deletion keeps.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNT_KINDS, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../../operator/operator.js';
+import { ACCOUNT_KINDS, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../../operator/api/index.js';
 import type { RunningOperator } from '../../operator/operator.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
 import type { KubeObject } from '../../operator/runtime/kinds.js';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOperator } from '../../operator/operator.js';
 import { createUsersFeature } from '../../operator/users/feature.js';
-import { nodemailerMailer } from '../../operator/users/smtp.js';
+import { nodemailerMailer } from '../../operator/invitations/smtp.js';
 import { kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, spawnOperator, startTestOperator } from '../harness/operator.js';
 import type { OperatorProcess } from '../harness/operator.js';

@@ -9,15 +9,15 @@ import { chromium } from 'playwright-core';
 import type { User } from '../../operator/api/index.js';
 import { invitationLinks, startDevSmtp } from '../../operator/dev-smtp/server.js';
 import type { CaughtMessage, DevSmtpServer } from '../../operator/dev-smtp/server.js';
-import { SHARD_LABEL, TENANT_LABEL } from '../../operator/operator.js';
+import { SHARD_LABEL, TENANT_LABEL } from '../../operator/api/index.js';
 import type { Clock } from '../../operator/runtime/clock.js';
 import { systemClock } from '../../operator/runtime/clock.js';
 import { KubeClient } from '../../operator/runtime/kube-client.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
-import { ACCOUNT_KINDS } from '../../operator/operator.js';
-import type { SecretObject } from '../../operator/users/invitation-record.js';
-import { invitationSecretName, recordFromSecret } from '../../operator/users/invitation-record.js';
-import type { StoredInvitationRecord } from '../../operator/users/invitation-record.js';
+import { ACCOUNT_KINDS } from '../../operator/api/index.js';
+import type { SecretObject } from '../../operator/invitations/invitation-record.js';
+import { invitationSecretName, recordFromSecret } from '../../operator/invitations/invitation-record.js';
+import type { StoredInvitationRecord } from '../../operator/invitations/invitation-record.js';
 import { adminKubeConfig, eventually, kubectl } from '../harness/kube.js';
 
 /** An admin REST client for the test control plane. */

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOperator } from '../../operator/operator.js';
+import { membershipsFeature } from '../../operator/memberships/feature.js';
 import { createUsersFeature } from '../../operator/users/feature.js';
 import { eventually, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
@@ -41,7 +42,7 @@ beforeAll(async () => {
   smtp = await startTestSmtp(operatorNs.name);
   ns = await createTenant({ shard, name: tenantName, displayName: 'Acme Corp' });
   shortNs = await createTenant({ shard, name: shortTenantName, displayName: 'Brief Inc', invitationTTL: '1m' });
-  operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [createUsersFeature({ clock })]);
+  operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [createUsersFeature({ clock }), membershipsFeature]);
   browser = await launchChromium();
 });
 
@@ -139,7 +140,7 @@ describe('invitations', () => {
     await kubectl(['delete', 'user', 'jane', '-n', ns, '--timeout=30s']);
     await apply(userManifest(ns, 'jane', { email: 'jane@acme.test', displayName: 'Jane Doe', role: 'Builder', groups: ['devs'], workspaces: ['prod', 'staging'] }));
     expect((await getUser(ns, 'jane')).status).toBeUndefined();
-    operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [createUsersFeature({ clock })]);
+    operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [createUsersFeature({ clock }), membershipsFeature]);
     await waitPhase(ns, 'jane', 'Active');
     expect((await getUser(ns, 'jane')).status?.acceptedAt).toBe(acceptedAt);
 

@@ -1,14 +1,15 @@
-// The permission matrix of PRODUCT §1 (R5) as data, and the one pure decision every access check uses.
+// The permission matrix of the product (R5) as data, and the one pure decision every access check uses.
 //
 // Decision on scope: `read`, `write` and `execute` act IN a workspace and need `request.workspace`;
 // `portal` (the self-service portal) and `settings` (tenant settings, users, service accounts) are
 // tenant-level: `request.workspace` is ignored for them, so a caller cannot accidentally narrow or
 // widen them by passing one. Whether a named workspace exists is the caller's check (it has the cache).
 
-/** The three roles, in descending power. */
-export const ROLES = ['Admin', 'Builder', 'Consumer'] as const;
-/** A role of a user or service account. */
-export type Role = (typeof ROLES)[number];
+import { ROLES } from '../api/role.js';
+import type { Role } from '../api/role.js';
+
+export { ROLES };
+export type { Role };
 
 /** Every action the access API decides on. */
 export const ACTIONS = ['read', 'write', 'execute', 'portal', 'settings'] as const;
@@ -143,6 +144,16 @@ export function authorize(principal: Principal | undefined, request: AccessReque
   if (permissions.scope === 'allWorkspaces') return allow('AdminAllWorkspaces', `Role ${principal.role} allows ${action} in every workspace`);
   if (!principal.workspaces.includes(workspace)) return deny('NotInWorkspace', `${who} is not a member of workspace "${workspace}"`);
   return allow('WorkspaceMember', `Role ${principal.role} allows ${action} in its workspace "${workspace}"`);
+}
+
+/**
+ * The workspaces a principal of `role` acts in now: every existing workspace for a role whose
+ * scope is all workspaces (Admin), else those of `listed` that exist. Sorted, unique.
+ */
+export function effectiveWorkspaces(role: Role, listed: readonly string[], existing: readonly string[]): string[] {
+  const present = new Set(existing);
+  const names = PERMISSION_MATRIX[role].scope === 'allWorkspaces' ? existing : listed.filter((w) => present.has(w));
+  return [...new Set(names)].sort();
 }
 
 /** What a role with `workspaces` may do, for status and the CLI: actions, and `all` or the listed workspaces. */

@@ -2,7 +2,7 @@
 // namespace, created by whichever replica needs it first (a create race ends in one Secret:
 // the loser's create gets 409 and it reads the winner's).
 import { randomBytes } from 'node:crypto';
-import { MANAGED_LABELS } from '../operator.js';
+import { MANAGED_LABELS } from '../api/index.js';
 import { isConflict, isNotFound } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeClient } from '../runtime/kube-client.js';

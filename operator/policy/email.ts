@@ -1,9 +1,27 @@
-// The tenant's allowed email domains (PRODUCT.md §6), one pure check the Users
-// controller and the binding controller both call.
+// Email addresses as both judges of access compare them (the access API and the
+// RoleBindings Kubernetes RBAC enforces), and the tenant's allowed domains.
+//
+// The normal form: the address exactly as the User schema admits it (ASCII
+// only: letters, digits and the atext symbols, a DNS domain), lowercased. A
+// string that is not in that alphabet has no normal form and matches nobody:
+// `toLowerCase` folds some non-ASCII look-alikes onto ASCII letters (KELVIN
+// SIGN U+212A becomes "k", LATIN CAPITAL I WITH DOT U+0130 becomes "i̇"), so a
+// case-insensitive compare without this check would let "\u212Aate@acme.example"
+// authorize as kate@acme.example while RBAC, which compares bytes, says no.
 import type { Tenant } from '../api/index.js';
+import { EMAIL } from '../api/schema-builder.js';
+import { REASONS } from '../api/reasons.js';
+
+const EMAIL_PATTERN = new RegExp(EMAIL);
+
+/** The normal form of an email address, or undefined when it has none (not a plain ASCII address). */
+export function normalizeEmail(email: unknown): string | undefined {
+  if (typeof email !== 'string' || email.length > 254 || !EMAIL_PATTERN.test(email)) return undefined;
+  return email.toLowerCase();
+}
 
 /** Reason of a User refused because of its email domain (a stable CamelCase condition reason). */
-export const EMAIL_DOMAIN_NOT_ALLOWED = 'EmailDomainNotAllowed';
+export const EMAIL_DOMAIN_NOT_ALLOWED = REASONS.emailDomainNotAllowed;
 
 /** The verdict of {@link checkEmailDomain}. */
 export type EmailDomainCheck =

@@ -1,8 +1,8 @@
 // Whether an invitation link may be shown or accepted (pure; acceptance-decision.test.ts).
 // Every refusal names no user and no invitation; only the holder of the real token ever
 // learns more than "not valid" (expired, or already used).
-import type { ResultKind } from '../invitations/page.js';
-import { isExpired } from '../invitations/token.js';
+import type { ResultKind } from './page.js';
+import { isExpired } from './token.js';
 import type { InvitationRecord } from './invitation-record.js';
 
 /** What the handler found for a well-formed token. */

@@ -4,13 +4,16 @@
 // write succeeds, the other gets 409 and re-reads (→ "already used"). The leader's User
 // controller sees the record change and makes the User Active.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { User } from '../api/index.js';
-import { checkCsrfToken, issueCsrfToken } from '../invitations/csrf.js';
-import { CSRF_FIELD, PAGE_HEADERS, renderInvitationPage, renderResultPage } from '../invitations/page.js';
-import type { ResultKind } from '../invitations/page.js';
-import { parseInvitationToken, verifyInvitationToken } from '../invitations/token.js';
-import type { OperatorContext } from '../operator.js';
-import { TENANT_LABEL } from '../operator.js';
+import { readBodyLimited } from '../runtime/http-body.js';
+import type { Tenant, User } from '../api/index.js';
+import { checkCsrfToken, issueCsrfToken } from './csrf.js';
+import { CSRF_FIELD, PAGE_HEADERS, renderInvitationPage, renderResultPage } from './page.js';
+import type { ResultKind } from './page.js';
+import { parseInvitationToken, verifyInvitationToken } from './token.js';
+import type { KubeWriter } from '../runtime/kube-writer.js';
+import type { Logger } from '../runtime/logger.js';
+import { intendsActive, isDeleting } from '../policy/index.js';
+import { TENANT_LABEL } from '../api/index.js';
 import type { Clock } from '../runtime/clock.js';
 import { kubeTime } from '../runtime/conditions.js';
 import { isConflict, isNotFound } from '../runtime/errors.js';
@@ -33,8 +36,17 @@ const MAX_TOKEN_LENGTH = 128;
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 
 /** What the handler needs. */
+/** What the page reads and writes through (the users feature passes the operator's context). */
+export interface AcceptancePageContext {
+  readonly manager: { readonly client: KubeWriter };
+  readonly caches: { readonly users: Pick<Informer<User & KubeObject>, 'get'> };
+  readonly tenants: { forNamespace(namespace: string): Tenant | undefined };
+  readonly logger: Logger;
+  publicUrlFor(tenant: Tenant | undefined): string;
+}
+
 export interface AcceptancePageOptions {
-  readonly ctx: OperatorContext;
+  readonly ctx: AcceptancePageContext;
   readonly invitations: Informer<SecretObject>;
   readonly clock: Clock;
   readonly limiter: ClientRateLimiter;
@@ -58,35 +70,6 @@ function result(req: IncomingMessage, res: ServerResponse, kind: ResultKind, sta
   respond(req, res, status, renderResultPage(kind, tenantDisplayName !== undefined ? { tenantDisplayName } : {}), extra);
 }
 
-/**
- * Reads at most `limit` bytes; undefined when the body is larger. The excess is read and
- * discarded rather than the socket destroyed, so the client gets its 413 (node's request
- * timeout bounds a client that never stops sending).
- */
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size <= limit) {
-        chunks.push(chunk);
-        return;
-      }
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.resume();
-      resolve(undefined);
-    };
-    const onEnd = (): void => resolve(Buffer.concat(chunks).toString('utf8'));
-    req.on('data', onData);
-    req.once('end', onEnd);
-    req.once('error', reject);
-  });
-}
-
 /** Builds the request handler of `/invitations/`. */
 export function createAcceptanceHandler(options: AcceptancePageOptions): RequestHandler {
   const { ctx, invitations, clock, limiter } = options;
@@ -99,7 +82,7 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
 
   const describe = (secret: SecretObject): Found | undefined => {
     const namespace = secret.metadata?.namespace ?? '';
-    const tenant = ctx.tenantForNamespace(namespace);
+    const tenant = ctx.tenants.forNamespace(namespace);
     // A record outside this operator's tenants (another shard) does not exist for this replica.
     if (!tenant || tenant.metadata?.name !== secret.metadata?.labels?.[TENANT_LABEL]) return undefined;
     return { secret, record: recordFromSecret(secret), user: userOf(secret), tenantDisplayName: tenant.spec?.displayName ?? tenant.metadata?.name ?? '', publicUrl: ctx.publicUrlFor(tenant) };
@@ -116,7 +99,7 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
   const judge = (found: Found | undefined, token: string) => {
     const record = found?.record;
     const user = found?.user;
-    const userActive = !!user && !user.metadata?.deletionTimestamp && user.spec?.active !== false && user.spec?.email === record?.email;
+    const userActive = !!user && !isDeleting(user) && intendsActive(user) && user.spec?.email === record?.email;
     const tokenMatches = !!record && record.tokenHash !== '' && verifyInvitationToken(token, record.tokenHash);
     return judgeInvitation({ record, tokenMatches, userActive, now: clock.now() });
   };
@@ -154,8 +137,9 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
 
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (contentType !== FORM_TYPE) return result(req, res, 'bad-request', 415);
-    const body = await readBody(req, MAX_BODY_BYTES);
-    if (body === undefined) return result(req, res, 'bad-request', 413);
+    const raw = await readBodyLimited(req, MAX_BODY_BYTES);
+    if (raw === undefined) return result(req, res, 'bad-request', 413);
+    const body = raw.toString('utf8');
     if (!parsed?.ok) return result(req, res, 'invalid', 404);
     const fields = new URLSearchParams(body).getAll(CSRF_FIELD);
     const csrf = fields.length === 1 ? fields[0] : undefined;

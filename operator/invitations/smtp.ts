@@ -7,7 +7,7 @@ import { createTransport } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { isNotFound } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
-import type { KubeClient } from '../runtime/kube-client.js';
+import type { KubeWriter } from '../runtime/kube-writer.js';
 import type { SecretObject } from './invitation-record.js';
 
 /** SMTP settings, from the Secret named by the operator's `smtpSecret`. */
@@ -34,7 +34,7 @@ export class SmtpSettingsError extends Error {
 }
 
 /** Reads and checks the SMTP Secret; throws SmtpSettingsError (never with a password in it). */
-export async function loadSmtpSettings(client: KubeClient, ref: { readonly namespace: string; readonly name: string } | undefined): Promise<SmtpSettings> {
+export async function loadSmtpSettings(client: Pick<KubeWriter, 'get'>, ref: { readonly namespace: string; readonly name: string } | undefined): Promise<SmtpSettings> {
   if (!ref) throw new SmtpSettingsError('SmtpNotConfigured', 'The operator has no SMTP Secret configured (--smtp-secret), so it cannot send invitations');
   let secret: SecretObject;
   try {

@@ -3,13 +3,12 @@
 // handed to SMTP?", so both survive restarts, leader changes and a restore of Users without
 // their status. It has no ownerReference on purpose (a deleted-and-restored User finds it again);
 // the User finalizer deletes it on real deletion. It holds only a hash of the token.
-import { MANAGED_LABELS, TENANT_LABEL } from '../operator.js';
+import { MANAGED_LABELS, TENANT_LABEL, USER_LABEL } from '../api/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
 
 /** Secret type of invitation records. */
 export const INVITATION_SECRET_TYPE = 'accounts.blinkops.com/invitation';
-/** Label naming the User a record belongs to. */
-export const USER_LABEL = 'accounts.blinkops.com/user';
+export { USER_LABEL };
 /** Label holding the non-secret invitation id (the id embedded in the token), for the O(1) lookup of the acceptance page. */
 export const INVITATION_ID_LABEL = 'accounts.blinkops.com/invitation-id';
 /** Component label value of invitation records. */

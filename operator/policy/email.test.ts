@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkEmailDomain } from './email-domain.js';
+import { checkEmailDomain } from './email.js';
 
 const tenant = (allowedEmailDomains?: string[]) => ({ spec: { displayName: 'Acme', ...(allowedEmailDomains ? { allowedEmailDomains } : {}) } });
 

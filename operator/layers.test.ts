@@ -1,0 +1,25 @@
+// The layering of operator/ (operator/README.md draws it): features stand side
+// by side on the policy core, api/ and runtime/, and import no other feature.
+import { describe, expect, it } from 'vitest';
+import { crossFeatureImports, FEATURE_FOLDERS, floors, importEdges } from '../tools/import-graph.js';
+
+describe('the import graph of operator/', () => {
+  const edges = importEdges();
+
+  it('has no feature importing another feature', () => {
+    expect(crossFeatureImports(edges)).toEqual([]);
+  });
+
+  it('keeps every feature on one floor, above the policy core, api/ and runtime/', () => {
+    const floor = floors(edges);
+    const featureFloors = new Set(FEATURE_FOLDERS.map((f) => floor.get(f)));
+    expect(featureFloors.size).toBe(1);
+    for (const base of ['api', 'policy', 'runtime']) expect(floor.get(base)).toBeLessThan([...featureFloors][0] ?? 0);
+  });
+
+  it('keeps the bottom free of features: api/, policy/ and runtime/ import none', () => {
+    for (const base of ['api', 'policy', 'runtime']) {
+      expect([...(edges.get(base) ?? [])].filter((to) => (FEATURE_FOLDERS as readonly string[]).includes(to) || to === 'operator' || to === 'context')).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,124 @@
+// Table tests of the ServiceAccount act step against the fake writer: which
+// writes and Events each plan makes, and which key the account then has.
+import { describe, expect, it } from 'vitest';
+import type { ServiceAccount } from '../api/index.js';
+import { generateApiKey } from '../apikeys/index.js';
+import { FakeKubeWriter } from '../runtime/fake-kube-writer.js';
+import { ApiError } from '../runtime/errors.js';
+import { builtinKinds } from '../runtime/kinds.js';
+import type { KubeObject } from '../runtime/kinds.js';
+import type { CachedApiKeySecret } from './api-key-secret.js';
+import { API_KEY_DATA_KEY, buildApiKeySecret, ownerReferenceTo, toCachedApiKeySecret } from './api-key-secret.js';
+import { applyKeyPlan } from './key-act.js';
+import type { KeyPlan } from './key-plan.js';
+
+const NOW = Date.UTC(2026, 0, 1, 12);
+type SA = ServiceAccount & KubeObject;
+const sa: SA = { metadata: { name: 'ci', namespace: 'tenant-acme', uid: 'uid-1' }, spec: { role: 'Builder', keyRotation: { revision: 1 } }, status: { keyId: 'OldKeyId0001' } } as SA;
+const labelsFor = (keyId: string): Record<string, string> => ({ 'app.kubernetes.io/component': 'api-key', 'accounts.blinkops.com/key-id': keyId });
+const old = generateApiKey();
+
+function rawSecret(extra: { previous?: boolean } = {}): KubeObject {
+  const raw = buildApiKeySecret({
+    namespace: 'tenant-acme',
+    name: 'ci-api-key',
+    labels: labelsFor(old.keyId),
+    owner: ownerReferenceTo(sa),
+    content: {
+      key: old.key,
+      record: { keyId: old.keyId, fingerprint: old.fingerprint, revision: 0, createdAt: new Date(NOW - 1000).toISOString() },
+      previous: extra.previous ? { keyId: 'PrevKeyId001', hash: '1'.repeat(64), expiresAt: NOW - 1 } : undefined,
+    },
+    resourceVersion: '7',
+  });
+  return raw;
+}
+
+/** The Secret as the operator's cache holds it (hashes, not keys). */
+function existingSecret(extra: { previous?: boolean } = {}): CachedApiKeySecret {
+  return toCachedApiKeySecret(rawSecret(extra));
+}
+
+function keyIn(fake: FakeKubeWriter): string | undefined {
+  const data = fake.stored<KubeObject & { data?: Record<string, string> }>(builtinKinds.secret, 'tenant-acme', 'ci-api-key')?.data?.[API_KEY_DATA_KEY];
+  return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
+}
+
+interface Row {
+  readonly name: string;
+  readonly plan: KeyPlan;
+  readonly secret: 'none' | 'current' | 'with-expired-previous';
+  readonly writes: string[];
+  readonly events: string[];
+  /** 'new': a new key is in the Secret; 'old': the old one still is; 'none': no Secret. */
+  readonly key: 'new' | 'old' | 'none';
+  readonly problem?: string;
+  readonly requeue?: number;
+}
+
+const rows: Row[] = [
+  { name: 'create: one Secret create, KeyIssued', plan: { action: 'create' }, secret: 'none', writes: ['create Secret tenant-acme/ci-api-key'], events: ['Normal/KeyIssued'], key: 'new' },
+  { name: 'create over a leftover: one replace', plan: { action: 'create' }, secret: 'current', writes: ['replace Secret tenant-acme/ci-api-key'], events: ['Normal/KeyIssued'], key: 'new' },
+  { name: 'repair a deleted Secret: create, Warning', plan: { action: 'repair', reason: 'SecretDeleted' }, secret: 'none', writes: ['create Secret tenant-acme/ci-api-key'], events: ['Warning/SecretDeleted'], key: 'new' },
+  { name: 'repair an altered key: replace, Warning', plan: { action: 'repair', reason: 'KeyAltered' }, secret: 'current', writes: ['replace Secret tenant-acme/ci-api-key'], events: ['Warning/KeyAltered'], key: 'new' },
+  { name: 'rotate without grace: replace, KeyRotated', plan: { action: 'rotate', gracePeriodMs: 0 }, secret: 'current', writes: ['replace Secret tenant-acme/ci-api-key'], events: ['Normal/KeyRotated'], key: 'new' },
+  {
+    name: 'rotate with grace: replace, look again when it ends',
+    plan: { action: 'rotate', gracePeriodMs: 60_000 },
+    secret: 'current',
+    writes: ['replace Secret tenant-acme/ci-api-key'],
+    events: ['Normal/KeyRotated'],
+    key: 'new',
+    requeue: 60_000,
+  },
+  { name: 'conflict: nothing written', plan: { action: 'conflict' }, secret: 'current', writes: [], events: [], key: 'old', problem: 'SecretConflict' },
+  { name: 'keep: nothing written', plan: { action: 'keep', fixMetadata: false }, secret: 'current', writes: [], events: [], key: 'old' },
+  { name: 'keep, fix metadata: one patch, no Event', plan: { action: 'keep', fixMetadata: true }, secret: 'current', writes: ['patch Secret tenant-acme/ci-api-key'], events: [], key: 'old' },
+  { name: 'keep during grace: look again at expiry', plan: { action: 'keep', fixMetadata: false, requeueAfterMs: 5_000 }, secret: 'current', writes: [], events: [], key: 'old', requeue: 5_000 },
+  {
+    name: 'expired previous key: one patch, PreviousKeyExpired',
+    plan: { action: 'cleanup-expired-previous' },
+    secret: 'with-expired-previous',
+    writes: ['patch Secret tenant-acme/ci-api-key'],
+    events: ['Normal/PreviousKeyExpired'],
+    key: 'old',
+  },
+];
+
+describe('applyKeyPlan', () => {
+  it.each(rows)('$name', async (row) => {
+    const previous = row.secret === 'with-expired-previous';
+    const secret = row.secret === 'none' ? undefined : existingSecret({ previous });
+    const fake = new FakeKubeWriter(secret ? [{ kind: builtinKinds.secret, object: rawSecret({ previous }) }] : []);
+    const result = await applyKeyPlan(fake.act(), row.plan, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW });
+    expect(fake.writes).toEqual(row.writes);
+    expect(fake.events.map((e) => `${e.type}/${e.reason}`)).toEqual(row.events);
+    const stored = keyIn(fake);
+    if (row.key === 'none') expect(stored).toBeUndefined();
+    else if (row.key === 'old') expect(stored).toBe(old.key);
+    else {
+      expect(stored).toMatch(/^blink_sa_/);
+      expect(stored).not.toBe(old.key);
+      // Status gets the key id and fingerprint of what is in the Secret, never the key.
+      expect('keyId' in result.key && stored?.includes(result.key.keyId)).toBe(true);
+    }
+    if (row.problem) expect(result.key).toMatchObject({ reason: row.problem });
+    expect(result.requeueAfterMs).toBe(row.requeue);
+    // No Event note ever carries a key.
+    for (const event of fake.events) expect(event.note).not.toContain('blink_sa_');
+  });
+
+  it('a refused write fails the step with no Event (the queue retries)', async () => {
+    const fake = new FakeKubeWriter().failNext('create', new ApiError('forbidden', 403, 'Forbidden'));
+    await expect(applyKeyPlan(fake.act(), { action: 'create' }, { sa, secretName: 'ci-api-key', secret: undefined, labelsFor, now: NOW })).rejects.toThrow('forbidden');
+    expect(fake.events).toEqual([]);
+  });
+
+  it('a Secret that moved on since it was read conflicts instead of being overwritten', async () => {
+    const secret = existingSecret();
+    const raw = rawSecret();
+    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: { ...raw, metadata: { ...raw.metadata, resourceVersion: '8' } } }]);
+    await expect(applyKeyPlan(fake.act(), { action: 'rotate', gracePeriodMs: 0 }, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW })).rejects.toMatchObject({ code: 409 });
+    expect(keyIn(fake)).toBe(old.key);
+  });
+});

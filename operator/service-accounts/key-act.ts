@@ -1,0 +1,130 @@
+// The act step of the ServiceAccount controller: carries out a KeyPlan with at
+// most one Secret write and one Event, and says which key the account now has.
+// Table-tested against the fake writer (key-act.test.ts).
+import { generateApiKey } from '../apikeys/index.js';
+import type { RandomBytes } from '../apikeys/index.js';
+import type { ServiceAccount } from '../api/index.js';
+import { builtinKinds } from '../runtime/kinds.js';
+import type { KubeObject } from '../runtime/kinds.js';
+import type { ActContext } from '../runtime/kube-writer.js';
+import type { CachedApiKeySecret, IssuedKeyRecord, PreviousKeyRecord } from './api-key-secret.js';
+import { ApiKeySecretMeta, buildApiKeySecret, ownerReferenceTo, recordedAnnotations } from './api-key-secret.js';
+import type { KeyPlan } from './key-plan.js';
+import type { KeyProblem } from './status.js';
+
+type SA = ServiceAccount & KubeObject;
+
+/** What applying a key plan needs besides the plan. */
+export interface KeyActInput {
+  readonly sa: SA;
+  readonly secretName: string;
+  /** The Secret as last observed (live when the plan changes the key). */
+  readonly secret: CachedApiKeySecret | undefined;
+  /** Labels the Secret should carry for a key id. */
+  readonly labelsFor: (keyId: string) => Record<string, string>;
+  readonly now: number;
+  readonly random?: RandomBytes | undefined;
+}
+
+/** What the account now has: a key (for status) or a problem, and when to look again. */
+export interface KeyActResult {
+  readonly key: IssuedKeyRecord | KeyProblem;
+  readonly requeueAfterMs?: number;
+}
+
+function recordOf(secret: CachedApiKeySecret): IssuedKeyRecord | undefined {
+  const recorded = recordedAnnotations(secret);
+  const { keyId, fingerprint } = secret.observedKey;
+  if (secret.observedKey.state !== 'ok' || !keyId || !fingerprint || !recorded.createdAt) return undefined;
+  return { keyId, fingerprint, revision: recorded.revision, createdAt: recorded.createdAt };
+}
+
+function heldKey(secret: CachedApiKeySecret | undefined, secretName: string): IssuedKeyRecord | KeyProblem {
+  return (secret && recordOf(secret)) ?? { reason: 'SecretConflict', message: `Secret ${secretName} holds no valid key` };
+}
+
+/** Carries out `plan`. */
+export async function applyKeyPlan(act: ActContext, plan: KeyPlan, input: KeyActInput): Promise<KeyActResult> {
+  const { sa, secretName, secret } = input;
+  const namespace = sa.metadata?.namespace ?? '';
+  switch (plan.action) {
+    case 'conflict':
+      return { key: { reason: 'SecretConflict', message: `Secret ${secretName} exists and is not managed for this service account: delete or rename it` } };
+    case 'create':
+    case 'repair':
+    case 'rotate': {
+      const { record, previous } = await issueKey(act, plan, input);
+      return { key: record, ...(previous ? { requeueAfterMs: previous.expiresAt - input.now } : {}) };
+    }
+    case 'cleanup-expired-previous': {
+      const current = secret as CachedApiKeySecret;
+      await act.client.patch(builtinKinds.secret, namespace, secretName, {
+        metadata: {
+          resourceVersion: current.metadata?.resourceVersion,
+          labels: input.labelsFor(current.observedKey.keyId ?? ''),
+          annotations: { [ApiKeySecretMeta.previousKeyId]: null, [ApiKeySecretMeta.previousExpiresAt]: null },
+          ownerReferences: [ownerReferenceTo(sa)],
+        },
+        data: { previousKeyHash: null },
+      });
+      act.log.info({ secret: secretName, previousKeyId: current.metadata?.annotations?.[ApiKeySecretMeta.previousKeyId] }, 'Removed the expired previous API key');
+      await act.recorder.event(sa, 'Normal', 'PreviousKeyExpired', 'The grace period of the previous API key ended; only the current key verifies');
+      return { key: heldKey(current, secretName) };
+    }
+    case 'keep': {
+      const current = secret as CachedApiKeySecret;
+      if (plan.fixMetadata) {
+        await act.client.patch(builtinKinds.secret, namespace, secretName, {
+          metadata: { resourceVersion: current.metadata?.resourceVersion, labels: input.labelsFor(current.observedKey.keyId ?? ''), ownerReferences: [ownerReferenceTo(sa)] },
+        });
+        act.log.info({ secret: secretName }, 'Restored the labels and owner of the API key Secret');
+      }
+      return { key: heldKey(current, secretName), ...(plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {}) };
+    }
+  }
+}
+
+/** Generates a key and writes it (create, or replace guarded by the resourceVersion read), then says so. */
+async function issueKey(
+  act: ActContext,
+  plan: Extract<KeyPlan, { action: 'create' | 'repair' | 'rotate' }>,
+  input: KeyActInput,
+): Promise<{ record: IssuedKeyRecord; previous: PreviousKeyRecord | undefined }> {
+  const { sa, secretName, secret: existing, now } = input;
+  const generated = generateApiKey(input.random);
+  const record: IssuedKeyRecord = { keyId: generated.keyId, fingerprint: generated.fingerprint, revision: sa.spec.keyRotation?.revision ?? 0, createdAt: new Date(now).toISOString() };
+  const old = existing?.observedKey;
+  const previous: PreviousKeyRecord | undefined =
+    plan.action === 'rotate' && plan.gracePeriodMs > 0 && old?.keyId && old.hash ? { keyId: old.keyId, hash: old.hash, expiresAt: now + plan.gracePeriodMs } : undefined;
+  const body = buildApiKeySecret({
+    namespace: sa.metadata?.namespace ?? '',
+    name: secretName,
+    labels: input.labelsFor(record.keyId),
+    owner: ownerReferenceTo(sa),
+    content: { key: generated.key, record, previous },
+    resourceVersion: existing?.metadata?.resourceVersion,
+  });
+  if (existing) await act.client.replace(builtinKinds.secret, body);
+  else await act.client.create(builtinKinds.secret, body);
+
+  const ids = { secret: secretName, keyId: record.keyId, fingerprint: record.fingerprint, revision: record.revision };
+  switch (plan.action) {
+    case 'create':
+      act.log.info(ids, 'Issued API key');
+      await act.recorder.event(sa, 'Normal', 'KeyIssued', `Issued API key ${record.keyId} (${record.fingerprint}) into Secret ${secretName}`);
+      break;
+    case 'rotate': {
+      act.log.info({ ...ids, previousKeyId: old?.keyId, gracePeriodMs: plan.gracePeriodMs }, 'Rotated API key');
+      const grace = previous ? `; key ${previous.keyId} keeps working for ${plan.gracePeriodMs / 1000}s` : `; key ${old?.keyId ?? '(none)'} no longer works`;
+      await act.recorder.event(sa, 'Normal', 'KeyRotated', `Rotated the API key to revision ${record.revision}: issued key ${record.keyId} (${record.fingerprint})${grace}`);
+      break;
+    }
+    case 'repair': {
+      const what = plan.reason === 'SecretDeleted' ? `Secret ${secretName} was deleted` : `API key in Secret ${secretName} was altered`;
+      act.log.warn({ ...ids, reason: plan.reason, previousKeyId: sa.status?.keyId }, 'Replaced a deleted or altered API key');
+      await act.recorder.event(sa, 'Warning', plan.reason, `The ${what}: key ${sa.status?.keyId ?? '(unknown)'} no longer works; issued key ${record.keyId} (${record.fingerprint})`);
+      break;
+    }
+  }
+  return { record, previous };
+}

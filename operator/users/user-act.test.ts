@@ -1,0 +1,117 @@
+// Table tests of the User act step against the fake writer and a recording
+// mailer: the record writes around each send, the Events, and what status
+// then reads (the record, a send problem, a retry).
+import { describe, expect, it } from 'vitest';
+import type { Tenant, User } from '../api/index.js';
+import { pendingRecord } from '../invitations/invitation-record.fixture.js';
+import { invitationSecretName, recordFromSecret, secretFromRecord } from '../invitations/invitation-record.js';
+import type { SecretObject, StoredInvitationRecord } from '../invitations/invitation-record.js';
+import type { DeliveryResult, Mailer, OutgoingMessage } from '../invitations/smtp.js';
+import { FakeKubeWriter } from '../runtime/fake-kube-writer.js';
+import { builtinKinds } from '../runtime/kinds.js';
+import type { KubeObject } from '../runtime/kinds.js';
+import type { UserPlan } from './plan.js';
+import { applyUserPlan } from './user-act.js';
+import type { UserActInput } from './user-act.js';
+
+const NOW = Date.parse('2026-01-02T00:00:00Z');
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+const smtpSecret = { metadata: { name: 'smtp', namespace: 'ops' }, data: { host: b64('127.0.0.1'), port: b64('2525'), from: b64('Blink <no-reply@blink.example>') } };
+const user = { metadata: { name: 'jane', namespace: 'tenant-acme', uid: 'u1' }, spec: { email: 'jane@acme.example', role: 'Builder', workspaces: ['w'] }, status: { acceptedAt: '2026-01-01T10:00:00Z' } } as User & KubeObject;
+const tenant = { metadata: { name: 'acme' }, spec: { displayName: 'Acme' } } as Tenant;
+const location = { namespace: 'tenant-acme', userName: 'jane', tenantName: 'acme' };
+const recordSecret = (): SecretObject => ({ ...secretFromRecord(location, pendingRecord({ email: 'jane@acme.example' })), metadata: { ...secretFromRecord(location, pendingRecord()).metadata, resourceVersion: '5' } });
+
+function recordingMailer(outcome: DeliveryResult): Mailer & { sent: OutgoingMessage[] } {
+  const sent: OutgoingMessage[] = [];
+  return { sent, send: (_settings, message) => (sent.push(message), Promise.resolve(outcome)) };
+}
+
+interface Row {
+  readonly name: string;
+  readonly plan: UserPlan;
+  readonly withRecord: boolean;
+  readonly withSmtp?: boolean;
+  readonly outcome?: DeliveryResult;
+  readonly writes: string[];
+  readonly events: string[];
+  readonly emails: number;
+  /** The record state and delivery afterwards, as stored. */
+  readonly stored?: string;
+  readonly sendProblem?: string;
+  readonly retry?: boolean;
+}
+
+const S = `Secret tenant-acme/${invitationSecretName('jane')}`;
+const rows: Row[] = [
+  { name: 'issue, sent: sending record, then sent record', plan: { action: 'issue', reason: 'Created' }, withRecord: false, outcome: { outcome: 'sent' }, writes: [`create ${S}`, `replace ${S}`], events: ['Normal/InvitationSent'], emails: 1, stored: 'pending/sent' },
+  {
+    name: 'issue, SMTP refused: failed record, Warning, retry',
+    plan: { action: 'issue', reason: 'Created' },
+    withRecord: false,
+    outcome: { outcome: 'failed', error: '421 try later' },
+    writes: [`create ${S}`, `replace ${S}`],
+    events: ['Warning/InvitationFailed'],
+    emails: 1,
+    stored: 'pending/failed',
+    retry: true,
+  },
+  {
+    name: 'issue, hand-off unconfirmed: the sending record stays, never sent twice',
+    plan: { action: 'issue', reason: 'Resend' },
+    withRecord: true,
+    outcome: { outcome: 'unconfirmed', error: 'socket closed' },
+    writes: [`replace ${S}`],
+    events: ['Warning/DeliveryUnconfirmed'],
+    emails: 1,
+    stored: 'pending/sending',
+  },
+  { name: 'issue without SMTP settings: nothing written or sent, a send problem', plan: { action: 'issue', reason: 'Created' }, withRecord: false, withSmtp: false, writes: [], events: [], emails: 0, sendProblem: 'SmtpNotConfigured', retry: true },
+  { name: 'revoke: the record marked revoked, one Event', plan: { action: 'revoke' }, withRecord: true, writes: [`replace ${S}`], events: ['Normal/InvitationRevoked'], emails: 0, stored: 'revoked/sent' },
+  { name: 'revoke without a record: nothing', plan: { action: 'revoke' }, withRecord: false, writes: [], events: [], emails: 0 },
+  { name: 'restore an accepted record from status', plan: { action: 'restoreAccepted', acceptedAt: '2026-01-01T10:00:00Z' }, withRecord: false, writes: [`create ${S}`], events: [], emails: 0, stored: 'accepted/sent' },
+  { name: 'wait for a retry: nothing now', plan: { action: 'waitForRetry', retryInMs: 900 }, withRecord: true, writes: [], events: [], emails: 0 },
+  { name: 'none', plan: { action: 'none' }, withRecord: true, writes: [], events: [], emails: 0 },
+];
+
+describe('applyUserPlan', () => {
+  it.each(rows)('$name', async (row) => {
+    const seed: { kind: typeof builtinKinds.secret; object: KubeObject }[] = [{ kind: builtinKinds.secret, object: smtpSecret }];
+    if (row.withRecord) seed.push({ kind: builtinKinds.secret, object: recordSecret() });
+    const fake = new FakeKubeWriter(seed);
+    const mailer = recordingMailer(row.outcome ?? { outcome: 'sent' });
+    const stored: StoredInvitationRecord | undefined = row.withRecord ? recordFromSecret(recordSecret()) : undefined;
+    const input: UserActInput = {
+      user,
+      tenant,
+      location,
+      stored,
+      resourceVersion: row.withRecord ? '5' : undefined,
+      now: () => NOW,
+      mailer,
+      smtpSecret: row.withSmtp === false ? undefined : { namespace: 'ops', name: 'smtp' },
+      publicUrl: 'https://accounts.example/',
+    };
+    const result = await applyUserPlan(fake.act(), row.plan, input);
+    expect(fake.writes).toEqual(row.writes);
+    expect(fake.events.map((e) => `${e.type}/${e.reason}`)).toEqual(row.events);
+    expect(mailer.sent).toHaveLength(row.emails);
+    const after = recordFromSecret(fake.stored<SecretObject>(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane')));
+    if (row.stored) expect(`${after?.state}/${after?.delivery}`).toBe(row.stored);
+    if (row.stored) expect(result.record?.resourceVersion).toBe(fake.stored(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane'))?.metadata?.resourceVersion);
+    expect(result.sendProblem?.reason).toBe(row.sendProblem);
+    expect(result.retry !== undefined).toBe(row.retry ?? false);
+    if (row.plan.action === 'waitForRetry') expect(result.retryInMs).toBe(900);
+  });
+
+  it('the email links to the acceptance page and the record holds only the token hash', async () => {
+    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: smtpSecret }]);
+    const mailer = recordingMailer({ outcome: 'sent' });
+    await applyUserPlan(fake.act(), { action: 'issue', reason: 'Created' }, { user, tenant, location, stored: undefined, resourceVersion: undefined, now: () => NOW, mailer, smtpSecret: { namespace: 'ops', name: 'smtp' }, publicUrl: 'https://accounts.example/' });
+    const link = /https:\/\/accounts\.example\/invitations\/(\S+)/.exec(mailer.sent[0]?.text ?? '')?.[1];
+    expect(link).toMatch(/^blink_inv_/);
+    const record = fake.stored<SecretObject>(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane'));
+    expect(JSON.stringify(record)).not.toContain(link ?? 'no link');
+    expect(recordFromSecret(record)?.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+});

@@ -1,0 +1,176 @@
+// The act step of the User controller: carries out a UserPlan on the invitation
+// record (a Secret), the mailer and Events. Email goes out at least once and
+// never twice for one invitation: the record says "sending" BEFORE the message
+// goes to SMTP and "sent" after the 250; a record still "sending" after a crash
+// is treated as possibly delivered. Table-tested against the fake writer and a
+// recording mailer (user-act.test.ts).
+import addressparser from 'nodemailer/lib/addressparser';
+import type { Role, Tenant, User } from '../api/index.js';
+import type { RandomBytes } from '../apikeys/random.js';
+import { ACCEPTANCE_PREFIX } from '../invitations/acceptance-page.js';
+import { renderInvitationEmail } from '../invitations/email.js';
+import { invitationMessageId, plainRecord, secretFromRecord } from '../invitations/invitation-record.js';
+import type { InvitationRecord, RecordLocation, SecretObject, StoredInvitationRecord } from '../invitations/invitation-record.js';
+import { loadSmtpSettings, SmtpSettingsError } from '../invitations/smtp.js';
+import type { Mailer, SmtpSettings } from '../invitations/smtp.js';
+import { DEFAULT_INVITATION_TTL, expiresAt, generateInvitationToken, hashInvitationToken } from '../invitations/token.js';
+import { kubeTime } from '../runtime/conditions.js';
+import { builtinKinds } from '../runtime/kinds.js';
+import type { KubeObject } from '../runtime/kinds.js';
+import type { ActContext } from '../runtime/kube-writer.js';
+import type { Blocker, IssueReason, UserPlan } from './plan.js';
+
+type UserObject = User & KubeObject;
+
+/** What the act step needs besides the plan. */
+export interface UserActInput {
+  readonly user: UserObject;
+  /** The tenant (defined whenever the plan issues an invitation). */
+  readonly tenant: Tenant | undefined;
+  readonly location: RecordLocation;
+  /** The record as read from the cache, and the resourceVersion of its Secret. */
+  readonly stored: StoredInvitationRecord | undefined;
+  readonly resourceVersion: string | undefined;
+  readonly now: () => number;
+  readonly mailer: Mailer;
+  readonly smtpSecret: { readonly namespace: string; readonly name: string } | undefined;
+  /** Base URL of the acceptance page for the tenant. */
+  readonly publicUrl: string;
+  readonly random?: RandomBytes | undefined;
+}
+
+/** What acting produced: the record as it now is, why sending could not start, and whether to retry. */
+export interface UserActResult {
+  readonly record: StoredInvitationRecord | undefined;
+  readonly sendProblem?: Blocker;
+  /** Retry with backoff after writing status (SMTP failures). */
+  readonly retry?: string;
+  /** Look again after this long (a send's backoff that has not run out). */
+  readonly retryInMs?: number;
+}
+
+const ISSUE_NOTES: Readonly<Record<IssueReason, string>> = {
+  Created: 'Emailed an invitation',
+  Resend: 'Emailed a new invitation (resend requested); the previous link no longer works',
+  Reactivated: 'Emailed a new invitation (re-activated before accepting)',
+  RetryDelivery: 'Emailed the invitation after an SMTP failure',
+  EmailChanged: 'Emailed an invitation to the new address',
+};
+
+/** Carries out `plan`. */
+export async function applyUserPlan(act: ActContext, plan: UserPlan, input: UserActInput): Promise<UserActResult> {
+  const { user, stored } = input;
+  switch (plan.action) {
+    case 'revoke':
+    {
+      if (!stored) return { record: stored };
+      const record = await saveRecord(act, input.location, { ...plainRecord(stored), state: 'revoked' }, stored.resourceVersion);
+      await act.recorder.event(user, 'Normal', 'InvitationRevoked', 'Revoked the pending invitation; its link no longer works');
+      return { record };
+    }
+    case 'restoreAccepted': {
+      const now = kubeTime(input.now());
+      const restored: InvitationRecord = {
+        invitationId: user.status?.invitation?.id ?? 'restored',
+        tokenHash: '',
+        email: user.spec.email,
+        issuedAt: now,
+        expiresAt: now,
+        state: 'accepted',
+        acceptedAt: plan.acceptedAt,
+        resend: user.spec.invitation?.resend ?? 0,
+        delivery: 'sent',
+        messageId: invitationMessageId('restored'),
+      };
+      const record = await saveRecord(act, input.location, restored, input.resourceVersion);
+      act.log.warn('Rebuilt the missing invitation record from status.acceptedAt');
+      return { record };
+    }
+    case 'issue':
+      return issueInvitation(act, plan.reason, input);
+    case 'waitForRetry':
+      return { record: stored, retryInMs: plan.retryInMs };
+    case 'none':
+      return { record: stored };
+  }
+}
+
+/** Writes a record: create when there is none, else replace guarded by the resourceVersion read. */
+async function saveRecord(act: ActContext, location: RecordLocation, record: InvitationRecord, resourceVersion: string | undefined): Promise<StoredInvitationRecord> {
+  const secret = secretFromRecord(location, record, resourceVersion);
+  const saved = resourceVersion ? await act.client.replace<SecretObject>(builtinKinds.secret, secret) : await act.client.create<SecretObject>(builtinKinds.secret, secret);
+  return { ...record, resourceVersion: saved.metadata?.resourceVersion ?? '' };
+}
+
+function senderOf(tenant: Tenant, settings: SmtpSettings): { name: string; address: string } {
+  if (tenant.spec?.sender) return { name: tenant.spec.displayName, address: tenant.spec.sender };
+  const [parsed] = addressparser(settings.from);
+  return { name: parsed?.name || tenant.spec?.displayName || 'Blink', address: parsed?.address ?? settings.from };
+}
+
+/** Issues a new invitation: record "sending" first, then SMTP, then "sent" or "failed". */
+async function issueInvitation(act: ActContext, reason: IssueReason, input: UserActInput): Promise<UserActResult> {
+  const { user, location, stored: previous } = input;
+  const tenant = input.tenant as Tenant;
+  let settings: SmtpSettings;
+  try {
+    settings = await loadSmtpSettings(act.client, input.smtpSecret);
+  } catch (error) {
+    if (!(error instanceof SmtpSettingsError)) throw error;
+    return { record: previous, sendProblem: { reason: error.reason, message: error.message }, retry: error.message };
+  }
+
+  const { token, invitationId } = generateInvitationToken(input.random);
+  const now = input.now();
+  // Whole seconds, as Kubernetes timestamps are: the record, status and email all say the same instant.
+  const expiry = new Date(kubeTime(expiresAt(new Date(now), tenant.spec?.invitationTTL ?? DEFAULT_INVITATION_TTL).getTime()));
+  const sending: InvitationRecord = {
+    invitationId,
+    tokenHash: hashInvitationToken(token),
+    email: user.spec.email,
+    issuedAt: kubeTime(now),
+    expiresAt: kubeTime(expiry.getTime()),
+    state: 'pending',
+    resend: user.spec.invitation?.resend ?? 0,
+    delivery: 'sending',
+    messageId: invitationMessageId(invitationId),
+    attemptedAt: new Date(now).toISOString(),
+    // A retry keeps counting failures (its pace survives restarts); anything else starts afresh.
+    ...(reason === 'RetryDelivery' && previous?.failedAttempts ? { failedAttempts: previous.failedAttempts } : {}),
+  };
+  // The intent is durable before anything leaves: from here on a crash means "possibly delivered".
+  const saved = await saveRecord(act, location, sending, input.resourceVersion);
+
+  const from = senderOf(tenant, settings);
+  const email = renderInvitationEmail({
+    tenantDisplayName: tenant.spec?.displayName ?? tenant.metadata?.name ?? '',
+    email: user.spec.email,
+    role: user.spec.role as Role,
+    workspaces: user.spec.workspaces ?? [],
+    groups: user.spec.groups ?? [],
+    expiresAt: expiry,
+    ...(user.spec.displayName ? { displayName: user.spec.displayName } : {}),
+    acceptUrl: `${input.publicUrl.replace(/\/+$/, '')}${ACCEPTANCE_PREFIX}${token}`,
+    sender: from.address,
+  });
+  const result = await input.mailer.send(settings, { from, to: user.spec.email, subject: email.subject, text: email.text, html: email.html, messageId: sending.messageId });
+  switch (result.outcome) {
+    case 'sent': {
+      const { failedAttempts: _failures, ...delivered } = sending;
+      const sent = await saveRecord(act, location, { ...delivered, delivery: 'sent', sentAt: kubeTime(input.now()) }, saved.resourceVersion);
+      act.log.info({ invitationId, reason }, 'Sent an invitation');
+      await act.recorder.event(user, 'Normal', 'InvitationSent', ISSUE_NOTES[reason]);
+      return { record: sent };
+    }
+    case 'failed': {
+      const failed = await saveRecord(act, location, { ...sending, delivery: 'failed', deliveryError: result.error, failedAttempts: (sending.failedAttempts ?? 0) + 1 }, saved.resourceVersion);
+      act.log.warn({ invitationId, smtpError: result.error }, 'Could not send an invitation; retrying');
+      await act.recorder.event(user, 'Warning', 'InvitationFailed', `Sending the invitation failed: ${result.error}`);
+      return { record: failed, retry: `Sending the invitation failed: ${result.error}` };
+    }
+    case 'unconfirmed':
+      act.log.warn({ invitationId, smtpError: result.error }, 'Handed an invitation to SMTP without a confirmation; not sending it again');
+      await act.recorder.event(user, 'Warning', 'DeliveryUnconfirmed', `The SMTP server did not confirm the invitation email: ${result.error}`);
+      return { record: saved };
+  }
+}
