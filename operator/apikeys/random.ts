@@ -1,4 +1,4 @@
-// Injected randomness (STYLE.md §9) and uniform base62 strings drawn from it.
+// Injected randomness (tests seed it) and uniform base62 strings drawn from it.
 import { randomBytes } from 'node:crypto';
 import { BASE62_ALPHABET } from './base62.js';
 
