@@ -17,9 +17,13 @@ import { MANAGED_LABELS, TENANT_LABEL } from '../operator/api/index.js';
 import { KubeClient } from '../operator/runtime/kube-client.js';
 import type { ObjectList, Query, WatchRequest } from '../operator/runtime/kube-client.js';
 import type { KindDescriptor, KubeObject } from '../operator/runtime/kinds.js';
-import { API_KEY_SECRET_SELECTOR, API_KEY_SECRET_TYPE, apiKeySecretAnnotations, apiKeySecretLabels, apiKeySecretName, buildApiKeySecret } from '../operator/service-accounts/api-key-secret.js';
+import { API_KEY_SECRET_SELECTOR, API_KEY_SECRET_TYPE, apiKeySecretLabels, apiKeySecretName, buildApiKeySecret } from '../operator/service-accounts/api-key-secret.js';
+import { KEY_SIGNING_SECRET } from '../operator/service-accounts/key-signing.js';
 import { bindingSelector } from '../operator/tenants/binding-controller.js';
 import { desiredBinding } from '../operator/tenants/binding-plan.js';
+
+/** The signing key the synthetic operator namespace holds. */
+const SIGNING_KEY = Buffer.alloc(32, 42);
 
 /** Size of the synthetic cluster. */
 export interface ClusterShape {
@@ -126,8 +130,9 @@ function apiKeySecretObject(t: number, s: number): KubeObject {
     labels: apiKeySecretLabels(MANAGED_LABELS, TENANT_LABEL, tenantName(t), name, key.keyId),
     owner: { apiVersion: API_VERSION, kind: 'ServiceAccount', name, uid: uidOf('serviceAccount', t, s), controller: true, blockOwnerDeletion: true },
     content: { key: key.key, record },
+    signingKey: SIGNING_KEY,
   });
-  return { ...secret, apiVersion: 'v1', kind: 'Secret', type: API_KEY_SECRET_TYPE, metadata: { ...secret.metadata, ...serverMeta(secret.metadata?.name ?? '', namespaceName(t), uidOf('secret', t, s), 'x', {}), annotations: apiKeySecretAnnotations(record, undefined) } } as KubeObject;
+  return { ...secret, apiVersion: 'v1', kind: 'Secret', type: API_KEY_SECRET_TYPE, metadata: { ...secret.metadata, ...serverMeta(secret.metadata?.name ?? '', namespaceName(t), uidOf('secret', t, s), 'x', {}), annotations: secret.metadata?.annotations ?? {} } } as KubeObject;
 }
 
 type ListName = 'tenants' | 'namespaces' | 'workspaces' | 'users' | 'serviceAccounts' | 'roleBindings' | 'apiKeySecrets';
@@ -241,6 +246,8 @@ export function installSyntheticClient(shape: ClusterShape): SyntheticClientStat
     const what = `${method} ${path.split('?')[0] ?? path}`;
     stats.requests[what] = (stats.requests[what] ?? 0) + 1;
     if (method === 'PATCH' && path.includes('/clusterroles/')) return Promise.resolve({});
+    // The operator's signing key for API-key records (service-accounts/key-signing.ts).
+    if (method === 'GET' && path.endsWith(`/secrets/${KEY_SIGNING_SECRET}`)) return Promise.resolve({ metadata: { name: KEY_SIGNING_SECRET }, data: { key: SIGNING_KEY.toString('base64') } });
     return Promise.reject(new Error(`The benchmark's client refuses ${method} ${path}`));
   };
   return stats;

@@ -63,6 +63,20 @@ export interface SecretObject extends KubeObject {
   data?: Record<string, string>;
 }
 
+/**
+ * Whether `secret` is the invitation record the operator made for User `userName`: its type and
+ * labels say so. Anything else with the record's name is someone else's and is never deleted.
+ */
+export function isRecordOf(secret: SecretObject | undefined, userName: string): secret is SecretObject {
+  const labels = secret?.metadata?.labels ?? {};
+  return (
+    secret?.type === INVITATION_SECRET_TYPE &&
+    labels['app.kubernetes.io/managed-by'] === MANAGED_LABELS['app.kubernetes.io/managed-by'] &&
+    labels['app.kubernetes.io/component'] === INVITATION_COMPONENT &&
+    labels[USER_LABEL] === userName
+  );
+}
+
 /** Name of the record Secret of a User. */
 export function invitationSecretName(userName: string): string {
   return `blink-invitation-${userName}`;

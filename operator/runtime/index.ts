@@ -20,3 +20,4 @@ export * from './status-writer.js';
 export * from './work-queue.js';
 export * from './kube-writer.js';
 export * from './http-body.js';
+export * from './shared-key.js';

@@ -11,6 +11,8 @@ import type { Informer } from '../runtime/informer.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject, OwnerReference } from '../runtime/kinds.js';
 import type { Manager } from '../runtime/manager.js';
+import { SIGNATURE_ANNOTATION, signKeyRecord, verifyKeyRecord } from './key-signing.js';
+import type { SignedKeyRecord } from './key-signing.js';
 
 /** `type` of every API-key Secret. */
 export const API_KEY_SECRET_TYPE = 'accounts.blinkops.com/api-key';
@@ -163,16 +165,64 @@ export function apiKeySecretAnnotations(record: IssuedKeyRecord, previous: Previ
   };
 }
 
-/** The whole Secret (for create, or replace with `resourceVersion`): everything in one write. */
+/** The record a Secret's signature must cover, from the Secret as cached; undefined when it holds no valid key. */
+export function signedRecordOf(secret: CachedApiKeySecret, overrides: { readonly ownerUid?: string; readonly withoutPrevious?: boolean } = {}): SignedKeyRecord | undefined {
+  const { keyId, hash } = secret.observedKey;
+  const recorded = recordedAnnotations(secret);
+  if (secret.observedKey.state !== 'ok' || !keyId || !hash || !recorded.createdAt) return undefined;
+  const previousHash = secret.observedKey.previousKeyHash;
+  const previous =
+    !overrides.withoutPrevious && recorded.previousKeyId !== undefined && previousHash !== undefined && recorded.previousExpiresAt !== undefined
+      ? { keyId: recorded.previousKeyId, hash: previousHash, expiresAt: new Date(recorded.previousExpiresAt).toISOString() }
+      : undefined;
+  return {
+    namespace: secret.metadata?.namespace ?? '',
+    serviceAccount: secret.metadata?.labels?.[ApiKeySecretMeta.serviceAccountLabel] ?? '',
+    ownerUid: overrides.ownerUid ?? controllerOwnerUid(secret) ?? '',
+    keyId,
+    hash,
+    revision: recorded.revision,
+    createdAt: recorded.createdAt,
+    previous,
+  };
+}
+
+// Cached objects are replaced, never edited, on every change: a verdict per object stays true.
+const verdicts = new WeakMap<CachedApiKeySecret, { readonly signingKey: Buffer; readonly state: 'valid' | 'missing' | 'invalid' }>();
+
+/** Whether the cached Secret carries the operator's signature over what it holds: `valid`, `missing` (written before signatures) or `invalid`. */
+export function signatureState(signingKey: Buffer, secret: CachedApiKeySecret, as?: { readonly ownerUid: string; readonly serviceAccount: string }): 'valid' | 'missing' | 'invalid' {
+  const known = as ? undefined : verdicts.get(secret);
+  if (known?.signingKey === signingKey) return known.state;
+  const signature = secret.metadata?.annotations?.[SIGNATURE_ANNOTATION];
+  const found = signature === undefined ? undefined : signedRecordOf(secret, as ? { ownerUid: as.ownerUid } : {});
+  const record = found && as ? { ...found, serviceAccount: as.serviceAccount } : found;
+  const state = signature === undefined ? 'missing' : record !== undefined && verifyKeyRecord(signingKey, record, signature) ? 'valid' : 'invalid';
+  if (!as) verdicts.set(secret, { signingKey, state });
+  return state;
+}
+
+/** The whole Secret (for create, or replace with `resourceVersion`): everything in one write, signed. */
 export function buildApiKeySecret(options: {
   readonly namespace: string;
   readonly name: string;
   readonly labels: Record<string, string>;
   readonly owner: OwnerReference;
   readonly content: ApiKeySecretContent;
+  readonly signingKey: Buffer;
   readonly resourceVersion?: string | undefined;
 }): KubeObject {
   const { content } = options;
+  const signature = signKeyRecord(options.signingKey, {
+    namespace: options.namespace,
+    serviceAccount: options.labels[ApiKeySecretMeta.serviceAccountLabel] ?? options.owner.name,
+    ownerUid: options.owner.uid,
+    keyId: content.record.keyId,
+    hash: hashApiKey(content.key),
+    revision: content.record.revision,
+    createdAt: content.record.createdAt,
+    previous: content.previous ? { keyId: content.previous.keyId, hash: content.previous.hash, expiresAt: new Date(content.previous.expiresAt).toISOString() } : undefined,
+  });
   const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
   return {
     metadata: {
@@ -180,7 +230,7 @@ export function buildApiKeySecret(options: {
       namespace: options.namespace,
       ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}),
       labels: options.labels,
-      annotations: apiKeySecretAnnotations(content.record, content.previous),
+      annotations: { ...apiKeySecretAnnotations(content.record, content.previous), [SIGNATURE_ANNOTATION]: signature },
       ownerReferences: [options.owner],
     },
     type: API_KEY_SECRET_TYPE,

@@ -20,7 +20,7 @@ import type { KubeObject } from '../runtime/kinds.js';
 import type { KubeWriter } from '../runtime/kube-writer.js';
 import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
-import { API_KEY_SECRET_TYPE, ApiKeySecretMeta, apiKeySecretLabels, apiKeySecretName, controllerOwnerUid, recordedAnnotations, toCachedApiKeySecret } from './api-key-secret.js';
+import { API_KEY_SECRET_TYPE, ApiKeySecretMeta, apiKeySecretLabels, apiKeySecretName, controllerOwnerUid, recordedAnnotations, signatureState, toCachedApiKeySecret } from './api-key-secret.js';
 import { applyKeyPlan } from './key-act.js';
 import type { KeyPlan, ObservedSecret, SecretOwnership } from './key-plan.js';
 import { issuesNewKey, planKey } from './key-plan.js';
@@ -32,6 +32,8 @@ type SA = ServiceAccount & KubeObject;
 export interface ServiceAccountControllerDeps {
   readonly ctx: OperatorContext;
   readonly secrets: Informer<CachedApiKeySecret>;
+  /** Signs API-key records (key-signing.ts). */
+  readonly signingKey: Buffer;
   /** Randomness of new keys. @default the OS CSPRNG */
   readonly random?: RandomBytes;
 }
@@ -52,20 +54,24 @@ export function ownershipOf(secret: KubeObject, sa: SA): SecretOwnership {
   return 'stale';
 }
 
-function observeSecret(secret: CachedApiKeySecret | undefined, sa: SA, labelsFor: (keyId: string) => Record<string, string>): ObservedSecret | undefined {
+function observeSecret(secret: CachedApiKeySecret | undefined, sa: SA, labelsFor: (keyId: string) => Record<string, string>, signingKey: Buffer): ObservedSecret | undefined {
   if (!secret) return undefined;
   const recorded = recordedAnnotations(secret);
   const labels = secret.metadata?.labels ?? {};
   const wantLabels = labelsFor(secret.observedKey.keyId ?? '');
   const refs = secret.metadata?.ownerReferences ?? [];
+  // Judged as this account's Secret: a removed label or owner reference is restored, not a forgery.
+  const signature = signatureState(signingKey, secret, { ownerUid: sa.metadata?.uid ?? '', serviceAccount: sa.metadata?.name ?? '' });
   return {
     ownership: ownershipOf(secret, sa),
+    signature,
     key: secret.observedKey,
     recordedFingerprint: recorded.fingerprint,
     revision: recorded.revision,
     createdAt: recorded.createdAt,
     previousExpiresAt: recorded.previousExpiresAt,
-    metadataCurrent: Object.entries(wantLabels).every(([k, v]) => labels[k] === v) && refs.length === 1 && refs[0]?.uid === sa.metadata?.uid && refs[0]?.controller === true,
+    metadataCurrent:
+      signature === 'valid' && Object.entries(wantLabels).every(([k, v]) => labels[k] === v) && refs.length === 1 && refs[0]?.uid === sa.metadata?.uid && refs[0]?.controller === true,
   };
 }
 
@@ -138,8 +144,8 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
         now,
         desiredRevision: sa.spec.keyRotation?.revision ?? 0,
         gracePeriodMs: gracePeriodMs(sa),
-        status: { fingerprint: sa.status?.fingerprint, keyCreatedAt: sa.status?.keyCreatedAt },
-        secret: observeSecret(secret, sa, labelsFor),
+        status: { keyId: sa.status?.keyId, fingerprint: sa.status?.fingerprint, keyCreatedAt: sa.status?.keyCreatedAt },
+        secret: observeSecret(secret, sa, labelsFor, deps.signingKey),
       });
     let secret = secrets.get(`${namespace}/${secretName}`);
     let plan = decide(secret);
@@ -150,7 +156,7 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
     rc.log.debug({ action: plan.action }, 'Planned the API key');
 
     // Act, then status.
-    const acted = await applyKeyPlan(rc, plan, { sa, secretName, secret, labelsFor, now, random: deps.random });
+    const acted = await applyKeyPlan(rc, plan, { sa, secretName, secret, labelsFor, now, signingKey: deps.signingKey, random: deps.random });
     await writeStatus(rc.client, kind, sa, desiredStatus({ ...statusInputs, current: sa.status, key: acted.key }));
     return acted.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, Math.ceil(acted.requeueAfterMs) + 50) } : undefined;
   };

@@ -8,6 +8,7 @@ import type { KubeObject } from '../runtime/kinds.js';
 import { controllerOwnerKey, labelOwnerInNamespace } from '../runtime/owner-mapping.js';
 import { API_KEY_SECRET_SELECTOR, ApiKeySecretMeta, apiKeySecretInformer } from './api-key-secret.js';
 import { serviceAccountReconciler } from './controller.js';
+import { loadKeySigningKey } from './key-signing.js';
 import { cacheSources, createApiKeyVerifier } from './key-verifier.js';
 
 /** Keys of the service accounts in a namespace that `accept` picks. */
@@ -22,8 +23,9 @@ function serviceAccountsIn(ctx: OperatorContext, namespace: string, accept: (sa:
 export const serviceAccountsFeature: Feature = {
   name: 'service-accounts',
   provides: ['apiKeyVerifier'],
-  register(ctx) {
+  async register(ctx) {
     const secrets = apiKeySecretInformer(ctx.manager);
+    const signingKey = await loadKeySigningKey(ctx.manager.client, ctx.namespace);
     const ownerOf = controllerOwnerKey(ACCOUNT_KINDS.serviceAccount);
     const byLabel = labelOwnerInNamespace(ApiKeySecretMeta.serviceAccountLabel);
     const controller = ctx.manager.addController({
@@ -37,7 +39,7 @@ export const serviceAccountsFeature: Feature = {
           map: (secret: KubeObject) => [...new Set([...ownerOf(secret), ...byLabel(secret)])],
         },
       ],
-      reconcile: serviceAccountReconciler({ ctx, secrets }),
+      reconcile: serviceAccountReconciler({ ctx, secrets, signingKey }),
       concurrency: 4,
     });
     // A Workspace that appears or goes changes the status (and access) of the accounts naming it, and of
@@ -51,7 +53,7 @@ export const serviceAccountsFeature: Feature = {
     );
     // A Tenant that appears (or goes) decides whether its namespace's accounts get keys.
     controller.watch(ctx.caches.tenants, (tenant) => serviceAccountsIn(ctx, ctx.tenants.namespaceOf(tenant)));
-    return { apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, secrets)) };
+    return { apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, secrets, signingKey)) };
   },
 };
 
@@ -62,5 +64,8 @@ export const serviceAccountsFeature: Feature = {
 export const apiKeyVerifierFeature: Feature = {
   name: 'api-key-verifier',
   provides: ['apiKeyVerifier'],
-  register: (ctx) => ({ apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, apiKeySecretInformer(ctx.manager))) }),
+  register: async (ctx) => {
+    const signingKey = await loadKeySigningKey(ctx.manager.client, ctx.namespace);
+    return { apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, apiKeySecretInformer(ctx.manager), signingKey)) };
+  },
 };

@@ -17,6 +17,7 @@ type SA = ServiceAccount & KubeObject;
 const sa: SA = { metadata: { name: 'ci', namespace: 'tenant-acme', uid: 'uid-1' }, spec: { role: 'Builder', keyRotation: { revision: 1 } }, status: { keyId: 'OldKeyId0001' } } as SA;
 const labelsFor = (keyId: string): Record<string, string> => ({ 'app.kubernetes.io/component': 'api-key', 'accounts.blinkops.com/key-id': keyId });
 const old = generateApiKey();
+const signingKey = Buffer.alloc(32, 7);
 
 function rawSecret(extra: { previous?: boolean } = {}): KubeObject {
   const raw = buildApiKeySecret({
@@ -29,6 +30,7 @@ function rawSecret(extra: { previous?: boolean } = {}): KubeObject {
       record: { keyId: old.keyId, fingerprint: old.fingerprint, revision: 0, createdAt: new Date(NOW - 1000).toISOString() },
       previous: extra.previous ? { keyId: 'PrevKeyId001', hash: '1'.repeat(64), expiresAt: NOW - 1 } : undefined,
     },
+    signingKey,
     resourceVersion: '7',
   });
   return raw;
@@ -90,7 +92,7 @@ describe('applyKeyPlan', () => {
     const previous = row.secret === 'with-expired-previous';
     const secret = row.secret === 'none' ? undefined : existingSecret({ previous });
     const fake = new FakeKubeWriter(secret ? [{ kind: builtinKinds.secret, object: rawSecret({ previous }) }] : []);
-    const result = await applyKeyPlan(fake.act(), row.plan, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW });
+    const result = await applyKeyPlan(fake.act(), row.plan, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW, signingKey });
     expect(fake.writes).toEqual(row.writes);
     expect(fake.events.map((e) => `${e.type}/${e.reason}`)).toEqual(row.events);
     const stored = keyIn(fake);
@@ -110,7 +112,7 @@ describe('applyKeyPlan', () => {
 
   it('a refused write fails the step with no Event (the queue retries)', async () => {
     const fake = new FakeKubeWriter().failNext('create', new ApiError('forbidden', 403, 'Forbidden'));
-    await expect(applyKeyPlan(fake.act(), { action: 'create' }, { sa, secretName: 'ci-api-key', secret: undefined, labelsFor, now: NOW })).rejects.toThrow('forbidden');
+    await expect(applyKeyPlan(fake.act(), { action: 'create' }, { sa, secretName: 'ci-api-key', secret: undefined, labelsFor, now: NOW, signingKey })).rejects.toThrow('forbidden');
     expect(fake.events).toEqual([]);
   });
 
@@ -118,7 +120,7 @@ describe('applyKeyPlan', () => {
     const secret = existingSecret();
     const raw = rawSecret();
     const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: { ...raw, metadata: { ...raw.metadata, resourceVersion: '8' } } }]);
-    await expect(applyKeyPlan(fake.act(), { action: 'rotate', gracePeriodMs: 0 }, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW })).rejects.toMatchObject({ code: 409 });
+    await expect(applyKeyPlan(fake.act(), { action: 'rotate', gracePeriodMs: 0 }, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW, signingKey })).rejects.toMatchObject({ code: 409 });
     expect(keyIn(fake)).toBe(old.key);
   });
 });

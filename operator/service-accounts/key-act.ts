@@ -8,7 +8,8 @@ import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { ActContext } from '../runtime/kube-writer.js';
 import type { CachedApiKeySecret, IssuedKeyRecord, PreviousKeyRecord } from './api-key-secret.js';
-import { ApiKeySecretMeta, buildApiKeySecret, ownerReferenceTo, recordedAnnotations } from './api-key-secret.js';
+import { ApiKeySecretMeta, buildApiKeySecret, ownerReferenceTo, recordedAnnotations, signedRecordOf } from './api-key-secret.js';
+import { SIGNATURE_ANNOTATION, signKeyRecord } from './key-signing.js';
 import type { KeyPlan } from './key-plan.js';
 import type { KeyProblem } from './status.js';
 
@@ -23,6 +24,8 @@ export interface KeyActInput {
   /** Labels the Secret should carry for a key id. */
   readonly labelsFor: (keyId: string) => Record<string, string>;
   readonly now: number;
+  /** Signs what the Secret records (key-signing.ts). */
+  readonly signingKey: Buffer;
   readonly random?: RandomBytes | undefined;
 }
 
@@ -41,6 +44,12 @@ function recordOf(secret: CachedApiKeySecret): IssuedKeyRecord | undefined {
 
 function heldKey(secret: CachedApiKeySecret | undefined, secretName: string): IssuedKeyRecord | KeyProblem {
   return (secret && recordOf(secret)) ?? { reason: 'SecretConflict', message: `Secret ${secretName} holds no valid key` };
+}
+
+/** The signature of what `secret` holds once owned by `sa` (and without its previous key, when asked). */
+function signatureFor(input: KeyActInput, secret: CachedApiKeySecret, withoutPrevious = false): string | null {
+  const record = signedRecordOf(secret, { ownerUid: input.sa.metadata?.uid ?? '', withoutPrevious });
+  return record ? signKeyRecord(input.signingKey, { ...record, serviceAccount: input.sa.metadata?.name ?? '' }) : null;
 }
 
 /** Carries out `plan`. */
@@ -62,7 +71,7 @@ export async function applyKeyPlan(act: ActContext, plan: KeyPlan, input: KeyAct
         metadata: {
           resourceVersion: current.metadata?.resourceVersion,
           labels: input.labelsFor(current.observedKey.keyId ?? ''),
-          annotations: { [ApiKeySecretMeta.previousKeyId]: null, [ApiKeySecretMeta.previousExpiresAt]: null },
+          annotations: { [ApiKeySecretMeta.previousKeyId]: null, [ApiKeySecretMeta.previousExpiresAt]: null, [SIGNATURE_ANNOTATION]: signatureFor(input, current, true) },
           ownerReferences: [ownerReferenceTo(sa)],
         },
         data: { previousKeyHash: null },
@@ -75,9 +84,14 @@ export async function applyKeyPlan(act: ActContext, plan: KeyPlan, input: KeyAct
       const current = secret as CachedApiKeySecret;
       if (plan.fixMetadata) {
         await act.client.patch(builtinKinds.secret, namespace, secretName, {
-          metadata: { resourceVersion: current.metadata?.resourceVersion, labels: input.labelsFor(current.observedKey.keyId ?? ''), ownerReferences: [ownerReferenceTo(sa)] },
+          metadata: {
+            resourceVersion: current.metadata?.resourceVersion,
+            labels: input.labelsFor(current.observedKey.keyId ?? ''),
+            annotations: { [SIGNATURE_ANNOTATION]: signatureFor(input, current) },
+            ownerReferences: [ownerReferenceTo(sa)],
+          },
         });
-        act.log.info({ secret: secretName }, 'Restored the labels and owner of the API key Secret');
+        act.log.info({ secret: secretName }, 'Restored the labels, owner and signature of the API key Secret');
       }
       return { key: heldKey(current, secretName), ...(plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {}) };
     }
@@ -102,6 +116,7 @@ async function issueKey(
     labels: input.labelsFor(record.keyId),
     owner: ownerReferenceTo(sa),
     content: { key: generated.key, record, previous },
+    signingKey: input.signingKey,
     resourceVersion: existing?.metadata?.resourceVersion,
   });
   if (existing) await act.client.replace(builtinKinds.secret, body);

@@ -17,12 +17,13 @@ function secret(overrides: Partial<ObservedSecret> = {}): ObservedSecret {
     createdAt: T0,
     previousExpiresAt: undefined,
     metadataCurrent: true,
+    signature: 'valid',
     ...overrides,
   };
 }
 
 function observe(overrides: Partial<KeyObservation> = {}): KeyObservation {
-  return { now: NOW, desiredRevision: 0, gracePeriodMs: 0, status: { fingerprint: FP, keyCreatedAt: T0 }, secret: secret(), ...overrides };
+  return { now: NOW, desiredRevision: 0, gracePeriodMs: 0, status: { keyId: 'Abc123Abc123', fingerprint: FP, keyCreatedAt: T0 }, secret: secret(), ...overrides };
 }
 
 const cases: [string, KeyObservation, KeyPlan][] = [
@@ -65,6 +66,27 @@ const cases: [string, KeyObservation, KeyPlan][] = [
   ['someone else\'s Secret with our name: conflict', observe({ secret: secret({ ownership: 'foreign' }) }), { action: 'conflict' }],
   ['leftover of an earlier account with the same name: create', observe({ status: {}, secret: secret({ ownership: 'stale' }) }), { action: 'create' }],
   ['leftover after this account had a key: repair', observe({ secret: secret({ ownership: 'stale' }) }), { action: 'repair', reason: 'SecretDeleted' }],
+  [
+    'a key the operator did not sign (planted) with its own id: repair',
+    observe({ secret: secret({ signature: 'invalid', key: { state: 'ok', keyId: 'Zzz999Zzz999', fingerprint: FP2 }, recordedFingerprint: FP2 }) }),
+    { action: 'repair', reason: 'KeyAltered' },
+  ],
+  [
+    'signed with another signing key (lost and made again) but exactly the recorded key: keep and sign again',
+    observe({ secret: secret({ signature: 'invalid', metadataCurrent: false }) }),
+    { action: 'keep', fixMetadata: true },
+  ],
+  [
+    'a planted key with matching annotations and a later issue time: still repair',
+    observe({ secret: secret({ signature: 'invalid', key: { state: 'ok', keyId: 'Zzz999Zzz999', fingerprint: FP2 }, recordedFingerprint: FP2, createdAt: T1, revision: 1 }), desiredRevision: 1 }),
+    { action: 'repair', reason: 'KeyAltered' },
+  ],
+  ['unsigned (written before signatures), the key status records: keep and sign', observe({ secret: secret({ signature: 'missing', metadataCurrent: false }) }), { action: 'keep', fixMetadata: true }],
+  [
+    'unsigned with a later issue time than status: not trusted, repair',
+    observe({ secret: secret({ signature: 'missing', key: { state: 'ok', keyId: 'Zzz999Zzz999', fingerprint: FP2 }, recordedFingerprint: FP2, createdAt: T1 }) }),
+    { action: 'repair', reason: 'KeyAltered' },
+  ],
 ];
 
 describe('planKey', () => {

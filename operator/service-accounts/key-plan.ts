@@ -25,8 +25,13 @@ export interface ObservedSecret {
   readonly createdAt: string | undefined;
   /** Expiry of the previous key (epoch ms), when the Secret holds one. */
   readonly previousExpiresAt: number | undefined;
-  /** Labels and owner reference are as the operator writes them. */
+  /** Labels, owner reference and signature are as the operator writes them. */
   readonly metadataCurrent: boolean;
+  /**
+   * The operator's signature over what the Secret holds (key-signing.ts): `invalid` means someone
+   * else wrote the key or its record; `missing`, a Secret written before signatures existed.
+   */
+  readonly signature: 'valid' | 'missing' | 'invalid';
 }
 
 /** Everything the decision needs. */
@@ -37,7 +42,7 @@ export interface KeyObservation {
   /** spec.keyRotation.gracePeriod in ms. */
   readonly gracePeriodMs: number;
   /** What status says about the current key. */
-  readonly status: { readonly fingerprint?: string | undefined; readonly keyCreatedAt?: string | undefined };
+  readonly status: { readonly keyId?: string | undefined; readonly fingerprint?: string | undefined; readonly keyCreatedAt?: string | undefined };
   /** The Secret, or undefined when none exists. */
   readonly secret: ObservedSecret | undefined;
 }
@@ -82,6 +87,10 @@ export function planKey(observed: KeyObservation): KeyPlan {
 
   const { key } = secret;
   if (key.state !== 'ok' || key.fingerprint === undefined) return { action: 'repair', reason: 'KeyAltered' };
+  // A key or record the operator did not sign (planted, altered, or signed before signatures existed or
+  // with a signing key since lost) is trusted only when it is exactly the key status records, and is then
+  // signed again; anything else is replaced, whatever its annotations say.
+  if (secret.signature !== 'valid' && (!hadKey || key.fingerprint !== status.fingerprint || key.keyId !== status.keyId)) return { action: 'repair', reason: 'KeyAltered' };
   // The operator writes the key and its fingerprint in one write: a mismatch is an edit by hand.
   if (key.fingerprint !== secret.recordedFingerprint) return { action: 'repair', reason: 'KeyAltered' };
   // A key other than the recorded one is accepted only if the operator issued it after the

@@ -9,19 +9,21 @@ import type { VerifierSources } from './key-verifier.js';
 import { createApiKeyVerifier } from './key-verifier.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
+const SIGNING_KEY = Buffer.alloc(32, 9);
 type SA = ServiceAccount & KubeObject;
 
 function account(overrides: Partial<SA['metadata']> = {}, role: SA['spec']['role'] = 'Builder'): SA {
   return { metadata: { name: 'ci', namespace: 'tenant-acme', uid: 'uid-1', ...overrides }, spec: { role, workspaces: ['a', 'gone'] } } as SA;
 }
 
-function setup(options: { sa?: SA | undefined; previous?: { key: GeneratedApiKey; expiresAt: number }; edit?: (s: KubeObject) => void } = {}) {
+function setup(options: { sa?: SA | undefined; previous?: { key: GeneratedApiKey; expiresAt: number }; edit?: (s: KubeObject) => void; signingKey?: Buffer; name?: string } = {}) {
   const current = generateApiKey();
   const sa = 'sa' in options ? options.sa : account();
   const raw = buildApiKeySecret({
     namespace: 'tenant-acme',
-    name: 'ci-api-key',
+    name: options.name ?? 'ci-api-key',
     labels: { 'accounts.blinkops.com/service-account': 'ci' },
+    signingKey: options.signingKey ?? SIGNING_KEY,
     owner: ownerReferenceTo(account()),
     content: {
       key: current.key,
@@ -38,6 +40,7 @@ function setup(options: { sa?: SA | undefined; previous?: { key: GeneratedApiKey
     tenantOf: (ns) => (ns === 'tenant-acme' ? 'acme' : undefined),
     workspacesIn: () => ['a', 'b'],
     now: () => NOW,
+    signingKey: SIGNING_KEY,
   };
   return { verifier: createApiKeyVerifier(sources), key: current.key, secret };
 }
@@ -81,6 +84,35 @@ describe('ApiKeyVerifier', () => {
     const other = generateApiKey();
     const { verifier } = setup({ edit: (s) => ((s as { data: Record<string, string> }).data['apiKey'] = Buffer.from(other.key).toString('base64')) });
     expect(verifier.authenticate(other.key)).toEqual({ ok: false, reason: 'unknown-key' });
+  });
+
+  it('rejects a key planted with a well-formed record by someone without the signing key', () => {
+    // Everything an attacker who can write Secrets in the tenant namespace can write: the key, its
+    // labels, the owner reference, the fingerprint and issue annotations. Only the signature is wrong.
+    const { verifier, key } = setup({ signingKey: Buffer.alloc(32, 1) });
+    expect(verifier.authenticate(key)).toEqual({ ok: false, reason: 'unknown-key' });
+  });
+
+  it('rejects a validly signed key in a Secret that is not the account\'s own', () => {
+    const { verifier, key } = setup({ name: 'ci-copy' });
+    expect(verifier.authenticate(key)).toEqual({ ok: false, reason: 'unknown-key' });
+  });
+
+  it('rejects the previous key when its expiry was pushed back in the annotations', () => {
+    const old = generateApiKey();
+    const { verifier } = setup({
+      previous: { key: old, expiresAt: NOW - 1 },
+      edit: (s) => ((s.metadata?.annotations ?? {})['accounts.blinkops.com/previous-key-expires-at'] = new Date(NOW + 3_600_000).toISOString()),
+    });
+    expect(verifier.authenticate(old.key)).toMatchObject({ ok: false });
+  });
+
+  it('rejects the previous key beyond the grace period the spec allows now', () => {
+    const old = generateApiKey();
+    const sa = { ...account(), spec: { ...account().spec, keyRotation: { revision: 1, gracePeriod: '1m' } } } as SA;
+    expect(setup({ sa, previous: { key: old, expiresAt: NOW + 30_000 } }).verifier.authenticate(old.key)).toMatchObject({ ok: true, keyState: 'previous' });
+    // Issued with a 1h grace period, then the spec was cut to 1m: the previous key stops at once.
+    expect(setup({ sa, previous: { key: old, expiresAt: NOW + 3_600_000 } }).verifier.authenticate(old.key)).toEqual({ ok: false, reason: 'expired' });
   });
 
   it('accepts the previous key during its grace period only', () => {

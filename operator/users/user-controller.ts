@@ -6,13 +6,13 @@ import { ACCOUNT_KINDS, FINALIZER, REASONS } from '../api/index.js';
 import type { Tenant, User } from '../api/index.js';
 import type { RandomBytes } from '../apikeys/random.js';
 import type { OperatorContext } from '../context.js';
-import { invitationSecretName, plainRecord, recordFromSecret } from '../invitations/invitation-record.js';
+import { invitationSecretName, isRecordOf, plainRecord, recordFromSecret } from '../invitations/invitation-record.js';
 import type { RecordLocation, SecretObject } from '../invitations/invitation-record.js';
 import type { Mailer } from '../invitations/smtp.js';
 import { checkEmailDomain, intendsActive } from '../policy/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { ReconcileContext } from '../runtime/controller.js';
-import { TransientError } from '../runtime/errors.js';
+import { isNotFound, TransientError } from '../runtime/errors.js';
 import type { ReconcileResult } from '../runtime/errors.js';
 import type { Informer } from '../runtime/informer.js';
 import { builtinKinds } from '../runtime/kinds.js';
@@ -43,9 +43,25 @@ export function blockerFor(tenant: Tenant | undefined, namespace: string, email:
   return domain.allowed ? undefined : { reason: domain.reason, message: domain.message };
 }
 
-/** Deletion path: deleting the record kills any link at once (and forgets the acceptance: the user is gone). */
+/**
+ * Deletion path: deleting the record kills any link at once (and forgets the acceptance: the user is
+ * gone). Only the record the operator made (type and labels, precondition on its uid); a Secret of
+ * someone else that has the record's name stays.
+ */
 async function revokeEverything(rc: ReconcileContext, user: UserObject): Promise<void> {
-  await rc.client.delete(builtinKinds.secret, user.metadata?.namespace ?? '', invitationSecretName(user.metadata?.name ?? ''));
+  const namespace = user.metadata?.namespace ?? '';
+  const name = invitationSecretName(user.metadata?.name ?? '');
+  let secret: SecretObject | undefined;
+  try {
+    secret = await rc.client.get<SecretObject>(builtinKinds.secret, namespace, name);
+  } catch (error) {
+    if (!isNotFound(error)) throw new TransientError(`Could not read Secret ${namespace}/${name}`, { cause: error });
+  }
+  if (secret && isRecordOf(secret, user.metadata?.name ?? '')) {
+    await rc.client.delete(builtinKinds.secret, namespace, name, { preconditions: { uid: secret.metadata?.uid } });
+  } else if (secret) {
+    rc.log.warn({ secret: name }, 'Left Secret alone on removing the user: it has the invitation record name but is not a record the operator made');
+  }
   rc.log.info('Removed the user and revoked its invitation');
 }
 

@@ -39,6 +39,13 @@ async function installCrds(state: ClusterState): Promise<void> {
   }
 }
 
+/** The operator's own namespace (its Lease, its shared keys), as every installation has it. */
+async function createOperatorNamespace(state: ClusterState): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(state.kubeconfig);
+  await applyObjects(kc, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'blink-accounts-system' } }]);
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const reaped = await reapStaleClusters();
   if (reaped.length > 0) say(`Removed control planes left by earlier runs: ${reaped.join(', ')}`);
@@ -48,6 +55,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const state = await startCluster({ name, binaries, ownerPid: process.pid });
   say(`Control plane ${name} ready in ${((Date.now() - started) / 1000).toFixed(1)}s at ${state.server}`);
   await installCrds(state);
+  await createOperatorNamespace(state);
   project.provide('cluster', state);
   return async () => {
     await stopCluster(name);

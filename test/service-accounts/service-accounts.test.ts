@@ -242,6 +242,45 @@ describe('ServiceAccount', () => {
     await eventually(async () => (verifier.authenticate(value).ok ? true : undefined), 5_000, 'the key to verify again');
   });
 
+  it('never verifies a key planted by someone who can write Secrets, however well its record is forged', async () => {
+    // What the verifier trusted before key records were signed: a Secret with the account's labels,
+    // its owner reference and annotations matching the planted key. Any name, or the account's own.
+    const sa = await waitFor(client, ns.name, 'admin-bot');
+    const planted = generateApiKey();
+    seenKeys.add(planted.key);
+    const forged = (name: string): Record<string, unknown> => ({
+      metadata: {
+        name,
+        namespace: ns.name,
+        labels: { 'app.kubernetes.io/managed-by': 'blink-accounts-operator', 'app.kubernetes.io/component': 'api-key', 'accounts.blinkops.com/service-account': 'admin-bot', 'accounts.blinkops.com/key-id': planted.keyId },
+        annotations: { 'accounts.blinkops.com/key-fingerprint': planted.fingerprint, 'accounts.blinkops.com/key-revision': '0', 'accounts.blinkops.com/key-created-at': new Date().toISOString() },
+        ownerReferences: [{ apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'ServiceAccount', name: 'admin-bot', uid: sa.metadata?.uid ?? '', controller: true }],
+      },
+      type: 'accounts.blinkops.com/api-key',
+      data: { apiKey: Buffer.from(planted.key).toString('base64') },
+    });
+    await client.create(builtinKinds.secret, forged('admin-bot-extra-key') as never);
+    // The operator's cache has seen it (the key id is indexed) and still says no.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(verifier.authenticate(planted.key)).toMatchObject({ ok: false });
+    await client.delete(builtinKinds.secret, ns.name, 'admin-bot-extra-key');
+
+    // Over the account's own Secret: the planted key never verifies, and is replaced with a Warning.
+    const old = await key('admin-bot');
+    const keyAltered = async (): Promise<number> => (await eventsText(client, ns.name)).items.filter((e) => e['reason'] === 'KeyAltered' && e['type'] === 'Warning').length;
+    const eventsBefore = await keyAltered();
+    const current = await getSecret(client, ns.name, 'admin-bot-api-key');
+    await client.replace(builtinKinds.secret, { ...forged('admin-bot-api-key'), metadata: { ...(forged('admin-bot-api-key')['metadata'] as object), resourceVersion: current?.metadata?.resourceVersion } } as never);
+    const fresh = await eventually(async () => {
+      const value = await readKey(client, ns.name, 'admin-bot');
+      return value !== old && value !== planted.key ? value : undefined;
+    }, 15_000, 'a new key in place of the planted one');
+    seenKeys.add(fresh);
+    expect(verifier.authenticate(planted.key)).toMatchObject({ ok: false });
+    await eventually(async () => (verifier.authenticate(fresh).ok ? true : undefined), 5_000, 'the new key to verify');
+    await eventually(async () => ((await keyAltered()) > eventsBefore ? true : undefined), 10_000, 'a KeyAltered Warning');
+  });
+
   it('leaves a Secret of someone else alone and reports the conflict', async () => {
     await client.create(builtinKinds.secret, { metadata: { name: 'squatted-api-key', namespace: ns.name }, stringData: { note: 'not ours' } });
     await createServiceAccount(client, ns.name, 'squatted', { role: 'Consumer' });

@@ -5,12 +5,14 @@ import { randomBytes } from 'node:crypto';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOperator } from '../../operator/operator.js';
+import { builtinKinds } from '../../operator/runtime/kinds.js';
 import { membershipsFeature } from '../../operator/memberships/feature.js';
 import { createUsersFeature } from '../../operator/users/feature.js';
 import { eventually, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
 import {
   acceptOverHttp,
+  adminClient,
   apply,
   condition,
   createTenant,
@@ -192,6 +194,17 @@ describe('invitations', () => {
     await kubectl(['delete', 'user', 'dave', '-n', ns, '--timeout=30s']);
     expect(await getRecord(ns, 'dave')).toBeUndefined();
     await eventually(async () => ((await fetch(link)).status === 404 ? true : undefined), 10_000, 'link dead');
+  });
+
+  it('removing a user never deletes a Secret of someone else that has the record name', async () => {
+    // Created inactive: no invitation, so no record of the operator's with that name.
+    await apply(userManifest(ns, 'zed', { email: 'zed@acme.test', active: false }));
+    await waitPhase(ns, 'zed', 'Inactive');
+    await adminClient().create(builtinKinds.secret, { metadata: { name: 'blink-invitation-zed', namespace: ns }, type: 'Opaque', data: { note: Buffer.from('not the operator\'s').toString('base64') } } as never);
+    await kubectl(['delete', 'user', 'zed', '-n', ns, '--timeout=30s']);
+    const kept = (await adminClient().get(builtinKinds.secret, ns, 'blink-invitation-zed')) as { data?: Record<string, string> };
+    expect(Object.keys(kept.data ?? {})).toEqual(['note']);
+    await adminClient().delete(builtinKinds.secret, ns, 'blink-invitation-zed');
   });
 
   it('reports missing Groups and Workspaces, and resolves them once they exist', async () => {
