@@ -19,13 +19,15 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { App } from 'cdktf';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHARD_LABEL, withDefaults } from '../../operator/api/index.js';
+import { SHARD_LABEL } from '../../operator/api/index.js';
 import { applyObjects, readManifests } from '../../operator/kube/apply.js';
 import type { RunningOperator } from '../../operator/operator.js';
 import { DECLARED_OBJECTS_ID, manifestsOfStack } from '../../operator/iac/index.js';
 import { ACME, AccountsStack } from '../../examples/cdktf/accounts-stack.js';
 import type { TenantDescription, TenantPlacement } from '../../examples/cdktf/accounts-stack.js';
 import { adminKubeConfig, cluster, eventually, kubectl, useNamespace } from '../harness/kube.js';
+import { expectDeclared, expectGone, getStored, keyOf, objectsOf } from './cluster-objects.js';
+import type { Configuration } from './cluster-objects.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
 import { acceptOverHttp, linkOf, startTestSmtp } from '../users/fixtures.js';
 import type { TestSmtp } from '../users/fixtures.js';
@@ -35,44 +37,6 @@ const exec = promisify(execFile);
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const exampleDir = join(repo, 'examples', 'cdktf');
 const runId = randomBytes(3).toString('hex');
-
-/** Synthesized Terraform JSON, as far as the test reads it. */
-type Configuration = Parameters<typeof manifestsOfStack>[0];
-
-function objectsOf(configuration: Configuration): KubernetesObject[] {
-  return [...manifestsOfStack(configuration).values()].map((yaml) => parse(yaml) as KubernetesObject);
-}
-
-function resourceOf(object: KubernetesObject): string {
-  return `${object.kind?.toLowerCase()}s.accounts.blinkops.com`;
-}
-
-function keyOf(object: KubernetesObject): string {
-  return `${object.kind}/${object.metadata?.name}`;
-}
-
-/** The object as stored, or undefined when it does not exist. */
-async function getStored(object: KubernetesObject): Promise<(KubernetesObject & { spec?: unknown }) | undefined> {
-  const namespace = object.metadata?.namespace;
-  const { stdout } = await kubectl(['get', resourceOf(object), object.metadata?.name ?? '', ...(namespace ? ['-n', namespace] : []), '--ignore-not-found', '-o', 'json']);
-  return stdout.trim() === '' ? undefined : (JSON.parse(stdout) as KubernetesObject);
-}
-
-/** Asserts each object exists with exactly the declared spec (plus the schema defaults the API server adds); returns resourceVersions by kind/name. */
-async function expectDeclared(objects: KubernetesObject[]): Promise<Map<string, string>> {
-  const versions = new Map<string, string>();
-  for (const object of objects) {
-    const stored = await getStored(object);
-    expect(stored, keyOf(object)).toBeDefined();
-    expect(stored?.spec, keyOf(object)).toEqual((withDefaults(object) as { spec?: unknown }).spec);
-    versions.set(keyOf(object), stored?.metadata?.resourceVersion ?? '');
-  }
-  return versions;
-}
-
-async function expectGone(objects: KubernetesObject[]): Promise<void> {
-  for (const object of objects) expect(await getStored(object), keyOf(object)).toBeUndefined();
-}
 
 /** resourceVersions of `objects`, once two reads a second apart agree (the operator has finished writing status). */
 async function settledVersions(objects: KubernetesObject[]): Promise<Map<string, string>> {
@@ -234,9 +198,10 @@ describe('the example CDKTF app through OpenTofu', () => {
     await tofu.ok(['apply', 'tfplan']);
     await expectDeclared(objects);
     for (const user of ACME.users) expect((await acceptOverHttp(linkOf(await smtp.waitForMessage(user.email)))).status).toBe(200);
-    for (const object of objects) {
-      await kubectl(['wait', '--for=condition=Ready', `${resourceOf(object)}/${object.metadata?.name}`, ...(object.metadata?.namespace ? ['-n', object.metadata.namespace] : []), '--timeout=30s']);
-    }
+    await eventually(async () => {
+      const stored = await Promise.all(objects.map((object) => getStored(object)));
+      return stored.every((o) => o?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ? true : undefined;
+    }, 30_000, 'every object Ready');
     const before = await settledVersions(objects);
     const bob: KubernetesObject = { kind: 'User', metadata: { name: 'bob', namespace: ns } };
     const bobUid = (await getStored(bob))?.metadata?.uid;
