@@ -64,6 +64,13 @@ interface TofuRun {
 }
 
 const timings: string[] = [];
+let phaseStarted = Date.now();
+
+/** Notes how long the test spent since the previous mark (printed after the run, for the figures in the README). */
+function mark(phase: string): void {
+  timings.push(`${phase}: ${((Date.now() - phaseStarted) / 1000).toFixed(1)} s`);
+  phaseStarted = Date.now();
+}
 
 /** OpenTofu in one stack folder of a cdktf output, with kubectl and the test cluster's kubeconfig for the provisioners. */
 class Tofu {
@@ -75,6 +82,7 @@ class Tofu {
 
   /** Runs `tofu <args>`; resolves with the exit code (rejects only when it could not run). */
   async run(args: string[]): Promise<TofuRun> {
+    mark('test steps');
     const started = Date.now();
     const env = {
       ...process.env,
@@ -92,7 +100,7 @@ class Tofu {
       },
     );
     const seconds = (Date.now() - started) / 1000;
-    timings.push(`tofu ${args[0]}: ${seconds.toFixed(1)} s`);
+    mark(`tofu ${args[0]}`);
     return { ...result, seconds };
   }
 
@@ -183,7 +191,9 @@ describe('the example CDKTF app through OpenTofu', () => {
     await writeFile(cliConfig, `provider_installation {\n  filesystem_mirror {\n    path    = "${join(work, 'no-providers')}"\n    include = ["*/*"]\n  }\n}\n`);
 
     // 1. Synthesize with the README command; init downloads nothing.
+    phaseStarted = Date.now();
     const v1 = await synthExample();
+    mark('synth (npx tsx main.ts)');
     const tofu = new Tofu(tofuBinary, join(work, 'cdktf.out', 'stacks', 'acme'), cliConfig);
     await tofu.ok(['init']);
     expect(existsSync(join(tofu.dir, '.terraform', 'providers'))).toBe(false);
@@ -202,13 +212,16 @@ describe('the example CDKTF app through OpenTofu', () => {
       const stored = await Promise.all(objects.map((object) => getStored(object)));
       return stored.every((o) => o?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ? true : undefined;
     }, 30_000, 'every object Ready');
+    mark('invitations accepted, every object Ready');
     const before = await settledVersions(objects);
+    mark('status settled');
     const bob: KubernetesObject = { kind: 'User', metadata: { name: 'bob', namespace: ns } };
     const bobUid = (await getStored(bob))?.metadata?.uid;
 
     // 4. Edit one user: exactly its manifest resource is replaced; nothing else moves.
     const bobConsumer: TenantDescription = { ...ACME, users: ACME.users.map((u) => (u.name === 'bob' ? { ...u, role: 'Consumer' as const } : u)) };
     const v2 = await synthEdited(bobConsumer);
+    mark('synth (edit)');
     expect([...(await tofu.plan())]).toEqual([[`terraform_data.blink_user_${ns}_bob_manifest`, 'delete,create']]);
     await tofu.ok(['apply', 'tfplan']);
     const after = await expectDeclared(objectsOf(v2));
