@@ -59,8 +59,8 @@ describe('the example README with the cdktf CLI', () => {
   });
 
   /** `cdktf <args> --output <work>/cdktf.out` in examples/cdktf; rejects on a non-zero exit. */
-  async function run(args: string[]): Promise<string> {
-    const { stdout, stderr } = await exec(cdktf, [...args, '--output', join(work, 'cdktf.out')], { cwd: exampleDir, env, maxBuffer: 32 * 1024 * 1024 });
+  async function run(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<string> {
+    const { stdout, stderr } = await exec(cdktf, [...args, '--output', join(work, 'cdktf.out')], { cwd: exampleDir, env: { ...env, ...extraEnv }, maxBuffer: 32 * 1024 * 1024 });
     return stdout + stderr;
   }
 
@@ -75,5 +75,14 @@ describe('the example README with the cdktf CLI', () => {
 
     await run(['destroy', '--auto-approve', 'acme']);
     await expectGone(objects);
+  });
+
+  it('fails the synth on an invalid prop, naming the construct, the field and the value', async () => {
+    const failed = await run(['synth'], { ACME_NAMESPACE: 'Tenant_Acme' }).then(
+      () => undefined,
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.output).toContain(`acme/tenant: Tenant ${placement.tenantName} is invalid: spec.namespace "Tenant_Acme": namespace must be a DNS-1123 label`);
   });
 });
