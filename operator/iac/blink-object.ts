@@ -96,9 +96,10 @@ export abstract class BlinkObject extends Construct {
 
     const stack = TerraformStack.of(this);
     registerDeclaration(stack, this);
-    const identity: Record<string, string> = { resource: `${PLURALS[options.kind]}.${GROUP}`, name: options.name };
+    const resource = `${PLURALS[options.kind]}.${GROUP}`;
+    const { type, kubectl } = declareInStack(stack, { resource, name: options.name, namespace: options.namespace });
+    const identity: Record<string, string> = { resource, name: options.name };
     if (options.namespace !== undefined) identity['namespace'] = options.namespace;
-    const { type, kubectl } = declareInStack(stack, { resource: identity['resource'] as string, name: options.name, namespace: options.namespace });
     const self = selfTriggers(type);
     const logicalId = ['blink', options.kind.toLowerCase(), options.namespace, options.name].filter((p) => p !== undefined).join('_');
     const namespaceFlag = options.namespace === undefined ? '' : ' --namespace "$BLINK_NAMESPACE"';
