@@ -4,15 +4,23 @@
 #   - npm packages (npm ci) when node_modules is missing or older than the lock file;
 #   - with --browser: Debian's chromium for the acceptance-page tests (apt-get, as root);
 #   - the embedded control plane's binaries (built from Go modules once, then cached),
-#     unless KUBECONFIG is set for npm start (--control-plane-unless-kubeconfig).
+#     unless KUBECONFIG is set for npm start (--control-plane-unless-kubeconfig);
+#   - with --opentofu: the OpenTofu of the infrastructure-as-code tests (tools/opentofu/,
+#     built from Go modules once, then cached; test/iac/opentofu.ts);
+#   - with --cdktf-cli: the cdktf CLI those tests run (tools/cdktf-cli/, installed with
+#     npm ci into the cache once; test/iac/cdktf-cli.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 browser=false
+opentofu=false
+cdktf_cli=false
 control_plane=always
 for arg in "$@"; do
   case "$arg" in
     --browser) browser=true ;;
+    --opentofu) opentofu=true ;;
+    --cdktf-cli) cdktf_cli=true ;;
     --control-plane-unless-kubeconfig) control_plane=unless-kubeconfig ;;
     *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
@@ -35,10 +43,19 @@ if $browser && ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  export PATH="$PATH:/usr/local/go/bin"
+fi
+
 if [ "$control_plane" = always ] || [ -z "${KUBECONFIG:-}" ]; then
-  if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
-    export PATH="$PATH:/usr/local/go/bin"
-  fi
   # The Node 24 of the `node` package, whatever Node the system has.
   node_modules/.bin/node bin/blink-accounts.js dev-cluster build
+fi
+
+if $opentofu; then
+  node_modules/.bin/node --import tsx test/iac/opentofu.ts >/dev/null
+fi
+
+if $cdktf_cli; then
+  node_modules/.bin/node --import tsx test/iac/cdktf-cli.ts >/dev/null
 fi

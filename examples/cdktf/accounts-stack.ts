@@ -1,6 +1,6 @@
 // A Terraform stack declaring one tenant and everything in it, from a plain
 // description: edit the description, synthesize, apply.
-import { TerraformStack } from 'cdktf';
+import { LocalBackend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { Role } from '../../operator/api/index.js';
 import { BlinkGroup, BlinkServiceAccount, BlinkTenant, BlinkUser, BlinkWorkspace } from '../../operator/iac/index.js';
@@ -27,6 +27,10 @@ export interface TenantPlacement {
   readonly tenantName: string;
   /** Its namespace. */
   readonly namespace: string;
+  /** Labels of the Tenant (such as the operator shard that handles it). */
+  readonly tenantLabels?: Readonly<Record<string, string>>;
+  /** Where Terraform keeps the state; by default `terraform.<stack id>.tfstate` in the working directory (cdktf's default). */
+  readonly stateFile?: string;
 }
 
 /** The acme tenant. */
@@ -58,10 +62,12 @@ export class AccountsStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, description: TenantDescription, placement: TenantPlacement) {
     super(scope, id);
+    if (placement.stateFile !== undefined) new LocalBackend(this, { path: placement.stateFile });
     const tenant = new BlinkTenant(this, 'tenant', {
       name: placement.tenantName,
       namespace: placement.namespace,
       displayName: description.displayName,
+      ...(placement.tenantLabels ? { labels: placement.tenantLabels } : {}),
       ...(description.allowedEmailDomains ? { allowedEmailDomains: description.allowedEmailDomains } : {}),
     });
     for (const w of description.workspaces) new BlinkWorkspace(tenant, `workspace-${w.name}`, { ...w });

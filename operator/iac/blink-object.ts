@@ -1,6 +1,7 @@
 // What the five constructs share: one object of the API, validated with the
 // API's own validators when it is declared, rendered to YAML, and bound to
-// Terraform by two null_resources:
+// Terraform by two resources (`terraform_data`, built into Terraform >= 1.4 and
+// every OpenTofu, or the null provider's `null_resource`; see binding.ts):
 //
 // - `blink_<kind>_<ns>_<name>` (the object): its triggers are the object's
 //   identity; its destroy-time provisioner deletes the object. It is replaced
@@ -11,25 +12,20 @@
 //   would issue a new API key or a new invitation).
 //
 // Both carry what their provisioners need in triggers, since destroy-time
-// provisioners may only reference `self`.
+// provisioners may only reference `self`. A third resource per stack lists
+// every object declared and deletes those removed from the app (binding.ts).
 import type { KubernetesObject } from '@kubernetes/client-node';
+import type { TerraformResource } from 'cdktf';
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import { NullProvider } from '@cdktf/provider-null/lib/provider/index.js';
-import { Resource } from '@cdktf/provider-null/lib/resource/index.js';
 import { API_VERSION, GROUP, PLURALS, validate } from '../api/index.js';
-import type { FieldError } from '../api/index.js';
+import { BlinkValidationError } from './validation-error.js';
+import { bindingResource, declareInStack, IAC_FIELD_MANAGER, selfTriggers, shellQuote } from './binding.js';
 import { renderManifest } from './manifest.js';
 import { escapeTemplate } from './terraform-template.js';
 
 /** A kind of the API. */
 export type BlinkKind = keyof typeof PLURALS;
-
-/** Context key naming the kubectl the provisioners run (a command on PATH or a path). */
-export const KUBECTL_CONTEXT_KEY = 'blink-accounts:kubectl';
-
-/** Field manager of the server-side applies the provisioners run. */
-export const IAC_FIELD_MANAGER = 'blink-accounts-iac';
 
 /** Metadata every construct accepts. */
 export interface BlinkObjectProps {
@@ -50,19 +46,7 @@ export interface BlinkObjectProps {
   readonly annotations?: Readonly<Record<string, string>>;
 }
 
-/** Thrown when a construct declares an object the API would reject, or refers to one not declared. */
-export class BlinkValidationError extends Error {
-  constructor(
-    /** Construct path of the construct at fault. */
-    readonly path: string,
-    /** What the API validators reported (empty for reference errors). */
-    readonly errors: readonly FieldError[],
-    message: string,
-  ) {
-    super(message);
-    this.name = 'BlinkValidationError';
-  }
-}
+export { BlinkValidationError } from './validation-error.js';
 
 /** Options of `BlinkObject`, given by the concrete constructs. */
 export interface BlinkObjectOptions {
@@ -90,10 +74,10 @@ export abstract class BlinkObject extends Construct {
   readonly manifest: KubernetesObject;
   /** The YAML Terraform applies and `blink-accounts synth` writes. */
   readonly yaml: string;
-  /** The null_resource whose destroy-time provisioner deletes the object. */
-  readonly objectResource: Resource;
-  /** The null_resource whose create-time provisioner applies the manifest. */
-  readonly manifestResource: Resource;
+  /** The resource whose destroy-time provisioner deletes the object. */
+  readonly objectResource: TerraformResource;
+  /** The resource whose create-time provisioner applies the manifest. */
+  readonly manifestResource: TerraformResource;
 
   protected constructor(scope: Construct, id: string, options: BlinkObjectOptions) {
     super(scope, id);
@@ -112,32 +96,33 @@ export abstract class BlinkObject extends Construct {
 
     const stack = TerraformStack.of(this);
     registerDeclaration(stack, this);
-    ensureNullProvider(stack);
-    const kubectl = shellQuote(String(this.node.tryGetContext(KUBECTL_CONTEXT_KEY) ?? 'kubectl'));
-    const logicalId = ['blink', options.kind.toLowerCase(), options.namespace, options.name].filter((p) => p !== undefined).join('_');
-    const identity: Record<string, string> = { resource: `${PLURALS[options.kind]}.${GROUP}`, name: options.name };
+    const resource = `${PLURALS[options.kind]}.${GROUP}`;
+    const { type, kubectl } = declareInStack(stack, { resource, name: options.name, namespace: options.namespace });
+    const identity: Record<string, string> = { resource, name: options.name };
     if (options.namespace !== undefined) identity['namespace'] = options.namespace;
+    const self = selfTriggers(type);
+    const logicalId = ['blink', options.kind.toLowerCase(), options.namespace, options.name].filter((p) => p !== undefined).join('_');
     const namespaceFlag = options.namespace === undefined ? '' : ' --namespace "$BLINK_NAMESPACE"';
-    this.objectResource = new Resource(this, 'Object', {
+    this.objectResource = bindingResource(this, 'Object', type, {
       triggers: identity,
       provisioners: [
         {
           type: 'local-exec',
           when: 'destroy',
-          command: escapeTemplate(`${kubectl} delete "$BLINK_RESOURCE" "$BLINK_NAME"${namespaceFlag} --ignore-not-found`),
-          environment: Object.fromEntries(Object.keys(identity).map((key) => [`BLINK_${key.toUpperCase()}`, `\${self.triggers.${key}}`])),
+          command: escapeTemplate(`${shellQuote(kubectl)} delete "$BLINK_RESOURCE" "$BLINK_NAME"${namespaceFlag} --ignore-not-found`),
+          environment: Object.fromEntries(Object.keys(identity).map((key) => [`BLINK_${key.toUpperCase()}`, `\${${self}.${key}}`])),
         },
       ],
     });
     this.objectResource.overrideLogicalId(logicalId);
-    this.manifestResource = new Resource(this, 'Manifest', {
+    this.manifestResource = bindingResource(this, 'Manifest', type, {
       triggers: { manifest: escapeTemplate(this.yaml) },
       dependsOn: [this.objectResource],
       provisioners: [
         {
           type: 'local-exec',
-          command: escapeTemplate(`printf '%s' "$BLINK_MANIFEST" | ${kubectl} apply --server-side --force-conflicts --field-manager=${IAC_FIELD_MANAGER} -f -`),
-          environment: { BLINK_MANIFEST: '${self.triggers.manifest}' },
+          command: escapeTemplate(`printf '%s' "$BLINK_MANIFEST" | ${shellQuote(kubectl)} apply --server-side --force-conflicts --field-manager=${IAC_FIELD_MANAGER} -f -`),
+          environment: { BLINK_MANIFEST: `\${${self}.manifest}` },
         },
       ],
     });
@@ -155,7 +140,7 @@ export abstract class BlinkObject extends Construct {
    */
   protected dependOn(others: readonly BlinkObject[]): void {
     const current = this.objectResource.dependsOn ?? [];
-    const wanted = others.map((other) => `${Resource.tfResourceType}.${other.manifestResource.friendlyUniqueId}`);
+    const wanted = others.map((other) => `${other.manifestResource.terraformResourceType}.${other.manifestResource.friendlyUniqueId}`);
     this.objectResource.dependsOn = [...new Set([...current, ...wanted])];
   }
 }
@@ -192,20 +177,6 @@ function registerDeclaration(stack: TerraformStack, object: BlinkObject): void {
     throw new BlinkValidationError(object.node.path, [], `${object.node.path}: ${key} is already declared in this stack by ${previous}`);
   }
   objects.set(key, object.node.path);
-}
-
-const stacksWithProvider = new WeakSet<TerraformStack>();
-
-/** Adds the null provider to the stack unless it has one already. */
-function ensureNullProvider(stack: TerraformStack): void {
-  if (stacksWithProvider.has(stack)) return;
-  stacksWithProvider.add(stack);
-  if (!stack.node.findAll().some((c) => c instanceof NullProvider)) new NullProvider(stack, 'blink-accounts-null');
-}
-
-/** `value` quoted for /bin/sh. */
-export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_./:=@-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -8,20 +8,32 @@ import {
   BlinkUser,
   BlinkValidationError,
   BlinkWorkspace,
+  DECLARED_OBJECTS_ID,
   escapeTemplate,
   KUBECTL_CONTEXT_KEY,
   manifestsOfStack,
+  RESOURCE_TYPE_CONTEXT_KEY,
 } from './index.js';
-import type { BlinkObject } from './index.js';
+import type { BindingResourceType, BlinkObject } from './index.js';
+
+interface Block {
+  readonly triggers_replace: Record<string, string>;
+  readonly triggers: Record<string, string>;
+  readonly depends_on?: string[];
+  readonly provisioner: { 'local-exec': Record<string, unknown> }[];
+}
 
 interface Synthesized {
-  readonly resource: { readonly null_resource: Record<string, { triggers: Record<string, string>; depends_on?: string[]; provisioner: { 'local-exec': Record<string, unknown> }[] }> };
-  readonly provider: Record<string, unknown[]>;
+  readonly resource: { readonly terraform_data: Record<string, Block>; readonly null_resource: Record<string, Block> };
+  readonly provider?: Record<string, unknown[]>;
+  readonly terraform?: { readonly required_providers?: Record<string, unknown> };
 }
 
 /** Synthesizes a stack holding the acme tenant plus what `declare` adds; returns the JSON text. */
-function synthAcme(declare: (acme: BlinkTenant) => void = () => undefined): string {
-  return Testing.synthScope((stack) => declare(new BlinkTenant(stack, 'acme', { displayName: 'Acme' })));
+function synthAcme(declare: (acme: BlinkTenant) => void = () => undefined, type?: BindingResourceType): string {
+  const stack = new TerraformStack(Testing.app(type === undefined ? {} : { context: { [RESOURCE_TYPE_CONTEXT_KEY]: type } }), 'stack');
+  declare(new BlinkTenant(stack, 'acme', { displayName: 'Acme' }));
+  return Testing.synth(stack);
 }
 
 function parsed(json: string): Synthesized {
@@ -45,39 +57,15 @@ describe('BlinkTenant', () => {
       new BlinkTenant(stack, 'acme', { displayName: 'Acme', invitationTTL: '72h', deletionPolicy: 'Delete', allowedEmailDomains: ['acme.example'] });
     });
     expect(
-      Testing.toHaveResourceWithProperties(json, 'null_resource', {
-        triggers: {
+      Testing.toHaveResourceWithProperties(json, 'terraform_data', {
+        triggers_replace: {
           manifest:
             'apiVersion: accounts.blinkops.com/v1alpha1\nkind: Tenant\nmetadata:\n  name: acme\nspec:\n  displayName: Acme\n  invitationTTL: 72h\n  allowedEmailDomains:\n    - acme.example\n  deletionPolicy: Delete\n',
         },
-        depends_on: ['null_resource.blink_tenant_acme'],
+        depends_on: ['terraform_data.blink_tenant_acme'],
       }),
     ).toBe(true);
-    expect(Testing.toHaveProvider(json, 'null')).toBe(true);
-  });
-
-  it('binds the object with identity triggers and a destroy-time delete that reads only self', () => {
-    const resources = parsed(synthAcme()).resource.null_resource;
-    expect(resources['blink_tenant_acme']).toEqual({
-      triggers: { name: 'acme', resource: 'tenants.accounts.blinkops.com' },
-      provisioner: [
-        {
-          'local-exec': {
-            when: 'destroy',
-            command: 'kubectl delete "$BLINK_RESOURCE" "$BLINK_NAME" --ignore-not-found',
-            environment: { BLINK_NAME: '${self.triggers.name}', BLINK_RESOURCE: '${self.triggers.resource}' },
-          },
-        },
-      ],
-    });
-    expect(resources['blink_tenant_acme_manifest']?.provisioner).toEqual([
-      {
-        'local-exec': {
-          command: "printf '%s' \"$BLINK_MANIFEST\" | kubectl apply --server-side --force-conflicts --field-manager=blink-accounts-iac -f -",
-          environment: { BLINK_MANIFEST: '${self.triggers.manifest}' },
-        },
-      },
-    ]);
+    expect(Testing.toHaveProvider(json, 'null')).toBe(false);
   });
 
   it('defaults the name to the construct id and the namespace to tenant-<name>', () => {
@@ -94,14 +82,14 @@ describe('BlinkTenant', () => {
     const json = Testing.synthScope((stack) => {
       new BlinkWorkspace(new BlinkTenant(stack, 'acme', { displayName: 'Acme', namespace: 'acme-prod' }), 'production');
     });
-    expect(Testing.toHaveResourceWithProperties(json, 'null_resource', { triggers: { name: 'production', namespace: 'acme-prod', resource: 'workspaces.accounts.blinkops.com' } })).toBe(true);
+    expect(Testing.toHaveResourceWithProperties(json, 'terraform_data', { triggers_replace: { name: 'production', namespace: 'acme-prod', resource: 'workspaces.accounts.blinkops.com' } })).toBe(true);
   });
 
   it('escapes ${ and %{ so Terraform applies the text as written', () => {
     const json = Testing.synthScope((stack) => {
       new BlinkTenant(stack, 'acme', { displayName: 'Acme ${corp} %{x}' });
     });
-    const trigger = parsed(json).resource.null_resource['blink_tenant_acme_manifest']?.triggers['manifest'];
+    const trigger = parsed(json).resource.terraform_data['blink_tenant_acme_manifest']?.triggers_replace['manifest'];
     expect(trigger).toContain('displayName: Acme $${corp} %%{x}');
     expect(manifestsOfStack(parsed(json)).get('1-tenant.acme.yaml')).toContain('displayName: Acme ${corp} %{x}');
   });
@@ -109,7 +97,7 @@ describe('BlinkTenant', () => {
   it('runs the kubectl named in the context, quoted for the shell', () => {
     const stack = new TerraformStack(Testing.app({ context: { [KUBECTL_CONTEXT_KEY]: '/opt/k8s bin/kubectl' } }), 'stack');
     new BlinkTenant(stack, 'acme', { displayName: 'Acme' });
-    const resources = parsed(Testing.synth(stack)).resource.null_resource;
+    const resources = parsed(Testing.synth(stack)).resource.terraform_data;
     expect(resources['blink_tenant_acme']?.provisioner[0]?.['local-exec']['command']).toMatch(/^'\/opt\/k8s bin\/kubectl' delete /);
     expect(resources['blink_tenant_acme_manifest']?.provisioner[0]?.['local-exec']['command']).toContain("| '/opt/k8s bin/kubectl' apply ");
   });
@@ -140,22 +128,22 @@ describe('BlinkWorkspace and BlinkGroup', () => {
       new BlinkGroup(acme, 'platform', { displayName: 'Platform team' });
     });
     expect(
-      Testing.toHaveResourceWithProperties(json, 'null_resource', {
-        triggers: {
+      Testing.toHaveResourceWithProperties(json, 'terraform_data', {
+        triggers_replace: {
           manifest:
             'apiVersion: accounts.blinkops.com/v1alpha1\nkind: Workspace\nmetadata:\n  name: production\n  namespace: tenant-acme\nspec:\n  displayName: Production\n  description: Live systems\n',
         },
       }),
     ).toBe(true);
     expect(
-      Testing.toHaveResourceWithProperties(json, 'null_resource', {
-        triggers: { manifest: 'apiVersion: accounts.blinkops.com/v1alpha1\nkind: Group\nmetadata:\n  name: platform\n  namespace: tenant-acme\nspec:\n  displayName: Platform team\n' },
+      Testing.toHaveResourceWithProperties(json, 'terraform_data', {
+        triggers_replace: { manifest: 'apiVersion: accounts.blinkops.com/v1alpha1\nkind: Group\nmetadata:\n  name: platform\n  namespace: tenant-acme\nspec:\n  displayName: Platform team\n' },
       }),
     ).toBe(true);
-    const resources = parsed(json).resource.null_resource;
-    expect(resources['blink_workspace_tenant-acme_production']?.depends_on).toEqual(['null_resource.blink_tenant_acme_manifest']);
-    expect(resources['blink_group_tenant-acme_platform']?.depends_on).toEqual(['null_resource.blink_tenant_acme_manifest']);
-    expect(resources['blink_group_tenant-acme_platform']?.triggers).toEqual({ name: 'platform', namespace: 'tenant-acme', resource: 'groups.accounts.blinkops.com' });
+    const resources = parsed(json).resource.terraform_data;
+    expect(resources['blink_workspace_tenant-acme_production']?.depends_on).toEqual(['terraform_data.blink_tenant_acme_manifest']);
+    expect(resources['blink_group_tenant-acme_platform']?.depends_on).toEqual(['terraform_data.blink_tenant_acme_manifest']);
+    expect(resources['blink_group_tenant-acme_platform']?.triggers_replace).toEqual({ name: 'platform', namespace: 'tenant-acme', resource: 'groups.accounts.blinkops.com' });
   });
 
   it('renders an empty spec when nothing is declared, with labels and annotations in metadata', () => {
@@ -190,17 +178,17 @@ describe('BlinkUser', () => {
       new BlinkWorkspace(acme, 'staging');
     });
     expect(
-      Testing.toHaveResourceWithProperties(json, 'null_resource', {
-        triggers: {
+      Testing.toHaveResourceWithProperties(json, 'terraform_data', {
+        triggers_replace: {
           manifest:
             'apiVersion: accounts.blinkops.com/v1alpha1\nkind: User\nmetadata:\n  name: bob\n  namespace: tenant-acme\nspec:\n  email: bob@acme.example\n  displayName: Bob\n  role: Builder\n  groups:\n    - platform\n  workspaces:\n    - staging\n  active: false\n  invitation:\n    resend: 2\n',
         },
       }),
     ).toBe(true);
-    expect(parsed(json).resource.null_resource['blink_user_tenant-acme_bob']?.depends_on).toEqual([
-      'null_resource.blink_tenant_acme_manifest',
-      'null_resource.blink_workspace_tenant-acme_staging_manifest',
-      'null_resource.blink_group_tenant-acme_platform_manifest',
+    expect(parsed(json).resource.terraform_data['blink_user_tenant-acme_bob']?.depends_on).toEqual([
+      'terraform_data.blink_tenant_acme_manifest',
+      'terraform_data.blink_workspace_tenant-acme_staging_manifest',
+      'terraform_data.blink_group_tenant-acme_platform_manifest',
     ]);
   });
 
@@ -262,8 +250,8 @@ describe('BlinkServiceAccount', () => {
       deployer = new BlinkServiceAccount(acme, 'deployer', { role: 'Builder', description: 'CI', workspaces: [staging], keyRevision: 1, keyGracePeriod: '24h' });
     });
     expect(
-      Testing.toHaveResourceWithProperties(json, 'null_resource', {
-        triggers: {
+      Testing.toHaveResourceWithProperties(json, 'terraform_data', {
+        triggers_replace: {
           manifest:
             'apiVersion: accounts.blinkops.com/v1alpha1\nkind: ServiceAccount\nmetadata:\n  name: deployer\n  namespace: tenant-acme\nspec:\n  description: CI\n  role: Builder\n  workspaces:\n    - staging\n  keyRotation:\n    revision: 1\n    gracePeriod: 24h\n',
         },
@@ -305,17 +293,6 @@ describe('a stack', () => {
     expect(error.message).toBe('stack/acme/staging-again: Workspace tenant-acme/staging is already declared in this stack by stack/acme/staging');
   });
 
-  it('holds one null provider, also when the app declared one', () => {
-    const json = parsed(
-      Testing.synthScope((stack) => {
-        new NullProvider(stack, 'declared-by-the-app');
-        new BlinkWorkspace(new BlinkTenant(stack, 'acme', { displayName: 'Acme' }), 'w');
-        new BlinkTenant(stack, 'globex', { displayName: 'Globex' });
-      }),
-    );
-    expect(json.provider['null']).toHaveLength(1);
-  });
-
   it('synthesizes the acme example as before (snapshot)', () => {
     const objects: BlinkObject[] = [];
     const json = Testing.synthScope((stack) => {
@@ -330,5 +307,87 @@ describe('a stack', () => {
     // Every construct's YAML is what Terraform applies.
     expect([...manifestsOfStack(parsed(json)).values()].sort()).toEqual(objects.map((o) => o.yaml).sort());
     for (const object of objects) expect(json).toContain(JSON.stringify(escapeTemplate(object.yaml)));
+  });
+});
+
+describe.each([
+  ['terraform_data', 'triggers_replace', 'self.triggers_replace'],
+  ['null_resource', 'triggers', 'self.triggers'],
+] as const)('bound by %s', (type, triggersKey, self) => {
+  const declareAll = (acme: BlinkTenant) => {
+    const staging = new BlinkWorkspace(acme, 'staging');
+    new BlinkUser(acme, 'bob', { email: 'bob@acme.example', role: 'Builder', workspaces: [staging] });
+  };
+  const resourcesOf = (json: string) => parsed(json).resource[type];
+
+  it('binds the object with identity triggers and a destroy-time delete that reads only self', () => {
+    const resources = resourcesOf(synthAcme(declareAll, type));
+    expect(resources['blink_tenant_acme']).toEqual({
+      [triggersKey]: { name: 'acme', resource: 'tenants.accounts.blinkops.com' },
+      provisioner: [
+        {
+          'local-exec': {
+            when: 'destroy',
+            command: 'kubectl delete "$BLINK_RESOURCE" "$BLINK_NAME" --ignore-not-found',
+            environment: { BLINK_NAME: `\${${self}.name}`, BLINK_RESOURCE: `\${${self}.resource}` },
+          },
+        },
+      ],
+    });
+    expect(resources['blink_user_tenant-acme_bob']?.provisioner[0]?.['local-exec']['environment']).toEqual({
+      BLINK_NAME: `\${${self}.name}`,
+      BLINK_NAMESPACE: `\${${self}.namespace}`,
+      BLINK_RESOURCE: `\${${self}.resource}`,
+    });
+    expect(resources['blink_tenant_acme_manifest']?.provisioner).toEqual([
+      {
+        'local-exec': {
+          command: "printf '%s' \"$BLINK_MANIFEST\" | kubectl apply --server-side --force-conflicts --field-manager=blink-accounts-iac -f -",
+          environment: { BLINK_MANIFEST: `\${${self}.manifest}` },
+        },
+      },
+    ]);
+    expect(resources['blink_user_tenant-acme_bob']?.depends_on).toEqual([`${type}.blink_tenant_acme_manifest`, `${type}.blink_workspace_tenant-acme_staging_manifest`]);
+  });
+
+  it('has the same ids, triggers and manifests as the other type', () => {
+    const other = type === 'terraform_data' ? 'null_resource' : 'terraform_data';
+    const mine = resourcesOf(synthAcme(declareAll, type));
+    const theirs = parsed(synthAcme(declareAll, other)).resource[other];
+    expect(Object.keys(mine).sort()).toEqual(Object.keys(theirs).sort());
+    const otherKey = triggersKey === 'triggers' ? 'triggers_replace' : 'triggers';
+    for (const [id, block] of Object.entries(mine)) expect(block[triggersKey], id).toEqual(theirs[id]?.[otherKey]);
+    expect(manifestsOfStack(parsed(synthAcme(declareAll, type)))).toEqual(manifestsOfStack(parsed(synthAcme(declareAll, other))));
+  });
+
+  it(`lists every declared object in ${DECLARED_OBJECTS_ID}, whose destroy-time provisioner deletes the ones no longer declared`, () => {
+    const declared = resourcesOf(synthAcme(declareAll, type))[DECLARED_OBJECTS_ID];
+    const lines = 'tenants.accounts.blinkops.com acme\nusers.accounts.blinkops.com bob tenant-acme\nworkspaces.accounts.blinkops.com staging tenant-acme';
+    expect(declared?.[triggersKey]).toEqual({ objects: lines });
+    const exec = declared?.provisioner[0]?.['local-exec'];
+    expect(exec?.['when']).toBe('destroy');
+    expect(exec?.['environment']).toEqual({ BLINK_PREVIOUS: `\${${self}.objects}`, BLINK_DECLARED: lines });
+    expect(exec?.['command']).toContain('kubectl delete "$1" "$2" $${3:+--namespace "$3"} --ignore-not-found');
+  });
+
+  it(type === 'terraform_data' ? 'needs no provider' : 'holds one null provider, also when the app declared one', () => {
+    const stack = new TerraformStack(Testing.app({ context: { [RESOURCE_TYPE_CONTEXT_KEY]: type } }), 'stack');
+    if (type === 'null_resource') new NullProvider(stack, 'declared-by-the-app');
+    new BlinkWorkspace(new BlinkTenant(stack, 'acme', { displayName: 'Acme' }), 'w');
+    new BlinkTenant(stack, 'globex', { displayName: 'Globex' });
+    const json = parsed(Testing.synth(stack));
+    if (type === 'terraform_data') {
+      expect(json.provider).toBeUndefined();
+      expect(json.terraform?.required_providers).toBeUndefined();
+    } else {
+      expect(json.provider?.['null']).toHaveLength(1);
+    }
+  });
+});
+
+describe('the resource type setting', () => {
+  it('refuses an unknown type, naming the setting and the value', () => {
+    const error = validationError(() => synthAcme(() => undefined, 'local_file' as never));
+    expect(error.message).toBe('stack: context blink-accounts:resource-type "local_file": Unsupported value: supported values: "terraform_data", "null_resource"');
   });
 });

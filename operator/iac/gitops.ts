@@ -8,20 +8,27 @@ import { API_VERSION } from '../api/index.js';
 import { manifestFileName } from './manifest.js';
 import { unescapeTemplate } from './terraform-template.js';
 
+/** A binding resource block, as far as this module reads it: `triggers_replace` of terraform_data, `triggers` of null_resource. */
+interface BindingBlock {
+  readonly triggers_replace?: Readonly<Record<string, string>>;
+  readonly triggers?: Readonly<Record<string, string>>;
+}
+
 /** Terraform JSON of one stack, as far as this module reads it. */
 interface SynthesizedStack {
-  readonly resource?: { readonly null_resource?: Readonly<Record<string, { readonly triggers?: Readonly<Record<string, string>> }>> };
+  readonly resource?: { readonly terraform_data?: Readonly<Record<string, BindingBlock>>; readonly null_resource?: Readonly<Record<string, BindingBlock>> };
 }
 
 /**
  * The manifests a synthesized stack applies, by GitOps file name, sorted by
- * file name: the value of each null_resource trigger `manifest` that holds an
- * object of the API, as Terraform evaluates it.
+ * file name: the value of each trigger `manifest` (of a terraform_data or
+ * null_resource) that holds an object of the API, as Terraform evaluates it.
  */
 export function manifestsOfStack(stack: SynthesizedStack): Map<string, string> {
   const files: [string, string][] = [];
-  for (const resource of Object.values(stack.resource?.null_resource ?? {})) {
-    const template = resource.triggers?.['manifest'];
+  const blocks = [...Object.values(stack.resource?.terraform_data ?? {}), ...Object.values(stack.resource?.null_resource ?? {})];
+  for (const resource of blocks) {
+    const template = (resource.triggers_replace ?? resource.triggers)?.['manifest'];
     if (template === undefined) continue;
     const yaml = unescapeTemplate(template);
     const object = parse(yaml) as KubernetesObject | null;

@@ -1,7 +1,9 @@
 // CDKTF construct library of the Blink account system: declare tenants, users,
 // service accounts, workspaces and groups in TypeScript; Terraform applies and
 // deletes them, and `blink-accounts synth` writes the same manifests as YAML.
-export { BlinkObject, BlinkValidationError, IAC_FIELD_MANAGER, KUBECTL_CONTEXT_KEY } from './blink-object.js';
+export { BlinkObject, BlinkValidationError } from './blink-object.js';
+export { BINDING_RESOURCE_TYPES, DECLARED_OBJECTS_ID, IAC_FIELD_MANAGER, KUBECTL_CONTEXT_KEY, RESOURCE_TYPE_CONTEXT_KEY } from './binding.js';
+export type { BindingResourceType } from './binding.js';
 export type { BlinkKind, BlinkObjectProps } from './blink-object.js';
 export { BlinkTenant } from './tenant.js';
 export type { BlinkTenantProps } from './tenant.js';

@@ -3,7 +3,7 @@
 // stack; that is checked when the stack is synthesized, so declaration order
 // does not matter.
 import { Aspects } from 'cdktf';
-import { BlinkValidationError } from './blink-object.js';
+import { BlinkValidationError } from './validation-error.js';
 import type { BlinkObject } from './blink-object.js';
 import { BlinkGroup } from './group.js';
 import type { BlinkTenant } from './tenant.js';
