@@ -18,6 +18,39 @@ import { acceptOverHttp, apply, linkOf, startTestSmtp } from './users/fixtures.j
 import type { TestSmtp } from './users/fixtures.js';
 
 const DEPLOY = fileURLToPath(new URL('../deploy/operator.yaml', import.meta.url));
+const OPERATOR_USER = 'system:serviceaccount:blink-accounts-system:blink-accounts-operator';
+
+/** Grants no request exercises, with the reason each stays (deploy/operator.yaml says the same beside it). */
+const NOT_A_REQUEST: Readonly<Record<string, string>> = {
+  'rbac.authorization.k8s.io/clusterroles:bind': 'checked when a RoleBinding to a role ClusterRole is written, never requested itself',
+  'accounts.blinkops.com/users/finalizers:update': 'OwnerReferencesPermissionEnforcement: blockOwnerDeletion on owner references to Users',
+  'accounts.blinkops.com/serviceaccounts/finalizers:update': 'OwnerReferencesPermissionEnforcement: blockOwnerDeletion on owner references to ServiceAccounts',
+  '/namespaces:patch': 'labels an existing namespace that opted in to adoption, or whose labels drifted',
+  'events.k8s.io/events:patch': 'counts a repeat of the same Event (an Event series)',
+  'rbac.authorization.k8s.io/rolebindings:create': 'a server-side apply that creates a binding is authorized as create, audited as patch (without it no binding is ever made)',
+};
+
+interface RbacObject {
+  kind?: string;
+  rules?: { apiGroups?: string[]; resources?: string[]; verbs?: string[] }[];
+}
+interface AuditEvent {
+  verb?: string;
+  user?: { username?: string };
+  objectRef?: { apiGroup?: string; resource?: string; subresource?: string };
+}
+
+/** Every `group/resource[/sub]:verb` the ClusterRoles and Roles of a manifest grant. */
+function grantsOf(objects: readonly RbacObject[]): Set<string> {
+  const grants = new Set<string>();
+  for (const object of objects) {
+    if (object.kind !== 'ClusterRole' && object.kind !== 'Role') continue;
+    for (const rule of object.rules ?? []) {
+      for (const group of rule.apiGroups ?? []) for (const resource of rule.resources ?? []) for (const verb of rule.verbs ?? []) grants.add(`${group}/${resource}:${verb}`);
+    }
+  }
+  return grants;
+}
 const NAMESPACE = 'blink-accounts-system';
 
 describe('the operator under the RBAC of deploy/operator.yaml', () => {
@@ -74,6 +107,7 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
     await eventually(async () => ((await get('tenant', tenant, '{.status.conditions[?(@.type=="Ready")].status}', '')) === 'True' ? true : undefined), 30_000, 'the Tenant to be Ready');
     await apply(
       { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'Workspace', metadata: { name: 'ops', namespace: tenantNs }, spec: {} },
+      { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'Group', metadata: { name: 'admins', namespace: tenantNs }, spec: {} },
       { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: tenantNs }, spec: { role: 'Builder', workspaces: ['ops'] } },
       { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'User', metadata: { name: 'ada', namespace: tenantNs }, spec: { email: 'ada@deploy.example', role: 'Admin' } },
     );
@@ -87,6 +121,17 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
     const { stdout: canCreate } = await kubectl(['auth', 'can-i', 'create', 'users.accounts.blinkops.com', '-n', tenantNs, '--as', 'ada@deploy.example']);
     expect(canCreate.trim()).toBe('yes');
 
+    // Rotation (the Secret is replaced), a role change (the binding is re-created), a removal (the record goes).
+    const keyId = await get('bsa', 'robot', '{.status.keyId}');
+    await kubectl(['patch', 'bsa', 'robot', '-n', tenantNs, '--type=merge', '-p', '{"spec":{"keyRotation":{"revision":1,"gracePeriod":"2s"}}}']);
+    await eventually(async () => ((await get('bsa', 'robot', '{.status.keyId}')) !== keyId ? true : undefined), 30_000, 'the rotated key');
+    // The grace period ends: the previous key's hash is removed from the Secret (a patch).
+    await eventually(async () => ((await get('secret', 'robot-api-key', '{.data.previousKeyHash}')) === '' ? true : undefined), 30_000, 'the grace period to end');
+    await kubectl(['patch', 'user', 'ada', '-n', tenantNs, '--type=merge', '-p', '{"spec":{"role":"Builder"}}']);
+    await eventually(async () => ((await get('rolebinding', 'blink-user-ada', '{.roleRef.name}')) === 'blink-accounts-builder' ? true : undefined), 30_000, 'the Builder binding');
+    await kubectl(['delete', 'user', 'ada', '-n', tenantNs, '--wait=true', '--timeout=30s']);
+    expect(await get('secret', 'blink-invitation-ada', '{.metadata.name}')).toBe('');
+
     await kubectl(['delete', 'bsa', 'robot', '-n', tenantNs, '--wait=true', '--timeout=30s']);
     expect(await get('secret', 'robot-api-key', '{.metadata.name}')).toBe('');
 
@@ -99,5 +144,23 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
     );
     const forbidden = operator!.output().split('\n').filter((line) => /forbidden|\b403\b/i.test(line));
     expect(forbidden).toEqual([]);
+  });
+
+  it('uses every permission the shipped RBAC grants (kube-apiserver audit log), or the grant says why not', async () => {
+    const granted = grantsOf(parseAllDocuments(await readFile(DEPLOY, 'utf8')).map((d) => d.toJS() as RbacObject));
+    const used = new Set<string>();
+    for (const line of (await readFile(join(cluster().dir, 'logs', 'audit.log'), 'utf8')).split('\n')) {
+      if (!line) continue;
+      const event = JSON.parse(line) as AuditEvent;
+      if (event.user?.username !== OPERATOR_USER || !event.objectRef) continue;
+      const { apiGroup = '', resource = '', subresource } = event.objectRef;
+      used.add(`${apiGroup}/${resource}${subresource ? `/${subresource}` : ''}:${event.verb}`);
+    }
+    expect(used.size).toBeGreaterThan(10);
+    process.stderr.write(`[deploy] requests the operator made, by resource and verb: ${[...used].sort().join(', ')}\n`);
+    const unused = [...granted].filter((grant) => !used.has(grant) && !(grant in NOT_A_REQUEST)).sort();
+    expect(unused).toEqual([]);
+    // And nothing the operator asked for is outside the grants (those would be 403s).
+    expect([...used].filter((u) => !granted.has(u)).sort()).toEqual([]);
   });
 });

@@ -80,6 +80,8 @@ export async function startEverything(flags: StartFlags): Promise<{ stop(): Prom
   const crds = await readManifests(join(REPO, 'crds'));
   await applyObjects(kc, crds);
   say(`Installed ${crds.length} CustomResourceDefinitions from crds/`);
+  // The role ClusterRoles ship as manifests: the operator binds them and never writes them.
+  await applyObjects(kc, await readManifests(join(REPO, 'deploy', 'rbac', 'cluster-roles.yaml')));
   const operatorNamespace = 'blink-accounts-system';
   await ensureNamespace(kc, operatorNamespace);
 

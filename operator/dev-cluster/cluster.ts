@@ -144,6 +144,13 @@ async function startClusterOnce(options: StartOptions): Promise<ClusterState> {
   await writeFile(kubeconfig, kubeconfigYaml(server, servingCert, ADMIN_USER, adminToken), { mode: 0o600 });
   await writeFile(unprivilegedKubeconfig, kubeconfigYaml(server, servingCert, UNPRIVILEGED_USER, nobodyToken), { mode: 0o600 });
 
+  // Audit of what the operator's own identities do (ServiceAccounts of the operator namespace), so a test
+  // can prove every permission the shipped RBAC grants is one the operator uses.
+  const auditPolicy = join(dir, 'audit-policy.yaml');
+  await writeFile(
+    auditPolicy,
+    'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n  - level: Metadata\n    userGroups: ["system:serviceaccounts:blink-accounts-system"]\n  - level: None\n',
+  );
   const b = options.binaries;
   const commands: Partial<Record<Component, string[]>> = {
     etcd: [
@@ -175,6 +182,10 @@ async function startClusterOnce(options: StartOptions): Promise<ClusterState> {
       `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
       // The loopback address may not be published as the `kubernetes` Service's endpoint.
       '--endpoint-reconciler-type=none',
+      `--audit-policy-file=${auditPolicy}`,
+      `--audit-log-path=${join(dir, 'logs', 'audit.log')}`,
+      '--audit-log-format=json',
+      '--audit-log-maxsize=200',
       '--v=0',
     ],
     'kube-controller-manager': [

@@ -44,6 +44,8 @@ async function createOperatorNamespace(state: ClusterState): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromFile(state.kubeconfig);
   await applyObjects(kc, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'blink-accounts-system' } }]);
+  // The role ClusterRoles ship as manifests, installed with the CRDs (the operator only binds them).
+  await applyObjects(kc, await readManifests(fileURLToPath(new URL('../../deploy/rbac/cluster-roles.yaml', import.meta.url))));
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -59,9 +59,13 @@ describe('roles enforced by Kubernetes RBAC', () => {
     client.close();
   });
 
-  it('installs the three role ClusterRoles at startup', async () => {
+  it('binds the three role ClusterRoles shipped as manifests, and never writes them itself', async () => {
     const { stdout } = await kubectl(['get', 'clusterroles', '-l', 'app.kubernetes.io/part-of=blink-accounts,app.kubernetes.io/component=rbac', '-o', 'name']);
     expect(stdout.split('\n').filter(Boolean).sort()).toEqual(['clusterrole.rbac.authorization.k8s.io/blink-accounts-admin', 'clusterrole.rbac.authorization.k8s.io/blink-accounts-builder', 'clusterrole.rbac.authorization.k8s.io/blink-accounts-consumer']);
+    for (const name of ['blink-accounts-admin', 'blink-accounts-builder', 'blink-accounts-consumer']) {
+      const role = await client.get<KubeObject>({ group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', plural: 'clusterroles', namespaced: false }, undefined, name);
+      expect((role.metadata?.managedFields ?? []).map((f) => (f as { manager?: string }).manager)).not.toContain('blink-accounts-operator');
+    }
   });
 
   it('binds each Active user by email to the ClusterRole of its role, owned by the User', async () => {
