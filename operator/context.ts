@@ -34,7 +34,13 @@ export interface OperatorOptions {
   readonly host?: string;
   /** Base URL of the acceptance page in emails, unless the Tenant sets one. @default http://127.0.0.1:<httpPort> */
   readonly publicUrl?: string;
-  /** Secret with the SMTP settings (keys host, port, secure, username, password, from). */
+  /**
+   * Proxies (IP addresses or CIDRs, IPv4 or IPv6) whose X-Forwarded-For the acceptance page
+   * believes, for its per-client rate limit: the Ingress controller's pod range, typically.
+   * @default none: the client is the socket's peer and X-Forwarded-For is ignored
+   */
+  readonly trustedProxies?: readonly string[];
+  /** Secret with the SMTP settings (keys host, port, secure, requireTLS, caCert, username, password, from). */
   readonly smtpSecret?: { readonly namespace: string; readonly name: string };
   readonly logger?: Logger;
   readonly clock?: Clock;

@@ -4,9 +4,10 @@ import type { Command } from 'commander';
 import { FEATURES } from '../features.js';
 import { startOperator } from '../operator.js';
 import type { OperatorOptions } from '../context.js';
+import { parseTrustedProxies } from '../invitations/client-address.js';
 
 /** Flags of `operator run`, as commander hands them over. */
-interface RunFlags {
+export interface RunFlags {
   kubeconfig?: string;
   namespace: string;
   shard?: string;
@@ -17,6 +18,7 @@ interface RunFlags {
   host?: string;
   publicUrl?: string;
   smtpSecret?: string;
+  trustedProxies?: string;
 }
 
 function port(value: string, flag: string): number {
@@ -33,6 +35,12 @@ export function optionsFromFlags(flags: RunFlags, kubeConfig: KubeConfig): Opera
     if (!namespace || !name || rest.length > 0) throw new Error(`--smtp-secret must be <namespace>/<name>, got "${flags.smtpSecret}"`);
     smtpSecret = { namespace, name };
   }
+  const trustedProxies = flags.trustedProxies ? flags.trustedProxies.split(',').map((c) => c.trim()).filter(Boolean) : [];
+  try {
+    parseTrustedProxies(trustedProxies);
+  } catch (error) {
+    throw new Error(`--trusted-proxies: ${(error as Error).message}`, { cause: error });
+  }
   return {
     kubeConfig,
     namespace: flags.namespace,
@@ -44,6 +52,7 @@ export function optionsFromFlags(flags: RunFlags, kubeConfig: KubeConfig): Opera
     ...(flags.host ? { host: flags.host } : {}),
     ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
     ...(smtpSecret ? { smtpSecret } : {}),
+    ...(trustedProxies.length > 0 ? { trustedProxies } : {}),
   };
 }
 
@@ -62,7 +71,8 @@ export function registerOperator(program: Command): void {
     .option('--http-port <port>', 'port of probes, acceptance page and access API', '8081')
     .option('--host <address>', 'address to bind', '0.0.0.0')
     .option('--public-url <url>', 'base URL of the acceptance page in invitation emails')
-    .option('--smtp-secret <namespace/name>', 'Secret with the SMTP settings (host, port, secure, username, password, from)')
+    .option('--smtp-secret <namespace/name>', 'Secret with the SMTP settings (host, port, secure, requireTLS, caCert, username, password, from)')
+    .option('--trusted-proxies <cidr,...>', 'proxies (IPs or CIDRs) whose X-Forwarded-For the acceptance page\'s rate limit believes, e.g. the Ingress controller\'s pods')
     .action(async (flags: RunFlags) => {
       const kubeConfig = new KubeConfig();
       if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);

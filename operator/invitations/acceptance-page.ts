@@ -23,6 +23,8 @@ import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { judgeInvitation } from './acceptance-decision.js';
 import type { ClientRateLimiter } from './client-rate-limiter.js';
+import { NO_TRUSTED_PROXIES, resolveClientAddress } from './client-address.js';
+import type { TrustedProxies } from './client-address.js';
 import { INVITATION_ID_LABEL, recordFromSecret, secretFromRecord, USER_LABEL } from './invitation-record.js';
 import type { SecretObject, StoredInvitationRecord } from './invitation-record.js';
 
@@ -49,7 +51,12 @@ export interface AcceptancePageOptions {
   readonly ctx: AcceptancePageContext;
   readonly invitations: Informer<SecretObject>;
   readonly clock: Clock;
+  /** Requests per client (IP address, see `trustedProxies`). */
   readonly limiter: ClientRateLimiter;
+  /** Requests per invitation id, whatever the IP: bounds the guesses against one invitation. */
+  readonly invitationLimiter: ClientRateLimiter;
+  /** Proxies whose X-Forwarded-For names the client. @default none */
+  readonly trustedProxies?: TrustedProxies;
   readonly csrfKey: () => Promise<Buffer>;
 }
 
@@ -72,7 +79,8 @@ function result(req: IncomingMessage, res: ServerResponse, kind: ResultKind, sta
 
 /** Builds the request handler of `/invitations/`. */
 export function createAcceptanceHandler(options: AcceptancePageOptions): RequestHandler {
-  const { ctx, invitations, clock, limiter } = options;
+  const { ctx, invitations, clock, limiter, invitationLimiter } = options;
+  const trustedProxies = options.trustedProxies ?? NO_TRUSTED_PROXIES;
   const client = ctx.manager.client;
 
   const userOf = (secret: SecretObject): (User & KubeObject) | undefined => {
@@ -107,13 +115,18 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const clientAddress = req.socket.remoteAddress ?? 'unknown';
+    const clientAddress = resolveClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
     const rate = limiter.take(clientAddress);
     if (!rate.allowed) return result(req, res, 'rate-limited', 429, { 'Retry-After': String(rate.retryAfterSeconds) });
     if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return result(req, res, 'bad-request', 405, { Allow: 'GET, HEAD, POST' });
 
     const token = path.startsWith(ACCEPTANCE_PREFIX) ? path.slice(ACCEPTANCE_PREFIX.length) : '';
     const parsed = token.length > 0 && token.length <= MAX_TOKEN_LENGTH ? parseInvitationToken(token) : undefined;
+    // Every well-formed id takes from its bucket, known or not, so a 429 tells nothing about which ids exist.
+    if (parsed?.ok) {
+      const perInvitation = invitationLimiter.take(parsed.value.invitationId);
+      if (!perInvitation.allowed) return result(req, res, 'rate-limited', 429, { 'Retry-After': String(perInvitation.retryAfterSeconds) });
+    }
 
     if (method !== 'POST') {
       if (!parsed?.ok) return result(req, res, 'invalid', 404);

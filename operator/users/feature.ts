@@ -14,6 +14,7 @@ import { labelOwnerInNamespace } from '../runtime/owner-mapping.js';
 import { exponentialRateLimiter } from '../runtime/rate-limiter.js';
 import { ACCEPTANCE_PREFIX, createAcceptanceHandler, INVITATION_ID_INDEX } from '../invitations/acceptance-page.js';
 import { ClientRateLimiter } from '../invitations/client-rate-limiter.js';
+import { parseTrustedProxies } from '../invitations/client-address.js';
 import type { ClientRateLimiterOptions } from '../invitations/client-rate-limiter.js';
 import { sharedCsrfKey } from '../invitations/csrf-secret.js';
 import { INVITATION_ID_LABEL, INVITATION_SELECTOR, USER_LABEL } from '../invitations/invitation-record.js';
@@ -28,6 +29,10 @@ export interface UsersFeatureOptions {
   readonly clock?: Clock;
   /** Rate limit of the acceptance page per client IP. @default burst 20, one more every 5 s */
   readonly rateLimit?: Omit<ClientRateLimiterOptions, 'clock'>;
+  /** Rate limit of the acceptance page per invitation id, whatever the client. @default burst 10, one more every 30 s */
+  readonly invitationRateLimit?: Omit<ClientRateLimiterOptions, 'clock'>;
+  /** Proxies whose X-Forwarded-For names the client. @default the operator's `trustedProxies` */
+  readonly trustedProxies?: readonly string[];
   readonly mailer?: Mailer;
   readonly smtpTimeouts?: SmtpTimeouts;
   readonly random?: RandomBytes;
@@ -41,6 +46,8 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
     name: 'users',
     register(ctx: OperatorContext) {
       const clock = options.clock ?? ctx.clock;
+      // Parsed before anything starts: a bad CIDR stops the operator with its value in the message.
+      const trustedProxies = parseTrustedProxies(options.trustedProxies ?? ctx.options.trustedProxies ?? []);
       // Every replica caches the invitation records (only those, by label): the acceptance page reads them.
       const invitations = ctx.manager.informer<SecretObject>(builtinKinds.secret, {
         labelSelector: INVITATION_SELECTOR,
@@ -78,6 +85,8 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           invitations,
           clock,
           limiter: new ClientRateLimiter({ ...options.rateLimit, clock }),
+          invitationLimiter: new ClientRateLimiter({ burst: 10, refillPerSecond: 1 / 30, ...options.invitationRateLimit, clock }),
+          trustedProxies,
           csrfKey: sharedCsrfKey(ctx.manager.client, ctx.namespace),
         }),
       );

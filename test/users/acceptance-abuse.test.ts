@@ -29,6 +29,7 @@ let shortNs: string;
 let smtp: TestSmtp;
 let operator: RunningOperator;
 let limited: RunningOperator | undefined;
+let proxied: RunningOperator | undefined;
 
 interface Tokens {
   valid: string;
@@ -50,6 +51,8 @@ interface Req {
   body?: string | Buffer;
   /** Send the body chunked (no content-length). */
   chunked?: boolean;
+  /** Local address to connect from (any of 127.0.0.0/8 works on loopback). */
+  localAddress?: string;
 }
 interface Res {
   status: number;
@@ -62,7 +65,7 @@ function send(base: string, req: Req): Promise<Res> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...(req.headers ?? {}) };
     if (req.body !== undefined && !req.chunked) headers['content-length'] = String(Buffer.byteLength(req.body));
-    const r = request({ host: url.hostname, port: url.port, method: req.method ?? 'GET', path: req.path, headers }, (res) => {
+    const r = request({ host: url.hostname, port: url.port, method: req.method ?? 'GET', path: req.path, headers, ...(req.localAddress ? { localAddress: req.localAddress } : {}) }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
@@ -103,7 +106,7 @@ beforeAll(async () => {
   ns = await createTenant({ shard, name: tenantName, displayName: TENANT_DISPLAY });
   shortNs = await createTenant({ shard, name: shortTenantName, displayName: 'Short', invitationTTL: '1m' });
   operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [
-    createUsersFeature({ clock, rateLimit: { burst: 10_000, refillPerSecond: 0 } }),
+    createUsersFeature({ clock, rateLimit: { burst: 10_000, refillPerSecond: 0 }, invitationRateLimit: { burst: 10_000, refillPerSecond: 0 } }),
   ]);
   const [valid, used, revoked, superseded, deleted] = await Promise.all([
     invite('valid', 'valid@evil.test', { displayName: '<img src=x onerror=alert(1)>' }),
@@ -139,6 +142,7 @@ afterAll(async () => {
   await kubectl(['delete', 'users', '--all', '-n', ns, '--wait=true', '--timeout=20s']).catch(() => undefined);
   await kubectl(['delete', 'users', '--all', '-n', shortNs, '--wait=true', '--timeout=20s']).catch(() => undefined);
   await limited?.stop();
+  await proxied?.stop();
   await operator?.stop();
   await smtp?.close();
   await deleteTenant(tenantName);
@@ -289,5 +293,50 @@ describe('acceptance page abuse', () => {
     expect(statuses).toEqual([404, 404, 404, 404, 404, 429, 429, 429]);
     expect(last?.headers['retry-after']).toBe('10');
     expect(titleOf(last?.body ?? '')).toBe('Too many attempts');
+  });
+
+  describe('behind a trusted proxy (--trusted-proxies)', () => {
+    // The proxy connects from 127.0.0.2, which the operator trusts; 127.0.0.1 is any other peer.
+    const PROXY = '127.0.0.2';
+    const OTHER = '127.0.0.1';
+    const statuses = async (reqs: Req[]) => {
+      const out: number[] = [];
+      for (const r of reqs) out.push((await send((proxied as RunningOperator).url, r)).status);
+      return out;
+    };
+    const fromProxy = (forwardedFor: string, token = 'abc'): Req => ({ path: path(token), localAddress: PROXY, headers: { 'x-forwarded-for': forwardedFor } });
+
+    beforeAll(async () => {
+      proxied = await startTestOperator({ shard: newShard('abuse-proxy'), namespace: operatorNs.name, trustedProxies: [`${PROXY}/32`] }, [
+        createUsersFeature({ rateLimit: { burst: 3, refillPerSecond: 0 }, invitationRateLimit: { burst: 4, refillPerSecond: 0 } }),
+      ]);
+    });
+
+    it('limits two clients behind the proxy separately, by the X-Forwarded-For the proxy appended', async () => {
+      // A forged left part does not make a new client: the right-most untrusted entry does.
+      expect(await statuses([1, 2, 3, 4].map((i) => fromProxy(`192.0.2.${i}, 203.0.113.1`)))).toEqual([404, 404, 404, 429]);
+      expect(await statuses([1, 2, 3, 4].map(() => fromProxy('203.0.113.2')))).toEqual([404, 404, 404, 429]);
+      // The proxy's own address was never charged.
+      expect(await statuses([fromProxy('203.0.113.3')])).toEqual([404]);
+    });
+
+    it("ignores the X-Forwarded-For of a peer that is not a trusted proxy", async () => {
+      const reqs = [1, 2, 3, 4].map((i): Req => ({ path: path('abc'), localAddress: OTHER, headers: { 'x-forwarded-for': `198.51.100.${i}` } }));
+      expect(await statuses(reqs)).toEqual([404, 404, 404, 429]);
+    });
+
+    it('limits the guesses against one invitation id whatever the client address', async () => {
+      const target = generateInvitationToken().token;
+      const guesses = [1, 2, 3, 4, 5].map((i) => fromProxy(`203.0.113.${100 + i}`, target));
+      const res = await send((proxied as RunningOperator).url, fromProxy('203.0.113.99', target));
+      expect(res.status).toBe(404);
+      expect(await statuses(guesses)).toEqual([404, 404, 404, 429, 429]);
+      const limitedRes = await send((proxied as RunningOperator).url, fromProxy('203.0.113.200', target));
+      expect(limitedRes.status).toBe(429);
+      expect(titleOf(limitedRes.body)).toBe('Too many attempts');
+      expect(limitedRes.body).not.toContain('blink_inv_');
+      // Another invitation is not affected, from the same clients.
+      expect(await statuses([fromProxy('203.0.113.105', generateInvitationToken().token)])).toEqual([404]);
+    });
   });
 });
