@@ -46,6 +46,8 @@ export interface InvitationRecord {
   readonly sentAt?: string;
   /** The SMTP error of a failed delivery (no credentials in it). */
   readonly deliveryError?: string;
+  /** Why a failed delivery failed, as a condition reason (`SmtpError`, `SmtpTlsRequired`, `SmtpTlsFailed`). */
+  readonly deliveryFailure?: string;
   /** When the last attempt to send started. */
   readonly attemptedAt?: string;
   /** Consecutive certainly-failed sends (carried over to the retry's new token): paces retries across restarts. */
@@ -111,6 +113,7 @@ export function recordFromSecret(secret: SecretObject | undefined): StoredInvita
   const acceptedAt = get('acceptedAt');
   const sentAt = get('sentAt');
   const deliveryError = get('deliveryError');
+  const deliveryFailure = get('deliveryFailure');
   const attemptedAt = get('attemptedAt');
   const failedAttempts = Number(get('failedAttempts') ?? '0');
   return {
@@ -127,6 +130,7 @@ export function recordFromSecret(secret: SecretObject | undefined): StoredInvita
     messageId: get('messageId') ?? invitationMessageId(invitationId),
     ...(sentAt ? { sentAt } : {}),
     ...(deliveryError ? { deliveryError } : {}),
+    ...(deliveryFailure && /^[A-Z][A-Za-z]{0,63}$/.test(deliveryFailure) ? { deliveryFailure } : {}),
     ...(attemptedAt ? { attemptedAt } : {}),
     ...(Number.isSafeInteger(failedAttempts) && failedAttempts > 0 ? { failedAttempts } : {}),
   };
@@ -154,6 +158,7 @@ export function secretFromRecord(location: RecordLocation, record: InvitationRec
     messageId: record.messageId,
     sentAt: record.sentAt,
     deliveryError: record.deliveryError,
+    deliveryFailure: record.deliveryFailure,
     attemptedAt: record.attemptedAt,
     failedAttempts: record.failedAttempts ? String(record.failedAttempts) : undefined,
   };

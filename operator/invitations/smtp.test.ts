@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeSmtpError, parseSmtpSettings, SmtpSettingsError } from './smtp.js';
+import { classifySmtpFailure, describeSmtpError, isLoopbackHost, parseSmtpSettings, SmtpSettingsError } from './smtp.js';
 
 const b64 = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
 
@@ -9,6 +9,7 @@ describe('SMTP settings', () => {
       host: 'smtp.example',
       port: 465,
       secure: true,
+      requireTLS: true,
       username: 'u',
       password: 'p',
       from: 'Blink <no@x.example>',
@@ -20,6 +21,8 @@ describe('SMTP settings', () => {
     { data: { host: 'h', port: 'x', from: 'a@b.example' }, message: 'port' },
     { data: { host: 'h', port: '25' }, message: 'has no "from"' },
     { data: { host: 'h', port: '25', from: 'a@b.example', secure: 'yes' }, message: 'secure' },
+    { data: { host: 'h', port: '25', from: 'a@b.example', requireTLS: 'maybe' }, message: '"requireTLS" that is neither true nor false' },
+    { data: { host: 'h', port: '25', from: 'a@b.example', caCert: 'not a pem' }, message: '"caCert" that is not a PEM certificate' },
   ])('refuses $data with a reason', ({ data, message }) => {
     const error = (() => {
       try {
@@ -34,8 +37,59 @@ describe('SMTP settings', () => {
     expect((error as Error).message).toContain(message);
   });
 
+  it.each([
+    { host: 'smtp.example.com', data: {}, requireTLS: true },
+    { host: '10.0.0.25', data: {}, requireTLS: true },
+    { host: '127.0.0.1', data: {}, requireTLS: false },
+    { host: 'localhost', data: {}, requireTLS: false },
+    { host: '::1', data: {}, requireTLS: false },
+    { host: 'smtp.example.com', data: { requireTLS: 'false' }, requireTLS: false },
+    { host: '127.0.0.1', data: { requireTLS: 'TRUE' }, requireTLS: true },
+  ])('requireTLS for $host with $data: $requireTLS', ({ host, data, requireTLS }) => {
+    expect(parseSmtpSettings(b64({ host, from: 'a@b.example', ...data }), 'ns/s').requireTLS).toBe(requireTLS);
+  });
+
+  it('keeps a caCert PEM as it is', () => {
+    const pem = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    expect(parseSmtpSettings(b64({ host: 'h', from: 'a@b.example', caCert: pem }), 'ns/s').caCert).toBe(pem);
+  });
+
+  it.each([
+    ['localhost', true],
+    ['LOCALHOST.', true],
+    ['mail.localhost', true],
+    ['127.0.0.1', true],
+    ['127.9.9.9', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['::ffff:127.0.0.1', true],
+    ['128.0.0.1', false],
+    ['::2', false],
+    ['localhost.example.com', false],
+    ['smtp.example.com', false],
+  ])('isLoopbackHost(%s) is %s', (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
+  });
+
+  it.each([
+    { error: Object.assign(new Error('Error upgrading connection with STARTTLS'), { code: 'ETLS', responseCode: 502 }), reason: 'SmtpTlsRequired' },
+    { error: Object.assign(new Error('EHLO failed but HELO does not support required STARTTLS. response=500'), { code: 'ECONNECTION' }), reason: 'SmtpTlsRequired' },
+    { error: Object.assign(new Error('Error initiating TLS - self-signed certificate'), { code: 'ETLS' }), reason: 'SmtpTlsFailed' },
+    { error: Object.assign(new Error('self-signed certificate'), { code: 'ESOCKET', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT' }), reason: 'SmtpTlsFailed' },
+    { error: Object.assign(new Error('Hostname/IP does not match'), { code: 'ESOCKET', originalCode: 'ERR_TLS_CERT_ALTNAME_INVALID' }), reason: 'SmtpTlsFailed' },
+    { error: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ESOCKET', originalCode: 'ECONNREFUSED' }), reason: 'SmtpError' },
+    { error: 'weird', reason: 'SmtpError' },
+  ])('classifies $error.message as $reason', ({ error, reason }) => {
+    expect(classifySmtpFailure(error)).toBe(reason);
+  });
+
+  it('names the TLS code of a rejected certificate', () => {
+    const error = Object.assign(new Error('self-signed certificate'), { code: 'ESOCKET', originalCode: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
+    expect(describeSmtpError(error)).toBe('ESOCKET DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate');
+  });
+
   it('describes an SMTP error on one line without the password', () => {
     const error = Object.assign(new Error('Invalid login: 535 bad credentials for hunter2\n more'), { code: 'EAUTH', responseCode: 535 });
-    expect(describeSmtpError(error, { host: 'h', port: 25, secure: false, from: 'a@b', password: 'hunter2' })).toBe('EAUTH 535: Invalid login: 535 bad credentials for [REDACTED] more');
+    expect(describeSmtpError(error, { host: 'h', port: 25, secure: false, requireTLS: false, from: 'a@b', password: 'hunter2' })).toBe('EAUTH 535: Invalid login: 535 bad credentials for [REDACTED] more');
   });
 });

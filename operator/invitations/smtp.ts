@@ -2,6 +2,7 @@
 // parts need none). The nodemailer implementation tells a certain failure (nothing was
 // accepted: safe to send again) from an unconfirmed hand-off (the whole message went out and no
 // verdict came back: it may have been delivered), which the invitation record keeps apart.
+import { BlockList, isIP } from 'node:net';
 import { Readable } from 'node:stream';
 import { createTransport } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
@@ -14,8 +15,15 @@ import type { SecretObject } from './invitation-record.js';
 export interface SmtpSettings {
   readonly host: string;
   readonly port: number;
-  /** TLS from the first byte (port 465); otherwise STARTTLS when offered. */
+  /** TLS from the first byte (port 465); otherwise STARTTLS. */
   readonly secure: boolean;
+  /**
+   * Without `secure`: demand STARTTLS and never send in plaintext (a server that does not offer it
+   * fails the send). Secret key `requireTLS`. @default true, unless the host is loopback
+   */
+  readonly requireTLS: boolean;
+  /** PEM of the CA(s) that sign the server's certificate, instead of the system's (a private CA, a self-signed server). Secret key `caCert`. */
+  readonly caCert?: string;
   readonly username?: string;
   readonly password?: string;
   /** Default From address. */
@@ -61,9 +69,34 @@ export function parseSmtpSettings(data: Readonly<Record<string, string>>, where:
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw invalid('has a "port" that is not a port number');
   if (!from) throw invalid('has no "from" address');
   if (secure !== 'true' && secure !== 'false') throw invalid('has a "secure" that is neither true nor false');
+  const requireTLS = (get('requireTLS') ?? (isLoopbackHost(host) ? 'false' : 'true')).toLowerCase();
+  if (requireTLS !== 'true' && requireTLS !== 'false') throw invalid('has a "requireTLS" that is neither true nor false');
+  const caCert = get('caCert');
+  if (caCert !== undefined && caCert !== '' && !caCert.includes('-----BEGIN CERTIFICATE-----')) throw invalid('has a "caCert" that is not a PEM certificate');
   const username = get('username');
   const password = get('password');
-  return { host, port, secure: secure === 'true', from, ...(username ? { username } : {}), ...(password !== undefined ? { password } : {}) };
+  return {
+    host,
+    port,
+    secure: secure === 'true',
+    requireTLS: requireTLS === 'true',
+    from,
+    ...(caCert ? { caCert } : {}),
+    ...(username ? { username } : {}),
+    ...(password !== undefined ? { password } : {}),
+  };
+}
+
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+/** Whether `host` is this machine (`localhost`, 127.0.0.0/8, ::1): plaintext there never crosses a network. */
+export function isLoopbackHost(host: string): boolean {
+  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  const family = isIP(name);
+  return family !== 0 && LOOPBACK.check(name, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** A message to send. */
@@ -76,11 +109,24 @@ export interface OutgoingMessage {
   readonly messageId: string;
 }
 
+/** Why a send certainly failed, as a condition reason. */
+export const SMTP_FAILURE_REASONS = {
+  /** Refused, unreachable, timed out before the message went out. */
+  error: 'SmtpError',
+  /** requireTLS is on and the server did not offer or accept STARTTLS: nothing was sent in plaintext. */
+  tlsRequired: 'SmtpTlsRequired',
+  /** The TLS handshake failed, typically a certificate that is not trusted (see caCert). */
+  tlsFailed: 'SmtpTlsFailed',
+} as const;
+
+/** One of {@link SMTP_FAILURE_REASONS}. */
+export type SmtpFailureReason = (typeof SMTP_FAILURE_REASONS)[keyof typeof SMTP_FAILURE_REASONS];
+
 /** What became of a send. */
 export type DeliveryResult =
   | { readonly outcome: 'sent' }
   /** Certainly not accepted: safe to send a new message. */
-  | { readonly outcome: 'failed'; readonly error: string }
+  | { readonly outcome: 'failed'; readonly error: string; readonly reason: SmtpFailureReason }
   /** The message went out completely but no verdict came back: it may have been delivered. */
   | { readonly outcome: 'unconfirmed'; readonly error: string };
 
@@ -101,12 +147,27 @@ export interface SmtpTimeouts {
 
 /** A one-line SMTP error for a condition: code, reply code and message, truncated, no credentials. */
 export function describeSmtpError(error: unknown, settings?: SmtpSettings): string {
-  const e = error as { code?: unknown; responseCode?: unknown; message?: unknown };
-  const parts = [typeof e.code === 'string' ? e.code : undefined, typeof e.responseCode === 'number' ? String(e.responseCode) : undefined].filter(Boolean);
+  const e = error as { code?: unknown; originalCode?: unknown; responseCode?: unknown; message?: unknown };
+  const parts = [typeof e.code === 'string' ? e.code : undefined, typeof e.originalCode === 'string' ? e.originalCode : undefined, typeof e.responseCode === 'number' ? String(e.responseCode) : undefined].filter(Boolean);
   let message = typeof e.message === 'string' ? e.message : String(error);
   if (settings?.password) message = message.split(settings.password).join('[REDACTED]');
   message = message.replace(/\s+/g, ' ').trim().slice(0, 300);
   return `${parts.length ? `${parts.join(' ')}: ` : ''}${message}`;
+}
+
+/** Node's codes of TLS handshake and certificate errors (DEPTH_ZERO_SELF_SIGNED_CERT, ERR_TLS_CERT_ALTNAME_INVALID, …). */
+const TLS_ERROR_CODE = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|^ERR_TLS_|^ERR_SSL_/;
+
+/** Tells a missing STARTTLS and a failed handshake from other SMTP failures (nodemailer's `ETLS` errors). */
+export function classifySmtpFailure(error: unknown): SmtpFailureReason {
+  const e = error as { code?: unknown; originalCode?: unknown; message?: unknown };
+  const message = typeof e.message === 'string' ? e.message : '';
+  if (e.code === 'ETLS' && message.startsWith('Error upgrading connection with STARTTLS')) return SMTP_FAILURE_REASONS.tlsRequired;
+  if (message.includes('does not support required STARTTLS')) return SMTP_FAILURE_REASONS.tlsRequired;
+  if (e.code === 'ETLS') return SMTP_FAILURE_REASONS.tlsFailed;
+  // A certificate the handshake rejected comes as ESOCKET with node's TLS code kept aside.
+  if (typeof e.originalCode === 'string' && TLS_ERROR_CODE.test(e.originalCode)) return SMTP_FAILURE_REASONS.tlsFailed;
+  return SMTP_FAILURE_REASONS.error;
 }
 
 /** Sends through nodemailer over SMTP, one connection per message (invitations are rare). */
@@ -134,6 +195,10 @@ export function nodemailerMailer(timeouts: SmtpTimeouts = {}): Mailer {
         host: settings.host,
         port: settings.port,
         secure: settings.secure,
+        // With requireTLS nodemailer demands STARTTLS even when the server does not announce it,
+        // and fails instead of falling back to plaintext.
+        requireTLS: settings.requireTLS && !settings.secure,
+        ...(settings.caCert ? { tls: { ca: settings.caCert } } : {}),
         ...(settings.username ? { auth: { user: settings.username, pass: settings.password ?? '' } } : {}),
         connectionTimeout: timeouts.connectionMs ?? 10_000,
         greetingTimeout: timeouts.greetingMs ?? 10_000,
@@ -147,7 +212,8 @@ export function nodemailerMailer(timeouts: SmtpTimeouts = {}): Mailer {
       } catch (error) {
         const responseCode = (error as { responseCode?: unknown }).responseCode;
         const rejected = typeof responseCode === 'number' && responseCode >= 400;
-        return { outcome: !handedOver || rejected ? 'failed' : 'unconfirmed', error: describeSmtpError(error, settings) };
+        const description = describeSmtpError(error, settings);
+        return !handedOver || rejected ? { outcome: 'failed', error: description, reason: classifySmtpFailure(error) } : { outcome: 'unconfirmed', error: description };
       } finally {
         transport.close();
       }

@@ -49,7 +49,7 @@ const rows: Row[] = [
     name: 'issue, SMTP refused: failed record, Warning, retry',
     plan: { action: 'issue', reason: 'Created' },
     withRecord: false,
-    outcome: { outcome: 'failed', error: '421 try later' },
+    outcome: { outcome: 'failed', error: '421 try later', reason: 'SmtpError' },
     writes: [`create ${S}`, `replace ${S}`],
     events: ['Warning/InvitationFailed'],
     emails: 1,

@@ -163,8 +163,8 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
       return { record: sent };
     }
     case 'failed': {
-      const failed = await saveRecord(act, location, { ...sending, delivery: 'failed', deliveryError: result.error, failedAttempts: (sending.failedAttempts ?? 0) + 1 }, saved.resourceVersion);
-      act.log.warn({ invitationId, smtpError: result.error }, 'Could not send an invitation; retrying');
+      const failed = await saveRecord(act, location, { ...sending, delivery: 'failed', deliveryError: result.error, deliveryFailure: result.reason, failedAttempts: (sending.failedAttempts ?? 0) + 1 }, saved.resourceVersion);
+      act.log.warn({ invitationId, reason: result.reason, smtpError: result.error }, 'Could not send an invitation; retrying');
       await act.recorder.event(user, 'Warning', 'InvitationFailed', `Sending the invitation failed: ${result.error}`);
       return { record: failed, retry: `Sending the invitation failed: ${result.error}` };
     }

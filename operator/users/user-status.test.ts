@@ -46,6 +46,18 @@ describe('deriveUserStatus', () => {
       conditions: { Ready: 'False/InvitationPending', InvitationSent: 'False/SmtpError', InvitationExpired: 'False/NotExpired', ReferencesResolved: 'True/AllReferencesResolved' },
     },
     {
+      name: 'invited, the server offered no STARTTLS and TLS is required',
+      input: { record: { ...pending, delivery: 'failed', deliveryError: 'ETLS 502: Error upgrading connection with STARTTLS', deliveryFailure: 'SmtpTlsRequired' } },
+      phase: 'Invited',
+      conditions: { Ready: 'False/InvitationPending', InvitationSent: 'False/SmtpTlsRequired', InvitationExpired: 'False/NotExpired', ReferencesResolved: 'True/AllReferencesResolved' },
+    },
+    {
+      name: 'invited, the TLS handshake failed',
+      input: { record: { ...pending, delivery: 'failed', deliveryError: 'ETLS: self-signed certificate', deliveryFailure: 'SmtpTlsFailed' } },
+      phase: 'Invited',
+      conditions: { Ready: 'False/InvitationPending', InvitationSent: 'False/SmtpTlsFailed', InvitationExpired: 'False/NotExpired', ReferencesResolved: 'True/AllReferencesResolved' },
+    },
+    {
       name: 'invited, expired: phase stays Invited',
       input: { now: Date.parse('2026-01-08T00:00:00Z') },
       phase: 'Invited',

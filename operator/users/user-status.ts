@@ -3,6 +3,7 @@
 // reconcile that changes nothing produces an identical status and no write.
 import { REASONS } from '../api/index.js';
 import type { UserStatus } from '../api/index.js';
+import { SMTP_FAILURE_REASONS } from '../invitations/smtp.js';
 import { isExpired } from '../invitations/token.js';
 import type { Condition, ConditionInput } from '../runtime/conditions.js';
 import { setCondition } from '../runtime/conditions.js';
@@ -147,8 +148,25 @@ function sentCondition(pending: InvitationRecord | undefined, problem: Blocker |
   switch (pending.delivery) {
     case 'sent':
       return { status: 'True', reason: 'Sent', message: `The invitation was emailed to ${email}` };
-    case 'failed':
-      return { status: 'False', reason: 'SmtpError', message: `Sending the invitation failed, retrying with backoff: ${pending.deliveryError ?? 'unknown SMTP error'}` };
+    case 'failed': {
+      const error = pending.deliveryError ?? 'unknown SMTP error';
+      switch (pending.deliveryFailure) {
+        case SMTP_FAILURE_REASONS.tlsRequired:
+          return {
+            status: 'False',
+            reason: SMTP_FAILURE_REASONS.tlsRequired,
+            message: `The SMTP server did not accept STARTTLS and the SMTP Secret requires TLS (requireTLS), so nothing was sent in plaintext; retrying with backoff: ${error}`,
+          };
+        case SMTP_FAILURE_REASONS.tlsFailed:
+          return {
+            status: 'False',
+            reason: SMTP_FAILURE_REASONS.tlsFailed,
+            message: `The TLS connection to the SMTP server failed (is its certificate signed by a trusted CA? see caCert in the SMTP Secret); retrying with backoff: ${error}`,
+          };
+        default:
+          return { status: 'False', reason: SMTP_FAILURE_REASONS.error, message: `Sending the invitation failed, retrying with backoff: ${error}` };
+      }
+    }
     case 'sending':
       return { status: 'Unknown', reason: 'DeliveryUnconfirmed', message: DELIVERY_UNCONFIRMED_MESSAGE };
   }

@@ -102,7 +102,7 @@ describe('invitation delivery', () => {
 });
 
 describe('nodemailer mailer', () => {
-  const settings = { host: '127.0.0.1', port: 1, secure: false, from: 'a@blink.test' };
+  const settings = { host: '127.0.0.1', port: 1, secure: false, requireTLS: false, from: 'a@blink.test' };
   const message = { from: { name: 'Blink', address: 'a@blink.test' }, to: 'x@delivery.test', subject: 's', text: 't', html: '<p>t</p>', messageId: '<m.1@blink-accounts.invalid>' };
 
   it('a refused connection is a certain failure (safe to send again)', async () => {
