@@ -19,6 +19,12 @@ export const TENANT_NAMESPACE_PREFIX = 'tenant-';
 /** Message of the rules that keep a Tenant's namespace once set. */
 export const NAMESPACE_IMMUTABLE_MESSAGE = 'namespace is immutable once set: create a new Tenant to use another namespace';
 
+/** Invitation emails a tenant may send per hour when spec.invitationEmailsPerHour is not set. */
+export const DEFAULT_INVITATION_EMAILS_PER_HOUR = 100;
+
+/** Largest spec.invitationEmailsPerHour. */
+export const INVITATION_EMAILS_PER_HOUR_MAX = 10_000;
+
 /** What a Tenant declares. */
 export const TenantSpecSchema = Type.Object(
   {
@@ -46,6 +52,16 @@ export const TenantSpecSchema = Type.Object(
         max: '720h',
         default: '168h',
         message: 'invitationTTL must be a duration between 1m and 720h: write it like 168h, 30m or 1h30m',
+      }),
+    ),
+    invitationEmailsPerHour: Type.Optional(
+      Type.Integer({
+        description:
+          'Most invitation emails the operator sends for this tenant in any hour (first invitations, resends and retries alike; a send that certainly failed does not count); past it Users wait with InvitationSent=False, reason InvitationRateLimited. Between 1 and 10000; default 100.',
+        format: 'int32',
+        minimum: 1,
+        maximum: INVITATION_EMAILS_PER_HOUR_MAX,
+        default: DEFAULT_INVITATION_EMAILS_PER_HOUR,
       }),
     ),
     sender: Type.Optional(
