@@ -25,6 +25,15 @@ describe('invitation record', () => {
     expect(recordFromSecret(secret)).toEqual({ ...record, resourceVersion: '42' });
   });
 
+  it('round-trips the failure reason and the recent emails; drops broken entries', () => {
+    const full: InvitationRecord = { ...record, delivery: 'failed', deliveryFailure: 'SmtpTlsRequired', recentEmails: [{ invitationId: 'Aaaaaaaaaaa1', at: 1_767_225_600_000 }, { invitationId: 'Bbbbbbbbbbb2', at: 1_767_225_601_000 }] };
+    const secret = secretFromRecord({ namespace: 'n', userName: 'u', tenantName: 't' }, full);
+    expect(recordFromSecret(secret)).toEqual({ ...full, resourceVersion: '' });
+    const broken = { ...secret, data: { ...secret.data, recentEmails: Buffer.from('x:1;;bad;Ccc:notanumber;Ddd:5').toString('base64'), deliveryFailure: Buffer.from('not a reason').toString('base64') } };
+    expect(recordFromSecret(broken)?.recentEmails).toEqual([{ invitationId: 'x', at: 1 }, { invitationId: 'Ddd', at: 5 }]);
+    expect(recordFromSecret(broken)?.deliveryFailure).toBeUndefined();
+  });
+
   it('treats a foreign or broken Secret as no record', () => {
     const secret = secretFromRecord({ namespace: 'n', userName: 'u', tenantName: 't' }, record);
     expect(recordFromSecret({ ...secret, type: 'Opaque' })).toBeUndefined();

@@ -52,6 +52,35 @@ export interface InvitationRecord {
   readonly attemptedAt?: string;
   /** Consecutive certainly-failed sends (carried over to the retry's new token): paces retries across restarts. */
   readonly failedAttempts?: number;
+  /**
+   * The emails of this record that may have reached the person (sent or unconfirmed, not
+   * certainly failed), from the last hour as of the latest send: what the tenant's hourly cap
+   * counts, durable across restarts and resends.
+   */
+  readonly recentEmails?: readonly SentEmail[];
+}
+
+/** One invitation email that may have been delivered. */
+export interface SentEmail {
+  /** Invitation id of the email (each email has its own). */
+  readonly invitationId: string;
+  /** When it was handed to SMTP, milliseconds since the epoch. */
+  readonly at: number;
+}
+
+/** `id:ms;id:ms`: ids are base62, so neither separator occurs in them. */
+function formatEmails(emails: readonly SentEmail[] | undefined): string | undefined {
+  return emails && emails.length > 0 ? emails.map((e) => `${e.invitationId}:${e.at}`).join(';') : undefined;
+}
+
+function parseEmails(text: string | undefined): SentEmail[] {
+  const emails: SentEmail[] = [];
+  for (const entry of (text ?? '').split(';')) {
+    const [invitationId, at] = entry.split(':');
+    const ms = Number(at);
+    if (invitationId && /^[A-Za-z0-9]+$/.test(invitationId) && Number.isSafeInteger(ms) && ms > 0) emails.push({ invitationId, at: ms });
+  }
+  return emails;
 }
 
 /** A record as read from its Secret, with what an optimistic-concurrency write needs. */
@@ -116,6 +145,7 @@ export function recordFromSecret(secret: SecretObject | undefined): StoredInvita
   const deliveryFailure = get('deliveryFailure');
   const attemptedAt = get('attemptedAt');
   const failedAttempts = Number(get('failedAttempts') ?? '0');
+  const recentEmails = parseEmails(get('recentEmails'));
   return {
     resourceVersion: secret.metadata?.resourceVersion ?? '',
     invitationId,
@@ -133,6 +163,7 @@ export function recordFromSecret(secret: SecretObject | undefined): StoredInvita
     ...(deliveryFailure && /^[A-Z][A-Za-z]{0,63}$/.test(deliveryFailure) ? { deliveryFailure } : {}),
     ...(attemptedAt ? { attemptedAt } : {}),
     ...(Number.isSafeInteger(failedAttempts) && failedAttempts > 0 ? { failedAttempts } : {}),
+    ...(recentEmails.length > 0 ? { recentEmails } : {}),
   };
 }
 
@@ -161,6 +192,7 @@ export function secretFromRecord(location: RecordLocation, record: InvitationRec
     deliveryFailure: record.deliveryFailure,
     attemptedAt: record.attemptedAt,
     failedAttempts: record.failedAttempts ? String(record.failedAttempts) : undefined,
+    recentEmails: formatEmails(record.recentEmails),
   };
   const data: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields)) if (value !== undefined && value !== '') data[key] = Buffer.from(value, 'utf8').toString('base64');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InvitationRecord } from '../invitations/invitation-record.js';
 import { pendingRecord } from '../invitations/invitation-record.fixture.js';
-import { phaseOf, planUser, retryDelayMs } from './plan.js';
+import { phaseOf, planUser, retryDelayMs, throttleIssue } from './plan.js';
 import type { UserObservation, UserPlan } from './plan.js';
 
 const pending = pendingRecord();
@@ -52,6 +52,22 @@ const cases: { name: string; observed: Partial<UserObservation>; plan: UserPlan 
 describe('planUser', () => {
   it.each(cases)('$name', ({ observed, plan }) => {
     expect(planUser({ ...base, ...observed })).toEqual(plan);
+  });
+});
+
+describe('throttleIssue', () => {
+  const held = { allowed: false as const, sentInWindow: 2, nextAt: 1_000_000 };
+  const free = { allowed: true as const, sentInWindow: 1 };
+  it.each<{ name: string; plan: UserPlan; decision: typeof held | typeof free; result: UserPlan }>([
+    { name: 'issue within the cap: goes out', plan: { action: 'issue', reason: 'Created' }, decision: free, result: { action: 'issue', reason: 'Created' } },
+    { name: 'issue over the cap: held until nextAt', plan: { action: 'issue', reason: 'Created' }, decision: held, result: { action: 'throttled', reason: 'Created', nextAt: 1_000_000, perHour: 2 } },
+    { name: 'a resend is held too (resend loops)', plan: { action: 'issue', reason: 'Resend' }, decision: held, result: { action: 'throttled', reason: 'Resend', nextAt: 1_000_000, perHour: 2 } },
+    { name: 'a retry is held too', plan: { action: 'issue', reason: 'RetryDelivery' }, decision: held, result: { action: 'throttled', reason: 'RetryDelivery', nextAt: 1_000_000, perHour: 2 } },
+    { name: 'a revoke is never held', plan: { action: 'revoke' }, decision: held, result: { action: 'revoke' } },
+    { name: 'restoring an acceptance is never held', plan: { action: 'restoreAccepted', acceptedAt: 'x' }, decision: held, result: { action: 'restoreAccepted', acceptedAt: 'x' } },
+    { name: 'nothing to do stays nothing', plan: { action: 'none' }, decision: held, result: { action: 'none' } },
+  ])('$name', ({ plan, decision, result }) => {
+    expect(throttleIssue(plan, decision, 2)).toEqual(result);
   });
 });
 

@@ -2,6 +2,7 @@
 // plan.test.ts; the finalizer is the controller's finalizer step, before this). The invitation record, not status, says whether the person
 // accepted; status is only a copy for people.
 import type { InvitationRecord } from '../invitations/invitation-record.js';
+import type { InvitationSendDecision } from './invitation-quota.js';
 
 /** Why the operator cannot act on a User (reported as Ready=False with this reason). */
 export interface Blocker {
@@ -50,6 +51,11 @@ export type UserPlan =
    * their own, which must not turn retries into a tight loop (nor may a restart).
    */
   | { readonly action: 'waitForRetry'; readonly retryInMs: number }
+  /**
+   * An invitation is due but the tenant sent its hourly cap of emails (Tenant
+   * spec.invitationEmailsPerHour): nothing is written or sent; look again at `nextAt`.
+   */
+  | { readonly action: 'throttled'; readonly reason: IssueReason; readonly nextAt: number; readonly perHour: number }
   /** The record is gone but status says the person accepted: write an accepted record back. */
   | { readonly action: 'restoreAccepted'; readonly acceptedAt: string }
   | { readonly action: 'none' };
@@ -79,6 +85,12 @@ export function planUser(observed: UserObservation): UserPlan {
       }
       return { action: 'none' };
   }
+}
+
+/** Holds back an `issue` the tenant's hourly cap does not allow (`decision`, from decideInvitationSend); any other plan goes through. */
+export function throttleIssue(plan: UserPlan, decision: InvitationSendDecision, perHour: number): UserPlan {
+  if (plan.action !== 'issue' || decision.allowed) return plan;
+  return { action: 'throttled', reason: plan.reason, nextAt: decision.nextAt, perHour };
 }
 
 /** Phase from intent and the record. */

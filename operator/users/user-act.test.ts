@@ -70,6 +70,15 @@ const rows: Row[] = [
   { name: 'revoke: the record marked revoked, one Event', plan: { action: 'revoke' }, withRecord: true, writes: [`replace ${S}`], events: ['Normal/InvitationRevoked'], emails: 0, stored: 'revoked/sent' },
   { name: 'revoke without a record: nothing', plan: { action: 'revoke' }, withRecord: false, writes: [], events: [], emails: 0 },
   { name: 'restore an accepted record from status', plan: { action: 'restoreAccepted', acceptedAt: '2026-01-01T10:00:00Z' }, withRecord: false, writes: [`create ${S}`], events: [], emails: 0, stored: 'accepted/sent' },
+  {
+    name: 'throttled by the hourly cap: nothing written or sent, a send problem, look again at nextAt',
+    plan: { action: 'throttled', reason: 'Created', nextAt: NOW + 90_000, perHour: 2 },
+    withRecord: false,
+    writes: [],
+    events: [],
+    emails: 0,
+    sendProblem: 'InvitationRateLimited',
+  },
   { name: 'wait for a retry: nothing now', plan: { action: 'waitForRetry', retryInMs: 900 }, withRecord: true, writes: [], events: [], emails: 0 },
   { name: 'none', plan: { action: 'none' }, withRecord: true, writes: [], events: [], emails: 0 },
 ];
@@ -102,6 +111,7 @@ describe('applyUserPlan', () => {
     expect(result.sendProblem?.reason).toBe(row.sendProblem);
     expect(result.retry !== undefined).toBe(row.retry ?? false);
     if (row.plan.action === 'waitForRetry') expect(result.retryInMs).toBe(900);
+    if (row.plan.action === 'throttled') expect(result.retryInMs).toBe(90_000);
   });
 
   it('the email links to the acceptance page and the record holds only the token hash', async () => {
@@ -113,5 +123,20 @@ describe('applyUserPlan', () => {
     const record = fake.stored<SecretObject>(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane'));
     expect(JSON.stringify(record)).not.toContain(link ?? 'no link');
     expect(recordFromSecret(record)?.tokenHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it.each([
+    { outcome: { outcome: 'sent' } as DeliveryResult, counted: true },
+    { outcome: { outcome: 'unconfirmed', error: 'socket closed' } as DeliveryResult, counted: true },
+    { outcome: { outcome: 'failed', error: '421', reason: 'SmtpError' } as DeliveryResult, counted: false },
+  ])('a $outcome.outcome email is counted for the hourly cap: $counted (with the record\'s earlier ones of the hour)', async ({ outcome, counted }) => {
+    const earlier = [{ invitationId: 'Old000000001', at: NOW - 3_700_000 }, { invitationId: 'Rec000000001', at: NOW - 600_000 }];
+    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: smtpSecret }, { kind: builtinKinds.secret, object: { ...secretFromRecord(location, pendingRecord({ recentEmails: earlier })), metadata: { ...secretFromRecord(location, pendingRecord()).metadata, resourceVersion: '5' } } }]);
+    const stored = recordFromSecret(fake.stored<SecretObject>(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane')));
+    const result = await applyUserPlan(fake.act(), { action: 'issue', reason: 'Resend' }, { user, tenant, location, stored, resourceVersion: stored?.resourceVersion, now: () => NOW, mailer: recordingMailer(outcome), smtpSecret: { namespace: 'ops', name: 'smtp' }, publicUrl: 'https://accounts.example/' });
+    const after = recordFromSecret(fake.stored<SecretObject>(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane')));
+    const expected = [{ invitationId: 'Rec000000001', at: NOW - 600_000 }, ...(counted ? [{ invitationId: after?.invitationId, at: NOW }] : [])];
+    expect(after?.recentEmails).toEqual(expected);
+    expect(result.record?.recentEmails).toEqual(expected);
   });
 });

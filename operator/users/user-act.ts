@@ -5,6 +5,7 @@
 // is treated as possibly delivered. Table-tested against the fake writer and a
 // recording mailer (user-act.test.ts).
 import addressparser from 'nodemailer/lib/addressparser';
+import { INVITATION_EMAILS_PER_HOUR_MAX } from '../api/index.js';
 import type { Role, Tenant, User } from '../api/index.js';
 import type { RandomBytes } from '../apikeys/random.js';
 import { ACCEPTANCE_PREFIX } from '../invitations/acceptance-page.js';
@@ -18,6 +19,7 @@ import { kubeTime } from '../runtime/conditions.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { ActContext } from '../runtime/kube-writer.js';
+import { withEmail } from './invitation-quota.js';
 import type { Blocker, IssueReason, UserPlan } from './plan.js';
 
 type UserObject = User & KubeObject;
@@ -90,9 +92,25 @@ export async function applyUserPlan(act: ActContext, plan: UserPlan, input: User
       return issueInvitation(act, plan.reason, input);
     case 'waitForRetry':
       return { record: stored, retryInMs: plan.retryInMs };
+    case 'throttled':
+      return { record: stored, sendProblem: throttledProblem(plan.perHour, plan.nextAt), retryInMs: Math.max(1_000, plan.nextAt - input.now()) };
     case 'none':
       return { record: stored };
   }
+}
+
+/** Reason of InvitationSent=False while the tenant's hourly cap holds an invitation back. */
+export const INVITATION_RATE_LIMITED = 'InvitationRateLimited';
+
+/**
+ * Why the invitation waits. The instant is the one exception to "no timestamps in messages": it
+ * is what the admin needs to know, and it stays the same while nothing else changes.
+ */
+export function throttledProblem(perHour: number, nextAt: number): Blocker {
+  return {
+    reason: INVITATION_RATE_LIMITED,
+    message: `The tenant sent ${perHour === 1 ? 'its 1 invitation email' : `its ${perHour} invitation emails`} allowed per hour (Tenant spec.invitationEmailsPerHour); this one goes out at ${kubeTime(Math.ceil(nextAt / 1000) * 1000)} or later`,
+  };
 }
 
 /** Writes a record: create when there is none, else replace guarded by the resourceVersion read. */
@@ -137,6 +155,8 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     attemptedAt: new Date(now).toISOString(),
     // A retry keeps counting failures (its pace survives restarts); anything else starts afresh.
     ...(reason === 'RetryDelivery' && previous?.failedAttempts ? { failedAttempts: previous.failedAttempts } : {}),
+    // Counted against the tenant's hourly cap from now on, before anything leaves (a crash counts too).
+    recentEmails: withEmail(previous, { invitationId, at: now }, INVITATION_EMAILS_PER_HOUR_MAX),
   };
   // The intent is durable before anything leaves: from here on a crash means "possibly delivered".
   const saved = await saveRecord(act, location, sending, input.resourceVersion);
@@ -163,7 +183,14 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
       return { record: sent };
     }
     case 'failed': {
-      const failed = await saveRecord(act, location, { ...sending, delivery: 'failed', deliveryError: result.error, deliveryFailure: result.reason, failedAttempts: (sending.failedAttempts ?? 0) + 1 }, saved.resourceVersion);
+      // Certainly not delivered: it does not count against the cap.
+      const recentEmails = (sending.recentEmails ?? []).filter((e) => e.invitationId !== invitationId);
+      const failed = await saveRecord(
+        act,
+        location,
+        { ...sending, delivery: 'failed', deliveryError: result.error, deliveryFailure: result.reason, failedAttempts: (sending.failedAttempts ?? 0) + 1, recentEmails },
+        saved.resourceVersion,
+      );
       act.log.warn({ invitationId, reason: result.reason, smtpError: result.error }, 'Could not send an invitation; retrying');
       await act.recorder.event(user, 'Warning', 'InvitationFailed', `Sending the invitation failed: ${result.error}`);
       return { record: failed, retry: `Sending the invitation failed: ${result.error}` };

@@ -2,7 +2,7 @@
 // invitation record) → tenant check (blocker) → plan (planUser, pure) → act
 // (applyUserPlan: record, SMTP, Events) → status (deriveUserStatus, pure,
 // written only when it differs).
-import { ACCOUNT_KINDS, FINALIZER, REASONS } from '../api/index.js';
+import { ACCOUNT_KINDS, DEFAULT_INVITATION_EMAILS_PER_HOUR, FINALIZER, REASONS } from '../api/index.js';
 import type { Tenant, User } from '../api/index.js';
 import type { RandomBytes } from '../apikeys/random.js';
 import type { OperatorContext } from '../context.js';
@@ -14,11 +14,13 @@ import type { Clock } from '../runtime/clock.js';
 import type { ReconcileContext } from '../runtime/controller.js';
 import { isNotFound, TransientError } from '../runtime/errors.js';
 import type { ReconcileResult } from '../runtime/errors.js';
+import { NAMESPACE_INDEX } from '../runtime/informer.js';
 import type { Informer } from '../runtime/informer.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
-import { planUser } from './plan.js';
+import { decideInvitationSend, emailsOfRecord, InvitationLedger } from './invitation-quota.js';
+import { planUser, throttleIssue } from './plan.js';
 import type { Blocker } from './plan.js';
 import { applyUserPlan } from './user-act.js';
 import { deriveUserStatus } from './user-status.js';
@@ -73,6 +75,9 @@ async function recordPhaseChange(rc: ReconcileContext, user: UserObject, from: s
 /** The reconcile function of the User controller. */
 export function userReconciler(deps: UserControllerDeps): (key: string, rc: ReconcileContext) => Promise<ReconcileResult> {
   const { ctx, invitations, clock } = deps;
+  // The tenants' recent invitation emails. The controller runs one worker, so deciding, sending and
+  // noting an email here happen in order: no two reconciles both take the last email of the hour.
+  const ledger = new InvitationLedger();
   return async (key, rc) => {
     // Fetch; gone: done.
     const cached = ctx.caches.users.get(key);
@@ -91,7 +96,7 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
     const secret = invitations.get(`${namespace}/${invitationSecretName(name)}`);
     const stored = recordFromSecret(secret);
     const active = intendsActive(user);
-    const plan = planUser({
+    const planned = planUser({
       active,
       email: spec.email,
       resend: spec.invitation?.resend ?? 0,
@@ -101,6 +106,17 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       now: clock.now(),
       maxRetryDelayMs: deps.maxRetryDelayMs ?? 60_000,
     });
+    // The tenant's hourly cap, counted only when an email is due (from the records in the cache,
+    // which survive restarts, and what this process sent since).
+    const tenantName = tenant?.metadata?.name ?? '';
+    const perHour = tenant?.spec?.invitationEmailsPerHour ?? DEFAULT_INVITATION_EMAILS_PER_HOUR;
+    if (planned.action === 'issue') {
+      for (const other of invitations.byIndex(NAMESPACE_INDEX, namespace)) {
+        const record = recordFromSecret(other);
+        if (record) ledger.merge(tenantName, emailsOfRecord(record));
+      }
+    }
+    const plan = planned.action === 'issue' ? throttleIssue(planned, decideInvitationSend(ledger.sends(tenantName, clock.now()), perHour, clock.now()), perHour) : planned;
     // Act.
     const location: RecordLocation = { namespace, userName: name, tenantName: tenant?.metadata?.name ?? '' };
     const acted = await applyUserPlan(rc, plan, {
@@ -115,6 +131,10 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       publicUrl: ctx.publicUrlFor(tenant),
       random: deps.random,
     });
+    if (plan.action === 'issue' && acted.record) {
+      ledger.merge(tenantName, acted.record.recentEmails ?? []);
+      if (acted.record.delivery === 'failed') ledger.forget(tenantName, acted.record.invitationId, clock.now());
+    }
     // Status.
     const derived = deriveUserStatus({
       generation: user.metadata?.generation,

@@ -31,7 +31,7 @@ export async function apply(...objects: object[]): Promise<void> {
 }
 
 /** Creates a tenant namespace (labelled for `shard`) and its Tenant. */
-export async function createTenant(options: { shard: string; name: string; displayName: string; invitationTTL?: string }): Promise<string> {
+export async function createTenant(options: { shard: string; name: string; displayName: string; invitationTTL?: string; invitationEmailsPerHour?: number }): Promise<string> {
   const namespace = `tenant-${options.name}`;
   await apply(
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [TENANT_LABEL]: options.name, [SHARD_LABEL]: options.shard, 'blink-test': 'true' } } },
@@ -39,7 +39,12 @@ export async function createTenant(options: { shard: string; name: string; displ
       apiVersion: 'accounts.blinkops.com/v1alpha1',
       kind: 'Tenant',
       metadata: { name: options.name, labels: { [SHARD_LABEL]: options.shard } },
-      spec: { displayName: options.displayName, namespace, ...(options.invitationTTL ? { invitationTTL: options.invitationTTL } : {}) },
+      spec: {
+        displayName: options.displayName,
+        namespace,
+        ...(options.invitationTTL ? { invitationTTL: options.invitationTTL } : {}),
+        ...(options.invitationEmailsPerHour !== undefined ? { invitationEmailsPerHour: options.invitationEmailsPerHour } : {}),
+      },
     },
   );
   return namespace;
