@@ -75,7 +75,7 @@ const rows: Row[] = [
     plan: { action: 'throttled', reason: 'Created', nextAt: NOW + 90_000, perHour: 2 },
     withRecord: false,
     writes: [],
-    events: [],
+    events: ['Warning/InvitationRateLimited'],
     emails: 0,
     sendProblem: 'InvitationRateLimited',
   },
@@ -84,6 +84,16 @@ const rows: Row[] = [
 ];
 
 describe('applyUserPlan', () => {
+  it('a User already waiting for the cap gets no second Event', async () => {
+    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: smtpSecret }]);
+    const waiting = { ...user, status: { conditions: [{ type: 'InvitationSent', status: 'False', reason: 'InvitationRateLimited', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' }] } } as unknown as User & KubeObject;
+    const input: UserActInput = { user: waiting, tenant, location, stored: undefined, resourceVersion: undefined, now: () => NOW, mailer: recordingMailer({ outcome: 'sent' }), smtpSecret: undefined, publicUrl: 'https://accounts.example/' };
+    const result = await applyUserPlan(fake.act(), { action: 'throttled', reason: 'Created', nextAt: NOW + 1_500, perHour: 1 }, input);
+    expect(fake.events).toEqual([]);
+    expect(result.sendProblem?.message).toBe('The tenant sent its 1 invitation email allowed per hour (Tenant spec.invitationEmailsPerHour); this one goes out at 2026-01-02T00:00:02Z or later');
+    expect(result.retryInMs).toBe(1_500);
+  });
+
   it.each(rows)('$name', async (row) => {
     const seed: { kind: typeof builtinKinds.secret; object: KubeObject }[] = [{ kind: builtinKinds.secret, object: smtpSecret }];
     if (row.withRecord) seed.push({ kind: builtinKinds.secret, object: recordSecret() });

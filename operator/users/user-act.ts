@@ -92,8 +92,13 @@ export async function applyUserPlan(act: ActContext, plan: UserPlan, input: User
       return issueInvitation(act, plan.reason, input);
     case 'waitForRetry':
       return { record: stored, retryInMs: plan.retryInMs };
-    case 'throttled':
-      return { record: stored, sendProblem: throttledProblem(plan.perHour, plan.nextAt), retryInMs: Math.max(1_000, plan.nextAt - input.now()) };
+    case 'throttled': {
+      const problem = throttledProblem(plan.perHour, plan.nextAt);
+      // One Event when the User starts waiting, not one per look (status says the rest).
+      const waiting = user.status?.conditions?.some((c) => c.type === 'InvitationSent' && c.reason === INVITATION_RATE_LIMITED);
+      if (!waiting) await act.recorder.event(user, 'Warning', INVITATION_RATE_LIMITED, `The invitation email waits: ${problem.message}`);
+      return { record: stored, sendProblem: problem, retryInMs: Math.max(1_000, plan.nextAt - input.now()) };
+    }
     case 'none':
       return { record: stored };
   }

@@ -58,6 +58,11 @@ describe('hourly cap on invitation emails', () => {
     const held = (await Promise.all(NAMES.map((n) => getUser(ns, n)))).find((u) => condition(u, 'InvitationSent')?.reason === 'InvitationRateLimited');
     expect(held && condition(held, 'InvitationSent')).toMatchObject({ status: 'False' });
     expect(held && condition(held, 'InvitationSent')?.message).toMatch(/its 2 invitation emails allowed per hour \(Tenant spec\.invitationEmailsPerHour\); this one goes out at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ or later$/);
+    // One Warning Event per waiting User.
+    await eventually(async () => {
+      const out = await kubectl(['get', 'events', '-n', ns, '--field-selector', 'reason=InvitationRateLimited', '-o', 'jsonpath={.items[*].involvedObject.name}']);
+      return out.stdout.trim().split(/\s+/).filter(Boolean).length === 3 ? true : undefined;
+    }, 15_000, 'three InvitationRateLimited Events');
     // Give a wrongly eager operator every chance to send more.
     await sleep(2_000);
     expect(await emailsSent()).toBe(2);
