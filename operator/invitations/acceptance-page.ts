@@ -23,7 +23,7 @@ import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { judgeInvitation } from './acceptance-decision.js';
 import type { ClientRateLimiter } from './client-rate-limiter.js';
-import { NO_TRUSTED_PROXIES, resolveClientAddress } from './client-address.js';
+import { clientBucket, NO_TRUSTED_PROXIES, resolveClientAddress } from './client-address.js';
 import type { TrustedProxies } from './client-address.js';
 import { INVITATION_ID_LABEL, recordFromSecret, secretFromRecord, USER_LABEL } from './invitation-record.js';
 import type { SecretObject, StoredInvitationRecord } from './invitation-record.js';
@@ -116,7 +116,7 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const clientAddress = resolveClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
-    const rate = limiter.take(clientAddress);
+    const rate = limiter.take(clientBucket(clientAddress));
     if (!rate.allowed) return result(req, res, 'rate-limited', 429, { 'Retry-After': String(rate.retryAfterSeconds) });
     if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return result(req, res, 'bad-request', 405, { Allow: 'GET, HEAD, POST' });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO_TRUSTED_PROXIES, parseTrustedProxies, resolveClientAddress } from './client-address.js';
+import { clientBucket, NO_TRUSTED_PROXIES, parseTrustedProxies, resolveClientAddress } from './client-address.js';
 
 const trusted = parseTrustedProxies(['10.0.0.0/8', 'fd00::/8', '192.0.2.7']);
 
@@ -39,5 +39,21 @@ describe('parseTrustedProxies', () => {
 
   it.each(['10.0.0.0/33', '10.0.0.0/x', '10.0.0/8', 'fd00::/129', 'example.com', '10.0.0.0/8/8', '10.0.0.0/'])('refuses %s, naming it', (cidr) => {
     expect(() => parseTrustedProxies([cidr])).toThrow(new RangeError(`A trusted proxy must be an IP address or a CIDR such as 10.0.0.0/8 or fd00::/8, got "${cidr}"`));
+  });
+});
+
+describe('clientBucket', () => {
+  it.each([
+    ['203.0.113.5', '203.0.113.5'],
+    ['::ffff:203.0.113.5', '203.0.113.5'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2::/64'],
+    ['2001:db8:1:2::ffff', '2001:db8:1:2::/64'],
+    ['2001:0DB8:0001:0002:0000:0000:0000:0001', '2001:db8:1:2::/64'],
+    ['2001:db8::1', '2001:db8:0:0::/64'],
+    ['::1', '0:0:0:0::/64'],
+    ['64:ff9b::192.0.2.1', '64:ff9b::192.0.2.1'],
+    ['unknown', 'unknown'],
+  ])('%s → %s', (address, bucket) => {
+    expect(clientBucket(address)).toBe(bucket);
   });
 });

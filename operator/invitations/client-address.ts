@@ -85,3 +85,25 @@ export function resolveClientAddress(peer: string | undefined, forwardedFor: str
   // Every hop is trusted: the left-most one is as far as the chain can be followed.
   return client;
 }
+
+/**
+ * The rate-limit bucket of a client: its IPv4 address, or the /64 of its IPv6 address (one host
+ * usually holds a whole /64, so per-address buckets would give it 2^64 of them).
+ */
+export function clientBucket(address: string): string {
+  const plain = normalizeAddress(address);
+  if (isIP(plain) !== 6) return plain;
+  const groups = expandIpv6(plain);
+  return groups ? `${groups.slice(0, 4).join(':')}::/64` : plain;
+}
+
+/** The eight 16-bit groups of an IPv6 address, lowercase and unpadded; undefined for a form it does not know (embedded IPv4). */
+function expandIpv6(address: string): string[] | undefined {
+  if (address.includes('.')) return undefined;
+  const [head = '', tail] = address.split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const missing = 8 - left.length - right.length;
+  if (missing < 0 || (tail === undefined && missing !== 0)) return undefined;
+  return [...left, ...Array<string>(missing).fill('0'), ...right].map((g) => g.replace(/^0+(?=.)/, ''));
+}
