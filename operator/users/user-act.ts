@@ -160,8 +160,9 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     attemptedAt: new Date(now).toISOString(),
     // A retry keeps counting failures (its pace survives restarts); anything else starts afresh.
     ...(reason === 'RetryDelivery' && previous?.failedAttempts ? { failedAttempts: previous.failedAttempts } : {}),
-    // Counted against the tenant's hourly cap from now on, before anything leaves (a crash counts too).
-    recentEmails: withEmail(previous, { invitationId, at: now }, INVITATION_EMAILS_PER_HOUR_MAX),
+    // Counted against the tenant's hourly cap from now on, before anything leaves (a crash counts
+    // too). No more than the cap can be in one hour, so that many are all the record needs to keep.
+    recentEmails: withEmail(previous, { invitationId, at: now }, tenant.spec?.invitationEmailsPerHour ?? INVITATION_EMAILS_PER_HOUR_MAX),
   };
   // The intent is durable before anything leaves: from here on a crash means "possibly delivered".
   const saved = await saveRecord(act, location, sending, input.resourceVersion);
