@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SMTPServer } from 'smtp-server';
@@ -31,13 +31,6 @@ export interface SelfSigned {
   readonly key: string;
 }
 
-/** The first IPv4 address of this machine that is not loopback, if it has one. */
-export function nonLoopbackAddress(): string | undefined {
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const a of addresses ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
-  }
-  return undefined;
-}
 
 /** A self-signed certificate valid for `addresses` (subjectAltName IP entries). */
 export async function selfSignedCertificate(addresses: readonly string[]): Promise<SelfSigned> {
