@@ -1,8 +1,13 @@
-// The operator's HTTP endpoint: /healthz, /readyz, /metrics, and whatever other
-// components mount (the access API, the acceptance page) through addHandler.
-import { createServer } from 'node:http';
+// The operator's HTTP servers: a small router over node:http that always
+// answers. Every request gets a response (a malformed one a 400 from the
+// clientError handler, a failing handler a 500) and slow clients are bounded by
+// header, request and keep-alive timeouts. The manager runs one for /metrics
+// and the probes, one for the public handlers (the acceptance page), and any
+// other a feature asks for (the access API).
+import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 
@@ -14,6 +19,21 @@ export interface HealthReport {
 
 /** Handles requests under a path prefix. */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** How long a client may take; each bound ends in a response (408) or a closed socket. */
+export interface HttpTimeouts {
+  /** Time to receive the complete request headers (slowloris). @default 10_000 */
+  readonly headersTimeoutMs: number;
+  /** Time to receive the whole request, headers and body. @default 30_000 */
+  readonly requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. @default 5_000 */
+  readonly keepAliveTimeoutMs: number;
+  /** Inactivity bound of a socket at any stage (nothing sent or received). @default 60_000 */
+  readonly idleTimeoutMs: number;
+}
+
+/** The timeouts of every server unless given. */
+export const DEFAULT_HTTP_TIMEOUTS: HttpTimeouts = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, idleTimeoutMs: 60_000 };
 
 /** Options of {@link RuntimeHttpServer}. */
 export interface RuntimeHttpServerOptions {
@@ -28,16 +48,56 @@ export interface RuntimeHttpServerOptions {
   readonly healthz?: () => HealthReport;
   /** Serves /readyz when given. */
   readonly readyz?: () => HealthReport;
+  /** @default DEFAULT_HTTP_TIMEOUTS */
+  readonly timeouts?: Partial<HttpTimeouts>;
+}
+
+/** The path of a request target, or undefined when it is not a valid one (`GET http://[ HTTP/1.1`). */
+export function requestPath(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A plain-text answer that closes the connection, written straight to a socket the parser gave up on. */
+function rawResponse(status: number, text: string): string {
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`;
+}
+
+/** The status a parse or timeout error of node's HTTP parser gets. */
+function clientErrorStatus(code: string | undefined): number {
+  if (code === 'HPE_HEADER_OVERFLOW') return 431;
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return 408;
+  return 400;
 }
 
 /** A small router over a node http server. */
 export class RuntimeHttpServer {
   /** The node server, for components that need it directly (e.g. upgrades). */
   readonly server: Server;
+  /** The timeouts in force. */
+  readonly timeouts: HttpTimeouts;
   private readonly routes: { prefix: string; handler: RequestHandler }[] = [];
 
   constructor(private readonly options: RuntimeHttpServerOptions) {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts };
+    this.timeouts = timeouts;
+    this.server = createServer(
+      {
+        headersTimeout: timeouts.headersTimeoutMs,
+        requestTimeout: timeouts.requestTimeoutMs,
+        keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+        // Node checks the header and request deadlines on this period (default 30 s): small enough to hold them.
+        connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs) / 4))),
+      },
+      (req, res) => {
+        this.handle(req, res).catch((error: unknown) => this.options.logger.error({ err: error }, 'An HTTP request failed after its response'));
+      },
+    );
+    this.server.setTimeout(timeouts.idleTimeoutMs, (socket: Socket) => socket.destroy());
+    this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(error, socket));
     const { registry, healthz, readyz } = options;
     if (registry) {
       this.addHandler('/metrics', async (_req, res) => {
@@ -69,6 +129,11 @@ export class RuntimeHttpServer {
     return this.port;
   }
 
+  /** The port asked for (0: any free one). */
+  get requestedPort(): number {
+    return this.options.port;
+  }
+
   /** The bound port (after start). */
   get port(): number {
     return (this.server.address() as AddressInfo | null)?.port ?? 0;
@@ -83,19 +148,53 @@ export class RuntimeHttpServer {
     });
   }
 
+  /**
+   * A request node could not parse (bad request line, header overflow) or that ran past its
+   * header or request deadline: answer it if nothing was answered yet on that connection, then close.
+   */
+  private onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const status = clientErrorStatus(error.code);
+    this.options.logger.debug({ code: error.code, status }, 'Rejected a malformed or slow HTTP request');
+    socket.end(rawResponse(status, `${STATUS_CODES[status] ?? 'Bad Request'}\n`));
+    // end() flushes the answer; a client that never reads it does not keep the socket.
+    setTimeout(() => socket.destroy(), 1_000).unref();
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const route = this.routes.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
+    const path = requestPath(req.url);
     try {
+      if (path === undefined) {
+        res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', connection: 'close' }).end('bad request target\n');
+        req.resume();
+        return;
+      }
+      const route = this.routes.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
       if (!route) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+        req.resume();
         return;
       }
       await route.handler(req, res);
     } catch (error) {
+      if (!req.socket.writable) {
+        // The client went away or timed out (it got its 408 from onClientError): nothing to answer.
+        this.options.logger.debug({ err: error, path }, 'An HTTP request ended before its answer');
+        res.destroy();
+        return;
+      }
       this.options.logger.error({ err: error, path }, 'An HTTP handler failed');
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end('internal error\n');
+      if (res.headersSent) {
+        // Half an answer cannot be completed honestly: cut the connection.
+        res.destroy();
+        return;
+      }
+      res.writeHead(500, { 'content-type': 'text/plain', connection: 'close' }).end('internal error\n');
+      req.resume();
     }
   }
 }

@@ -17,8 +17,9 @@ import { Controller } from './controller.js';
 import type { Reconciler } from './controller.js';
 import type { EventRecorder } from './events.js';
 import { KubeEventRecorder } from './events.js';
-import type { HealthReport, RequestHandler } from './http-server.js';
+import type { HealthReport, HttpTimeouts, RequestHandler } from './http-server.js';
 import { RuntimeHttpServer } from './http-server.js';
+import type { RuntimeHttpServerOptions } from './http-server.js';
 import { Informer } from './informer.js';
 import type { IndexFunction, InformerOptions } from './informer.js';
 import { builtinKinds } from './kinds.js';
@@ -42,10 +43,14 @@ export interface ManagerOptions {
   readonly namespaceSelector?: string;
   /** Lease to lead by; `false` makes this replica act as the only one (tests, single-replica runs). */
   readonly leaderElection: LeaderElectionConfig | false;
-  /** Port of /metrics. 0 picks a free port. @default 8080 */
+  /** Port of /metrics, /healthz and /readyz (never the public port). 0 picks a free port. @default 8080 */
   readonly metricsPort?: number;
-  /** Port of /healthz, /readyz and added handlers; the same as metricsPort serves all on one server. @default 8081 */
+  /** Port of the handlers added with addHandler (the public acceptance page), and nothing else. 0 picks a free port. @default 8081 */
+  readonly httpPort?: number;
+  /** @deprecated the old name of httpPort (probes moved to the metrics port). */
   readonly healthPort?: number;
+  /** Header, request and idle timeouts of every HTTP server. @default DEFAULT_HTTP_TIMEOUTS */
+  readonly httpTimeouts?: Partial<HttpTimeouts>;
   /** Address the HTTP servers bind. @default '0.0.0.0' */
   readonly host?: string;
   readonly logger?: Logger;
@@ -102,14 +107,15 @@ export class Manager {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly recorder: EventRecorder;
-  /** Serves /healthz, /readyz and handlers added with addHandler (also /metrics when the ports are equal). */
+  /** Serves the handlers added with addHandler (the public port); no probes, no metrics. */
   readonly httpServer: RuntimeHttpServer;
-  /** Serves /metrics; the same object as httpServer when the ports are equal. */
+  /** Serves /metrics, /healthz and /readyz. */
   readonly metricsServer: RuntimeHttpServer;
   /** The identity used in the lease and Events. */
   readonly identity: string;
   private readonly options: ManagerOptions;
   private readonly informers = new Map<string, Informer<KubeObject>>();
+  private readonly extraServers = new Map<string, RuntimeHttpServer>();
   private readonly controllers: Controller[] = [];
   private readonly elector: LeaderElector | undefined;
   private namespaces: Informer<KubeObject> | undefined;
@@ -134,17 +140,11 @@ export class Manager {
       controller: options.eventSource ?? 'accounts.blinkops.com/operator',
       instance: this.identity,
     });
-    const host = options.host ?? '0.0.0.0';
     const metricsPort = options.metricsPort ?? 8080;
-    const healthPort = options.healthPort ?? 8081;
-    const probes = { healthz: () => this.health(), readyz: () => this.readiness() };
-    if (metricsPort === healthPort && metricsPort !== 0) {
-      this.httpServer = new RuntimeHttpServer({ port: healthPort, host, logger: this.logger, registry: this.metrics.registry, ...probes });
-      this.metricsServer = this.httpServer;
-    } else {
-      this.httpServer = new RuntimeHttpServer({ port: healthPort, host, logger: this.logger, ...probes });
-      this.metricsServer = new RuntimeHttpServer({ port: metricsPort, host, logger: this.logger, registry: this.metrics.registry });
-    }
+    const httpPort = options.httpPort ?? options.healthPort ?? 8081;
+    if (metricsPort === httpPort && metricsPort !== 0) throw new Error(`The metrics port and the HTTP port must differ (both ${metricsPort}): probes and metrics stay off the public port`);
+    this.metricsServer = this.newServer(metricsPort, { registry: this.metrics.registry, healthz: () => this.health(), readyz: () => this.readiness() });
+    this.httpServer = this.newServer(httpPort);
     if (options.leaderElection) {
       const config = options.leaderElection;
       this.metrics.leaderStatus.set({ name: config.name }, 0);
@@ -244,17 +244,42 @@ export class Manager {
     return controller;
   }
 
-  /** Mounts a request handler on the health server (the access API, the acceptance page). */
+  /** Mounts a request handler on the public HTTP server (the acceptance page). */
   addHandler(prefix: string, handler: RequestHandler): void {
     this.httpServer.addHandler(prefix, handler);
+  }
+
+  /**
+   * Adds an HTTP server of its own on `port` (0: a free one), started and stopped with the
+   * manager, on the same host and with the same timeouts (the access API's internal port).
+   */
+  addServer(name: string, port: number): RuntimeHttpServer {
+    if (this.started) throw new Error(`Server "${name}" must be added before the manager starts`);
+    if (this.extraServers.has(name)) throw new Error(`A server named "${name}" already exists`);
+    const taken = [this.metricsServer, this.httpServer, ...this.extraServers.values()].some((s) => port !== 0 && s.requestedPort === port);
+    if (taken) throw new Error(`Server "${name}" cannot use port ${port}: another of the operator's servers has it`);
+    const server = this.newServer(port);
+    this.extraServers.set(name, server);
+    return server;
+  }
+
+  /** A server added with addServer, if any. */
+  server(name: string): RuntimeHttpServer | undefined {
+    return this.extraServers.get(name);
+  }
+
+  private newServer(port: number, extra: Pick<RuntimeHttpServerOptions, 'registry' | 'healthz' | 'readyz'> = {}): RuntimeHttpServer {
+    const { host, httpTimeouts } = this.options;
+    return new RuntimeHttpServer({ port, host: host ?? '0.0.0.0', logger: this.logger, ...extra, ...(httpTimeouts ? { timeouts: httpTimeouts } : {}) });
   }
 
   /** Starts HTTP servers, informers and the election (or the workers, without election). Resolves once listening. */
   async start(): Promise<void> {
     if (this.started) throw new Error('The manager is already started');
     this.started = true;
+    await this.metricsServer.start();
     await this.httpServer.start();
-    if (this.metricsServer !== this.httpServer) await this.metricsServer.start();
+    for (const server of this.extraServers.values()) await server.start();
     for (const informer of this.informers.values()) informer.start();
     this.runController = new AbortController();
     if (this.elector) {
@@ -262,7 +287,8 @@ export class Manager {
     } else {
       this.startWorkers(this.runController.signal);
     }
-    this.logger.info({ healthPort: this.httpServer.port, metricsPort: this.metricsServer.port, controllers: this.controllers.map((c) => c.name) }, 'Started manager');
+    const servers = Object.fromEntries([...this.extraServers].map(([name, server]) => [name, server.port]));
+    this.logger.info({ httpPort: this.httpServer.port, metricsPort: this.metricsServer.port, servers, controllers: this.controllers.map((c) => c.name) }, 'Started manager');
   }
 
   /** Resolves once every informer has synced (false if the manager stopped first). */
@@ -364,7 +390,8 @@ export class Manager {
     this.leading = false;
     await Promise.all([...this.informers.values()].map((i) => i.stop()));
     await this.httpServer.stop();
-    if (this.metricsServer !== this.httpServer) await this.metricsServer.stop();
+    for (const server of this.extraServers.values()) await server.stop();
+    await this.metricsServer.stop();
     this.client.close();
     this.logger.info('Stopped manager');
   }

@@ -91,14 +91,17 @@ describe('Manager', () => {
     expect(metricValue(await metrics(), 'controller_runtime_reconcile_total', { controller: 'gizmo', result: 'terminal_error' })).toBe(1);
   });
 
-  it('serves /healthz, /readyz, /metrics and mounted handlers', async () => {
+  it('serves /healthz, /readyz, /metrics on the metrics port and mounted handlers on the HTTP port only', async () => {
+    const probes = `http://127.0.0.1:${manager.metricsServer.port}`;
     const base = `http://127.0.0.1:${manager.httpServer.port}`;
-    expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${base}/readyz?verbose`);
+    expect((await fetch(`${probes}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${probes}/readyz?verbose`);
     expect(ready.status).toBe(200);
     expect(await ready.text()).toContain(`[+]informer:${kind.kind} ok`);
+    for (const path of ['/healthz', '/readyz', '/metrics']) expect({ path, status: (await fetch(`${base}${path}`)).status }).toEqual({ path, status: 404 });
     manager.addHandler('/hello', (_req, res) => void res.writeHead(200).end('hi'));
     expect(await (await fetch(`${base}/hello/there`)).text()).toBe('hi');
+    expect((await fetch(`${probes}/hello/there`)).status).toBe(404);
     expect((await fetch(`${base}/nothing`)).status).toBe(404);
     const text = await metrics();
     for (const name of [
