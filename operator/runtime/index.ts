@@ -21,3 +21,4 @@ export * from './work-queue.js';
 export * from './kube-writer.js';
 export * from './http-body.js';
 export * from './shared-key.js';
+export * from './token-authenticator.js';
