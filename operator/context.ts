@@ -6,6 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Group, ServiceAccount, Tenant, User, Workspace } from './api/index.js';
 import type { ApiKeyVerifier } from './policy/index.js';
 import type { Clock } from './runtime/clock.js';
+import type { HttpTimeouts } from './runtime/http-server.js';
 import type { CacheIndex, Informer } from './runtime/informer.js';
 import type { KubeObject } from './runtime/kinds.js';
 import type { Logger } from './runtime/logger.js';
@@ -26,10 +27,16 @@ export interface OperatorOptions {
   readonly leaderElection?: boolean;
   /** Unique name of this replica. @default host name + random suffix */
   readonly identity?: string;
-  /** Port of /metrics. 0 picks a free one. @default 8080 */
+  /** Port of /metrics, /healthz and /readyz. 0 picks a free one. @default 8080 */
   readonly metricsPort?: number;
-  /** Port of /healthz, /readyz, the acceptance page and the access API. 0 picks a free one. @default 8081 */
+  /** Port of the public acceptance page (/invitations/…) and nothing else. 0 picks a free one. @default 8081 */
   readonly httpPort?: number;
+  /** Port of the access API (/api/v1/…, internal, bearer-token authentication). 0 picks a free one. @default 8082 */
+  readonly accessApiPort?: number;
+  /** Audience an access API caller's ServiceAccount token must carry. @default 'blink-accounts-access-api' */
+  readonly accessApiAudience?: string;
+  /** Header, request and idle timeouts of every HTTP server (small ones in tests). @default DEFAULT_HTTP_TIMEOUTS of runtime/http-server.ts */
+  readonly httpTimeouts?: Partial<HttpTimeouts>;
   /** Address the HTTP servers bind. @default '0.0.0.0' */
   readonly host?: string;
   /** Base URL of the acceptance page in emails, unless the Tenant sets one. @default http://127.0.0.1:<httpPort> */
@@ -49,6 +56,9 @@ export interface OperatorOptions {
   /** Watch health timeout (ms) of every informer. @default 90_000 */
   readonly watchHealthTimeoutMs?: number;
 }
+
+/** Name of the access API's HTTP server in the manager (`manager.server(ACCESS_API_SERVER)`). */
+export const ACCESS_API_SERVER = 'access-api';
 
 /** A cached object of one of the API's kinds. */
 export type Cached<T> = T & KubeObject;

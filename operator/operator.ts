@@ -6,6 +6,7 @@
 import { ACCOUNT_KINDS } from './api/index.js';
 import { SHARD_LABEL, tenantNamespaceSelector } from './api/labels.js';
 import type { Tenant } from './api/index.js';
+import { ACCESS_API_SERVER } from './context.js';
 import type { AccountCaches, Cached, Feature, FeatureServices, OperatorContext, OperatorOptions, SharedIndexes, TenantResolver } from './context.js';
 import { namespaceOfTenant, normalizeEmail, owningTenant, tenantGrantsAccess } from './policy/index.js';
 import { systemClock } from './runtime/clock.js';
@@ -22,8 +23,12 @@ export interface RunningOperator {
   readonly context: OperatorContext;
   /** What the features provided one another (the API-key verifier, …). */
   readonly services: Partial<FeatureServices>;
-  /** Base URL of the HTTP server (acceptance page, access API, probes). */
+  /** Base URL of the public HTTP server (the acceptance page). */
   readonly url: string;
+  /** Base URL of the access API's server (/api/v1/…); '' when the access-api feature is not registered. */
+  readonly accessApiUrl: string;
+  /** Base URL of /metrics, /healthz and /readyz. */
+  readonly metricsUrl: string;
   stop(): Promise<void>;
 }
 
@@ -75,8 +80,9 @@ export async function startOperator(options: OperatorOptions, features: readonly
         ? false
         : { namespace, name: options.shard ? `blink-accounts-operator-${options.shard}` : 'blink-accounts-operator', identity },
     metricsPort: options.metricsPort ?? 8080,
-    healthPort: options.httpPort ?? 8081,
+    httpPort: options.httpPort ?? 8081,
     ...(options.host ? { host: options.host } : {}),
+    ...(options.httpTimeouts ? { httpTimeouts: options.httpTimeouts } : {}),
     logger,
     clock,
     ...(options.shutdownTimeoutMs !== undefined ? { shutdownTimeoutMs: options.shutdownTimeoutMs } : {}),
@@ -123,8 +129,11 @@ export async function startOperator(options: OperatorOptions, features: readonly
 
   await manager.start();
   httpUrl = `http://127.0.0.1:${manager.httpServer.port}`;
+  const accessApi = manager.server(ACCESS_API_SERVER);
+  const accessApiUrl = accessApi ? `http://127.0.0.1:${accessApi.port}` : '';
+  const metricsUrl = `http://127.0.0.1:${manager.metricsServer.port}`;
   await manager.waitForCacheSync();
-  logger.info({ url: httpUrl, shard: options.shard, features: features.map((f) => f.name) }, 'Started the operator');
+  logger.info({ url: httpUrl, accessApiUrl, metricsUrl, shard: options.shard, features: features.map((f) => f.name) }, 'Started the operator');
   return {
     manager,
     context,
@@ -132,6 +141,8 @@ export async function startOperator(options: OperatorOptions, features: readonly
     get url() {
       return httpUrl;
     },
+    accessApiUrl,
+    metricsUrl,
     async stop() {
       await manager.stop();
       for (const cleanup of cleanups.reverse()) await cleanup();

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { applyObjects } from '../operator/kube/apply.js';
 import { SHARD_LABEL } from '../operator/api/index.js';
+import { accessApiCaller } from './harness/access.js';
 import { adminKubeConfig, cluster, eventually, kubectl } from './harness/kube.js';
 import { newShard, spawnOperator } from './harness/operator.js';
 import type { OperatorProcess } from './harness/operator.js';
@@ -120,6 +121,15 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
     await eventually(async () => ((await get('rolebinding', 'blink-user-ada', '{.roleRef.name}')) === 'blink-accounts-admin' ? true : undefined), 30_000, 'the RoleBinding');
     const { stdout: canCreate } = await kubectl(['auth', 'can-i', 'create', 'users.accounts.blinkops.com', '-n', tenantNs, '--as', 'ada@deploy.example']);
     expect(canCreate.trim()).toBe('yes');
+
+    // The access API checks its caller with TokenReview and SubjectAccessReview, as the operator's ServiceAccount.
+    const caller = await accessApiCaller(tenantNs);
+    const asked = await fetch(`${operator!.urls().accessApiUrl}/api/v1/authorize`, {
+      method: 'POST',
+      headers: { ...caller.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant, principal: { serviceAccount: 'robot' }, workspace: 'ops', action: 'execute' }),
+    });
+    expect({ status: asked.status, body: (await asked.json()) as unknown }).toMatchObject({ status: 200, body: { allowed: true, reason: 'WorkspaceMember' } });
 
     // Rotation (the Secret is replaced), a role change (the binding is re-created), a removal (the record goes).
     const keyId = await get('bsa', 'robot', '{.status.keyId}');

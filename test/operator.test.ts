@@ -11,15 +11,17 @@ describe('operator process', () => {
 
   it('serves health, readiness and metrics once its caches synced', async () => {
     running = await startTestOperator({ shard: newShard() });
-    expect((await fetch(`${running.url}/healthz`)).status).toBe(200);
-    expect((await fetch(`${running.url}/readyz`)).status).toBe(200);
+    expect((await fetch(`${running.metricsUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${running.metricsUrl}/readyz`)).status).toBe(200);
+    // Probes and metrics stay off the public port of the acceptance page.
+    expect((await fetch(`${running.url}/healthz`)).status).toBe(404);
     const metricsUrl = `http://127.0.0.1:${running.manager.metricsServer.port}/metrics`;
     const metrics = await (await fetch(metricsUrl)).text();
     expect(metrics).toContain('workqueue_depth');
   });
 
   it('runs from the CLI and exits 0 on SIGTERM', async () => {
-    const operator = await spawnOperator(['--shard', newShard(), '--no-leader-elect', '--metrics-port', '0', '--http-port', '0']);
+    const operator = await spawnOperator(['--shard', newShard(), '--no-leader-elect', '--metrics-port', '0', '--http-port', '0', '--access-api-port', '0']);
     const code = await operator.kill('SIGTERM');
     expect(code).toBe(0);
     expect(operator.output()).toMatch(/Shutting down/);

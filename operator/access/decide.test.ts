@@ -57,7 +57,7 @@ describe('decideAuthorize', () => {
     { who: { serviceAccount: 'ci' }, action: 'execute', ws: 'ws1', allowed: false, reason: 'RoleLacksAction' },
     { who: { serviceAccount: 'gone' }, action: 'read', ws: 'ws1', allowed: false, reason: 'UnknownPrincipal' },
     { who: { apiKey: 'acme-key' }, action: 'read', ws: 'ws1', allowed: true, reason: 'WorkspaceMember' },
-    { who: { apiKey: 'globex-key' }, action: 'read', ws: 'ws1', allowed: false, reason: 'CrossTenant' },
+    { who: { apiKey: 'globex-key' }, action: 'read', ws: 'ws1', allowed: false, reason: 'InvalidApiKey' }, // another tenant's key is no valid key here
     { who: { apiKey: 'rotated' }, action: 'read', ws: 'ws1', allowed: false, reason: 'InvalidApiKey' },
   ] as const)('$who $action $ws → $reason', ({ who, action, ws, allowed, reason }) => {
     expect(ask(who, action, ws)).toMatchObject({ allowed, reason });

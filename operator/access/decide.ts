@@ -62,8 +62,9 @@ function resolvePrincipal(directory: Directory, request: AuthorizeRequest, names
     return { kind: 'serviceAccount', tenant: request.tenant, name: sa.metadata?.name ?? '', role: sa.spec.role, phase: 'Active', workspaces: sa.spec.workspaces ?? [] };
   }
   const verified = directory.keys.authenticate(ref.apiKey);
-  if (!verified.ok) return deny('InvalidApiKey', 'The API key is not valid: unknown, malformed, rotated away or its service account is gone');
-  // The matrix turns another tenant's key into CrossTenant.
+  // Another tenant's key is, from this tenant's side, not a valid key: the answer must not tell a
+  // caller allowed for this tenant that a key is live in some other one.
+  if (!verified.ok || verified.tenant !== request.tenant) return deny('InvalidApiKey', 'The API key is not valid: unknown, malformed, rotated away or its service account is gone');
   return { kind: 'serviceAccount', tenant: verified.tenant, name: verified.name, role: verified.role, phase: 'Active', workspaces: verified.workspaces };
 }
 

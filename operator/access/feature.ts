@@ -1,6 +1,10 @@
-// The access-api feature: mounts the access API on the operator's HTTP server.
-// Every replica serves it from its own caches, leader or not.
+// The access-api feature: serves the access API on its own internal port (never
+// the public one of the acceptance page), for callers that authenticate with a
+// Kubernetes bearer token. Every replica serves it from its own caches, leader or not.
 import type { Feature } from '../context.js';
+import { ACCESS_API_SERVER } from '../context.js';
+import { kubeAccessReviewer, TokenAuthenticator } from '../runtime/token-authenticator.js';
+import { DEFAULT_ACCESS_API_AUDIENCE } from './caller-access.js';
 import { cacheDirectory } from './directory.js';
 import { ACCESS_API_PREFIX, accessApiHandler } from './http-api.js';
 
@@ -12,6 +16,12 @@ export const accessApiFeature: Feature = {
     const { apiKeyVerifier } = services;
     if (!apiKeyVerifier) throw new Error('The access API needs the API-key verifier of the service-accounts feature');
     const directory = cacheDirectory(ctx, apiKeyVerifier);
-    ctx.manager.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(directory, ctx.logger.child({ component: 'access-api' })));
+    const authenticator = new TokenAuthenticator({
+      reviewer: kubeAccessReviewer(ctx.manager.client),
+      audience: ctx.options.accessApiAudience ?? DEFAULT_ACCESS_API_AUDIENCE,
+      clock: ctx.clock,
+    });
+    const server = ctx.manager.addServer(ACCESS_API_SERVER, ctx.options.accessApiPort ?? 8082);
+    server.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(directory, ctx.logger.child({ component: 'access-api' }), authenticator));
   },
 };

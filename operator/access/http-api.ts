@@ -1,10 +1,13 @@
 // The access API over HTTP: JSON in, JSON out, served by every replica from its
-// caches. Transport concerns live here (methods, media types, size limits,
-// error bodies); decisions live in decide.ts.
+// caches on its own internal port. Transport concerns live here (who the caller
+// is and what it may ask about, methods, media types, size limits, error
+// bodies); decisions live in decide.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBodyLimited } from '../runtime/http-body.js';
 import type { RequestHandler } from '../runtime/http-server.js';
 import type { Logger } from '../runtime/logger.js';
+import type { Caller, TokenAuthenticator } from '../runtime/token-authenticator.js';
+import { callerMayAsk } from './caller-access.js';
 import { decideAuthenticate, decideAuthorize } from './decide.js';
 import type { Directory } from './directory.js';
 import { openApiDocument } from './openapi.js';
@@ -15,7 +18,14 @@ import type { FieldProblem } from './request.js';
 export const ACCESS_API_PREFIX = '/api/v1';
 
 /** Error codes of the API (the `error.code` of every 4xx body). */
-export type ErrorCode = 'NotFound' | 'MethodNotAllowed' | 'UnsupportedMediaType' | 'PayloadTooLarge' | 'InvalidJson' | 'InvalidRequest' | 'Unauthenticated';
+export type ErrorCode = 'NotFound' | 'MethodNotAllowed' | 'UnsupportedMediaType' | 'PayloadTooLarge' | 'InvalidJson' | 'InvalidRequest' | 'Unauthenticated' | 'Forbidden' | 'Unavailable';
+
+/** The 401 of a request without a valid bearer token. */
+export const NO_CALLER_MESSAGE = 'A valid bearer token is required: a Kubernetes ServiceAccount token for the access API audience';
+/** The 403 of a caller that may not ask about a tenant, and of a tenant that does not exist: the same, so nothing is learnt. */
+export const FORBIDDEN_MESSAGE = 'The caller may not ask about this tenant';
+/** The 401 of authenticate for a key that does not verify, or belongs to a tenant the caller may not ask about. */
+export const INVALID_KEY_MESSAGE = 'The API key is not valid';
 
 class HttpProblem extends Error {
   constructor(
@@ -23,9 +33,16 @@ class HttpProblem extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: readonly FieldProblem[],
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
+}
+
+/** The bearer token of a request, or undefined. */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const match = /^Bearer +([^\s]+) *$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -68,33 +85,54 @@ function invalid(problems: readonly FieldProblem[]): HttpProblem {
 
 interface Route {
   readonly method: 'GET' | 'POST';
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void> | void;
+  /** Served without a bearer token (the OpenAPI document: the contract, no data). */
+  readonly public?: boolean;
+  handle(req: IncomingMessage, res: ServerResponse, caller: Caller | undefined): Promise<void> | void;
 }
 
-/** The request handler of the access API (mount it at {@link ACCESS_API_PREFIX}). */
-export function accessApiHandler(directory: Directory, log: Logger): RequestHandler {
+/** Asks a review; a review that could not be done is a 503 the caller may retry, never a yes. */
+async function reviewed<T>(review: Promise<T>, log: Logger): Promise<T> {
+  try {
+    return await review;
+  } catch (error) {
+    log.warn({ err: error }, 'Could not review an access API caller');
+    throw new HttpProblem(503, 'Unavailable', 'The caller\'s credentials could not be checked now; retry', undefined, { 'retry-after': '1' });
+  }
+}
+
+/** The request handler of the access API (mount it at {@link ACCESS_API_PREFIX} on the access API's own port). */
+export function accessApiHandler(directory: Directory, log: Logger, authenticator: TokenAuthenticator): RequestHandler {
+  /** May the caller ask about the tenant whose namespace this is? */
+  const mayAsk = (caller: Caller | undefined, namespace: string): Promise<boolean> => (caller ? reviewed(callerMayAsk(authenticator, caller, namespace), log) : Promise.resolve(false));
   const routes: Record<string, Route> = {
     [`${ACCESS_API_PREFIX}/authenticate`]: {
       method: 'POST',
-      async handle(req, res) {
+      async handle(req, res, caller) {
         const parsed = parseAuthenticateRequest(await readJson(req));
         if (!parsed.ok) throw invalid(parsed.problems);
         const answer = decideAuthenticate(directory, parsed.value);
-        // Every failure looks the same to the caller: nothing to learn about keys by probing.
-        if (!answer) throw new HttpProblem(401, 'Unauthenticated', 'The API key is not valid');
+        // Every failure looks the same to the caller: nothing to learn about keys by probing. A key of a
+        // tenant the caller may not ask about is, to that caller, not a valid key.
+        if (!answer || !(await mayAsk(caller, answer.namespace))) throw new HttpProblem(401, 'Unauthenticated', INVALID_KEY_MESSAGE);
         send(res, 200, answer);
       },
     },
     [`${ACCESS_API_PREFIX}/authorize`]: {
       method: 'POST',
-      async handle(req, res) {
+      async handle(req, res, caller) {
         const parsed = parseAuthorizeRequest(await readJson(req));
         if (!parsed.ok) throw invalid(parsed.problems);
+        const namespace = directory.tenantNamespace(parsed.value.tenant);
+        // An unknown tenant is reviewed too (under the namespace it would have by default), and answered
+        // exactly like a forbidden one: a caller learns nothing about tenants it may not ask about.
+        const allowed = await mayAsk(caller, namespace ?? `tenant-${parsed.value.tenant}`);
+        if (!allowed || namespace === undefined) throw new HttpProblem(403, 'Forbidden', FORBIDDEN_MESSAGE);
         send(res, 200, decideAuthorize(directory, parsed.value));
       },
     },
     [`${ACCESS_API_PREFIX}/openapi.json`]: {
       method: 'GET',
+      public: true,
       handle(_req, res) {
         send(res, 200, openApiDocument());
       },
@@ -104,6 +142,13 @@ export function accessApiHandler(directory: Directory, log: Logger): RequestHand
     const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
     const route = routes[path];
     try {
+      let caller: Caller | undefined;
+      if (!route?.public) {
+        // Who is asking comes first: without a valid token not even the endpoints are told apart.
+        const token = bearerToken(req);
+        caller = token === undefined ? undefined : await reviewed(authenticator.authenticate(token), log);
+        if (!caller) throw new HttpProblem(401, 'Unauthenticated', NO_CALLER_MESSAGE, undefined, { 'www-authenticate': 'Bearer realm="blink-accounts-access-api"' });
+      }
       if (!route) throw new HttpProblem(404, 'NotFound', `No such endpoint: ${path.slice(0, 200)}; see ${ACCESS_API_PREFIX}/openapi.json`);
       const method = req.method ?? 'GET';
       if (method !== route.method && !(route.method === 'GET' && method === 'HEAD')) {
@@ -112,11 +157,11 @@ export function accessApiHandler(directory: Directory, log: Logger): RequestHand
         req.resume();
         return;
       }
-      await route.handle(req, res);
+      await route.handle(req, res, caller);
     } catch (error) {
       if (!(error instanceof HttpProblem)) throw error;
       if (error.status === 413) res.setHeader('connection', 'close');
-      sendProblem(res, error);
+      sendProblem(res, error, error.headers);
       req.resume();
       log.debug({ path, status: error.status, code: error.code }, 'Rejected an access API request');
     }

@@ -6,6 +6,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { crdFileName, customResourceDefinitions, renderCrd } from '../api/crds.js';
+import { renderAccessApiClientRoleYaml } from '../access/caller-access.js';
 import { renderEmailDomainPolicyYaml } from '../tenants/admission-policy.js';
 import { renderClusterRolesYaml } from '../tenants/cluster-roles.js';
 
@@ -25,6 +26,7 @@ export function rbacManifests(): ReadonlyMap<string, string> {
   return new Map([
     ['cluster-roles.yaml', renderClusterRolesYaml()],
     ['user-email-domain-policy.yaml', renderEmailDomainPolicyYaml()],
+    ['access-api-client.yaml', renderAccessApiClientRoleYaml()],
   ]);
 }
 
@@ -53,7 +55,7 @@ export function registerGenerate(program: Command): void {
     .action((options: { out: string }) => crds(options.out));
   generate
     .command('rbac')
-    .description('Write the role ClusterRoles and the email-domain admission policy')
+    .description('Write the role ClusterRoles, the email-domain admission policy and the access API client ClusterRole')
     .option('--out <dir>', 'output folder', 'deploy/rbac')
     .action((options: { out: string }) => rbac(options.out));
   generate

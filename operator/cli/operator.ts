@@ -15,6 +15,8 @@ export interface RunFlags {
   identity?: string;
   metricsPort: string;
   httpPort: string;
+  accessApiPort: string;
+  accessApiAudience: string;
   host?: string;
   publicUrl?: string;
   smtpSecret?: string;
@@ -25,6 +27,11 @@ function port(value: string, flag: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} must be a port number (0-65535), got "${value}"`);
   return n;
+}
+
+function audience(value: string): string {
+  if (value.trim() === '' || /\s/.test(value)) throw new Error(`--access-api-audience must be a non-empty audience without spaces, got "${value}"`);
+  return value;
 }
 
 /** Turns flags into operator options; throws with the bad flag in the message. */
@@ -41,12 +48,19 @@ export function optionsFromFlags(flags: RunFlags, kubeConfig: KubeConfig): Opera
   } catch (error) {
     throw new Error(`--trusted-proxies: ${(error as Error).message}`, { cause: error });
   }
+  const ports = [['--metrics-port', flags.metricsPort], ['--http-port', flags.httpPort], ['--access-api-port', flags.accessApiPort]] as const;
+  for (const [i, [flag, value]] of ports.entries()) {
+    const clash = ports.slice(i + 1).find(([, other]) => other === value && Number(value) !== 0);
+    if (clash) throw new Error(`${flag} and ${clash[0]} must differ (both ${value}): each port serves one audience`);
+  }
   return {
     kubeConfig,
     namespace: flags.namespace,
     leaderElection: flags.leaderElect,
     metricsPort: port(flags.metricsPort, '--metrics-port'),
     httpPort: port(flags.httpPort, '--http-port'),
+    accessApiPort: port(flags.accessApiPort, '--access-api-port'),
+    accessApiAudience: audience(flags.accessApiAudience),
     ...(flags.shard ? { shard: flags.shard } : {}),
     ...(flags.identity ? { identity: flags.identity } : {}),
     ...(flags.host ? { host: flags.host } : {}),
@@ -67,8 +81,10 @@ export function registerOperator(program: Command): void {
     .option('--shard <name>', 'handle only Tenants labelled accounts.blinkops.com/shard=<name>')
     .option('--no-leader-elect', 'act as the only replica, without a Lease')
     .option('--identity <id>', 'unique name of this replica (default: host name + random suffix)')
-    .option('--metrics-port <port>', 'port of /metrics', '8080')
-    .option('--http-port <port>', 'port of probes, acceptance page and access API', '8081')
+    .option('--metrics-port <port>', 'port of /metrics, /healthz and /readyz', '8080')
+    .option('--http-port <port>', 'port of the public acceptance page (/invitations/...) only', '8081')
+    .option('--access-api-port <port>', 'port of the access API (/api/v1/..., bearer-token authentication; 0: a free port)', '8082')
+    .option('--access-api-audience <audience>', 'audience an access API caller\'s ServiceAccount token must carry', 'blink-accounts-access-api')
     .option('--host <address>', 'address to bind', '0.0.0.0')
     .option('--public-url <url>', 'base URL of the acceptance page in invitation emails')
     .option('--smtp-secret <namespace/name>', 'Secret with the SMTP settings (host, port, secure, requireTLS, caCert, username, password, from)')

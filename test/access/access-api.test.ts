@@ -1,7 +1,9 @@
 // The access API through HTTP against a real control plane: every cell of the
 // permission matrix for users, service accounts (by name) and API keys; Invited,
 // Inactive, unknown and deleted principals; rotated and cross-tenant keys; how
-// fast a change flips the answer; and the HTTP contract (4xx, OpenAPI).
+// fast a change flips the answer; the HTTP contract (4xx, OpenAPI); and who may
+// call it: real ServiceAccount tokens checked by kube-apiserver's TokenReview and
+// SubjectAccessReview (401, 403, one tenant's caller learns nothing of another).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessApiFeature } from '../../operator/access/feature.js';
 import { apiKeyVerifierFeature } from '../../operator/service-accounts/feature.js';
@@ -11,6 +13,8 @@ import type { KubeObject } from '../../operator/runtime/kinds.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
 import { serviceAccountsFeature } from '../../operator/service-accounts/feature.js';
 import { tenantsFeature } from '../../operator/tenants/feature.js';
+import { FORBIDDEN_MESSAGE, INVALID_KEY_MESSAGE, NO_CALLER_MESSAGE } from '../../operator/access/http-api.js';
+import { accessApiCaller, accessApiToken, CALLERS_NAMESPACE } from '../harness/access.js';
 import { eventually } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
 import {
@@ -40,6 +44,8 @@ const email = (who: string) => `${who}@example.com`;
 const keys = new Map<string, string>();
 let operator: RunningOperator;
 let reader: RunningOperator;
+/** A caller allowed for every tenant (ClusterRoleBinding): the matrix tests ask as it. */
+let token = '';
 
 async function readKey(namespace: string, sa: string): Promise<string> {
   const secret = await eventually(async () => {
@@ -49,16 +55,21 @@ async function readKey(namespace: string, sa: string): Promise<string> {
   return Buffer.from(secret.data?.['apiKey'] ?? '', 'base64').toString('utf8');
 }
 
-async function post(path: string, body: unknown, base = operator.url): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${base}/api/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+async function post(path: string, body: unknown, base = operator.accessApiUrl, bearer: string | undefined = token): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+  const res = await fetch(`${base}/api/v1/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(bearer !== undefined ? { authorization: `Bearer ${bearer}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
 
-const authorize = (tenant: string, principal: PrincipalRef, action: Action, workspace?: string, base?: string) =>
-  post('authorize', { tenant, principal, action, ...(workspace ? { workspace } : {}) }, base);
+const authorize = (tenant: string, principal: PrincipalRef, action: Action, workspace?: string, base?: string, bearer?: string) =>
+  post('authorize', { tenant, principal, action, ...(workspace ? { workspace } : {}) }, base, bearer ?? token);
 
 beforeAll(async () => {
   operator = await startTestOperator({ shard }, [tenantsFeature, serviceAccountsFeature, accessApiFeature]);
+  token = await accessApiToken();
   await createTenant(client, a, shard);
   await createTenant(client, b, shard);
   await tenantReady(client, a);
@@ -189,8 +200,9 @@ const edgeCases: Case[] = [
   { name: 'the rotated account\'s new key', tenant: () => a, principal: () => ({ apiKey: keys.get('A/sa-rotated') ?? '' }), action: 'execute', workspace: 'ws1', allowed: true, reason: 'WorkspaceMember' },
   noAccess('malformed key', () => ({ apiKey: 'blink_sa_not-a-key' }), 'InvalidApiKey'),
   noAccess('key with a typo', () => ({ apiKey: withTypo(keys.get('A/sa-admin') ?? '') }), 'InvalidApiKey', 'portal', undefined),
-  noAccess('tenant B\'s key used in tenant A', () => ({ apiKey: keys.get('B/sa-builder') ?? '' }), 'CrossTenant', 'portal', undefined),
-  noAccess('tenant A\'s key used in tenant B', () => ({ apiKey: keys.get('A/sa-admin') ?? '' }), 'CrossTenant', 'read', 'ws1', () => b),
+  // Another tenant's key is no valid key here: a caller of one tenant cannot tell it from garbage.
+  noAccess('tenant B\'s key used in tenant A', () => ({ apiKey: keys.get('B/sa-builder') ?? '' }), 'InvalidApiKey', 'portal', undefined),
+  noAccess('tenant A\'s key used in tenant B', () => ({ apiKey: keys.get('A/sa-admin') ?? '' }), 'InvalidApiKey', 'read', 'ws1', () => b),
   noAccess('A\'s Admin user asked about in B', () => ({ user: email('admin') }), 'UnknownPrincipal', 'portal', undefined, () => b),
   noAccess('A\'s Admin SA asked about in B', () => ({ serviceAccount: 'sa-admin' }), 'UnknownPrincipal', 'portal', undefined, () => b),
   { name: 'same email in B is B\'s Admin', tenant: () => b, principal: () => ({ user: email('builder') }), action: 'settings', allowed: true, reason: 'TenantActionAllowed' },
@@ -198,7 +210,6 @@ const edgeCases: Case[] = [
   { name: 'B\'s key in B', tenant: () => b, principal: () => ({ apiKey: keys.get('B/sa-builder') ?? '' }), action: 'settings', allowed: true, reason: 'TenantActionAllowed' },
   noAccess('Admin in a workspace that does not exist', () => ({ user: email('admin') }), 'UnknownWorkspace', 'read', 'ws-missing'),
   noAccess('Admin in B\'s-only workspace name', () => ({ serviceAccount: 'sa-admin' }), 'UnknownWorkspace', 'write', 'ws9'),
-  noAccess('unknown tenant', () => ({ user: email('admin') }), 'UnknownTenant', 'portal', undefined, () => 'no-such-tenant'),
   { name: 'email case does not matter', tenant: () => a, principal: () => ({ user: 'Admin@Example.com' }), action: 'settings', allowed: true, reason: 'TenantActionAllowed' },
 ];
 
@@ -216,7 +227,7 @@ describe('POST /api/v1/authorize', () => {
 
   it('is served the same by a replica that runs no controller', async () => {
     for (const c of [...matrixCases.slice(0, 8), ...edgeCases]) {
-      const { body } = await authorize(c.tenant(), c.principal(), c.action, c.workspace, reader.url);
+      const { body } = await authorize(c.tenant(), c.principal(), c.action, c.workspace, reader.accessApiUrl);
       expect({ name: c.name, ...body }).toMatchObject({ name: c.name, allowed: c.allowed, reason: c.reason });
     }
   });
@@ -282,10 +293,11 @@ describe('changes flip the answer within a second', () => {
 });
 
 describe('HTTP contract', () => {
-  const url = (path: string) => `${operator.url}/api/v1/${path}`;
+  const url = (path: string) => `${operator.accessApiUrl}/api/v1/${path}`;
+  const fetch = (input: string, init: RequestInit = {}) => globalThis.fetch(input, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), authorization: `Bearer ${token}` } });
 
-  it('serves an OpenAPI 3 document describing both operations', async () => {
-    const res = await fetch(url('openapi.json'));
+  it('serves an OpenAPI 3 document describing both operations, without a token', async () => {
+    const res = await globalThis.fetch(url('openapi.json'));
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toMatch(/^3\./);
@@ -327,5 +339,87 @@ describe('HTTP contract', () => {
 
   it('answers 404 for an unknown endpoint', async () => {
     expect((await fetch(url('whoami'))).status).toBe(404);
+  });
+});
+
+describe('callers must authenticate (TokenReview) and be allowed (SubjectAccessReview)', () => {
+  const noCaller = { error: { code: 'Unauthenticated', message: NO_CALLER_MESSAGE } };
+  const forbidden = { error: { code: 'Forbidden', message: FORBIDDEN_MESSAGE } };
+  const invalidKey = { error: { code: 'Unauthenticated', message: INVALID_KEY_MESSAGE } };
+  const question = () => ({ tenant: a, principal: { user: email('admin') }, action: 'settings' });
+
+  async function raw(path: string, headers: Record<string, string>, body: unknown = question()): Promise<{ status: number; body: unknown; wwwAuthenticate: string | null }> {
+    const res = await fetch(`${operator.accessApiUrl}/api/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    return { status: res.status, body: await res.json(), wwwAuthenticate: res.headers.get('www-authenticate') };
+  }
+
+  it.each([
+    ['no Authorization header', async () => ({})],
+    ['a garbage bearer token', async () => ({ authorization: 'Bearer not-a-token' })],
+    ['another scheme (Basic)', async () => ({ authorization: `Basic ${Buffer.from('admin:admin').toString('base64')}` })],
+    ['a real token for another audience', async () => ({ authorization: `Bearer ${await accessApiToken(undefined, { audiences: ['some-other-service'] })}` })],
+    ['a real token with a forged signature', async () => ({ authorization: `Bearer ${token.slice(0, token.lastIndexOf('.') + 1)}${'A'.repeat(40)}` })],
+  ])('answers 401 for %s, on every endpoint, with the stable body', async (_what, headers) => {
+    const h = await headers();
+    for (const path of ['authorize', 'authenticate', 'whoami']) {
+      const answer = await raw(path, h, path === 'authenticate' ? { apiKey: keys.get('A/sa-admin') } : question());
+      expect({ path, status: answer.status, body: answer.body }).toEqual({ path, status: 401, body: noCaller });
+      expect(answer.wwwAuthenticate).toMatch(/^Bearer realm=/);
+    }
+  });
+
+  it('answers 401 for the token of a ServiceAccount that was deleted', async () => {
+    const caller = await accessApiCaller();
+    await client.delete({ group: '', version: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true }, CALLERS_NAMESPACE, caller.serviceAccount);
+    await eventually(async () => ((await raw('authorize', caller.headers)).status === 401 ? true : undefined), 15_000, 'the deleted account\'s token to be refused');
+    expect((await raw('authorize', caller.headers)).body).toEqual(noCaller);
+  });
+
+  it('answers 403 to a valid token without any binding, and its authenticate finds no valid key', async () => {
+    const caller = await accessApiCaller(undefined, { bind: false });
+    expect(await raw('authorize', caller.headers)).toMatchObject({ status: 403, body: forbidden });
+    expect(await raw('authenticate', caller.headers, { apiKey: keys.get('A/sa-admin') })).toMatchObject({ status: 401, body: invalidKey });
+  });
+
+  it('lets a caller bound in tenant A ask about A only; B and an unknown tenant look the same', async () => {
+    const caller = await accessApiCaller(nsA);
+    const inA = await raw('authorize', caller.headers);
+    expect(inA).toMatchObject({ status: 200, body: { allowed: true, reason: 'TenantActionAllowed' } });
+    const inB = await raw('authorize', caller.headers, { ...question(), tenant: b });
+    const nowhere = await raw('authorize', caller.headers, { ...question(), tenant: 'no-such-tenant' });
+    expect(inB).toEqual({ status: 403, body: forbidden, wwwAuthenticate: null });
+    expect(nowhere).toEqual(inB);
+    // authenticate: A's key is answered; B's valid key looks exactly like a garbage key.
+    const keyOfA = await raw('authenticate', caller.headers, { apiKey: keys.get('A/sa-admin') });
+    expect(keyOfA).toMatchObject({ status: 200, body: { tenant: a, serviceAccount: 'sa-admin' } });
+    const keyOfB = await raw('authenticate', caller.headers, { apiKey: keys.get('B/sa-builder') });
+    const garbage = await raw('authenticate', caller.headers, { apiKey: 'blink_sa_not-a-key' });
+    expect(keyOfB).toEqual({ status: 401, body: invalidKey, wwwAuthenticate: null });
+    expect(garbage).toEqual(keyOfB);
+    // Asking in A about B's key: not a valid key, as for garbage (no CrossTenant that would confirm it).
+    const bKeyInA = await raw('authorize', caller.headers, { tenant: a, principal: { apiKey: keys.get('B/sa-builder') }, action: 'portal' });
+    const garbageInA = await raw('authorize', caller.headers, { tenant: a, principal: { apiKey: 'blink_sa_not-a-key' }, action: 'portal' });
+    expect(bKeyInA).toMatchObject({ status: 200, body: { allowed: false, reason: 'InvalidApiKey' } });
+    expect(bKeyInA.body).toEqual(garbageInA.body);
+  });
+
+  it('lets a caller bound in both tenants ask about both', async () => {
+    const caller = await accessApiCaller([nsA, nsB]);
+    expect((await raw('authorize', caller.headers)).status).toBe(200);
+    expect((await raw('authorize', caller.headers, { tenant: b, principal: { user: email('builder') }, action: 'settings' })).body).toMatchObject({ allowed: true });
+  });
+
+  it('answers an unknown tenant with the same 403 even to a caller allowed everywhere', async () => {
+    expect(await raw('authorize', { authorization: `Bearer ${token}` }, { ...question(), tenant: 'no-such-tenant' })).toEqual({ status: 403, body: forbidden, wwwAuthenticate: null });
+  });
+
+  it('serves the access API only on its own port, and probes and metrics only on the metrics port', async () => {
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    expect((await fetch(`${operator.url}/api/v1/authorize`, { method: 'POST', headers, body: JSON.stringify(question()) })).status).toBe(404);
+    for (const path of ['/healthz', '/readyz', '/metrics']) {
+      expect({ path, status: (await fetch(`${operator.url}${path}`)).status }).toEqual({ path, status: 404 });
+      expect({ path, status: (await fetch(`${operator.accessApiUrl}${path}`, { headers })).status }).toEqual({ path, status: 404 });
+      expect({ path, status: (await fetch(`${operator.metricsUrl}${path}`)).status }).toEqual({ path, status: 200 });
+    }
   });
 });

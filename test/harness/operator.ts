@@ -27,6 +27,7 @@ export async function startTestOperator(options: Partial<Omit<OperatorOptions, '
     leaderElection: false,
     metricsPort: 0,
     httpPort: 0,
+    accessApiPort: 0,
     host: '127.0.0.1',
     logger: createLogger({ level: process.env['BLINK_TEST_LOG_LEVEL'] ?? 'silent' }),
     shutdownTimeoutMs: 2_000,
@@ -39,6 +40,8 @@ export interface OperatorProcess {
   readonly child: ChildProcess;
   /** Everything it logged so far (stdout + stderr). */
   output(): string;
+  /** The base URLs it logged when it started (public page, access API, metrics and probes). */
+  urls(): { readonly url: string; readonly accessApiUrl: string; readonly metricsUrl: string };
   /** Resolves once the line matching `pattern` has been logged. */
   waitForLog(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Sends a signal and waits for the exit. */
@@ -49,7 +52,9 @@ const CLI = fileURLToPath(new URL('../../bin/blink-accounts.js', import.meta.url
 
 /** Starts `blink-accounts operator run <args>` and waits until it logged that it started. */
 export async function spawnOperator(args: string[], env: NodeJS.ProcessEnv = {}): Promise<OperatorProcess> {
-  const child = spawn(process.execPath, [CLI, 'operator', 'run', '--kubeconfig', cluster().kubeconfig, '--host', '127.0.0.1', ...args], {
+  // Test operators never take the fixed default port of the access API (8082): files run in parallel.
+  const ports = args.includes('--access-api-port') ? [] : ['--access-api-port', '0'];
+  const child = spawn(process.execPath, [CLI, 'operator', 'run', '--kubeconfig', cluster().kubeconfig, '--host', '127.0.0.1', ...ports, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -70,6 +75,11 @@ export async function spawnOperator(args: string[], env: NodeJS.ProcessEnv = {})
   const handle: OperatorProcess = {
     child,
     output: () => output,
+    urls() {
+      const line = output.split('\n').find((l) => l.includes('Started the operator'));
+      const logged = JSON.parse(line ?? '{}') as { url?: string; accessApiUrl?: string; metricsUrl?: string };
+      return { url: logged.url ?? '', accessApiUrl: logged.accessApiUrl ?? '', metricsUrl: logged.metricsUrl ?? '' };
+    },
     waitForLog(pattern, timeoutMs = 30_000) {
       if (pattern.test(output)) return Promise.resolve();
       return new Promise((resolve, reject) => {
