@@ -1,0 +1,160 @@
+// HTTP that always answers, tried with raw sockets (node:net) against real
+// operators: a malformed request target, a garbage request line, a header
+// flood, a client that never finishes its headers (slowloris) or its body, and
+// an idle keep-alive connection. Each gets a response or a clean close, on
+// every port (public acceptance page, access API, metrics and probes), and the
+// process logs no unhandled rejection.
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningOperator } from '../operator/operator.js';
+import { accessApiToken } from './harness/access.js';
+import { newShard, spawnOperator, startTestOperator } from './harness/operator.js';
+import type { OperatorProcess } from './harness/operator.js';
+
+/** What a raw connection saw: the bytes the server sent, whether the server closed it, and when. */
+interface Exchange {
+  readonly text: string;
+  readonly closed: boolean;
+  readonly ms: number;
+}
+
+/**
+ * Opens a connection to `url`'s host and port, writes `chunks` (a number waits that many ms),
+ * and collects what comes back until the server closes the socket or `waitMs` passes.
+ */
+function exchange(url: string, chunks: readonly (string | number)[], waitMs = 5_000): Promise<Exchange> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    const started = performance.now();
+    let text = '';
+    let writing = true;
+    const finish = (closed: boolean): void => {
+      clearTimeout(timer);
+      writing = false;
+      socket.destroy();
+      resolve({ text, closed, ms: performance.now() - started });
+    };
+    const timer = setTimeout(() => finish(false), waitMs);
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+    socket.on('close', () => finish(true));
+    // A server that resets after answering is a clean close too.
+    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error)));
+    socket.once('connect', () => {
+      void (async () => {
+        for (const chunk of chunks) {
+          if (!writing || socket.destroyed) return;
+          if (typeof chunk === 'number') await new Promise((r) => setTimeout(r, chunk));
+          else socket.write(chunk);
+        }
+      })();
+    });
+  });
+}
+
+const statusOf = (text: string): number | undefined => {
+  const match = /^HTTP\/1\.1 (\d{3}) /.exec(text);
+  return match ? Number(match[1]) : undefined;
+};
+
+describe('HTTP hardening of the operator process (blink-accounts operator run)', () => {
+  let child: OperatorProcess;
+  let urls: { url: string; accessApiUrl: string; metricsUrl: string };
+
+  beforeAll(async () => {
+    child = await spawnOperator(['--shard', newShard('http'), '--no-leader-elect', '--metrics-port', '0', '--http-port', '0', '--access-api-port', '0']);
+    urls = child.urls();
+  }, 90_000);
+  afterAll(async () => {
+    await child?.kill('SIGTERM');
+  });
+
+  const ports = (): [string, string][] => [
+    ['public', urls.url],
+    ['access API', urls.accessApiUrl],
+    ['metrics', urls.metricsUrl],
+  ];
+
+  it('knows its three ports', () => {
+    expect(new Set(ports().map(([, url]) => url)).size).toBe(3);
+  });
+
+  it.each([
+    ['a malformed request target', 'GET http://[ HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['a request target that is not a path', 'GET http://[::1 HTTP/1.1\r\nHost: x\r\n\r\n', 400],
+    ['a garbage request line', 'HELLO THERE\r\n\r\n', 400],
+    ['a bad header line', 'GET / HTTP/1.1\r\nNo colon here\r\n\r\n', 400],
+    ['a header flood (64 KiB of headers)', `GET / HTTP/1.1\r\nHost: x\r\n${'X-Flood: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(1024)}\r\n`, 431],
+  ])('answers %s with a status and closes, on every port', async (_what, request, status) => {
+    for (const [port, url] of ports()) {
+      const seen = await exchange(url, [request]);
+      expect({ port, status: statusOf(seen.text), closed: seen.closed }).toEqual({ port, status, closed: true });
+      expect(seen.text).toMatch(/\r\nconnection: close\r\n/i);
+    }
+  });
+
+  it('keeps serving afterwards and logged no unhandled rejection', async () => {
+    expect((await fetch(`${urls.metricsUrl}/healthz`)).status).toBe(200);
+    expect(child.output()).not.toMatch(/Unhandled promise rejection|unhandledRejection/i);
+    expect(child.child.exitCode).toBeNull();
+  });
+});
+
+describe('HTTP timeouts bound slow clients (in-process operator with small timeouts)', () => {
+  let operator: RunningOperator;
+  let token = '';
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown): void => void rejections.push(reason);
+  const timeouts = { headersTimeoutMs: 600, requestTimeoutMs: 1_500, keepAliveTimeoutMs: 400, idleTimeoutMs: 3_000 };
+
+  beforeAll(async () => {
+    process.on('unhandledRejection', onRejection);
+    operator = await startTestOperator({ shard: newShard('http-slow'), httpTimeouts: timeouts });
+    token = await accessApiToken();
+  }, 90_000);
+  afterAll(async () => {
+    await operator?.stop();
+    process.off('unhandledRejection', onRejection);
+  });
+
+  it('answers a client that never finishes its headers (slowloris) with 408 after the header timeout', async () => {
+    const drip = Array.from({ length: 40 }, (_, i) => [`X-Drip-${i}: ${i}\r\n`, 100] as const).flat();
+    for (const url of [operator.url, operator.accessApiUrl]) {
+      const seen = await exchange(url, ['GET / HTTP/1.1\r\nHost: x\r\n', ...drip]);
+      expect({ status: statusOf(seen.text), closed: seen.closed }).toEqual({ status: 408, closed: true });
+      expect(seen.ms).toBeLessThan(timeouts.headersTimeoutMs + 1_500);
+    }
+  });
+
+  it('answers a body that never finishes with 408 after the request timeout', async () => {
+    const head = `POST /api/v1/authorize HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n`;
+    const seen = await exchange(operator.accessApiUrl, [head, '{"tenant":', 300, '"a', 300, 'b', 300]);
+    expect({ status: statusOf(seen.text), closed: seen.closed }).toEqual({ status: 408, closed: true });
+    expect(seen.ms).toBeLessThan(timeouts.requestTimeoutMs + 1_500);
+    // The same against the public page's body reader.
+    const post = 'POST /invitations/blink_inv_x HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\ncsrf=';
+    const onPublic = await exchange(operator.url, [post, 200, 'a', 200]);
+    expect(onPublic.closed).toBe(true);
+    expect(onPublic.ms).toBeLessThan(timeouts.requestTimeoutMs + 1_500);
+  });
+
+  it('closes an idle keep-alive connection after the keep-alive timeout', async () => {
+    const seen = await exchange(operator.url, ['GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n'], 5_000);
+    expect(statusOf(seen.text)).toBe(404);
+    expect(seen.closed).toBe(true);
+    expect(seen.ms).toBeLessThan(timeouts.keepAliveTimeoutMs + 1_500);
+  });
+
+  it('closes a connection that never sends a byte', async () => {
+    const seen = await exchange(operator.url, [], 8_000);
+    expect(seen.closed).toBe(true);
+    expect(seen.ms).toBeLessThan(timeouts.idleTimeoutMs + 1_500);
+  });
+
+  it('still answers a malformed target in-process, and no rejection went unhandled', async () => {
+    const seen = await exchange(operator.accessApiUrl, ['GET http://[ HTTP/1.1\r\nHost: x\r\n\r\n']);
+    expect(statusOf(seen.text)).toBe(400);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(rejections).toEqual([]);
+  });
+});
