@@ -1,7 +1,8 @@
 // End to end: `blink-accounts start` (what `npm start` runs) on a machine with no
 // cluster configured brings up its own control plane, installs the CRDs, runs
-// the operator, applies the examples and shows the result with the invitation links.
-import { execFile } from 'node:child_process';
+// the operator, applies the examples and shows the result with the invitation
+// links, and a token and curl line for the access API that work as printed.
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,14 +33,48 @@ describe('blink-accounts start', () => {
     await rm(cache, { recursive: true, force: true });
   });
 
-  it('brings up everything and shows the examples with their invitation links', async () => {
+  /** Runs `start` until it says it is ready, runs `whileRunning` with its output, then stops it with SIGINT (Ctrl-C). */
+  async function runStart(whileRunning: (stderr: string) => Promise<void>): Promise<string> {
+    const child = spawn(process.execPath, [CLI, 'start', '--cluster-name', name, '--http-port', '0', '--access-api-port', '0', '--wait-seconds', '60'], { env: env(), stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 150_000;
+    try {
+      while (!/Stop with Ctrl-C/.test(stderr)) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`start did not get ready (exit ${child.exitCode}); output:\n${redact(stderr).slice(-3000)}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await whileRunning(stderr);
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    return stderr;
+  }
+
+  /** The output holds invitation links, API keys and a token; a failing assertion prints its subject, so redact them first. */
+  const redact = (text: string): string =>
+    text
+      .replace(/blink_(inv|sa)_[A-Za-z0-9_]+/g, 'blink_$1_<redacted>')
+      .replace(/BLINK_ACCESS_TOKEN=\S+/g, 'BLINK_ACCESS_TOKEN=<redacted>')
+      .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, '<redacted JWT>');
+
+  it('brings up everything and shows the examples with their invitation links and a working access API call', async () => {
     cache = await mkdtemp(join(tmpdir(), 'blink-start-'));
-    const { stderr: raw } = await run(process.execPath, [CLI, 'start', '--once', '--cluster-name', name, '--http-port', '0', '--wait-seconds', '60'], {
-      env: env(),
-      timeout: 150_000,
+    let answer = '';
+    const raw = await runStart(async (output) => {
+      // The two lines it printed, run as a user would paste them into a shell.
+      const lines = output.split('\n').map((l) => l.trim());
+      const exportLine = lines.find((l) => l.startsWith('export BLINK_ACCESS_TOKEN='));
+      const curlLine = lines.find((l) => l.startsWith('curl ') && l.includes('/api/v1/authorize'));
+      expect({ exportLine: exportLine !== undefined, curlLine: curlLine !== undefined }).toEqual({ exportLine: true, curlLine: true });
+      answer = (await run('bash', ['-c', `${exportLine ?? ''}\n${curlLine ?? ''}`], { timeout: 20_000 })).stdout;
     });
-    // The output holds invitation links; a failing assertion prints its subject, so redact them first.
-    const stderr = raw.replace(/blink_(inv|sa)_[A-Za-z0-9_]+/g, 'blink_$1_<redacted>');
+    expect(JSON.parse(answer)).toMatchObject({ allowed: true, reason: 'WorkspaceMember' });
+    const stderr = redact(raw);
+    expect(stderr).toMatch(/access API on http:\/\/127\.0\.0\.1:\d+/);
+    expect(stderr).toMatch(/blink-accounts-demo-caller, bound to the ClusterRole blink-accounts-access-api-client/);
     expect(stderr).toMatch(/Control plane "start-e2e-\d+" ready in/);
     expect(stderr).toMatch(/Installed 5 CustomResourceDefinitions/);
     expect(stderr).toMatch(/Operator running/);

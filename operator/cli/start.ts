@@ -5,7 +5,9 @@
 //  3. a local SMTP server that catches the invitation emails, and the Secret
 //     that points the operator at it;
 //  4. the operator, in this process;
-//  5. the examples, applied; then what they became, and the invitation links.
+//  5. the examples, applied; then what they became, and the invitation links;
+//  6. a demo caller of the access API (a ServiceAccount bound to the access API
+//     client ClusterRole), its token, and a curl line that works.
 // It keeps running (the acceptance links are served by it) until Ctrl-C; the
 // embedded control plane stays up for inspection.
 import { existsSync } from 'node:fs';
@@ -19,6 +21,7 @@ import { startDevSmtp, invitationLinks } from '../dev-smtp/server.js';
 import type { CaughtMessage, DevSmtpServer } from '../dev-smtp/server.js';
 import { cacheRoot } from '../dev-cluster/paths.js';
 import { applyObjects, readManifests } from '../kube/apply.js';
+import { accessApiClientClusterRole, ACCESS_API_CLIENT_ROLE, DEFAULT_ACCESS_API_AUDIENCE } from '../access/caller-access.js';
 import { ACCOUNT_KINDS } from '../api/index.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import { KubeClient } from '../runtime/kube-client.js';
@@ -41,6 +44,7 @@ interface StartFlags {
   examples: boolean;
   once: boolean;
   httpPort: string;
+  accessApiPort: string;
   smtpPort: string;
   waitSeconds: string;
 }
@@ -54,6 +58,38 @@ async function ensureNamespace(kc: KubeConfig, name: string): Promise<void> {
       if ((error as { code?: number }).code !== 409) throw error;
     })
     .finally(() => client.close());
+}
+
+/** The demo caller of the access API that `start` sets up. */
+const DEMO_CALLER = 'blink-accounts-demo-caller';
+
+/**
+ * Sets up a platform service as a real cluster would: a ServiceAccount bound to the access API
+ * client ClusterRole cluster-wide, and a token for the access API audience (TokenRequest, 1 h).
+ */
+async function demoCallerToken(kc: KubeConfig, namespace: string): Promise<string> {
+  await applyObjects(kc, [
+    accessApiClientClusterRole() as never,
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: DEMO_CALLER, namespace } } as never,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: DEMO_CALLER },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ACCESS_API_CLIENT_ROLE },
+      subjects: [{ kind: 'ServiceAccount', name: DEMO_CALLER, namespace }],
+    } as never,
+  ]);
+  const client = new KubeClient(kc);
+  try {
+    const answer = await client.request<{ status?: { token?: string } }>('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/${DEMO_CALLER}/token`, {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [DEFAULT_ACCESS_API_AUDIENCE], expirationSeconds: 3600 } },
+    });
+    const token = answer.status?.token;
+    if (!token) throw new Error(`The TokenRequest of ${namespace}/${DEMO_CALLER} returned no token`);
+    return token;
+  } finally {
+    client.close();
+  }
 }
 
 /** Runs the whole product; returns a stop function. */
@@ -106,6 +142,7 @@ export async function startEverything(flags: StartFlags): Promise<{ stop(): Prom
       identity: `npm-start-${process.pid}`,
       metricsPort: 0,
       httpPort: Number(flags.httpPort),
+      accessApiPort: Number(flags.accessApiPort),
       host: '127.0.0.1',
       smtpSecret: { namespace: operatorNamespace, name: 'blink-accounts-smtp' },
       logger: createLogger({ level: process.env['LOG_LEVEL'] ?? 'warn' }),
@@ -114,7 +151,7 @@ export async function startEverything(flags: StartFlags): Promise<{ stop(): Prom
     await smtp.close();
     throw error;
   }
-  say(`Operator running: acceptance page and access API on ${operator.url}, metrics on http://127.0.0.1:${operator.manager.metricsServer.port}/metrics`);
+  say(`Operator running: acceptance page on ${operator.url}, access API on ${operator.accessApiUrl}, metrics and probes on ${operator.metricsUrl}/metrics`);
 
   if (flags.examples && existsSync(join(REPO, 'examples'))) {
     const examples = await readManifests(join(REPO, 'examples'));
@@ -132,6 +169,14 @@ export async function startEverything(flags: StartFlags): Promise<{ stop(): Prom
     say(`\nInvitation emails caught: ${pending.length} for users still Invited${pending.length ? '\n' + pending.map(({ email, link }) => `  ${email.padEnd(32)} ${link}`).join('\n') : ''}`);
     say('Open a link in a browser to accept the invitation; `npx blink-accounts invitations links` lists them again.');
   }
+  const token = await demoCallerToken(kc, operatorNamespace);
+  const question = JSON.stringify({ tenant: 'acme', principal: { serviceAccount: 'etl-runner' }, workspace: 'data-platform', action: 'execute' });
+  say(
+    `\nAccess API: callers send a ServiceAccount token with the audience "${DEFAULT_ACCESS_API_AUDIENCE}"; this one is the ServiceAccount ` +
+      `${operatorNamespace}/${DEMO_CALLER}, bound to the ClusterRole ${ACCESS_API_CLIENT_ROLE} (valid 1 h):\n` +
+      `  export BLINK_ACCESS_TOKEN=${token}\n` +
+      `  curl -s ${operator.accessApiUrl}/api/v1/authorize -H "Authorization: Bearer $BLINK_ACCESS_TOKEN" -H 'Content-Type: application/json' -d '${question}'`,
+  );
   say(`\nReady in ${((Date.now() - started) / 1000).toFixed(1)}s. Use it with:\n${howToUse}`);
   say(`Stop with Ctrl-C (the control plane stays up; stop it with: npx blink-accounts dev-cluster down${flags.clusterName === DEV_CLUSTER ? '' : ` --name ${flags.clusterName}`})`);
   return {
@@ -200,7 +245,8 @@ export function registerStart(program: Command): void {
     .option('--cluster-name <name>', 'name of the embedded control plane', DEV_CLUSTER)
     .option('--no-examples', 'do not apply examples/')
     .option('--once', 'exit after showing the result instead of running until Ctrl-C')
-    .option('--http-port <port>', 'port of the acceptance page and access API', '8081')
+    .option('--http-port <port>', 'port of the public acceptance page', '8081')
+    .option('--access-api-port <port>', 'port of the access API (0: any free port)', '8082')
     .option('--smtp-port <port>', 'port of the local SMTP server (0: any free port)', '0')
     .option('--wait-seconds <s>', 'how long to wait for the examples to converge', '60')
     .action(async (flags: StartFlags) => {
