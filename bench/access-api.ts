@@ -5,19 +5,24 @@
 // never gets the Lease, so it runs as a serving standby: no controller runs.
 //   node --expose-gc --import tsx bench/access-api.ts [tenants=100] [requestsPerEndpoint=20000] [concurrency=16] [usersPerTenant=1000] [serviceAccountsPerTenant=1000]
 // Prints one JSON line per result: load (time, heap per cached object), then each
-// decision in-process (no HTTP) and over loopback HTTP.
+// decision in-process (no HTTP) and over loopback HTTP, with authentication (the
+// product's access API server: bearer token, TokenReview + SubjectAccessReview
+// answered from a warm cache) and without it (the same handler on a second
+// server whose authenticator lets every request through).
 import { Worker } from 'node:worker_threads';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startOperator } from '../operator/operator.js';
 import type { Feature } from '../operator/context.js';
-import { accessApiFeature, ACCESS_API_PREFIX, accessApiHandler, decideAuthenticate, decideAuthorize, parseAuthenticateRequest, parseAuthorizeRequest } from '../operator/access/index.js';
+import { accessApiFeature, ACCESS_API_PREFIX, accessApiHandler, decideAuthenticate, decideAuthorize, mountAccessApi, parseAuthenticateRequest, parseAuthorizeRequest } from '../operator/access/index.js';
 import type { AuthenticateRequest, AuthorizeRequest, Directory } from '../operator/access/index.js';
 
 import { cacheDirectory } from '../operator/access/directory.js';
 import { FEATURES } from '../operator/features.js';
 import { createLogger } from '../operator/runtime/logger.js';
+import { RuntimeHttpServer } from '../operator/runtime/http-server.js';
+import type { CallerAuthenticator, TokenAuthenticator } from '../operator/runtime/token-authenticator.js';
 import type { LoadJob, LoadResult } from './http-load.js';
-import { apiKeyOf, installSyntheticClient, serviceAccountName, tenantName, userEmail, workspaceName } from './synthetic-cluster.js';
+import { apiKeyOf, BENCH_CALLER_TOKEN, installSyntheticClient, serviceAccountName, tenantName, userEmail, workspaceName } from './synthetic-cluster.js';
 import type { ClusterShape } from './synthetic-cluster.js';
 
 const arg = (i: number, fallback: number): number => Number(process.argv[i] ?? fallback);
@@ -63,20 +68,21 @@ const client = installSyntheticClient(shape);
 const heapBefore = heapAfterGc();
 // The access-api feature as operator/access/feature.ts registers it, keeping the Directory for the in-process runs.
 let directory: Directory | undefined;
+let authenticator: TokenAuthenticator | undefined;
 const accessApi: Feature = {
   name: accessApiFeature.name,
   needs: ['apiKeyVerifier'],
   register(ctx, services) {
     if (!services.apiKeyVerifier) throw new Error('No API-key verifier');
     directory = cacheDirectory(ctx, services.apiKeyVerifier);
-    ctx.manager.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(directory, ctx.logger.child({ component: 'access-api' })));
+    authenticator = mountAccessApi(ctx, directory);
   },
 };
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
 const loadStarted = performance.now();
 const operator = await startOperator(
-  { kubeConfig, httpPort: 0, metricsPort: 0, host: '127.0.0.1', identity: 'bench', logger: createLogger({ level: 'silent' }) },
+  { kubeConfig, httpPort: 0, metricsPort: 0, accessApiPort: 0, host: '127.0.0.1', identity: 'bench', logger: createLogger({ level: 'silent' }) },
   FEATURES.map((f) => (f === accessApiFeature ? accessApi : f)),
 );
 const loadMs = performance.now() - loadStarted;
@@ -133,8 +139,20 @@ if (hasServiceAccounts) {
 }
 
 // ---- Over loopback HTTP, the load generated in a worker thread ----
-function load(path: string, texts: string[]): Promise<LoadResult> {
-  const job: LoadJob = { url: `${operator.url}${ACCESS_API_PREFIX}/${path}`, bodies: texts, concurrency, maxMs: MAX_MS_PER_RUN };
+// Without authentication: the same handler and directory on a server of its own whose
+// authenticator answers every request as an allowed caller at once (no hash, no cache).
+const passThrough: CallerAuthenticator = {
+  authenticate: () => Promise.resolve({ key: 'bench', user: { username: 'bench', groups: [] } }),
+  allowed: () => Promise.resolve(true),
+};
+const unauthenticated = new RuntimeHttpServer({ port: 0, host: '127.0.0.1', logger: createLogger({ level: 'silent' }) });
+unauthenticated.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(dir, createLogger({ level: 'silent' }), passThrough));
+await unauthenticated.start();
+const servers = { auth: operator.accessApiUrl, 'no-auth': `http://127.0.0.1:${unauthenticated.port}` } as const;
+const headers = { authorization: `Bearer ${BENCH_CALLER_TOKEN}` };
+
+function load(path: string, texts: string[], mode: keyof typeof servers): Promise<LoadResult> {
+  const job: LoadJob = { url: `${servers[mode]}${ACCESS_API_PREFIX}/${path}`, bodies: texts, concurrency, maxMs: MAX_MS_PER_RUN, headers };
   const worker = new Worker(new URL('./http-load.ts', import.meta.url), { workerData: job });
   return new Promise((resolve, reject) => {
     worker.once('message', (result: LoadResult) => {
@@ -150,13 +168,21 @@ const runs = [
   ...(hasServiceAccounts ? [['authorize serviceAccount', 'authorize', bodies.authorizeServiceAccount] as const, ['authenticate apiKey', 'authenticate', bodies.authenticate] as const] : []),
 ];
 const warmUp = runs[0];
-if (warmUp) await load(warmUp[1], Array.from({ length: 2_000 }, warmUp[2]));
+// The warm-up also fills the review caches (one TokenReview, one SubjectAccessReview per tenant namespace).
+if (warmUp) for (const mode of ['no-auth', 'auth'] as const) await load(warmUp[1], Array.from({ length: 2_000 }, warmUp[2]), mode);
 for (const [what, path, make] of runs) {
-  const result = await load(path, Array.from({ length: requestsPerEndpoint }, make));
-  emit({ what: `http ${what}`, concurrency, ...result });
-  // Every request is well-formed and every key valid: anything but 200 is a bug.
-  if (result.statuses['200'] !== result.requests) failed = true;
+  const texts = Array.from({ length: requestsPerEndpoint }, make);
+  // The same bodies both ways, alternating which goes first is not needed: each run is separate and warm.
+  for (const mode of ['no-auth', 'auth'] as const) {
+    const before = { ...authenticator?.reviews };
+    const result = await load(path, texts, mode);
+    const reviews = { token: (authenticator?.reviews.token ?? 0) - (before.token ?? 0), access: (authenticator?.reviews.access ?? 0) - (before.access ?? 0) };
+    emit({ what: `http ${what}`, auth: mode === 'auth', concurrency, ...result, ...(mode === 'auth' ? { reviewsDuringRun: reviews } : {}) });
+    // Every request is well-formed, authenticated and allowed, and every key valid: anything but 200 is a bug.
+    if (result.statuses['200'] !== result.requests) failed = true;
+  }
 }
+await unauthenticated.stop();
 
 await Promise.race([operator.stop(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
 process.exit(failed ? 1 : 0);

@@ -12,6 +12,8 @@ export interface LoadJob {
   readonly bodies: readonly string[];
   readonly concurrency: number;
   readonly maxMs: number;
+  /** Sent with every request (the bearer token). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** What the worker reports. */
@@ -28,10 +30,10 @@ export interface LoadResult {
   readonly timedOut: boolean;
 }
 
-function post(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
+function post(agent: Agent, url: URL, body: string, headers: Readonly<Record<string, string>>): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -66,7 +68,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
       const sent = performance.now();
       let status = 'error';
       try {
-        const answer = await post(agent, url, body);
+        const answer = await post(agent, url, body, job.headers ?? {});
         status = String(answer.status);
         if (answer.text.includes('"allowed":true')) allowed++;
       } finally {

@@ -8,7 +8,8 @@
 // `installSyntheticClient` replaces the network methods of KubeClient in this
 // process (benchmarks only): `list` serves these objects page by page, `watch`
 // never delivers, `request` refuses the Lease (so the replica stays a standby and
-// no controller runs) and accepts the startup ClusterRole apply.
+// no controller runs), accepts the startup ClusterRole apply, and answers the
+// access API's TokenReview and SubjectAccessReview for its one caller.
 import { API_VERSION } from '../operator/api/index.js';
 import type { ServiceAccount, Tenant, User, Workspace } from '../operator/api/index.js';
 import { generateApiKey } from '../operator/apikeys/index.js';
@@ -187,6 +188,10 @@ function listNameOf(kind: KindDescriptor, query: Query | undefined): ListName | 
   }
 }
 
+/** The bearer token of the benchmark's access API caller (not a secret: the synthetic cluster's only caller). */
+export const BENCH_CALLER_TOKEN = 'bench-caller-token';
+const BENCH_CALLER = { username: 'system:serviceaccount:bench:caller', uid: 'bench-caller', groups: ['system:serviceaccounts', 'system:authenticated'] };
+
 /** What the synthetic client did. */
 export interface SyntheticClientStats {
   /** Objects served by list, per list name. */
@@ -242,12 +247,22 @@ export function installSyntheticClient(shape: ClusterShape): SyntheticClientStat
     const done = new Promise<Error | undefined>((resolve) => (end = resolve));
     return Promise.resolve({ abort: () => end(undefined), done });
   };
-  proto['request'] = function request(method: string, path: string): Promise<unknown> {
+  proto['request'] = function request(method: string, path: string, init: { body?: unknown } = {}): Promise<unknown> {
     const what = `${method} ${path.split('?')[0] ?? path}`;
     stats.requests[what] = (stats.requests[what] ?? 0) + 1;
     if (method === 'PATCH' && path.includes('/clusterroles/')) return Promise.resolve({});
     // The operator's signing key for API-key records (service-accounts/key-signing.ts).
     if (method === 'GET' && path.endsWith(`/secrets/${KEY_SIGNING_SECRET}`)) return Promise.resolve({ metadata: { name: KEY_SIGNING_SECRET }, data: { key: SIGNING_KEY.toString('base64') } });
+    // The access API's reviews of its caller, as kube-apiserver would answer them for the bench's one caller.
+    if (method === 'POST' && path === '/apis/authentication.k8s.io/v1/tokenreviews') {
+      const spec = (init.body as { spec?: { token?: string; audiences?: string[] } } | undefined)?.spec;
+      const valid = spec?.token === BENCH_CALLER_TOKEN;
+      return Promise.resolve({ status: valid ? { authenticated: true, user: BENCH_CALLER, audiences: spec?.audiences ?? [] } : { authenticated: false } });
+    }
+    if (method === 'POST' && path === '/apis/authorization.k8s.io/v1/subjectaccessreviews') {
+      const spec = (init.body as { spec?: { user?: string } } | undefined)?.spec;
+      return Promise.resolve({ status: { allowed: spec?.user === BENCH_CALLER.username } });
+    }
     return Promise.reject(new Error(`The benchmark's client refuses ${method} ${path}`));
   };
   return stats;

@@ -5,7 +5,7 @@
 import { stringify } from 'yaml';
 import { GROUP } from '../api/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import type { Caller, ResourceAttributes, TokenAuthenticator } from '../runtime/token-authenticator.js';
+import type { Caller, CallerAuthenticator, ResourceAttributes } from '../runtime/token-authenticator.js';
 
 /** The audience an access API caller's token must carry (`--access-api-audience`). */
 export const DEFAULT_ACCESS_API_AUDIENCE = 'blink-accounts-access-api';
@@ -17,7 +17,7 @@ export const ACCESS_API_CLIENT_ROLE = 'blink-accounts-access-api-client';
 export const ACCESS_REVIEW_PERMISSION: Omit<ResourceAttributes, 'namespace'> = { group: GROUP, resource: 'accessreviews', verb: 'create' };
 
 /** May the caller ask about the tenant whose namespace this is (a RoleBinding there, or a ClusterRoleBinding)? */
-export function callerMayAsk(authenticator: TokenAuthenticator, caller: Caller, namespace: string): Promise<boolean> {
+export function callerMayAsk(authenticator: CallerAuthenticator, caller: Caller, namespace: string): Promise<boolean> {
   return authenticator.allowed(caller, { ...ACCESS_REVIEW_PERMISSION, namespace });
 }
 

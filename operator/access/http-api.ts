@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBodyLimited } from '../runtime/http-body.js';
 import type { RequestHandler } from '../runtime/http-server.js';
 import type { Logger } from '../runtime/logger.js';
-import type { Caller, TokenAuthenticator } from '../runtime/token-authenticator.js';
+import type { Caller, CallerAuthenticator } from '../runtime/token-authenticator.js';
 import { callerMayAsk } from './caller-access.js';
 import { decideAuthenticate, decideAuthorize } from './decide.js';
 import type { Directory } from './directory.js';
@@ -101,7 +101,7 @@ async function reviewed<T>(review: Promise<T>, log: Logger): Promise<T> {
 }
 
 /** The request handler of the access API (mount it at {@link ACCESS_API_PREFIX} on the access API's own port). */
-export function accessApiHandler(directory: Directory, log: Logger, authenticator: TokenAuthenticator): RequestHandler {
+export function accessApiHandler(directory: Directory, log: Logger, authenticator: CallerAuthenticator): RequestHandler {
   /** May the caller ask about the tenant whose namespace this is? */
   const mayAsk = (caller: Caller | undefined, namespace: string): Promise<boolean> => (caller ? reviewed(callerMayAsk(authenticator, caller, namespace), log) : Promise.resolve(false));
   const routes: Record<string, Route> = {

@@ -1,6 +1,6 @@
 // Public surface of the access module.
 export * from '../policy/matrix.js';
-export { accessApiFeature } from './feature.js';
+export { accessApiFeature, mountAccessApi } from './feature.js';
 export { ACCESS_API_PREFIX, accessApiHandler, FORBIDDEN_MESSAGE, INVALID_KEY_MESSAGE, NO_CALLER_MESSAGE } from './http-api.js';
 export { ACCESS_API_CLIENT_ROLE, ACCESS_REVIEW_PERMISSION, accessApiClientClusterRole, callerMayAsk, DEFAULT_ACCESS_API_AUDIENCE, renderAccessApiClientRoleYaml } from './caller-access.js';
 export { decideAuthenticate, decideAuthorize, userPhase } from './decide.js';

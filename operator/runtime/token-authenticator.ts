@@ -83,6 +83,14 @@ export interface Caller {
   readonly user: ReviewedUser;
 }
 
+/** Who is calling and what may it do: what an HTTP handler needs ({@link TokenAuthenticator} in production). */
+export interface CallerAuthenticator {
+  /** The caller of a bearer token, or undefined when the token is not valid. */
+  authenticate(token: string): Promise<Caller | undefined>;
+  /** May the caller do `attributes`? */
+  allowed(caller: Caller, attributes: ResourceAttributes): Promise<boolean>;
+}
+
 /** Options of {@link TokenAuthenticator}. */
 export interface TokenAuthenticatorOptions {
   readonly reviewer: AccessReviewer;
@@ -153,7 +161,7 @@ export function jwtExpiry(token: string): number | undefined {
  * questions with the same key share one review. A review that fails (API server unreachable)
  * rejects and is not cached.
  */
-export class TokenAuthenticator {
+export class TokenAuthenticator implements CallerAuthenticator {
   readonly audience: string;
   private readonly reviewer: AccessReviewer;
   private readonly clock: Clock;
