@@ -3,7 +3,7 @@
 // verifier, decisions and HTTP handler) whose caches are filled from a synthetic
 // cluster instead of an API server (bench/synthetic-cluster.ts). The replica
 // never gets the Lease, so it runs as a serving standby: no controller runs.
-//   node --expose-gc --import tsx bench/access-api.ts [tenants=100] [requestsPerEndpoint=20000] [concurrency=16] [usersPerTenant=1000] [serviceAccountsPerTenant=1000]
+//   node --expose-gc --import tsx bench/access-api.ts [tenants=100] [requestsPerEndpoint=20000] [concurrency=16] [usersPerTenant=1000] [serviceAccountsPerTenant=1000] [maxMsPerRun=30000]
 // Prints one JSON line per result: load (time, heap per cached object), then each
 // decision in-process (no HTTP) and over loopback HTTP, with authentication (the
 // product's access API server: bearer token, TokenReview + SubjectAccessReview
@@ -22,15 +22,15 @@ import { createLogger } from '../operator/runtime/logger.js';
 import { RuntimeHttpServer } from '../operator/runtime/http-server.js';
 import type { CallerAuthenticator, TokenAuthenticator } from '../operator/runtime/token-authenticator.js';
 import type { LoadJob, LoadResult } from './http-load.js';
-import { apiKeyOf, BENCH_CALLER_TOKEN, installSyntheticClient, serviceAccountName, tenantName, userEmail, workspaceName } from './synthetic-cluster.js';
+import { apiKeyOf, BENCH_CALLER_TOKEN, installSyntheticClient, namespaceName, serviceAccountName, tenantName, userEmail, workspaceName } from './synthetic-cluster.js';
 import type { ClusterShape } from './synthetic-cluster.js';
 
 const arg = (i: number, fallback: number): number => Number(process.argv[i] ?? fallback);
 const shape: ClusterShape = { tenants: arg(2, 100), usersPerTenant: arg(5, 1000), serviceAccountsPerTenant: arg(6, 1000), workspacesPerTenant: 10 };
 const requestsPerEndpoint = arg(3, 20_000);
 const concurrency = arg(4, 16);
-/** Hard cap of each HTTP run and each in-process loop. */
-const MAX_MS_PER_RUN = 30_000;
+/** Hard cap of each HTTP run and each in-process loop (`--quick` gives a smaller one). */
+const MAX_MS_PER_RUN = arg(7, 30_000);
 const ACTIONS = ['read', 'write', 'execute', 'portal', 'settings'] as const;
 
 const emit = (result: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ bench: 'access-api', tenants: shape.tenants, ...result })}\n`);
@@ -138,6 +138,23 @@ if (hasServiceAccounts) {
   inProcess('authenticate apiKey', () => decideAuthenticate(dir, keyRequests[n++ % keyRequests.length] as AuthenticateRequest) !== undefined, inProcessCount);
 }
 
+// ---- Authentication in-process: a warm review cache (hash the token, two cache lookups) ----
+if (authenticator) {
+  const auth = authenticator;
+  const namespaces = Array.from({ length: shape.tenants }, (_, t) => namespaceName(t));
+  const warm = await auth.authenticate(BENCH_CALLER_TOKEN);
+  if (!warm) throw new Error('The benchmark caller did not authenticate');
+  for (const namespace of namespaces) await auth.allowed(warm, { group: 'accounts.blinkops.com', resource: 'accessreviews', verb: 'create', namespace });
+  const count = 50_000;
+  const started = performance.now();
+  for (let i = 0; i < count; i++) {
+    const caller = await auth.authenticate(BENCH_CALLER_TOKEN);
+    if (!caller || !(await auth.allowed(caller, { group: 'accounts.blinkops.com', resource: 'accessreviews', verb: 'create', namespace: namespaces[i % namespaces.length] ?? '' }))) throw new Error('Not allowed');
+  }
+  const ms = performance.now() - started;
+  emit({ what: 'in-process authenticate+authorize caller (warm cache)', checks: count, ms: Math.round(ms), usPerCheck: Math.round((ms / count) * 1e4) / 10, tokenBytes: BENCH_CALLER_TOKEN.length, reviews: { ...auth.reviews } });
+}
+
 // ---- Over loopback HTTP, the load generated in a worker thread ----
 // Without authentication: the same handler and directory on a server of its own whose
 // authenticator answers every request as an allowed caller at once (no hash, no cache).
@@ -170,16 +187,43 @@ const runs = [
 const warmUp = runs[0];
 // The warm-up also fills the review caches (one TokenReview, one SubjectAccessReview per tenant namespace).
 if (warmUp) for (const mode of ['no-auth', 'auth'] as const) await load(warmUp[1], Array.from({ length: 2_000 }, warmUp[2]), mode);
+/** The median of numbers. */
+const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? 0;
+// With and without authentication in alternating rounds (the machine's load drifts): the same
+// bodies, split into ROUNDS parts; each mode's figures are the medians of its rounds.
+const ROUNDS = 3;
 for (const [what, path, make] of runs) {
   const texts = Array.from({ length: requestsPerEndpoint }, make);
-  // The same bodies both ways, alternating which goes first is not needed: each run is separate and warm.
+  const per = Math.ceil(texts.length / ROUNDS);
+  const results: Record<'auth' | 'no-auth', LoadResult[]> = { auth: [], 'no-auth': [] };
+  const before = { ...authenticator?.reviews };
+  for (let round = 0; round < ROUNDS; round++) {
+    const part = texts.slice(round * per, (round + 1) * per);
+    for (const mode of round % 2 === 0 ? (['no-auth', 'auth'] as const) : (['auth', 'no-auth'] as const)) {
+      const result = await load(path, part, mode);
+      results[mode].push(result);
+      // Every request is well-formed, authenticated and allowed, and every key valid: anything but 200 is a bug.
+      if (result.statuses['200'] !== result.requests) failed = true;
+    }
+  }
+  const reviews = { token: (authenticator?.reviews.token ?? 0) - (before.token ?? 0), access: (authenticator?.reviews.access ?? 0) - (before.access ?? 0) };
   for (const mode of ['no-auth', 'auth'] as const) {
-    const before = { ...authenticator?.reviews };
-    const result = await load(path, texts, mode);
-    const reviews = { token: (authenticator?.reviews.token ?? 0) - (before.token ?? 0), access: (authenticator?.reviews.access ?? 0) - (before.access ?? 0) };
-    emit({ what: `http ${what}`, auth: mode === 'auth', concurrency, ...result, ...(mode === 'auth' ? { reviewsDuringRun: reviews } : {}) });
-    // Every request is well-formed, authenticated and allowed, and every key valid: anything but 200 is a bug.
-    if (result.statuses['200'] !== result.requests) failed = true;
+    const rs = results[mode];
+    emit({
+      what: `http ${what}`,
+      auth: mode === 'auth',
+      concurrency,
+      requests: rs.reduce((n, r) => n + r.requests, 0),
+      requestsPerSecond: median(rs.map((r) => r.requestsPerSecond)),
+      p50Ms: median(rs.map((r) => r.p50Ms)),
+      p99Ms: median(rs.map((r) => r.p99Ms)),
+      rounds: rs.map((r) => ({ requestsPerSecond: r.requestsPerSecond, p99Ms: r.p99Ms })),
+      statuses: rs.reduce<Record<string, number>>((all, r) => {
+        for (const [code, n] of Object.entries(r.statuses)) all[code] = (all[code] ?? 0) + n;
+        return all;
+      }, {}),
+      ...(mode === 'auth' ? { reviewsDuringRuns: reviews } : {}),
+    });
   }
 }
 await unauthenticated.stop();

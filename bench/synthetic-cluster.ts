@@ -188,8 +188,27 @@ function listNameOf(kind: KindDescriptor, query: Query | undefined): ListName | 
   }
 }
 
-/** The bearer token of the benchmark's access API caller (not a secret: the synthetic cluster's only caller). */
-export const BENCH_CALLER_TOKEN = 'bench-caller-token';
+/**
+ * The bearer token of the benchmark's access API caller: not a secret (the synthetic cluster's
+ * only caller), but shaped and sized like a projected ServiceAccount token (a ~1 KB JWT valid
+ * for an hour), since the access API hashes every token it is sent.
+ */
+export const BENCH_CALLER_TOKEN = [
+  Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'bench-signing-key-0000000000000000000000000' })).toString('base64url'),
+  Buffer.from(
+    JSON.stringify({
+      aud: ['blink-accounts-access-api'],
+      exp: Math.floor(Date.now() / 1000) + 3600,
+      iat: Math.floor(Date.now() / 1000),
+      iss: 'https://kubernetes.default.svc.cluster.local',
+      jti: '00000000-0000-4000-8000-000000000000',
+      'kubernetes.io': { namespace: 'bench', node: { name: 'node-1', uid: '00000000-0000-4000-8000-000000000001' }, pod: { name: 'caller-0', uid: '00000000-0000-4000-8000-000000000002' }, serviceaccount: { name: 'caller', uid: 'bench-caller' } },
+      nbf: Math.floor(Date.now() / 1000),
+      sub: 'system:serviceaccount:bench:caller',
+    }),
+  ).toString('base64url'),
+  'S'.repeat(342),
+].join('.');
 const BENCH_CALLER = { username: 'system:serviceaccount:bench:caller', uid: 'bench-caller', groups: ['system:serviceaccounts', 'system:authenticated'] };
 
 /** What the synthetic client did. */
