@@ -191,7 +191,7 @@ if (warmUp) for (const mode of ['no-auth', 'auth'] as const) await load(warmUp[1
 const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? 0;
 // With and without authentication in alternating rounds (the machine's load drifts): the same
 // bodies, split into ROUNDS parts; each mode's figures are the medians of its rounds.
-const ROUNDS = 3;
+const ROUNDS = 6;
 for (const [what, path, make] of runs) {
   const texts = Array.from({ length: requestsPerEndpoint }, make);
   const per = Math.ceil(texts.length / ROUNDS);

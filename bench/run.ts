@@ -26,8 +26,8 @@ const RUNS: readonly Run[] = quick
       { run: 'resync-converged 10k', file: 'resync-converged.ts', args: ['10000', '4'], maxMs: 60_000 },
       // 10 tenants × (1,000 users + 1,000 service accounts), then the PRODUCT §10 scale: 100 tenants.
       // Each HTTP run goes twice: with authentication (warm review cache) and without.
-      { run: 'access-api 10 tenants', file: 'access-api.ts', args: ['10', '20000', '16'], maxMs: 120_000 },
-      { run: 'access-api 100 tenants', file: 'access-api.ts', args: ['100', '20000', '16'], maxMs: 180_000 },
+      { run: 'access-api 10 tenants', file: 'access-api.ts', args: ['10', '20000', '16'], maxMs: 150_000 },
+      { run: 'access-api 100 tenants', file: 'access-api.ts', args: ['100', '20000', '16'], maxMs: 240_000 },
     ];
 const NODE_FLAGS = ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx'];
 
