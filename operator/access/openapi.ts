@@ -3,10 +3,15 @@
 import { ACTIONS, DECISION_REASONS, ROLES } from '../policy/matrix.js';
 import { MAX_BODY_BYTES } from './request.js';
 
-const ACCESS_REASONS = [...DECISION_REASONS, 'UnknownTenant', 'UnknownWorkspace', 'InvalidApiKey'];
+// No UnknownTenant: over HTTP an unknown tenant is a 403, the same as a forbidden one.
+const ACCESS_REASONS = [...DECISION_REASONS, 'UnknownWorkspace', 'InvalidApiKey'];
 const NAME = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 };
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+const CALLER_ERRORS = {
+  '401': errorResponse('No valid bearer token: send a Kubernetes ServiceAccount token whose audiences include the access API\'s (default blink-accounts-access-api). `WWW-Authenticate: Bearer`.'),
+  '503': errorResponse('The caller\'s token or permission could not be reviewed now (the API server is unreachable); retry after `Retry-After` seconds.'),
+};
 const TRANSPORT_ERRORS = {
   '400': errorResponse('The body is not JSON, or a field is missing or wrong: `error.details` names each field.'),
   '405': errorResponse('Wrong method; the `Allow` header says which.'),
@@ -22,17 +27,19 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'Blink accounts access API',
       version: 'v1',
       description:
-        'Who is this API key, and may this principal do this action in this workspace? Answered by every operator replica from its in-memory caches, per the permission matrix (Admin: everything in all workspaces; Builder: read, write, execute and portal in its workspaces; Consumer: read, write and portal in its workspaces). A change to any Tenant, User, ServiceAccount, Workspace or API key is reflected within a second.',
+        'Callers authenticate with a Kubernetes ServiceAccount token (bearer, audience blink-accounts-access-api, checked by TokenReview) and need create on accessreviews.accounts.blinkops.com in the tenant\'s namespace (SubjectAccessReview; ClusterRole blink-accounts-access-api-client). Who is this API key, and may this principal do this action in this workspace? Answered by every operator replica from its in-memory caches, per the permission matrix (Admin: everything in all workspaces; Builder: read, write, execute and portal in its workspaces; Consumer: read, write and portal in its workspaces). A change to any Tenant, User, ServiceAccount, Workspace or API key is reflected within a second.',
     },
     paths: {
       '/api/v1/authenticate': {
         post: {
           operationId: 'authenticate',
           summary: 'Identify the service account of an API key',
+          security: [{ serviceAccountToken: [] }],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AuthenticateRequest' } } } },
           responses: {
             '200': { description: 'The key is live.', content: { 'application/json': { schema: { $ref: '#/components/schemas/AuthenticateResponse' } } } },
-            '401': errorResponse('The key is not valid (malformed, unknown, rotated away, its service account or tenant is gone). Every case answers the same.'),
+            ...CALLER_ERRORS,
+            '401': errorResponse('No valid bearer token (message "A valid bearer token is required…"), or the key is not valid (message "The API key is not valid": malformed, unknown, rotated away, its service account or tenant is gone, or of a tenant the caller may not ask about). Every invalid-key case answers the same.'),
             ...TRANSPORT_ERRORS,
           },
         },
@@ -41,19 +48,25 @@ export function openApiDocument(): Record<string, unknown> {
         post: {
           operationId: 'authorize',
           summary: 'Decide whether a principal may perform an action',
-          description: 'Always 200 for a well-formed request: `allowed` is the answer and `reason` says why. Users are found by email in the tenant; only Active users have access.',
+          description: 'Always 200 for a well-formed request about a tenant the caller may ask about: `allowed` is the answer and `reason` says why. Users are found by email in the tenant; only Active users have access.',
+          security: [{ serviceAccountToken: [] }],
           requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/AuthorizeRequest' } } } },
           responses: {
             '200': { description: 'The decision.', content: { 'application/json': { schema: { $ref: '#/components/schemas/AuthorizeResponse' } } } },
+            ...CALLER_ERRORS,
+            '403': errorResponse('The caller may not ask about this tenant, or the tenant does not exist: both answer the same.'),
             ...TRANSPORT_ERRORS,
           },
         },
       },
       '/api/v1/openapi.json': {
-        get: { operationId: 'openapi', summary: 'This document', responses: { '200': { description: 'The OpenAPI document.', content: { 'application/json': {} } } } },
+        get: { operationId: 'openapi', summary: 'This document (served without a token: it holds no data)', security: [], responses: { '200': { description: 'The OpenAPI document.', content: { 'application/json': {} } } } },
       },
     },
     components: {
+      securitySchemes: {
+        serviceAccountToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Kubernetes ServiceAccount token (projected, audience blink-accounts-access-api).' },
+      },
       schemas: {
         AuthenticateRequest: {
           type: 'object',
@@ -109,7 +122,7 @@ export function openApiDocument(): Record<string, unknown> {
               type: 'object',
               required: ['code', 'message'],
               properties: {
-                code: { type: 'string', enum: ['NotFound', 'MethodNotAllowed', 'UnsupportedMediaType', 'PayloadTooLarge', 'InvalidJson', 'InvalidRequest', 'Unauthenticated'] },
+                code: { type: 'string', enum: ['NotFound', 'MethodNotAllowed', 'UnsupportedMediaType', 'PayloadTooLarge', 'InvalidJson', 'InvalidRequest', 'Unauthenticated', 'Forbidden', 'Unavailable'] },
                 message: { type: 'string' },
                 details: {
                   type: 'array',

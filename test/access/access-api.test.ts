@@ -299,8 +299,9 @@ describe('HTTP contract', () => {
   it('serves an OpenAPI 3 document describing both operations, without a token', async () => {
     const res = await globalThis.fetch(url('openapi.json'));
     expect(res.status).toBe(200);
-    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown>; components: { securitySchemes: Record<string, { scheme: string }> } };
     expect(doc.openapi).toMatch(/^3\./);
+    expect(doc.components.securitySchemes['serviceAccountToken']?.scheme).toBe('bearer');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/authenticate', '/api/v1/authorize']));
   });
 
