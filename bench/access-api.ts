@@ -3,7 +3,7 @@
 // verifier, decisions and HTTP handler) whose caches are filled from a synthetic
 // cluster instead of an API server (bench/synthetic-cluster.ts). The replica
 // never gets the Lease, so it runs as a serving standby: no controller runs.
-//   node --expose-gc --import tsx bench/access-api.ts [tenants=100] [requestsPerEndpoint=20000] [concurrency=16] [usersPerTenant=1000] [serviceAccountsPerTenant=1000] [maxMsPerRun=30000]
+//   node --expose-gc --import tsx bench/access-api.ts [tenants=100] [requestsPerEndpoint=20000] [concurrency=16] [usersPerTenant=1000] [serviceAccountsPerTenant=1000] [maxMsPerRun=30000] [rounds=6]
 // Prints one JSON line per result: load (time, heap per cached object), then each
 // decision in-process (no HTTP) and over loopback HTTP, with authentication (the
 // product's access API server: bearer token, TokenReview + SubjectAccessReview
@@ -191,7 +191,7 @@ if (warmUp) for (const mode of ['no-auth', 'auth'] as const) await load(warmUp[1
 const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? 0;
 // With and without authentication in alternating rounds (the machine's load drifts): the same
 // bodies, split into ROUNDS parts; each mode's figures are the medians of its rounds.
-const ROUNDS = 6;
+const ROUNDS = arg(8, 6);
 for (const [what, path, make] of runs) {
   const texts = Array.from({ length: requestsPerEndpoint }, make);
   const per = Math.ceil(texts.length / ROUNDS);

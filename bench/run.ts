@@ -20,7 +20,7 @@ const quick = process.argv.includes('--quick');
 const RUNS: readonly Run[] = quick
   ? [
       { run: 'resync-converged 10k', file: 'resync-converged.ts', args: ['10000', '4'], maxMs: 30_000 },
-      { run: 'access-api 10 tenants (quick)', file: 'access-api.ts', args: ['10', '6000', '16', '1000', '1000', '3000'], maxMs: 90_000 },
+      { run: 'access-api 10 tenants (quick)', file: 'access-api.ts', args: ['10', '6000', '16', '1000', '1000', '3000', '2'], maxMs: 90_000 },
     ]
   : [
       { run: 'resync-converged 10k', file: 'resync-converged.ts', args: ['10000', '4'], maxMs: 60_000 },
