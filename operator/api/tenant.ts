@@ -16,8 +16,8 @@ export const TENANT_NAME_MAX_LENGTH = 56;
 /** Prefix of the namespace the operator picks when spec.namespace is not set. */
 export const TENANT_NAMESPACE_PREFIX = 'tenant-';
 
-/** Message of the rules that keep a Tenant's namespace once set. */
-export const NAMESPACE_IMMUTABLE_MESSAGE = 'namespace is immutable once set: create a new Tenant to use another namespace';
+/** Message of the rules that fix a Tenant's namespace at creation. */
+export const NAMESPACE_IMMUTABLE_MESSAGE = 'namespace is fixed when the Tenant is created (set, or left to the default tenant-<name>): it cannot be added, changed or removed later; create a new Tenant to use another namespace';
 
 /** Invitation emails a tenant may send per hour when spec.invitationEmailsPerHour is not set. */
 export const DEFAULT_INVITATION_EMAILS_PER_HOUR = 100;
@@ -31,7 +31,7 @@ export const TenantSpecSchema = Type.Object(
     displayName: text({ description: 'Name of the company as shown in invitations and the portal.', minLength: 1, maxLength: 100 }),
     namespace: Type.Optional(
       dnsLabel({
-        description: 'Namespace that holds the tenant\'s Users, ServiceAccounts, Workspaces and Groups. Default: tenant-<name>. Immutable once set.',
+        description: 'Namespace that holds the tenant\'s Users, ServiceAccounts, Workspaces and Groups. Default: tenant-<name>. Fixed at creation: it cannot be added, changed or removed later.',
         message: 'namespace must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
         rules: [
           cel(
@@ -105,9 +105,11 @@ export const TenantSpecSchema = Type.Object(
     // String comparison of oldSelf fields here is estimated far above the cost
     // budget, so the rule that the value does not change sits on the field.
     'x-kubernetes-validations': [
+      // Neither added, nor removed: the namespace a Tenant starts with (tenant-<name> when unset)
+      // is the one it keeps, so an edit can never move a tenant onto another namespace.
       cel(
-        { rule: '!has(oldSelf.namespace) || has(self.namespace)', message: NAMESPACE_IMMUTABLE_MESSAGE, fieldPath: '.namespace' },
-        (self, oldSelf) => (oldSelf as { namespace?: unknown }).namespace === undefined || (self as { namespace?: unknown }).namespace !== undefined,
+        { rule: 'has(oldSelf.namespace) == has(self.namespace)', message: NAMESPACE_IMMUTABLE_MESSAGE, fieldPath: '.namespace' },
+        (self, oldSelf) => ((oldSelf as { namespace?: unknown }).namespace === undefined) === ((self as { namespace?: unknown }).namespace === undefined),
       ),
     ],
   },

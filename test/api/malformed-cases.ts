@@ -130,6 +130,8 @@ export function malformedCases(namespace: string, tenantName: (i: number) => str
     (t) => ({ name: 'tenant: namespace kube-system', object: withSpec(t, { namespace: 'kube-system' }), field: 'spec.namespace' }),
     (t) => ({ name: 'tenant: namespace changed', old: t, object: withSpec(t, { namespace: `${t.metadata.name}-other` }), field: 'spec.namespace' }),
     (t) => ({ name: 'tenant: namespace removed', old: t, object: withoutSpecField(t, 'namespace'), field: 'spec.namespace' }),
+    (t) => ({ name: 'tenant: namespace set after creation', old: withoutSpecField(t, 'namespace'), object: t, field: 'spec.namespace' }),
+    (t) => ({ name: 'tenant: namespace set after creation to its default', old: withoutSpecField(t, 'namespace'), object: withSpec(t, { namespace: `tenant-${t.metadata.name}` }), field: 'spec.namespace' }),
     (t) => ({ name: 'tenant: sender not an email address', object: withSpec(t, { sender: 'Acme Accounts' }), field: 'spec.sender' }),
     (t) => ({ name: 'tenant: acceptanceURL not http(s)', object: withSpec(t, { acceptanceURL: 'ftp://accounts.acme.example' }), field: 'spec.acceptanceURL' }),
     (t) => ({ name: 'tenant: acceptanceURL longer than 2048', object: withSpec(t, { acceptanceURL: `https://acme.example/${'a'.repeat(2030)}` }), field: 'spec.acceptanceURL' }),
@@ -160,7 +162,7 @@ export function acceptedCases(namespace: string, tenantName: (i: number) => stri
     { name: 'workspace without spec', object: { apiVersion: workspace.apiVersion, kind: workspace.kind, metadata: workspace.metadata } },
     { name: 'group', object: group },
     { name: 'tenant with every setting', object: withSpec(t1, { invitationTTL: '1m', sender: 'accounts@acme.example', acceptanceURL: 'http://localhost:8080/accept', allowedEmailDomains: ['acme.example'], deletionPolicy: 'Delete' }) },
-    { name: 'tenant: namespace set after creation', old: withoutSpecField(t2, 'namespace'), object: withSpec(t2, { invitationTTL: '720h' }) },
+    { name: 'tenant: settings changed, namespace kept', old: t2, object: withSpec(t2, { invitationTTL: '720h', deletionPolicy: 'Delete' }) },
     { name: 'tenant: a 56-character name', object: named(t3, `${t3.metadata.name}-${'x'.repeat(55 - t3.metadata.name.length)}`) },
   ];
 }
