@@ -97,7 +97,12 @@ export class KubeClient {
     const options = await this.options(method, path, init.query, false);
     const body = init.body === undefined ? undefined : typeof init.body === 'string' ? init.body : JSON.stringify(init.body);
     options.headers = { ...options.headers, accept: 'application/json' };
-    if (body !== undefined) options.headers['content-type'] = init.contentType ?? 'application/json';
+    if (body !== undefined) {
+      options.headers['content-type'] = init.contentType ?? 'application/json';
+      // Node sends a DELETE body with neither Content-Length nor chunked encoding: the server would
+      // ignore it (DeleteOptions such as preconditions lost) and read it as the next request.
+      options.headers['content-length'] = String(Buffer.byteLength(body));
+    }
     const what = `${method} ${path}`;
     return new Promise<T>((resolve, reject) => {
       const req = (this.server.protocol === 'http:' ? httpRequest : httpsRequest)(options, (res) => {
