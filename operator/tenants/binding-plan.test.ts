@@ -28,6 +28,13 @@ describe('planBinding', () => {
   const active = user({ phase: 'Active' });
   const cases: { name: string; user: U | undefined; tenant: T | undefined; existing?: RoleBinding; want: BindingPlan['action'] }[] = [
     { name: 'binds an Active user', user: active, tenant: tenant(), want: 'apply' },
+    {
+      name: 'keeps a binding as the API server returns it (subject fields in its order): no write',
+      user: active,
+      tenant: tenant(),
+      existing: { ...bound(active), subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'jane@example.com' }] },
+      want: 'none',
+    },
     { name: 'keeps a converged binding', user: active, tenant: tenant(), existing: bound(active), want: 'none' },
     { name: 'replaces a binding whose role changed (roleRef is immutable)', user: active, tenant: tenant(), existing: bound(active, 'blink-accounts-consumer'), want: 'replace' },
     { name: 'fixes a binding whose subject was edited', user: active, tenant: tenant(), existing: { ...bound(active), subjects: [{ kind: 'User', name: 'mallory@example.com' }] }, want: 'apply' },

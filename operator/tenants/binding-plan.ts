@@ -70,13 +70,24 @@ export function desiredBinding(user: User & KubeObject, tenant: string): RoleBin
   };
 }
 
+/**
+ * True when two subject lists name the same subjects in the same order. Compared field by field:
+ * the API server returns a subject's fields in its own order (kind first), so the JSON text differs.
+ */
+export function sameSubjects(a: RoleBinding['subjects'], b: RoleBinding['subjects']): boolean {
+  const key = (s: NonNullable<RoleBinding['subjects']>[number]) => [s.kind, s.apiGroup ?? '', s.name, s.namespace ?? ''].join('\u0000');
+  const left = (a ?? []).map(key);
+  const right = (b ?? []).map(key);
+  return left.length === right.length && left.every((k, i) => k === right[i]);
+}
+
 /** True when `existing` already grants what `desired` does, with our labels and owner. */
 function converged(existing: RoleBinding, desired: RoleBinding): boolean {
   const labels = existing.metadata?.labels ?? {};
   const owner = existing.metadata?.ownerReferences?.[0];
   const wantOwner = desired.metadata?.ownerReferences?.[0];
   return (
-    JSON.stringify(existing.subjects ?? []) === JSON.stringify(desired.subjects) &&
+    sameSubjects(existing.subjects, desired.subjects) &&
     Object.entries(desired.metadata?.labels ?? {}).every(([k, v]) => labels[k] === v) &&
     existing.metadata?.ownerReferences?.length === 1 &&
     owner?.uid === wantOwner?.uid &&
