@@ -8,7 +8,7 @@ export * from './labels.js';
 export * from './reasons.js';
 export { ROLES } from './role.js';
 export type { Role } from './role.js';
-export { TENANT_KIND, TENANT_NAME_MAX_LENGTH, TENANT_NAMESPACE_PREFIX, DELETION_POLICIES, DEFAULT_INVITATION_EMAILS_PER_HOUR, INVITATION_EMAILS_PER_HOUR_MAX } from './tenant.js';
+export { ADOPT_ANNOTATION, CREATED_FOR_ANNOTATION, TENANT_KIND, TENANT_NAME_MAX_LENGTH, TENANT_NAMESPACE_PREFIX, DELETION_POLICIES, DEFAULT_INVITATION_EMAILS_PER_HOUR, INVITATION_EMAILS_PER_HOUR_MAX } from './tenant.js';
 export type { DeletionPolicy, Tenant, TenantSpec, TenantStatus } from './tenant.js';
 export { USER_KIND, USER_PHASES } from './user.js';
 export type { User, UserPhase, UserSpec, UserStatus } from './user.js';

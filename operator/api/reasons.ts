@@ -11,6 +11,8 @@ export const CONDITIONS = {
   invitationExpired: 'InvitationExpired',
   keyIssued: 'KeyIssued',
   namespaceReady: 'NamespaceReady',
+  /** Tenant: RoleBindings in an adopted namespace that the tenant did not declare. */
+  undeclaredAccess: 'UndeclaredAccess',
 } as const;
 
 /** Reasons shared by several kinds. */

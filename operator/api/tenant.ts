@@ -16,6 +16,19 @@ export const TENANT_NAME_MAX_LENGTH = 56;
 /** Prefix of the namespace the operator picks when spec.namespace is not set. */
 export const TENANT_NAMESPACE_PREFIX = 'tenant-';
 
+/**
+ * Annotation by which the owner of an existing namespace lets a Tenant adopt it: its value is the
+ * Tenant's name. The operator never sets it; without it an existing namespace is not adopted.
+ */
+export const ADOPT_ANNOTATION = 'accounts.blinkops.com/adopt-by-tenant';
+
+/**
+ * Annotation the operator sets on a namespace it creates: the uid of the Tenant it was created for.
+ * With the namespace uid recorded in the Tenant's status, it is what allows deletionPolicy Delete
+ * to delete the namespace.
+ */
+export const CREATED_FOR_ANNOTATION = 'accounts.blinkops.com/created-for-tenant-uid';
+
 /** Message of the rules that fix a Tenant's namespace at creation. */
 export const NAMESPACE_IMMUTABLE_MESSAGE = 'namespace is fixed when the Tenant is created (set, or left to the default tenant-<name>): it cannot be added, changed or removed later; create a new Tenant to use another namespace';
 
@@ -95,7 +108,8 @@ export const TenantSpecSchema = Type.Object(
     ),
     deletionPolicy: Type.Optional(
       stringEnum(DELETION_POLICIES, {
-        description: 'What deleting the Tenant does to its namespace: Retain (the default) keeps it and all it holds; Delete removes it.',
+        description:
+          'What deleting the Tenant does to its namespace: Retain (the default) keeps it and all it holds; Delete deletes it if the operator created it for this Tenant, and otherwise removes only what the operator made there (its labels and RoleBindings).',
         default: 'Retain',
       }),
     ),
@@ -118,7 +132,14 @@ export const TenantSpecSchema = Type.Object(
 /** What the operator reports about a Tenant. */
 export const TenantStatusSchema = Type.Object(
   {
-    namespace: Type.Optional(Type.String({ description: 'Namespace of the tenant, created and labelled by the operator.', maxLength: 63 })),
+    namespace: Type.Optional(Type.String({ description: 'Namespace of the tenant, created (or adopted) and labelled by the operator.', maxLength: 63 })),
+    createdNamespaceUID: Type.Optional(
+      Type.String({
+        description:
+          'uid of the namespace the operator created for this Tenant. deletionPolicy Delete deletes the namespace only while its uid is this one (a namespace of the same name made by anyone else has another uid); unset for an adopted namespace.',
+        maxLength: 128,
+      }),
+    ),
     users: Type.Optional(
       Type.Object(
         {

@@ -37,4 +37,15 @@ describe('tenantStatus', () => {
     expect(status).toMatchObject({ users: { invited: 0, active: 0, inactive: 0 }, serviceAccounts: 0 });
     expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'NamespaceOwnedByAnotherTenant' });
   });
+
+  it('keeps the recorded namespace uid, and sets UndeclaredAccess only for an adopted namespace', () => {
+    const recorded = { ...tenant, status: { createdNamespaceUID: 'ns-1' } } as unknown as Tenant;
+    const undeclaredAccess = { type: 'UndeclaredAccess', status: 'True' as const, reason: 'UndeclaredRoleBindings', message: 'x' };
+    const adopted = tenantStatus({ tenant: recorded, namespace: 'tenant-acme', outcome: ready, users: [], serviceAccounts: [], undeclaredAccess, now: 0 });
+    expect(adopted.createdNamespaceUID).toBe('ns-1');
+    expect(adopted.conditions?.find((c) => c.type === 'UndeclaredAccess')).toMatchObject({ status: 'True', reason: 'UndeclaredRoleBindings' });
+    expect(adopted.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    const later = tenantStatus({ tenant: { ...recorded, status: adopted } as Tenant, namespace: 'tenant-acme', outcome: { ...ready, ready: false, reason: 'NamespaceTerminating' }, users: [], serviceAccounts: [], now: 0 });
+    expect(later.conditions?.map((c) => c.type)).not.toContain('UndeclaredAccess');
+  });
 });

@@ -2,7 +2,8 @@
 // resync of a converged tenant derives an identical status and writes nothing.
 import type { ServiceAccount, Tenant, TenantStatus, User } from '../api/index.js';
 import { setCondition } from '../runtime/conditions.js';
-import type { Condition } from '../runtime/conditions.js';
+import type { Condition, ConditionInput } from '../runtime/conditions.js';
+import { CONDITIONS } from '../api/index.js';
 
 /** How the namespace step ended. */
 export interface NamespaceOutcome {
@@ -31,12 +32,14 @@ export interface TenantStatusInput {
   readonly outcome: NamespaceOutcome;
   readonly users: readonly User[];
   readonly serviceAccounts: readonly ServiceAccount[];
+  /** UndeclaredAccess of an adopted namespace (undeclared-access.ts); absent for any other, which drops it. */
+  readonly undeclaredAccess?: ConditionInput | undefined;
   readonly now: number;
 }
 
-/** The Tenant's status: namespace, counts, NamespaceReady and Ready. */
+/** The Tenant's status: namespace, counts, NamespaceReady, Ready and (adopted namespace) UndeclaredAccess; createdNamespaceUID is kept as recorded. */
 export function tenantStatus(input: TenantStatusInput): TenantStatus {
-  const { tenant, namespace, outcome, users, serviceAccounts, now } = input;
+  const { tenant, namespace, outcome, users, serviceAccounts, undeclaredAccess, now } = input;
   const generation = tenant.metadata?.generation;
   const observed = generation !== undefined ? { observedGeneration: generation } : {};
   let conditions: Condition[] = setCondition(
@@ -51,6 +54,7 @@ export function tenantStatus(input: TenantStatusInput): TenantStatus {
       : { type: 'Ready', status: 'False', reason: outcome.reason, message: outcome.message, ...observed },
     now,
   );
+  conditions = outcome.ready && undeclaredAccess ? setCondition(conditions, undeclaredAccess, now) : conditions.filter((c) => c.type !== CONDITIONS.undeclaredAccess);
   const { namespace: _previous, ...rest } = tenant.status ?? {};
   return {
     ...rest,

@@ -1,7 +1,7 @@
 // The Tenant controller against a real control plane: the namespace it creates,
-// adopts or refuses, the counts in status, and what deletion keeps.
+// adopts (on opt-in) or refuses, the counts in status, and what deletion keeps.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNT_KINDS, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../../operator/api/index.js';
+import { ACCOUNT_KINDS, ADOPT_ANNOTATION, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../../operator/api/index.js';
 import type { RunningOperator } from '../../operator/operator.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
 import type { KubeObject } from '../../operator/runtime/kinds.js';
@@ -77,12 +77,12 @@ describe('Tenant controller', () => {
     await eventually(async () => ((await getTenant(name)).status?.serviceAccounts === 1 ? true : undefined), 15_000, 'the count to drop');
   });
 
-  it('adopts an unlabelled namespace, keeping its own labels', async () => {
+  it('adopts an unlabelled namespace that opted in, keeping its own labels', async () => {
     const name = uniqueName('adopt');
     const ns = uniqueName('existing');
     tenants.push(name);
     namespaces.push(ns);
-    await client.create(builtinKinds.namespace, { metadata: { name: ns, labels: { team: 'payments' } } });
+    await client.create(builtinKinds.namespace, { metadata: { name: ns, labels: { team: 'payments' }, annotations: { [ADOPT_ANNOTATION]: name } } });
     await createTenant(client, name, shard, { namespace: ns });
     const tenant = (await tenantReady(client, name)) as TenantObject;
     expect(tenant.status?.conditions?.find((c) => c.type === 'NamespaceReady')?.reason).toBe('NamespaceReady');
