@@ -14,7 +14,7 @@ import { API_VERSION } from '../operator/api/index.js';
 import type { ServiceAccount, Tenant, User, Workspace } from '../operator/api/index.js';
 import { generateApiKey } from '../operator/apikeys/index.js';
 import { seededRandom } from '../operator/apikeys/seeded-random.js';
-import { MANAGED_LABELS, TENANT_LABEL } from '../operator/api/index.js';
+import { CREATED_FOR_ANNOTATION, MANAGED_LABELS, TENANT_LABEL } from '../operator/api/index.js';
 import { KubeClient } from '../operator/runtime/kube-client.js';
 import type { ObjectList, Query, WatchRequest } from '../operator/runtime/kube-client.js';
 import type { KindDescriptor, KubeObject } from '../operator/runtime/kinds.js';
@@ -144,9 +144,9 @@ function tenantObjects(name: ListName, t: number, shape: ClusterShape): KubeObje
   const indexes = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
   switch (name) {
     case 'tenants':
-      return [{ apiVersion: API_VERSION, kind: 'Tenant', metadata: serverMeta(tenantName(t), undefined, uidOf('tenant', t, 0), 'phase', { 'f:displayName': {} }), spec: { displayName: `Tenant ${t}` }, status: { namespace: ns, conditions: ready('Namespace ready'), observedGeneration: 1 } } as Tenant & KubeObject];
+      return [{ apiVersion: API_VERSION, kind: 'Tenant', metadata: serverMeta(tenantName(t), undefined, uidOf('tenant', t, 0), 'phase', { 'f:displayName': {} }), spec: { displayName: `Tenant ${t}` }, status: { namespace: ns, createdNamespaceUID: uidOf('namespace', t, 0), conditions: ready('Namespace ready'), observedGeneration: 1 } } as Tenant & KubeObject];
     case 'namespaces':
-      return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { ...serverMeta(ns, undefined, uidOf('namespace', t, 0), 'x', {}), labels: { ...MANAGED_LABELS, [TENANT_LABEL]: tenantName(t), 'kubernetes.io/metadata.name': ns } }, status: { phase: 'Active' } }];
+      return [{ apiVersion: 'v1', kind: 'Namespace', metadata: { ...serverMeta(ns, undefined, uidOf('namespace', t, 0), 'x', {}), labels: { ...MANAGED_LABELS, [TENANT_LABEL]: tenantName(t), 'kubernetes.io/metadata.name': ns }, annotations: { [CREATED_FOR_ANNOTATION]: uidOf('tenant', t, 0) } }, status: { phase: 'Active' } }];
     case 'workspaces':
       return indexes(shape.workspacesPerTenant).map((w) => ({ apiVersion: API_VERSION, kind: 'Workspace', metadata: serverMeta(workspaceName(w), ns, uidOf('workspace', t, w), 'x', {}), spec: { displayName: `Workspace ${w}` }, status: { conditions: ready('Workspace ready'), observedGeneration: 1 } }) as Workspace & KubeObject);
     case 'users':
