@@ -19,9 +19,10 @@ describe('reservedNamespace', () => {
     expect(reservedNamespace(namespace, 'blink-accounts-system') !== undefined).toBe(reserved);
   });
 
-  it('follows the operator namespace it is given', () => {
+  it('follows the operator namespace it is given, and keeps the install namespace reserved', () => {
     expect(reservedNamespace('ops', 'ops')).toContain("operator's own");
-    expect(reservedNamespace('blink-accounts-system', 'ops')).toBeUndefined();
+    expect(reservedNamespace('blink-accounts-system', 'ops')).toContain("operator's own");
+    expect(reservedNamespace('ops', 'blink-accounts-system')).toBeUndefined();
   });
 });
 

@@ -47,13 +47,16 @@ export function tenantGrantsAccess(tenant: (Pick<Tenant, 'spec'> & ObjectWithMet
   return namespace.metadata?.labels?.[TENANT_LABEL] === tenant.metadata?.name;
 }
 
+/** The namespace deploy/ installs the operator in: reserved even for a deployment that runs elsewhere (a shard). */
+export const OPERATOR_INSTALL_NAMESPACE = 'blink-accounts-system';
+
 /**
  * Why no Tenant may have `namespace`, or undefined when one may: `default` and every `kube-*`
  * namespace belong to the cluster, and the operator's own namespace holds its Lease and Secrets.
  * (The CRD refuses the system ones at admission; this also covers objects admitted before.)
  */
 export function reservedNamespace(namespace: string, operatorNamespace: string): string | undefined {
-  if (namespace === operatorNamespace) return "it is the operator's own namespace";
+  if (namespace === operatorNamespace || namespace === OPERATOR_INSTALL_NAMESPACE) return "it is the operator's own namespace";
   if (namespace === 'default' || namespace.startsWith('kube-')) return 'it is a system namespace';
   return undefined;
 }
