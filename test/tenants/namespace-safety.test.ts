@@ -122,7 +122,31 @@ describe('tenant namespaces: adoption and deletion', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const later = await getTenant(name);
     expect(condition(later, 'UndeclaredAccess')?.message).not.toContain('blink-user-ann');
-    expect(await events(name, 'UndeclaredRoleBindings')).toHaveLength(1);
+    const notes = async () => (await events(name, 'UndeclaredRoleBindings')).map((e) => e.note ?? '');
+    // One Warning per change: no two with the same list, and never the tenant's own binding.
+    const once = await notes();
+    expect(new Set(once).size).toBe(once.length);
+    expect(once.some((note) => note.includes('payments-admins'))).toBe(true);
+    expect(once.filter((note) => note.includes('blink-user-ann'))).toEqual([]);
+    // A binding added later is reported on the tenant's next pass, with one more Warning.
+    await client.create(builtinKinds.roleBinding, {
+      metadata: { name: 'late-grant', namespace: ns },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'eve@evil.example' }],
+    } as KubeObject);
+    await client.patch(ACCOUNT_KINDS.tenant, undefined, name, { metadata: { annotations: { poke: '2' } } });
+    const both = await eventually(async () => {
+      const t = await getTenant(name);
+      return condition(t, 'UndeclaredAccess')?.message.includes('late-grant') ? t : undefined;
+    }, 15_000, 'late-grant to be reported');
+    expect(condition(both, 'UndeclaredAccess')?.message).toContain('2 RoleBinding(s) the tenant did not declare: late-grant, payments-admins');
+    expect(condition(both, 'Ready')?.status).toBe('True');
+    const twice = await eventually(async () => {
+      const all = await notes();
+      return all.some((note) => note.includes('late-grant')) ? all : undefined;
+    }, 10_000, 'a Warning naming late-grant');
+    expect(new Set(twice).size).toBe(twice.length);
+    expect(twice.filter((note) => note.includes('blink-user-ann'))).toEqual([]);
 
     await client.delete(ACCOUNT_KINDS.tenant, undefined, name);
     await tenantGone(name);
@@ -131,6 +155,7 @@ describe('tenant namespaces: adoption and deletion', () => {
     expect(kept.metadata?.annotations?.[ADOPT_ANNOTATION]).toBe(name);
     await expect(client.get(builtinKinds.roleBinding, ns, 'blink-user-ann')).rejects.toMatchObject({ code: 404 });
     expect(await client.get(builtinKinds.roleBinding, ns, 'payments-admins')).toMatchObject({ metadata: { name: 'payments-admins' } });
+    expect(await client.get(builtinKinds.roleBinding, ns, 'late-grant')).toMatchObject({ metadata: { name: 'late-grant' } });
     expect((await events(name, 'NamespaceReleased'))[0]?.note).toContain('the operator did not create it for this tenant');
   });
 
