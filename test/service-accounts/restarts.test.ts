@@ -24,6 +24,8 @@ import {
 } from './fixtures.js';
 
 const ns = useNamespace('sa-restart');
+// The replicas' own namespace (their Lease): never the tenant namespace, which the operator refuses to a tenant.
+const operatorNs = useNamespace('sa-restart-ops');
 const shard = newShard('sa-restart');
 const RESTARTS = 10;
 const STABLE = ['stable-0', 'stable-1', 'stable-2', 'stable-3', 'stable-4', 'stable-5'];
@@ -145,7 +147,7 @@ describe('ServiceAccount keys across operator restarts', () => {
     const before = new Map<string, string>();
     for (const name of names) before.set(name, await readKey(client, ns.name, name));
     const replica = (identity: string): Promise<OperatorProcess> =>
-      spawnOperator(['--shard', shard, '--namespace', ns.name, '--identity', identity, '--metrics-port', '0', '--http-port', '0'], { LOG_LEVEL: 'debug' });
+      spawnOperator(['--shard', shard, '--namespace', operatorNs.name, '--identity', identity, '--metrics-port', '0', '--http-port', '0'], { LOG_LEVEL: 'debug' });
     const first = await replica('replica-a');
     await first.waitForLog(/Caches synced; starting controllers/, 30_000);
     const second = await replica('replica-b');
