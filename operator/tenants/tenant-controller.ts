@@ -96,12 +96,13 @@ async function reconcileTenant(ctx: OperatorContext, own: TenantCaches, key: str
 
   // An adopted namespace may hold access the tenant did not declare: list every RoleBinding there.
   const adopted = outcome.ready && !createdForTenant(live, tenantIdentity(tenant));
-  const users = ctx.caches.users.byIndex('namespace', namespace) as (User & KubeObject)[];
   let undeclaredAccess: ConditionInput | undefined;
   if (adopted) {
     const list = await ctx.manager.client.list<RoleBinding>(builtinKinds.roleBinding, { namespace, signal: rctx.signal }).catch((error: unknown) => {
       throw new Error(`Listing the RoleBindings of namespace "${namespace}" failed`, { cause: error });
     });
+    // The users are read after the list: a binding made for a User in the meantime finds it.
+    const users = ctx.caches.users.byIndex('namespace', namespace) as (User & KubeObject)[];
     undeclaredAccess = undeclaredAccessCondition(namespace, undeclaredBindings(list.items, key, users), tenant.metadata?.generation);
     await reportUndeclaredAccess(rctx, tenant, undeclaredAccess);
   }
@@ -110,7 +111,7 @@ async function reconcileTenant(ctx: OperatorContext, own: TenantCaches, key: str
     tenant,
     namespace,
     outcome,
-    users,
+    users: ctx.caches.users.byIndex('namespace', namespace) as User[],
     serviceAccounts: ctx.caches.serviceAccounts.byIndex('namespace', namespace) as ServiceAccount[],
     undeclaredAccess,
     now: rctx.clock.now(),

@@ -19,9 +19,20 @@ describe('undeclaredBindings', () => {
     { name: 'our labels, owned by no existing User', binding: edit((b) => ({ ...b, metadata: { ...b.metadata, ownerReferences: [{ apiVersion: 'v1', kind: 'User', name: 'jane', uid: 'u-gone' }] } })), undeclared: true },
     { name: 'our labels for another tenant', binding: edit((b) => ({ ...b, metadata: { ...b.metadata, labels: { ...b.metadata?.labels, 'accounts.blinkops.com/tenant': 'globex' } } })), undeclared: true },
     { name: 'one being deleted', binding: { metadata: { name: 'going', deletionTimestamp: '2026-01-01T00:00:00Z' } }, undeclared: false },
+    {
+      name: 'our labels, named after a User that is gone but not owned by it',
+      binding: edit((b) => ({ ...b, metadata: { ...b.metadata, labels: { ...b.metadata?.labels, 'accounts.blinkops.com/user': 'ghost' }, name: 'blink-user-ghost' } })),
+      undeclared: true,
+    },
   ];
   it.each(rows)('$name → undeclared: $undeclared', ({ binding, undeclared }) => {
     expect(undeclaredBindings([binding], 'acme', [jane]).length === 1).toBe(undeclared);
+  });
+
+  it("the binding of a User just removed is not reported (the binding controller deletes it)", () => {
+    expect(undeclaredBindings([ours], 'acme', [])).toEqual([]);
+    const renamed = edit((b) => ({ ...b, metadata: { ...b.metadata, name: 'sneaky' } }));
+    expect(undeclaredBindings([renamed], 'acme', [])).toEqual(['sneaky']);
   });
 
   it('a role change in progress (another of the three roles) is still declared', () => {

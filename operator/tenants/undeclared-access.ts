@@ -38,11 +38,27 @@ export function isDeclaredBinding(binding: RoleBinding, tenant: string, usersByN
   return sameSubjects(binding.subjects, desiredBinding(user, tenant).subjects);
 }
 
-/** Names of the RoleBindings of `bindings` that the tenant did not declare, sorted. */
+/**
+ * True when `binding` is the operator's binding of a User that no longer exists: the binding
+ * controller deletes exactly these (it finds them by name and owner), so they are not reported.
+ */
+function isLeftOfRemovedUser(binding: RoleBinding, tenant: string, usersByName: ReadonlyMap<string, User & KubeObject>): boolean {
+  const labels = binding.metadata?.labels ?? {};
+  const userName = labels[USER_LABEL];
+  if (labels['app.kubernetes.io/managed-by'] !== MANAGED_BY || labels[COMPONENT_LABEL] !== RBAC_COMPONENT || labels[TENANT_LABEL] !== tenant) return false;
+  if (userName === undefined || usersByName.has(userName) || binding.metadata?.name !== bindingName(userName)) return false;
+  const owners = binding.metadata.ownerReferences ?? [];
+  return owners.length === 1 && owners[0]?.kind === 'User' && owners[0].name === userName && owners[0].controller === true;
+}
+
+/**
+ * Names of the RoleBindings of `bindings` that the tenant did not declare, sorted. `users` must be
+ * read after `bindings` were listed, so that every binding made for a User finds it.
+ */
 export function undeclaredBindings(bindings: readonly RoleBinding[], tenant: string, users: readonly (User & KubeObject)[]): string[] {
   const usersByName = new Map(users.map((user) => [user.metadata?.name ?? '', user]));
   return bindings
-    .filter((binding) => !binding.metadata?.deletionTimestamp && !isDeclaredBinding(binding, tenant, usersByName))
+    .filter((binding) => !binding.metadata?.deletionTimestamp && !isDeclaredBinding(binding, tenant, usersByName) && !isLeftOfRemovedUser(binding, tenant, usersByName))
     .map((binding) => binding.metadata?.name ?? '')
     .sort();
 }

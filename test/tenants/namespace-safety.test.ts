@@ -127,7 +127,7 @@ describe('tenant namespaces: adoption and deletion', () => {
     const once = await notes();
     expect(new Set(once).size).toBe(once.length);
     expect(once.some((note) => note.includes('payments-admins'))).toBe(true);
-    expect(once.filter((note) => note.includes('blink-user-ann'))).toEqual([]);
+    expect(once.filter((note) => note.includes('blink-user-ann')), JSON.stringify(once)).toEqual([]);
     // A binding added later is reported on the tenant's next pass, with one more Warning.
     await client.create(builtinKinds.roleBinding, {
       metadata: { name: 'late-grant', namespace: ns },
@@ -146,7 +146,7 @@ describe('tenant namespaces: adoption and deletion', () => {
       return all.some((note) => note.includes('late-grant')) ? all : undefined;
     }, 10_000, 'a Warning naming late-grant');
     expect(new Set(twice).size).toBe(twice.length);
-    expect(twice.filter((note) => note.includes('blink-user-ann'))).toEqual([]);
+    expect(twice.filter((note) => note.includes('blink-user-ann')), JSON.stringify(twice)).toEqual([]);
 
     await client.delete(ACCOUNT_KINDS.tenant, undefined, name);
     await tenantGone(name);
