@@ -1,40 +1,76 @@
-// The `blink-accounts` command line.
-import { Command } from 'commander';
+// The `blink-accounts` command line, also run by kubectl as the plugin `kubectl blink`
+// (bin/kubectl-blink). Exit codes: exit-codes.ts (and README.md).
+import { Command, CommanderError } from 'commander';
+import { ACCOUNT_KINDS } from '../api/index.js';
+import type { Tenant } from '../api/index.js';
+import { namespaceOfTenant } from '../policy/tenancy.js';
+import type { KubeObject } from '../runtime/kinds.js';
+import { withTarget } from './cluster-target.js';
+import { complete, formatCompletion, registerCompletion } from './completion.js';
+import type { NameLookup } from './completion.js';
 import { registerDevCluster } from './dev-cluster.js';
-import { registerOperator } from './operator.js';
-import { registerServiceAccounts } from './sa.js';
+import { describeError, EXIT, exitCodeOf } from './exit-codes.js';
 import { registerGenerate } from './generate.js';
 import { registerInvitations } from './invitations.js';
-import { registerUsers } from './user.js';
+import { cliName } from './invocation.js';
+import { registerOperator } from './operator.js';
+import { registerServiceAccounts } from './sa.js';
 import { registerStart } from './start.js';
+import { registerStatus } from './status.js';
 import { registerSynth } from './synth.js';
+import { registerUsers } from './user.js';
 
 const program = new Command()
-  .name('blink-accounts')
+  .name(cliName())
   .description('Blink accounts operator: tenants, users, service accounts, workspaces and groups on Kubernetes')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Usage errors exit 2 (commander's default is 1); settings are inherited by the commands below.
+  .exitOverride();
 
+registerStatus(program);
+registerUsers(program);
+registerServiceAccounts(program);
+registerInvitations(program);
+registerCompletion(program);
 registerDevCluster(program);
 registerOperator(program);
-registerServiceAccounts(program);
 registerGenerate(program);
 registerStart(program);
 registerSynth(program);
-registerUsers(program);
-registerInvitations(program);
 
+program.addHelpText(
+  'after',
+  `
+Exit codes: 0 done, 1 failed, 2 bad command line, 3 not found, 4 input rejected (nothing changed), 5 partly done.
+Shell completion: source <(${cliName()} completion bash)   (or zsh)`,
+);
+
+/** Names for completion, from the cluster; a slow or unreachable cluster yields none. */
+const lookup: NameLookup = (kind, flags) =>
+  withTarget(flags, async ({ client, namespace }) => {
+    const timeout = AbortSignal.timeout(3_000);
+    if (kind === 'TenantNamespace' || kind === 'Tenant') {
+      const tenants = await client.list<Tenant & KubeObject>(ACCOUNT_KINDS.tenant, { signal: timeout });
+      return tenants.items.map((t) => (kind === 'Tenant' ? (t.metadata?.name ?? '') : namespaceOfTenant(t)));
+    }
+    const descriptor = { User: ACCOUNT_KINDS.user, ServiceAccount: ACCOUNT_KINDS.serviceAccount, Workspace: ACCOUNT_KINDS.workspace, Group: ACCOUNT_KINDS.group }[kind];
+    const list = await client.list(descriptor, { namespace, signal: timeout });
+    return list.items.map((o) => o.metadata?.name ?? '');
+  });
+
+const args = process.argv.slice(2);
 try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  process.stderr.write(`Error: ${describe(error)}\n`);
-  process.exitCode = 1;
-}
-
-function describe(error: unknown): string {
-  const parts: string[] = [];
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    parts.push(e instanceof Error ? e.message : String(e));
-    if (!(e instanceof Error)) break;
+  if (args[0] === '__complete') {
+    process.stdout.write(formatCompletion(await complete(program, args.slice(1), lookup)));
+  } else {
+    await program.parseAsync(process.argv);
   }
-  return parts.join(': ');
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Commander has printed the message (and help) already.
+    process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  } else {
+    process.stderr.write(`Error: ${describeError(error, cliName())}\n`);
+    process.exitCode = exitCodeOf(error);
+  }
 }

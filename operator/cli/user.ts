@@ -1,27 +1,28 @@
 // `blink-accounts user invite | resend | deactivate | activate | groups | remove`: conveniences
 // over the User API. Each only edits the resource (create, merge-patch spec, delete), exactly
 // what kubectl or a GitOps commit would do, so the CLI and declarative workflows never disagree.
-import { withClient } from './cluster-target.js';
+// Every write takes --dry-run (server dry run); `groups` takes -o.
 import type { Command } from 'commander';
-import { ROLES } from '../api/index.js';
+import { assertValid, ROLES } from '../api/index.js';
 import type { Role, User } from '../api/index.js';
 import { ACCOUNT_KINDS } from '../api/index.js';
 import { isConflict, isNotFound } from '../runtime/errors.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { KubeClient } from '../runtime/kube-client.js';
+import { withTarget } from './cluster-target.js';
+import { CliError, EXIT } from './exit-codes.js';
+import { inviteFromCsv } from './invite-from-csv.js';
+import { cliName } from './invocation.js';
+import { clusterOptions, dryRunNote, dryRunOption, outputOption, print } from './options.js';
+import type { ReadFlags, WriteFlags } from './options.js';
+import { createObject, deleteObject, mergePatch } from './writes.js';
 
 type UserObject = User & KubeObject;
 
-/** Flags every `user` command takes. */
-interface TargetFlags {
-  namespace: string;
-  kubeconfig?: string;
-}
-
 /** Flags of `user invite`. */
 export interface InviteFlags {
-  email: string;
-  role: string;
+  email?: string;
+  role?: string;
   groups?: string;
   workspaces?: string;
   displayName?: string;
@@ -36,9 +37,10 @@ function list(value: string | undefined): string[] {
 
 /** The User `user invite` creates; throws with the bad flag in the message. */
 export function userFromFlags(name: string, namespace: string, flags: InviteFlags): UserObject {
-  const role = ROLES.find((r) => r.toLowerCase() === flags.role.trim().toLowerCase());
-  if (!role) throw new Error(`--role must be one of ${ROLES.join(', ')}, got "${flags.role}"`);
-  return {
+  if (!flags.email) throw new CliError(`--email is required: ${cliName()} user invite ${name} --email jane@example.com --role Builder`, EXIT.usage);
+  const role = ROLES.find((r) => r.toLowerCase() === (flags.role ?? '').trim().toLowerCase());
+  if (!role) throw new CliError(`--role must be one of ${ROLES.join(', ')}, got "${flags.role ?? ''}"`, EXIT.usage);
+  const user = {
     apiVersion: 'accounts.blinkops.com/v1alpha1',
     kind: 'User',
     metadata: { name, namespace },
@@ -50,6 +52,9 @@ export function userFromFlags(name: string, namespace: string, flags: InviteFlag
       workspaces: list(flags.workspaces),
     },
   } as UserObject;
+  // The API server's verdict, before anything is sent (the same schema and rules).
+  assertValid(user);
+  return user;
 }
 
 /** The merge patch of `user resend`: one more than the current counter, guarded by the resourceVersion read. */
@@ -57,21 +62,25 @@ export function resendPatch(user: UserObject): object {
   return { metadata: { resourceVersion: user.metadata?.resourceVersion }, spec: { invitation: { resend: (user.spec.invitation?.resend ?? 0) + 1 } } };
 }
 
+function notFound(name: string, namespace: string): CliError {
+  return new CliError(`User "${name}" not found in namespace "${namespace}" (kubectl get users.accounts.blinkops.com -n ${namespace})`, EXIT.notFound);
+}
+
 async function readUser(client: KubeClient, namespace: string, name: string): Promise<UserObject> {
   try {
     return await client.get<UserObject>(ACCOUNT_KINDS.user, namespace, name);
   } catch (error) {
-    if (isNotFound(error)) throw new Error(`User "${name}" not found in namespace "${namespace}" (kubectl get users.accounts.blinkops.com -n ${namespace})`);
+    if (isNotFound(error)) throw notFound(name, namespace);
     throw new Error(`Could not read User "${name}" in namespace "${namespace}"`, { cause: error });
   }
 }
 
-async function patchSpec(client: KubeClient, namespace: string, name: string, patch: object): Promise<UserObject> {
+async function patchSpec(client: KubeClient, namespace: string, name: string, patch: object, dryRun: boolean): Promise<UserObject> {
   try {
-    return await client.patch<UserObject>(ACCOUNT_KINDS.user, namespace, name, patch);
+    return await mergePatch<UserObject>(client, ACCOUNT_KINDS.user, namespace, name, patch, dryRun);
   } catch (error) {
-    if (isNotFound(error)) throw new Error(`User "${name}" not found in namespace "${namespace}"`);
-    if (isConflict(error)) throw new Error(`User "${name}" changed while it was being edited; run the command again`);
+    if (isNotFound(error)) throw notFound(name, namespace);
+    if (isConflict(error)) throw new CliError(`User "${name}" changed while it was being edited; run the command again`, EXIT.failed, { cause: error });
     throw new Error(`Could not update User "${name}"`, { cause: error });
   }
 }
@@ -80,59 +89,87 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
+/** Flags of `user invite`, all of them. */
+type InviteCommandFlags = InviteFlags & WriteFlags & { fromCsv?: string; skipInvalid: boolean; output: ReadFlags['output'] };
+
+async function invite(name: string | undefined, flags: InviteCommandFlags): Promise<void> {
+  if (flags.fromCsv) {
+    const extra = (['email', 'role', 'groups', 'workspaces', 'displayName'] as const).filter((f) => flags[f] !== undefined);
+    if (name || extra.length > 0) throw new CliError(`--from-csv takes the people from the file: leave out ${[...(name ? [`the name "${name}"`] : []), ...extra.map((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)].join(', ')}`, EXIT.usage);
+    process.exitCode = await withTarget(flags, (target) => inviteFromCsv(target, flags.fromCsv as string, flags));
+    return;
+  }
+  if (!name) throw new CliError(`user invite needs a name, or --from-csv <file>: ${cliName()} user invite jane --email jane@example.com --role Builder`, EXIT.usage);
+  await withTarget(flags, async ({ client, namespace }) => {
+    const object = userFromFlags(name, namespace, flags);
+    try {
+      await createObject(client, ACCOUNT_KINDS.user, object, flags.dryRun);
+    } catch (error) {
+      if (isConflict(error)) throw new CliError(`User "${name}" already exists in namespace "${namespace}" (${cliName()} status user ${name} -n ${namespace})`, EXIT.failed, { cause: error });
+      throw new Error(`Could not create User "${name}"`, { cause: error });
+    }
+    say(
+      flags.dryRun
+        ? `User ${name} (${object.spec.email}) would be invited${dryRunNote(true)}`
+        : `Invited ${object.spec.email} as User ${name}; watch it with: kubectl get users.accounts.blinkops.com ${name} -n ${namespace} -w`,
+    );
+  });
+}
+
 /** Registers `user`. */
 export function registerUsers(program: Command): void {
   const user = program.command('user').description('Invite and manage the human users of a tenant (edits User resources)');
-  const target = (command: Command): Command =>
-    command.requiredOption('-n, --namespace <ns>', 'tenant namespace of the User').option('--kubeconfig <path>', 'kubeconfig file (default: KUBECONFIG, then the dev cluster)');
+  const write = (command: Command): Command => dryRunOption(clusterOptions(command, 'User'));
 
-  target(
-    user
-      .command('invite <name>')
-      .description('Create a User: the operator emails an invitation')
-      .requiredOption('--email <address>', 'email address to invite (immutable)')
-      .requiredOption('--role <role>', `one of ${ROLES.join(', ')}`)
-      .option('--groups <a,b>', 'Groups the user belongs to')
-      .option('--workspaces <x,y>', 'Workspaces the user works in')
-      .option('--display-name <name>', 'name shown in the invitation'),
-  ).action(async (name: string, flags: InviteFlags & TargetFlags) => {
-    const object = userFromFlags(name, flags.namespace, flags);
-    await withClient(flags.kubeconfig, async (client) => {
+  outputOption(
+    write(
+      user
+        .command('invite [name]')
+        .description('Create a User: the operator emails an invitation. With --from-csv, one User per row of a file')
+        .option('--email <address>', 'email address to invite (immutable)')
+        .option('--role <role>', `one of ${ROLES.join(', ')}`)
+        .option('--groups <a,b>', 'Groups the user belongs to')
+        .option('--workspaces <x,y>', 'Workspaces the user works in')
+        .option('--display-name <name>', 'name shown in the invitation')
+        .option('--from-csv <file>', 'invite everyone in a CSV file: email,role,groups,workspaces[,name,displayName] (see README)')
+        .option('--skip-invalid', 'with --from-csv: invite the good rows even when others are invalid (exit code 5)', false),
+    ),
+  ).action(invite);
+
+  write(user.command('resend <name>').description('Send a new invitation (new link, the old one stops working, new expiry)')).action(async (name: string, flags: WriteFlags) => {
+    await withTarget(flags, async ({ client, namespace }) => {
+      const updated = await patchSpec(client, namespace, name, resendPatch(await readUser(client, namespace, name)), flags.dryRun);
+      say(`Requested a new invitation for User ${name} (spec.invitation.resend=${updated.spec.invitation?.resend ?? 0})${dryRunNote(flags.dryRun)}`);
+    });
+  });
+
+  write(user.command('deactivate <name>').description('Deactivate a User (phase Inactive, no access)')).action(async (name: string, flags: WriteFlags) => {
+    await withTarget(flags, ({ client, namespace }) => patchSpec(client, namespace, name, { spec: { active: false } }, flags.dryRun));
+    say(`Deactivated User ${name}${dryRunNote(flags.dryRun)}`);
+  });
+
+  write(user.command('activate <name>').description('Re-activate a User (Active again, or Invited if it never accepted)')).action(async (name: string, flags: WriteFlags) => {
+    await withTarget(flags, ({ client, namespace }) => patchSpec(client, namespace, name, { spec: { active: true } }, flags.dryRun));
+    say(`Activated User ${name}${dryRunNote(flags.dryRun)}`);
+  });
+
+  outputOption(clusterOptions(user.command('groups <name>').description('Print the Groups the User belongs to (status.groups), one a line'), 'User')).action(
+    async (name: string, flags: ReadFlags) => {
+      const found = await withTarget(flags, ({ client, namespace }) => readUser(client, namespace, name));
+      const groups = found.status?.groups ?? [];
+      print({ name, namespace: found.metadata?.namespace ?? '', groups }, flags.output, (g) => g.groups.map((group) => `${group}\n`).join(''));
+    },
+  );
+
+  write(user.command('remove <name>').description('Delete a User: its invitation is cancelled and its access removed')).action(async (name: string, flags: WriteFlags) => {
+    await withTarget(flags, async ({ client, namespace }) => {
       try {
-        await client.create(ACCOUNT_KINDS.user, object);
+        await deleteObject(client, ACCOUNT_KINDS.user, namespace, name, flags.dryRun);
       } catch (error) {
-        if (isConflict(error)) throw new Error(`User "${name}" already exists in namespace "${flags.namespace}"`);
-        throw new Error(`Could not create User "${name}"`, { cause: error });
+        if (isNotFound(error)) throw notFound(name, namespace);
+        throw new Error(`Could not delete User "${name}"`, { cause: error });
       }
     });
-    say(`Invited ${flags.email} as User ${name}; watch it with: kubectl get users.accounts.blinkops.com ${name} -n ${flags.namespace} -w`);
-  });
-
-  target(user.command('resend <name>').description('Send a new invitation (new link, the old one stops working, new expiry)')).action(async (name: string, flags: TargetFlags) => {
-    const updated = await withClient(flags.kubeconfig, async (client) => patchSpec(client, flags.namespace, name, resendPatch(await readUser(client, flags.namespace, name))));
-    say(`Requested a new invitation for User ${name} (spec.invitation.resend=${updated.spec.invitation?.resend ?? 0})`);
-  });
-
-  target(user.command('deactivate <name>').description('Deactivate a User (phase Inactive, no access)')).action(async (name: string, flags: TargetFlags) => {
-    await withClient(flags.kubeconfig, (client) => patchSpec(client, flags.namespace, name, { spec: { active: false } }));
-    say(`Deactivated User ${name}`);
-  });
-
-  target(user.command('activate <name>').description('Re-activate a User (Active again, or Invited if it never accepted)')).action(async (name: string, flags: TargetFlags) => {
-    await withClient(flags.kubeconfig, (client) => patchSpec(client, flags.namespace, name, { spec: { active: true } }));
-    say(`Activated User ${name}`);
-  });
-
-  target(user.command('groups <name>').description('Print the Groups the User belongs to (status.groups), one a line')).action(async (name: string, flags: TargetFlags) => {
-    const found = await withClient(flags.kubeconfig, (client) => readUser(client, flags.namespace, name));
-    for (const group of found.status?.groups ?? []) say(group);
-  });
-
-  target(user.command('remove <name>').description('Delete a User: its invitation is cancelled and its access removed')).action(async (name: string, flags: TargetFlags) => {
-    await withClient(flags.kubeconfig, async (client) => {
-      await readUser(client, flags.namespace, name);
-      await client.delete(ACCOUNT_KINDS.user, flags.namespace, name);
-    });
-    say(`Removed User ${name}`);
+    say(`Removed User ${name}${dryRunNote(flags.dryRun)}`);
   });
 }
