@@ -133,6 +133,23 @@ export function counter(options: Described<SchemaOptions> & { message: string })
   return Type.Integer({ ...rest, format: 'int64', minimum: 0, default: 0, 'x-kubernetes-validations': [rule] });
 }
 
+/**
+ * A map of strings (labels, annotations, data): `additionalProperties` with at most
+ * `maxProperties` entries; `valueRules` apply to every value, `rules` to the whole map.
+ */
+export function stringMap(
+  options: Described<SchemaOptions> & { maxProperties: number; valueDescription: string; valueMaxLength: number; valueRules?: CelRule[]; rules?: CelRule[] },
+): TUnsafe<Record<string, string>> {
+  const { maxProperties, valueDescription, valueMaxLength, valueRules = [], rules = [], ...rest } = options;
+  return Type.Unsafe<Record<string, string>>({
+    ...rest,
+    type: 'object',
+    maxProperties,
+    additionalProperties: { description: valueDescription, type: 'string', maxLength: valueMaxLength, ...(valueRules.length ? { 'x-kubernetes-validations': valueRules } : {}) },
+    ...(rules.length ? { 'x-kubernetes-validations': rules } : {}),
+  });
+}
+
 /** An RFC 3339 timestamp written by the operator. */
 export function timestamp(description: string): TString {
   return Type.String({ description, format: 'date-time' });

@@ -3,7 +3,118 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { AGE_COLUMN, conditionsField, defineKind, observedGenerationField, READY_COLUMN } from './kind.js';
 import { objectNameMessage, roleField, WORKSPACE_NAME_MESSAGE } from './role.js';
-import { counter, durationField, nameList, statusNames, text, timestamp } from './schema-builder.js';
+import { cel, counter, DNS_SUBDOMAIN, durationField, matches, nameList, parseDuration, statusNames, stringEnum, stringMap, text, timestamp } from './schema-builder.js';
+
+/** Prefix of the labels and annotations the operator sets on the key Secret: a template may not set them. */
+export const OPERATOR_KEY_PREFIX = 'accounts.blinkops.com/';
+/** The app.kubernetes.io labels the operator sets on the key Secret. */
+export const OPERATOR_APP_LABELS = ['app.kubernetes.io/managed-by', 'app.kubernetes.io/part-of', 'app.kubernetes.io/component'] as const;
+/** Data key of the previous key's hash in a grace period: no template may use it. */
+export const RESERVED_DATA_KEY = 'previousKeyHash';
+/** A Secret data key: letters, digits, "-", "_" and ".". */
+const DATA_KEY = '^[-._a-zA-Z0-9]+$';
+/** A label value: empty, or up to 63 letters, digits, "-", "_", "." starting and ending with a letter or digit. */
+const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
+/** Kinds a rollout restart can target. */
+export const RESTART_TARGET_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
+
+const isMap = (self: unknown): self is Record<string, unknown> => typeof self === 'object' && self !== null && !Array.isArray(self);
+
+const noOperatorLabels = cel(
+  {
+    rule: `self.all(k, !k.startsWith('${OPERATOR_KEY_PREFIX}') && !(k in [${OPERATOR_APP_LABELS.map((l) => `'${l}'`).join(', ')}]))`,
+    message: `labels may not set the operator's own labels (${OPERATOR_APP_LABELS.join(', ')}, ${OPERATOR_KEY_PREFIX}*): choose other names`,
+  },
+  (self) => !isMap(self) || Object.keys(self).every((k) => !k.startsWith(OPERATOR_KEY_PREFIX) && !(OPERATOR_APP_LABELS as readonly string[]).includes(k)),
+);
+const noOperatorAnnotations = cel(
+  { rule: `self.all(k, !k.startsWith('${OPERATOR_KEY_PREFIX}'))`, message: `annotations may not set the operator's own annotations (${OPERATOR_KEY_PREFIX}*): choose other names` },
+  (self) => !isMap(self) || Object.keys(self).every((k) => !k.startsWith(OPERATOR_KEY_PREFIX)),
+);
+const noReservedData = cel(
+  { rule: `!('${RESERVED_DATA_KEY}' in self)`, message: `data may not use the key ${RESERVED_DATA_KEY}: the operator keeps the previous key's hash there` },
+  (self) => !isMap(self) || !(RESERVED_DATA_KEY in self),
+);
+const keyNameNotInData = cel(
+  { rule: '!has(self.keyName) || !has(self.data) || !(self.keyName in self.data)', message: 'data may not hold a key named like keyName: the API key goes there', fieldPath: '.data' },
+  (self) => {
+    const t = self as { keyName?: unknown; data?: unknown };
+    return typeof t.keyName !== 'string' || !isMap(t.data) || !(t.keyName in t.data);
+  },
+);
+const everyLongerThanGrace = cel(
+  {
+    rule: '!has(self.every) || !has(self.gracePeriod) || duration(self.every) > duration(self.gracePeriod)',
+    message: 'every must be longer than gracePeriod: a key would be replaced while the one before it still works',
+    fieldPath: '.every',
+  },
+  (self) => {
+    const r = self as { every?: unknown; gracePeriod?: unknown };
+    if (typeof r.every !== 'string' || typeof r.gracePeriod !== 'string') return true;
+    const every = parseDuration(r.every);
+    const grace = parseDuration(r.gracePeriod);
+    return every === undefined || grace === undefined || every > grace;
+  },
+);
+
+/** What the API-key Secret looks like beyond the key: for admission policies, tools such as Reloader, and applications. */
+export const SecretTemplateSchema = Type.Object(
+  {
+    labels: Type.Optional(
+      stringMap({
+        description: `Extra labels on the Secret, at most 32. The operator's own labels (${OPERATOR_APP_LABELS.join(', ')}, ${OPERATOR_KEY_PREFIX}*) cannot be set. Changing them changes the Secret, not the key.`,
+        maxProperties: 32,
+        valueDescription: 'A label value: up to 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit.',
+        valueMaxLength: 63,
+        valueRules: [matches(LABEL_VALUE, 'a label value must be up to 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit')],
+        rules: [noOperatorLabels],
+      }),
+    ),
+    annotations: Type.Optional(
+      stringMap({
+        description: `Extra annotations on the Secret, at most 32 (for example reloader.stakater.com/match: "true"). Annotations under ${OPERATOR_KEY_PREFIX} cannot be set.`,
+        maxProperties: 32,
+        valueDescription: 'An annotation value, at most 4096 characters.',
+        valueMaxLength: 4096,
+        rules: [noOperatorAnnotations],
+      }),
+    ),
+    keyName: Type.Optional(
+      Type.String({
+        description: 'Data key of the API key in the Secret, such as BLINK_API_KEY for envFrom. Default apiKey. Renaming it moves the same key; it does not issue a new one.',
+        maxLength: 253,
+        default: 'apiKey',
+        'x-kubernetes-validations': [
+          matches(DATA_KEY, 'keyName must be a Secret data key: letters, digits, "-", "_" and "."'),
+          cel({ rule: `self != '${RESERVED_DATA_KEY}'`, message: `keyName may not be ${RESERVED_DATA_KEY}: the operator keeps the previous key's hash there` }, (self) => self !== RESERVED_DATA_KEY),
+        ],
+      }),
+    ),
+    data: Type.Optional(
+      stringMap({
+        description: 'Extra non-secret data keys beside the key, at most 16, such as the tenant or the access API base URL, for applications that need to know where to call. Never put secrets here: they are plain spec.',
+        maxProperties: 16,
+        valueDescription: 'A value, at most 4096 characters.',
+        valueMaxLength: 4096,
+        rules: [noReservedData],
+      }),
+    ),
+  },
+  { description: 'Labels, annotations and extra data of the Secret that holds the API key, and the data key of the key.', 'x-kubernetes-validations': [keyNameNotInData] },
+);
+
+/** A workload restarted when the key changes; always in the service account's own namespace. */
+export const RestartTargetSchema = Type.Object(
+  {
+    kind: stringEnum(RESTART_TARGET_KINDS, { description: 'Deployment, StatefulSet or DaemonSet.' }),
+    name: Type.String({
+      description: "Name of the workload in the service account's namespace (a target in another namespace cannot be named).",
+      maxLength: 253,
+      'x-kubernetes-validations': [matches(DNS_SUBDOMAIN, 'name must be a workload name: lowercase letters, digits, "-" and "."')],
+    }),
+  },
+  { description: 'A workload that gets a rollout restart once a new key is in the Secret.' },
+);
 
 /** What a ServiceAccount declares. */
 export const ServiceAccountSpecSchema = Type.Object(
@@ -38,10 +149,28 @@ export const ServiceAccountSpecSchema = Type.Object(
               message: 'gracePeriod must be a duration between 0s and 168h: write it like 30m, 24h or 1h30m',
             }),
           ),
+          every: Type.Optional(
+            durationField({
+              description: 'Rotate the key on a schedule: a new key once the current one is this old, as a Go duration between 1h and 8760h (a year), such as 720h. Unset: only on request.',
+              min: '1h',
+              max: '8760h',
+              message: 'every must be a duration between 1h and 8760h: write it like 720h or 24h',
+            }),
+          ),
+          restartTargets: Type.Optional(
+            Type.Array(RestartTargetSchema, {
+              description:
+                "Deployments, StatefulSets and DaemonSets in this namespace that get a rollout restart once a new key is in the Secret (rotation, schedule or repair), during the grace period, so their pods read the new key. At most 16. Failures show in the RolloutRestarted condition.",
+              maxItems: 16,
+              'x-kubernetes-list-type': 'map',
+              'x-kubernetes-list-map-keys': ['kind', 'name'],
+            }),
+          ),
         },
-        { description: 'Declarative rotation of the API key.' },
+        { description: 'Declarative rotation of the API key: on request, on a schedule, and what to restart.', 'x-kubernetes-validations': [everyLongerThanGrace] },
       ),
     ),
+    secretTemplate: Type.Optional(SecretTemplateSchema),
   },
   { description: 'Desired state of the service account: its role and workspaces.' },
 );
@@ -54,6 +183,10 @@ export const ServiceAccountStatusSchema = Type.Object(
     fingerprint: Type.Optional(Type.String({ description: 'Short non-secret fingerprint of the current API key, to tell keys apart.', maxLength: 64 })),
     keyCreatedAt: Type.Optional(timestamp('When the current API key was issued.')),
     keyRevision: Type.Optional(Type.Integer({ description: 'spec.keyRotation.revision the current key was issued for.', format: 'int64', minimum: 0 })),
+    nextRotationAt: Type.Optional(timestamp('When the key is rotated next by spec.keyRotation.every; unset without a schedule.')),
+    rolledOutKeyId: Type.Optional(
+      Type.String({ description: 'Key id the restart targets were last restarted for (or that was current when they were first recorded).', maxLength: 64 }),
+    ),
     workspaces: Type.Optional(statusNames('Workspaces the service account can act in that exist.', 'Name of a Workspace.')),
     conditions: Type.Optional(conditionsField()),
     observedGeneration: Type.Optional(observedGenerationField()),
@@ -77,6 +210,8 @@ export const SERVICE_ACCOUNT_KIND = defineKind({
     { name: 'Role', type: 'string', jsonPath: '.spec.role', description: 'Admin, Builder or Consumer' },
     { name: 'Workspaces', type: 'string', jsonPath: '.spec.workspaces', description: 'Workspaces the service account is invited to' },
     { name: 'Secret', type: 'string', jsonPath: '.status.secretName', description: 'Secret holding the API key' },
+    { name: 'Key Age', type: 'date', jsonPath: '.status.keyCreatedAt', description: 'Time since the current API key was issued' },
+    { name: 'Next Rotation', type: 'date', jsonPath: '.status.nextRotationAt', description: 'When spec.keyRotation.every rotates the key next', priority: 1 },
     READY_COLUMN,
     AGE_COLUMN,
   ],
@@ -86,5 +221,9 @@ export const SERVICE_ACCOUNT_KIND = defineKind({
 export type ServiceAccountSpec = Static<typeof ServiceAccountSpecSchema>;
 /** What the operator reports about a ServiceAccount. */
 export type ServiceAccountStatus = Static<typeof ServiceAccountStatusSchema>;
+/** spec.secretTemplate. */
+export type SecretTemplateSpec = Static<typeof SecretTemplateSchema>;
+/** One of spec.keyRotation.restartTargets. */
+export type RestartTargetSpec = Static<typeof RestartTargetSchema>;
 /** A ServiceAccount object. */
 export type ServiceAccount = Static<typeof SERVICE_ACCOUNT_KIND.schema>;

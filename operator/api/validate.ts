@@ -144,6 +144,10 @@ function checkRules(schema: Json, value: unknown, old: unknown, path: string, er
       checkRules(child, value[name], isObject(old) ? old[name] : undefined, join(path, name), errors);
     }
   }
+  const additional = schema['additionalProperties'];
+  if (isObject(additional) && isObject(value) && !properties) {
+    for (const [name, child] of Object.entries(value)) checkRules(additional, child, isObject(old) ? old[name] : undefined, `${path}[${name}]`, errors);
+  }
   const items = schema['items'] as Json | undefined;
   if (items && Array.isArray(value)) {
     // Kubernetes correlates old and new list items only for map lists; none of ours has transition rules.
