@@ -10,7 +10,7 @@ import { isConflict, isNotFound } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { KubeClient } from '../runtime/kube-client.js';
-import { API_KEY_DATA_KEY, apiKeySecretName } from '../service-accounts/api-key-secret.js';
+import { apiKeySecretName, keyDataKeyOf } from '../service-accounts/api-key-secret.js';
 import { withTarget } from './cluster-target.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { cliName } from './invocation.js';
@@ -40,7 +40,7 @@ export async function readServiceAccountKey(client: KubeClient, namespace: strin
     if (isNotFound(error)) throw new CliError(`Secret "${secretName}" of ServiceAccount "${name}" does not exist yet; the operator issues it (${cliName()} status sa ${name} -n ${namespace})`, EXIT.notFound);
     throw new Error(`Could not read Secret "${secretName}"`, { cause: error });
   }
-  const encoded = secret.data?.[API_KEY_DATA_KEY];
+  const encoded = secret.data?.[keyDataKeyOf(secret)];
   const key = encoded === undefined ? '' : Buffer.from(encoded, 'base64').toString('utf8');
   if (!parseApiKey(key).ok) throw new CliError(`Secret "${secretName}" holds no valid API key; the operator replaces it shortly (${cliName()} status sa ${name} -n ${namespace})`, EXIT.failed);
   return key;

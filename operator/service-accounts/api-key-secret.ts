@@ -3,6 +3,7 @@
 // it. The informer replaces the key with its hash and fingerprint before the
 // object reaches the cache (`toCachedApiKeySecret`), so no cache, index or
 // reconcile ever holds a key it did not generate itself.
+import { createHash } from 'node:crypto';
 import { API_VERSION } from '../api/index.js';
 import type { ServiceAccount } from '../api/index.js';
 import { fingerprintOf, hashApiKey, parseApiKey } from '../apikeys/index.js';
@@ -13,11 +14,13 @@ import type { KubeObject, OwnerReference } from '../runtime/kinds.js';
 import type { Manager } from '../runtime/manager.js';
 import { SIGNATURE_ANNOTATION, signKeyRecord, verifyKeyRecord } from './key-signing.js';
 import type { SignedKeyRecord } from './key-signing.js';
+import { DEFAULT_KEY_DATA_KEY, KEY_DATA_KEY_ANNOTATION, secretTemplateOf, templateContent } from './secret-template.js';
+import type { SecretTemplate } from './secret-template.js';
 
 /** `type` of every API-key Secret. */
 export const API_KEY_SECRET_TYPE = 'accounts.blinkops.com/api-key';
-/** Data key of the API key. */
-export const API_KEY_DATA_KEY = 'apiKey';
+/** Data key of the API key unless spec.secretTemplate.keyName names another. */
+export const API_KEY_DATA_KEY = DEFAULT_KEY_DATA_KEY;
 /** Data key of the previous key's hash during a rotation grace period (a hash, never a key). */
 export const PREVIOUS_KEY_HASH_DATA_KEY = 'previousKeyHash';
 /** Label selector of the API-key Secret informer: the operator never lists other Secrets. */
@@ -60,15 +63,29 @@ export interface ObservedKey {
 export interface CachedApiKeySecret extends KubeObject {
   type?: string;
   observedKey: ObservedKey;
+  /** Data key that holds the key (the key-data-key annotation, else apiKey). */
+  keyDataKey: string;
+  /** SHA-256 (hex) of every other data value except the previous key's hash (template data; nothing secret by declaration, still not kept in clear). */
+  dataDigests: Record<string, string>;
+}
+
+/** The digest the cache keeps of template data values. */
+export function dataDigest(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}
+
+/** The data key that holds the key of `secret` (its key-data-key annotation, else apiKey). */
+export function keyDataKeyOf(secret: KubeObject): string {
+  return secret.metadata?.annotations?.[KEY_DATA_KEY_ANNOTATION] || DEFAULT_KEY_DATA_KEY;
 }
 
 function decode(value: unknown): string | undefined {
   return typeof value === 'string' ? Buffer.from(value, 'base64').toString('utf8') : undefined;
 }
 
-/** Describes the key held in `data` without keeping it. */
-export function observeKey(data: Record<string, unknown> | undefined): ObservedKey {
-  const key = decode(data?.[API_KEY_DATA_KEY]);
+/** Describes the key held in `data[keyDataKey]` without keeping it. */
+export function observeKey(data: Record<string, unknown> | undefined, keyDataKey: string = API_KEY_DATA_KEY): ObservedKey {
+  const key = decode(data?.[keyDataKey]);
   const previousHash = decode(data?.[PREVIOUS_KEY_HASH_DATA_KEY]);
   const previous = previousHash !== undefined ? { previousKeyHash: previousHash } : {};
   if (key === undefined) return { state: 'missing', ...previous };
@@ -79,8 +96,13 @@ export function observeKey(data: Record<string, unknown> | undefined): ObservedK
 
 /** The informer transform: drops the Secret's data, keeping only what {@link observeKey} derives. */
 export function toCachedApiKeySecret(secret: KubeObject): CachedApiKeySecret {
-  const { data, stringData: _stringData, observedKey: _observed, ...rest } = secret as KubeObject & { data?: Record<string, unknown>; stringData?: unknown };
-  return { ...rest, observedKey: observeKey(data) };
+  const { data, stringData: _stringData, observedKey: _observed, keyDataKey: _k, dataDigests: _d, ...rest } = secret as KubeObject & { data?: Record<string, unknown>; stringData?: unknown };
+  const keyDataKey = keyDataKeyOf(secret);
+  const dataDigests: Record<string, string> = {};
+  for (const [name, value] of Object.entries(data ?? {})) {
+    if (name !== keyDataKey && name !== PREVIOUS_KEY_HASH_DATA_KEY) dataDigests[name] = dataDigest(decode(value) ?? '');
+  }
+  return { ...rest, observedKey: observeKey(data, keyDataKey), keyDataKey, dataDigests };
 }
 
 const informers = new WeakMap<Manager, Informer<CachedApiKeySecret>>();
@@ -211,6 +233,8 @@ export function buildApiKeySecret(options: {
   readonly content: ApiKeySecretContent;
   readonly signingKey: Buffer;
   readonly resourceVersion?: string | undefined;
+  /** spec.secretTemplate: extra labels, annotations, data and the key's data key. @default none, apiKey */
+  readonly template?: SecretTemplate;
 }): KubeObject {
   const { content } = options;
   const signature = signKeyRecord(options.signingKey, {
@@ -223,19 +247,23 @@ export function buildApiKeySecret(options: {
     createdAt: content.record.createdAt,
     previous: content.previous ? { keyId: content.previous.keyId, hash: content.previous.hash, expiresAt: new Date(content.previous.expiresAt).toISOString() } : undefined,
   });
+  const template = options.template ?? secretTemplateOf(undefined);
+  const extra = templateContent(template);
   const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
   return {
     metadata: {
       name: options.name,
       namespace: options.namespace,
       ...(options.resourceVersion ? { resourceVersion: options.resourceVersion } : {}),
-      labels: options.labels,
-      annotations: { ...apiKeySecretAnnotations(content.record, content.previous), [SIGNATURE_ANNOTATION]: signature },
+      // The operator's own labels and annotations last: admission refuses a template that sets them, and they win anyway.
+      labels: { ...extra.labels, ...options.labels },
+      annotations: { ...extra.annotations, ...apiKeySecretAnnotations(content.record, content.previous), [SIGNATURE_ANNOTATION]: signature },
       ownerReferences: [options.owner],
     },
     type: API_KEY_SECRET_TYPE,
     data: {
-      [API_KEY_DATA_KEY]: b64(content.key),
+      ...extra.data,
+      [template.keyName]: b64(content.key),
       ...(content.previous ? { [PREVIOUS_KEY_HASH_DATA_KEY]: b64(content.previous.hash) } : {}),
     },
   };

@@ -22,6 +22,11 @@ describe('secretTemplateOf / templateContent', () => {
   it('defaults to no extras and the data key apiKey', () => {
     expect(secretTemplateOf(undefined)).toEqual({ labels: {}, annotations: {}, keyName: 'apiKey', data: {} });
   });
+  it('adds nothing to a Secret without a template', () => {
+    expect(templateContent(secretTemplateOf(undefined))).toEqual({ labels: {}, annotations: {}, data: {} });
+    expect(planTemplateWrites({ labels: {}, annotations: {}, dataDigests: {}, keyDataKey: 'apiKey' }, secretTemplateOf(undefined), digest)).toBeUndefined();
+  });
+
   it('puts the template, the record and the key data key on a Secret written whole', () => {
     expect(templateContent(template)).toEqual({
       labels: { team: 'data' },
@@ -61,6 +66,12 @@ describe('planTemplateWrites', () => {
 
   it('restores a template value edited by hand', () => {
     expect(planTemplateWrites(observed({ dataDigests: { tenant: digest('other') } }), template, digest)?.merge?.data).toEqual({ tenant: b64('acme') });
+  });
+
+  it('removes the record when the template becomes empty', () => {
+    expect(planTemplateWrites(observed(), secretTemplateOf({ keyName: 'BLINK_API_KEY' }), digest)).toEqual({
+      merge: { metadata: { labels: { team: null }, annotations: { 'reloader.stakater.com/match': null, [TEMPLATE_RECORD_ANNOTATION]: null } }, data: { tenant: null } },
+    });
   });
 });
 

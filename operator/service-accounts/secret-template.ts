@@ -64,11 +64,21 @@ export function templateRecordText(template: SecretTemplate): string {
   return JSON.stringify({ labels: Object.keys(template.labels).sort(), annotations: Object.keys(template.annotations).sort(), data: Object.keys(template.data).sort() });
 }
 
+/** True when the template adds nothing (no record annotation is kept then, so Secrets without a template are never rewritten). */
+function isEmpty(template: SecretTemplate): boolean {
+  return Object.keys(template.labels).length + Object.keys(template.annotations).length + Object.keys(template.data).length === 0;
+}
+
+/** The annotations a template puts on the Secret, its record included. */
+function desiredAnnotations(template: SecretTemplate): Record<string, string> {
+  return isEmpty(template) ? {} : { ...template.annotations, [TEMPLATE_RECORD_ANNOTATION]: templateRecordText(template) };
+}
+
 /** The labels, annotations and extra data a template adds to a Secret written whole (create or replace). */
 export function templateContent(template: SecretTemplate): { labels: Record<string, string>; annotations: Record<string, string>; data: Record<string, string> } {
   return {
     labels: { ...template.labels },
-    annotations: { ...template.annotations, [TEMPLATE_RECORD_ANNOTATION]: templateRecordText(template), [KEY_DATA_KEY_ANNOTATION]: template.keyName },
+    annotations: { ...desiredAnnotations(template), ...(template.keyName !== DEFAULT_KEY_DATA_KEY ? { [KEY_DATA_KEY_ANNOTATION]: template.keyName } : {}) },
     data: Object.fromEntries(Object.entries(template.data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
   };
 }
@@ -102,7 +112,7 @@ function mapChanges(current: Readonly<Record<string, string>>, desired: Readonly
 export function planTemplateWrites(observed: TemplateObservation, template: SecretTemplate, digest: (value: string) => string): TemplateWrites | undefined {
   const record = parseTemplateRecord(observed.annotations[TEMPLATE_RECORD_ANNOTATION]);
   const labels = mapChanges(observed.labels, template.labels, record.labels);
-  const annotations = mapChanges(observed.annotations, { ...template.annotations, [TEMPLATE_RECORD_ANNOTATION]: templateRecordText(template) }, record.annotations);
+  const annotations = mapChanges(observed.annotations, desiredAnnotations(template), [...record.annotations, TEMPLATE_RECORD_ANNOTATION]);
   const data: Record<string, string | null> = {};
   for (const [k, v] of Object.entries(template.data)) if (observed.dataDigests[k] !== digest(v)) data[k] = Buffer.from(v, 'utf8').toString('base64');
   for (const k of record.data) if (!(k in template.data) && k in observed.dataDigests) data[k] = null;
