@@ -63,10 +63,10 @@ const rows: Row[] = [
   { name: 'create over a leftover: one replace', plan: { action: 'create' }, secret: 'current', writes: ['replace Secret tenant-acme/ci-api-key'], events: ['Normal/KeyIssued'], key: 'new' },
   { name: 'repair a deleted Secret: create, Warning', plan: { action: 'repair', reason: 'SecretDeleted' }, secret: 'none', writes: ['create Secret tenant-acme/ci-api-key'], events: ['Warning/SecretDeleted'], key: 'new' },
   { name: 'repair an altered key: replace, Warning', plan: { action: 'repair', reason: 'KeyAltered' }, secret: 'current', writes: ['replace Secret tenant-acme/ci-api-key'], events: ['Warning/KeyAltered'], key: 'new' },
-  { name: 'rotate without grace: replace, KeyRotated', plan: { action: 'rotate', gracePeriodMs: 0 }, secret: 'current', writes: ['replace Secret tenant-acme/ci-api-key'], events: ['Normal/KeyRotated'], key: 'new' },
+  { name: 'rotate without grace: replace, KeyRotated', plan: { action: 'rotate', gracePeriodMs: 0, reason: 'Requested' }, secret: 'current', writes: ['replace Secret tenant-acme/ci-api-key'], events: ['Normal/KeyRotated'], key: 'new' },
   {
     name: 'rotate with grace: replace, look again when it ends',
-    plan: { action: 'rotate', gracePeriodMs: 60_000 },
+    plan: { action: 'rotate', gracePeriodMs: 60_000, reason: 'Requested' },
     secret: 'current',
     writes: ['replace Secret tenant-acme/ci-api-key'],
     events: ['Normal/KeyRotated'],
@@ -120,7 +120,7 @@ describe('applyKeyPlan', () => {
     const secret = existingSecret();
     const raw = rawSecret();
     const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: { ...raw, metadata: { ...raw.metadata, resourceVersion: '8' } } }]);
-    await expect(applyKeyPlan(fake.act(), { action: 'rotate', gracePeriodMs: 0 }, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW, signingKey })).rejects.toMatchObject({ code: 409 });
+    await expect(applyKeyPlan(fake.act(), { action: 'rotate', gracePeriodMs: 0, reason: 'Requested' }, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW, signingKey })).rejects.toMatchObject({ code: 409 });
     expect(keyIn(fake)).toBe(old.key);
   });
 });

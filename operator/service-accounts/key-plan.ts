@@ -1,8 +1,10 @@
 // What to do with a service account's API key, decided from what was observed
 // (pure; table-tested in key-plan.test.ts). A key changes only on creation, a
-// rotation (spec.keyRotation.revision above the key's revision) or a repair (the
-// Secret was deleted or its key altered); everything else keeps it.
+// rotation (spec.keyRotation.revision above the key's revision, or the key older
+// than spec.keyRotation.every) or a repair (the Secret was deleted or its key
+// altered); everything else keeps it.
 import type { ObservedKey } from './api-key-secret.js';
+import { isRotationDue, nextRotationAt } from './rotation-schedule.js';
 
 /** Whose the Secret with the service account's Secret name is. */
 export type SecretOwnership =
@@ -41,11 +43,16 @@ export interface KeyObservation {
   readonly desiredRevision: number;
   /** spec.keyRotation.gracePeriod in ms. */
   readonly gracePeriodMs: number;
+  /** spec.keyRotation.every in ms (undefined: no schedule). */
+  readonly everyMs?: number | undefined;
   /** What status says about the current key. */
   readonly status: { readonly keyId?: string | undefined; readonly fingerprint?: string | undefined; readonly keyCreatedAt?: string | undefined };
   /** The Secret, or undefined when none exists. */
   readonly secret: ObservedSecret | undefined;
 }
+
+/** Why a key is rotated: spec.keyRotation.revision was raised, or spec.keyRotation.every came round. */
+export type RotationReason = 'Requested' | 'Scheduled';
 
 /** Why a key is replaced without a rotation. */
 export type RepairReason = 'SecretDeleted' | 'KeyAltered';
@@ -56,8 +63,8 @@ export type KeyPlan =
   | { readonly action: 'create' }
   /** The old key is dead: issue a new one, no grace period, Warning Event. */
   | { readonly action: 'repair'; readonly reason: RepairReason }
-  /** Replace the key on request; the old one keeps verifying for `gracePeriodMs` when > 0. */
-  | { readonly action: 'rotate'; readonly gracePeriodMs: number }
+  /** Replace the key (on request, or on schedule); the old one keeps verifying for `gracePeriodMs` when > 0. */
+  | { readonly action: 'rotate'; readonly gracePeriodMs: number; readonly reason: RotationReason }
   /** A Secret of someone else has the name: touch nothing, report it. */
   | { readonly action: 'conflict' }
   /** The previous key's grace period is over: remove its hash, keep the key. */
@@ -97,12 +104,16 @@ export function planKey(observed: KeyObservation): KeyPlan {
   // recorded one (a write whose status update was lost to a restart).
   if (hadKey && key.fingerprint !== status.fingerprint && !isLater(secret.createdAt, status.keyCreatedAt)) return { action: 'repair', reason: 'KeyAltered' };
 
-  if (observed.desiredRevision > secret.revision) return { action: 'rotate', gracePeriodMs: Math.max(0, observed.gracePeriodMs) };
+  const gracePeriodMs = Math.max(0, observed.gracePeriodMs);
+  if (observed.desiredRevision > secret.revision) return { action: 'rotate', gracePeriodMs, reason: 'Requested' };
+  if (isRotationDue(observed.now, secret.createdAt, observed.everyMs)) return { action: 'rotate', gracePeriodMs, reason: 'Scheduled' };
   const hasPrevious = key.previousKeyHash !== undefined || secret.previousExpiresAt !== undefined;
   if (hasPrevious && (secret.previousExpiresAt === undefined || observed.now >= secret.previousExpiresAt)) return { action: 'cleanup-expired-previous' };
+  // Look again when the previous key expires or the next rotation is due, whichever is first.
+  const wakeUps = [secret.previousExpiresAt, nextRotationAt(secret.createdAt, observed.everyMs)].filter((t): t is number => t !== undefined);
   return {
     action: 'keep',
     fixMetadata: !secret.metadataCurrent,
-    ...(secret.previousExpiresAt !== undefined ? { requeueAfterMs: secret.previousExpiresAt - observed.now } : {}),
+    ...(wakeUps.length > 0 ? { requeueAfterMs: Math.min(...wakeUps) - observed.now } : {}),
   };
 }
