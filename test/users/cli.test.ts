@@ -67,12 +67,12 @@ describe('blink-accounts user / invitations', () => {
     await kubectl(['wait', '--for=delete', 'user/ivy', '-n', ns, '--timeout=30s']);
   });
 
-  it('refuses a bad role and an unknown user with a clear message and exit code 1', async () => {
+  it('refuses a bad role (exit code 2) and an unknown user (exit code 3) with a clear message', async () => {
     const badRole = await cli('user', 'invite', 'x', '--email', 'x@cli.test', '--role', 'Owner', ...target()).catch((e: { code: number; stderr: string }) => e);
-    expect(badRole).toMatchObject({ code: 1 });
+    expect(badRole).toMatchObject({ code: 2 });
     expect((badRole as { stderr: string }).stderr).toContain('--role must be one of Admin, Builder, Consumer');
     const unknown = await cli('user', 'resend', 'nobody', ...target()).catch((e: { code: number; stderr: string }) => e);
-    expect(unknown).toMatchObject({ code: 1 });
+    expect(unknown).toMatchObject({ code: 3 });
     expect((unknown as { stderr: string }).stderr).toContain('User "nobody" not found');
   });
 });
