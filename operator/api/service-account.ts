@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { AGE_COLUMN, conditionsField, defineKind, observedGenerationField, READY_COLUMN } from './kind.js';
 import { objectNameMessage, roleField, WORKSPACE_NAME_MESSAGE } from './role.js';
+import type { CelRule } from './schema-builder.js';
 import { cel, counter, DNS_SUBDOMAIN, durationField, matches, nameList, parseDuration, statusNames, stringEnum, stringMap, text, timestamp } from './schema-builder.js';
 
 /** Prefix of the labels and annotations the operator sets on the key Secret: a template may not set them. */
@@ -15,10 +16,19 @@ export const RESERVED_DATA_KEY = 'previousKeyHash';
 const DATA_KEY = '^[-._a-zA-Z0-9]+$';
 /** A label value: empty, or up to 63 letters, digits, "-", "_", "." starting and ending with a letter or digit. */
 const LABEL_VALUE = '^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$';
+/** A label or annotation key: an optional DNS-subdomain prefix and "/", then a name of up to 63 characters. */
+const QUALIFIED_NAME = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$';
 /** Kinds a rollout restart can target. */
 export const RESTART_TARGET_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
 
 const isMap = (self: unknown): self is Record<string, unknown> => typeof self === 'object' && self !== null && !Array.isArray(self);
+
+/** Every key of the map matches `pattern` and is at most `maxLength` long. */
+function keysMatch(pattern: string, maxLength: number, message: string): CelRule {
+  const regexp = new RegExp(pattern);
+  return cel({ rule: `self.all(k, k.size() <= ${maxLength} && k.matches("${pattern}"))`, message }, (self) => !isMap(self) || Object.keys(self).every((k) => k.length <= maxLength && regexp.test(k)));
+}
+const QUALIFIED_KEYS = 'keys must be qualified names such as team or example.com/team: an optional DNS prefix and "/", then up to 63 letters, digits, "-", "_" and "."';
 
 const noOperatorLabels = cel(
   {
@@ -67,7 +77,7 @@ export const SecretTemplateSchema = Type.Object(
         valueDescription: 'A label value: up to 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit.',
         valueMaxLength: 63,
         valueRules: [matches(LABEL_VALUE, 'a label value must be up to 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit')],
-        rules: [noOperatorLabels],
+        rules: [keysMatch(QUALIFIED_NAME, 317, `label ${QUALIFIED_KEYS}`), noOperatorLabels],
       }),
     ),
     annotations: Type.Optional(
@@ -76,7 +86,7 @@ export const SecretTemplateSchema = Type.Object(
         maxProperties: 32,
         valueDescription: 'An annotation value, at most 4096 characters.',
         valueMaxLength: 4096,
-        rules: [noOperatorAnnotations],
+        rules: [keysMatch(QUALIFIED_NAME, 317, `annotation ${QUALIFIED_KEYS}`), noOperatorAnnotations],
       }),
     ),
     keyName: Type.Optional(
@@ -96,7 +106,7 @@ export const SecretTemplateSchema = Type.Object(
         maxProperties: 16,
         valueDescription: 'A value, at most 4096 characters.',
         valueMaxLength: 4096,
-        rules: [noReservedData],
+        rules: [keysMatch(DATA_KEY, 253, 'data keys must be Secret data keys: letters, digits, "-", "_" and ".", at most 253'), noReservedData],
       }),
     ),
   },
