@@ -10,6 +10,8 @@ export const CONDITIONS = {
   invitationSent: 'InvitationSent',
   invitationExpired: 'InvitationExpired',
   keyIssued: 'KeyIssued',
+  /** ServiceAccount: the restart targets got a rollout restart for the current key (False: RestartFailed). */
+  rolloutRestarted: 'RolloutRestarted',
   namespaceReady: 'NamespaceReady',
   /** Tenant: RoleBindings in an adopted namespace that the tenant did not declare. */
   undeclaredAccess: 'UndeclaredAccess',

@@ -4,8 +4,9 @@
 // fetch → gone: done → finalizer (deleting: remove the Secret) → tenant check →
 // gather the Secret (cache; a live read before any key changes, so a stale cache
 // never causes a rotation) → decide (`planKey`, pure) → act (`applyKeyPlan`: at
-// most one Secret write and an Event) → status (`desiredStatus`, written only
-// when it differs).
+// most one Secret write and an Event) → restart targets if a new key replaced the
+// one they had (`decideRestart`, `restartTargets`) → status (`desiredStatus`,
+// written only when it differs).
 import type { RandomBytes } from '../apikeys/index.js';
 import { ACCOUNT_KINDS, FINALIZER, MANAGED_LABELS, TENANT_LABEL } from '../api/index.js';
 import type { ServiceAccount } from '../api/index.js';
@@ -24,9 +25,16 @@ import { API_KEY_SECRET_TYPE, ApiKeySecretMeta, apiKeySecretLabels, apiKeySecret
 import { applyKeyPlan } from './key-act.js';
 import type { KeyPlan, ObservedSecret, SecretOwnership } from './key-plan.js';
 import { issuesNewKey, planKey } from './key-plan.js';
+import { restartTargets } from './restart-act.js';
+import { decideRestart } from './restart-targets.js';
+import { nextRotationAt } from './rotation-schedule.js';
+import { secretTemplateOf } from './secret-template.js';
 import { desiredStatus } from './status.js';
 
 type SA = ServiceAccount & KubeObject;
+
+/** Longest wait for a scheduled rotation before the account is looked at again (6 h). */
+const MAX_SCHEDULE_WAIT_MS = 6 * 3_600_000;
 
 /** What the reconciler works with. */
 export interface ServiceAccountControllerDeps {
@@ -75,14 +83,14 @@ function observeSecret(secret: CachedApiKeySecret | undefined, sa: SA, labelsFor
   };
 }
 
-function gracePeriodMs(sa: SA): number {
-  const text = sa.spec?.keyRotation?.gracePeriod;
-  if (!text) return 0;
+/** A duration of spec.keyRotation in ms; undefined when unset. The schema validates it; an unparsable value counts as unset. */
+function rotationMs(sa: SA, field: 'gracePeriod' | 'every'): number | undefined {
+  const text = sa.spec?.keyRotation?.[field];
+  if (!text) return undefined;
   try {
     return parseDuration(text);
   } catch {
-    // The schema validates it; an unparsable value means no grace period.
-    return 0;
+    return undefined;
   }
 }
 
@@ -143,7 +151,8 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
       planKey({
         now,
         desiredRevision: sa.spec.keyRotation?.revision ?? 0,
-        gracePeriodMs: gracePeriodMs(sa),
+        gracePeriodMs: rotationMs(sa, 'gracePeriod') ?? 0,
+        everyMs: rotationMs(sa, 'every'),
         status: { keyId: sa.status?.keyId, fingerprint: sa.status?.fingerprint, keyCreatedAt: sa.status?.keyCreatedAt },
         secret: observeSecret(secret, sa, labelsFor, deps.signingKey),
       });
@@ -155,9 +164,32 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
     }
     rc.log.debug({ action: plan.action }, 'Planned the API key');
 
-    // Act, then status.
-    const acted = await applyKeyPlan(rc, plan, { sa, secretName, secret, labelsFor, now, signingKey: deps.signingKey, random: deps.random });
-    await writeStatus(rc.client, kind, sa, desiredStatus({ ...statusInputs, current: sa.status, key: acted.key }));
-    return acted.requeueAfterMs !== undefined ? { requeueAfterMs: Math.max(1, Math.ceil(acted.requeueAfterMs) + 50) } : undefined;
+    // Act: the key, then the workloads that must read a new one, then status.
+    const template = secretTemplateOf(sa.spec.secretTemplate);
+    const acted = await applyKeyPlan(rc, plan, { sa, secretName, secret, labelsFor, now, signingKey: deps.signingKey, random: deps.random, template });
+    const keyId = 'keyId' in acted.key ? acted.key.keyId : undefined;
+    const targets = sa.spec.keyRotation?.restartTargets ?? [];
+    const restart = decideRestart({ targets, keyId, rolledOutKeyId: sa.status?.rolledOutKeyId });
+    const rollout = restart === 'restart' && keyId ? await restartTargets(rc, sa, targets, keyId, now) : undefined;
+    const createdAt = 'createdAt' in acted.key ? acted.key.createdAt : undefined;
+    const next = nextRotationAt(createdAt, rotationMs(sa, 'every'));
+    await writeStatus(
+      rc.client,
+      kind,
+      sa,
+      desiredStatus({
+        ...statusInputs,
+        current: sa.status,
+        key: acted.key,
+        nextRotationAt: next,
+        rolledOutKeyId: restart === 'none' ? sa.status?.rolledOutKeyId : keyId,
+        rollout,
+        hasRestartTargets: targets.length > 0,
+      }),
+    );
+    // A scheduled rotation comes due with no event to wake the controller: look again then (at
+    // least every MAX_SCHEDULE_WAIT_MS, far below what a timer can hold).
+    const wakeUps = [acted.requeueAfterMs, next !== undefined ? Math.min(next - now, MAX_SCHEDULE_WAIT_MS) : undefined].filter((ms): ms is number => ms !== undefined);
+    return wakeUps.length > 0 ? { requeueAfterMs: Math.max(1, Math.ceil(Math.min(...wakeUps)) + 50) } : undefined;
   };
 }

@@ -10,6 +10,7 @@ import type { KubeObject } from '../runtime/kinds.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
 import { API_KEY_DATA_KEY, buildApiKeySecret, ownerReferenceTo, toCachedApiKeySecret } from './api-key-secret.js';
 import { applyKeyPlan } from './key-act.js';
+import { secretTemplateOf } from './secret-template.js';
 import type { KeyPlan } from './key-plan.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -122,5 +123,44 @@ describe('applyKeyPlan', () => {
     const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: { ...raw, metadata: { ...raw.metadata, resourceVersion: '8' } } }]);
     await expect(applyKeyPlan(fake.act(), { action: 'rotate', gracePeriodMs: 0, reason: 'Requested' }, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW, signingKey })).rejects.toMatchObject({ code: 409 });
     expect(keyIn(fake)).toBe(old.key);
+  });
+});
+
+describe('applyKeyPlan with a Secret template', () => {
+  const template = secretTemplateOf({ labels: { team: 'data' }, annotations: { 'reloader.stakater.com/match': 'true' }, data: { tenant: 'acme' } });
+
+  it('writes the template with a new key', async () => {
+    const fake = new FakeKubeWriter();
+    await applyKeyPlan(fake.act(), { action: 'create' }, { sa, secretName: 'ci-api-key', secret: undefined, labelsFor, now: NOW, signingKey, template });
+    const stored = fake.stored<KubeObject & { data?: Record<string, string> }>(builtinKinds.secret, 'tenant-acme', 'ci-api-key');
+    expect(stored?.metadata?.labels).toMatchObject({ team: 'data', 'app.kubernetes.io/component': 'api-key' });
+    expect(stored?.metadata?.annotations).toMatchObject({ 'reloader.stakater.com/match': 'true' });
+    expect(Object.keys(stored?.data ?? {}).sort()).toEqual(['apiKey', 'tenant']);
+  });
+
+  it('applies a changed template to a kept key with one patch, and the key stays', async () => {
+    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: rawSecret() }]);
+    const result = await applyKeyPlan(fake.act(), { action: 'keep', fixMetadata: false }, { sa, secretName: 'ci-api-key', secret: existingSecret(), labelsFor, now: NOW, signingKey, template });
+    expect(fake.calls.filter((c) => c.verb !== 'get').map((c) => `${c.verb} ${c.kind}`)).toEqual(['patch Secret']);
+    expect(keyIn(fake)).toBe(old.key);
+    expect(result.key).toMatchObject({ keyId: old.keyId });
+    const stored = fake.stored<KubeObject & { data?: Record<string, string> }>(builtinKinds.secret, 'tenant-acme', 'ci-api-key');
+    expect(stored?.metadata?.labels?.['team']).toBe('data');
+    expect(Buffer.from(stored?.data?.['tenant'] ?? '', 'base64').toString()).toBe('acme');
+  });
+
+  it('writes nothing for a kept key whose Secret matches the template', async () => {
+    const fake = new FakeKubeWriter();
+    const raw = buildApiKeySecret({
+      namespace: 'tenant-acme',
+      name: 'ci-api-key',
+      labels: labelsFor(old.keyId),
+      owner: ownerReferenceTo(sa),
+      content: { key: old.key, record: { keyId: old.keyId, fingerprint: old.fingerprint, revision: 0, createdAt: new Date(NOW - 1000).toISOString() } },
+      signingKey,
+      template,
+    });
+    await applyKeyPlan(fake.act(), { action: 'keep', fixMetadata: false }, { sa, secretName: 'ci-api-key', secret: toCachedApiKeySecret(raw), labelsFor, now: NOW, signingKey, template });
+    expect(fake.calls.filter((c) => c.verb !== 'get')).toEqual([]);
   });
 });

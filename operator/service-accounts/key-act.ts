@@ -1,16 +1,20 @@
 // The act step of the ServiceAccount controller: carries out a KeyPlan with at
-// most one Secret write and one Event, and says which key the account now has.
+// most one Secret write and one Event (two writes when a kept key moves to another
+// data key of the template), and says which key the account now has.
 // Table-tested against the fake writer (key-act.test.ts).
 import { generateApiKey } from '../apikeys/index.js';
 import type { RandomBytes } from '../apikeys/index.js';
 import type { ServiceAccount } from '../api/index.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
+import { PatchType } from '../runtime/kube-client.js';
 import type { ActContext } from '../runtime/kube-writer.js';
 import type { CachedApiKeySecret, IssuedKeyRecord, PreviousKeyRecord } from './api-key-secret.js';
-import { ApiKeySecretMeta, buildApiKeySecret, ownerReferenceTo, recordedAnnotations, signedRecordOf } from './api-key-secret.js';
+import { ApiKeySecretMeta, buildApiKeySecret, dataDigest, ownerReferenceTo, recordedAnnotations, signedRecordOf } from './api-key-secret.js';
 import { SIGNATURE_ANNOTATION, signKeyRecord } from './key-signing.js';
 import type { KeyPlan } from './key-plan.js';
+import { moveKeyPatch, planTemplateWrites, secretTemplateOf } from './secret-template.js';
+import type { SecretTemplate } from './secret-template.js';
 import type { KeyProblem } from './status.js';
 
 type SA = ServiceAccount & KubeObject;
@@ -27,6 +31,8 @@ export interface KeyActInput {
   /** Signs what the Secret records (key-signing.ts). */
   readonly signingKey: Buffer;
   readonly random?: RandomBytes | undefined;
+  /** spec.secretTemplate with its defaults. @default no template */
+  readonly template?: SecretTemplate | undefined;
 }
 
 /** What the account now has: a key (for status) or a problem, and when to look again. */
@@ -82,19 +88,47 @@ export async function applyKeyPlan(act: ActContext, plan: KeyPlan, input: KeyAct
     }
     case 'keep': {
       const current = secret as CachedApiKeySecret;
-      if (plan.fixMetadata) {
-        await act.client.patch(builtinKinds.secret, namespace, secretName, {
-          metadata: {
-            resourceVersion: current.metadata?.resourceVersion,
-            labels: input.labelsFor(current.observedKey.keyId ?? ''),
-            annotations: { [SIGNATURE_ANNOTATION]: signatureFor(input, current) },
-            ownerReferences: [ownerReferenceTo(sa)],
-          },
-        });
-        act.log.info({ secret: secretName }, 'Restored the labels, owner and signature of the API key Secret');
-      }
+      await keepKey(act, plan.fixMetadata, current, input);
       return { key: heldKey(current, secretName), ...(plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {}) };
     }
+  }
+}
+
+/**
+ * Keeps the key and brings the rest of the Secret to the template (and the operator's labels and
+ * owner back, if removed): one merge patch; a renamed key data key is a move on the API server.
+ */
+async function keepKey(act: ActContext, fixMetadata: boolean, current: CachedApiKeySecret, input: KeyActInput): Promise<void> {
+  const { sa, secretName } = input;
+  const namespace = sa.metadata?.namespace ?? '';
+  const template = input.template ?? secretTemplateOf(undefined);
+  const writes = planTemplateWrites(
+    { labels: current.metadata?.labels ?? {}, annotations: current.metadata?.annotations ?? {}, dataDigests: current.dataDigests, keyDataKey: current.keyDataKey },
+    template,
+    dataDigest,
+  );
+  let resourceVersion = current.metadata?.resourceVersion ?? '';
+  if (fixMetadata || writes?.merge) {
+    const operatorLabels = fixMetadata ? input.labelsFor(current.observedKey.keyId ?? '') : {};
+    const signature = fixMetadata ? { [SIGNATURE_ANNOTATION]: signatureFor(input, current) } : {};
+    const annotations = { ...writes?.merge?.metadata.annotations, ...signature };
+    const updated = await act.client.patch(builtinKinds.secret, namespace, secretName, {
+      metadata: {
+        resourceVersion,
+        labels: { ...writes?.merge?.metadata.labels, ...operatorLabels },
+        ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+        ...(fixMetadata ? { ownerReferences: [ownerReferenceTo(sa)] } : {}),
+      },
+      ...(writes?.merge && Object.keys(writes.merge.data).length > 0 ? { data: writes.merge.data } : {}),
+    });
+    resourceVersion = updated.metadata?.resourceVersion ?? resourceVersion;
+    if (fixMetadata) act.log.info({ secret: secretName }, 'Restored the labels, owner and signature of the API key Secret');
+    if (writes?.merge) act.log.info({ secret: secretName }, 'Applied the Secret template');
+  }
+  if (writes?.moveKey) {
+    await act.client.patch(builtinKinds.secret, namespace, secretName, moveKeyPatch(writes.moveKey, resourceVersion), { type: PatchType.json });
+    act.log.info({ secret: secretName, from: writes.moveKey.from, to: writes.moveKey.to, keyId: current.observedKey.keyId }, 'Moved the API key to another data key');
+    await act.recorder.event(sa, 'Normal', 'KeyMoved', `The API key ${current.observedKey.keyId ?? ''} moved from data key ${writes.moveKey.from} to ${writes.moveKey.to} of Secret ${secretName}; the key is unchanged`);
   }
 }
 
@@ -118,6 +152,7 @@ async function issueKey(
     content: { key: generated.key, record, previous },
     signingKey: input.signingKey,
     resourceVersion: existing?.metadata?.resourceVersion,
+    ...(input.template ? { template: input.template } : {}),
   });
   if (existing) await act.client.replace(builtinKinds.secret, body);
   else await act.client.create(builtinKinds.secret, body);
@@ -129,9 +164,10 @@ async function issueKey(
       await act.recorder.event(sa, 'Normal', 'KeyIssued', `Issued API key ${record.keyId} (${record.fingerprint}) into Secret ${secretName}`);
       break;
     case 'rotate': {
-      act.log.info({ ...ids, previousKeyId: old?.keyId, gracePeriodMs: plan.gracePeriodMs }, 'Rotated API key');
+      act.log.info({ ...ids, previousKeyId: old?.keyId, gracePeriodMs: plan.gracePeriodMs, reason: plan.reason }, 'Rotated API key');
       const grace = previous ? `; key ${previous.keyId} keeps working for ${plan.gracePeriodMs / 1000}s` : `; key ${old?.keyId ?? '(none)'} no longer works`;
-      await act.recorder.event(sa, 'Normal', 'KeyRotated', `Rotated the API key to revision ${record.revision}: issued key ${record.keyId} (${record.fingerprint})${grace}`);
+      const why = plan.reason === 'Scheduled' ? `on schedule (every ${sa.spec.keyRotation?.every ?? '?'})` : `to revision ${record.revision}`;
+      await act.recorder.event(sa, 'Normal', 'KeyRotated', `Rotated the API key ${why}: issued key ${record.keyId} (${record.fingerprint})${grace}`);
       break;
     }
     case 'repair': {

@@ -57,4 +57,16 @@ describe('desiredStatus', () => {
     const again = desiredStatus(inputs({ current: first, now: NOW + 60_000 }));
     expect(again).toEqual(first);
   });
+
+  it('shows the next scheduled rotation and the key the restart targets got', () => {
+    const status = desiredStatus(inputs({ nextRotationAt: Date.parse(KEY.createdAt) + 3_600_000, rolledOutKeyId: 'Abc123Abc123' }));
+    expect(status).toMatchObject({ nextRotationAt: '2026-01-01T11:00:00Z', rolledOutKeyId: 'Abc123Abc123' });
+  });
+
+  it('sets RolloutRestarted after a restart, keeps it while targets remain, drops it without targets', () => {
+    const failed = desiredStatus(inputs({ hasRestartTargets: true, rollout: { status: 'False', reason: 'RestartFailed', message: 'Could not restart deployment/api' } }));
+    expect(condition(failed, 'RolloutRestarted')).toEqual(['False', 'RestartFailed']);
+    expect(condition(desiredStatus(inputs({ current: failed, hasRestartTargets: true })), 'RolloutRestarted')).toEqual(['False', 'RestartFailed']);
+    expect(condition(desiredStatus(inputs({ current: failed, hasRestartTargets: false })), 'RolloutRestarted')).toEqual([undefined, undefined]);
+  });
 });

@@ -1,10 +1,11 @@
 // The status a service account should have, from what was observed (pure).
-// Conditions: KeyIssued, ReferencesResolved, Ready; reasons are stable, messages
+// Conditions: KeyIssued, ReferencesResolved, Ready, and RolloutRestarted once the
+// account has restart targets; reasons are stable, messages
 // carry no timestamps and nothing secret (the key id and fingerprint are not secret).
 import { CONDITIONS, REASONS } from '../api/index.js';
 import type { Role, ServiceAccountStatus } from '../api/index.js';
 import type { Condition } from '../runtime/conditions.js';
-import { setCondition } from '../runtime/conditions.js';
+import { kubeTime, setCondition } from '../runtime/conditions.js';
 import { effectiveWorkspaces } from '../policy/index.js';
 import type { IssuedKeyRecord } from './api-key-secret.js';
 
@@ -31,6 +32,14 @@ export interface StatusInputs {
   /** The key in the Secret after this reconcile, or why there is none. */
   readonly key: IssuedKeyRecord | KeyProblem;
   readonly now: number;
+  /** When spec.keyRotation.every rotates the key next (epoch ms), if it does. */
+  readonly nextRotationAt?: number | undefined;
+  /** The key the restart targets last got (status.rolledOutKeyId). */
+  readonly rolledOutKeyId?: string | undefined;
+  /** The outcome of this reconcile's rollout restart; undefined keeps the condition as it was. */
+  readonly rollout?: { readonly status: 'True' | 'False'; readonly reason: string; readonly message: string } | undefined;
+  /** The account has restart targets (without, RolloutRestarted is dropped). */
+  readonly hasRestartTargets?: boolean;
 }
 
 function isProblem(key: IssuedKeyRecord | KeyProblem): key is KeyProblem {
@@ -60,10 +69,18 @@ export function desiredStatus(input: StatusInputs): ServiceAccountStatus {
     else set(CONDITIONS.ready, false, REASONS.missingReferences, `The API key works, but workspaces are missing: ${missing.join(', ')}`);
   }
 
+  if (input.rollout) {
+    conditions = setCondition(conditions, { type: CONDITIONS.rolloutRestarted, ...input.rollout, ...og }, input.now);
+  } else if (!input.hasRestartTargets) {
+    conditions = conditions.filter((c) => c.type !== CONDITIONS.rolloutRestarted);
+  }
+
   const status: ServiceAccountStatus = {
     ...(isProblem(key)
       ? {}
       : { secretName: input.secretName, keyId: key.keyId, fingerprint: key.fingerprint, keyCreatedAt: key.createdAt, keyRevision: key.revision }),
+    ...(input.nextRotationAt !== undefined && !isProblem(key) ? { nextRotationAt: kubeTime(input.nextRotationAt) } : {}),
+    ...(input.rolledOutKeyId ? { rolledOutKeyId: input.rolledOutKeyId } : {}),
     workspaces: effectiveWorkspaces(input.role, input.listedWorkspaces, input.existingWorkspaces),
     conditions: conditions as ServiceAccountStatus['conditions'] & Condition[],
     ...og,
