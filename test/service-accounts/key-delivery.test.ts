@@ -1,0 +1,171 @@
+// Getting keys to applications, against the real control plane: spec.secretTemplate shapes the
+// Secret (and a template change never changes the key), restart targets get a rollout restart
+// after a new key is in the Secret (only in the account's namespace; failures in a condition),
+// and spec.keyRotation.every rotates on schedule through the injected clock and a requeue-after.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNT_KINDS } from '../../operator/api/index.js';
+import type { ApiKeyVerifier } from '../../operator/policy/index.js';
+import type { RunningOperator } from '../../operator/operator.js';
+import type { KubeObject } from '../../operator/runtime/kinds.js';
+import type { KubeClient } from '../../operator/runtime/kube-client.js';
+import { eventually, kubectl, useNamespace } from '../harness/kube.js';
+import { newShard, startTestOperator } from '../harness/operator.js';
+import { shiftableClock } from '../users/fixtures.js';
+import { blinkAccounts } from '../cli/fixtures.js';
+import { cluster } from '../harness/kube.js';
+import { adminClient, createServiceAccount, eventsText, findLeaks, getSecret, makeTenantNamespace, waitFor } from './fixtures.js';
+import type { SA } from './fixtures.js';
+
+const ns = useNamespace('sa-delivery');
+const other = useNamespace('sa-delivery-other');
+const shard = newShard('sa-delivery');
+const clock = shiftableClock();
+let client: KubeClient;
+let operator: RunningOperator;
+let verifier: ApiKeyVerifier;
+let tenant: string;
+const keys = new Set<string>();
+const deployments = { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true } as const;
+
+function decode(data: Record<string, string> | undefined, name: string): string | undefined {
+  const value = data?.[name];
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+}
+
+function deployment(namespace: string, name: string): KubeObject {
+  return {
+    metadata: { name, namespace },
+    spec: { replicas: 0, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'example.invalid/app:1' }] } } },
+  };
+}
+
+async function restartedAt(namespace: string, name: string): Promise<string | undefined> {
+  const d = await client.get<KubeObject & { spec: { template: { metadata?: { annotations?: Record<string, string> } } } }>(deployments, namespace, name);
+  return d.spec.template.metadata?.annotations?.['kubectl.kubernetes.io/restartedAt'];
+}
+
+beforeAll(async () => {
+  client = adminClient();
+  tenant = await makeTenantNamespace(client, ns.name, shard);
+  operator = await startTestOperator({ shard, clock });
+  verifier = operator.services.apiKeyVerifier as ApiKeyVerifier;
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await client?.delete(ACCOUNT_KINDS.tenant, undefined, tenant).catch(() => undefined);
+  client?.close();
+});
+
+describe('spec.secretTemplate', () => {
+  it('puts the labels, annotations, data key and extra data on the Secret', async () => {
+    await createServiceAccount(client, ns.name, 'web', {
+      role: 'Builder',
+      secretTemplate: {
+        labels: { team: 'web' },
+        annotations: { 'reloader.stakater.com/match': 'true' },
+        keyName: 'BLINK_API_KEY',
+        data: { BLINK_TENANT: tenant, BLINK_ACCESS_URL: 'https://accounts.example/api/v1' },
+      },
+    });
+    const sa = await waitFor(client, ns.name, 'web');
+    const secret = await getSecret(client, ns.name, 'web-api-key');
+    expect(secret?.metadata?.labels).toMatchObject({ team: 'web', 'app.kubernetes.io/managed-by': 'blink-accounts-operator', 'accounts.blinkops.com/tenant': tenant });
+    expect(secret?.metadata?.annotations).toMatchObject({ 'reloader.stakater.com/match': 'true' });
+    expect(Object.keys(secret?.data ?? {}).sort()).toEqual(['BLINK_ACCESS_URL', 'BLINK_API_KEY', 'BLINK_TENANT']);
+    expect(decode(secret?.data, 'BLINK_TENANT')).toBe(tenant);
+    const key = decode(secret?.data, 'BLINK_API_KEY') ?? '';
+    keys.add(key);
+    expect(verifier.authenticate(key)).toMatchObject({ ok: true });
+    expect(sa.status?.keyId).toBeDefined();
+    // The CLI finds the key under its data key.
+    const printed = await blinkAccounts(['sa', 'key', 'web', '-n', ns.name, '--kubeconfig', cluster().kubeconfig]);
+    expect(printed.stdout === key).toBe(true);
+  });
+
+  it('a template change changes the Secret, never the key; a renamed data key moves the same key', async () => {
+    const before = await waitFor(client, ns.name, 'web');
+    const key = decode((await getSecret(client, ns.name, 'web-api-key'))?.data, 'BLINK_API_KEY') ?? '';
+    await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'web', {
+      spec: { secretTemplate: { labels: { team: 'platform' }, annotations: null, keyName: 'token', data: { BLINK_ACCESS_URL: null, BLINK_REGION: 'eu' } } },
+    });
+    const secret = await eventually(async () => {
+      const s = await getSecret(client, ns.name, 'web-api-key');
+      return s?.data?.['token'] && s.metadata?.labels?.['team'] === 'platform' && s.data['BLINK_REGION'] ? s : undefined;
+    }, 30_000, 'the template applied');
+    expect(Object.keys(secret.data ?? {}).sort()).toEqual(['BLINK_REGION', 'BLINK_TENANT', 'token']);
+    expect(secret.metadata?.annotations?.['reloader.stakater.com/match']).toBeUndefined();
+    expect(decode(secret.data, 'token') === key).toBe(true);
+    const after = await waitFor(client, ns.name, 'web');
+    expect(after.status?.keyId).toBe(before.status?.keyId);
+    expect(after.status?.keyCreatedAt).toBe(before.status?.keyCreatedAt);
+    const events = await eventsText(client, ns.name);
+    const reasons = events.items.filter((e) => (e['regarding'] as { name?: string }).name === 'web').map((e) => e['reason']);
+    expect(reasons).toContain('KeyMoved');
+    expect(reasons).not.toContain('KeyRotated');
+    expect(reasons).not.toContain('KeyAltered');
+  });
+});
+
+describe('spec.keyRotation.restartTargets', () => {
+  it('restarts the targets after a new key is in the Secret, only in the account namespace, and reports a missing target', async () => {
+    await client.create(deployments, deployment(ns.name, 'api'));
+    await client.create(deployments, deployment(other.name, 'api'));
+    await createServiceAccount(client, ns.name, 'api', {
+      role: 'Builder',
+      keyRotation: { gracePeriod: '1h', restartTargets: [{ kind: 'Deployment', name: 'api' }, { kind: 'StatefulSet', name: 'missing' }] },
+    });
+    const first = await waitFor(client, ns.name, 'api', (sa) => sa.status?.rolledOutKeyId !== undefined);
+    // The first key restarts nothing.
+    expect(first.status?.rolledOutKeyId).toBe(first.status?.keyId);
+    expect(await restartedAt(ns.name, 'api')).toBeUndefined();
+
+    const rotate = await blinkAccounts(['sa', 'rotate-key', 'api', '-n', ns.name, '--kubeconfig', cluster().kubeconfig]);
+    expect(rotate.code, rotate.stderr).toBe(0);
+    const rotated = await waitFor(client, ns.name, 'api', (sa) => sa.status?.keyRevision === 1 && sa.status.rolledOutKeyId === sa.status.keyId);
+    const at = await restartedAt(ns.name, 'api');
+    expect(at).toBeDefined();
+    // After the new key was in the Secret (its creation time), during the grace period.
+    expect(Date.parse(at ?? '')).toBeGreaterThanOrEqual(Date.parse(rotated.status?.keyCreatedAt ?? ''));
+    const secret = await getSecret(client, ns.name, 'api-api-key');
+    expect(secret?.metadata?.annotations?.['accounts.blinkops.com/previous-key-id']).toBe(first.status?.keyId);
+    expect(await restartedAt(other.name, 'api')).toBeUndefined();
+    const condition = rotated.status?.conditions?.find((c) => c.type === 'RolloutRestarted');
+    expect(condition).toMatchObject({ status: 'False', reason: 'RestartFailed' });
+    expect(condition?.message).toBe(
+      `Could not restart statefulset/missing (NotFound) for API key ${rotated.status?.keyId ?? ''}; restart by hand: kubectl rollout restart statefulset/missing -n ${ns.name}`,
+    );
+    keys.add(decode(secret?.data, 'apiKey') ?? '');
+    // The status command shows it and what to do.
+    const status = await blinkAccounts(['status', 'sa', 'api', '-n', ns.name, '--kubeconfig', cluster().kubeconfig]);
+    expect(status.stdout).toContain('RolloutRestarted is False (RestartFailed): Could not restart statefulset/missing');
+  });
+});
+
+describe('spec.keyRotation.every', () => {
+  it('shows the next rotation and the key age, and rotates when the key is due (injected clock, requeue-after)', async () => {
+    await createServiceAccount(client, ns.name, 'cron', { role: 'Consumer', keyRotation: { every: '1h' } });
+    const sa = await waitFor(client, ns.name, 'cron', (s) => s.status?.nextRotationAt !== undefined);
+    const created = Date.parse(sa.status?.keyCreatedAt ?? '');
+    expect(Date.parse(sa.status?.nextRotationAt ?? '')).toBe(Math.floor((created + 3_600_000) / 1000) * 1000);
+    const table = await kubectl(['get', 'bsa', 'cron', '-n', ns.name, '-o', 'wide']);
+    expect(table.stdout).toMatch(/KEY AGE +NEXT ROTATION +READY/);
+
+    // Two seconds before it is due; a touch makes the operator plan, and its requeue-after does the rest.
+    clock.shift(created + 3_600_000 - 2_000 - clock.now());
+    await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'cron', { metadata: { annotations: { touched: '1' } } });
+    const rotated = await waitFor(client, ns.name, 'cron', (s: SA) => s.status?.keyId !== sa.status?.keyId, 30_000);
+    expect(Date.parse(rotated.status?.nextRotationAt ?? '')).toBeGreaterThan(Date.parse(sa.status?.nextRotationAt ?? ''));
+    const events = await eventsText(client, ns.name);
+    const notes = events.items.filter((e) => (e['regarding'] as { name?: string }).name === 'cron' && e['reason'] === 'KeyRotated').map((e) => String(e['note']));
+    expect(notes[0]).toMatch(/^Rotated the API key on schedule \(every 1h\): issued key /);
+    keys.add(decode((await getSecret(client, ns.name, 'cron-api-key'))?.data, 'apiKey') ?? '');
+    clock.reset();
+  });
+
+  it('leaks no key into Events or status', async () => {
+    const events = await eventsText(client, ns.name);
+    const statuses = JSON.stringify((await client.list(ACCOUNT_KINDS.serviceAccount, { namespace: ns.name })).items.map((o) => o['status']));
+    expect(findLeaks(keys, { events: events.text, statuses })).toEqual([]);
+  });
+});
