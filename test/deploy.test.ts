@@ -54,6 +54,16 @@ function grantsOf(objects: readonly RbacObject[]): Set<string> {
 }
 const NAMESPACE = 'blink-accounts-system';
 
+/** The kinds a ServiceAccount's restartTargets can name. */
+const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
+
+/** A workload of no pods (no kubelet runs here) to restart. */
+function workload(kind: (typeof WORKLOAD_KINDS)[number], namespace: string, name: string): object {
+  const template = { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'example.invalid/app:1' }] } };
+  const spec = { selector: { matchLabels: { app: name } }, template, ...(kind === 'DaemonSet' ? {} : { replicas: 0 }), ...(kind === 'StatefulSet' ? { serviceName: name } : {}) };
+  return { apiVersion: 'apps/v1', kind, metadata: { name, namespace }, spec };
+}
+
 describe('the operator under the RBAC of deploy/operator.yaml', () => {
   const shard = newShard('deploy');
   const tenant = `deploy-${shard.slice(-8)}`;
@@ -109,7 +119,13 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
     await apply(
       { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'Workspace', metadata: { name: 'ops', namespace: tenantNs }, spec: {} },
       { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'Group', metadata: { name: 'admins', namespace: tenantNs }, spec: {} },
-      { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'ServiceAccount', metadata: { name: 'robot', namespace: tenantNs }, spec: { role: 'Builder', workspaces: ['ops'] } },
+      {
+        apiVersion: 'accounts.blinkops.com/v1alpha1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'robot', namespace: tenantNs },
+        spec: { role: 'Builder', workspaces: ['ops'], keyRotation: { restartTargets: WORKLOAD_KINDS.map((kind) => ({ kind, name: 'robot-app' })) } },
+      },
+      ...WORKLOAD_KINDS.map((kind) => workload(kind, tenantNs, 'robot-app')),
       { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'User', metadata: { name: 'ada', namespace: tenantNs }, spec: { email: 'ada@deploy.example', role: 'Admin' } },
     );
     await eventually(async () => ((await get('bsa', 'robot', '{.status.conditions[?(@.type=="Ready")].status}')) === 'True' ? true : undefined), 30_000, 'the ServiceAccount to be Ready');
@@ -135,6 +151,10 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
     const keyId = await get('bsa', 'robot', '{.status.keyId}');
     await kubectl(['patch', 'bsa', 'robot', '-n', tenantNs, '--type=merge', '-p', '{"spec":{"keyRotation":{"revision":1,"gracePeriod":"2s"}}}']);
     await eventually(async () => ((await get('bsa', 'robot', '{.status.keyId}')) !== keyId ? true : undefined), 30_000, 'the rotated key');
+    // The new key's restart targets get a rollout restart (a patch of each kind).
+    for (const kind of WORKLOAD_KINDS) {
+      await eventually(async () => ((await get(kind.toLowerCase(), 'robot-app', '{.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}')) !== '' ? true : undefined), 30_000, `the ${kind} restart`);
+    }
     // The grace period ends: the previous key's hash is removed from the Secret (a patch).
     await eventually(async () => ((await get('secret', 'robot-api-key', '{.data.previousKeyHash}')) === '' ? true : undefined), 30_000, 'the grace period to end');
     await kubectl(['patch', 'user', 'ada', '-n', tenantNs, '--type=merge', '-p', '{"spec":{"role":"Builder"}}']);
