@@ -67,6 +67,12 @@ describe('diagnose', () => {
     ],
     ['a deleted Secret', { status: readySa, secret: { absent: 'etl-api-key' } }, /etl-api-key is missing: the key k1 no longer works/, /issues a new key/],
     ['an altered key', { status: readySa, secret: { found: { ...goodSecret.found, fingerprint: 'other' } } }, /was altered/, /never edit the Secret/],
+    [
+      'a failed rollout restart',
+      { status: { ...readySa, conditions: [...readySa.conditions, condition('RolloutRestarted', 'False', 'RestartFailed', 'Could not restart deployment/api (NotFound) for API key k1')] }, secret: goodSecret },
+      /Could not restart deployment\/api/,
+      /correct spec.keyRotation.restartTargets \(kubectl edit serviceaccounts.accounts.blinkops.com etl -n tenant-acme\)/,
+    ],
     ['a pending rotation', { status: readySa, secret: goodSecret, spec: { role: 'Builder', workspaces: ['ws-a'], keyRotation: { revision: 2 } } }, /revision 2 requested/, /shortly/],
   ])('%s', (_name, overrides, problem, fix) => {
     const findings = diagnose(inputs(overrides));

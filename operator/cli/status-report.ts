@@ -171,6 +171,12 @@ function kindFields(input: StatusInputs): Record<string, string> {
         'Key issued': status['keyCreatedAt'] ? `${str(status['keyCreatedAt'])} (${age(str(status['keyCreatedAt']), input.now)} ago)` : '',
         'Key revision': `${str(status['keyRevision']) || '0'} (spec.keyRotation.revision ${str(rotation['revision']) || '0'}, grace period ${str(rotation['gracePeriod']) || '0s'})`,
         Secret: str(status['secretName']),
+        ...(rotation['every'] ? { 'Rotates every': `${str(rotation['every'])}, next ${str(status['nextRotationAt']) || '(when a key is issued)'}` } : {}),
+        ...(Array.isArray(rotation['restartTargets']) && rotation['restartTargets'].length > 0
+          ? {
+              'Restart targets': (rotation['restartTargets'] as { kind?: string; name?: string }[]).map((t) => `${(t.kind ?? '').toLowerCase()}/${t.name ?? ''}`).join(', '),
+            }
+          : {}),
       };
     }
     case 'Workspace':
@@ -270,6 +276,9 @@ export function diagnose(input: StatusInputs): Finding[] {
         break;
       case 'EmailDomainNotAllowed':
         findings.push({ severity: 'error', problem: c.message, fix: `add the domain to the Tenant's spec.allowedEmailDomains (kubectl edit tenants.accounts.blinkops.com <tenant>), or invite another address` });
+        break;
+      case 'RestartFailed':
+        findings.push({ severity: 'warning', problem: c.message, fix: `create the missing workloads or correct spec.keyRotation.restartTargets (${edit}); the next new key restarts them again` });
         break;
       case 'NamespaceOwnedByAnotherTenant':
       case 'NamespaceTerminating':

@@ -138,7 +138,9 @@ describe('spec.keyRotation.restartTargets', () => {
     keys.add(decode(secret?.data, 'apiKey') ?? '');
     // The status command shows it and what to do.
     const status = await blinkAccounts(['status', 'sa', 'api', '-n', ns.name, '--kubeconfig', cluster().kubeconfig]);
-    expect(status.stdout).toContain('RolloutRestarted is False (RestartFailed): Could not restart statefulset/missing');
+    expect(status.stdout).toMatch(/Restart targets: +deployment\/api, statefulset\/missing/);
+    expect(status.stdout).toContain('WARNING: Could not restart statefulset/missing (NotFound)');
+    expect(status.stdout).toContain(`→ create the missing workloads or correct spec.keyRotation.restartTargets (kubectl edit serviceaccounts.accounts.blinkops.com api -n ${ns.name})`);
   });
 });
 
