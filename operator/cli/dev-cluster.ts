@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 import { ensureBinaries } from '../dev-cluster/binaries.js';
 import { readClusterState, runningComponents, startCluster, stopCluster } from '../dev-cluster/cluster.js';
 import type { ClusterState } from '../dev-cluster/cluster.js';
+import { outputOption, printStructured } from './options.js';
+import type { OutputFormat } from './options.js';
 
 /** Name of the long-lived cluster of `dev-cluster up` and `npm start`. */
 export const DEV_CLUSTER = 'dev';
@@ -73,23 +75,30 @@ export function registerDevCluster(program: Command): void {
       say(stopped ? `Stopped control plane "${options.name}" and removed its data` : `No control plane "${options.name}" was running`);
     });
 
-  devCluster
-    .command('status')
-    .description('Show whether the control plane runs, and where')
-    .option('--name <name>', 'cluster name', DEV_CLUSTER)
-    .action(async (options: { name: string }) => {
-      const state = await readClusterState(options.name);
-      if (!state) {
-        say(`Control plane "${options.name}" is not running; start it with: npx blink-accounts dev-cluster up`);
-        process.exitCode = 1;
-        return;
-      }
-      const running = await runningComponents(state);
-      const all = Object.keys(state.commands);
+  outputOption(
+    devCluster
+      .command('status')
+      .description('Show whether the control plane runs, and where')
+      .option('--name <name>', 'cluster name', DEV_CLUSTER),
+  ).action(async (options: { name: string; output: OutputFormat }) => {
+    const state = await readClusterState(options.name);
+    if (!state) {
+      if (options.output !== 'text') printStructured({ name: options.name, running: false }, options.output);
+      else say(`Control plane "${options.name}" is not running; start it with: npx blink-accounts dev-cluster up`);
+      process.exitCode = 1;
+      return;
+    }
+    const running = await runningComponents(state);
+    const all = Object.keys(state.commands);
+    if (options.output !== 'text') {
+      const components = Object.fromEntries(all.map((c) => [c, running.includes(c as never) ? 'running' : 'stopped']));
+      printStructured({ name: options.name, running: running.length === all.length, components, server: state.server, kubeconfig: state.kubeconfig, startedAt: state.startedAt }, options.output);
+    } else {
       for (const component of all) process.stdout.write(`${component.padEnd(24)} ${running.includes(component as never) ? 'running' : 'stopped'}\n`);
       process.stdout.write(`server                   ${state.server}\nkubeconfig               ${state.kubeconfig}\nstarted                  ${state.startedAt}\n`);
-      if (running.length !== all.length) process.exitCode = 1;
-    });
+    }
+    if (running.length !== all.length) process.exitCode = 1;
+  });
 
   devCluster
     .command('kubeconfig')

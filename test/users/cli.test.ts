@@ -40,7 +40,8 @@ afterAll(async () => {
   await deleteTenant(tenantName);
 });
 
-describe('blink-accounts user / invitations', () => {
+// Every CLI run starts Node, tsx and @kubernetes/client-node: seconds each on a loaded 2-core machine.
+describe('blink-accounts user / invitations', { timeout: 300_000 }, () => {
   it('invites, lists the caught link, resends, shows groups, deactivates, activates and removes', async () => {
     const invited = await cli('user', 'invite', 'ivy', '--email', 'ivy@cli.test', '--role', 'admin', '--groups', 'admins, ghosts', ...target());
     expect(invited.stdout).toContain('Invited ivy@cli.test as User ivy');
@@ -50,6 +51,8 @@ describe('blink-accounts user / invitations', () => {
     const first = linkOf(await smtp.waitForMessage('ivy@cli.test'));
     const links = await cli('invitations', 'links', '--dir', smtp.server.dir, '--to', 'ivy@cli.test');
     expect(links.stdout.trim().split('\n').map((line) => line.split('\t')[2])).toEqual([first]);
+    const asJson = await cli('invitations', 'links', '--dir', smtp.server.dir, '--to', 'ivy@cli.test', '-o', 'json');
+    expect((JSON.parse(asJson.stdout) as { link: string; to: string[] }[]).map((l) => [l.link, l.to])).toEqual([[first, ['ivy@cli.test']]]);
 
     await cli('user', 'resend', 'ivy', ...target());
     expect((await getUser(ns, 'ivy')).spec.invitation?.resend).toBe(1);
