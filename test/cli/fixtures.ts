@@ -48,6 +48,11 @@ export function bash(script: string, env: NodeJS.ProcessEnv = {}): Promise<Ran> 
   return runProcess('bash', ['-c', script], { ...process.env, PATH: pathWithPlugin(), ...env });
 }
 
+/** A command line in zsh with the plugin on PATH. */
+export function runZsh(script: string): Promise<Ran> {
+  return runProcess('zsh', ['-f', '-c', script], { ...process.env, PATH: pathWithPlugin(), KUBECONFIG: cluster().kubeconfig });
+}
+
 /** A copy of the test kubeconfig whose current context has `namespace` as its namespace (as `kubectl config set-context --current --namespace` makes). */
 export async function kubeconfigWithNamespace(namespace: string): Promise<string> {
   const config = parse(await readFile(cluster().kubeconfig, 'utf8')) as { contexts: { name: string; context: Record<string, unknown> }[]; 'current-context': string };

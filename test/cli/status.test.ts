@@ -46,7 +46,8 @@ afterAll(async () => {
   await deleteTenant(tenantName);
 });
 
-describe('kubectl blink (plugin)', () => {
+// Every CLI run starts Node, tsx and @kubernetes/client-node: seconds each on a loaded 2-core machine.
+describe('kubectl blink (plugin)', { timeout: 300_000 }, () => {
   it('is found by kubectl and names itself "kubectl blink"', async () => {
     const list = await kubectlWithPlugin(['plugin', 'list']);
     expect(list.stdout).toMatch(/\/kubectl-blink\n/);
