@@ -27,14 +27,11 @@ import type { KeyPlan, ObservedSecret, SecretOwnership } from './key-plan.js';
 import { issuesNewKey, planKey } from './key-plan.js';
 import { restartTargets } from './restart-act.js';
 import { decideRestart } from './restart-targets.js';
-import { nextRotationAt } from './rotation-schedule.js';
+import { lookAgainAfterMs, nextRotationAt } from './rotation-schedule.js';
 import { secretTemplateOf } from './secret-template.js';
 import { desiredStatus } from './status.js';
 
 type SA = ServiceAccount & KubeObject;
-
-/** Longest wait for a scheduled rotation before the account is looked at again (6 h). */
-const MAX_SCHEDULE_WAIT_MS = 6 * 3_600_000;
 
 /** What the reconciler works with. */
 export interface ServiceAccountControllerDeps {
@@ -187,9 +184,8 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
         hasRestartTargets: targets.length > 0,
       }),
     );
-    // A scheduled rotation comes due with no event to wake the controller: look again then (at
-    // least every MAX_SCHEDULE_WAIT_MS, far below what a timer can hold).
-    const wakeUps = [acted.requeueAfterMs, next !== undefined ? Math.min(next - now, MAX_SCHEDULE_WAIT_MS) : undefined].filter((ms): ms is number => ms !== undefined);
-    return wakeUps.length > 0 ? { requeueAfterMs: Math.max(1, Math.ceil(Math.min(...wakeUps)) + 50) } : undefined;
+    // A scheduled rotation comes due with no event to wake the controller: look again then.
+    const after = lookAgainAfterMs(now, acted.requeueAfterMs, next);
+    return after !== undefined ? { requeueAfterMs: after } : undefined;
   };
 }

@@ -12,3 +12,17 @@ export function isRotationDue(now: number, createdAt: string | undefined, everyM
   const due = nextRotationAt(createdAt, everyMs);
   return due !== undefined && now >= due;
 }
+
+/** Longest wait for a scheduled rotation before the account is looked at again (6 h): far below what a timer can hold. */
+export const MAX_SCHEDULE_WAIT_MS = 6 * 3_600_000;
+
+/**
+ * When to look at the account again (ms from `now`), or undefined: when the act step asks
+ * (`actRequeueMs`, e.g. the end of a grace period) or the next rotation is due, whichever is
+ * first, never more than {@link MAX_SCHEDULE_WAIT_MS} ahead for a schedule, and 50 ms late
+ * rather than early.
+ */
+export function lookAgainAfterMs(now: number, actRequeueMs: number | undefined, nextRotation: number | undefined): number | undefined {
+  const waits = [actRequeueMs, nextRotation !== undefined ? Math.min(nextRotation - now, MAX_SCHEDULE_WAIT_MS) : undefined].filter((ms): ms is number => ms !== undefined);
+  return waits.length > 0 ? Math.max(1, Math.ceil(Math.min(...waits)) + 50) : undefined;
+}
