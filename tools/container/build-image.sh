@@ -31,7 +31,8 @@ echo "build-image: building $tag (deploy/Dockerfile${target:+, target $target})"
 # trusting the CA file the host's npm trusts (a TLS-inspecting proxy's, on CI).
 ca_args=()
 cafile="$(npm config get cafile 2>/dev/null || true)"
-if [ -n "$cafile" ] && [ "$cafile" != null ] && [ -f "$cafile" ]; then
+if [ -z "$cafile" ] || [ "$cafile" = null ] || [ ! -f "$cafile" ]; then cafile="${NODE_EXTRA_CA_CERTS:-}"; fi
+if [ -n "$cafile" ] && [ -f "$cafile" ]; then
   ca_args=(--volume "$cafile:/run/build-ca.crt:ro" --build-arg npm_config_cafile=/run/build-ca.crt)
 fi
 $podman build --quiet --network=host --layers "${ca_args[@]}" \
