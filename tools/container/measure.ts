@@ -1,14 +1,16 @@
 // Start-up time and memory of the operator image, compiled JavaScript (the
 // shipped target) against TypeScript through tsx (the `tsx` target), each run as
 // a container with the Deployment's restrictions against a running cluster:
-//   node --import tsx tools/container/measure.ts <kubeconfig> [runs]
+//   node --import tsx tools/container/measure.ts <kubeconfig of a cluster with the CRDs> [runs]
 // Start-up: `podman run` until /readyz answers 200 (caches synced). Memory: the
 // resident set of every process of the container (tsx adds an esbuild process)
-// after it settled for 5 s. The kubeconfig's folder is mounted read-only.
+// after it settled for 5 s. The kubeconfig and its CA file are copied to a folder
+// the container's non-root user can read, mounted read-only.
 import { execFile } from 'node:child_process';
-import { readFile, readdir } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -36,17 +38,20 @@ async function treeRssKb(pid: number): Promise<number> {
   return total;
 }
 
-async function measure(image: string, kubeconfig: string): Promise<{ startMs: number; rssMb: number }> {
+async function measure(image: string, kubeconfig: string, extra: readonly string[]): Promise<{ startMs: number; rssMb: number }> {
   const [metrics, http] = [await freePort(), await freePort()];
   const name = `measure-${process.pid}-${Date.now()}`;
   const started = Date.now();
   await podman([
     'run', '--detach', '--name', name, '--network=host', '--user', '65532:65532', '--read-only', '--read-only-tmpfs=false', '--cap-drop=ALL', '--security-opt=no-new-privileges',
-    '--volume', `${dirname(kubeconfig)}:${dirname(kubeconfig)}:ro`,
+    '--volume', `${dirname(kubeconfig)}:${dirname(kubeconfig)}:ro`, ...extra,
     image, 'operator', 'run', '--kubeconfig', kubeconfig, '--namespace', 'default', '--shard', name, '--host', '127.0.0.1', `--metrics-port=${metrics}`, `--http-port=${http}`,
   ]);
   try {
     for (;;) {
+      if ((await podman(['inspect', '--format', '{{.State.Running}}', name])).stdout.trim() !== 'true') {
+        throw new Error(`${image} exited:\n${(await podman(['logs', name]).catch(() => ({ stdout: '' }))).stdout}`);
+      }
       const status = await fetch(`http://127.0.0.1:${http}/readyz`).then((r) => r.status, () => 0);
       if (status === 200) break;
       if (Date.now() - started > 120_000) throw new Error(`${image} was not ready within 120 s:\n${(await podman(['logs', name]).catch(() => ({ stdout: '' }))).stdout}`);
@@ -61,17 +66,30 @@ async function measure(image: string, kubeconfig: string): Promise<{ startMs: nu
   }
 }
 
-const kubeconfig = process.argv[2];
+const given = process.argv[2];
 const runs = Number(process.argv[3] ?? 3);
-if (!kubeconfig) throw new Error('usage: measure.ts <kubeconfig> [runs]');
-const images = {
-  compiled: (await run(join(REPO, 'tools/container/build-image.sh'), [])).stdout.trim(),
-  tsx: (await run(join(REPO, 'tools/container/build-image.sh'), ['--target', 'tsx'])).stdout.trim(),
-};
-for (const [variant, image] of Object.entries(images)) {
+if (!given) throw new Error('usage: measure.ts <kubeconfig> [runs]');
+const dir = await mkdtemp(join(tmpdir(), 'measure-'));
+await chmod(dir, 0o755);
+let text = await readFile(given, 'utf8');
+const ca = /certificate-authority: (\S+)/.exec(text)?.[1];
+if (ca) {
+  await writeFile(join(dir, 'ca.crt'), await readFile(resolve(dirname(given), ca)), { mode: 0o644 });
+  text = text.replace(ca, join(dir, 'ca.crt'));
+}
+const kubeconfig = join(dir, 'kubeconfig');
+await writeFile(kubeconfig, text, { mode: 0o644 });
+// tsx writes its compile cache to /tmp: on a read-only root it needs a writable
+// /tmp (an emptyDir in a pod), or it exits with EROFS at start-up.
+const variants = [
+  { variant: 'compiled', image: (await run(join(REPO, 'tools/container/build-image.sh'), [])).stdout.trim(), extra: [] },
+  { variant: 'tsx', image: (await run(join(REPO, 'tools/container/build-image.sh'), ['--target', 'tsx'])).stdout.trim(), extra: ['--mount', 'type=tmpfs,destination=/tmp'] },
+];
+for (const { variant, image, extra } of variants) {
   const size = (await podman(['image', 'inspect', '--format', '{{.Size}}', image])).stdout.trim();
   const results = [];
-  for (let i = 0; i < runs; i++) results.push(await measure(image, kubeconfig));
+  for (let i = 0; i < runs; i++) results.push(await measure(image, kubeconfig, extra));
   const line = results.map((r) => `${(r.startMs / 1000).toFixed(2)} s / ${r.rssMb.toFixed(0)} MB`).join(', ');
   process.stdout.write(`${variant.padEnd(8)} image ${(Number(size) / 1e6).toFixed(0)} MB; start-up to ready / RSS: ${line}\n`);
 }
+await rm(dir, { recursive: true, force: true });
