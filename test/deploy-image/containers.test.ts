@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { SHARD_LABEL } from '../../operator/operator.js';
+import { SHARD_LABEL } from '../../operator/api/index.js';
 import { applyObjects } from '../../operator/kube/apply.js';
 import { helmBinary, helmTemplate } from '../../tools/helm/render-manifests.js';
 import { adminKubeConfig, cluster, eventually, kubectl } from '../harness/kube.js';
