@@ -107,8 +107,8 @@ describe('Argo CD health (deploy/argocd/health.lua) on real status', () => {
   });
 
   it('Degraded: Ready=False with a reason (a reference to a Workspace that does not exist)', async () => {
-    const sa = await readWhen('serviceaccounts.accounts.blinkops.com', 'lost', namespace, condition('Ready', 'False', 'WorkspacesNotFound'), 'the missing reference to be reported');
-    expect(await health(sa)).toEqual({ status: 'Degraded', message: 'WorkspacesNotFound: The API key works, but workspaces are missing: no-such-workspace' });
+    const sa = await readWhen('serviceaccounts.accounts.blinkops.com', 'lost', namespace, condition('Ready', 'False', 'MissingReferences'), 'the missing reference to be reported');
+    expect(await health(sa)).toEqual({ status: 'Degraded', message: 'MissingReferences: The API key works, but workspaces are missing: no-such-workspace' });
   });
 
   it('Progressing: no status yet, and a spec newer than the status', async () => {
