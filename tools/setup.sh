@@ -9,10 +9,11 @@
 #     built from Go modules once, then cached; test/iac/opentofu.ts);
 #   - with --cdktf-cli: the cdktf CLI those tests run (tools/cdktf-cli/, installed with
 #     npm ci into the cache once; test/iac/cdktf-cli.ts);
-#   - with --deploy: what the image, Helm and Argo CD tests need: Debian's podman,
-#     runc, mmdebstrap and lua5.1 (apt-get, as root), Helm built from Go modules
-#     (tools/helm/build.sh) and the operator image (tools/container/build-image.sh),
-#     both cached.
+#   - with --deploy: what the image, Helm, Argo CD and node tests need: Debian's
+#     podman, runc, mmdebstrap, lua5.1 and CNI plugins (apt-get, as root), Helm,
+#     the kubelet, kube-scheduler and containerd built from Go modules
+#     (tools/helm/build.sh, tools/node/build.sh) and the operator image
+#     (tools/container/build-image.sh), all cached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -71,6 +72,7 @@ if $deploy; then
   for tool in podman:podman runc:runc mmdebstrap:mmdebstrap lua5.1:lua5.1; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}")
   done
+  [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
       echo "setup: installing Debian's ${missing[*]} for the image, Helm and Argo CD tests" >&2
@@ -86,5 +88,6 @@ if $deploy; then
     export PATH="$PATH:/usr/local/go/bin"
   fi
   tools/helm/build.sh >/dev/null
+  tools/node/build.sh >/dev/null
   tools/container/build-image.sh >/dev/null
 fi

@@ -163,6 +163,8 @@ export async function startNode(cluster: ClusterState, images: readonly string[]
         "  [plugins.'io.containerd.cri.v1.images'.pinned_images]",
         '    sandbox = "localhost/blink-pause:1"',
         "[plugins.'io.containerd.cri.v1.runtime']",
+        // Machines like CI containers lack CAP_SYS_RESOURCE: no oom_score_adj below containerd's own.
+        '  restrict_oom_score_adj = true',
         "  [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]",
         '    runtime_type = "io.containerd.runc.v2"',
         "    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]",
@@ -219,7 +221,8 @@ export async function startNode(cluster: ClusterState, images: readonly string[]
         readOnlyPort: 0,
         healthzBindAddress: '127.0.0.1',
         healthzPort,
-        authentication: { anonymous: { enabled: false }, webhook: { enabled: false } },
+        // Loopback only; lets kube-apiserver (which has no kubelet client certificate) fetch logs.
+        authentication: { anonymous: { enabled: true }, webhook: { enabled: false } },
         authorization: { mode: 'AlwaysAllow' },
         containerRuntimeEndpoint: `unix://${socket}`,
         imageServiceEndpoint: `unix://${socket}`,
@@ -238,6 +241,7 @@ export async function startNode(cluster: ClusterState, images: readonly string[]
       `--config=${join(dir, 'kubelet.yaml')}`,
       `--kubeconfig=${cluster.kubeconfig}`,
       `--hostname-override=${name}`,
+      '--node-ip=127.0.0.1',
       `--root-dir=${kubeletRoot}`,
       `--cert-dir=${join(dir, 'kubelet-pki')}`,
       '--v=1',

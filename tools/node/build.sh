@@ -27,7 +27,7 @@ started=$(date +%s)
   (cd "$here/kubernetes" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$staging/kubelet" k8s.io/kubernetes/cmd/kubelet)
   (cd "$here/kubernetes" && CGO_ENABLED=0 go build -trimpath -ldflags "$ldflags" -o "$staging/kube-scheduler" k8s.io/kubernetes/cmd/kube-scheduler)
   # No replace directives in containerd's go.mod: `go install pkg@version` works.
-  CGO_ENABLED=0 GOBIN="$staging" go install -trimpath -tags "no_btrfs no_devmapper no_zfs" -ldflags "-s -w" \
+  CGO_ENABLED=0 GOBIN="$staging" go install -trimpath -tags "no_btrfs no_devmapper no_zfs no_aufs" -ldflags "-s -w" \
     "github.com/containerd/containerd/v2/cmd/containerd@$containerd" \
     "github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2@$containerd" \
     "github.com/containerd/containerd/v2/cmd/ctr@$containerd"
