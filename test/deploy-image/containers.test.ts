@@ -101,7 +101,7 @@ describe('the operator image: two containers with the Deployment\'s security con
   beforeAll(async () => {
     image = await buildImage();
     // The chart's objects for this release, but the workload (no kubelet here) and the role ClusterRoles (shared).
-    const rendered = await helmTemplate(await helmBinary(), ['namespace.create=true', 'crds.install=false', 'roles.install=false', 'accessApi.clientClusterRole.create=false', `operator.shard=${shard}`], { name: release, namespace });
+    const rendered = await helmTemplate(await helmBinary(), ['namespace.create=true', 'crds.install=false', 'roles.install=false', 'admissionPolicy.install=false', 'accessApi.clientClusterRole.create=false', `operator.shard=${shard}`], { name: release, namespace });
     const objects = parseAllDocuments(rendered).map((d) => d.toJS() as Manifest | null).filter((o): o is Manifest => o !== null);
     const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { securityContext: Record<string, number>; containers: { securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean; capabilities: { drop: string[] } } }[] } } } };
     const pod = deployment.spec.template.spec;

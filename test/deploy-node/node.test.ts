@@ -62,6 +62,8 @@ describe.skipIf(process.getuid?.() !== 0)('the chart on a real node (kubelet + c
       '--set', `image.repository=${repository}`, '--set', `image.tag=${tag}`, '--set', 'image.pullPolicy=Never',
       '--set', `operator.shard=${shard}`, '--set', `operator.smtpSecret=${smtp.secret.name}`,
       '--set', `accessApi.clientClusterRole.name=blink-accounts-access-api-client-${id}`,
+      // No admission policy: on this shared cluster it would judge every other test's Users.
+      '--set', 'admissionPolicy.install=false',
       '--set', `hostAliases[0].ip=${node.gateway}`, '--set', 'hostAliases[0].hostnames[0]=kubernetes.default.svc',
       '--set', 'operator.extraEnv[0].name=KUBERNETES_SERVICE_HOST', '--set', 'operator.extraEnv[0].value=kubernetes.default.svc',
       '--set', 'operator.extraEnv[1].name=KUBERNETES_SERVICE_PORT', '--set-string', `operator.extraEnv[1].value=${node.apiServerPort}`,

@@ -42,14 +42,15 @@ export async function renderAll(helm: string): Promise<Map<string, string>> {
   for (const name of (await readdir(join(REPO, 'crds'))).filter((f) => f.endsWith('.yaml')).sort()) {
     files.set(`deploy/helm/blink-accounts-operator/files/crds/${name}`, await readFile(join(REPO, 'crds', name), 'utf8'));
   }
-  const operator = await helmTemplate(helm, [...PLAIN, 'roles.install=false', 'accessApi.clientClusterRole.create=false']);
+  files.set('deploy/helm/blink-accounts-operator/files/user-email-domain-policy.yaml', await readFile(join(REPO, 'deploy/rbac/user-email-domain-policy.yaml'), 'utf8'));
+  const operator = await helmTemplate(helm, [...PLAIN, 'roles.install=false', 'admissionPolicy.install=false', 'accessApi.clientClusterRole.create=false']);
   files.set(
     'deploy/operator.yaml',
     HEADER('The operator in a cluster: namespace, identity, RBAC, Deployment, disruption budget, network policy, Services.') +
       '# Install the CRDs first (kubectl apply -f crds/), then this file, then deploy/rbac/.\n' +
       operator.replace(/^---\n/, ''),
   );
-  const client = await helmTemplate(helm, [...PLAIN, 'rbac.create=false', 'serviceAccount.create=false', 'serviceAccount.name=unused', 'roles.install=false', 'podDisruptionBudget.enabled=false', 'networkPolicy.enabled=false']);
+  const client = await helmTemplate(helm, [...PLAIN, 'admissionPolicy.install=false', 'rbac.create=false', 'serviceAccount.create=false', 'serviceAccount.name=unused', 'roles.install=false', 'podDisruptionBudget.enabled=false', 'networkPolicy.enabled=false']);
   files.set('deploy/rbac/access-api-client.yaml', HEADER('The ClusterRole that lets a platform service call the access API.') + onlyKind(client, 'ClusterRole').replace(/^---\n/, ''));
   files.set('deploy/argocd/argocd-cm.yaml', argoCdHealthConfigMap(await readFile(join(REPO, 'deploy/argocd/health.lua'), 'utf8')));
   return files;
