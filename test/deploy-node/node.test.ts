@@ -54,7 +54,7 @@ describe.skipIf(process.getuid?.() !== 0)('the chart on a real node (kubelet + c
     smtp = await startTestSmtp(namespace);
     // Pods reach the test SMTP server through the node's forwarder.
     const smtpPort = await node.forward(smtp.server.port);
-    await kubectl(['patch', 'secret', smtp.secret.name, '-n', namespace, '--type=merge', '-p', JSON.stringify({ stringData: { host: node.gateway, port: String(smtpPort) } })]);
+    await kubectl(['patch', 'secret', smtp.secret.name, '-n', namespace, '--type=merge', '-p', JSON.stringify({ stringData: { host: node.gateway, port: String(smtpPort), requireTLS: 'false' } })]);
 
     const [repository, tag] = [image.slice(0, image.lastIndexOf(':')), image.slice(image.lastIndexOf(':') + 1)];
     await helmCmd([
