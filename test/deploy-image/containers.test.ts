@@ -27,6 +27,7 @@ interface Replica {
   readonly container: string;
   readonly metricsPort: number;
   readonly httpPort: number;
+  readonly accessApiPort: number;
 }
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -66,6 +67,12 @@ describe('the operator image: two containers with the Deployment\'s security con
   let smtp: TestSmtp | undefined;
   let clusterScoped: Manifest[] = [];
   const replicas: Replica[] = [];
+  // Images before the access API got its own port (--access-api-port, bearer tokens, probes on the
+  // metrics port) serve everything on --http-port; the test follows what the image offers.
+  let threePorts = false;
+  let bearer: Record<string, string> = {};
+  const probeBase = (r: Replica) => `http://127.0.0.1:${threePorts ? r.metricsPort : r.httpPort}`;
+  const accessApiBase = (r: Replica) => `http://127.0.0.1:${threePorts ? r.accessApiPort : r.httpPort}`;
 
   const get = async (resource: string, name: string, jsonpath: string, ns = tenantNs) =>
     (await kubectl(['get', resource, name, '-n', ns, '-o', `jsonpath=${jsonpath}`]).catch(() => ({ stdout: '' }))).stdout;
@@ -74,7 +81,7 @@ describe('the operator image: two containers with the Deployment\'s security con
   const running = async (replica: Replica) => (await podman(['inspect', '--format', '{{.State.Running}}', replica.container]).catch(() => 'false')).trim() === 'true';
 
   async function startReplica(name: string, security: PodSecurity, saDir: string): Promise<Replica> {
-    const replica = { name, container: `${release}-${name}`, metricsPort: await freePort(), httpPort: await freePort() };
+    const replica = { name, container: `${release}-${name}`, metricsPort: await freePort(), httpPort: await freePort(), accessApiPort: await freePort() };
     const { hostname, port } = new URL(cluster().server);
     await podman([
       'run', '--detach', '--name', replica.container, '--network=host', '--hostname', name,
@@ -85,12 +92,13 @@ describe('the operator image: two containers with the Deployment\'s security con
       image,
       'operator', 'run', `--namespace=${namespace}`, `--shard=${shard}`, `--smtp-secret=${namespace}/${smtp!.secret.name}`,
       '--host=127.0.0.1', `--metrics-port=${replica.metricsPort}`, `--http-port=${replica.httpPort}`, `--public-url=http://127.0.0.1:${replica.httpPort}`,
+      ...(threePorts ? [`--access-api-port=${replica.accessApiPort}`] : []),
     ]);
     replicas.push(replica);
     await eventually(
       async () => {
         if (!(await running(replica))) throw new Error(`container ${name} exited:\n${(await logs(replica)).slice(-3000)}`);
-        return (await fetch(`http://127.0.0.1:${replica.httpPort}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined;
+        return (await fetch(`${probeBase(replica)}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined;
       },
       60_000,
       `replica ${name} to be ready`,
@@ -100,8 +108,10 @@ describe('the operator image: two containers with the Deployment\'s security con
 
   beforeAll(async () => {
     image = await buildImage();
-    // The chart's objects for this release, but the workload (no kubelet here) and the role ClusterRoles (shared).
-    const rendered = await helmTemplate(await helmBinary(), ['namespace.create=true', 'crds.install=false', 'roles.install=false', 'admissionPolicy.install=false', 'accessApi.clientClusterRole.create=false', `operator.shard=${shard}`], { name: release, namespace });
+    threePorts = (await podman(['run', '--rm', image, 'operator', 'run', '--help'])).includes('--access-api-port');
+    // The chart's objects for this release, but the workload (no kubelet here) and the shared role ClusterRoles.
+    const clientRole = `blink-accounts-access-api-client-${id}`;
+    const rendered = await helmTemplate(await helmBinary(), ['namespace.create=true', 'crds.install=false', 'roles.install=false', 'admissionPolicy.install=false', `accessApi.clientClusterRole.name=${clientRole}`, `operator.shard=${shard}`], { name: release, namespace });
     const objects = parseAllDocuments(rendered).map((d) => d.toJS() as Manifest | null).filter((o): o is Manifest => o !== null);
     const deployment = objects.find((o) => o.kind === 'Deployment') as unknown as { spec: { template: { spec: { securityContext: Record<string, number>; containers: { securityContext: { readOnlyRootFilesystem: boolean; allowPrivilegeEscalation: boolean; capabilities: { drop: string[] } } }[] } } } };
     const pod = deployment.spec.template.spec;
@@ -132,6 +142,16 @@ describe('the operator image: two containers with the Deployment\'s security con
     await chmod(dir, 0o755);
     await chmod(saDir, 0o755);
 
+    if (threePorts) {
+      // A platform service calling the access API: its own ServiceAccount, bound to the client ClusterRole.
+      await applyObjects(adminKubeConfig(), [
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'platform', namespace } },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${release}-platform` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clientRole }, subjects: [{ kind: 'ServiceAccount', name: 'platform', namespace }] },
+      ] as never);
+      clusterScoped.push({ kind: 'ClusterRoleBinding', metadata: { name: `${release}-platform` } });
+      const platform = await adminKubeConfig().makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({ namespace, name: 'platform', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+      bearer = { authorization: `Bearer ${platform.status?.token ?? ''}` };
+    }
     smtp = await startTestSmtp(namespace);
     await startReplica('replica-a', security, saDir);
     await startReplica('replica-b', security, saDir);
@@ -188,10 +208,16 @@ describe('the operator image: two containers with the Deployment\'s security con
       const unknown = await fetch(`http://127.0.0.1:${replica.httpPort}/invitations/blink_inv_not-a-token`);
       expect(unknown.status).toBeGreaterThanOrEqual(400);
       expect(unknown.status).toBeLessThan(500);
-      const auth = await fetch(`http://127.0.0.1:${replica.httpPort}/api/v1/authenticate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiKey }) });
+      const authenticate = (headers: Record<string, string>) =>
+        fetch(`${accessApiBase(replica)}/api/v1/authenticate`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ apiKey }) });
+      const auth = await authenticate(bearer);
       expect(auth.status, `access API of ${replica.name}`).toBe(200);
       expect(await auth.json()).toMatchObject({ tenant, serviceAccount: 'etl-runner' });
-      expect((await fetch(`http://127.0.0.1:${replica.httpPort}/healthz`)).status).toBe(200);
+      if (threePorts) {
+        expect((await authenticate({})).status, 'the access API without a token').toBe(401);
+        expect((await fetch(`http://127.0.0.1:${replica.httpPort}/api/v1/authenticate`, { method: 'POST', body: '{}' })).status, 'the access API on the public port').toBe(404);
+      }
+      expect((await fetch(`${probeBase(replica)}/healthz`)).status).toBe(200);
     }
   });
 
@@ -208,7 +234,7 @@ describe('the operator image: two containers with the Deployment\'s security con
     await applyObjects(adminKubeConfig(), [{ apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'ServiceAccount', metadata: { name: 'after-handover', namespace: tenantNs }, spec: { role: 'Consumer', workspaces: ['marketing'] } }] as never);
     await eventually(async () => ((await get('bsa', 'after-handover', '{.status.conditions[?(@.type=="KeyIssued")].status}')) === 'True' ? true : undefined), 60_000, 'the new ServiceAccount to get a key');
     expect(await get('secret', 'after-handover-api-key', '{.type}')).toBe('accounts.blinkops.com/api-key');
-    expect((await fetch(`http://127.0.0.1:${standby.httpPort}/readyz`)).status).toBe(200);
+    expect((await fetch(`${probeBase(standby)}/readyz`)).status).toBe(200);
   });
 
   it('logged no permission error in either container', async () => {

@@ -38,6 +38,9 @@ describe.skipIf(process.getuid?.() !== 0)('the chart on a real node (kubelet + c
   let node: TestNode | undefined;
   let smtp: TestSmtp | undefined;
   let image = '';
+  // Before the access API got its own port (--access-api-port, bearer tokens), it shared the public one.
+  let threePorts = false;
+  let bearer: Record<string, string> = {};
   const helmCmd = (args: string[]) => run(helm, args, { env: { ...process.env, KUBECONFIG: cluster().kubeconfig }, maxBuffer: 32 * 1024 * 1024, timeout: 300_000 });
   const podsJson = async () =>
     JSON.parse((await kubectl(['get', 'pods', '-n', namespace, '-l', `app.kubernetes.io/instance=${release}`, '-o', 'json'])).stdout) as {
@@ -70,8 +73,15 @@ describe.skipIf(process.getuid?.() !== 0)('the chart on a real node (kubelet + c
     ]);
     // Until the operator has the three ports of the chart (--access-api-port; probes on the
     // metrics port), run the image with the flags it has.
-    const help = await podman(['run', '--rm', image, 'operator', 'run', '--help']);
-    if (!help.includes('--access-api-port')) {
+    threePorts = (await podman(['run', '--rm', image, 'operator', 'run', '--help'])).includes('--access-api-port');
+    if (threePorts) {
+      await applyObjects(adminKubeConfig(), [
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'platform', namespace } },
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${release}-platform` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `blink-accounts-access-api-client-${id}` }, subjects: [{ kind: 'ServiceAccount', name: 'platform', namespace }] },
+      ] as never);
+      const platform = await adminKubeConfig().makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({ namespace, name: 'platform', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+      bearer = { authorization: `Bearer ${platform.status?.token ?? ''}` };
+    } else {
       const { stdout } = await kubectl(['get', 'deployment', fullname, '-n', namespace, '-o', 'json']);
       const deployment = JSON.parse(stdout) as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
       const args = deployment.spec.template.spec.containers[0]!.args.filter((a) => !a.startsWith('--access-api-port'));
@@ -88,6 +98,7 @@ describe.skipIf(process.getuid?.() !== 0)('the chart on a real node (kubelet + c
     await helmCmd(['uninstall', release, '-n', namespace, '--wait', '--timeout', '60s']).catch(() => undefined);
     await kubectl(['delete', 'tenant', tenant, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     await kubectl(['delete', 'namespace', namespace, tenantNs, '--ignore-not-found', '--wait=false']).catch(() => undefined);
+    await kubectl(['delete', 'clusterrolebinding', `${release}-platform`, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     await smtp?.close();
     await node?.stop();
   }, 300_000);
@@ -130,10 +141,9 @@ describe.skipIf(process.getuid?.() !== 0)('the chart on a real node (kubelet + c
     const secret = await adminKubeConfig().makeApiClient(CoreV1Api).readNamespacedSecret({ name: 'etl-runner-api-key', namespace: tenantNs });
     const apiKey = Buffer.from(secret.data?.['apiKey'] ?? '', 'base64').toString();
     // What kube-proxy would do: spread requests over the ready endpoints of the access-API Service.
-    const { stdout: svc } = await kubectl(['get', 'service', `${fullname}-access-api`, '-n', namespace, '-o', 'jsonpath={.spec.ports[0].targetPort}']);
-    expect(svc).toBe('access-api');
+    const service = threePorts ? `${fullname}-access-api` : `${fullname}-public`;
     const endpoints = async () => {
-      const { stdout } = await kubectl(['get', 'endpointslices', '-n', namespace, '-l', `kubernetes.io/service-name=${fullname}-public`, '-o', 'json']);
+      const { stdout } = await kubectl(['get', 'endpointslices', '-n', namespace, '-l', `kubernetes.io/service-name=${service}`, '-o', 'json']);
       const slices = JSON.parse(stdout) as { items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[]; ports?: { port: number }[] }[] };
       return slices.items.flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses.map((a) => `${a}:${s.ports?.[0]?.port ?? 0}`)));
     };
@@ -153,7 +163,7 @@ describe.skipIf(process.getuid?.() !== 0)('the chart on a real node (kubelet + c
         const target = targets[sent % targets.length];
         sent++;
         try {
-          const res = await fetch(`http://${target}/api/v1/authenticate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ apiKey }), signal: AbortSignal.timeout(5_000) });
+          const res = await fetch(`http://${target}/api/v1/authenticate`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer }, body: JSON.stringify({ apiKey }), signal: AbortSignal.timeout(5_000) });
           if (res.status !== 200) failures.push(`${target}: ${res.status}`);
           await res.arrayBuffer();
         } catch (error) {
