@@ -15,6 +15,7 @@ import { parseAllDocuments } from 'yaml';
 import { SHARD_LABEL } from '../../operator/api/index.js';
 import { applyObjects } from '../../operator/kube/apply.js';
 import { helmBinary, helmTemplate } from '../../tools/helm/render-manifests.js';
+import { accessApiCaller } from '../harness/access.js';
 import { adminKubeConfig, cluster, eventually, kubectl } from '../harness/kube.js';
 import { newShard } from '../harness/operator.js';
 import { linkOf, startTestSmtp } from '../users/fixtures.js';
@@ -143,14 +144,8 @@ describe('the operator image: two containers with the Deployment\'s security con
     await chmod(saDir, 0o755);
 
     if (threePorts) {
-      // A platform service calling the access API: its own ServiceAccount, bound to the client ClusterRole.
-      await applyObjects(adminKubeConfig(), [
-        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'platform', namespace } },
-        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${release}-platform` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clientRole }, subjects: [{ kind: 'ServiceAccount', name: 'platform', namespace }] },
-      ] as never);
-      clusterScoped.push({ kind: 'ClusterRoleBinding', metadata: { name: `${release}-platform` } });
-      const platform = await adminKubeConfig().makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({ namespace, name: 'platform', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-      bearer = { authorization: `Bearer ${platform.status?.token ?? ''}` };
+      // A platform service's ServiceAccount bound to the access-API client ClusterRole, with a token of the access API's audience.
+      bearer = { ...(await accessApiCaller()).headers };
     }
     smtp = await startTestSmtp(namespace);
     await startReplica('replica-a', security, saDir);

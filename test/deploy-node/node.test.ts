@@ -14,6 +14,7 @@ import { SHARD_LABEL } from '../../operator/api/index.js';
 import { applyObjects } from '../../operator/kube/apply.js';
 import { CHART, helmBinary } from '../../tools/helm/render-manifests.js';
 import { buildImage, podman } from '../deploy-image/image.js';
+import { accessApiCaller } from '../harness/access.js';
 import { adminKubeConfig, cluster, eventually, kubectl } from '../harness/kube.js';
 import { newShard } from '../harness/operator.js';
 import { startTestSmtp } from '../users/fixtures.js';
@@ -75,12 +76,8 @@ describe.skipIf(process.getuid?.() !== 0)('the chart on a real node (kubelet + c
     // metrics port), run the image with the flags it has.
     threePorts = (await podman(['run', '--rm', image, 'operator', 'run', '--help'])).includes('--access-api-port');
     if (threePorts) {
-      await applyObjects(adminKubeConfig(), [
-        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'platform', namespace } },
-        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: `${release}-platform` }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `blink-accounts-access-api-client-${id}` }, subjects: [{ kind: 'ServiceAccount', name: 'platform', namespace }] },
-      ] as never);
-      const platform = await adminKubeConfig().makeApiClient(CoreV1Api).createNamespacedServiceAccountToken({ namespace, name: 'platform', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-      bearer = { authorization: `Bearer ${platform.status?.token ?? ''}` };
+      // A platform service's ServiceAccount bound to the access-API client ClusterRole, with a token of the access API's audience.
+      bearer = { ...(await accessApiCaller()).headers };
     } else {
       const { stdout } = await kubectl(['get', 'deployment', fullname, '-n', namespace, '-o', 'json']);
       const deployment = JSON.parse(stdout) as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
@@ -98,7 +95,6 @@ describe.skipIf(process.getuid?.() !== 0)('the chart on a real node (kubelet + c
     await helmCmd(['uninstall', release, '-n', namespace, '--wait', '--timeout', '60s']).catch(() => undefined);
     await kubectl(['delete', 'tenant', tenant, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     await kubectl(['delete', 'namespace', namespace, tenantNs, '--ignore-not-found', '--wait=false']).catch(() => undefined);
-    await kubectl(['delete', 'clusterrolebinding', `${release}-platform`, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     await smtp?.close();
     await node?.stop();
   }, 300_000);

@@ -38,6 +38,17 @@ describe('the plain manifests are rendered from the chart', () => {
     }
   });
 
+  it('the chart\'s access-API client ClusterRole grants what deploy/rbac/access-api-client.yaml (from the operator\'s code) does', async () => {
+    const chart = parseAllDocuments(await helmTemplate(helm, ['helmLabels=false']))
+      .map((d) => d.toJS() as Doc | null)
+      .find((d) => d?.kind === 'ClusterRole' && d.metadata.name === 'blink-accounts-access-api-client');
+    const shipped = parseAllDocuments(await readFile(join(REPO, 'deploy/rbac/access-api-client.yaml'), 'utf8'))
+      .map((d) => d.toJS() as Doc | null)
+      .find((d) => d?.kind === 'ClusterRole');
+    expect(chart?.rules).toEqual(shipped?.rules);
+    expect(chart?.rules?.length).toBeGreaterThan(0);
+  });
+
   it('the chart\'s CRDs are those of crds/, marked to be kept on uninstall', async () => {
     const crds = parseAllDocuments(await helmTemplate(helm, []))
       .map((d) => d.toJS() as (Doc & { spec: unknown }) | null)

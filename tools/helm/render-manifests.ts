@@ -50,8 +50,6 @@ export async function renderAll(helm: string): Promise<Map<string, string>> {
       '# Install the CRDs first (kubectl apply -f crds/), then this file, then deploy/rbac/.\n' +
       operator.replace(/^---\n/, ''),
   );
-  const client = await helmTemplate(helm, [...PLAIN, 'admissionPolicy.install=false', 'rbac.create=false', 'serviceAccount.create=false', 'serviceAccount.name=unused', 'roles.install=false', 'podDisruptionBudget.enabled=false', 'networkPolicy.enabled=false']);
-  files.set('deploy/rbac/access-api-client.yaml', HEADER('The ClusterRole that lets a platform service call the access API.') + onlyKind(client, 'ClusterRole').replace(/^---\n/, ''));
   files.set('deploy/argocd/argocd-cm.yaml', argoCdHealthConfigMap(await readFile(join(REPO, 'deploy/argocd/health.lua'), 'utf8')));
   return files;
 }
