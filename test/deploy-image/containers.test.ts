@@ -43,7 +43,11 @@ async function examples(tenant: string, namespace: string, shard: string): Promi
     for (const doc of parseAllDocuments(await readFile(join(EXAMPLES, file), 'utf8'))) {
       const object = doc.toJS() as Manifest | null;
       if (!object) continue;
-      if (object.kind === 'Namespace') object.metadata.name = namespace;
+      if (object.kind === 'Namespace') {
+        // It exists before the Tenant, so it opts in to adoption by the renamed tenant.
+        object.metadata.name = namespace;
+        (object.metadata as { annotations?: Record<string, string> }).annotations = { 'accounts.blinkops.com/adopt-by-tenant': tenant };
+      }
       else if (object.kind === 'Tenant') {
         object.metadata.name = tenant;
         object.metadata.labels = { ...object.metadata.labels, [SHARD_LABEL]: shard };
