@@ -72,12 +72,10 @@ describe('the operator image: two containers with the Deployment\'s security con
   let smtp: TestSmtp | undefined;
   let clusterScoped: Manifest[] = [];
   const replicas: Replica[] = [];
-  // Images before the access API got its own port (--access-api-port, bearer tokens, probes on the
-  // metrics port) serve everything on --http-port; the test follows what the image offers.
-  let threePorts = false;
   let bearer: Record<string, string> = {};
-  const probeBase = (r: Replica) => `http://127.0.0.1:${threePorts ? r.metricsPort : r.httpPort}`;
-  const accessApiBase = (r: Replica) => `http://127.0.0.1:${threePorts ? r.accessApiPort : r.httpPort}`;
+  // Probes on the metrics port, the access API on its own, the public port serves the acceptance page only.
+  const probeBase = (r: Replica) => `http://127.0.0.1:${r.metricsPort}`;
+  const accessApiBase = (r: Replica) => `http://127.0.0.1:${r.accessApiPort}`;
 
   const get = async (resource: string, name: string, jsonpath: string, ns = tenantNs) =>
     (await kubectl(['get', resource, name, '-n', ns, '-o', `jsonpath=${jsonpath}`]).catch(() => ({ stdout: '' }))).stdout;
@@ -97,7 +95,7 @@ describe('the operator image: two containers with the Deployment\'s security con
       image,
       'operator', 'run', `--namespace=${namespace}`, `--shard=${shard}`, `--smtp-secret=${namespace}/${smtp!.secret.name}`,
       '--host=127.0.0.1', `--metrics-port=${replica.metricsPort}`, `--http-port=${replica.httpPort}`, `--public-url=http://127.0.0.1:${replica.httpPort}`,
-      ...(threePorts ? [`--access-api-port=${replica.accessApiPort}`] : []),
+      `--access-api-port=${replica.accessApiPort}`,
     ]);
     replicas.push(replica);
     await eventually(
@@ -113,7 +111,6 @@ describe('the operator image: two containers with the Deployment\'s security con
 
   beforeAll(async () => {
     image = await buildImage();
-    threePorts = (await podman(['run', '--rm', image, 'operator', 'run', '--help'])).includes('--access-api-port');
     // The chart's objects for this release, but the workload (no kubelet here) and the shared role ClusterRoles.
     const clientRole = `blink-accounts-access-api-client-${id}`;
     const rendered = await helmTemplate(await helmBinary(), ['namespace.create=true', 'crds.install=false', 'roles.install=false', 'admissionPolicy.install=false', `accessApi.clientClusterRole.name=${clientRole}`, `operator.shard=${shard}`], { name: release, namespace });
@@ -147,10 +144,8 @@ describe('the operator image: two containers with the Deployment\'s security con
     await chmod(dir, 0o755);
     await chmod(saDir, 0o755);
 
-    if (threePorts) {
-      // A platform service's ServiceAccount bound to the access-API client ClusterRole, with a token of the access API's audience.
-      bearer = { ...(await accessApiCaller()).headers };
-    }
+    // A platform service's ServiceAccount bound to the access-API client ClusterRole, with a token of the access API's audience.
+    bearer = { ...(await accessApiCaller()).headers };
     smtp = await startTestSmtp(namespace);
     await startReplica('replica-a', security, saDir);
     await startReplica('replica-b', security, saDir);
@@ -212,10 +207,8 @@ describe('the operator image: two containers with the Deployment\'s security con
       const auth = await authenticate(bearer);
       expect(auth.status, `access API of ${replica.name}`).toBe(200);
       expect(await auth.json()).toMatchObject({ tenant, serviceAccount: 'etl-runner' });
-      if (threePorts) {
-        expect((await authenticate({})).status, 'the access API without a token').toBe(401);
-        expect((await fetch(`http://127.0.0.1:${replica.httpPort}/api/v1/authenticate`, { method: 'POST', body: '{}' })).status, 'the access API on the public port').toBe(404);
-      }
+      expect((await authenticate({})).status, 'the access API without a token').toBe(401);
+      expect((await fetch(`http://127.0.0.1:${replica.httpPort}/api/v1/authenticate`, { method: 'POST', body: '{}' })).status, 'the access API on the public port').toBe(404);
       expect((await fetch(`${probeBase(replica)}/healthz`)).status).toBe(200);
     }
   });

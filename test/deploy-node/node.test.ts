@@ -13,7 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { SHARD_LABEL } from '../../operator/api/index.js';
 import { applyObjects } from '../../operator/kube/apply.js';
 import { CHART, helmBinary } from '../../tools/helm/render-manifests.js';
-import { buildImage, podman } from '../deploy-image/image.js';
+import { buildImage } from '../deploy-image/image.js';
 import { accessApiCaller } from '../harness/access.js';
 import { adminKubeConfig, cluster, eventually, kubectl } from '../harness/kube.js';
 import { newShard } from '../harness/operator.js';
@@ -39,8 +39,6 @@ describe.skipIf(process.getuid?.() !== 0)('the chart on a real node (kubelet + c
   let node: TestNode | undefined;
   let smtp: TestSmtp | undefined;
   let image = '';
-  // Before the access API got its own port (--access-api-port, bearer tokens), it shared the public one.
-  let threePorts = false;
   let bearer: Record<string, string> = {};
   const helmCmd = (args: string[]) => run(helm, args, { env: { ...process.env, KUBECONFIG: cluster().kubeconfig }, maxBuffer: 32 * 1024 * 1024, timeout: 300_000 });
   const podsJson = async () =>
@@ -72,23 +70,8 @@ describe.skipIf(process.getuid?.() !== 0)('the chart on a real node (kubelet + c
       '--set', 'operator.extraEnv[0].name=KUBERNETES_SERVICE_HOST', '--set', 'operator.extraEnv[0].value=kubernetes.default.svc',
       '--set', 'operator.extraEnv[1].name=KUBERNETES_SERVICE_PORT', '--set-string', `operator.extraEnv[1].value=${node.apiServerPort}`,
     ]);
-    // Until the operator has the three ports of the chart (--access-api-port; probes on the
-    // metrics port), run the image with the flags it has.
-    threePorts = (await podman(['run', '--rm', image, 'operator', 'run', '--help'])).includes('--access-api-port');
-    if (threePorts) {
-      // A platform service's ServiceAccount bound to the access-API client ClusterRole, with a token of the access API's audience.
-      bearer = { ...(await accessApiCaller()).headers };
-    } else {
-      const { stdout } = await kubectl(['get', 'deployment', fullname, '-n', namespace, '-o', 'json']);
-      const deployment = JSON.parse(stdout) as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
-      const args = deployment.spec.template.spec.containers[0]!.args.filter((a) => !a.startsWith('--access-api-port'));
-      await kubectl(['patch', 'deployment', fullname, '-n', namespace, '--type=json', '-p', JSON.stringify([
-        { op: 'replace', path: '/spec/template/spec/containers/0/args', value: args },
-        { op: 'replace', path: '/spec/template/spec/containers/0/startupProbe/httpGet/port', value: 'http' },
-        { op: 'replace', path: '/spec/template/spec/containers/0/readinessProbe/httpGet/port', value: 'http' },
-        { op: 'replace', path: '/spec/template/spec/containers/0/livenessProbe/httpGet/port', value: 'http' },
-      ])]);
-    }
+    // A platform service's ServiceAccount bound to the access-API client ClusterRole, with a token of the access API's audience.
+    bearer = { ...(await accessApiCaller()).headers };
   }, 3_600_000);
 
   afterAll(async () => {
@@ -141,7 +124,7 @@ describe.skipIf(process.getuid?.() !== 0)('the chart on a real node (kubelet + c
     const secret = await adminKubeConfig().makeApiClient(CoreV1Api).readNamespacedSecret({ name: 'etl-runner-api-key', namespace: tenantNs });
     const apiKey = Buffer.from(secret.data?.['apiKey'] ?? '', 'base64').toString();
     // What kube-proxy would do: spread requests over the ready endpoints of the access-API Service.
-    const service = threePorts ? `${fullname}-access-api` : `${fullname}-public`;
+    const service = `${fullname}-access-api`;
     const endpoints = async () => {
       const { stdout } = await kubectl(['get', 'endpointslices', '-n', namespace, '-l', `kubernetes.io/service-name=${service}`, '-o', 'json']);
       const slices = JSON.parse(stdout) as { items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[]; ports?: { port: number }[] }[] };
