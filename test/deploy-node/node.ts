@@ -185,7 +185,10 @@ export async function startNode(cluster: ClusterState, images: readonly string[]
     await run('cp', [join(bin, 'pause'), join(pauseRoot, 'pause')]);
     await run('tar', ['-C', pauseRoot, '-cf', join(dir, 'pause.tar'), 'pause']);
     const podman = join(REPO, 'tools/container/podman.sh');
-    await run(podman, ['import', '--quiet', '--change', 'ENTRYPOINT ["/pause"]', join(dir, 'pause.tar'), 'localhost/blink-pause:1']);
+    // Imported once per machine (a new import each run would leave the old one dangling).
+    if (!(await run(podman, ['image', 'exists', 'localhost/blink-pause:1']).then(() => true, () => false))) {
+      await run(podman, ['import', '--quiet', '--change', 'ENTRYPOINT ["/pause"]', join(dir, 'pause.tar'), 'localhost/blink-pause:1']);
+    }
     for (const image of ['localhost/blink-pause:1', ...images]) {
       const archive = join(dir, 'image.tar');
       // A docker archive names the image as podman does (localhost/<name>:<tag>), which is what the pods ask for.
