@@ -8,19 +8,26 @@
 #   - with --opentofu: the OpenTofu of the infrastructure-as-code tests (tools/opentofu/,
 #     built from Go modules once, then cached; test/iac/opentofu.ts);
 #   - with --cdktf-cli: the cdktf CLI those tests run (tools/cdktf-cli/, installed with
-#     npm ci into the cache once; test/iac/cdktf-cli.ts).
+#     npm ci into the cache once; test/iac/cdktf-cli.ts);
+#   - with --deploy: what the image, Helm, Argo CD and node tests need: Debian's
+#     podman, runc, mmdebstrap, lua5.1 and CNI plugins (apt-get, as root), Helm,
+#     the kubelet, kube-scheduler and containerd built from Go modules
+#     (tools/helm/build.sh, tools/node/build.sh) and the operator image
+#     (tools/container/build-image.sh), all cached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 browser=false
 opentofu=false
 cdktf_cli=false
+deploy=false
 control_plane=always
 for arg in "$@"; do
   case "$arg" in
     --browser) browser=true ;;
     --opentofu) opentofu=true ;;
     --cdktf-cli) cdktf_cli=true ;;
+    --deploy) deploy=true ;;
     --control-plane-unless-kubeconfig) control_plane=unless-kubeconfig ;;
     *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
@@ -64,4 +71,29 @@ fi
 
 if $cdktf_cli; then
   node_modules/.bin/node --import tsx test/iac/cdktf-cli.ts >/dev/null
+fi
+
+if $deploy; then
+  missing=()
+  for tool in podman:podman runc:runc mmdebstrap:mmdebstrap lua5.1:lua5.1; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}")
+  done
+  [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "setup: installing Debian's ${missing[*]} for the image, Helm and Argo CD tests" >&2
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -qq
+      apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+      echo "setup: the deploy tests need ${missing[*]}: run 'sudo apt-get install ${missing[*]}' (Debian/Ubuntu)" >&2
+      exit 1
+    fi
+  fi
+  if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+    export PATH="$PATH:/usr/local/go/bin"
+  fi
+  tools/helm/build.sh >/dev/null
+  tools/node/build.sh >/dev/null
+  tools/container/build-image.sh >/dev/null
 fi
