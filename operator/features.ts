@@ -4,6 +4,7 @@
 import { accessApiFeature } from './access/feature.js';
 import type { Feature } from './context.js';
 import { membershipsFeature } from './memberships/feature.js';
+import { domainMetricsFeature } from './observability/feature.js';
 import { serviceAccountsFeature } from './service-accounts/feature.js';
 import { tenantsFeature } from './tenants/feature.js';
 import { usersFeature } from './users/feature.js';
@@ -14,5 +15,6 @@ export const FEATURES: readonly Feature[] = [
   serviceAccountsFeature,
   usersFeature,
   membershipsFeature,
+  domainMetricsFeature,
   accessApiFeature,
 ];

@@ -1,0 +1,84 @@
+// The domain-metrics feature: the product's figures on /metrics of every
+// replica, computed from the caches when Prometheus scrapes (no work between
+// scrapes, no API request). Labels hold tenant names and fixed words only.
+import { Gauge } from 'prom-client';
+import type { Feature, OperatorContext } from '../context.js';
+import { INVITATION_SELECTOR, recordFromSecret } from '../invitations/invitation-record.js';
+import type { InvitationRecord, SecretObject } from '../invitations/invitation-record.js';
+import { builtinKinds } from '../runtime/kinds.js';
+import { INVITATION_METRIC_STATES, KEY_AGE_BUCKETS, tenantFigures } from './domain-metrics.js';
+import type { TenantFigures } from './domain-metrics.js';
+
+function register(ctx: OperatorContext): void {
+  // The invitation records every replica caches already (same kind and selector: one shared informer).
+  const records = ctx.manager.informer<SecretObject>(builtinKinds.secret, { labelSelector: INVITATION_SELECTOR });
+  const figures = (): Map<string, TenantFigures> => {
+    const now = ctx.clock.now();
+    const byTenant = new Map<string, TenantFigures>();
+    for (const tenant of ctx.caches.tenants.list()) {
+      const name = tenant.metadata?.name ?? '';
+      const namespace = ctx.tenants.namespaceOf(tenant);
+      if (ctx.tenants.forNamespace(namespace)?.metadata?.name !== name) continue;
+      const invitations = records.byIndex('namespace', namespace).flatMap((s): InvitationRecord[] => {
+        const record = recordFromSecret(s);
+        return record ? [record] : [];
+      });
+      byTenant.set(name, tenantFigures({ tenant: name, users: ctx.caches.users.byIndex('namespace', namespace), serviceAccounts: ctx.caches.serviceAccounts.byIndex('namespace', namespace), invitations }, now));
+    }
+    return byTenant;
+  };
+  const registers = [ctx.manager.metrics.registry];
+  new Gauge({
+    name: 'blink_accounts_users',
+    help: 'Users per tenant and phase (Invited, Active, Inactive).',
+    labelNames: ['tenant', 'phase'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [tenant, f] of figures()) for (const [phase, n] of Object.entries(f.users)) this.set({ tenant, phase }, n);
+    },
+  });
+  new Gauge({
+    name: 'blink_accounts_invitations',
+    help: 'Pending invitations per tenant: state pending (link valid), expired (link expired, not accepted), failing (valid, last send failed).',
+    labelNames: ['tenant', 'state'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [tenant, f] of figures()) for (const state of INVITATION_METRIC_STATES) this.set({ tenant, state }, f.invitations[state]);
+    },
+  });
+  new Gauge({
+    name: 'blink_accounts_service_accounts_without_key',
+    help: 'Service accounts per tenant that have no API key issued (status.keyId empty).',
+    labelNames: ['tenant'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [tenant, f] of figures()) this.set({ tenant }, f.serviceAccountsWithoutKey);
+    },
+  });
+  new Gauge({
+    name: 'blink_accounts_api_keys',
+    help: 'API keys per tenant by age bucket (under_1d, under_7d, under_30d, under_90d, over_90d).',
+    labelNames: ['tenant', 'age'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [tenant, f] of figures()) for (const bucket of KEY_AGE_BUCKETS) this.set({ tenant, age: bucket.label }, f.keysByAge[bucket.label]);
+    },
+  });
+  new Gauge({
+    name: 'blink_accounts_api_key_oldest_age_seconds',
+    help: 'Age of the oldest API key per tenant, in seconds.',
+    labelNames: ['tenant'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [tenant, f] of figures()) this.set({ tenant }, f.oldestKeySeconds);
+    },
+  });
+}
+
+/** The product's figures on /metrics (one entry of FEATURES). */
+export const domainMetricsFeature: Feature = { name: 'domain-metrics', register };
