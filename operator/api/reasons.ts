@@ -30,3 +30,21 @@ export const REASONS = {
   /** The email is not in the normal form both judges compare (see policy/email.ts). */
   emailNotCanonical: 'EmailNotCanonical',
 } as const;
+
+/**
+ * What a Ready=False reason means for tools that read kstatus conditions (Flux, `kubectl
+ * wait`, cli-utils): `progress`: the operator is still at work or waiting on time (Reconciling=True);
+ * `stalled`: it cannot go on until a person changes something (Stalled=True); `settled`: the object
+ * is as declared and waits only on a person's own step (neither). A reason not listed is stalled:
+ * Ready=False with a reason means failed, never current.
+ */
+export const READY_FALSE_MEANING: Readonly<Record<string, 'progress' | 'stalled' | 'settled'>> = {
+  InvitationPending: 'settled',
+  SmtpError: 'progress',
+  SmtpTlsFailed: 'stalled',
+  SmtpTlsRequired: 'stalled',
+  DeliveryUnconfirmed: 'settled',
+  InvitationRateLimited: 'progress',
+  NamespaceTerminating: 'progress',
+  Reconciling: 'progress',
+};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { setCondition } from './conditions.js';
+import { setCondition, withProgressConditions } from './conditions.js';
 import { jsonEqual } from './deep-equal.js';
 
 const t0 = Date.UTC(2026, 0, 1, 10, 0, 0);
@@ -38,4 +38,34 @@ describe('jsonEqual', () => {
     [{ a: null }, { a: {} }, false],
     [[], {}, false],
   ])('%j vs %j → %s', (a, b, expected) => expect(jsonEqual(a, b)).toBe(expected));
+});
+
+describe('withProgressConditions (what kstatus reads)', () => {
+  const T0 = '2026-01-01T00:00:00Z';
+  const T1 = '2026-01-02T00:00:00Z';
+  const ready = (status: 'True' | 'False' | 'Unknown', reason: string, at = T1) => ({ type: 'Ready', status, reason, message: `m ${reason}`, lastTransitionTime: at, observedGeneration: 3 });
+  const types = (list: readonly { type: string; status: string; reason: string }[]) => list.map((c) => `${c.type}=${c.status}/${c.reason}`);
+
+  it.each([
+    ['Ready=True: neither', [ready('True', 'Reconciled')], ['Ready=True/Reconciled']],
+    ['a reason a person must fix: Stalled', [ready('False', 'NotInTenantNamespace')], ['Ready=False/NotInTenantNamespace', 'Stalled=True/NotInTenantNamespace']],
+    ['an unlisted reason is stalled, never current', [ready('False', 'SomethingNew')], ['Ready=False/SomethingNew', 'Stalled=True/SomethingNew']],
+    ['SMTP retrying: Reconciling', [ready('False', 'SmtpError')], ['Ready=False/SmtpError', 'Reconciling=True/SmtpError']],
+    ['Ready=Unknown: Reconciling', [ready('Unknown', 'DeliveryUnconfirmed')], ['Ready=Unknown/DeliveryUnconfirmed', 'Reconciling=True/DeliveryUnconfirmed']],
+    ['waiting for the person to accept: settled, neither', [ready('False', 'InvitationPending')], ['Ready=False/InvitationPending']],
+    [
+      'a stale Stalled goes once Ready is True',
+      [ready('True', 'Reconciled'), { type: 'Stalled', status: 'True', reason: 'X', message: 'x', lastTransitionTime: T0 }],
+      ['Ready=True/Reconciled'],
+    ],
+  ])('%s', (_name, conditions, expected) => {
+    expect(types(withProgressConditions(conditions as never))).toEqual(expected);
+  });
+
+  it('is stable: deriving it again changes nothing, and a held condition keeps its time', () => {
+    const first = withProgressConditions([ready('False', 'SecretConflict', T0)] as never);
+    expect(withProgressConditions(first)).toEqual(first);
+    const later = withProgressConditions([{ ...ready('False', 'MissingReferences', T1) }, ...first.filter((c) => c.type === 'Stalled')] as never);
+    expect(later.find((c) => c.type === 'Stalled')).toMatchObject({ reason: 'MissingReferences', lastTransitionTime: T0, observedGeneration: 3 });
+  });
 });

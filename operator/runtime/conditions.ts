@@ -1,6 +1,7 @@
 // Standard Kubernetes conditions (metav1.Condition) and how to set one.
 
 import type { Condition } from '../api/kind.js';
+import { READY_FALSE_MEANING } from '../api/reasons.js';
 
 /** A status condition as the API conventions define it (the one type, declared with the API schema). */
 export type { Condition };
@@ -43,4 +44,32 @@ export function findCondition(conditions: readonly Condition[] | undefined, type
 /** True when the condition of `type` has status True. */
 export function isConditionTrue(conditions: readonly Condition[] | undefined, type: string): boolean {
   return findCondition(conditions, type)?.status === 'True';
+}
+
+/**
+ * `conditions` with Reconciling and Stalled derived from Ready (api/reasons.ts READY_FALSE_MEANING),
+ * as kstatus reads them: Stalled=True when Ready=False means a person must act, Reconciling=True while
+ * the operator is still at work; each present only while true (abnormal-true conditions). They take
+ * Ready's reason, message and generation, and the time Ready last changed (or their own, while they
+ * hold): derived again from the same Ready, the list is identical, so it causes no write.
+ */
+export function withProgressConditions(conditions: readonly Condition[]): Condition[] {
+  const ready = findCondition(conditions, 'Ready');
+  const rest = conditions.filter((c) => c.type !== 'Reconciling' && c.type !== 'Stalled');
+  if (!ready || ready.status === 'True') return rest;
+  const meaning = ready.status === 'Unknown' ? 'progress' : (READY_FALSE_MEANING[ready.reason] ?? 'stalled');
+  if (meaning === 'settled') return rest;
+  const type = meaning === 'progress' ? 'Reconciling' : 'Stalled';
+  const held = findCondition(conditions, type);
+  return [
+    ...rest,
+    {
+      type,
+      status: 'True',
+      ...(ready.observedGeneration !== undefined ? { observedGeneration: ready.observedGeneration } : {}),
+      lastTransitionTime: held?.status === 'True' ? held.lastTransitionTime : ready.lastTransitionTime,
+      reason: ready.reason,
+      message: ready.message,
+    },
+  ];
 }

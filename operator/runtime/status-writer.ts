@@ -4,6 +4,8 @@
 // carrying the cached resourceVersion: if the object moved on since the cache
 // saw it, the API server answers 409, the reconcile fails transiently and runs
 // again on the newer version. Nothing is ever written from stale data.
+import { withProgressConditions } from './conditions.js';
+import type { Condition } from './conditions.js';
 import { jsonEqual } from './deep-equal.js';
 import type { KindDescriptor, KubeObject } from './kinds.js';
 import type { KubeWriter } from './kube-writer.js';
@@ -24,11 +26,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** A status with Reconciling and Stalled derived from its Ready condition (conditions.ts), when it has conditions. */
+function withKstatusConditions(status: unknown): unknown {
+  const conditions = (status as { conditions?: unknown } | undefined)?.conditions;
+  if (!Array.isArray(conditions)) return status;
+  return { ...(status as object), conditions: withProgressConditions(conditions as Condition[]) };
+}
+
 /**
- * Writes `status` to the status subresource of `current` (as read from the cache) when it
- * differs from `current.status`. Returns the updated object, or undefined when nothing changed.
+ * Writes `desired` (with Reconciling and Stalled derived from its Ready condition, for kstatus) to
+ * the status subresource of `current` (as read from the cache) when it differs from
+ * `current.status`. Returns the updated object, or undefined when nothing changed.
  */
-export async function writeStatus<T extends KubeObject & { status?: unknown }>(client: KubeWriter, kind: KindDescriptor, current: T, status: unknown): Promise<T | undefined> {
+export async function writeStatus<T extends KubeObject & { status?: unknown }>(client: KubeWriter, kind: KindDescriptor, current: T, desired: unknown): Promise<T | undefined> {
+  const status = withKstatusConditions(desired);
   if (jsonEqual(current.status ?? {}, status ?? {})) return undefined;
   const meta = current.metadata ?? {};
   const patch = { metadata: { resourceVersion: meta.resourceVersion }, status: createMergePatch(current.status ?? {}, status) };
