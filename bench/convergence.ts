@@ -348,13 +348,20 @@ async function operatorMetric(port: number, names: readonly string[]): Promise<R
   return out;
 }
 
-async function runOperator(state: ClusterState, client: KubeClient): Promise<Record<string, unknown>> {
-  const shard = 'bench';
+interface OperatorChild {
+  readonly pid: number;
+  readonly readyMs: number;
+  readonly metricsPort: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `blink-accounts operator run` and resolves once it logged that it started (caches synced). */
+async function startOperatorProcess(state: ClusterState, shard: string, profile: boolean): Promise<OperatorChild> {
   const metricsPort = await freePort();
   const cli = fileURLToPath(new URL('../bin/blink-accounts.js', import.meta.url));
   const profDir = fileURLToPath(new URL('./results/', import.meta.url));
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), cli, 'operator', 'run', '--kubeconfig', state.kubeconfig, '--host', '127.0.0.1', '--shard', shard, '--no-leader-elect', '--metrics-port', String(metricsPort), '--http-port', '0'], {
+  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), cli, 'operator', 'run', '--kubeconfig', state.kubeconfig, '--host', '127.0.0.1', '--shard', shard, '--no-leader-elect', '--metrics-port', String(metricsPort), '--http-port', '0'], {
     env: { ...process.env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -368,20 +375,50 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const stop = async (): Promise<void> => {
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(5_000)]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  try {
+    await Promise.race([startedP, sleep(90_000).then(() => Promise.reject(new Error(`operator did not start: ${tail.slice(-2000)}`))), exited.then(() => Promise.reject(new Error(`operator exited: ${tail.slice(-2000)}`)))]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { pid: child.pid ?? 0, readyMs: Date.now() - spawnedAt, metricsPort, stop };
+}
+
+const COUNTERS = ['workqueue_adds_total', 'controller_runtime_reconcile_total'];
+const WRITE_VERBS = new Set(['POST', 'PUT', 'PATCH', 'DELETE', 'APPLY']);
+function writesIn(requests: Counts): number {
+  return Object.entries(requests).reduce((sum, [k, v]) => (WRITE_VERBS.has(k.split(' ')[0] ?? '') && !k.includes('leases') ? sum + v : sum), 0);
+}
+
+async function countersSince(port: number, before: Record<string, number>): Promise<Record<string, number>> {
+  const after = await operatorMetric(port, COUNTERS);
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(after)) if (v - (before[k] ?? 0) !== 0) out[k] = v - (before[k] ?? 0);
+  return out;
+}
+
+async function runOperator(state: ClusterState, client: KubeClient): Promise<Record<string, unknown>> {
+  const shard = 'bench';
+  let op = await startOperatorProcess(state, shard, CPU_PROF);
   let sampler: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([startedP, sleep(60_000).then(() => Promise.reject(new Error(`operator did not start: ${tail.slice(-2000)}`))), exited.then(() => Promise.reject(new Error(`operator exited: ${tail.slice(-2000)}`)))]);
-    const readyMs = Date.now() - spawnedAt;
-    const idle = procStatus(child.pid ?? 0);
+    const readyMs = op.readyMs;
+    const idle = procStatus(op.pid);
     const namespaces = await makeNamespaces(client, 'op', true, shard);
     await sleep(3_000); // the Tenant controller settles its Tenants first
     const objects = objectsIn(namespaces);
     const before = await requestCounts(state);
-    const metricsBefore = await operatorMetric(metricsPort, ['workqueue_adds_total', 'controller_runtime_reconcile_total']);
-    const cpuBefore = procStatus(child.pid ?? 0).cpuS;
+    const metricsBefore = await operatorMetric(op.metricsPort, COUNTERS);
+    const cpuBefore = procStatus(op.pid).cpuS;
     const rss: [number, number][] = [];
     const startedAt = Date.now();
-    sampler = setInterval(() => rss.push([Date.now() - startedAt, procStatus(child.pid ?? 0).rssMB]), 500);
+    const pid = op.pid;
+    sampler = setInterval(() => rss.push([Date.now() - startedAt, procStatus(pid).rssMB]), 500);
     const watch = watchConverged(client, new Set(namespaces), objects, startedAt);
     await inParallel(objects, IN_FLIGHT, (o) => client.create(kindOf(o), bodyOf(o)));
     const createdMs = Date.now() - startedAt;
@@ -390,11 +427,34 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
     // Let what the last status writes triggered finish, then count.
     await sleep(3_000);
     clearInterval(sampler);
-    const after = procStatus(child.pid ?? 0);
+    const after = procStatus(op.pid);
     const requests = delta(await requestCounts(state), before, ownRequests(objects.length, watch.watches));
-    const metricsAfter = await operatorMetric(metricsPort, ['workqueue_adds_total', 'controller_runtime_reconcile_total']);
-    const operatorCounters: Record<string, number> = {};
-    for (const [k, v] of Object.entries(metricsAfter)) if (v - (metricsBefore[k] ?? 0) !== 0) operatorCounters[k] = v - (metricsBefore[k] ?? 0);
+    const operatorCounters = await countersSince(op.metricsPort, metricsBefore);
+
+    // Steady state: idle for 10 s, then a restart (a full list and one reconcile of every converged
+    // object: the resync that matters, since the operator sets no periodic resync), counting writes.
+    const idleBefore = await requestCounts(state);
+    const idleCpu = procStatus(op.pid).cpuS;
+    await sleep(10_000);
+    const idleWrites = writesIn(delta(await requestCounts(state), idleBefore, {}));
+    const idleCpuS = Math.round((procStatus(op.pid).cpuS - idleCpu) * 100) / 100;
+    await op.stop();
+    const restartBefore = await requestCounts(state);
+    op = await startOperatorProcess(state, shard, false);
+    const restartPid = op.pid;
+    const restartReady = { ms: op.readyMs, ...procStatus(restartPid) };
+    const deadline = Date.now() + 120_000;
+    let reconciled: Record<string, number> = {};
+    while (Date.now() < deadline) {
+      reconciled = await countersSince(op.metricsPort, {});
+      const sum = (c: string): number => Object.entries(reconciled).filter(([k]) => k.startsWith(`controller_runtime_reconcile_total{${c},`)).reduce((a, [, v]) => a + v, 0);
+      if (sum('service-account') >= N && sum('users') >= N) break;
+      await sleep(500);
+    }
+    await sleep(2_000);
+    const restartRequests = delta(await requestCounts(state), restartBefore, {});
+    const restartEnd = procStatus(restartPid);
+    const heap = await operatorMetric(op.metricsPort, ['nodejs_heap_size_used_bytes', 'process_resident_memory_bytes']);
     return {
       phase: 'operator',
       n: N,
@@ -408,14 +468,26 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
       requests,
       perObject: perObject(requests),
       operatorCounters,
+      steady: {
+        idle10s: { writes: idleWrites, cpuS: idleCpuS },
+        restart: {
+          objects: 2 * N,
+          readyMs: restartReady.ms,
+          rssAtReadyMB: restartReady.rssMB,
+          peakRssMB: restartEnd.peakRssMB,
+          heapUsedMB: Math.round((heap['nodejs_heap_size_used_bytes'] ?? 0) / 2 ** 20),
+          cpuS: restartEnd.cpuS,
+          writes: writesIn(restartRequests),
+          requests: restartRequests,
+          reconciles: reconciled,
+        },
+      },
       curve: result?.curve ?? [],
       rss,
     };
   } finally {
     if (sampler) clearInterval(sampler);
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(5_000)]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await op.stop();
   }
 }
 
@@ -459,7 +531,7 @@ try {
     const loadAfter = load();
     const ratio = typeof op['convergedMs'] === 'number' && typeof minimal['convergedMs'] === 'number' ? Math.round((op['convergedMs'] / minimal['convergedMs']) * 100) / 100 : null;
     const summary = { n: N, objects: 2 * N, tenants: TENANTS, inFlight: IN_FLIGHT, loadBefore, loadAfter, operatorOverMinimal: ratio, minimal, operator: op };
-    process.stdout.write(`${JSON.stringify({ result: 'convergence', n: N, operatorOverMinimal: ratio, operatorMs: op['convergedMs'], minimalMs: minimal['convergedMs'], peakRssMB: op['peakRssMB'], readyMs: op['readyMs'], cpuS: op['cpuS'], perObject: op['perObject'], minimalPerObject: minimal['perObject'], operatorCounters: op['operatorCounters'], loadAverage: loadAfter })}\n`);
+    process.stdout.write(`${JSON.stringify({ result: 'convergence', n: N, operatorOverMinimal: ratio, operatorMs: op['convergedMs'], minimalMs: minimal['convergedMs'], peakRssMB: op['peakRssMB'], readyMs: op['readyMs'], cpuS: op['cpuS'], perObject: op['perObject'], minimalPerObject: minimal['perObject'], operatorCounters: op['operatorCounters'], steady: op['steady'], loadAverage: loadAfter })}\n`);
     const table = [
       `| N (SAs + users) | minimal | operator | operator/minimal | peak RSS | load |`,
       `|---:|---:|---:|---:|---:|---|`,
