@@ -455,6 +455,7 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
     const restartRequests = delta(await requestCounts(state), restartBefore, {});
     const restartEnd = procStatus(restartPid);
     const heap = await operatorMetric(op.metricsPort, ['nodejs_heap_size_used_bytes', 'process_resident_memory_bytes']);
+    const latency = await createToReady(client, namespaces[0] as string, quick ? 10 : 30);
     return {
       phase: 'operator',
       n: N,
@@ -482,6 +483,7 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
           reconciles: reconciled,
         },
       },
+      latency,
       curve: result?.curve ?? [],
       rss,
     };
@@ -489,6 +491,28 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
     if (sampler) clearInterval(sampler);
     await op.stop();
   }
+}
+
+/**
+ * Scenario 5 (create-to-Ready): on the idle, converged operator, one ServiceAccount at a time:
+ * time from the POST until a watch sees it Ready for its generation. Capped at 10 s each.
+ */
+async function createToReady(client: KubeClient, namespace: string, samples: number): Promise<{ samples: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null; timedOut: number }> {
+  const ms: number[] = [];
+  let timedOut = 0;
+  for (let i = 0; i < samples; i++) {
+    const o: Obj = { kind: 'sa', namespace, name: `latency-${i}` };
+    const started = Date.now();
+    const watch = watchConverged(client, new Set([namespace]), [o], started);
+    await client.create(kindOf(o), bodyOf(o));
+    const result = await Promise.race([watch.done, sleep(10_000).then(() => undefined)]);
+    watch.stop();
+    if (result) ms.push(result.ms);
+    else timedOut++;
+  }
+  ms.sort((a, b) => a - b);
+  const at = (q: number): number | null => (ms.length ? (ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)] ?? null) : null);
+  return { samples, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: ms.length ? (ms[ms.length - 1] ?? null) : null, timedOut };
 }
 
 // --- charts -------------------------------------------------------------------------------------
@@ -531,7 +555,7 @@ try {
     const loadAfter = load();
     const ratio = typeof op['convergedMs'] === 'number' && typeof minimal['convergedMs'] === 'number' ? Math.round((op['convergedMs'] / minimal['convergedMs']) * 100) / 100 : null;
     const summary = { n: N, objects: 2 * N, tenants: TENANTS, inFlight: IN_FLIGHT, loadBefore, loadAfter, operatorOverMinimal: ratio, minimal, operator: op };
-    process.stdout.write(`${JSON.stringify({ result: 'convergence', n: N, operatorOverMinimal: ratio, operatorMs: op['convergedMs'], minimalMs: minimal['convergedMs'], peakRssMB: op['peakRssMB'], readyMs: op['readyMs'], cpuS: op['cpuS'], perObject: op['perObject'], minimalPerObject: minimal['perObject'], operatorCounters: op['operatorCounters'], steady: op['steady'], loadAverage: loadAfter })}\n`);
+    process.stdout.write(`${JSON.stringify({ result: 'convergence', n: N, operatorOverMinimal: ratio, operatorMs: op['convergedMs'], minimalMs: minimal['convergedMs'], peakRssMB: op['peakRssMB'], readyMs: op['readyMs'], cpuS: op['cpuS'], perObject: op['perObject'], minimalPerObject: minimal['perObject'], operatorCounters: op['operatorCounters'], steady: op['steady'], latency: op['latency'], loadAverage: loadAfter })}\n`);
     const table = [
       `| N (SAs + users) | minimal | operator | operator/minimal | peak RSS | load |`,
       `|---:|---:|---:|---:|---:|---|`,
