@@ -2,7 +2,7 @@
 // flags it needs), and prints one JSON line per result, each tagged with its run.
 // First line: the machine and its load, since every figure depends on them.
 //   node --import tsx bench/run.ts            (what `npm run bench` does)
-//   node --import tsx bench/run.ts --quick    (`npm run bench -- --quick`: 10 tenants only, fewer requests; under two minutes)
+//   node --import tsx bench/run.ts --quick    (`npm run bench -- --quick`: 10 tenants only, fewer requests; convergence at N=200)
 import { spawn } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,8 @@ const RUNS: readonly Run[] = quick
   ? [
       { run: 'resync-converged 10k', file: 'resync-converged.ts', args: ['10000', '4'], maxMs: 30_000 },
       { run: 'access-api 10 tenants (quick)', file: 'access-api.ts', args: ['10', '6000', '16', '1000', '1000', '3000', '2'], maxMs: 90_000 },
+      // Issue #14 scenarios 1-3 at N=200 (its own embedded control plane).
+      { run: 'convergence quick', file: 'convergence.ts', args: ['--quick'], maxMs: 180_000 },
     ]
   : [
       { run: 'resync-converged 10k', file: 'resync-converged.ts', args: ['10000', '4'], maxMs: 60_000 },
@@ -28,6 +30,8 @@ const RUNS: readonly Run[] = quick
       // Each HTTP run goes twice: with authentication (warm review cache) and without.
       { run: 'access-api 10 tenants', file: 'access-api.ts', args: ['10', '20000', '16'], maxMs: 150_000 },
       { run: 'access-api 100 tenants', file: 'access-api.ts', args: ['100', '20000', '16'], maxMs: 240_000 },
+      // Issue #14 scenarios 1-3 (bench/convergence.ts): each starts and stops its own embedded control plane.
+      ...[500, 2000, 5000].map((n) => ({ run: `convergence ${n}`, file: 'convergence.ts', args: [String(n)], maxMs: 1_500_000 })),
     ];
 const NODE_FLAGS = ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx'];
 

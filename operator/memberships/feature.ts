@@ -5,6 +5,7 @@ import { ACCOUNT_KINDS } from '../api/index.js';
 import type { Group, Workspace } from '../api/index.js';
 import { objectsInTenantNamespace } from '../context.js';
 import type { Cached, Feature, OperatorContext } from '../context.js';
+import { specOrLabelsChanged } from '../runtime/controller.js';
 import type { CacheIndex, Informer } from '../runtime/informer.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { KeyMapper } from '../runtime/owner-mapping.js';
@@ -58,8 +59,8 @@ function register(ctx: OperatorContext): void {
     },
   });
   // A Tenant that appears (or goes) changes Ready of everything in its namespace.
-  groupController.watch(caches.tenants, objectsInTenantNamespace(ctx, caches.groups as unknown as Informer<KubeObject>));
-  workspaceController.watch(caches.tenants, objectsInTenantNamespace(ctx, caches.workspaces as unknown as Informer<KubeObject>));
+  groupController.watch(caches.tenants, objectsInTenantNamespace(ctx, caches.groups as unknown as Informer<KubeObject>), { onUpdate: specOrLabelsChanged });
+  workspaceController.watch(caches.tenants, objectsInTenantNamespace(ctx, caches.workspaces as unknown as Informer<KubeObject>), { onUpdate: specOrLabelsChanged });
 }
 
 /** Group and Workspace membership status (one entry of FEATURES). */

@@ -4,6 +4,7 @@
 // `{ requeueAfterMs }` result schedules the next look.
 import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
+import { jsonEqual } from './deep-equal.js';
 import type { ReconcileResult, TerminalError } from './errors.js';
 import { classifyOutcome, isConflict } from './errors.js';
 import type { EventRecorder } from './events.js';
@@ -53,6 +54,29 @@ export interface ControllerOptions {
   readonly inScope?: (object: KubeObject) => boolean;
 }
 
+/** Options of {@link Controller.watch}. */
+export interface WatchOptions<T extends KubeObject> {
+  /** Whether an update concerns the mapped keys; false drops it. @default every update enqueues */
+  readonly onUpdate?: (previous: T, object: T) => boolean;
+}
+
+/**
+ * An update predicate for watches of an object whose status concerns no one else: true when
+ * its spec, labels or deletionTimestamp changed (or it was recreated), false for a
+ * status-only (or resync) update.
+ */
+export function specOrLabelsChanged(previous: KubeObject, object: KubeObject): boolean {
+  const a = previous as KubeObject & { spec?: unknown };
+  const b = object as KubeObject & { spec?: unknown };
+  return (
+    a.metadata?.uid !== b.metadata?.uid ||
+    a.metadata?.generation !== b.metadata?.generation ||
+    a.metadata?.deletionTimestamp !== b.metadata?.deletionTimestamp ||
+    !jsonEqual(a.metadata?.labels ?? {}, b.metadata?.labels ?? {}) ||
+    !jsonEqual(a.spec, b.spec)
+  );
+}
+
 /** One controller of the manager. */
 export class Controller {
   readonly name: string;
@@ -77,8 +101,12 @@ export class Controller {
     options.metrics.reconcileErrors.inc({ controller: this.name }, 0);
   }
 
-  /** Enqueues the keys `map` gives for every add, update (old and new object) and delete of `informer`. */
-  watch<T extends KubeObject>(informer: Informer<T>, map: KeyMapper): void {
+  /**
+   * Enqueues the keys `map` gives for every add, update (old and new object) and delete of `informer`.
+   * With `options.onUpdate`, an update enqueues only when it returns true (e.g. only when the spec changed):
+   * adds and deletes always enqueue.
+   */
+  watch<T extends KubeObject>(informer: Informer<T>, map: KeyMapper, options: WatchOptions<T> = {}): void {
     const inScope = this.options.inScope ?? (() => true);
     const enqueue = (object: T): void => {
       if (!inScope(object)) return;
@@ -87,6 +115,7 @@ export class Controller {
     informer.addHandler({
       add: enqueue,
       update: (previous, object) => {
+        if (options.onUpdate && !options.onUpdate(previous, object)) return;
         enqueue(object);
         // An owner reference or label that moved away still concerns the old owner.
         if (previous !== object) for (const key of map(previous)) if (inScope(previous)) this.queue.add(key);

@@ -224,7 +224,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     return { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector };
   }
 
-  /** Lists every page, then replaces the cache, delivering the difference as events. */
+  /**
+   * Lists every page, then replaces the cache, delivering the difference as events. Each page is
+   * prepared (managedFields dropped, transform applied) as it arrives, so the raw list is never held
+   * whole: only the prepared objects and one raw page at a time.
+   */
   private async relist(signal: AbortSignal): Promise<void> {
     const items: T[] = [];
     let continueToken: string | undefined;
@@ -235,15 +239,14 @@ export class Informer<T extends KubeObject = KubeObject> {
         query: { ...this.baseQuery(), limit: this.options.pageSize ?? 500, continue: continueToken },
         signal,
       });
-      items.push(...page.items);
+      for (const raw of page.items) items.push(this.prepare(raw));
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (continueToken && !signal.aborted);
     if (signal.aborted) return;
     this.options.metrics?.relists.inc({ kind: this.kind.kind });
     const seen = new Set<string>();
-    for (const raw of items) {
-      const object = this.prepare(raw);
+    for (const object of items) {
       const key = objectKey(object);
       seen.add(key);
       this.upsert(key, object);

@@ -2,8 +2,9 @@
 // with declarative rotation and self-repair (R10-R14).
 //
 // fetch → gone: done → finalizer (deleting: remove the Secret) → tenant check →
-// gather the Secret (cache; a live read before any key changes, so a stale cache
-// never causes a rotation) → decide (`planKey`, pure) → act (`applyKeyPlan`: at
+// gather the Secret (cache; a live read before a key replaces a cached Secret, so a
+// stale cache never causes a rotation; none cached: create, and a 409 AlreadyExists
+// means read it live and plan again) → decide (`planKey`, pure) → act (`applyKeyPlan`: at
 // most one Secret write and an Event) → restart targets if a new key replaced the
 // one they had (`decideRestart`, `restartTargets`) → status (`desiredStatus`,
 // written only when it differs).
@@ -143,7 +144,9 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
     }
     const labelsFor = (keyId: string): Record<string, string> => apiKeySecretLabels(MANAGED_LABELS, TENANT_LABEL, tenant.metadata?.name ?? '', sa.metadata?.name ?? '', keyId);
 
-    // Plan (pure); a decision to issue a key is confirmed against the API server first.
+    // Plan (pure). A key that replaces a cached Secret, or a conflict, is confirmed against the API server
+    // first; with no Secret cached the key is created at once: a 409 AlreadyExists (the cache lagged) means
+    // read it live and plan again.
     const decide = (secret: CachedApiKeySecret | undefined): KeyPlan =>
       planKey({
         now,
@@ -155,7 +158,7 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
       });
     let secret = secrets.get(`${namespace}/${secretName}`);
     let plan = decide(secret);
-    if (issuesNewKey(plan) || plan.action === 'conflict') {
+    if (secret && (issuesNewKey(plan) || plan.action === 'conflict')) {
       secret = await liveSecret(rc.client, namespace, secretName);
       plan = decide(secret);
     }
@@ -163,7 +166,15 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
 
     // Act: the key, then the workloads that must read a new one, then status.
     const template = secretTemplateOf(sa.spec.secretTemplate);
-    const acted = await applyKeyPlan(rc, plan, { sa, secretName, secret, labelsFor, now, signingKey: deps.signingKey, random: deps.random, template });
+    const act = (): ReturnType<typeof applyKeyPlan> => applyKeyPlan(rc, plan, { sa, secretName, secret, labelsFor, now, signingKey: deps.signingKey, random: deps.random, template });
+    let acted = await act();
+    if ('secretExists' in acted) {
+      secret = await liveSecret(rc.client, namespace, secretName);
+      plan = decide(secret);
+      rc.log.debug({ action: plan.action }, 'The API key Secret existed after all: planned again with the live Secret');
+      acted = await act();
+      if ('secretExists' in acted) throw new TransientError(`Secret ${namespace}/${secretName} appeared and went while the key was issued`);
+    }
     const keyId = 'keyId' in acted.key ? acted.key.keyId : undefined;
     const targets = sa.spec.keyRotation?.restartTargets ?? [];
     const restart = decideRestart({ targets, keyId, rolledOutKeyId: sa.status?.rolledOutKeyId });

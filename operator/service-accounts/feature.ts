@@ -3,6 +3,7 @@
 import { ACCOUNT_KINDS } from '../api/index.js';
 import type { Feature, OperatorContext } from '../context.js';
 import { PERMISSION_MATRIX } from '../policy/index.js';
+import { specOrLabelsChanged } from '../runtime/controller.js';
 import { builtinKinds, objectKey } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { controllerOwnerKey, labelOwnerInNamespace } from '../runtime/owner-mapping.js';
@@ -52,7 +53,7 @@ export const serviceAccountsFeature: Feature = {
       ),
     );
     // A Tenant that appears (or goes) decides whether its namespace's accounts get keys.
-    controller.watch(ctx.caches.tenants, (tenant) => serviceAccountsIn(ctx, ctx.tenants.namespaceOf(tenant)));
+    controller.watch(ctx.caches.tenants, (tenant) => serviceAccountsIn(ctx, ctx.tenants.namespaceOf(tenant)), { onUpdate: specOrLabelsChanged });
     return { apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, secrets, signingKey)) };
   },
 };

@@ -11,6 +11,7 @@ import type { CachedApiKeySecret } from './api-key-secret.js';
 import { API_KEY_DATA_KEY, buildApiKeySecret, ownerReferenceTo, toCachedApiKeySecret } from './api-key-secret.js';
 import { applyKeyPlan } from './key-act.js';
 import { secretTemplateOf } from './secret-template.js';
+import type { KeyActResult } from './key-act.js';
 import type { KeyPlan } from './key-plan.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -93,7 +94,9 @@ describe('applyKeyPlan', () => {
     const previous = row.secret === 'with-expired-previous';
     const secret = row.secret === 'none' ? undefined : existingSecret({ previous });
     const fake = new FakeKubeWriter(secret ? [{ kind: builtinKinds.secret, object: rawSecret({ previous }) }] : []);
-    const result = await applyKeyPlan(fake.act(), row.plan, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW, signingKey });
+    const acted = await applyKeyPlan(fake.act(), row.plan, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW, signingKey });
+    expect(acted).not.toHaveProperty('secretExists');
+    const result = acted as KeyActResult;
     expect(fake.writes).toEqual(row.writes);
     expect(fake.events.map((e) => `${e.type}/${e.reason}`)).toEqual(row.events);
     const stored = keyIn(fake);
@@ -109,6 +112,19 @@ describe('applyKeyPlan', () => {
     expect(result.requeueAfterMs).toBe(row.requeue);
     // No Event note ever carries a key.
     for (const event of fake.events) expect(event.note).not.toContain('blink_sa_');
+  });
+
+  // No Secret cached, so the key is created without a live read first; the API server has one (the cache lagged).
+  it.each<[string, KeyPlan]>([
+    ['create', { action: 'create' }],
+    ['repair a deleted Secret', { action: 'repair', reason: 'SecretDeleted' }],
+  ])('%s over a Secret the cache did not have yet: one refused create, nothing changed, no Event, "read it live"', async (_name, plan) => {
+    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: rawSecret() }]);
+    const result = await applyKeyPlan(fake.act(), plan, { sa, secretName: 'ci-api-key', secret: undefined, labelsFor, now: NOW, signingKey });
+    expect(result).toEqual({ secretExists: true });
+    expect(fake.writes).toEqual(['create Secret tenant-acme/ci-api-key']);
+    expect(fake.events).toEqual([]);
+    expect(keyIn(fake)).toBe(old.key);
   });
 
   it('a refused write fails the step with no Event (the queue retries)', async () => {
@@ -143,7 +159,7 @@ describe('applyKeyPlan with a Secret template', () => {
     const result = await applyKeyPlan(fake.act(), { action: 'keep', fixMetadata: false }, { sa, secretName: 'ci-api-key', secret: existingSecret(), labelsFor, now: NOW, signingKey, template });
     expect(fake.calls.filter((c) => c.verb !== 'get').map((c) => `${c.verb} ${c.kind}`)).toEqual(['patch Secret']);
     expect(keyIn(fake)).toBe(old.key);
-    expect(result.key).toMatchObject({ keyId: old.keyId });
+    expect((result as KeyActResult).key).toMatchObject({ keyId: old.keyId });
     const stored = fake.stored<KubeObject & { data?: Record<string, string> }>(builtinKinds.secret, 'tenant-acme', 'ci-api-key');
     expect(stored?.metadata?.labels?.['team']).toBe('data');
     expect(Buffer.from(stored?.data?.['tenant'] ?? '', 'base64').toString()).toBe('acme');

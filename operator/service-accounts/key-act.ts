@@ -5,6 +5,7 @@
 import { generateApiKey } from '../apikeys/index.js';
 import type { RandomBytes } from '../apikeys/index.js';
 import type { ServiceAccount } from '../api/index.js';
+import { ApiError } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { PatchType } from '../runtime/kube-client.js';
@@ -41,6 +42,14 @@ export interface KeyActResult {
   readonly requeueAfterMs?: number;
 }
 
+/**
+ * The plan was made without a Secret (none cached) but the API server has one (409
+ * AlreadyExists on create): nothing was written; read the Secret live and plan again.
+ */
+export interface SecretExists {
+  readonly secretExists: true;
+}
+
 function recordOf(secret: CachedApiKeySecret): IssuedKeyRecord | undefined {
   const recorded = recordedAnnotations(secret);
   const { keyId, fingerprint } = secret.observedKey;
@@ -59,7 +68,7 @@ function signatureFor(input: KeyActInput, secret: CachedApiKeySecret, withoutPre
 }
 
 /** Carries out `plan`. */
-export async function applyKeyPlan(act: ActContext, plan: KeyPlan, input: KeyActInput): Promise<KeyActResult> {
+export async function applyKeyPlan(act: ActContext, plan: KeyPlan, input: KeyActInput): Promise<KeyActResult | SecretExists> {
   const { sa, secretName, secret } = input;
   const namespace = sa.metadata?.namespace ?? '';
   switch (plan.action) {
@@ -68,7 +77,9 @@ export async function applyKeyPlan(act: ActContext, plan: KeyPlan, input: KeyAct
     case 'create':
     case 'repair':
     case 'rotate': {
-      const { record, previous } = await issueKey(act, plan, input);
+      const issued = await issueKey(act, plan, input);
+      if (issued === 'exists') return { secretExists: true };
+      const { record, previous } = issued;
       return { key: record, ...(previous ? { requeueAfterMs: previous.expiresAt - input.now } : {}) };
     }
     case 'cleanup-expired-previous': {
@@ -132,12 +143,15 @@ async function keepKey(act: ActContext, fixMetadata: boolean, current: CachedApi
   }
 }
 
-/** Generates a key and writes it (create, or replace guarded by the resourceVersion read), then says so. */
+/**
+ * Generates a key and writes it (create, or replace guarded by the resourceVersion read), then says so.
+ * 'exists': a create found a Secret of that name (the plan saw none): nothing was written, no Event.
+ */
 async function issueKey(
   act: ActContext,
   plan: Extract<KeyPlan, { action: 'create' | 'repair' | 'rotate' }>,
   input: KeyActInput,
-): Promise<{ record: IssuedKeyRecord; previous: PreviousKeyRecord | undefined }> {
+): Promise<{ record: IssuedKeyRecord; previous: PreviousKeyRecord | undefined } | 'exists'> {
   const { sa, secretName, secret: existing, now } = input;
   const generated = generateApiKey(input.random);
   const record: IssuedKeyRecord = { keyId: generated.keyId, fingerprint: generated.fingerprint, revision: sa.spec.keyRotation?.revision ?? 0, createdAt: new Date(now).toISOString() };
@@ -155,7 +169,14 @@ async function issueKey(
     ...(input.template ? { template: input.template } : {}),
   });
   if (existing) await act.client.replace(builtinKinds.secret, body);
-  else await act.client.create(builtinKinds.secret, body);
+  else {
+    try {
+      await act.client.create(builtinKinds.secret, body);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 409) return 'exists';
+      throw error;
+    }
+  }
 
   const ids = { secret: secretName, keyId: record.keyId, fingerprint: record.fingerprint, revision: record.revision };
   switch (plan.action) {

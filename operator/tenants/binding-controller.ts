@@ -9,6 +9,7 @@
 // tenant check and plan (planBinding, pure) → act (applyBindingPlan).
 import { ACCOUNT_KINDS, FIELD_MANAGER, MANAGED_LABELS } from '../api/index.js';
 import type { OperatorContext } from '../context.js';
+import { specOrLabelsChanged } from '../runtime/controller.js';
 import type { ReconcileContext } from '../runtime/controller.js';
 import { builtinKinds, splitKey } from '../runtime/kinds.js';
 import type { ActContext } from '../runtime/kube-writer.js';
@@ -35,7 +36,7 @@ export function registerBindingController(ctx: OperatorContext): void {
   controller.watch(ctx.caches.tenants, (tenant) => {
     const namespace = ctx.tenants.namespaceOf(tenant);
     return ctx.caches.users.byIndex('namespace', namespace).map((user) => `${namespace}/${user.metadata?.name ?? ''}`);
-  });
+  }, { onUpdate: specOrLabelsChanged });
 }
 
 async function reconcileBinding(ctx: OperatorContext, existing: RoleBinding | undefined, key: string, rctx: ReconcileContext): Promise<void> {

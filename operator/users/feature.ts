@@ -6,6 +6,7 @@ import type { Cached, Feature, OperatorContext } from '../context.js';
 import type { User } from '../api/index.js';
 import type { CacheIndex } from '../runtime/informer.js';
 import { ACCOUNT_KINDS } from '../api/index.js';
+import { specOrLabelsChanged } from '../runtime/controller.js';
 import type { Clock } from '../runtime/clock.js';
 import type { Informer } from '../runtime/informer.js';
 import { builtinKinds } from '../runtime/kinds.js';
@@ -77,7 +78,7 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           ...(options.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: options.maxRetryDelayMs } : {}),
         }),
       });
-      controller.watch(ctx.caches.tenants, objectsInTenantNamespace(ctx, ctx.caches.users as unknown as Informer<KubeObject>));
+      controller.watch(ctx.caches.tenants, objectsInTenantNamespace(ctx, ctx.caches.users as unknown as Informer<KubeObject>), { onUpdate: specOrLabelsChanged });
       ctx.manager.addHandler(
         ACCEPTANCE_PREFIX,
         createAcceptanceHandler({

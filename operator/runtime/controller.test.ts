@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from './clock.js';
+import { Controller, specOrLabelsChanged } from './controller.js';
+import type { WatchOptions } from './controller.js';
+import type { EventRecorder } from './events.js';
+import type { Informer, InformerHandler } from './informer.js';
+import type { KubeObject } from './kinds.js';
+import type { KubeClient } from './kube-client.js';
+import { createLogger } from './logger.js';
+import { RuntimeMetrics } from './metrics.js';
+
+type Tenant = KubeObject & { spec?: { namespace?: string; allowedEmailDomains?: string[] }; status?: { users?: number } };
+
+/** A controller whose watch of a hand-driven informer is under test (no workers run). */
+function watched(options?: WatchOptions<Tenant>): { handler: InformerHandler<Tenant>; controller: Controller } {
+  const controller = new Controller({
+    name: 'test',
+    reconcile: async () => undefined,
+    clock: new ManualClock(),
+    logger: createLogger({ level: 'silent' }),
+    metrics: new RuntimeMetrics(),
+    client: {} as KubeClient,
+    recorder: {} as EventRecorder,
+  });
+  let handler: InformerHandler<Tenant> = {};
+  const informer = { addHandler: (h: InformerHandler<Tenant>) => (handler = h) } as unknown as Informer<Tenant>;
+  controller.watch(informer, (t) => [`ns-${t.metadata?.name ?? ''}/a`, `ns-${t.metadata?.name ?? ''}/b`], options);
+  return { handler, controller };
+}
+
+const tenant = (patch: Partial<Tenant> = {}): Tenant => ({ metadata: { name: 't', uid: 'u1', generation: 1, labels: { shard: 's' } }, spec: { namespace: 'ns-t' }, status: { users: 1 }, ...patch });
+
+describe('Controller.watch', () => {
+  it('enqueues the mapped keys of every update without a predicate (the existing signature)', () => {
+    const { handler, controller } = watched();
+    handler.update?.(tenant(), { ...tenant(), status: { users: 2 } });
+    expect(controller.queue.length).toBe(2);
+  });
+
+  it('drops an update the predicate refuses, and still enqueues adds and deletes', () => {
+    const { handler, controller } = watched({ onUpdate: specOrLabelsChanged });
+    handler.update?.(tenant(), { ...tenant(), status: { users: 2 } });
+    expect(controller.queue.length).toBe(0);
+    handler.add?.(tenant());
+    expect(controller.queue.length).toBe(2);
+    handler.delete?.(tenant());
+    expect(controller.queue.length).toBe(2);
+  });
+});
+
+describe('specOrLabelsChanged', () => {
+  const base = tenant();
+  it.each<[string, Tenant, boolean]>([
+    ['a status-only update', { ...base, status: { users: 5 } }, false],
+    ['a resync (same object)', base, false],
+    ['a changed spec', { ...base, metadata: { ...base.metadata, generation: 2 }, spec: { namespace: 'ns-t', allowedEmailDomains: ['example.com'] } }, true],
+    ['a changed spec with the same generation', { ...base, spec: { namespace: 'other' } }, true],
+    ['a changed label', { ...base, metadata: { ...base.metadata, labels: { shard: 'other' } } }, true],
+    ['a removed label', { ...base, metadata: { ...base.metadata, labels: {} } }, true],
+    ['a deletion that started', { ...base, metadata: { ...base.metadata, deletionTimestamp: '2026-12-02T00:00:00Z' } }, true],
+    ['a recreated object (new uid)', { ...base, metadata: { ...base.metadata, uid: 'u2' } }, true],
+  ])('%s → %s', (_what, next, expected) => {
+    expect(specOrLabelsChanged(base, next)).toBe(expected);
+  });
+});
