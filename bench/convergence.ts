@@ -22,12 +22,12 @@ import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiextensionsV1Api, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { ACCOUNT_KINDS, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../operator/api/index.js';
 import { ensureBinaries } from '../operator/dev-cluster/binaries.js';
 import { startCluster, stopCluster } from '../operator/dev-cluster/cluster.js';
 import type { ClusterState } from '../operator/dev-cluster/cluster.js';
-import { applyObjects, readManifests } from '../operator/kube/apply.js';
+import { installProduct } from '../operator/kube/install.js';
 import { builtinKinds, collectionPath } from '../operator/runtime/kinds.js';
 import type { KindDescriptor, KubeObject } from '../operator/runtime/kinds.js';
 import { KubeClient } from '../operator/runtime/kube-client.js';
@@ -89,20 +89,7 @@ function pool<T>(size: number, fn: (item: T) => Promise<void>): { push(item: T):
 async function installCrds(state: ClusterState): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromFile(state.kubeconfig);
-  const crds = await readManifests(fileURLToPath(new URL('../crds/', import.meta.url)));
-  await applyObjects(kc, crds);
-  const ext = kc.makeApiClient(ApiextensionsV1Api);
-  for (const crd of crds) {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const read = await ext.readCustomResourceDefinition({ name: crd.metadata?.name ?? '' });
-      if (read.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${crd.metadata?.name} not Established within 30 s`);
-      await sleep(100);
-    }
-  }
-  await applyObjects(kc, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'blink-accounts-system' } }]);
-  await applyObjects(kc, await readManifests(fileURLToPath(new URL('../deploy/rbac/cluster-roles.yaml', import.meta.url))));
+  await installProduct(kc);
 }
 
 function httpsGet(state: ClusterState, path: string): Promise<string> {

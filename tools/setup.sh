@@ -38,22 +38,28 @@ if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ packag
   npm ci --no-audit --no-fund
 fi
 
+# Installs the Debian packages named after $1 (what they are for), as root; otherwise says what to run.
+apt_install() {
+  local purpose="$1"
+  shift
+  [ $# -gt 0 ] || return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing Debian's $* for $purpose" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "setup: $purpose need $*: run 'sudo apt-get install $*' (Debian/Ubuntu)" >&2
+    exit 1
+  fi
+}
+
 # Debian packages the tests need: chromium (acceptance page) and zsh (the CLI's zsh completion script).
 if $browser; then
   missing=()
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   command -v zsh >/dev/null 2>&1 || missing+=(zsh)
-  if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      echo "setup: installing Debian's ${missing[*]} for the tests" >&2
-      export DEBIAN_FRONTEND=noninteractive
-      apt-get update -qq
-      apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-      echo "setup: the tests need ${missing[*]}: run 'sudo apt-get install ${missing[*]}' (Debian/Ubuntu)" >&2
-      exit 1
-    fi
-  fi
+  apt_install "the tests" "${missing[@]}"
 fi
 
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
@@ -79,20 +85,7 @@ if $deploy; then
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}")
   done
   [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
-  if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-      echo "setup: installing Debian's ${missing[*]} for the image, Helm and Argo CD tests" >&2
-      export DEBIAN_FRONTEND=noninteractive
-      apt-get update -qq
-      apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-      echo "setup: the deploy tests need ${missing[*]}: run 'sudo apt-get install ${missing[*]}' (Debian/Ubuntu)" >&2
-      exit 1
-    fi
-  fi
-  if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
-    export PATH="$PATH:/usr/local/go/bin"
-  fi
+  apt_install "the image, Helm and Argo CD tests" "${missing[@]}"
   tools/helm/build.sh >/dev/null
   tools/node/build.sh >/dev/null
   tools/container/build-image.sh >/dev/null

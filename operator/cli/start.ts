@@ -21,9 +21,9 @@ import { startDevSmtp, invitationLinks } from '../dev-smtp/server.js';
 import type { CaughtMessage, DevSmtpServer } from '../dev-smtp/server.js';
 import { cacheRoot } from '../dev-cluster/paths.js';
 import { applyObjects, readManifests } from '../kube/apply.js';
+import { installProduct, OPERATOR_NAMESPACE } from '../kube/install.js';
 import { accessApiClientClusterRole, ACCESS_API_CLIENT_ROLE, DEFAULT_ACCESS_API_AUDIENCE } from '../access/caller-access.js';
 import { ACCOUNT_KINDS } from '../api/index.js';
-import { builtinKinds } from '../runtime/kinds.js';
 import { KubeClient } from '../runtime/kube-client.js';
 import { createLogger } from '../runtime/logger.js';
 import { FEATURES } from '../features.js';
@@ -47,17 +47,6 @@ interface StartFlags {
   accessApiPort: string;
   smtpPort: string;
   waitSeconds: string;
-}
-
-/** Creates a namespace unless it exists. */
-async function ensureNamespace(kc: KubeConfig, name: string): Promise<void> {
-  const client = new KubeClient(kc);
-  await client
-    .create(builtinKinds.namespace, { metadata: { name } })
-    .catch((error: unknown) => {
-      if ((error as { code?: number }).code !== 409) throw error;
-    })
-    .finally(() => client.close());
 }
 
 /** The demo caller of the access API that `start` sets up. */
@@ -113,13 +102,9 @@ export async function startEverything(flags: StartFlags): Promise<{ stop(): Prom
     howToUse = `${usage(state).replace('kubectl get ns', 'kubectl get tenants; kubectl get blink -A')}`;
   }
 
-  const crds = await readManifests(join(REPO, 'crds'));
-  await applyObjects(kc, crds);
-  say(`Installed ${crds.length} CustomResourceDefinitions from crds/`);
-  // The role ClusterRoles ship as manifests: the operator binds them and never writes them.
-  await applyObjects(kc, await readManifests(join(REPO, 'deploy', 'rbac', 'cluster-roles.yaml')));
-  const operatorNamespace = 'blink-accounts-system';
-  await ensureNamespace(kc, operatorNamespace);
+  const crdCount = await installProduct(kc);
+  say(`Installed ${crdCount} CustomResourceDefinitions from crds/, the operator namespace and the role ClusterRoles`);
+  const operatorNamespace = OPERATOR_NAMESPACE;
 
   const smtpDir = join(cacheRoot(), 'dev-smtp');
   const smtp: DevSmtpServer = await startDevSmtp({ dir: smtpDir, port: Number(flags.smtpPort) });

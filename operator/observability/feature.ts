@@ -12,8 +12,11 @@ import type { TenantFigures } from './domain-metrics.js';
 function register(ctx: OperatorContext): void {
   // The invitation records every replica caches already (same kind and selector: one shared informer).
   const records = ctx.manager.informer<SecretObject>(builtinKinds.secret, { labelSelector: INVITATION_SELECTOR });
+  // One scrape collects the five gauges below: count once per scrape, not once per gauge.
+  let counted: { readonly at: number; readonly byTenant: Map<string, TenantFigures> } | undefined;
   const figures = (): Map<string, TenantFigures> => {
     const now = ctx.clock.now();
+    if (counted && now - counted.at < 1_000) return counted.byTenant;
     const byTenant = new Map<string, TenantFigures>();
     for (const tenant of ctx.caches.tenants.list()) {
       const name = tenant.metadata?.name ?? '';
@@ -25,6 +28,7 @@ function register(ctx: OperatorContext): void {
       });
       byTenant.set(name, tenantFigures({ tenant: name, users: ctx.caches.users.byIndex('namespace', namespace), serviceAccounts: ctx.caches.serviceAccounts.byIndex('namespace', namespace), invitations }, now));
     }
+    counted = { at: now, byTenant };
     return byTenant;
   };
   const registers = [ctx.manager.metrics.registry];
