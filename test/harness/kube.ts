@@ -8,9 +8,16 @@ import type { ClusterState } from '../../operator/dev-cluster/cluster.js';
 
 const run = promisify(execFile);
 
+let outsideVitest: ClusterState | undefined;
+
+/** Lets the harness serve a program that is not a vitest run (`npm run chaos`) with its own control plane. */
+export function useClusterOutsideVitest(state: ClusterState): void {
+  outsideVitest = state;
+}
+
 /** The control plane of this test run. */
 export function cluster(): ClusterState {
-  return inject('cluster');
+  return outsideVitest ?? inject('cluster');
 }
 
 /** An admin KubeConfig for the control plane of this test run. */

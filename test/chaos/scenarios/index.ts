@@ -1,0 +1,4 @@
+// The scenarios of the chaos suite, in the order they run.
+import type { Scenario } from '../scenario.js';
+
+export const SCENARIOS: readonly Scenario[] = [];
