@@ -205,6 +205,7 @@ export const crashStorm: Scenario = {
       // The workload: creates, then deletions and rotations while the storm goes on.
       const workload = (async () => {
         await pool(items, 16, create);
+        ctx.say(`crash-storm: ${items.length} objects created in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         await sleep(1_000);
         for (const item of items.filter((i) => i.remove)) {
           const kind = item.kind === 'user' ? ACCOUNT_KINDS.user : ACCOUNT_KINDS.serviceAccount;
@@ -227,6 +228,7 @@ export const crashStorm: Scenario = {
         const restart = Date.now();
         operator = await spawn();
         restartMs.push(Date.now() - restart);
+        ctx.say(`crash-storm: kill ${kill + 1}/${sizes.kills} at +${((restart - started) / 1000).toFixed(1)} s, restarted in ${((Date.now() - restart) / 1000).toFixed(1)} s; ${firstKey.size} keys issued, ${accepted.size} accepted`);
       }
       await workload;
       const lastKill = Date.now();
@@ -237,6 +239,7 @@ export const crashStorm: Scenario = {
       let pendingNames: string[] = [];
       let users: (User & KubeObject)[] = [];
       let sas: SA[] = [];
+      let lastProgress = Date.now();
       for (;;) {
         users = [];
         sas = [];
@@ -257,6 +260,10 @@ export const crashStorm: Scenario = {
         const gone = users.length + sas.length === live.length;
         if (pendingNames.length === 0 && wantedAccepted.length === 0 && gone) break;
         if (Date.now() > deadline) break;
+        if (Date.now() - lastProgress > 10_000) {
+          lastProgress = Date.now();
+          ctx.say(`crash-storm: ${live.length - pendingNames.length}/${live.length} settled, ${wantedAccepted.length} acceptances to go`);
+        }
         await sleep(500);
       }
       const convergedMs = Date.now() - lastKill;
