@@ -44,6 +44,7 @@ export const READY_FALSE_MEANING: Readonly<Record<string, 'progress' | 'stalled'
   SmtpTlsFailed: 'stalled',
   SmtpTlsRequired: 'stalled',
   DeliveryUnconfirmed: 'settled',
+  Sending: 'progress',
   InvitationRateLimited: 'progress',
   NamespaceTerminating: 'progress',
   Reconciling: 'progress',

@@ -22,11 +22,14 @@ export const INVITATION_SELECTOR = 'app.kubernetes.io/component=invitation,app.k
 /** pending: the link works; accepted: used (the person is set up); revoked: cancelled (deactivated before accepting). */
 export type InvitationState = 'pending' | 'accepted' | 'revoked';
 /**
- * sending: the message is (or was) being handed to SMTP, outcome unknown — possibly delivered;
- * sent: the SMTP server confirmed it; failed: it certainly was not accepted (refused, 4xx/5xx
- * before the end of the message), safe to send a new one.
+ * preparing: the invitation is recorded and its email is on its way to the SMTP server, but the
+ * end of the message (what makes a server accept it) has not been sent: the record is moved to
+ * "sending" first. A record a crash left "preparing" was certainly not delivered and is sent
+ * again. sending: the end of the message is (or was) being handed over, outcome unknown —
+ * possibly delivered; sent: the SMTP server confirmed it; failed: it certainly was not accepted
+ * (refused, 4xx/5xx before the end of the message), safe to send a new one.
  */
-export type DeliveryState = 'sending' | 'sent' | 'failed';
+export type DeliveryState = 'preparing' | 'sending' | 'sent' | 'failed';
 
 /** What the record says. Times are RFC 3339. */
 export interface InvitationRecord {
@@ -119,7 +122,7 @@ export function invitationMessageId(invitationId: string): string {
 }
 
 const STATES: readonly string[] = ['pending', 'accepted', 'revoked'];
-const DELIVERIES: readonly string[] = ['sending', 'sent', 'failed'];
+const DELIVERIES: readonly string[] = ['preparing', 'sending', 'sent', 'failed'];
 
 function decode(data: Record<string, string>, key: string): string | undefined {
   const value = data[key];

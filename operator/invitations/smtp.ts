@@ -132,7 +132,17 @@ export type DeliveryResult =
 
 /** Sends email. Never throws. */
 export interface Mailer {
-  send(settings: SmtpSettings, message: OutgoingMessage): Promise<DeliveryResult>;
+  /**
+   * Sends `message`. `hooks.beforeEnd` runs when everything but the end of the message went out
+   * (the end is what makes an SMTP server accept it); the message is ended only once it resolved,
+   * and abandoned (outcome "failed": nothing delivered) when it rejects.
+   */
+  send(settings: SmtpSettings, message: OutgoingMessage, hooks?: SendHooks): Promise<DeliveryResult>;
+}
+
+/** What a sender is told while a message goes out. */
+export interface SendHooks {
+  readonly beforeEnd?: () => Promise<void>;
 }
 
 /** Timeouts of the SMTP client. */
@@ -173,7 +183,7 @@ export function classifySmtpFailure(error: unknown): SmtpFailureReason {
 /** Sends through nodemailer over SMTP, one connection per message (invitations are rare). */
 export function nodemailerMailer(timeouts: SmtpTimeouts = {}): Mailer {
   return {
-    async send(settings, message) {
+    async send(settings, message, hooks = {}) {
       const raw = await new MailComposer({
         from: message.from,
         to: message.to,
@@ -187,7 +197,14 @@ export function nodemailerMailer(timeouts: SmtpTimeouts = {}): Mailer {
       // Whether the message stream was read to its end tells a refused session (nothing
       // delivered) from a lost verdict after the whole message went out (maybe delivered).
       let handedOver = false;
-      const stream = Readable.from([raw]);
+      const beforeEnd = hooks.beforeEnd;
+      const stream = Readable.from(
+        (async function* body() {
+          yield raw;
+          // The server accepts only at the end of the data: nothing is delivered until this resolved.
+          if (beforeEnd) await beforeEnd();
+        })(),
+      );
       stream.on('end', () => {
         handedOver = true;
       });

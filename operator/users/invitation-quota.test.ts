@@ -41,6 +41,11 @@ describe('emails of a record', () => {
     expect(withEmail(previous, { invitationId: 'd', at: NOW }, 2)).toEqual([{ invitationId: 'c', at: ago(1) }, { invitationId: 'd', at: NOW }]);
     expect(withEmail(undefined, { invitationId: 'd', at: NOW }, 100)).toEqual([{ invitationId: 'd', at: NOW }]);
   });
+
+  it('a send after one interrupted before the end of its message (still "preparing") does not count the interrupted one', () => {
+    const previous = pendingRecord({ invitationId: 'c', delivery: 'preparing', recentEmails: [{ invitationId: 'b', at: ago(30) }, { invitationId: 'c', at: ago(1) }] });
+    expect(withEmail(previous, { invitationId: 'd', at: NOW }, 100)).toEqual([{ invitationId: 'b', at: ago(30) }, { invitationId: 'd', at: NOW }]);
+  });
 });
 
 describe('InvitationLedger', () => {

@@ -36,7 +36,9 @@ export function emailsOfRecord(record: InvitationRecord): readonly SentEmail[] {
 
 /** The emails of a record after a new send started (`email`): the last hour's, plus this one. */
 export function withEmail(previous: InvitationRecord | undefined, email: SentEmail, limit: number): readonly SentEmail[] {
-  const recent = (previous ? emailsOfRecord(previous) : []).filter((e) => e.at > email.at - INVITATION_WINDOW_MS && e.invitationId !== email.invitationId);
+  // An invitation interrupted before its message could be accepted (still "preparing") never went out.
+  const interrupted = previous?.delivery === 'preparing' ? previous.invitationId : undefined;
+  const recent = (previous ? emailsOfRecord(previous) : []).filter((e) => e.at > email.at - INVITATION_WINDOW_MS && e.invitationId !== email.invitationId && e.invitationId !== interrupted);
   return [...recent, email].slice(-Math.max(1, limit));
 }
 

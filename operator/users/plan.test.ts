@@ -25,6 +25,7 @@ const cases: { name: string; observed: Partial<UserObservation>; plan: UserPlan 
   { name: 'new user created inactive: nothing to send', observed: { record: undefined, active: false }, plan: { action: 'none' } },
   { name: 'pending and sent: nothing', observed: {}, plan: { action: 'none' } },
   { name: 'pending, delivery unconfirmed: never re-sent automatically', observed: { record: { ...pending, delivery: 'sending' } }, plan: { action: 'none' } },
+  { name: 'pending, still "preparing" (stopped before the end of the message): issue again', observed: { record: { ...pending, delivery: 'preparing' } }, plan: { action: 'issue', reason: 'Interrupted' } },
   {
     name: 'pending, "sending", but this process got the 250 and could not record it: record it (no email)',
     observed: { record: { ...pending, delivery: 'sending' }, unrecorded: { invitationId: pending.invitationId, fields: { delivery: 'sent' }, delivered: true } },

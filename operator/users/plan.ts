@@ -52,7 +52,7 @@ export function retryDelayMs(failedAttempts: number, maxMs: number): number {
 }
 
 /** Why a new invitation is issued. */
-export type IssueReason = 'Created' | 'Resend' | 'Reactivated' | 'RetryDelivery' | 'EmailChanged';
+export type IssueReason = 'Created' | 'Resend' | 'Reactivated' | 'RetryDelivery' | 'Interrupted' | 'EmailChanged';
 
 /** The one next step. */
 export type UserPlan =
@@ -96,6 +96,8 @@ export function planUser(observed: UserObservation): UserPlan {
     case 'pending':
       if (observed.resend > record.resend) return { action: 'issue', reason: 'Resend' };
       if (record.delivery === 'sending' && observed.unrecorded?.invitationId === record.invitationId) return { action: 'recordOutcome', outcome: observed.unrecorded };
+      // Stopped before the end of the message left (a crash, a lost leadership): nothing reached anyone.
+      if (record.delivery === 'preparing') return { action: 'issue', reason: 'Interrupted' };
       // Only a delivery that certainly failed is retried; "sending" may have reached the person.
       if (record.delivery === 'failed') {
         const due = Date.parse(record.attemptedAt ?? record.issuedAt) + retryDelayMs(record.failedAttempts ?? 1, observed.maxRetryDelayMs);

@@ -23,9 +23,28 @@ const tenant = { metadata: { name: 'acme' }, spec: { displayName: 'Acme' } } as 
 const location = { namespace: 'tenant-acme', userName: 'jane', tenantName: 'acme' };
 const recordSecret = (): SecretObject => ({ ...secretFromRecord(location, pendingRecord({ email: 'jane@acme.example' })), metadata: { ...secretFromRecord(location, pendingRecord()).metadata, resourceVersion: '5' } });
 
-function recordingMailer(outcome: DeliveryResult): Mailer & { sent: OutgoingMessage[] } {
+/**
+ * A mailer that answers `outcome`. Like the SMTP one, a message that gets to its end (sent, or
+ * unconfirmed) asks `beforeEnd` first and is abandoned (failed, not ended) when that rejects.
+ */
+function recordingMailer(outcome: DeliveryResult): Mailer & { sent: OutgoingMessage[]; ended: OutgoingMessage[] } {
   const sent: OutgoingMessage[] = [];
-  return { sent, send: (_settings, message) => (sent.push(message), Promise.resolve(outcome)) };
+  const ended: OutgoingMessage[] = [];
+  return {
+    sent,
+    ended,
+    async send(_settings, message, hooks) {
+      sent.push(message);
+      if (outcome.outcome === 'failed') return outcome;
+      try {
+        await hooks?.beforeEnd?.();
+      } catch (error) {
+        return { outcome: 'failed', error: (error as Error).message, reason: 'SmtpError' };
+      }
+      ended.push(message);
+      return outcome;
+    },
+  };
 }
 
 interface Row {
@@ -45,7 +64,16 @@ interface Row {
 
 const S = `Secret tenant-acme/${invitationSecretName('jane')}`;
 const rows: Row[] = [
-  { name: 'issue, sent: sending record, then sent record', plan: { action: 'issue', reason: 'Created' }, withRecord: false, outcome: { outcome: 'sent' }, writes: [`create ${S}`, `replace ${S}`], events: ['Normal/InvitationSent'], emails: 1, stored: 'pending/sent' },
+  {
+    name: 'issue, sent: preparing record, sending record before the end of the message, then sent record',
+    plan: { action: 'issue', reason: 'Created' },
+    withRecord: false,
+    outcome: { outcome: 'sent' },
+    writes: [`create ${S}`, `replace ${S}`, `replace ${S}`],
+    events: ['Normal/InvitationSent'],
+    emails: 1,
+    stored: 'pending/sent',
+  },
   {
     name: 'issue, SMTP refused: failed record, Warning, retry',
     plan: { action: 'issue', reason: 'Created' },
@@ -62,7 +90,7 @@ const rows: Row[] = [
     plan: { action: 'issue', reason: 'Resend' },
     withRecord: true,
     outcome: { outcome: 'unconfirmed', error: 'socket closed' },
-    writes: [`replace ${S}`],
+    writes: [`replace ${S}`, `replace ${S}`],
     events: ['Warning/DeliveryUnconfirmed'],
     emails: 1,
     stored: 'pending/sending',
@@ -127,10 +155,19 @@ describe('applyUserPlan', () => {
 
   it('an email delivered while the record write fails (API server down) is recorded as sent later, not left "unconfirmed" nor sent again', async () => {
     const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: smtpSecret }]);
-    const mailer = recordingMailer({ outcome: 'sent' });
+    const smtp = recordingMailer({ outcome: 'sent' });
+    // The API server goes away between the end of the message and the 250.
+    const mailer: Mailer = {
+      send: (settings, message, hooks) =>
+        smtp.send(settings, message, {
+          beforeEnd: async () => {
+            await hooks?.beforeEnd?.();
+            fake.failNext('replace', new Error('connect ECONNREFUSED 127.0.0.1:6443'));
+          },
+        }),
+    };
     const unrecorded = new Map<string, UnrecordedOutcome>();
     const input: UserActInput = { user, tenant, location, stored: undefined, resourceVersion: undefined, now: () => NOW, mailer, smtpSecret: { namespace: 'ops', name: 'smtp' }, publicUrl: 'https://accounts.example/', unrecorded };
-    fake.failNext('replace', new Error('connect ECONNREFUSED 127.0.0.1:6443'));
     await expect(applyUserPlan(fake.act(), { action: 'issue', reason: 'Created' }, input)).rejects.toThrow('ECONNREFUSED');
     const sending = recordFromSecret(fake.stored<SecretObject>(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane')));
     expect(sending?.delivery).toBe('sending');
@@ -140,12 +177,25 @@ describe('applyUserPlan', () => {
     const plan = planUser(observed);
     expect(plan.action).toBe('recordOutcome');
     const result = await applyUserPlan(fake.act(), plan, { ...input, stored: sending, resourceVersion: sending?.resourceVersion });
-    expect(mailer.sent).toHaveLength(1);
+    expect(smtp.ended).toHaveLength(1);
     expect(result.record?.delivery).toBe('sent');
     expect(result.record?.invitationId).toBe(sending?.invitationId);
     expect(recordFromSecret(fake.stored<SecretObject>(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane')))?.delivery).toBe('sent');
     expect(fake.events.map((e) => `${e.type}/${e.reason}`)).toEqual(['Normal/InvitationSent']);
     expect(unrecorded.size).toBe(0);
+  });
+
+  it('the "sending" write fails (another replica took the record over): the message is never ended, and recorded as failed', async () => {
+    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: smtpSecret }]);
+    const mailer = recordingMailer({ outcome: 'sent' });
+    const input: UserActInput = { user, tenant, location, stored: undefined, resourceVersion: undefined, now: () => NOW, mailer, smtpSecret: { namespace: 'ops', name: 'smtp' }, publicUrl: 'https://accounts.example/' };
+    // create (preparing) succeeds; the replace to "sending" meets a newer record.
+    fake.failNext('replace', Object.assign(new Error('Operation cannot be fulfilled: the object has been modified'), { code: 409 }));
+    const result = await applyUserPlan(fake.act(), { action: 'issue', reason: 'Created' }, input);
+    expect(mailer.sent).toHaveLength(1);
+    expect(mailer.ended).toHaveLength(0);
+    expect(result.record?.delivery).toBe('failed');
+    expect(fake.writes).toEqual([`create ${S}`, `replace ${S}`, `replace ${S}`]);
   });
 
   it('the email links to the acceptance page and the record holds only the token hash', async () => {

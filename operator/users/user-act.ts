@@ -61,6 +61,7 @@ const ISSUE_NOTES: Readonly<Record<IssueReason, string>> = {
   Resend: 'Emailed a new invitation (resend requested); the previous link no longer works',
   Reactivated: 'Emailed a new invitation (re-activated before accepting)',
   RetryDelivery: 'Emailed the invitation after an SMTP failure',
+  Interrupted: 'Emailed the invitation again: the previous attempt stopped before its email could be accepted (the operator restarted)',
   EmailChanged: 'Emailed an invitation to the new address',
 };
 
@@ -150,7 +151,13 @@ function senderOf(tenant: Tenant, settings: SmtpSettings): { name: string; addre
   return { name: parsed?.name || tenant.spec?.displayName || 'Blink', address: parsed?.address ?? settings.from };
 }
 
-/** Issues a new invitation: record "sending" first, then SMTP, then "sent" or "failed". */
+/**
+ * Issues a new invitation: record "preparing" first, then SMTP up to the end of the message,
+ * record "sending", send the end (from here on the person may have it), then "sent" or "failed".
+ * The "sending" write is guarded by the resourceVersion of the "preparing" one, so a replica that
+ * lost its leadership (or a process another one took over from) stops before the end of the
+ * message instead of mailing the person a second time.
+ */
 async function issueInvitation(act: ActContext, reason: IssueReason, input: UserActInput): Promise<UserActResult> {
   const { user, location, stored: previous } = input;
   const tenant = input.tenant as Tenant;
@@ -166,7 +173,7 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
   const now = input.now();
   // Whole seconds, as Kubernetes timestamps are: the record, status and email all say the same instant.
   const expiry = new Date(kubeTime(expiresAt(new Date(now), tenant.spec?.invitationTTL ?? DEFAULT_INVITATION_TTL).getTime()));
-  const sending: InvitationRecord = {
+  const preparing: InvitationRecord = {
     invitationId,
     tokenHash: hashInvitationToken(token),
     email: user.spec.email,
@@ -174,7 +181,7 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     expiresAt: kubeTime(expiry.getTime()),
     state: 'pending',
     resend: user.spec.invitation?.resend ?? 0,
-    delivery: 'sending',
+    delivery: 'preparing',
     messageId: invitationMessageId(invitationId),
     attemptedAt: new Date(now).toISOString(),
     // A retry keeps counting failures (its pace survives restarts); anything else starts afresh.
@@ -183,8 +190,13 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     // too). No more than the cap can be in one hour, so that many are all the record needs to keep.
     recentEmails: withEmail(previous, { invitationId, at: now }, tenant.spec?.invitationEmailsPerHour ?? INVITATION_EMAILS_PER_HOUR_MAX),
   };
-  // The intent is durable before anything leaves: from here on a crash means "possibly delivered".
-  const saved = await saveRecord(act, location, sending, input.resourceVersion);
+  // The intent is durable before anything leaves; a crash before "sending" means "certainly not delivered".
+  const saved = await saveRecord(act, location, preparing, input.resourceVersion);
+  const sending: InvitationRecord = { ...preparing, delivery: 'sending' };
+  let committed: StoredInvitationRecord | undefined;
+  const commit = async () => {
+    committed = await saveRecord(act, location, sending, saved.resourceVersion);
+  };
 
   const from = senderOf(tenant, settings);
   const email = renderInvitationEmail({
@@ -198,14 +210,16 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     acceptUrl: `${input.publicUrl.replace(/\/+$/, '')}${ACCEPTANCE_PREFIX}${token}`,
     sender: from.address,
   });
-  const result = await input.mailer.send(settings, { from, to: user.spec.email, subject: email.subject, text: email.text, html: email.html, messageId: sending.messageId });
+  const result = await input.mailer.send(settings, { from, to: user.spec.email, subject: email.subject, text: email.text, html: email.html, messageId: sending.messageId }, { beforeEnd: commit });
+  // The record as last written: "sending" once committed, else still "preparing".
+  const latest = (): string => (committed ?? saved).resourceVersion;
   switch (result.outcome) {
     case 'sent': {
       const { failedAttempts: _failures, ...delivered } = sending;
       const fields = { delivery: 'sent', sentAt: kubeTime(input.now()) } as const;
       // Remembered until written: an outage now must not leave a delivered email "unconfirmed".
       input.unrecorded?.set(invitationId, { invitationId, fields, delivered: true });
-      const sent = await saveRecord(act, location, { ...delivered, ...fields }, saved.resourceVersion);
+      const sent = await saveRecord(act, location, { ...delivered, ...fields }, latest());
       input.unrecorded?.delete(invitationId);
       act.log.info({ invitationId, reason }, 'Sent an invitation');
       await act.recorder.event(user, 'Normal', 'InvitationSent', ISSUE_NOTES[reason]);
@@ -216,15 +230,18 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
       const recentEmails = (sending.recentEmails ?? []).filter((e) => e.invitationId !== invitationId);
       const fields = { delivery: 'failed', deliveryError: result.error, deliveryFailure: result.reason, failedAttempts: (sending.failedAttempts ?? 0) + 1, recentEmails } as const;
       input.unrecorded?.set(invitationId, { invitationId, fields, delivered: false });
-      const failed = await saveRecord(act, location, { ...sending, ...fields }, saved.resourceVersion);
+      const failed = await saveRecord(act, location, { ...sending, ...fields }, latest());
       input.unrecorded?.delete(invitationId);
       act.log.warn({ invitationId, reason: result.reason, smtpError: result.error }, 'Could not send an invitation; retrying');
       await act.recorder.event(user, 'Warning', 'InvitationFailed', `Sending the invitation failed: ${result.error}`);
       return { record: failed, retry: `Sending the invitation failed: ${result.error}` };
     }
-    case 'unconfirmed':
+    case 'unconfirmed': {
+      // A mailer that reports a possible delivery without having asked to end the message: record it as such all the same.
+      const unconfirmed = committed ?? (await saveRecord(act, location, sending, saved.resourceVersion));
       act.log.warn({ invitationId, smtpError: result.error }, 'Handed an invitation to SMTP without a confirmation; not sending it again');
       await act.recorder.event(user, 'Warning', 'DeliveryUnconfirmed', `The SMTP server did not confirm the invitation email: ${result.error}`);
-      return { record: saved };
+      return { record: unconfirmed };
+    }
   }
 }

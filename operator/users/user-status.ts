@@ -167,6 +167,8 @@ function sentCondition(pending: InvitationRecord | undefined, problem: Blocker |
           return { status: 'False', reason: SMTP_FAILURE_REASONS.error, message: `Sending the invitation failed, retrying with backoff: ${error}` };
       }
     }
+    case 'preparing':
+      return { status: 'Unknown', reason: 'Sending', message: `The invitation email to ${email} is on its way to the SMTP server` };
     case 'sending':
       return { status: 'Unknown', reason: 'DeliveryUnconfirmed', message: DELIVERY_UNCONFIRMED_MESSAGE };
   }

@@ -1,5 +1,6 @@
 // Email delivery guarantees: at least once, and never twice for one invitation even when the
-// operator is killed (SIGKILL) after handing the message to SMTP and before recording it; SMTP
+// operator is killed (SIGKILL) after handing the end of the message to SMTP and before recording
+// it (a kill before the end of the message is sent again: nothing was delivered); SMTP
 // outages are retried with backoff and shown in the InvitationSent condition.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,23 @@ describe('nodemailer mailer', () => {
     const result = await nodemailerMailer({ connectionMs: 2_000 }).send(settings, message);
     expect(result).toMatchObject({ outcome: 'failed' });
     expect((result as { error: string }).error).toContain('ECONNREFUSED');
+  });
+
+  it('the end of the message waits for beforeEnd; when it rejects, the message is abandoned and nothing is delivered', async () => {
+    let asked = 0;
+    const abandoned = await nodemailerMailer().send({ ...settings, port: smtp.server.port }, { ...message, to: 'abandoned@delivery.test' }, {
+      beforeEnd: () => {
+        asked++;
+        return Promise.reject(new Error('the record was taken over'));
+      },
+    });
+    expect(abandoned).toMatchObject({ outcome: 'failed' });
+    expect(asked).toBe(1);
+    const ended = await nodemailerMailer().send({ ...settings, port: smtp.server.port }, { ...message, to: 'ended@delivery.test' }, { beforeEnd: () => Promise.resolve() });
+    expect(ended).toEqual({ outcome: 'sent' });
+    // The server has stored the second message; the first one never reached its end.
+    expect((await smtp.messagesTo('ended@delivery.test')).length).toBe(1);
+    expect((await smtp.messagesTo('abandoned@delivery.test')).length).toBe(0);
   });
 
   it('a lost verdict after the whole message went out is unconfirmed (maybe delivered)', async () => {
