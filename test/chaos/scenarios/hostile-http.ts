@@ -135,7 +135,23 @@ export function parseResponses(text: string): { answers: Answer[]; garbage: stri
       const colon = h.indexOf(':');
       if (colon > 0) headers[h.slice(0, colon).trim().toLowerCase()] = h.slice(colon + 1).trim();
     }
-    const length = Number(headers['content-length'] ?? (headers['transfer-encoding'] ? NaN : 0));
+    if (/chunked/i.test(headers['transfer-encoding'] ?? '')) {
+      // Chunked (the metrics port's answers): size lines until the zero chunk.
+      let at = end + 4;
+      let body = '';
+      for (;;) {
+        const eol = rest.indexOf('\r\n', at);
+        const size = eol < 0 ? NaN : parseInt(rest.slice(at, eol), 16);
+        if (!Number.isFinite(size)) return { answers, garbage: rest };
+        body += rest.slice(eol + 2, eol + 2 + size);
+        at = eol + 2 + size + 2;
+        if (size === 0) break;
+      }
+      answers.push({ status: Number(line[1]), headers, body });
+      rest = rest.slice(at);
+      continue;
+    }
+    const length = Number(headers['content-length'] ?? 0);
     if (!Number.isFinite(length)) break;
     answers.push({ status: Number(line[1]), headers, body: rest.slice(end + 4, end + 4 + length) });
     rest = rest.slice(end + 4 + length);
@@ -440,7 +456,8 @@ function generateCases(w: World, seed: number, n: number): Case[] {
     const port: Port = (['access', 'public', 'metrics'] as const)[i % 3] ?? 'access';
     const target = port === 'access' ? '/api/v1/authorize' : port === 'public' ? '/invitations/x' : '/nothing';
     const shapes = [
-      `GET ${target} HTTP/1.1\r\nHost: x\r\n${'X-Flood: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(Math.ceil(size / 44))}\r\n`,
+      // Node counts the bytes of names and values (not ": " and CRLF) against its 16 KiB.
+      `GET ${target} HTTP/1.1\r\nHost: x\r\n${'X-Flood: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n'.repeat(Math.ceil(size / 40))}\r\n`,
       `GET ${target} HTTP/1.1\r\nHost: x\r\nX-Big: ${'b'.repeat(size)}\r\n\r\n`,
       `GET ${target}?${'q'.repeat(size)} HTTP/1.1\r\nHost: x\r\n\r\n`,
       `GET ${target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'t'.repeat(size)}\r\n\r\n`,
@@ -861,7 +878,15 @@ async function run(ctx: ChaosContext): Promise<ScenarioResult> {
     const bound = baseline + 160;
     checks.add('its memory stayed bounded', peak <= bound, `RSS ${baseline.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB, ${endRss.toFixed(0)} MiB after (bound ${bound.toFixed(0)} MiB)`);
     const failures = output.split('\n').filter((l) => /An HTTP handler failed|An HTTP request failed after its response|The acceptance page failed to answer|Unhandled|uncaught/i.test(l));
-    checks.none('no HTTP handler failure or unhandled rejection in the operator log', failures.map((l) => l.slice(0, 200)), `${output.split('\n').length} log lines`);
+    const summary = (line: string): string => {
+      try {
+        const parsed = JSON.parse(line) as { msg?: string; err?: { message?: string; stack?: string } };
+        return `${parsed.msg}: ${parsed.err?.message ?? ''} ${parsed.err?.stack?.split('\n').slice(1, 4).join(' ') ?? ''}`;
+      } catch {
+        return line.slice(0, 200);
+      }
+    };
+    checks.none('no HTTP handler failure or unhandled rejection in the operator log', failures.map(summary), `${output.split('\n').length} log lines`);
 
     ctx.evidence.text('hostile-http operator log', output);
     ctx.evidence.text('hostile-http metrics', await (await fetch(`${urls.metricsUrl}/metrics`)).text());
