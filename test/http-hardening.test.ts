@@ -101,7 +101,8 @@ describe('HTTP hardening of the operator process (blink-accounts operator run)',
       ['access API', 'POST /api/v1/authorize HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}', 401],
       ['metrics', 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', 200],
     ];
-    for (const [[port, url], [, request, status]] of ports().map((p, i) => [p, requests[i]] as const)) {
+    for (const [port, url] of ports()) {
+      const [, request, status] = requests.find(([name]) => name === port) ?? ['', '', 0];
       const seen = await exchange(url, [`${request.repeat(5)}GARBAGE\r\n\r\n`]);
       const statuses = [...seen.text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
       expect({ port, statuses, closed: seen.closed }).toEqual({ port, statuses: [status, status, status, status, status, 400], closed: true });

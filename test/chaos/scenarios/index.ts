@@ -1,5 +1,6 @@
 // The scenarios of the chaos suite, in the order they run.
 import type { Scenario } from '../scenario.js';
 import { hostileHttp } from './hostile-http.js';
+import { isolation } from './isolation.js';
 
-export const SCENARIOS: readonly Scenario[] = [hostileHttp];
+export const SCENARIOS: readonly Scenario[] = [hostileHttp, isolation];
