@@ -247,7 +247,13 @@ async function run(ctx: ChaosContext): Promise<ScenarioResult> {
       const garbage = await ask(src.caller, 'authenticate', { apiKey: 'blink_sa_not-a-real-key' });
       for (const [keyName, key] of Object.entries(dst.keys)) {
         const auth = await ask(src.caller, 'authenticate', { apiKey: key });
-        attempts.push({ family: 'authenticate', label: `${dir} ${dst.letter}'s ${keyName} key, ${src.letter}'s caller: authenticate`, refused: auth.status === 401 && (auth.body['error'] as { message?: string } | undefined)?.message === INVALID_KEY_MESSAGE && JSON.stringify(auth.body) === JSON.stringify(garbage.body), detail: `${auth.status} ${JSON.stringify(auth.body).slice(0, 100)}` });
+        const sameAsGarbage = JSON.stringify(auth.body) === JSON.stringify(garbage.body);
+        attempts.push({
+          family: 'authenticate',
+          label: `${dir} ${dst.letter}'s ${keyName} key, ${src.letter}'s caller: authenticate`,
+          refused: auth.status === 401 && (auth.body['error'] as { message?: string } | undefined)?.message === INVALID_KEY_MESSAGE && sameAsGarbage,
+          detail: `${auth.status} ${sameAsGarbage ? 'as-for-garbage' : JSON.stringify(auth.body).slice(0, 100)}`,
+        });
         for (const [who, bearer] of [[`${src.letter}'s caller`, src.caller], ['a caller allowed everywhere', global.token]] as const) {
           const [refused, detail] = allowedFalse(await ask(bearer, 'authorize', { tenant: src.name, principal: { apiKey: key }, action: 'portal' }));
           attempts.push({ family: 'authenticate', label: `${dir} ${dst.letter}'s ${keyName} key in ${src.letter}, ${who}: authorize`, refused: refused && detail.endsWith('InvalidApiKey'), detail });
@@ -256,11 +262,12 @@ async function run(ctx: ChaosContext): Promise<ScenarioResult> {
         const own = await ask(global.token, 'authorize', { tenant: dst.name, principal: { apiKey: key }, action: 'portal' });
         controls.push({ family: 'authenticate', label: `${dst.letter}'s ${keyName} key in ${dst.letter}`, refused: own.body['allowed'] !== true, detail: JSON.stringify(own.body).slice(0, 100) });
       }
-      const principals: [string, Record<string, string>][] = [
+      const principals: [string, Record<string, string>, string?][] = [
         ['Admin user', { user: src.admin }],
         ['Builder user', { user: src.builder }],
-        ['Admin SA by name', { serviceAccount: 'sa-admin' }],
-        ['Builder SA by name', { serviceAccount: 'sa-builder' }],
+        // By name only about B's workspace in A: B has service accounts of the same names, which B may rightly answer for.
+        ['Admin SA by name', { serviceAccount: 'sa-admin' }, 'home only'],
+        ['Builder SA by name', { serviceAccount: 'sa-builder' }, 'home only'],
         ['Admin SA key', { apiKey: src.keys['sa-admin'] ?? '' }],
         ['Builder SA key', { apiKey: src.keys['sa-builder'] ?? '' }],
         [`user naming ${dst.letter}'s workspace`, { user: email(`xref-ws-${src.letter}${dst.letter}`, src.name) }],
@@ -268,11 +275,11 @@ async function run(ctx: ChaosContext): Promise<ScenarioResult> {
         [`SA labelled as ${dst.letter}'s`, { serviceAccount: `xspoof-${src.letter}${dst.letter}` }],
         [`key of the SA labelled as ${dst.letter}'s`, { apiKey: src.keys[`xspoof-${src.letter}${dst.letter}`] ?? '' }],
       ];
-      for (const [who, principal] of principals) {
+      for (const [who, principal, scope] of principals) {
         const questions: [string, string, string, string | undefined][] = [
           ...(['read', 'write', 'execute'] as const).map((action): [string, string, string, string] => [`in ${src.letter} about ${dst.letter}'s workspace: ${action}`, src.name, action, dst.ws]),
-          ...(['read', 'write', 'execute'] as const).map((action): [string, string, string, string] => [`in ${dst.letter}, ${dst.letter}'s workspace: ${action}`, dst.name, action, dst.ws]),
-          ...(['portal', 'settings'] as const).map((action): [string, string, string, undefined] => [`in ${dst.letter}: ${action}`, dst.name, action, undefined]),
+          ...(scope === 'home only' ? [] : (['read', 'write', 'execute'] as const).map((action): [string, string, string, string] => [`in ${dst.letter}, ${dst.letter}'s workspace: ${action}`, dst.name, action, dst.ws])),
+          ...(scope === 'home only' ? [] : (['portal', 'settings'] as const).map((action): [string, string, string, undefined] => [`in ${dst.letter}: ${action}`, dst.name, action, undefined])),
         ];
         for (const [what, tenant, action, workspace] of questions) {
           const [refused, detail] = allowedFalse(await ask(global.token, 'authorize', { tenant, principal, action, ...(workspace ? { workspace } : {}) }));
@@ -348,7 +355,9 @@ async function run(ctx: ChaosContext): Promise<ScenarioResult> {
       }
       for (const kind of [ACCOUNT_KINDS.user, ACCOUNT_KINDS.serviceAccount, ACCOUNT_KINDS.workspace, ACCOUNT_KINDS.group]) {
         for (const o of (await client.list<Judged>(kind, { namespace: dst.ns })).items) {
-          if (/^(intruder|xref|xq|xspoof|home)-/.test(o.metadata?.name ?? '')) leftovers.push(`${kind.kind} ${dst.ns}/${o.metadata?.name}`);
+          // Attempts from A are named <what>-<A's letter><B's letter>: in B's namespace only B's own may exist.
+          const tag = /^(?:xref-ws|xref-grp|xref-sa|xq\d|xspoof)-([a-z])[a-z]$/.exec(o.metadata?.name ?? '')?.[1];
+          if (/^intruder-/.test(o.metadata?.name ?? '') || (tag !== undefined && tag !== dst.letter)) leftovers.push(`${kind.kind} ${dst.ns}/${o.metadata?.name}`);
           const members = [...(o.status?.users ?? []), ...(o.status?.serviceAccounts ?? [])];
           for (const m of members) if (/^(xref|xspoof|intruder)-/.test(m)) leftovers.push(`${kind.kind} ${dst.ns}/${o.metadata?.name} lists ${m}`);
         }
