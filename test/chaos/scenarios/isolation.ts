@@ -217,6 +217,9 @@ async function run(ctx: ChaosContext): Promise<ScenarioResult> {
       if (status !== 200) notes.push(`accepting ${ref.name} answered ${status}`);
       const record = await getRecord(ref.src.ns, ref.name);
       if (record?.tokenHash) ctx.evidence.secret('hash', record.tokenHash);
+      // Active now, the reference is still reported missing (a User's Ready follows its invitation, not its references).
+      const verdict = await judged(ACCOUNT_KINDS.user, ref.src.ns, ref.name, (o) => (o.status?.phase === 'Active' ? missing(o) : undefined));
+      attempts.push({ family: 'reference', label: `${ref.src.letter}→${ref.dst.letter} User ${ref.name} naming B's ${ref.name.startsWith('xref-grp') ? 'group' : 'workspace'}, once Active`, refused: verdict.startsWith('ReferencesResolved=False'), detail: verdict });
     }
     for (const t of tenants) {
       for (const sa of referenceObjects.filter((r) => r.kind === 'ServiceAccount' && r.src === t)) {
@@ -397,6 +400,13 @@ async function run(ctx: ChaosContext): Promise<ScenarioResult> {
       ctx.evidence.text(`isolation Events ${t.ns}`, (await eventsText(client, t.ns)).text);
       ctx.evidence.text(`isolation statuses ${t.ns}`, await statusesText(client, t.ns));
     }
+    // How each kind of reference was refused, once per kind (names and tenants stripped).
+    const ways = new Map<string, string>();
+    for (const a of attempts.filter((x) => x.family === 'reference')) {
+      const what = a.label.replace(/^[a-z]→[a-z] /, '').replace(/ (xref|xspoof)-[a-z-]+/, '');
+      if (!ways.has(what)) ways.set(what, a.detail.replace(/iso-[a-z0-9-]+/g, '<tenant>').slice(0, 140));
+    }
+    for (const [what, how] of ways) notes.push(`${what}: ${how}`);
     const count = (family: string) => attempts.filter((a) => a.family === family).length;
     return {
       counts: {
