@@ -123,7 +123,7 @@ const HUNG_MS = 75_000;
 const FORM = 'application/x-www-form-urlencoded';
 
 /** The responses in `text` (as far as they parse), and what is left over. */
-export function parseResponses(text: string): { answers: Answer[]; garbage: string } {
+function parseResponses(text: string): { answers: Answer[]; garbage: string } {
   const answers: Answer[] = [];
   let rest = text;
   while (rest.length > 0) {
@@ -272,7 +272,7 @@ async function rssMiB(pid: number): Promise<number | undefined> {
 }
 
 /** What is wrong with an outcome against its case's contract (undefined: nothing). */
-export function judgeOutcome(c: Pick<Case, 'boundMs' | 'leading' | 'closeOk' | 'accept' | 'judge'>, o: Outcome): string | undefined {
+function judgeOutcome(c: Pick<Case, 'boundMs' | 'leading' | 'closeOk' | 'accept' | 'judge'>, o: Outcome): string | undefined {
   if (o.error) return `client error ${o.error}`;
   if (o.hung) return `no answer and no close within ${HUNG_MS} ms (hung)`;
   if (o.ms > c.boundMs) return `took ${Math.round(o.ms)} ms (bound ${c.boundMs} ms)`;
