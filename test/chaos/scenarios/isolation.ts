@@ -58,7 +58,21 @@ interface Attempt {
 
 const email = (who: string, tenant: string): string => `${who}@${tenant}.example.com`;
 
-/** GET the page of `link` and POST its form, from `localAddress` (the page limits requests per client address). */
+/**
+ * GET the page of `link` and POST its form from an address of `addresses` (the page limits requests per client
+ * address); a 404 (the operator's cache has not seen the invitation yet) is tried again, spaced out, a few times.
+ */
+async function accept(base: string, link: string, addresses: () => string): Promise<number> {
+  let status = 0;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    status = await acceptFrom(base, link, addresses());
+    if (status !== 404) return status;
+    await new Promise((resolve) => setTimeout(resolve, 750));
+  }
+  return status;
+}
+
+/** GET the page of `link` and POST its form, from `localAddress`. */
 async function acceptFrom(base: string, link: string, localAddress: string): Promise<number> {
   const url = new URL(base);
   const path = new URL(link).pathname;
@@ -126,7 +140,7 @@ async function run(ctx: ChaosContext): Promise<ScenarioResult> {
       for (const who of ['admin', 'builder']) {
         const link = linkOf(await mail.waitForMessage(email(who, t.name)));
         ctx.evidence.secret('invitation-token', link.split('/invitations/')[1] ?? '');
-        const status = await acceptFrom(urls.url, link, nextAddress());
+        const status = await accept(urls.url, link, nextAddress);
         if (status !== 200) throw new Error(`Accepting the invitation of ${who}@${t.name} answered ${status}`);
       }
       for (const sa of ['sa-admin', 'sa-builder'] as const) {
@@ -213,7 +227,7 @@ async function run(ctx: ChaosContext): Promise<ScenarioResult> {
     for (const ref of referenceObjects.filter((r) => r.kind === 'User')) {
       const link = linkOf(await mail.waitForMessage(email(ref.name, ref.src.name)));
       ctx.evidence.secret('invitation-token', link.split('/invitations/')[1] ?? '');
-      const status = await acceptFrom(urls.url, link, nextAddress());
+      const status = await accept(urls.url, link, nextAddress);
       if (status !== 200) notes.push(`accepting ${ref.name} answered ${status}`);
       const record = await getRecord(ref.src.ns, ref.name);
       if (record?.tokenHash) ctx.evidence.secret('hash', record.tokenHash);
