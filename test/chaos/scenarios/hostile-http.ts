@@ -45,6 +45,7 @@ type Category =
   | 'oversized-headers'
   | 'raw-malformed'
   | 'pipelined-garbage'
+  | 'connection-reuse'
   | 'random-bytes'
   | 'bad-caller'
   | 'random-principal'
@@ -533,6 +534,18 @@ function generateCases(w: World, seed: number, n: number): Case[] {
       leading: Array.from({ length: valid }, () => expected),
       judge: (o) => (o.answers.length < valid ? `only ${o.answers.length} of ${valid} valid requests were answered` : undefined) });
   }
+  // One keep-alive connection, several callers: nothing of an allowed caller carries over to the next request.
+  const onConnection = (bearer: string | undefined): string =>
+    `POST /api/v1/authorize HTTP/1.1\r\nHost: x\r\n${bearer === undefined ? '' : `Authorization: Bearer ${bearer}\r\n`}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(questionA)}\r\n\r\n${questionA}`;
+  for (const [label, bearers, statuses] of [
+    ['allowed, then none', [w.good, undefined], [200, 401]],
+    ['allowed, then bound nowhere', [w.good, w.unbound], [200, 403]],
+    ['allowed, then garbage, then none', [w.good, 'garbage', undefined], [200, 401, 401]],
+    ['none, allowed, none', [undefined, w.good, undefined], [401, 200, 401]],
+  ] as const) {
+    access('connection-reuse', label, { kind: 'raw', chunks: bearers.map(onConnection) }, { boundMs: HEADERS_BOUND_MS, leading: statuses,
+      judge: (o) => (o.answers.length !== statuses.length ? `${o.answers.length} answers for ${statuses.length} requests` : undefined) });
+  }
   // Random bytes on every port.
   for (const [i, bytes] of sample(fc.uint8Array({ minLength: 1, maxLength: 4096 }), n, 11).entries()) {
     const port: Port = (['access', 'public', 'metrics'] as const)[i % 3] ?? 'access';
@@ -880,7 +893,7 @@ async function run(ctx: ChaosContext): Promise<ScenarioResult> {
       const where = `${c.category}/${c.port} "${c.label.slice(0, 70)}"`;
       if (wrong && /took|hung/.test(wrong)) lateOnes.push(`${where}: ${wrong}`);
       else if (wrong) violations.push(`${where}: ${wrong}`);
-      if (c.port === 'access' && c.category !== 'pipelined-garbage' && o.answers.some((a) => a.status >= 200 && a.status < 300) && c.category !== 'random-principal') unauthenticated200.push(`${where}: ${o.answers.map((a) => a.status).join(',')}`);
+      if (c.port === 'access' && c.category !== 'pipelined-garbage' && c.category !== 'connection-reuse' && o.answers.some((a) => a.status >= 200 && a.status < 300) && c.category !== 'random-principal') unauthenticated200.push(`${where}: ${o.answers.map((a) => a.status).join(',')}`);
     }
     const slowWrong = slowOutcomes.map(({ c, o }) => [c, judgeOutcome(c, o)] as const).filter(([, w]) => w).map(([c, w]) => `${c.port} ${c.label}: ${w}`);
     checks.none('every hostile request got a well-formed 4xx/5xx (or a close for raw garbage)', violations, `${all.length} requests: statuses ${Object.entries(statuses).sort().map(([s, k]) => `${s}×${k}`).join(' ')}, ${closedOnly} closed without an answer`);
