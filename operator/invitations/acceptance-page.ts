@@ -193,6 +193,12 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
     try {
       await handle(req, res);
     } catch (error) {
+      if (!req.socket.writable) {
+        // The client went away or ran out of time (it got its 408): its doing, not a failure of the page.
+        ctx.logger.debug({ err: error }, 'An acceptance request ended before its answer');
+        res.destroy();
+        return;
+      }
       // The API server or the CSRF Secret failed: a page, never a stack trace; no token in the log.
       ctx.logger.error({ err: error }, 'The acceptance page failed to answer');
       if (!res.headersSent) result(req, res, 'bad-request', 503, { 'Retry-After': '5' });

@@ -80,6 +80,8 @@ export class RuntimeHttpServer {
   /** The timeouts in force. */
   readonly timeouts: HttpTimeouts;
   private readonly routes: { prefix: string; handler: RequestHandler }[] = [];
+  /** Per connection: requests handed to a handler and not answered yet, the last one, and what to do once all are answered. */
+  private readonly connections = new WeakMap<Duplex, { pending: number; last: IncomingMessage; whenAnswered?: () => void }>();
 
   constructor(private readonly options: RuntimeHttpServerOptions) {
     const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts };
@@ -93,6 +95,7 @@ export class RuntimeHttpServer {
         connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs) / 4))),
       },
       (req, res) => {
+        this.track(req, res);
         this.handle(req, res).catch((error: unknown) => this.options.logger.error({ err: error }, 'An HTTP request failed after its response'));
       },
     );
@@ -153,16 +156,54 @@ export class RuntimeHttpServer {
    * header or request deadline: answer it if nothing was answered yet on that connection, then close.
    */
   private onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
-    if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
     const status = clientErrorStatus(error.code);
-    this.options.logger.debug({ code: error.code, status }, 'Rejected a malformed or slow HTTP request');
-    socket.end(rawResponse(status, `${STATUS_CODES[status] ?? 'Bad Request'}\n`));
-    // end() flushes the answer; a client that never reads it does not keep the socket.
-    setTimeout(() => socket.destroy(), 1_000).unref();
+    const answer = (): void => {
+      this.options.logger.debug({ code: error.code, status }, 'Rejected a malformed or slow HTTP request');
+      socket.end(rawResponse(status, `${STATUS_CODES[status] ?? 'Bad Request'}\n`));
+      // end() flushes the answer; a client that never reads it does not keep the socket.
+      setTimeout(() => socket.destroy(), 1_000).unref();
+    };
+    const open = this.connections.get(socket);
+    if (open && open.pending > 0 && open.last.complete) {
+      // The bad bytes follow complete, well-formed requests (pipelined) still being answered: those get
+      // their answers first, then this one, then the close. Destroying now would drop answers already written.
+      open.whenAnswered = answer;
+      setTimeout(() => socket.destroy(), this.timeouts.requestTimeoutMs).unref();
+      return;
+    }
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+    if (inFlight?.headersSent) {
+      // Half an answer to the request whose bytes were bad: it cannot be completed honestly.
+      socket.destroy();
+      return;
+    }
+    answer();
+  }
+
+  /** Counts a request as pending on its connection until its response is done. */
+  private track(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket;
+    const open = this.connections.get(socket) ?? { pending: 0, last: req };
+    open.pending++;
+    open.last = req;
+    this.connections.set(socket, open);
+    let done = false;
+    const finished = (): void => {
+      if (done) return;
+      done = true;
+      open.pending--;
+      if (open.pending === 0 && open.whenAnswered) {
+        const then = open.whenAnswered;
+        delete open.whenAnswered;
+        then();
+      }
+    };
+    res.once('finish', finished);
+    res.once('close', finished);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -9,7 +9,7 @@ import { API_KEY_PREFIX } from '../../operator/apikeys/index.js';
 import { INVITATION_TOKEN_PREFIX as INVITATION_PREFIX } from '../../operator/invitations/token.js';
 
 /** A kind of secret, for the report. */
-export type SecretKind = 'api-key' | 'invitation-token' | 'hash';
+export type SecretKind = 'api-key' | 'invitation-token' | 'hash' | 'caller-token';
 
 /** One finding of the scan: which kind of secret, in which form, in which text (never the value). */
 export interface Leak {

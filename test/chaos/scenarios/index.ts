@@ -1,5 +1,7 @@
 // The scenarios of the chaos suite, in the order they run.
 import type { Scenario } from '../scenario.js';
 import { crashStorm } from './crash-storm.js';
+import { hostileHttp } from './hostile-http.js';
+import { isolation } from './isolation.js';
 
-export const SCENARIOS: readonly Scenario[] = [crashStorm];
+export const SCENARIOS: readonly Scenario[] = [crashStorm, hostileHttp, isolation];
