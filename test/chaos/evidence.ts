@@ -6,7 +6,7 @@
 // for API keys the secret part alone. Strings shaped like a key or a token that
 // the run never registered are reported too.
 import { API_KEY_PREFIX } from '../../operator/apikeys/index.js';
-import { INVITATION_TOKEN_PREFIX as INVITATION_PREFIX } from '../../operator/invitations/token.js';
+import { KEY_SHAPE } from '../harness/suite-logs.js';
 
 /** A kind of secret, for the report. */
 export type SecretKind = 'api-key' | 'invitation-token' | 'hash' | 'caller-token';
@@ -21,7 +21,6 @@ export interface Leak {
 // Runs of these characters are the candidate tokens of a text: a secret in any
 // of its forms is one such run, or a part of one.
 const TOKEN_CHARS = /[A-Za-z0-9_\-+/%]{16,}/g;
-const KEY_SHAPE = new RegExp(`(?:${API_KEY_PREFIX}|${INVITATION_PREFIX})[A-Za-z0-9_-]{20,}`, 'g');
 
 function formsOf(kind: SecretKind, value: string): Map<string, string> {
   const forms = new Map<string, string>();

@@ -7,15 +7,24 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../operator/runtime/logger.js';
+import type { Logger } from '../../operator/runtime/logger.js';
 import { FEATURES } from '../../operator/features.js';
 import { startOperator } from '../../operator/operator.js';
 import type { Feature, OperatorOptions } from '../../operator/context.js';
 import type { RunningOperator } from '../../operator/operator.js';
 import { cluster } from './kube.js';
+import { suiteLogStream } from './suite-logs.js';
 
 /** A shard name unique to this test file and run. */
 export function newShard(prefix = 'test'): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** The logger of an in-process operator: into the run's log folder (scanned for keys at the end), else silent. */
+function testLogger(): Logger {
+  const level = process.env['BLINK_TEST_LOG_LEVEL'];
+  const stream = suiteLogStream('in-process');
+  return stream ? createLogger({ level: level ?? 'info', destination: stream }) : createLogger({ level: level ?? 'silent' });
 }
 
 /** Starts the operator in this process against the test control plane (with `features`, only those; default: every feature). */
@@ -29,7 +38,7 @@ export async function startTestOperator(options: Partial<Omit<OperatorOptions, '
     httpPort: 0,
     accessApiPort: 0,
     host: '127.0.0.1',
-    logger: createLogger({ level: process.env['BLINK_TEST_LOG_LEVEL'] ?? 'silent' }),
+    logger: testLogger(),
     shutdownTimeoutMs: 2_000,
     ...options,
   }, features ?? FEATURES);
@@ -71,6 +80,12 @@ export async function spawnOperator(args: string[], env: NodeJS.ProcessEnv = {})
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
+  const log = suiteLogStream('spawned');
+  if (log) {
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    child.once('close', () => log.end());
+  }
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const handle: OperatorProcess = {
     child,
