@@ -1,4 +1,5 @@
 // The scenarios of the chaos suite, in the order they run.
 import type { Scenario } from '../scenario.js';
+import { outages } from './outages.js';
 
-export const SCENARIOS: readonly Scenario[] = [];
+export const SCENARIOS: readonly Scenario[] = [outages];
