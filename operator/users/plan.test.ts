@@ -25,6 +25,12 @@ const cases: { name: string; observed: Partial<UserObservation>; plan: UserPlan 
   { name: 'new user created inactive: nothing to send', observed: { record: undefined, active: false }, plan: { action: 'none' } },
   { name: 'pending and sent: nothing', observed: {}, plan: { action: 'none' } },
   { name: 'pending, delivery unconfirmed: never re-sent automatically', observed: { record: { ...pending, delivery: 'sending' } }, plan: { action: 'none' } },
+  {
+    name: 'pending, "sending", but this process got the 250 and could not record it: record it (no email)',
+    observed: { record: { ...pending, delivery: 'sending' }, unrecorded: { invitationId: pending.invitationId, fields: { delivery: 'sent' }, delivered: true } },
+    plan: { action: 'recordOutcome', outcome: { invitationId: pending.invitationId, fields: { delivery: 'sent' }, delivered: true } },
+  },
+  { name: 'pending, "sending", an outcome of another invitation in memory: still unconfirmed', observed: { record: { ...pending, delivery: 'sending' }, unrecorded: { invitationId: 'Other0000001', fields: { delivery: 'sent' }, delivered: true } }, plan: { action: 'none' } },
   { name: 'failed once, 1 s ago: issue again', observed: { record: failedAt('2026-01-01T23:59:59Z', 1) }, plan: { action: 'issue', reason: 'RetryDelivery' } },
   { name: 'failed once, 0.4 s ago: wait the rest of 1 s', observed: { record: failedAt('2026-01-01T23:59:59.600Z', 1) }, plan: { action: 'waitForRetry', retryInMs: 600 } },
   { name: 'failed 3 times, 3 s ago: wait the rest of 4 s', observed: { record: failedAt('2026-01-01T23:59:57Z', 3) }, plan: { action: 'waitForRetry', retryInMs: 1_000 } },

@@ -26,6 +26,21 @@ export interface UserObservation {
   readonly now: number;
   /** Longest wait between retries of a failed send. */
   readonly maxRetryDelayMs: number;
+  /** What this process learnt from SMTP about the record's invitation but could not write yet. */
+  readonly unrecorded?: UnrecordedOutcome | undefined;
+}
+
+/**
+ * The SMTP outcome of an invitation this process sent, kept in memory until the record says it:
+ * when the write after the 250 (or the refusal) fails (an API-server outage), the record stays
+ * "sending", which on its own must read as "possibly delivered". The process that got the answer
+ * knows better, and writes it on the next reconcile instead of reporting DeliveryUnconfirmed.
+ */
+export interface UnrecordedOutcome {
+  readonly invitationId: string;
+  /** The record fields the outcome sets (delivery, sentAt or the failure). */
+  readonly fields: Partial<InvitationRecord>;
+  readonly delivered: boolean;
 }
 
 /** First wait after a failed send; doubles per consecutive failure up to the maximum. */
@@ -58,6 +73,8 @@ export type UserPlan =
   | { readonly action: 'throttled'; readonly reason: IssueReason; readonly nextAt: number; readonly perHour: number }
   /** The record is gone but status says the person accepted: write an accepted record back. */
   | { readonly action: 'restoreAccepted'; readonly acceptedAt: string }
+  /** The record still says "sending" but this process has the SMTP answer: write it. */
+  | { readonly action: 'recordOutcome'; readonly outcome: UnrecordedOutcome }
   | { readonly action: 'none' };
 
 /** Decides the next step for a User. */
@@ -78,6 +95,7 @@ export function planUser(observed: UserObservation): UserPlan {
       return { action: 'issue', reason: 'Reactivated' };
     case 'pending':
       if (observed.resend > record.resend) return { action: 'issue', reason: 'Resend' };
+      if (record.delivery === 'sending' && observed.unrecorded?.invitationId === record.invitationId) return { action: 'recordOutcome', outcome: observed.unrecorded };
       // Only a delivery that certainly failed is retried; "sending" may have reached the person.
       if (record.delivery === 'failed') {
         const due = Date.parse(record.attemptedAt ?? record.issuedAt) + retryDelayMs(record.failedAttempts ?? 1, observed.maxRetryDelayMs);

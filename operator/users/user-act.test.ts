@@ -10,7 +10,8 @@ import type { DeliveryResult, Mailer, OutgoingMessage } from '../invitations/smt
 import { FakeKubeWriter } from '../runtime/fake-kube-writer.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import type { UserPlan } from './plan.js';
+import { planUser } from './plan.js';
+import type { UnrecordedOutcome, UserPlan } from './plan.js';
 import { applyUserPlan } from './user-act.js';
 import type { UserActInput } from './user-act.js';
 
@@ -122,6 +123,29 @@ describe('applyUserPlan', () => {
     expect(result.retry !== undefined).toBe(row.retry ?? false);
     if (row.plan.action === 'waitForRetry') expect(result.retryInMs).toBe(900);
     if (row.plan.action === 'throttled') expect(result.retryInMs).toBe(90_000);
+  });
+
+  it('an email delivered while the record write fails (API server down) is recorded as sent later, not left "unconfirmed" nor sent again', async () => {
+    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: smtpSecret }]);
+    const mailer = recordingMailer({ outcome: 'sent' });
+    const unrecorded = new Map<string, UnrecordedOutcome>();
+    const input: UserActInput = { user, tenant, location, stored: undefined, resourceVersion: undefined, now: () => NOW, mailer, smtpSecret: { namespace: 'ops', name: 'smtp' }, publicUrl: 'https://accounts.example/', unrecorded };
+    fake.failNext('replace', new Error('connect ECONNREFUSED 127.0.0.1:6443'));
+    await expect(applyUserPlan(fake.act(), { action: 'issue', reason: 'Created' }, input)).rejects.toThrow('ECONNREFUSED');
+    const sending = recordFromSecret(fake.stored<SecretObject>(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane')));
+    expect(sending?.delivery).toBe('sending');
+    expect(unrecorded.get(sending?.invitationId ?? '')?.delivered).toBe(true);
+
+    const observed = { active: true, email: user.spec.email, resend: 0, record: sending, acceptedAtInStatus: undefined, blocker: undefined, now: NOW, maxRetryDelayMs: 60_000, unrecorded: unrecorded.get(sending?.invitationId ?? '') };
+    const plan = planUser(observed);
+    expect(plan.action).toBe('recordOutcome');
+    const result = await applyUserPlan(fake.act(), plan, { ...input, stored: sending, resourceVersion: sending?.resourceVersion });
+    expect(mailer.sent).toHaveLength(1);
+    expect(result.record?.delivery).toBe('sent');
+    expect(result.record?.invitationId).toBe(sending?.invitationId);
+    expect(recordFromSecret(fake.stored<SecretObject>(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane')))?.delivery).toBe('sent');
+    expect(fake.events.map((e) => `${e.type}/${e.reason}`)).toEqual(['Normal/InvitationSent']);
+    expect(unrecorded.size).toBe(0);
   });
 
   it('the email links to the acceptance page and the record holds only the token hash', async () => {

@@ -20,7 +20,7 @@ import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { ActContext } from '../runtime/kube-writer.js';
 import { withEmail } from './invitation-quota.js';
-import type { Blocker, IssueReason, UserPlan } from './plan.js';
+import type { Blocker, IssueReason, UnrecordedOutcome, UserPlan } from './plan.js';
 
 type UserObject = User & KubeObject;
 
@@ -39,6 +39,11 @@ export interface UserActInput {
   /** Base URL of the acceptance page for the tenant. */
   readonly publicUrl: string;
   readonly random?: RandomBytes | undefined;
+  /**
+   * SMTP outcomes not written to their record yet, by invitation id (the controller's, kept across
+   * reconciles): set before the write that follows SMTP, cleared once a write succeeded.
+   */
+  readonly unrecorded?: Map<string, UnrecordedOutcome> | undefined;
 }
 
 /** What acting produced: the record as it now is, why sending could not start, and whether to retry. */
@@ -86,6 +91,20 @@ export async function applyUserPlan(act: ActContext, plan: UserPlan, input: User
       };
       const record = await saveRecord(act, input.location, restored, input.resourceVersion);
       act.log.warn('Rebuilt the missing invitation record from status.acceptedAt');
+      return { record };
+    }
+    case 'recordOutcome': {
+      if (!stored) return { record: stored };
+      const { outcome } = plan;
+      const { failedAttempts: _failures, ...rest } = plainRecord(stored);
+      const record = await saveRecord(act, input.location, { ...(outcome.delivered ? rest : plainRecord(stored)), ...outcome.fields }, stored.resourceVersion);
+      input.unrecorded?.delete(outcome.invitationId);
+      act.log.info({ invitationId: outcome.invitationId, delivered: outcome.delivered }, 'Recorded the SMTP outcome of an invitation after the first write failed');
+      if (!outcome.delivered) {
+        await act.recorder.event(user, 'Warning', 'InvitationFailed', `Sending the invitation failed: ${outcome.fields.deliveryError ?? 'unknown SMTP error'}`);
+        return { record, retry: `Sending the invitation failed: ${outcome.fields.deliveryError ?? 'unknown SMTP error'}` };
+      }
+      await act.recorder.event(user, 'Normal', 'InvitationSent', ISSUE_NOTES.Created);
       return { record };
     }
     case 'issue':
@@ -183,7 +202,11 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
   switch (result.outcome) {
     case 'sent': {
       const { failedAttempts: _failures, ...delivered } = sending;
-      const sent = await saveRecord(act, location, { ...delivered, delivery: 'sent', sentAt: kubeTime(input.now()) }, saved.resourceVersion);
+      const fields = { delivery: 'sent', sentAt: kubeTime(input.now()) } as const;
+      // Remembered until written: an outage now must not leave a delivered email "unconfirmed".
+      input.unrecorded?.set(invitationId, { invitationId, fields, delivered: true });
+      const sent = await saveRecord(act, location, { ...delivered, ...fields }, saved.resourceVersion);
+      input.unrecorded?.delete(invitationId);
       act.log.info({ invitationId, reason }, 'Sent an invitation');
       await act.recorder.event(user, 'Normal', 'InvitationSent', ISSUE_NOTES[reason]);
       return { record: sent };
@@ -191,12 +214,10 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     case 'failed': {
       // Certainly not delivered: it does not count against the cap.
       const recentEmails = (sending.recentEmails ?? []).filter((e) => e.invitationId !== invitationId);
-      const failed = await saveRecord(
-        act,
-        location,
-        { ...sending, delivery: 'failed', deliveryError: result.error, deliveryFailure: result.reason, failedAttempts: (sending.failedAttempts ?? 0) + 1, recentEmails },
-        saved.resourceVersion,
-      );
+      const fields = { delivery: 'failed', deliveryError: result.error, deliveryFailure: result.reason, failedAttempts: (sending.failedAttempts ?? 0) + 1, recentEmails } as const;
+      input.unrecorded?.set(invitationId, { invitationId, fields, delivered: false });
+      const failed = await saveRecord(act, location, { ...sending, ...fields }, saved.resourceVersion);
+      input.unrecorded?.delete(invitationId);
       act.log.warn({ invitationId, reason: result.reason, smtpError: result.error }, 'Could not send an invitation; retrying');
       await act.recorder.event(user, 'Warning', 'InvitationFailed', `Sending the invitation failed: ${result.error}`);
       return { record: failed, retry: `Sending the invitation failed: ${result.error}` };

@@ -21,7 +21,7 @@ import type { KubeObject } from '../runtime/kinds.js';
 import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
 import { decideInvitationSend, emailsOfRecord, InvitationLedger } from './invitation-quota.js';
 import { planUser, throttleIssue } from './plan.js';
-import type { Blocker } from './plan.js';
+import type { Blocker, UnrecordedOutcome } from './plan.js';
 import { applyUserPlan } from './user-act.js';
 import { deriveUserStatus } from './user-status.js';
 
@@ -78,6 +78,8 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
   // The tenants' recent invitation emails. The controller runs one worker, so deciding, sending and
   // noting an email here happen in order: no two reconciles both take the last email of the hour.
   const ledger = new InvitationLedger();
+  // SMTP outcomes whose record write failed (applyUserPlan), written by a later reconcile.
+  const unrecorded = new Map<string, UnrecordedOutcome>();
   return async (key, rc) => {
     // Fetch; gone: done.
     const cached = ctx.caches.users.get(key);
@@ -96,6 +98,8 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
     const secret = invitations.get(`${namespace}/${invitationSecretName(name)}`);
     const stored = recordFromSecret(secret);
     const active = intendsActive(user);
+    // An outcome the record already holds (or that a newer invitation replaced) is not needed any more.
+    if (stored && stored.delivery !== 'sending') unrecorded.delete(stored.invitationId);
     const planned = planUser({
       active,
       email: spec.email,
@@ -105,6 +109,7 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       blocker,
       now: clock.now(),
       maxRetryDelayMs: deps.maxRetryDelayMs ?? 60_000,
+      unrecorded: stored ? unrecorded.get(stored.invitationId) : undefined,
     });
     // The tenant's hourly cap, counted only when an email is due (from the records in the cache,
     // which survive restarts, and what this process sent since).
@@ -130,6 +135,7 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       smtpSecret: ctx.options.smtpSecret,
       publicUrl: ctx.publicUrlFor(tenant),
       random: deps.random,
+      unrecorded,
     });
     if (plan.action === 'issue' && acted.record) {
       ledger.merge(tenantName, acted.record.recentEmails ?? []);
