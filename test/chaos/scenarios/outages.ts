@@ -1,5 +1,5 @@
 // Outages: on a control plane of its own, kube-apiserver and then etcd are
-// stopped for a few seconds while the operator process is converging a batch
+// killed (SIGKILL) for a few seconds while the operator process is converging a batch
 // of Users (with real invitation emails) and ServiceAccounts over several
 // tenants; then two replicas share the lease and the leader is killed over and
 // over (SIGKILL and SIGTERM in turn) while more objects are created, edited
@@ -28,11 +28,13 @@ import {
   editObject,
   emailOffenders,
   inPool,
+  keepLog,
   notConverged,
   orphanSecrets,
   plan,
   scrapeMetrics,
   startChaosSmtp,
+  unconfirmedUsers,
   unconverged,
   until,
 } from './workload.js';
@@ -135,7 +137,8 @@ export const outages: Scenario = {
       const outage = async (component: 'kube-apiserver' | 'etcd'): Promise<number> => {
         const downMs = 2_000 + Math.floor(rand() * 1_000);
         const stoppedAt = Date.now();
-        await stopComponent(state, component);
+        // A crash (SIGKILL), not a graceful stop: in-flight requests and watches are cut mid-way.
+        await stopComponent(state, component, true);
         await sleep(downMs);
         await startComponent(state, component);
         await waitForApiServer(state, 60_000);
@@ -222,14 +225,21 @@ export const outages: Scenario = {
       checks.none('exactly one API-key Secret per service account', liveSas.filter((m) => (now.get(`${m.namespace}/${m.name}`) ?? []).length !== 1).map((m) => `${m.namespace}/${m.name}: ${(now.get(`${m.namespace}/${m.name}`) ?? []).length}`), `${liveSas.length} accounts, one Secret each`);
       checks.none('every key unchanged since first read', liveSas.filter((m) => { const id = `${m.namespace}/${m.name}`; return !keys!.first.has(id) || now.get(id)?.[0] !== keys!.first.get(id); }).map((m) => `${m.namespace}/${m.name}${keys!.first.has(`${m.namespace}/${m.name}`) ? ' changed' : ' never read'}`), `${liveSas.length} keys identical to the first read`);
       const counts = await smtp.countsByAddress();
-      const liveUsers = live().filter((m) => m.kind === 'User');
+      // A SIGKILL can cut one send short (the User controller has one worker): that User is told
+      // DeliveryUnconfirmed and got at most one email; any other unconfirmed delivery is a fault.
+      const unconfirmed = new Set(await unconfirmedUsers(admin, namespaces));
+      const sigkills = handovers.filter((h) => h.signal === 'SIGKILL').length;
+      const cut = live().filter((m) => m.kind === 'User' && unconfirmed.has(`${m.namespace}/${m.name}`));
+      checks.add('unconfirmed deliveries only where a SIGKILL cut a send', cut.length <= sigkills && cut.every((u) => (counts.get(u.email ?? '') ?? 0) <= 1), `${cut.length} of at most ${sigkills} (one per SIGKILL)${cut.length > 0 ? `: ${cut.map((u) => `${u.name} (${counts.get(u.email ?? '') ?? 0} emails)`).join(', ')}` : ''}`);
+      if (cut.length > 0) notes.push(`${cut.map((u) => u.name).join(', ')}: InvitationSent=Unknown/DeliveryUnconfirmed after a SIGKILL mid-send (never mailed twice; the admin resends)`);
+      const liveUsers = live().filter((m) => m.kind === 'User' && !unconfirmed.has(`${m.namespace}/${m.name}`));
       const deletedUsers = deleted.filter((m) => m.kind === 'User');
       const known = new Set(all.filter((m) => m.kind === 'User').map((m) => m.email));
       checks.none('one invitation email per user', [
         ...emailOffenders(liveUsers, counts),
         ...deletedUsers.filter((u) => (counts.get(u.email ?? '') ?? 0) > 1).map((u) => `${u.email} (deleted): ${counts.get(u.email ?? '')} emails`),
         ...[...counts.keys()].filter((a) => !known.has(a)).map((a) => `${a}: mail to an address no User has`),
-      ], `${liveUsers.length} live users one email each; ${deletedUsers.length} deleted users at most one`);
+      ], `${liveUsers.length} live users one email each (${cut.length} unconfirmed apart); ${deletedUsers.length} deleted users at most one`);
       const orphans = await until(() => orphanSecrets(admin, namespaces), 60_000, 500);
       checks.none('no orphan Secrets', orphans.offenders, `none left by ${deleted.length} deleted objects`);
       const sigkill = handovers.filter((h) => h.signal === 'SIGKILL').map((h) => h.ms);
@@ -252,6 +262,7 @@ export const outages: Scenario = {
       for (const r of replicas) {
         if (!r.killed) await r.process.kill('SIGTERM');
         ctx.evidence.text(`outages operator log ${r.identity}`, r.process.output());
+        await keepLog(`outages-${r.identity}`, r.process.output());
       }
       client?.close();
       await smtp?.close();

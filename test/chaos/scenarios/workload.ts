@@ -3,7 +3,7 @@
 // outages; a watcher that reads every API key the moment it is issued; the
 // convergence, Secret and email checks; and the evidence (logs, Events,
 // statuses, metrics) fed to the secret-hygiene scan.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACCOUNT_KINDS, SHARD_LABEL, USER_LABEL } from '../../../operator/api/index.js';
@@ -134,6 +134,8 @@ export function notConverged(object: WithStatus | undefined, kind: string): stri
     const sent = status?.conditions?.find((c) => c.type === 'InvitationSent');
     if (ready?.status === 'True') return undefined;
     if (ready?.reason === 'InvitationPending' && sent?.status === 'True') return undefined;
+    // Terminal by design: a send cut short by a crash is never repeated on its own (unconfirmedUsers).
+    if (ready?.reason === 'InvitationPending' && sent?.status === 'Unknown' && sent.reason === 'DeliveryUnconfirmed') return undefined;
     return `Ready=${ready?.status}/${ready?.reason}, InvitationSent=${sent?.status}/${sent?.reason}`;
   }
   return ready?.status === 'True' ? undefined : `Ready=${ready?.status}/${ready?.reason}`;
@@ -158,6 +160,25 @@ export async function unconverged(client: KubeClient, namespaces: readonly strin
     if (why) out.push(`Tenant ${tenant}: ${why}`);
   }
   return out;
+}
+
+/** Users whose InvitationSent is Unknown/DeliveryUnconfirmed (a send cut short by a crash): `namespace/name`. */
+export async function unconfirmedUsers(client: KubeClient, namespaces: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const namespace of namespaces) {
+    for (const user of (await client.list<WithStatus>(ACCOUNT_KINDS.user, { namespace })).items) {
+      if (user.status?.conditions?.some((c) => c.type === 'InvitationSent' && c.status === 'Unknown' && c.reason === 'DeliveryUnconfirmed')) out.push(`${namespace}/${user.metadata?.name}`);
+    }
+  }
+  return out;
+}
+
+/** Writes an operator's output to `$BLINK_CHAOS_LOGS/<label>.log` when that folder is set (for people). */
+export async function keepLog(label: string, text: string): Promise<void> {
+  const dir = process.env['BLINK_CHAOS_LOGS'];
+  if (!dir) return;
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${label.replace(/[^A-Za-z0-9_.-]+/g, '-')}.log`), text);
 }
 
 /** Polls until `check` returns an empty list; returns the last list (empty: converged) and when. */
