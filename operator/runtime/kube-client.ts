@@ -272,9 +272,10 @@ export class KubeClient {
   /**
    * Closes the pool's idle connections. Called when a request got no answer in time: a silent
    * connection is rarely alone (a hung proxy or load balancer, a dead NAT entry), and the idle
-   * ones took the same path; tried one by one, each would cost another full timeout.
+   * ones took the same path; tried one by one, each would cost another full timeout. Informers
+   * call it too when a watch went silent, for the same reason.
    */
-  private dropIdleConnections(): void {
+  dropIdleConnections(): void {
     const pooled = this.agents?.pooled;
     if (!pooled) return;
     for (const sockets of Object.values(pooled.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
