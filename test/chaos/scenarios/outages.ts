@@ -14,8 +14,10 @@ import { startCluster, startComponent, stopCluster, stopComponent, waitForApiSer
 import { OPERATOR_NAMESPACE, installProduct } from '../../../operator/kube/install.js';
 import { builtinKinds } from '../../../operator/runtime/kinds.js';
 import { KubeClient } from '../../../operator/runtime/kube-client.js';
+import type { CaughtMessage } from '../../../operator/dev-smtp/server.js';
 import { spawnOperator } from '../../harness/operator.js';
 import type { OperatorProcess } from '../../harness/operator.js';
+import { acceptOverHttp, linkOf } from '../../users/fixtures.js';
 import type { ChaosContext, Scenario, ScenarioResult } from '../scenario.js';
 import { Checks, random, sleep } from '../scenario.js';
 import type { Made } from './workload.js';
@@ -214,7 +216,33 @@ export const outages: Scenario = {
         await churn;
       }
       const lastKill = Date.now();
-      const final = await until(liveConverged, 180_000);
+      await until(liveConverged, 180_000);
+
+      // A few people accept over HTTP, on a replica that did not necessarily send their email
+      // (every replica serves the page): they become Active, Ready=True.
+      const mailed = await smtp.countsByAddress();
+      const serving = replicas.find((r) => !r.killed);
+      const accepting = live().filter((m) => m.kind === 'User' && mailed.get(m.email ?? '') === 1).slice(0, ctx.short ? 2 : 5);
+      const messages = await smtp.server.messages();
+      const refused: string[] = [];
+      for (const user of accepting) {
+        const message = messages.find((m) => m.to.includes(user.email ?? ''));
+        const link = linkOf(message as CaughtMessage).replace(/^https?:\/\/[^/]+/, (serving?.process.urls().url ?? '').replace(/\/+$/, ''));
+        const res = await acceptOverHttp(link);
+        const body = await res.text();
+        ctx.evidence.text(`outages acceptance page ${user.name} (HTTP ${res.status})`, body);
+        if (res.status !== 200) refused.push(`${user.name}: HTTP ${res.status}`);
+      }
+      const active = await until(async () => {
+        const out: string[] = [];
+        for (const user of accepting) {
+          const read = await admin.get<{ status?: { phase?: string } }>(ACCOUNT_KINDS.user, user.namespace, user.name);
+          if (read.status?.phase !== 'Active') out.push(`${user.name}: ${read.status?.phase}`);
+        }
+        return out;
+      }, 30_000);
+      checks.none('accepted invitations make Active users', [...refused, ...active.offenders], `${accepting.length} accepted over HTTP on ${serving?.identity}, all Active`);
+      const final = await until(liveConverged, 60_000);
       timings['all Ready after the last kill'] = final.at - lastKill;
 
       // Checks.
@@ -252,7 +280,7 @@ export const outages: Scenario = {
       for (const r of replicas.filter((x) => !x.killed)) await scrapeMetrics(r.process, `outages ${r.identity}`, ctx);
       await collectClusterEvidence(admin, namespaces, 'outages', ctx);
       return {
-        counts: { restarts: 2, kills, 'operator processes': replicas.length, objects: all.length, deleted: deleted.length, tenants: tenants.length, emails: [...counts.values()].reduce((a, b) => a + b, 0) },
+        counts: { restarts: 2, kills, acceptances: accepting.length, 'operator processes': replicas.length, objects: all.length, deleted: deleted.length, tenants: tenants.length, emails: [...counts.values()].reduce((a, b) => a + b, 0) },
         timingsMs: timings,
         checks: checks.list,
         notes,
