@@ -273,7 +273,8 @@ export const outages: Scenario = {
       const sigkill = handovers.filter((h) => h.signal === 'SIGKILL').map((h) => h.ms);
       const sigterm = handovers.filter((h) => h.signal === 'SIGTERM').map((h) => h.ms);
       checks.add('SIGKILL hand-over within lease duration + slack', sigkill.every((ms) => ms <= 25_000), `max ${(Math.max(...sigkill) / 1000).toFixed(1)} s of 25 s (lease 15 s)`);
-      checks.add('SIGTERM hand-over at once (lease released)', sigterm.every((ms) => ms <= 5_000), `max ${(Math.max(...sigterm) / 1000).toFixed(1)} s of 5 s`);
+      // SIGTERM: in-flight reconciles finish (at most the 10 s shutdown bound), then the lease is released: sooner than its 15 s expiry.
+      checks.add('SIGTERM hand-over on release, before the lease expires', sigterm.every((ms) => ms <= 12_000), `max ${(Math.max(...sigterm) / 1000).toFixed(1)} s of 12 s (shutdown bound 10 s; expiry would take 15 s)`);
       const died = replicas.filter((r) => !r.killed && (r.process.child.exitCode !== null || r.process.child.signalCode !== null));
       checks.none('no operator process exited on its own', died.map((r) => `${r.identity} exited ${r.process.child.exitCode ?? r.process.child.signalCode}`), `${replicas.length} processes, ${replicas.filter((r) => r.killed).length} killed by the scenario, none died otherwise`);
 
