@@ -25,6 +25,13 @@ describe('operator run flags', () => {
     expect(optionsFromFlags({ ...base, metricsPort: '0', httpPort: '0', accessApiPort: '0' }, new KubeConfig())).toMatchObject({ metricsPort: 0, httpPort: 0, accessApiPort: 0 });
   });
 
+  it('--watch-health-timeout is seconds, mapped to the informers\' health timeout in ms; absent, the default stands', () => {
+    expect(optionsFromFlags({ ...base, watchHealthTimeout: '5' }, new KubeConfig()).watchHealthTimeoutMs).toBe(5_000);
+    expect(optionsFromFlags(base, new KubeConfig()).watchHealthTimeoutMs).toBeUndefined();
+    expect(() => optionsFromFlags({ ...base, watchHealthTimeout: '0' }, new KubeConfig())).toThrow('--watch-health-timeout must be a number of seconds from 1 to 3600, got "0"');
+    expect(() => optionsFromFlags({ ...base, watchHealthTimeout: 'soon' }, new KubeConfig())).toThrow('--watch-health-timeout');
+  });
+
   it('refuses a bad port or an empty audience', () => {
     expect(() => optionsFromFlags({ ...base, accessApiPort: '70000' }, new KubeConfig())).toThrow('--access-api-port must be a port number');
     expect(() => optionsFromFlags({ ...base, accessApiAudience: ' ' }, new KubeConfig())).toThrow('--access-api-audience');

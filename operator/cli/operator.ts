@@ -21,6 +21,7 @@ export interface RunFlags {
   publicUrl?: string;
   smtpSecret?: string;
   trustedProxies?: string;
+  watchHealthTimeout?: string;
 }
 
 function port(value: string, flag: string): number {
@@ -48,6 +49,12 @@ export function optionsFromFlags(flags: RunFlags, kubeConfig: KubeConfig): Opera
   } catch (error) {
     throw new Error(`--trusted-proxies: ${(error as Error).message}`, { cause: error });
   }
+  let watchHealthTimeoutMs: number | undefined;
+  if (flags.watchHealthTimeout !== undefined) {
+    const seconds = Number(flags.watchHealthTimeout);
+    if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) throw new Error(`--watch-health-timeout must be a number of seconds from 1 to 3600, got "${flags.watchHealthTimeout}"`);
+    watchHealthTimeoutMs = Math.round(seconds * 1000);
+  }
   const ports = [['--metrics-port', flags.metricsPort], ['--http-port', flags.httpPort], ['--access-api-port', flags.accessApiPort]] as const;
   for (const [i, [flag, value]] of ports.entries()) {
     const clash = ports.slice(i + 1).find(([, other]) => other === value && Number(value) !== 0);
@@ -67,6 +74,7 @@ export function optionsFromFlags(flags: RunFlags, kubeConfig: KubeConfig): Opera
     ...(flags.publicUrl ? { publicUrl: flags.publicUrl } : {}),
     ...(smtpSecret ? { smtpSecret } : {}),
     ...(trustedProxies.length > 0 ? { trustedProxies } : {}),
+    ...(watchHealthTimeoutMs !== undefined ? { watchHealthTimeoutMs } : {}),
   };
 }
 
@@ -89,6 +97,7 @@ export function registerOperator(program: Command): void {
     .option('--public-url <url>', 'base URL of the acceptance page in invitation emails')
     .option('--smtp-secret <namespace/name>', 'Secret with the SMTP settings (host, port, secure, requireTLS, caCert, username, password, from)')
     .option('--trusted-proxies <cidr,...>', 'proxies (IPs or CIDRs) whose X-Forwarded-For the acceptance page\'s rate limit believes, e.g. the Ingress controller\'s pods')
+    .option('--watch-health-timeout <seconds>', 'restart a watch that delivered nothing (not even a bookmark) for this long: a dead connection or a frozen proxy (default: 90)')
     .action(async (flags: RunFlags) => {
       const kubeConfig = new KubeConfig();
       if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);

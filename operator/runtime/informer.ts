@@ -200,6 +200,8 @@ export class Informer<T extends KubeObject = KubeObject> {
         if (reason === 'stopped') break;
         this.options.metrics?.watchRestarts.inc({ kind: this.kind.kind, reason });
         this.log.debug({ reason, events, resourceVersion: this.resourceVersion }, 'Restarting watch');
+        // A silent connection is rarely alone: the idle pooled ones took the same path (a hung proxy, a dead NAT entry).
+        if (reason === 'silent') this.options.client.dropIdleConnections?.();
         if (reason === 'expired') {
           this.log.info({ resourceVersion: this.resourceVersion }, 'Relisting after the watch resourceVersion expired');
           this.resourceVersion = undefined;

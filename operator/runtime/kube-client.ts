@@ -124,7 +124,10 @@ export class KubeClient {
         });
       });
       const timeoutMs = init.timeoutMs ?? this.timeoutMs;
-      const timer = setTimeout(() => req.destroy(new Error(`no response within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => {
+        req.destroy(new Error(`no response within ${timeoutMs} ms`));
+        this.dropIdleConnections();
+      }, timeoutMs);
       const onAbort = (): void => void req.destroy(new Error('aborted'));
       init.signal?.addEventListener('abort', onAbort, { once: true });
       req.on('error', (error) => {
@@ -264,6 +267,18 @@ export class KubeClient {
       headers: { ...authHeaders, 'user-agent': this.userAgent },
       ...(auth.auth ? { auth: auth.auth } : {}),
     };
+  }
+
+  /**
+   * Closes the pool's idle connections. Called when a request got no answer in time: a silent
+   * connection is rarely alone (a hung proxy or load balancer, a dead NAT entry), and the idle
+   * ones took the same path; tried one by one, each would cost another full timeout. Informers
+   * call it too when a watch went silent, for the same reason.
+   */
+  dropIdleConnections(): void {
+    const pooled = this.agents?.pooled;
+    if (!pooled) return;
+    for (const sockets of Object.values(pooled.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
   }
 
   private ensureAgents(tls: RequestOptions): { pooled: HttpAgent; watch: HttpAgent } {

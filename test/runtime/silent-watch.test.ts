@@ -4,7 +4,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Informer } from '../../operator/runtime/index.js';
-import { KubeClient, Manager, createLogger } from '../../operator/runtime/index.js';
+import { KubeClient, Manager, builtinKinds, createLogger } from '../../operator/runtime/index.js';
 import { adminKubeConfig, cluster, eventually, useNamespace } from '../harness/kube.js';
 import type { TcpProxy } from './fixtures/tcp-proxy.js';
 import { startTcpProxy } from './fixtures/tcp-proxy.js';
@@ -82,4 +82,22 @@ describe('a silent watch', () => {
     // Resumed from the last resourceVersion, not relisted.
     expect(metricValue(await manager.metrics.registry.metrics(), 'blink_informer_relists_total', { kind: kind.kind })).toBe(1);
   }, 60_000);
+
+  it('a request that times out on a frozen pooled connection drops the other idle ones: the next request answers at once', async () => {
+    const hung = await startTcpProxy(cluster().ports.apiserver);
+    const client = new KubeClient(viaProxy(hung.port), { requestTimeoutMs: 1_000 });
+    try {
+      // Three connections, idle in the pool.
+      await Promise.all([1, 2, 3].map(() => client.get(builtinKinds.namespace, undefined, ns.name)));
+      expect(hung.freeze()).toBeGreaterThanOrEqual(3);
+      await expect(client.get(builtinKinds.namespace, undefined, ns.name)).rejects.toThrow('no response within 1000 ms');
+      // Without dropping the idle connections, this one would take the next frozen connection and time out too.
+      const started = Date.now();
+      await client.get(builtinKinds.namespace, undefined, ns.name);
+      expect(Date.now() - started).toBeLessThan(900);
+    } finally {
+      client.close();
+      await hung.close();
+    }
+  }, 30_000);
 });

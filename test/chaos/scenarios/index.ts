@@ -3,5 +3,7 @@ import type { Scenario } from '../scenario.js';
 import { crashStorm } from './crash-storm.js';
 import { hostileHttp } from './hostile-http.js';
 import { isolation } from './isolation.js';
+import { outages } from './outages.js';
+import { stalledWatch } from './stalled-watch.js';
 
-export const SCENARIOS: readonly Scenario[] = [crashStorm, hostileHttp, isolation];
+export const SCENARIOS: readonly Scenario[] = [crashStorm, outages, stalledWatch, hostileHttp, isolation];
