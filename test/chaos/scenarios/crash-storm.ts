@@ -23,6 +23,7 @@ import type { SA, SecretObject } from '../../service-accounts/fixtures.js';
 import { createTenant, deleteTenant, startTestSmtp } from '../../users/fixtures.js';
 import type { TestSmtp } from '../../users/fixtures.js';
 import { Checks, random, sleep } from '../scenario.js';
+import { inPool } from './workload.js';
 import type { ChaosContext, Scenario, ScenarioResult } from '../scenario.js';
 
 const TENANTS = 5;
@@ -73,14 +74,6 @@ async function acceptFrom(link: string, headers: Record<string, string>): Promis
   const csrf = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1];
   if (!csrf) return page;
   return fetch(link, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf }).toString() });
-}
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function pool<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++] as T);
-  }));
 }
 
 /** Retries `fn` until it resolves (the API server is up; only the operator is being killed). */
@@ -226,7 +219,7 @@ export const crashStorm: Scenario = {
 
       // The workload: creates, then deletions and rotations while the storm goes on.
       const workload = (async () => {
-        await pool(items, 16, create);
+        await inPool(items, 16, create);
         ctx.say(`crash-storm: ${items.length} objects created in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         await sleep(1_000);
         for (const item of items.filter((i) => i.remove)) {
