@@ -323,22 +323,19 @@ class Run {
     this.stalls.push(`${kind}/${name}: did not reach the expected state within ${SETTLE_MS / 1000} s`);
   }
 
-  /** Compares one live object with the model. */
-  async compare(kind: Kind, name: string, object: Obj | undefined, secrets: ReadonlyMap<string, SecretLike>, bindings: ReadonlyMap<string, BindingLike>): Promise<void> {
+  /** Where one object differs from the model (empty: it does not). */
+  differences(kind: Kind, name: string, object: Obj | undefined, secrets: ReadonlyMap<string, SecretLike>, bindings: ReadonlyMap<string, BindingLike>): string[] {
     const live = this.live.get(this.key(kind, name));
     const label = `${kind}/${short(name, 40)}`;
     if (!live) {
-      if (object) this.stateMismatches.push(`${label}: exists, the model says deleted`);
-      if (kind === 'ServiceAccount' && secrets.has(`${name}-api-key`)) this.stateMismatches.push(`${label}: deleted but its Secret ${name}-api-key is still there`);
-      if (kind === 'User' && secrets.has(`blink-invitation-${name}`)) this.stateMismatches.push(`${label}: deleted but its invitation record is still there`);
-      if (kind === 'User' && bindings.has(`blink-user-${name}`)) this.stateMismatches.push(`${label}: deleted but its RoleBinding is still there`);
-      return;
+      const gone: string[] = [];
+      if (object) gone.push(`${label}: exists, the model says deleted`);
+      if (kind === 'ServiceAccount' && secrets.has(`${name}-api-key`)) gone.push(`${label}: deleted but its Secret ${name}-api-key is still there`);
+      if (kind === 'User' && secrets.has(`blink-invitation-${name}`)) gone.push(`${label}: deleted but its invitation record is still there`);
+      if (kind === 'User' && bindings.has(`blink-user-${name}`)) gone.push(`${label}: deleted but its RoleBinding is still there`);
+      return gone;
     }
-    if (!object) {
-      this.stateMismatches.push(`${label}: missing, the model says it exists`);
-      return;
-    }
-    this.counts['objects checked against the model']++;
+    if (!object) return [`${label}: missing, the model says it exists`];
     const ready = readyOf(object);
     const status = object.status ?? {};
     let expected: Expected | undefined;
@@ -379,7 +376,22 @@ class Run {
       if (!same(sortedList(status['users']), members.users)) diff.push(`status.users ${show(status['users'])}, model ${show(members.users)}`);
       if (members.serviceAccounts && !same(sortedList(status['serviceAccounts']), members.serviceAccounts)) diff.push(`status.serviceAccounts ${show(status['serviceAccounts'])}, model ${show(members.serviceAccounts)}`);
     }
-    if (diff.length > 0) this.stateMismatches.push(`${label}: ${diff.join('; ')}`);
+    return diff.length > 0 ? [`${label}: ${diff.join('; ')}`] : [];
+  }
+
+  /** Compares one object with the model, allowing the operator `boundMs` to converge (Secrets and RoleBindings follow the object's status). */
+  async compareEventually(kind: Kind, name: string, boundMs = 10_000): Promise<void> {
+    const started = Date.now();
+    let diffs: string[] = [];
+    do {
+      this.refreshWorld();
+      const { secrets, bindings } = await this.secretsAndBindings();
+      diffs = this.differences(kind, name, await this.get(kind, name), secrets, bindings);
+      if (diffs.length === 0) break;
+      await sleep(200);
+    } while (Date.now() - started < boundMs);
+    this.counts['objects checked against the model']++;
+    this.stateMismatches.push(...diffs.map((d) => `after an edit: ${d} (for ${boundMs / 1000} s)`));
   }
 
   intents(kind: 'User' | 'ServiceAccount'): Map<string, UserIntent | ServiceAccountIntent> {
@@ -446,7 +458,10 @@ class Run {
       const [kind, ...rest] = key.split('/');
       keys.set(key, [kind as Kind, rest.join('/')]);
     }
-    for (const [key, [kind, name]] of keys) await this.compare(kind, name, objects.get(key), secrets, bindings);
+    for (const [key, [kind, name]] of keys) {
+      this.counts['objects checked against the model']++;
+      this.stateMismatches.push(...this.differences(kind, name, objects.get(key), secrets, bindings));
+    }
   }
 
   /** Every RoleBinding and key Secret must belong to an object the model says exists. */
@@ -501,22 +516,30 @@ async function editPhase(run: Run, edits: readonly Edit[]): Promise<void> {
     run.refreshWorld();
     if (edit.op === 'accept') {
       await run.accept(userName(edit.slot));
+      await run.compareEventually('User', userName(edit.slot));
       continue;
     }
     if (edit.op === 'toggle') {
       if (run.live.has(run.key(edit.kind, edit.name))) await run.remove(edit.kind, edit.name);
       else if ((await run.create(edit.kind, edit.name, {}, true, false, `edit ${i} create ${edit.kind} ${edit.name}`)) !== undefined) await run.settle(edit.kind, edit.name, 1);
+      // Whoever names it follows: MissingReferences, memberships, an Admin's workspaces.
+      for (const key of [...run.live.keys()].filter((k) => /^(User|ServiceAccount)\//.test(k))) {
+        const [kind, ...rest] = key.split('/');
+        await run.compareEventually(kind as Kind, rest.join('/'));
+      }
       continue;
     }
     const name = edit.kind === 'User' ? userName(edit.slot) : saName(edit.slot);
     const key = run.key(edit.kind, name);
     if (edit.op === 'delete') {
       if (run.live.has(key)) await run.remove(edit.kind, name);
+      await run.compareEventually(edit.kind, name);
       continue;
     }
     if (edit.op === 'recreate') {
       if (run.live.has(key)) await run.remove(edit.kind, name);
       if ((await run.create(edit.kind, name, edit.spec, true, false, `edit ${i} re-create ${key} ${show(edit.spec)}`)) !== undefined) await run.settle(edit.kind, name, 1);
+      await run.compareEventually(edit.kind, name);
       continue;
     }
     const live = run.live.get(key);
@@ -540,6 +563,7 @@ async function editPhase(run: Run, edits: readonly Edit[]): Promise<void> {
     // A patch that changes nothing keeps the generation: the object is already classified for it.
     if (generation !== before?.metadata?.generation || !before) await run.settle(edit.kind, name, generation);
     else run.record(edit.kind, name, await run.get(edit.kind, name));
+    await run.compareEventually(edit.kind, name);
   }
 }
 
