@@ -224,7 +224,8 @@ export type Bump = { readonly $bump: number };
 
 /** One edit of the edit sequences. */
 export type Edit =
-  | { readonly op: 'patch'; readonly kind: 'User' | 'ServiceAccount'; readonly slot: number; readonly patch: Json }
+  /** A merge patch; when the object is gone, it is created from `ifMissing` (an admissible spec) instead. */
+  | { readonly op: 'patch'; readonly kind: 'User' | 'ServiceAccount'; readonly slot: number; readonly patch: Json; readonly ifMissing: Record<string, Json> }
   | { readonly op: 'recreate'; readonly kind: 'User' | 'ServiceAccount'; readonly slot: number; readonly spec: Json | undefined }
   | { readonly op: 'delete'; readonly kind: 'User' | 'ServiceAccount'; readonly slot: number }
   | { readonly op: 'accept'; readonly slot: number }
@@ -262,8 +263,8 @@ const serviceAccountPatch: fc.Arbitrary<Json> = fc.oneof(
 export function editSequence(slots: number, length: number): fc.Arbitrary<Edit[]> {
   const slot = fc.nat(slots - 1);
   const edit: fc.Arbitrary<Edit> = fc.oneof(
-    { weight: 10, arbitrary: fc.tuple(slot, userPatch).map(([s, patch]): Edit => ({ op: 'patch', kind: 'User', slot: s, patch })) },
-    { weight: 8, arbitrary: fc.tuple(slot, serviceAccountPatch).map(([s, patch]): Edit => ({ op: 'patch', kind: 'ServiceAccount', slot: s, patch })) },
+    { weight: 10, arbitrary: fc.tuple(slot, userPatch, validSpecOf('User')).map(([s, patch, ifMissing]): Edit => ({ op: 'patch', kind: 'User', slot: s, patch, ifMissing })) },
+    { weight: 8, arbitrary: fc.tuple(slot, serviceAccountPatch, validSpecOf('ServiceAccount')).map(([s, patch, ifMissing]): Edit => ({ op: 'patch', kind: 'ServiceAccount', slot: s, patch, ifMissing })) },
     { weight: 2, arbitrary: fc.tuple(slot, mixedSpecOf('User')).map(([s, spec]): Edit => ({ op: 'recreate', kind: 'User', slot: s, spec })) },
     { weight: 2, arbitrary: fc.tuple(slot, mixedSpecOf('ServiceAccount')).map(([s, spec]): Edit => ({ op: 'recreate', kind: 'ServiceAccount', slot: s, spec })) },
     { weight: 1, arbitrary: fc.tuple(slot, fc.constantFrom<'User' | 'ServiceAccount'>('User', 'ServiceAccount')).map(([s, kind]): Edit => ({ op: 'delete', kind, slot: s })) },

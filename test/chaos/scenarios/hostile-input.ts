@@ -9,6 +9,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { simpleParser } from 'mailparser';
 import { ACCOUNT_KINDS, SHARD_LABEL } from '../../../operator/api/index.js';
 import { hashApiKey } from '../../../operator/apikeys/index.js';
@@ -99,20 +100,34 @@ class Mailbox {
   private readonly links = new Map<string, string>();
   constructor(private readonly dir: string) {}
 
+  /** What is wrong with a caught message: more than one recipient (header injection), raw markup from hostile text. */
+  readonly problems: string[] = [];
+  messages = 0;
+
   async linkFor(invitationId: string, onToken: (token: string) => void): Promise<string | undefined> {
-    if (!this.links.has(invitationId)) {
-      for (const file of (await readdir(this.dir)).filter((f) => f.endsWith('.eml') && !this.seen.has(f)).sort()) {
-        this.seen.add(file);
-        const mail = await simpleParser(await readFile(join(this.dir, file)));
-        for (const [link] of (mail.text ?? '').matchAll(/https?:\/\/[^\s<>"]+\/invitations\/[^\s<>"]+/g)) {
-          const token = decodeURIComponent(link.slice(link.lastIndexOf('/') + 1));
-          onToken(token);
-          const parsed = parseInvitationToken(token);
-          if (parsed.ok) this.links.set(parsed.value.invitationId, link);
-        }
+    if (!this.links.has(invitationId)) await this.read(onToken);
+    return this.links.get(invitationId);
+  }
+
+  /** Reads the messages not read yet. */
+  async read(onToken: (token: string) => void): Promise<void> {
+    for (const file of (await readdir(this.dir)).filter((f) => f.endsWith('.eml') && !this.seen.has(f)).sort()) {
+      this.seen.add(file);
+      this.messages++;
+      const raw = await readFile(join(this.dir, file));
+      const mail = await simpleParser(raw);
+      const envelope = /^X-Dev-Smtp-Envelope-To: (.*)$/m.exec(raw.toString('utf8', 0, 2048))?.[1]?.split(',').filter(Boolean) ?? [];
+      const headerRecipients = [mail.to, mail.cc, mail.bcc].flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a : [a])).flatMap((a) => a.value);
+      if (envelope.length !== 1 || headerRecipients.length !== 1) this.problems.push(`${file}: ${envelope.length} envelope and ${headerRecipients.length} header recipients`);
+      const html = typeof mail.html === 'string' ? mail.html : '';
+      if (/<script|onerror=|<img/i.test(html)) this.problems.push(`${file}: raw markup in the HTML part`);
+      for (const [link] of (mail.text ?? '').matchAll(/https?:\/\/[^\s<>"]+\/invitations\/[^\s<>"]+/g)) {
+        const token = decodeURIComponent(link.slice(link.lastIndexOf('/') + 1));
+        onToken(token);
+        const parsed = parseInvitationToken(token);
+        if (parsed.ok) this.links.set(parsed.value.invitationId, link);
       }
     }
-    return this.links.get(invitationId);
   }
 }
 
@@ -130,7 +145,7 @@ class Run {
   settleMaxMs = 0;
   settleTotalMs = 0;
   settleCount = 0;
-  readonly counts = { 'cases generated': 0, edits: 0, creates: 0, 'rejected at admission': 0, Ready: 0, 'Ready=False': 0, unclassified: 0, accepted: 0, deletes: 0, 'objects checked against the model': 0 };
+  readonly counts = { 'cases generated': 0, edits: 0, creates: 0, 'rejected at admission': 0, Ready: 0, 'Ready=False': 0, unclassified: 0, accepted: 0, deletes: 0, 'objects checked against the model': 0, 'edits admitted': 0, 'edits rejected': 0, 'edits that created a missing object': 0 };
   readonly live = new Map<string, Live>();
   readonly client = new KubeClient(adminKubeConfig());
   world: World = { allowedEmailDomains: ALLOWED_DOMAINS, workspaces: new Set(), groups: new Set() };
@@ -298,6 +313,7 @@ class Run {
     const echoed = html.split(`action="${link}"`);
     if (echoed.length !== 2) this.stateMismatches.push(`User/${name}: the acceptance page has ${echoed.length - 1} form actions with the link, expected 1`);
     this.ctx.evidence.text(`acceptance page GET ${name}`, echoed.join('action="[the link]"'));
+    if (/<script|onerror=|<img/i.test(html)) this.stateMismatches.push(`User/${name}: raw markup from hostile text on the acceptance page`);
     const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
     const post = csrf
       ? await fetch(link, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf }).toString() })
@@ -543,7 +559,12 @@ async function editPhase(run: Run, edits: readonly Edit[]): Promise<void> {
       continue;
     }
     const live = run.live.get(key);
-    if (!live) continue;
+    if (!live) {
+      run.counts['edits that created a missing object']++;
+      if ((await run.create(edit.kind, name, edit.ifMissing, true, false, `edit ${i} create missing ${key} ${show(edit.ifMissing)}`)) !== undefined) await run.settle(edit.kind, name, 1);
+      await run.compareEventually(edit.kind, name);
+      continue;
+    }
     const spec = live.spec;
     const patch = resolveBumps(edit.patch, (p) => {
       let value: Json | undefined = { spec };
@@ -555,7 +576,11 @@ async function editPhase(run: Run, edits: readonly Edit[]): Promise<void> {
     const before = await run.get(edit.kind, name);
     const answer = await run.send('PATCH', edit.kind, name, patch, true);
     const what = `edit ${i} ${key} ${show(patch)}`;
-    if (!run.judgeAdmission(what, verdict, answer) || !('object' in answer)) continue;
+    if (!run.judgeAdmission(what, verdict, answer) || !('object' in answer)) {
+      run.counts['edits rejected']++;
+      continue;
+    }
+    run.counts['edits admitted']++;
     const newSpec = withoutNulls(merged['spec'] ?? {}) as Record<string, Json>;
     run.checkStored(what, newSpec, answer.object);
     live.spec = newSpec;
@@ -577,6 +602,8 @@ export const hostileInput: Scenario = {
     const slots = ctx.short ? 3 : 6;
     const editCount = ctx.short ? 60 : 700;
     const cases = generate(createCase, ctx.seed, caseCount);
+    // The Tenant's name goes into every email's From and the acceptance page: hostile too (1-100 characters).
+    const tenantDisplayName = generate(fc.constantFrom('Hostile\r\nBcc: victim@evil.example', '\u202E<script>alert(1)</script>', 'Acme "Corp" <ceo@evil.example>, x@evil.example', '\u0430cme\u200B Ltd', '"><img src=x onerror=alert(1)>'), ctx.seed, 1)[0] ?? 'Hostile';
     const edits = generate(editSequence(slots, editCount), ctx.seed ^ 0x5eed, 1)[0] ?? [];
 
     const admin = new KubeClient(adminKubeConfig());
@@ -601,7 +628,7 @@ export const hostileInput: Scenario = {
       );
       await admin.create(ACCOUNT_KINDS.tenant, {
         metadata: { name: tenant, labels: { [SHARD_LABEL]: shard } },
-        spec: { displayName: 'Hostile Input Ltd', allowedEmailDomains: [...ALLOWED_DOMAINS], invitationEmailsPerHour: 10_000, deletionPolicy: 'Delete' },
+        spec: { displayName: tenantDisplayName, allowedEmailDomains: [...ALLOWED_DOMAINS], invitationEmailsPerHour: 10_000, deletionPolicy: 'Delete' },
       });
       const readyStarted = Date.now();
       for (;;) {
@@ -653,6 +680,8 @@ export const hostileInput: Scenario = {
       const exited = operator.child.exitCode !== null || operator.child.signalCode !== null;
       const crashLines = log.split('\n').filter((l) => /uncaught|unhandled|FATAL|"level":60|TypeError|RangeError|heap out of memory/i.test(l));
       checks.add('operator process alive, no uncaught error', !exited && crashLines.length === 0, exited ? `exited (${operator.child.exitCode ?? operator.child.signalCode})` : crashLines.length ? `${crashLines.length} lines: ${short(crashLines[0] ?? '', 300)}` : `alive after ${((Date.now() - started) / 1000).toFixed(0)} s, ${log.split('\n').length.toLocaleString('en-US')} log lines`);
+      await run.mailbox.read((token) => ctx.evidence.secret('invitation-token', token));
+      checks.none('invitation emails: one recipient, no raw markup', run.mailbox.problems, `${run.mailbox.messages} emails, each to its one User (Tenant displayName ${show(tenantDisplayName)})`);
       checks.none('never stalled', run.stalls, `every object settled within ${SETTLE_MS / 1000} s (slowest ${(run.settleMaxMs / 1000).toFixed(1)} s)`);
       const errors = log.split('\n').filter((l) => l.includes('"level":50'));
       if (errors.length > 0) run.notes.push(`${errors.length} error lines in the operator log, e.g. ${short(errors[0] ?? '', 300)}`);
