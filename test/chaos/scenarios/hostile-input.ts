@@ -103,6 +103,8 @@ class Mailbox {
   /** What is wrong with a caught message: more than one recipient (header injection), raw markup from hostile text. */
   readonly problems: string[] = [];
   messages = 0;
+  /** Emails per invitation id: never two for one invitation (PRODUCT.md §3). */
+  readonly emailsPer = new Map<string, number>();
 
   async linkFor(invitationId: string, onToken: (token: string) => void): Promise<string | undefined> {
     if (!this.links.has(invitationId)) await this.read(onToken);
@@ -120,12 +122,16 @@ class Mailbox {
       const headerRecipients = [mail.to, mail.cc, mail.bcc].flatMap((a) => (a === undefined ? [] : Array.isArray(a) ? a : [a])).flatMap((a) => a.value);
       if (envelope.length !== 1 || headerRecipients.length !== 1) this.problems.push(`${file}: ${envelope.length} envelope and ${headerRecipients.length} header recipients`);
       const html = typeof mail.html === 'string' ? mail.html : '';
-      if (/<script|onerror=|<img/i.test(html)) this.problems.push(`${file}: raw markup in the HTML part`);
+      if (/<script|<img|<svg/i.test(html)) this.problems.push(`${file}: raw markup in the HTML part`);
       for (const [link] of (mail.text ?? '').matchAll(/https?:\/\/[^\s<>"]+\/invitations\/[^\s<>"]+/g)) {
         const token = decodeURIComponent(link.slice(link.lastIndexOf('/') + 1));
         onToken(token);
         const parsed = parseInvitationToken(token);
-        if (parsed.ok) this.links.set(parsed.value.invitationId, link);
+        if (parsed.ok) {
+          if (this.links.has(parsed.value.invitationId) && this.links.get(parsed.value.invitationId) !== link) this.problems.push(`${file}: two different links for invitation ${parsed.value.invitationId}`);
+          this.emailsPer.set(parsed.value.invitationId, (this.emailsPer.get(parsed.value.invitationId) ?? 0) + 1);
+          this.links.set(parsed.value.invitationId, link);
+        }
       }
     }
   }
@@ -145,7 +151,7 @@ class Run {
   settleMaxMs = 0;
   settleTotalMs = 0;
   settleCount = 0;
-  readonly counts = { 'cases generated': 0, edits: 0, creates: 0, 'rejected at admission': 0, Ready: 0, 'Ready=False': 0, unclassified: 0, accepted: 0, deletes: 0, 'objects checked against the model': 0, 'edits admitted': 0, 'edits rejected': 0, 'edits that created a missing object': 0 };
+  readonly counts = { 'cases generated': 0, edits: 0, creates: 0, 'rejected at admission': 0, Ready: 0, 'Ready=False': 0, unclassified: 0, accepted: 0, deletes: 0, 'objects checked against the model': 0, 'edits admitted': 0, 'edits rejected': 0, 'edits that created a missing object': 0, 'keys rotated': 0, 'invitations resent': 0 };
   readonly live = new Map<string, Live>();
   readonly client = new KubeClient(adminKubeConfig());
   world: World = { allowedEmailDomains: ALLOWED_DOMAINS, workspaces: new Set(), groups: new Set() };
@@ -210,6 +216,34 @@ class Run {
   checkStored(what: string, sent: Record<string, Json>, stored: Obj): void {
     for (const field of ['email', 'displayName', 'description']) {
       if (typeof sent[field] === 'string' && stored.spec?.[field] !== sent[field]) this.lostInput.push(`${what}: spec.${field} stored as ${show(stored.spec?.[field])}, sent ${show(sent[field])}`);
+    }
+  }
+
+  /**
+   * The key of a ServiceAccount changes exactly when its revision goes up (§4: never silently
+   * otherwise); an Invited User's invitation is replaced when its resend counter goes up (R9).
+   */
+  checkIdentity(kind: Kind, name: string, oldSpec: Record<string, Json>, newSpec: Record<string, Json>, before: Obj | undefined, after: Obj | undefined): void {
+    if (!before || !after) return;
+    if (kind === 'ServiceAccount') {
+      const rotated = serviceAccountIntent(newSpec).revision > serviceAccountIntent(oldSpec).revision;
+      const was = before.status?.['keyId'];
+      const now = after.status?.['keyId'];
+      if (rotated && was === now) this.stateMismatches.push(`ServiceAccount/${name}: revision raised but the key ${String(now)} stayed`);
+      if (!rotated && was !== now) this.stateMismatches.push(`ServiceAccount/${name}: key changed from ${String(was)} to ${String(now)} without a rotation`);
+      if (rotated && was !== now) this.counts['keys rotated']++;
+    }
+    if (kind === 'User') {
+      const o = userIntent(oldSpec);
+      const n = userIntent(newSpec);
+      const live = this.live.get(this.key(kind, name));
+      const pending = (i: UserIntent) => expectedUser(i, live?.accepted ?? false, this.world).reason === 'InvitationPending';
+      const was = (before.status?.['invitation'] as { id?: string } | undefined)?.id;
+      const now = (after.status?.['invitation'] as { id?: string } | undefined)?.id;
+      if (n.resend > o.resend && pending(o) && pending(n)) {
+        if (!now || now === was) this.stateMismatches.push(`User/${name}: resend raised to ${n.resend} but the invitation stayed ${String(was)}`);
+        else this.counts['invitations resent']++;
+      }
     }
   }
 
@@ -313,7 +347,7 @@ class Run {
     const echoed = html.split(`action="${link}"`);
     if (echoed.length !== 2) this.stateMismatches.push(`User/${name}: the acceptance page has ${echoed.length - 1} form actions with the link, expected 1`);
     this.ctx.evidence.text(`acceptance page GET ${name}`, echoed.join('action="[the link]"'));
-    if (/<script|onerror=|<img/i.test(html)) this.stateMismatches.push(`User/${name}: raw markup from hostile text on the acceptance page`);
+    if (/<script|<img|<svg/i.test(html)) this.stateMismatches.push(`User/${name}: raw markup from hostile text on the acceptance page`);
     const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
     const post = csrf
       ? await fetch(link, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf }).toString() })
@@ -586,8 +620,9 @@ async function editPhase(run: Run, edits: readonly Edit[]): Promise<void> {
     live.spec = newSpec;
     const generation = answer.object.metadata?.generation;
     // A patch that changes nothing keeps the generation: the object is already classified for it.
-    if (generation !== before?.metadata?.generation || !before) await run.settle(edit.kind, name, generation);
-    else run.record(edit.kind, name, await run.get(edit.kind, name));
+    const after = generation !== before?.metadata?.generation || !before ? await run.settle(edit.kind, name, generation) : await run.get(edit.kind, name);
+    if (generation === before?.metadata?.generation && before) run.record(edit.kind, name, after);
+    run.checkIdentity(edit.kind, name, spec, newSpec, before, after);
     await run.compareEventually(edit.kind, name);
   }
 }
@@ -681,7 +716,8 @@ export const hostileInput: Scenario = {
       const crashLines = log.split('\n').filter((l) => /uncaught|unhandled|FATAL|"level":60|TypeError|RangeError|heap out of memory/i.test(l));
       checks.add('operator process alive, no uncaught error', !exited && crashLines.length === 0, exited ? `exited (${operator.child.exitCode ?? operator.child.signalCode})` : crashLines.length ? `${crashLines.length} lines: ${short(crashLines[0] ?? '', 300)}` : `alive after ${((Date.now() - started) / 1000).toFixed(0)} s, ${log.split('\n').length.toLocaleString('en-US')} log lines`);
       await run.mailbox.read((token) => ctx.evidence.secret('invitation-token', token));
-      checks.none('invitation emails: one recipient, no raw markup', run.mailbox.problems, `${run.mailbox.messages} emails, each to its one User (Tenant displayName ${show(tenantDisplayName)})`);
+      for (const [id, n] of run.mailbox.emailsPer) if (n > 1) run.mailbox.problems.push(`invitation ${id} emailed ${n} times`);
+      checks.none('invitation emails: one recipient, no raw markup, one per invitation', run.mailbox.problems, `${run.mailbox.messages} emails, each to its one User (Tenant displayName ${show(tenantDisplayName)})`);
       checks.none('never stalled', run.stalls, `every object settled within ${SETTLE_MS / 1000} s (slowest ${(run.settleMaxMs / 1000).toFixed(1)} s)`);
       const errors = log.split('\n').filter((l) => l.includes('"level":50'));
       if (errors.length > 0) run.notes.push(`${errors.length} error lines in the operator log, e.g. ${short(errors[0] ?? '', 300)}`);
