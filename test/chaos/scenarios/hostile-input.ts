@@ -21,6 +21,7 @@ import { ApiError } from '../../../operator/runtime/errors.js';
 import { builtinKinds } from '../../../operator/runtime/kinds.js';
 import type { KindDescriptor, KubeObject } from '../../../operator/runtime/kinds.js';
 import { KubeClient } from '../../../operator/runtime/kube-client.js';
+import { accessApiCaller } from '../../harness/access.js';
 import { adminKubeConfig } from '../../harness/kube.js';
 import { newShard, spawnOperator } from '../../harness/operator.js';
 import type { OperatorProcess } from '../../harness/operator.js';
@@ -28,8 +29,8 @@ import type { ChaosContext, Scenario, ScenarioResult } from '../scenario.js';
 import { Checks, sleep } from '../scenario.js';
 import type { CreateCase, Edit } from './hostile-generators.js';
 import { ALLOWED_DOMAINS, createCase, editSequence, generate, GROUP_POOL, resolveBumps, validSpecOf, WORKSPACE_POOL } from './hostile-generators.js';
-import type { Expected, Json, Kind, ServiceAccountIntent, UserIntent, World } from './hostile-model.js';
-import { admission, expectedMembers, expectedServiceAccount, expectedUser, mergePatch, serviceAccountIntent, userIntent, withoutNulls } from './hostile-model.js';
+import type { AccessAction, Expected, Json, Kind, ServiceAccountIntent, UserIntent, World } from './hostile-model.js';
+import { admission, expectedAllowed, expectedMembers, expectedServiceAccount, expectedUser, mergePatch, serviceAccountIntent, userIntent, withoutNulls } from './hostile-model.js';
 
 /** Longest an object may take to report its generation before it counts as stalled. */
 const SETTLE_MS = 45_000;
@@ -151,11 +152,14 @@ class Run {
   settleMaxMs = 0;
   settleTotalMs = 0;
   settleCount = 0;
-  readonly counts = { 'cases generated': 0, edits: 0, creates: 0, 'rejected at admission': 0, Ready: 0, 'Ready=False': 0, unclassified: 0, accepted: 0, deletes: 0, 'objects checked against the model': 0, 'edits admitted': 0, 'edits rejected': 0, 'edits that created a missing object': 0, 'keys rotated': 0, 'invitations resent': 0 };
+  readonly counts = { 'cases generated': 0, edits: 0, creates: 0, 'rejected at admission': 0, Ready: 0, 'Ready=False': 0, unclassified: 0, accepted: 0, deletes: 0, 'objects checked against the model': 0, 'edits admitted': 0, 'edits rejected': 0, 'edits that created a missing object': 0, 'keys rotated': 0, 'invitations resent': 0, 'access API questions': 0, 'dead keys tried': 0 };
   readonly live = new Map<string, Live>();
   readonly client = new KubeClient(adminKubeConfig());
   world: World = { allowedEmailDomains: ALLOWED_DOMAINS, workspaces: new Set(), groups: new Set() };
   private clientIp = 1;
+  /** Every API key seen in a Secret, with the uid of the ServiceAccount that owned it. */
+  readonly keysSeen = new Map<string, string>();
+  readonly accessMismatches: string[] = [];
 
   constructor(
     readonly ctx: ChaosContext,
@@ -462,6 +466,7 @@ class Run {
         for (const [k, v] of Object.entries(s.data ?? {})) {
           const value = Buffer.from(v, 'base64').toString('utf8');
           if (value.startsWith('blink_sa_')) {
+            this.keysSeen.set(value, s.metadata?.ownerReferences?.[0]?.uid ?? '');
             this.ctx.evidence.secret('api-key', value);
             this.ctx.evidence.secret('hash', hashApiKey(value));
           } else if (k === 'previousKeyHash') this.ctx.evidence.secret('hash', value);
@@ -512,6 +517,84 @@ class Run {
       this.counts['objects checked against the model']++;
       this.stateMismatches.push(...this.differences(kind, name, objects.get(key), secrets, bindings));
     }
+  }
+
+  /**
+   * Asks the access API about every pool principal, as a platform service would (a caller
+   * allowed for this tenant), and compares with the matrix: users by their email (and its
+   * uppercase and look-alike forms), service accounts by name and by their current key, and
+   * every key of a deleted ServiceAccount.
+   */
+  async probeAccess(tenant: string, objects: ReadonlyMap<string, Obj>): Promise<void> {
+    const caller = await accessApiCaller(this.namespace);
+    const base = this.operator.urls().accessApiUrl;
+    const ask = async (principal: Record<string, string>, action: AccessAction, workspace: string | undefined): Promise<{ status: number; allowed: boolean | undefined; text: string }> => {
+      const res = await fetch(`${base}/api/v1/authorize`, {
+        method: 'POST',
+        headers: { ...caller.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ tenant, principal, action, ...(workspace ? { workspace } : {}) }),
+      });
+      const text = await res.text();
+      this.ctx.evidence.text('access API authorize', text);
+      this.counts['access API questions']++;
+      let allowed: boolean | undefined;
+      try {
+        allowed = (JSON.parse(text) as { allowed?: boolean }).allowed;
+      } catch {
+        allowed = undefined;
+      }
+      return { status: res.status, allowed, text };
+    };
+    const questions: [AccessAction, string | undefined][] = [['portal', undefined], ['settings', undefined]];
+    for (const action of ['read', 'write', 'execute'] as const) for (const w of WORKSPACE_POOL) questions.push([action, w]);
+    const judge = async (label: string, principal: Record<string, string>, expected: Parameters<typeof expectedAllowed>[0]) => {
+      for (const [action, workspace] of questions) {
+        const want = expectedAllowed(expected, action, workspace, this.world);
+        let got = await ask(principal, action, workspace);
+        // Decisions follow a change within a second (§5); the state is settled, but give it that second.
+        for (let retry = 0; retry < 5 && (got.status !== 200 || got.allowed !== want); retry++) {
+          await sleep(250);
+          got = await ask(principal, action, workspace);
+        }
+        if (got.status !== 200 || got.allowed !== want) this.accessMismatches.push(`${label} ${action}${workspace ? ` in ${workspace}` : ''}: ${got.status} ${short(got.text, 200)}, matrix says ${want ? 'allowed' : 'denied'}`);
+      }
+    };
+    const users = this.intents('User') as Map<string, UserIntent>;
+    const byEmail = new Map<string, string[]>();
+    for (const [name, u] of users) byEmail.set(u.email.toLowerCase(), [...(byEmail.get(u.email.toLowerCase()) ?? []), name]);
+    for (const [name, u] of users) {
+      if (!name.startsWith('u-') || (byEmail.get(u.email.toLowerCase())?.length ?? 0) > 1) continue; // one person per address
+      const live = this.live.get(this.key('User', name));
+      const outcome = expectedUser(u, live?.accepted ?? false, this.world);
+      const principal = { access: outcome.reason === 'Active', role: u.role, workspaces: u.workspaces };
+      await judge(`User ${name} as ${u.email}`, { user: u.email }, principal);
+      await judge(`User ${name} as ${u.email.toUpperCase()}`, { user: u.email.toUpperCase() }, principal);
+      // A look-alike of the address is nobody: a 400 (not an address) or a denial.
+      for (const lookalike of [u.email.replace(/a/, '\u0430'), u.email.replace(/k/i, '\u212A'), `${u.email}\u200B`, u.email.replace('@', '\uff20')]) {
+        if (lookalike === u.email) continue;
+        const got = await ask({ user: lookalike }, 'portal', undefined);
+        if (got.allowed === true || (got.status !== 200 && got.status !== 400)) this.accessMismatches.push(`User ${name}: the look-alike ${show(lookalike)} got ${got.status} ${short(got.text, 120)}`);
+      }
+    }
+    const liveUids = new Set<string>();
+    for (const [name, sa] of this.intents('ServiceAccount') as Map<string, ServiceAccountIntent>) {
+      const object = objects.get(this.key('ServiceAccount', name));
+      if (object?.metadata?.uid) liveUids.add(object.metadata.uid);
+      if (!name.startsWith('s-')) continue;
+      const principal = { access: true, role: sa.role, workspaces: sa.workspaces };
+      await judge(`ServiceAccount ${name}`, { serviceAccount: name }, principal);
+      const current = [...this.keysSeen].find(([key, uid]) => uid === object?.metadata?.uid && key.includes(String(object?.status?.['keyId'] ?? '\u0000')));
+      if (current) await judge(`the current key of ServiceAccount ${name}`, { apiKey: current[0] }, principal);
+      else this.accessMismatches.push(`ServiceAccount ${name}: no current key ${String(object?.status?.['keyId'])} among the Secrets seen`);
+    }
+    let dead = 0;
+    for (const [key, uid] of this.keysSeen) {
+      if (liveUids.has(uid)) continue;
+      dead++;
+      const got = await ask({ apiKey: key }, 'portal', undefined);
+      if (got.allowed !== false) this.accessMismatches.push(`a key of a deleted ServiceAccount (owner ${uid}) got ${got.status} ${short(got.text, 120)}`);
+    }
+    this.counts['dead keys tried'] = dead;
   }
 
   /** Every RoleBinding and key Secret must belong to an object the model says exists. */
@@ -694,6 +777,7 @@ export const hostileInput: Scenario = {
       for (const g of GROUP_POOL) pooled.push(['Group', g]);
       await run.compareAll(pooled);
       await run.noOrphans();
+      await run.probeAccess(tenant, await run.settleAll());
 
       // Evidence: the operator's log, the namespace's Events, the statuses.
       const events = await admin.list(builtinKinds.event, { namespace });
@@ -710,6 +794,7 @@ export const hostileInput: Scenario = {
       );
       checks.none('admission verdict as the model says', run.admissionMismatches, `${run.counts.creates + run.counts.edits} requests judged`);
       checks.none('rejections are 400/422 naming the field', run.unclearMessages, `${run.outcomes.rejected} rejections, each naming a field it got wrong`);
+      checks.none('access API answers as the matrix', run.accessMismatches, `${run.counts['access API questions']} questions about the pool's Users (and look-alikes of their addresses), ServiceAccounts, current keys and ${run.counts['dead keys tried']} keys of deleted ServiceAccounts`);
       checks.none('admitted text stored as sent', run.lostInput, 'every email, displayName and description read back byte for byte');
       checks.none('final state equals the model', run.stateMismatches, `${run.counts['objects checked against the model']} objects: Ready/reason, phase, workspaces, groups, RoleBindings, key Secrets; deleted ones gone with their Secrets and RoleBindings`);
       const exited = operator.child.exitCode !== null || operator.child.signalCode !== null;

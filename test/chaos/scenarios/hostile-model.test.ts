@@ -8,7 +8,7 @@ import { validate } from '../../../operator/api/index.js';
 import { normalizeEmail } from '../../../operator/policy/email.js';
 import { createCase, emailValue, generate } from './hostile-generators.js';
 import type { Json, Kind, World } from './hostile-model.js';
-import { admission, expectedMembers, expectedServiceAccount, expectedUser, isPlainEmail, mergePatch, serviceAccountIntent, userIntent } from './hostile-model.js';
+import { admission, expectedAllowed, expectedMembers, expectedServiceAccount, expectedUser, isPlainEmail, mergePatch, serviceAccountIntent, userIntent } from './hostile-model.js';
 
 const meta = (name: Json = 'jane') => ({ metadata: { name } });
 const user = (spec: Record<string, Json>): Record<string, Json> => ({ ...meta(), spec: { email: 'jane@acme.example', role: 'Builder', ...spec } });
@@ -122,6 +122,25 @@ describe('outcome model', () => {
     const sas = new Map([['etl', serviceAccountIntent({ role: 'Admin', workspaces: ['ws-a'] })], ['bot', serviceAccountIntent({ role: 'Admin' })]]);
     expect(expectedMembers('Workspace', 'ws-a', users, sas)).toEqual({ users: ['jane'], serviceAccounts: ['etl'] });
     expect(expectedMembers('Group', 'grp-a', users, sas)).toEqual({ users: ['jane'] });
+  });
+});
+
+describe('access model', () => {
+  const world: World = { allowedEmailDomains: [], workspaces: new Set(['ws-a', 'ws-b']), groups: new Set() };
+  it.each<[string, Parameters<typeof expectedAllowed>[0], Parameters<typeof expectedAllowed>[1], string | undefined, boolean]>([
+    ['Admin executes in a workspace it does not list', { access: true, role: 'Admin', workspaces: [] }, 'execute', 'ws-b', true],
+    ['Admin in a workspace that does not exist', { access: true, role: 'Admin', workspaces: [] }, 'read', 'ws-c', false],
+    ['Admin changes settings', { access: true, role: 'Admin', workspaces: [] }, 'settings', undefined, true],
+    ['Builder executes in its workspace', { access: true, role: 'Builder', workspaces: ['ws-a'] }, 'execute', 'ws-a', true],
+    ['Builder reads in another workspace', { access: true, role: 'Builder', workspaces: ['ws-a'] }, 'read', 'ws-b', false],
+    ['Builder changes settings', { access: true, role: 'Builder', workspaces: ['ws-a'] }, 'settings', undefined, false],
+    ['Consumer writes in its workspace', { access: true, role: 'Consumer', workspaces: ['ws-a'] }, 'write', 'ws-a', true],
+    ['Consumer executes in its workspace', { access: true, role: 'Consumer', workspaces: ['ws-a'] }, 'execute', 'ws-a', false],
+    ['Consumer uses the portal', { access: true, role: 'Consumer', workspaces: [] }, 'portal', undefined, true],
+    ['an Invited Admin uses the portal', { access: false, role: 'Admin', workspaces: [] }, 'portal', undefined, false],
+    ['nobody', undefined, 'portal', undefined, false],
+  ])('%s', (_, principal, action, workspace, allowed) => {
+    expect(expectedAllowed(principal, action, workspace, world)).toBe(allowed);
   });
 });
 

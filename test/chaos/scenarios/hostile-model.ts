@@ -360,3 +360,25 @@ export function expectedMembers(
   if (kind === 'Group') return { users: userNames };
   return { users: userNames, serviceAccounts: sorted([...serviceAccounts].filter(([, s]) => listing(s.workspaces)).map(([n]) => n)) };
 }
+
+/** The actions of the access API (§5). */
+export const ACTIONS = ['read', 'write', 'execute', 'portal', 'settings'] as const;
+/** An action of the access API. */
+export type AccessAction = (typeof ACTIONS)[number];
+
+/**
+ * The permission matrix of §1, as the access API must answer it: a principal without access
+ * (a User not Active, outside the allowed domains, unknown; a deleted ServiceAccount or a dead
+ * key) may do nothing; Admin everything in every existing workspace; Builder read, write and
+ * execute, Consumer read and write, in the listed workspaces that exist; everyone with access
+ * the portal; only Admin the tenant settings.
+ */
+export function expectedAllowed(principal: { readonly access: boolean; readonly role: string; readonly workspaces: readonly string[] } | undefined, action: AccessAction, workspace: string | undefined, world: World): boolean {
+  if (!principal?.access) return false;
+  if (action === 'portal') return true;
+  if (action === 'settings') return principal.role === 'Admin';
+  if (workspace === undefined || !world.workspaces.has(workspace)) return false;
+  if (principal.role === 'Admin') return true;
+  if (!principal.workspaces.includes(workspace)) return false;
+  return action !== 'execute' || principal.role === 'Builder';
+}
