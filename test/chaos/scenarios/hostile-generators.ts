@@ -232,12 +232,15 @@ export type Edit =
   | { readonly op: 'toggle'; readonly kind: 'Workspace' | 'Group'; readonly name: string };
 
 const bump = (n: number): Json => ({ $bump: n });
+/** Counters at the edges of what JavaScript and int64 hold, written digit for digit. */
+const HUGE = fc.constantFrom<Json>({ $raw: '9007199254740993' }, { $raw: '9223372036854775000' }, { $raw: '9223372036854775807' }, { $raw: '9223372036854775808' }, { $raw: '99999999999999999999' });
 
 const userPatch: fc.Arbitrary<Json> = fc.oneof(
   { weight: 4, arbitrary: roleValue.map((role) => ({ spec: { role } })) },
   { weight: 3, arbitrary: fc.oneof({ weight: 5, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom<Json>('yes', 1) }).map((active) => ({ spec: { active } })) },
   { weight: 3, arbitrary: fc.constantFrom(1, 1, 1, 2, -1, 0).map((n) => ({ spec: { invitation: { resend: bump(n) } } })) },
   { weight: 1, arbitrary: fc.constantFrom<Json>(-1, 1.5, '9').map((resend) => ({ spec: { invitation: { resend } } })) },
+  { weight: 1, arbitrary: HUGE.map((resend) => ({ spec: { invitation: { resend } } })) },
   { weight: 2, arbitrary: freeText.map((displayName) => ({ spec: { displayName } })) },
   { weight: 2, arbitrary: referenceList(WORKSPACE_POOL).map((workspaces) => ({ spec: { workspaces } })) },
   { weight: 2, arbitrary: referenceList(GROUP_POOL).map((groups) => ({ spec: { groups } })) },
@@ -251,6 +254,7 @@ const serviceAccountPatch: fc.Arbitrary<Json> = fc.oneof(
   { weight: 4, arbitrary: roleValue.map((role) => ({ spec: { role } })) },
   { weight: 4, arbitrary: fc.constantFrom(1, 1, 1, 2, -1, 0).map((n) => ({ spec: { keyRotation: { revision: bump(n) } } })) },
   { weight: 2, arbitrary: fc.constantFrom<Json>('0s', '1h', '169h', 'soon', '30m').map((gracePeriod) => ({ spec: { keyRotation: { gracePeriod } } })) },
+  { weight: 1, arbitrary: HUGE.map((revision) => ({ spec: { keyRotation: { revision } } })) },
   { weight: 2, arbitrary: freeText.map((description) => ({ spec: { description } })) },
   { weight: 3, arbitrary: referenceList(WORKSPACE_POOL).map((workspaces) => ({ spec: { workspaces } })) },
   { weight: 2, arbitrary: fc.tuple(fc.constantFrom('tenant', 'note', 'bad/key'), hostileString).map(([k, v]) => ({ spec: { secretTemplate: { data: { [k]: v } } } })) },
@@ -279,10 +283,13 @@ export function generate<T>(arb: fc.Arbitrary<T>, seed: number, count: number): 
   return fc.sample(arb, { seed, numRuns: count });
 }
 
-/** Replaces every `{ $bump: n }` in a patch with `current(path) + n`. */
-export function resolveBumps(patch: Json, current: (path: readonly string[]) => number, path: readonly string[] = []): Json {
+/** Replaces every `{ $bump: n }` in a patch with `current(path) + n` (exactly: beyond 2^53 as `{ $raw }`). */
+export function resolveBumps(patch: Json, current: (path: readonly string[]) => bigint, path: readonly string[] = []): Json {
   if (Array.isArray(patch) || typeof patch !== 'object' || patch === null) return patch;
-  if (typeof (patch as Bump).$bump === 'number' && Object.keys(patch).length === 1) return current(path) + (patch as Bump).$bump;
+  if (typeof (patch as Bump).$bump === 'number' && Object.keys(patch).length === 1) {
+    const value = current(path) + BigInt((patch as Bump).$bump);
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : { $raw: String(value) };
+  }
   const result: Record<string, Json> = {};
   for (const [k, v] of Object.entries(patch)) setOwn(result, k, resolveBumps(v, current, [...path, k]));
   return result;

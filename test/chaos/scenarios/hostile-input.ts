@@ -30,7 +30,7 @@ import { Checks, sleep } from '../scenario.js';
 import type { CreateCase, Edit } from './hostile-generators.js';
 import { ALLOWED_DOMAINS, createCase, editSequence, generate, GROUP_POOL, resolveBumps, validSpecOf, WORKSPACE_POOL } from './hostile-generators.js';
 import type { AccessAction, Expected, Json, Kind, ServiceAccountIntent, UserIntent, World } from './hostile-model.js';
-import { admission, expectedAllowed, expectedMembers, expectedServiceAccount, expectedUser, mergePatch, serviceAccountIntent, userIntent, withoutNulls } from './hostile-model.js';
+import { admission, bigOf, expectedAllowed, expectedMembers, expectedServiceAccount, expectedUser, mergePatch, rawJson, serviceAccountIntent, userIntent, withoutNulls } from './hostile-model.js';
 
 /** Longest an object may take to report its generation before it counts as stalled. */
 const SETTLE_MS = 45_000;
@@ -152,7 +152,7 @@ class Run {
   settleMaxMs = 0;
   settleTotalMs = 0;
   settleCount = 0;
-  readonly counts = { 'cases generated': 0, edits: 0, creates: 0, 'rejected at admission': 0, Ready: 0, 'Ready=False': 0, unclassified: 0, accepted: 0, deletes: 0, 'objects checked against the model': 0, 'edits admitted': 0, 'edits rejected': 0, 'edits that created a missing object': 0, 'keys rotated': 0, 'invitations resent': 0, 'access API questions': 0, 'dead keys tried': 0 };
+  readonly counts = { 'cases generated': 0, edits: 0, creates: 0, 'rejected at admission': 0, Ready: 0, 'Ready=False': 0, unclassified: 0, accepted: 0, deletes: 0, 'objects checked against the model': 0, 'edits admitted': 0, 'edits rejected': 0, 'edits that created a missing object': 0, 'keys rotated': 0, 'invitations resent': 0, 'access API questions': 0, 'dead keys tried': 0, 'counters beyond 2^53 admitted': 0 };
   readonly live = new Map<string, Live>();
   readonly client = new KubeClient(adminKubeConfig());
   world: World = { allowedEmailDomains: ALLOWED_DOMAINS, workspaces: new Set(), groups: new Set() };
@@ -185,7 +185,7 @@ class Run {
   async send(method: 'POST' | 'PATCH', kind: Kind, name: string | undefined, body: Json, strict: boolean): Promise<{ object: Obj } | { code: number; message: string }> {
     try {
       const object = await this.client.request<Obj>(method, path(kind, this.namespace, method === 'PATCH' ? name : undefined), {
-        body: JSON.stringify(body),
+        body: rawJson(body),
         ...(method === 'PATCH' ? { contentType: 'application/merge-patch+json' } : {}),
         query: { fieldValidation: strict ? 'Strict' : 'Warn' },
       });
@@ -686,7 +686,7 @@ async function editPhase(run: Run, edits: readonly Edit[]): Promise<void> {
     const patch = resolveBumps(edit.patch, (p) => {
       let value: Json | undefined = { spec };
       for (const part of p) value = typeof value === 'object' && value !== null && !Array.isArray(value) ? value[part] : undefined;
-      return typeof value === 'number' ? value : 0;
+      return bigOf(value) ?? 0n;
     });
     const merged = mergePatch({ metadata: { name }, spec }, patch) as Record<string, Json>;
     const verdict = admission(edit.kind, merged, spec, true);
@@ -698,6 +698,10 @@ async function editPhase(run: Run, edits: readonly Edit[]): Promise<void> {
       continue;
     }
     run.counts['edits admitted']++;
+    if (rawJson(patch).match(/[0-9]{16,}/)) {
+      run.counts['counters beyond 2^53 admitted']++;
+      run.notes.push(`${what}: admitted`);
+    }
     const newSpec = withoutNulls(merged['spec'] ?? {}) as Record<string, Json>;
     run.checkStored(what, newSpec, answer.object);
     live.spec = newSpec;

@@ -63,6 +63,24 @@ export function durationMs(text: string): number | undefined {
 const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
+/** Largest int64, the range of the counters' `format: int64`. */
+export const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * A JSON integer exactly: a safe JavaScript integer, or `{ $raw: "<digits>" }` for one JavaScript
+ * cannot hold (the scenario writes those digits into the request body as they are).
+ */
+export function bigOf(value: Json | undefined): bigint | undefined {
+  if (isInt(value)) return BigInt(value);
+  if (isObject(value) && typeof value['$raw'] === 'string' && Object.keys(value).length === 1 && /^-?[0-9]+$/.test(value['$raw'])) return BigInt(value['$raw']);
+  return undefined;
+}
+
+/** The body of a request, with `{ $raw }` integers written out digit for digit. */
+export function rawJson(value: Json): string {
+  return JSON.stringify(value).replace(/\{"\$raw":"(-?[0-9]+)"\}/g, '$1');
+}
+
 /** Sets an own property, even one named __proto__ (a hostile key must stay data, never a prototype). */
 export function setOwn(target: Record<string, Json>, key: string, value: Json): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
@@ -118,8 +136,10 @@ function unknownFields(p: Problems, prefix: string, value: Record<string, Json>,
 
 function counter(p: Problems, field: string, value: Json | undefined, old: Json | undefined): void {
   if (value === undefined) return;
-  if (!isInt(value) || value < 0) return p.add(field);
-  if (isInt(old) && value < old) p.add(field);
+  const n = bigOf(value);
+  if (n === undefined || n < 0n || n > INT64_MAX) return p.add(field);
+  const before = bigOf(old);
+  if (before !== undefined && n < before) p.add(field);
 }
 
 function duration(p: Problems, field: string, value: Json | undefined, minMs: number, maxMs: number): number | undefined {
@@ -254,7 +274,7 @@ export function userIntent(spec: Record<string, Json>): UserIntent {
     groups: (spec['groups'] as string[] | undefined) ?? [],
     workspaces: (spec['workspaces'] as string[] | undefined) ?? [],
     active: spec['active'] !== false,
-    resend: isObject(invitation) && isInt(invitation['resend']) ? invitation['resend'] : 0,
+    resend: isObject(invitation) ? Number(bigOf(invitation['resend']) ?? 0n) : 0,
   };
 }
 
@@ -265,7 +285,7 @@ export function serviceAccountIntent(spec: Record<string, Json>): ServiceAccount
   return {
     role: spec['role'] as string,
     workspaces: (spec['workspaces'] as string[] | undefined) ?? [],
-    revision: isObject(rotation) && isInt(rotation['revision']) ? rotation['revision'] : 0,
+    revision: isObject(rotation) ? Number(bigOf(rotation['revision']) ?? 0n) : 0,
     keyName: typeof template['keyName'] === 'string' ? template['keyName'] : 'apiKey',
     data: isObject(template['data']) ? (template['data'] as Record<string, string>) : {},
   };
