@@ -63,8 +63,12 @@ export function durationMs(text: string): number | undefined {
 const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
-/** Largest int64, the range of the counters' `format: int64`. */
-export const INT64_MAX = 2n ** 63n - 1n;
+/**
+ * Largest counter (resend, revision): 2^53-1. The schema says int64, but a counter past what a
+ * JSON client holds exactly cannot be acted on faithfully (2^63-1 stalled the operator), so
+ * admission stops it there.
+ */
+export const COUNTER_MAX = 2n ** 53n - 1n;
 
 /**
  * A JSON integer exactly: a safe JavaScript integer, or `{ $raw: "<digits>" }` for one JavaScript
@@ -137,7 +141,7 @@ function unknownFields(p: Problems, prefix: string, value: Record<string, Json>,
 function counter(p: Problems, field: string, value: Json | undefined, old: Json | undefined): void {
   if (value === undefined) return;
   const n = bigOf(value);
-  if (n === undefined || n < 0n || n > INT64_MAX) return p.add(field);
+  if (n === undefined || n < 0n || n > COUNTER_MAX) return p.add(field);
   const before = bigOf(old);
   if (before !== undefined && n < before) p.add(field);
 }
