@@ -126,11 +126,19 @@ export function durationField(options: Described<SchemaOptions> & { min: string;
   return Type.String({ ...rest, maxLength: 64, 'x-kubernetes-validations': [rule] });
 }
 
+/**
+ * Largest counter value: 2^53-1, the largest integer JavaScript (the operator) and every JSON
+ * client that reads numbers as doubles hold exactly. int64 goes further, but 2^63-1 read by the
+ * operator becomes 2^63, which it could then not write back into status (no int64): the object
+ * would never report its generation again.
+ */
+export const COUNTER_MAX = Number.MAX_SAFE_INTEGER;
+
 /** A non-negative counter that may only grow: bump it by one to trigger an action. */
 export function counter(options: Described<SchemaOptions> & { message: string }): TInteger {
   const { message, ...rest } = options;
   const rule = cel({ rule: 'self >= oldSelf', message }, (self, oldSelf) => typeof self !== 'number' || typeof oldSelf !== 'number' || self >= oldSelf);
-  return Type.Integer({ ...rest, format: 'int64', minimum: 0, default: 0, 'x-kubernetes-validations': [rule] });
+  return Type.Integer({ ...rest, format: 'int64', minimum: 0, maximum: COUNTER_MAX, default: 0, 'x-kubernetes-validations': [rule] });
 }
 
 /**

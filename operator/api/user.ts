@@ -67,7 +67,7 @@ export const UserStatusSchema = Type.Object(
   {
     phase: Type.Optional(stringEnum(USER_PHASES, { description: 'Invited (invitation not accepted yet), Active, or Inactive (spec.active is false).' })),
     groups: Type.Optional(statusNames('Groups the user belongs to that exist.', 'Name of a Group.')),
-    workspaces: Type.Optional(statusNames('Workspaces the user can act in that exist.', 'Name of a Workspace.')),
+    workspaces: Type.Optional(statusNames('Workspaces in spec.workspaces that exist. An Admin acts in every workspace of the tenant, listed here or not.', 'Name of a Workspace.')),
     invitation: Type.Optional(
       Type.Object(
         {

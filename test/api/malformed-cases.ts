@@ -93,6 +93,8 @@ export function malformedCases(namespace: string, tenantName: (i: number) => str
     { name: 'user: unknown top-level field', object: { ...user, specs: {} }, field: 'specs' },
     { name: 'user: negative invitation.resend', object: withSpec(user, { invitation: { resend: -1 } }), field: 'spec.invitation.resend' },
     { name: 'user: invitation.resend decreased', old: withSpec(user, { invitation: { resend: 3 } }), object: withSpec(user, { invitation: { resend: 2 } }), field: 'spec.invitation.resend' },
+    // Beyond 2^53-1 the operator cannot hold the counter exactly (found by the hostile-input chaos scenario: 2^63-1 stalled a ServiceAccount).
+    { name: 'user: invitation.resend above 2^53-1', object: withSpec(user, { invitation: { resend: 2 ** 53 } }), field: 'spec.invitation.resend' },
     { name: 'user: unknown invitation field', object: withSpec(user, { invitation: { now: true } }), field: 'spec.invitation.now' },
     { name: 'user: name with a dot', object: named(user, 'jane.doe'), field: 'metadata.name' },
     { name: 'user: name in upper case', object: named(user, 'Jane'), field: 'metadata.name' },
@@ -107,6 +109,7 @@ export function malformedCases(namespace: string, tenantName: (i: number) => str
     { name: 'service account: grace period above 168h', object: withSpec(sa, { keyRotation: { gracePeriod: '169h' } }), field: 'spec.keyRotation.gracePeriod' },
     { name: 'service account: grace period not a duration', object: withSpec(sa, { keyRotation: { gracePeriod: '1 day' } }), field: 'spec.keyRotation.gracePeriod' },
     { name: 'service account: key revision decreased', old: sa, object: withSpec(sa, { keyRotation: { revision: 1, gracePeriod: '1h' } }), field: 'spec.keyRotation.revision' },
+    { name: 'service account: key revision above 2^53-1', object: withSpec(sa, { keyRotation: { revision: 2 ** 53 } }), field: 'spec.keyRotation.revision' },
     { name: 'service account: key revision is a string', object: withSpec(sa, { keyRotation: { revision: '3' } }), field: 'spec.keyRotation.revision' },
     { name: 'service account: name longer than 63', object: named(sa, 's'.repeat(64)), field: 'metadata.name' },
     { name: 'service account: unknown keyRotation field', object: withSpec(sa, { keyRotation: { now: true } }), field: 'spec.keyRotation.now' },
@@ -176,6 +179,7 @@ export function acceptedCases(namespace: string, tenantName: (i: number) => stri
     },
     { name: 'user: invitation.resend increased, role and groups changed', old: named(user, 'ok-update'), object: withSpec(named(user, 'ok-update'), { role: 'Admin', groups: [], invitation: { resend: 1 } }) },
     { name: 'service account: key revision increased', old: named(sa, 'ok-rotate'), object: withSpec(named(sa, 'ok-rotate'), { keyRotation: { revision: 3, gracePeriod: '168h' } }) },
+    { name: 'service account: key revision raised to 2^53-1', old: named(sa, 'ok-max'), object: withSpec(named(sa, 'ok-max'), { keyRotation: { revision: Number.MAX_SAFE_INTEGER } }) },
     {
       name: 'service account: secret template, scheduled rotation and restart targets',
       object: withSpec(named(sa, 'ok-template'), {

@@ -2,8 +2,9 @@
 import type { Scenario } from '../scenario.js';
 import { crashStorm } from './crash-storm.js';
 import { hostileHttp } from './hostile-http.js';
+import { hostileInput } from './hostile-input.js';
 import { isolation } from './isolation.js';
 import { outages } from './outages.js';
 import { stalledWatch } from './stalled-watch.js';
 
-export const SCENARIOS: readonly Scenario[] = [crashStorm, outages, stalledWatch, hostileHttp, isolation];
+export const SCENARIOS: readonly Scenario[] = [crashStorm, outages, stalledWatch, hostileInput, hostileHttp, isolation];
