@@ -143,7 +143,6 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
         groups: user.spec.groups ?? [],
         expiresAt: new Date(record.expiresAt),
         csrfToken,
-        formAction: `${(found as Found).publicUrl.replace(/\/+$/, '')}${ACCEPTANCE_PREFIX}${token}`,
       });
       return respond(req, res, 200, page);
     }

@@ -1,7 +1,7 @@
 // The acceptance page (PRODUCT §3): plain server-rendered HTML, inline CSS only, no script, no
 // external assets; every interpolation escaped by the `html` tag. Serve with `PAGE_HEADERS`.
 import { createHash } from 'node:crypto';
-import { UnsafeUrlError, html, singleLine, trustedHtml } from './html.js';
+import { html, singleLine, trustedHtml } from './html.js';
 import type { SafeHtml } from './html.js';
 import { formatInstant, invitationFacts } from './invitation-facts.js';
 import type { InvitationDetails } from './invitation-facts.js';
@@ -43,8 +43,6 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
 export interface InvitationPageInput extends InvitationDetails {
   /** Token from `issueCsrfToken`, sent back in the hidden `csrf` field. */
   readonly csrfToken: string;
-  /** Where the form posts: a path on this server (`/invitations/accept?…`) or an absolute http(s) URL. */
-  readonly formAction: string;
 }
 
 /** The outcomes that get their own page. `invalid` covers unknown, reused, revoked and malformed tokens alike. */
@@ -73,17 +71,6 @@ const RESULT_TEXT: Readonly<Record<ResultKind, { readonly title: string; readonl
 };
 
 // A form may post to its own server by path, or to an absolute http(s) URL; never to javascript: or another scheme.
-function checkFormAction(action: string): string {
-  if (/^\/(?![/\\])/.test(action)) return action;
-  try {
-    const url = new URL(action);
-    if ((url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '') return action;
-  } catch {
-    // fall through to the error
-  }
-  throw new UnsafeUrlError('formAction');
-}
-
 function page(title: string, main: SafeHtml): string {
   return html`<!doctype html>
 <html lang="en">
@@ -109,7 +96,6 @@ ${main}
 
 /** Renders the GET page: who invites, with what access, and an Accept button posting the CSRF token. */
 export function renderInvitationPage(input: InvitationPageInput): string {
-  const formAction = checkFormAction(input.formAction);
   const tenant = singleLine(input.tenantDisplayName);
   const facts = invitationFacts(input);
   return page(
@@ -118,7 +104,7 @@ export function renderInvitationPage(input: InvitationPageInput): string {
 <p>You have been invited as <strong>${singleLine(input.email)}</strong>. Review the access you will get, then accept.</p>
 <dl>
 ${facts.map((fact) => html`<dt>${fact.label}</dt><dd>${fact.value}</dd>\n`)}</dl>
-<form method="post" action="${formAction}" aria-labelledby="accept-heading">
+<form method="post" aria-labelledby="accept-heading">
 <h2 id="accept-heading" class="sr-only">Accept the invitation</h2>
 <input type="hidden" name="${CSRF_FIELD}" value="${input.csrfToken}">
 <button type="submit" aria-describedby="accept-note">Accept invitation</button>

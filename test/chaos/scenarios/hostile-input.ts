@@ -346,11 +346,8 @@ class Run {
     const headers = { 'x-forwarded-for': ip };
     const page = await fetch(link, { headers });
     const html = await page.text();
-    // The page posts back to the link itself (its form action is the link, served with no-referrer and
-    // no-store): that one echo of the holder's own token is expected; any other copy still counts.
-    const echoed = html.split(`action="${link}"`);
-    if (echoed.length !== 2) this.stateMismatches.push(`User/${name}: the acceptance page has ${echoed.length - 1} form actions with the link, expected 1`);
-    this.ctx.evidence.text(`acceptance page GET ${name}`, echoed.join('action="[the link]"'));
+    // The form has no action (it posts back to the link): the page holds no copy of the token.
+    this.ctx.evidence.text(`acceptance page GET ${name}`, html);
     if (/<script|<img|<svg/i.test(html)) this.stateMismatches.push(`User/${name}: raw markup from hostile text on the acceptance page`);
     const csrf = /name="csrf" value="([^"]+)"/.exec(html)?.[1];
     const post = csrf
