@@ -143,10 +143,14 @@ export class Informer<T extends KubeObject = KubeObject> {
   byIndex(name: string, value: string): T[] {
     const index = this.indexes.get(name);
     if (!index) throw new Error(`Informer for ${this.kind.kind} has no index named "${name}"`);
-    return [...(index.values.get(value) ?? [])].flatMap((key) => {
+    const out: T[] = [];
+    const keys = index.values.get(value);
+    if (keys === undefined) return out;
+    for (const key of keys) {
       const object = this.store.get(key);
-      return object ? [object] : [];
-    });
+      if (object) out.push(object);
+    }
+    return out;
   }
 
   /** Starts list+watch in the background. */
