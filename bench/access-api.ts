@@ -199,7 +199,7 @@ let profiling = false;
 
 async function load(path: string, texts: string[], mode: Mode, client: LoadJob['client'] = 'raw'): Promise<LoadResult> {
   const url = mode === 'bare' ? `${servers.bare}/` : `${servers[mode]}${ACCESS_API_PREFIX}/${path}`;
-  const profile = inspector !== undefined && mode === 'auth';
+  const profile = inspector !== undefined && (MODES.size === 1 ? MODES.has(mode) : mode === 'auth');
   if (profile && !profiling) {
     await post('Profiler.start');
     profiling = true;
