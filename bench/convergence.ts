@@ -586,7 +586,7 @@ async function changeToAnswer(client: KubeClient, accessApiPort: number, namespa
   ms.sort((a, b) => a - b);
   patchMs.sort((a, b) => a - b);
   const at = (values: number[], q: number): number | null => (values.length ? Math.round((values[Math.min(values.length - 1, Math.ceil(q * values.length) - 1)] ?? 0) * 10) / 10 : null);
-  return { samples, change: 'ServiceAccount spec.role Builder <-> Admin, asked "settings"', p50Ms: at(ms, 0.5), p99Ms: at(ms, 0.99), maxMs: at(ms, 1), patchP50Ms: at(patchMs, 0.5), polls, timedOut, wrongStart };
+  return { samples, change: 'ServiceAccount spec.role Builder <-> Admin, asked "settings"', p50Ms: at(ms, 0.5), p99Ms: at(ms, 0.99), maxMs: at(ms, 1), patchP50Ms: at(patchMs, 0.5), polls, timedOut, wrongStart, samplesMs: ms.map((v) => Math.round(v)) };
 }
 
 // --- charts -------------------------------------------------------------------------------------
