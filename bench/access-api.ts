@@ -23,6 +23,7 @@ import type { AuthenticateRequest, AuthorizeRequest, Directory } from '../operat
 import { cacheDirectory } from '../operator/access/directory.js';
 import { FEATURES } from '../operator/features.js';
 import { createLogger } from '../operator/runtime/logger.js';
+import { readBodyLimited } from '../operator/runtime/http-body.js';
 import { RuntimeHttpServer } from '../operator/runtime/http-server.js';
 import type { CallerAuthenticator, TokenAuthenticator } from '../operator/runtime/token-authenticator.js';
 import { startLoadProcess } from './http-load.js';
@@ -179,7 +180,15 @@ const bare = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
   req.once('end', () => res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(BARE_BODY) }).end(BARE_BODY));
 });
 await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
-const servers = { bare: `http://127.0.0.1:${(bare.address() as AddressInfo).port}`, auth: operator.accessApiUrl, 'no-auth': `http://127.0.0.1:${unauthenticated.port}` } as const;
+// Diagnostic only (BENCH_HTTP_MODES=...,runtime): the constant answer through the operator's RuntimeHttpServer
+// and the access API's body reading, to split the gap between bare and no-auth.
+const runtime = new RuntimeHttpServer({ port: 0, host: '127.0.0.1', logger: createLogger({ level: 'silent' }) });
+runtime.addHandler('/', async (req, res) => {
+  await readBodyLimited(req, 16 * 1024);
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(BARE_BODY) }).end(BARE_BODY);
+});
+await runtime.start();
+const servers = { bare: `http://127.0.0.1:${(bare.address() as AddressInfo).port}`, runtime: `http://127.0.0.1:${runtime.port}`, auth: operator.accessApiUrl, 'no-auth': `http://127.0.0.1:${unauthenticated.port}` } as const;
 type Mode = keyof typeof servers;
 /** BENCH_HTTP_MODES=auth (a comma list) measures only those modes: to profile one of them alone. */
 const MODES = new Set<Mode>((process.env['BENCH_HTTP_MODES'] ?? 'bare,no-auth,auth').split(',') as Mode[]);
@@ -198,7 +207,7 @@ if (inspector) {
 let profiling = false;
 
 async function load(path: string, texts: string[], mode: Mode, client: LoadJob['client'] = 'raw'): Promise<LoadResult> {
-  const url = mode === 'bare' ? `${servers.bare}/` : `${servers[mode]}${ACCESS_API_PREFIX}/${path}`;
+  const url = mode === 'bare' || mode === 'runtime' ? `${servers[mode]}/` : `${servers[mode]}${ACCESS_API_PREFIX}/${path}`;
   const profile = inspector !== undefined && (MODES.size === 1 ? MODES.has(mode) : mode === 'auth');
   if (profile && !profiling) {
     await post('Profiler.start');
@@ -224,13 +233,13 @@ const median = (values: readonly number[]): number => [...values].sort((x, y) =>
 // bare rounds, so that every ratio compares rounds of the same minutes.
 const ROUNDS = arg(8, 6);
 const ORDERS: readonly (readonly Mode[])[] = [
-  ['bare', 'no-auth', 'auth'],
-  ['auth', 'no-auth', 'bare'],
+  ['bare', 'runtime', 'no-auth', 'auth'],
+  ['auth', 'no-auth', 'runtime', 'bare'],
 ];
 for (const [what, path, make] of runs) {
   const texts = Array.from({ length: requestsPerEndpoint }, make);
   const per = Math.ceil(texts.length / ROUNDS);
-  const results: Record<Mode, LoadResult[]> = { bare: [], auth: [], 'no-auth': [] };
+  const results: Record<Mode, LoadResult[]> = { bare: [], runtime: [], auth: [], 'no-auth': [] };
   const before = { ...authenticator?.reviews };
   for (let round = 0; round < ROUNDS; round++) {
     const part = texts.slice(round * per, (round + 1) * per);
@@ -243,7 +252,7 @@ for (const [what, path, make] of runs) {
   }
   const reviews = { token: (authenticator?.reviews.token ?? 0) - (before.token ?? 0), access: (authenticator?.reviews.access ?? 0) - (before.access ?? 0) };
   const rps: Partial<Record<Mode, number>> = {};
-  for (const mode of (['bare', 'no-auth', 'auth'] as const).filter((m) => MODES.has(m))) {
+  for (const mode of (['bare', 'runtime', 'no-auth', 'auth'] as const).filter((m) => MODES.has(m))) {
     const rs = results[mode];
     rps[mode] = median(rs.map((r) => r.requestsPerSecond));
     emit({
@@ -283,6 +292,7 @@ if (inspector && profiling && PROFILE_TO) {
 }
 loader.close();
 bare.close();
+await runtime.stop();
 await unauthenticated.stop();
 
 await Promise.race([operator.stop(), new Promise((resolve) => setTimeout(resolve, 5_000))]);
