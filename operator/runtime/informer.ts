@@ -66,8 +66,9 @@ export interface InformerOptions<T extends KubeObject> {
 type IndexEntry = string | Set<string>;
 
 /**
- * One copy of each string that many cached objects repeat (apiVersion, kind, namespace, finalizers,
- * label values, owner kinds, condition type/status/reason/message, phase): JSON.parse gives every
+ * One copy of each string that many cached objects repeat (apiVersion, kind, type, namespace, finalizers,
+ * label values, owner kinds, condition type/status/reason/message, phase, a RoleBinding's roleRef and
+ * subject kinds): JSON.parse gives every
  * object its own copy of each value. Bounded: past {@link INTERN_LIMIT} distinct strings the pool
  * starts again (what was shared stays shared). Timestamps, names and uids are left alone: they differ per object.
  */
@@ -95,11 +96,13 @@ function internValues(record: unknown): void {
   const r = record as Record<string, unknown>;
   for (const key of Object.keys(r)) r[key] = intern(r[key]);
 }
-const TOP_FIELDS = ['apiVersion', 'kind'] as const;
+const TOP_FIELDS = ['apiVersion', 'kind', 'type'] as const;
 const METADATA_FIELDS = ['namespace'] as const;
 const OWNER_FIELDS = ['apiVersion', 'kind'] as const;
 const CONDITION_FIELDS = ['type', 'status', 'reason', 'message'] as const;
 const STATUS_FIELDS = ['phase'] as const;
+const ROLE_REF_FIELDS = ['apiGroup', 'kind', 'name'] as const;
+const SUBJECT_FIELDS = ['apiGroup', 'kind', 'namespace'] as const;
 
 /** Replaces, in place, the strings many objects share by one copy each (equal values: nothing a reader can see). Exported for tests. */
 export function internCommonStrings<T extends KubeObject>(object: T): T {
@@ -113,6 +116,11 @@ export function internCommonStrings<T extends KubeObject>(object: T): T {
     const owners = metadata['ownerReferences'];
     if (Array.isArray(owners)) for (const owner of owners) internFields(owner as Record<string, unknown>, OWNER_FIELDS);
   }
+  // RoleBindings: the role they bind and the kinds of their subjects repeat across the namespace.
+  const roleRef = o['roleRef'];
+  if (roleRef && typeof roleRef === 'object') internFields(roleRef as Record<string, unknown>, ROLE_REF_FIELDS);
+  const subjects = o['subjects'];
+  if (Array.isArray(subjects)) for (const subject of subjects) internFields(subject as Record<string, unknown>, SUBJECT_FIELDS);
   const status = o.status;
   if (status && typeof status === 'object') {
     internFields(status, STATUS_FIELDS);
