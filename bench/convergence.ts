@@ -2,7 +2,7 @@
 // tenants against a fresh embedded control plane, and the limit: a minimal client
 // doing exactly the writes the design needs per object, with the same concurrency.
 //
-//   node --import tsx bench/convergence.ts 2000        (N; --quick: N=200)
+//   node --import tsx bench/convergence.ts 2000        (N; --quick: N=100, shorter idle and fewer latency samples)
 //
 // Phases (one control plane, stopped at the end):
 //   minimal: N SAs + N users created (16 in flight) into 10 plain namespaces; worker pools of
@@ -23,6 +23,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
+import { ACCESS_API_CLIENT_ROLE, accessApiClientClusterRole, DEFAULT_ACCESS_API_AUDIENCE } from '../operator/access/caller-access.js';
 import { ACCOUNT_KINDS, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../operator/api/index.js';
 import { ensureBinaries } from '../operator/dev-cluster/binaries.js';
 import { startCluster, stopCluster } from '../operator/dev-cluster/cluster.js';
@@ -34,11 +35,13 @@ import { KubeClient } from '../operator/runtime/kube-client.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const N = quick ? 200 : Number(args.find((a) => /^\d+$/.test(a)) ?? 500);
+const N = quick ? 100 : Number(args.find((a) => /^\d+$/.test(a)) ?? 500);
 const TENANTS = 10;
 const IN_FLIGHT = 16;
 const CAP_MS = Number(process.env['BENCH_CONVERGE_CAP_MS'] ?? (quick ? 60_000 : 600_000));
 const CPU_PROF = args.includes('--cpu-prof');
+/** Idle phase of the steady state. */
+const IDLE_MS = quick ? 2_000 : 10_000;
 const load = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
 const say = (m: string): void => void process.stderr.write(`[convergence] ${m}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -339,16 +342,18 @@ interface OperatorChild {
   readonly pid: number;
   readonly readyMs: number;
   readonly metricsPort: number;
+  readonly accessApiPort: number;
   stop(): Promise<void>;
 }
 
 /** Starts `blink-accounts operator run` and resolves once it logged that it started (caches synced). */
 async function startOperatorProcess(state: ClusterState, shard: string, profile: boolean): Promise<OperatorChild> {
   const metricsPort = await freePort();
+  const accessApiPort = await freePort();
   const cli = fileURLToPath(new URL('../bin/blink-accounts.js', import.meta.url));
   const profDir = fileURLToPath(new URL('./results/', import.meta.url));
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), cli, 'operator', 'run', '--kubeconfig', state.kubeconfig, '--host', '127.0.0.1', '--shard', shard, '--no-leader-elect', '--metrics-port', String(metricsPort), '--http-port', '0', '--access-api-port', '0'], {
+  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), cli, 'operator', 'run', '--kubeconfig', state.kubeconfig, '--host', '127.0.0.1', '--shard', shard, '--no-leader-elect', '--metrics-port', String(metricsPort), '--http-port', '0', '--access-api-port', String(accessApiPort)], {
     env: { ...process.env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -373,7 +378,7 @@ async function startOperatorProcess(state: ClusterState, shard: string, profile:
     await stop();
     throw error;
   }
-  return { pid: child.pid ?? 0, readyMs: Date.now() - spawnedAt, metricsPort, stop };
+  return { pid: child.pid ?? 0, readyMs: Date.now() - spawnedAt, metricsPort, accessApiPort, stop };
 }
 
 const COUNTERS = ['workqueue_adds_total', 'controller_runtime_reconcile_total'];
@@ -412,7 +417,7 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
     const result = await Promise.race([watch.done, sleep(CAP_MS).then(() => undefined)]);
     watch.stop();
     // Let what the last status writes triggered finish, then count.
-    await sleep(3_000);
+    await sleep(quick ? 1_500 : 3_000);
     clearInterval(sampler);
     const after = procStatus(op.pid);
     const requests = delta(await requestCounts(state), before, ownRequests(objects.length, watch.watches));
@@ -422,7 +427,7 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
     // object: the resync that matters, since the operator sets no periodic resync), counting writes.
     const idleBefore = await requestCounts(state);
     const idleCpu = procStatus(op.pid).cpuS;
-    await sleep(quick ? 3_000 : 10_000);
+    await sleep(IDLE_MS);
     const idleWrites = writesIn(delta(await requestCounts(state), idleBefore, {}));
     const idleCpuS = Math.round((procStatus(op.pid).cpuS - idleCpu) * 100) / 100;
     await op.stop();
@@ -438,11 +443,14 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
       if (sum('service-account') >= N && sum('users') >= N) break;
       await sleep(500);
     }
-    await sleep(2_000);
+    await sleep(quick ? 1_000 : 2_000);
     const restartRequests = delta(await requestCounts(state), restartBefore, {});
     const restartEnd = procStatus(restartPid);
     const heap = await operatorMetric(op.metricsPort, ['nodejs_heap_size_used_bytes', 'process_resident_memory_bytes']);
+    // The access API caller first: its RoleBinding takes a moment to reach kube-apiserver's authorizer.
+    const token = await accessApiToken(client);
     const latency = await createToReady(client, namespaces[0] as string, quick ? 10 : 30);
+    const changeLatency = await changeToAnswer(client, op.accessApiPort, namespaces[0] as string, quick ? 15 : 50, token);
     return {
       phase: 'operator',
       n: N,
@@ -457,7 +465,7 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
       perObject: perObject(requests),
       operatorCounters,
       steady: {
-        idle: { seconds: quick ? 3 : 10, writes: idleWrites, cpuS: idleCpuS },
+        idle: { seconds: IDLE_MS / 1000, writes: idleWrites, cpuS: idleCpuS },
         restart: {
           objects: 2 * N,
           readyMs: restartReady.ms,
@@ -471,6 +479,7 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
         },
       },
       latency,
+      changeLatency,
       curve: result?.curve ?? [],
       rss,
     };
@@ -500,6 +509,84 @@ async function createToReady(client: KubeClient, namespace: string, samples: num
   ms.sort((a, b) => a - b);
   const at = (q: number): number | null => (ms.length ? (ms[Math.min(ms.length - 1, Math.ceil(q * ms.length) - 1)] ?? null) : null);
   return { samples, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: ms.length ? (ms[ms.length - 1] ?? null) : null, timedOut };
+}
+
+/** A caller of the access API as a platform service is one: a ServiceAccount bound to the client ClusterRole, a token for the audience. */
+async function accessApiToken(client: KubeClient): Promise<string> {
+  const namespace = 'bench-callers';
+  const exists = (error: unknown): undefined => {
+    if ((error as { code?: number }).code === 409) return undefined;
+    throw error;
+  };
+  // The ClusterRole deploy/rbac/access-api-client.yaml installs (installProduct does not).
+  await client.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', { body: accessApiClientClusterRole() }).catch(exists);
+  await client.create(builtinKinds.namespace, { metadata: { name: namespace } }).catch(exists);
+  await client.request('POST', `/api/v1/namespaces/${namespace}/serviceaccounts`, { body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'caller' } } }).catch(exists);
+  await client.request('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'bench-access-api-caller' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: ACCESS_API_CLIENT_ROLE }, subjects: [{ kind: 'ServiceAccount', name: 'caller', namespace }] },
+  }).catch(exists);
+  const answer = await client.request<{ status?: { token?: string } }>('POST', `/api/v1/namespaces/${namespace}/serviceaccounts/caller/token`, {
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [DEFAULT_ACCESS_API_AUDIENCE], expirationSeconds: 3600 } },
+  });
+  if (!answer.status?.token) throw new Error('The TokenRequest returned no token');
+  return answer.status.token;
+}
+
+/**
+ * Scenario 5 (change-to-access-API-answer): on the idle, converged operator, one ServiceAccount's role
+ * flipped between Builder and Admin (a merge PATCH), and `settings` (Admin only) asked of the operator's
+ * access API over and over, with a real bearer token, until the answer flips: time from sending the
+ * PATCH to the first flipped answer. Capped at 5 s each.
+ */
+async function changeToAnswer(client: KubeClient, accessApiPort: number, namespace: string, samples: number, token: string): Promise<Record<string, unknown>> {
+  const tenant = `op-t${namespace.slice('op-'.length)}`;
+  const name = 'latency-0';
+  const url = `http://127.0.0.1:${accessApiPort}/api/v1/authorize`;
+  const body = JSON.stringify({ tenant, principal: { serviceAccount: name }, action: 'settings' });
+  const ask = async (): Promise<boolean | undefined> => {
+    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    const answer = (await res.json()) as { allowed?: boolean };
+    return res.status === 200 ? answer.allowed === true : undefined;
+  };
+  // The role it has now, and a warm review cache.
+  const sa = (await client.get(ACCOUNT_KINDS.serviceAccount, namespace, name)) as KubeObject & { spec?: { role?: string } };
+  let admin = sa.spec?.role === 'Admin';
+  // Warm the review caches. A refusal is cached for 2 s (the authenticator's denied TTL): retry for up to 20 s.
+  for (let i = 0; ; i++) {
+    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+    const text = await res.text();
+    if (res.status === 200) break;
+    if (i === 20) throw new Error(`The access API answered ${res.status}: ${text.slice(0, 300)}`);
+    await sleep(1_000);
+  }
+  const ms: number[] = [];
+  const patchMs: number[] = [];
+  let timedOut = 0;
+  let polls = 0;
+  let wrongStart = 0;
+  for (let i = 0; i < samples; i++) {
+    if ((await ask()) !== admin) wrongStart++;
+    const want = !admin;
+    const started = performance.now();
+    const patched = client.patch(ACCOUNT_KINDS.serviceAccount, namespace, name, { spec: { role: want ? 'Admin' : 'Builder' } }).then(() => patchMs.push(performance.now() - started));
+    let flipped = false;
+    while (performance.now() - started < 5_000) {
+      polls++;
+      if ((await ask()) === want) {
+        flipped = true;
+        break;
+      }
+    }
+    if (flipped) ms.push(performance.now() - started);
+    else timedOut++;
+    await patched;
+    admin = want;
+    await sleep(50);
+  }
+  ms.sort((a, b) => a - b);
+  patchMs.sort((a, b) => a - b);
+  const at = (values: number[], q: number): number | null => (values.length ? Math.round((values[Math.min(values.length - 1, Math.ceil(q * values.length) - 1)] ?? 0) * 10) / 10 : null);
+  return { samples, change: 'ServiceAccount spec.role Builder <-> Admin, asked "settings"', p50Ms: at(ms, 0.5), p99Ms: at(ms, 0.99), maxMs: at(ms, 1), patchP50Ms: at(patchMs, 0.5), polls, timedOut, wrongStart, samplesMs: ms.map((v) => Math.round(v)) };
 }
 
 // --- charts -------------------------------------------------------------------------------------
@@ -542,7 +629,7 @@ try {
     const loadAfter = load();
     const ratio = typeof op['convergedMs'] === 'number' && typeof minimal['convergedMs'] === 'number' ? Math.round((op['convergedMs'] / minimal['convergedMs']) * 100) / 100 : null;
     const summary = { n: N, objects: 2 * N, tenants: TENANTS, inFlight: IN_FLIGHT, loadBefore, loadAfter, operatorOverMinimal: ratio, minimal, operator: op };
-    process.stdout.write(`${JSON.stringify({ result: 'convergence', n: N, operatorOverMinimal: ratio, operatorMs: op['convergedMs'], minimalMs: minimal['convergedMs'], peakRssMB: op['peakRssMB'], readyMs: op['readyMs'], cpuS: op['cpuS'], perObject: op['perObject'], minimalPerObject: minimal['perObject'], operatorCounters: op['operatorCounters'], steady: op['steady'], latency: op['latency'], loadAverage: loadAfter })}\n`);
+    process.stdout.write(`${JSON.stringify({ result: 'convergence', n: N, operatorOverMinimal: ratio, operatorMs: op['convergedMs'], minimalMs: minimal['convergedMs'], peakRssMB: op['peakRssMB'], readyMs: op['readyMs'], cpuS: op['cpuS'], perObject: op['perObject'], minimalPerObject: minimal['perObject'], operatorCounters: op['operatorCounters'], steady: op['steady'], latency: op['latency'], changeLatency: op['changeLatency'], loadAverage: loadAfter })}\n`);
     const table = [
       `| N (SAs + users) | minimal | operator | operator/minimal | peak RSS | load |`,
       `|---:|---:|---:|---:|---:|---|`,

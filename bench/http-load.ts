@@ -1,12 +1,22 @@
-// Load generator for bench/access-api.ts, run in a worker thread so that the
-// client's work does not share the server's event loop: POSTs the given JSON
-// bodies over keep-alive loopback connections, `concurrency` in flight, until
-// all are sent or `maxMs` has passed, and reports throughput, latency
-// percentiles and the status codes seen.
+// Load generator of bench/access-api.ts, run as a SEPARATE process (`fork`: its own
+// event loop and heap, so the client's work does not share the server's thread):
+// POSTs the given JSON bodies over keep-alive loopback connections, `concurrency`
+// in flight (one per connection), until all are sent or `maxMs` has passed, and
+// reports throughput, latency percentiles and the status codes seen.
+//
+// Two clients: `raw` (the default) writes each request as one prebuilt string on a
+// net.Socket and parses only the status line and Content-Length of the answer, so
+// that the generator costs a few µs per request; `node-http` is node's http.request
+// with a keep-alive Agent (what this file used before, ~4x the client CPU per
+// request). Against the bare server both are measured, which shows whether the
+// generator limits the figures.
+//   forked by bench/access-api.ts (`runLoad`); the job comes over IPC, the result goes back.
+import { fork } from 'node:child_process';
 import { Agent, request } from 'node:http';
-import { parentPort, workerData } from 'node:worker_threads';
+import { connect } from 'node:net';
+import type { Socket } from 'node:net';
 
-/** What the worker is given. */
+/** What the load process is given. */
 export interface LoadJob {
   readonly url: string;
   readonly bodies: readonly string[];
@@ -14,9 +24,11 @@ export interface LoadJob {
   readonly maxMs: number;
   /** Sent with every request (the bearer token). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** @default 'raw' */
+  readonly client?: 'raw' | 'node-http';
 }
 
-/** What the worker reports. */
+/** What the load process reports. */
 export interface LoadResult {
   readonly requests: number;
   readonly ms: number;
@@ -28,36 +40,106 @@ export interface LoadResult {
   /** Count of bodies containing `"allowed":true` (authorize answers). */
   readonly allowed: number;
   readonly timedOut: boolean;
+  /** CPU time of the load process during the run (user + system), ms: how busy the generator was. */
+  readonly clientCpuMs: number;
 }
 
-function post(agent: Agent, url: URL, body: string, headers: Readonly<Record<string, string>>): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
-    req.on('error', reject);
-    req.end(body);
-  });
+type Send = (body: string) => Promise<{ status: number; text: string }>;
+
+/** node:http's client, keep-alive. */
+function nodeHttpSender(url: URL, headers: Readonly<Record<string, string>>, concurrency: number): { lane(): Send; close(): void } {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const send: Send = (body) =>
+    new Promise((resolve, reject) => {
+      const req = request(
+        { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+          res.on('error', reject);
+        },
+      );
+      req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
+      req.on('error', reject);
+      req.end(body);
+    });
+  return { lane: () => send, close: () => agent.destroy() };
 }
 
-async function run(job: LoadJob): Promise<LoadResult> {
+/**
+ * A minimal HTTP/1.1 keep-alive client: one socket per lane, one request at a time on it.
+ * Answers must carry Content-Length (both servers of the benchmark send it; chunked answers are refused).
+ */
+function rawSender(url: URL, headers: Readonly<Record<string, string>>): { lane(): Send; close(): void } {
+  const sockets: Socket[] = [];
+  const head = `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('')}`;
+  const lane = (): Send => {
+    let socket: Socket | undefined;
+    let buffered: Buffer = Buffer.alloc(0);
+    let waiting: { resolve(v: { status: number; text: string }): void; reject(e: Error): void } | undefined;
+    const fail = (error: Error): void => {
+      socket = undefined;
+      buffered = Buffer.alloc(0);
+      const w = waiting;
+      waiting = undefined;
+      w?.reject(error);
+    };
+    const onData = (chunk: Buffer): void => {
+      buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const header = buffered.toString('latin1', 0, end);
+      const length = /\r\ncontent-length: *(\d+)/i.exec(header)?.[1];
+      if (length === undefined) return fail(new Error('an answer without Content-Length'));
+      const total = end + 4 + Number(length);
+      if (buffered.length < total) return;
+      const text = buffered.toString('utf8', end + 4, total);
+      const status = Number(header.slice(9, 12));
+      buffered = buffered.subarray(total);
+      if (/\r\nconnection: *close/i.test(header)) {
+        socket?.destroy();
+        socket = undefined;
+      }
+      const w = waiting;
+      waiting = undefined;
+      w?.resolve({ status, text });
+    };
+    const open = (): Socket => {
+      const s = connect({ host: url.hostname, port: Number(url.port), noDelay: true });
+      s.on('data', onData);
+      s.on('error', (e) => fail(e));
+      s.on('close', () => {
+        if (socket === s) fail(new Error('the connection closed'));
+      });
+      sockets.push(s);
+      return s;
+    };
+    return (body) =>
+      new Promise((resolve, reject) => {
+        waiting = { resolve, reject };
+        socket ??= open();
+        socket.write(`${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      });
+  };
+  return { lane, close: () => sockets.forEach((s) => s.destroy()) };
+}
+
+/** Runs a job in this process. */
+export async function run(job: LoadJob): Promise<LoadResult> {
   const url = new URL(job.url);
-  const agent = new Agent({ keepAlive: true, maxSockets: job.concurrency });
+  const sender = job.client === 'node-http' ? nodeHttpSender(url, job.headers ?? {}, job.concurrency) : rawSender(url, job.headers ?? {});
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let next = 0;
   let allowed = 0;
   let timedOut = false;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const deadline = started + job.maxMs;
-  const lane = async (): Promise<void> => {
+  const lane = async (send: Send): Promise<void> => {
     for (;;) {
       if (performance.now() >= deadline) {
         timedOut = true;
@@ -68,7 +150,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
       const sent = performance.now();
       let status = 'error';
       try {
-        const answer = await post(agent, url, body, job.headers ?? {});
+        const answer = await send(body);
         status = String(answer.status);
         if (answer.text.includes('"allowed":true')) allowed++;
       } finally {
@@ -77,9 +159,10 @@ async function run(job: LoadJob): Promise<LoadResult> {
       }
     }
   };
-  await Promise.all(Array.from({ length: job.concurrency }, () => lane().catch(() => undefined)));
+  await Promise.all(Array.from({ length: job.concurrency }, () => lane(sender.lane()).catch(() => undefined)));
   const ms = performance.now() - started;
-  agent.destroy();
+  const cpu = process.cpuUsage(cpuBefore);
+  sender.close();
   latencies.sort((a, b) => a - b);
   const at = (q: number): number => Math.round((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0) * 1000) / 1000;
   return {
@@ -92,10 +175,40 @@ async function run(job: LoadJob): Promise<LoadResult> {
     statuses,
     allowed,
     timedOut,
+    clientCpuMs: Math.round((cpu.user + cpu.system) / 1000),
   };
 }
 
-if (parentPort) {
-  const port = parentPort;
-  void run(workerData as LoadJob).then((result) => port.postMessage(result));
+/** A load process (forked once, given one job after another over IPC). */
+export interface LoadProcess {
+  load(job: LoadJob): Promise<LoadResult>;
+  close(): void;
+}
+
+/** Forks this file as the load process. */
+export function startLoadProcess(): LoadProcess {
+  const child = fork(new URL(import.meta.url).pathname, ['--load-process'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let pending: { resolve(r: LoadResult): void; reject(e: Error): void } | undefined;
+  child.on('message', (result: LoadResult) => {
+    const p = pending;
+    pending = undefined;
+    p?.resolve(result);
+  });
+  child.once('exit', (code) => pending?.reject(new Error(`The load process exited with ${code}`)));
+  return {
+    load: (job) =>
+      new Promise((resolve, reject) => {
+        if (pending) return reject(new Error('One job at a time'));
+        pending = { resolve, reject };
+        child.send(job);
+      }),
+    close: () => void child.kill(),
+  };
+}
+
+if (process.argv.includes('--load-process') && process.send) {
+  process.on('message', (job: LoadJob) => {
+    void run(job).then((result) => process.send?.(result));
+  });
+  process.on('disconnect', () => process.exit(0));
 }

@@ -2,7 +2,7 @@
 // flags it needs), and prints one JSON line per result, each tagged with its run.
 // First line: the machine and its load, since every figure depends on them.
 //   node --import tsx bench/run.ts            (what `npm run bench` does)
-//   node --import tsx bench/run.ts --quick    (`npm run bench -- --quick`: 10 tenants only, fewer requests; convergence at N=200)
+//   node --import tsx bench/run.ts --quick    (`npm run bench -- --quick`: every scenario, small: 10 tenants, 20k cached objects, convergence at N=100)
 import { spawn } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -20,17 +20,22 @@ const quick = process.argv.includes('--quick');
 const RUNS: readonly Run[] = quick
   ? [
       { run: 'resync-converged 10k', file: 'resync-converged.ts', args: ['10000', '4'], maxMs: 30_000 },
-      { run: 'access-api 10 tenants (quick)', file: 'access-api.ts', args: ['10', '6000', '16', '1000', '1000', '3000', '2'], maxMs: 90_000 },
-      // Issue #14 scenarios 1-3 at N=200 (its own embedded control plane).
+      // Scenario 6 at 10 tenants: bare server, access API without and with auth, 3,000 requests per endpoint in 2 rounds.
+      { run: 'access-api 10 tenants (quick)', file: 'access-api.ts', args: ['10', '3000', '16', '1000', '1000', '3000', '2'], maxMs: 90_000 },
+      // Scenario 4, one small point: 20,000 cached objects (the ready-in-15-s target's size).
+      { run: 'cache-scale 20k (quick)', file: 'cache-scale.ts', args: ['20000'], maxMs: 60_000 },
+      // Scenarios 1-3 and 5 at N=100 (its own embedded control plane).
       { run: 'convergence quick', file: 'convergence.ts', args: ['--quick'], maxMs: 180_000 },
     ]
   : [
       { run: 'resync-converged 10k', file: 'resync-converged.ts', args: ['10000', '4'], maxMs: 60_000 },
       // 10 tenants × (1,000 users + 1,000 service accounts), then the PRODUCT §10 scale: 100 tenants.
-      // Each HTTP run goes twice: with authentication (warm review cache) and without.
+      // Each HTTP endpoint runs against the bare server, the access API without auth and with it, alternating.
       { run: 'access-api 10 tenants', file: 'access-api.ts', args: ['10', '20000', '16'], maxMs: 150_000 },
       { run: 'access-api 100 tenants', file: 'access-api.ts', args: ['100', '20000', '16'], maxMs: 240_000 },
-      // Issue #14 scenarios 1-3 (bench/convergence.ts): each starts and stops its own embedded control plane.
+      // Scenario 4: 2,000 / 10,000 / 20,000 / 100,000 cached objects, each in a fresh process.
+      { run: 'cache-scale', file: 'cache-scale.ts', args: ['2000,10000,20000,100000'], maxMs: 300_000 },
+      // Issue #14 scenarios 1-3 and 5 (bench/convergence.ts): each starts and stops its own embedded control plane.
       ...[500, 2000, 5000].map((n) => ({ run: `convergence ${n}`, file: 'convergence.ts', args: [String(n)], maxMs: 1_500_000 })),
     ];
 const NODE_FLAGS = ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx'];
@@ -55,6 +60,7 @@ function runOne(spec: Run): Promise<boolean> {
     child.once('close', (code) => {
       clearTimeout(timer);
       if (code !== 0) print({ run: spec.run, error: `Exited with ${code}`, ms: Math.round(performance.now() - started) });
+      else print({ run: spec.run, finished: true, ms: Math.round(performance.now() - started), loadAverage: loadavg().map((l) => Math.round(l * 100) / 100) });
       resolve(code === 0);
     });
   });

@@ -52,8 +52,13 @@ export interface RuntimeHttpServerOptions {
   readonly timeouts?: Partial<HttpTimeouts>;
 }
 
+/** A target that is already its own path (letters, digits, `-`, `_`, `.` within non-empty segments; no query, dot segment or escape). */
+const PLAIN_PATH = /^(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9_.-]+)*\/?$/;
+
 /** The path of a request target, or undefined when it is not a valid one (`GET http://[ HTTP/1.1`). */
 export function requestPath(target: string | undefined): string | undefined {
+  // Most targets are plain paths, which the URL parser would return unchanged: skip it for them.
+  if (target !== undefined && target.startsWith('/') && target.length <= 256 && PLAIN_PATH.test(target)) return target;
   try {
     return new URL(target ?? '/', 'http://localhost').pathname;
   } catch {

@@ -47,3 +47,64 @@ describe('Informer list', () => {
     void informer.stop();
   });
 });
+
+describe('Informer indexes', () => {
+  /** A client listing `items` whose watch delivers what the test sends through `send`. */
+  function watchedClient(items: Widget[]): { client: KubeClient; send(type: string, object: Widget): void; watching: Promise<void> } {
+    let onLine: (line: string) => void = () => {};
+    let started: () => void = () => {};
+    const watching = new Promise<void>((resolve) => (started = resolve));
+    const client = {
+      list: (): Promise<ObjectList<Widget>> => Promise.resolve({ metadata: { resourceVersion: '1' }, items: structuredClone(items) }),
+      watch: (_path: string, _query: unknown, line: (l: string) => void) => {
+        onLine = line;
+        started();
+        return Promise.resolve({ abort: () => {}, done: new Promise(() => {}) });
+      },
+    } as unknown as KubeClient;
+    return { client, send: (type, object) => onLine(JSON.stringify({ type, object })), watching };
+  }
+  const widget = (name: string, size: number, rv: string): Widget => ({ metadata: { name, namespace: 'ns', resourceVersion: rv }, spec: { size } });
+
+  it('answers a value held by one object, by several, and by one again after the others went', async () => {
+    const { client, send, watching } = watchedClient([widget('a', 1, '1'), widget('b', 2, '1')]);
+    const informer = new Informer<Widget>({ client, kind, clock: new ManualClock(), logger: createLogger({ level: 'silent' }) });
+    const bySize = informer.index('bySize', (w) => [String(w.spec?.size)]);
+    informer.start();
+    await informer.waitForSync();
+    await watching;
+    const names = (value: string): string[] => bySize.get(value).map((w) => w.metadata?.name ?? '').sort();
+    expect(names('1')).toEqual(['a']);
+    send('MODIFIED', widget('b', 1, '2'));
+    expect(names('1')).toEqual(['a', 'b']);
+    expect(names('2')).toEqual([]);
+    send('ADDED', widget('c', 1, '3'));
+    expect(names('1')).toEqual(['a', 'b', 'c']);
+    send('DELETED', widget('a', 1, '4'));
+    send('DELETED', widget('c', 1, '5'));
+    expect(names('1')).toEqual(['b']);
+    send('MODIFIED', widget('b', 1, '6'));
+    expect(names('1')).toEqual(['b']);
+    send('DELETED', widget('b', 1, '7'));
+    expect(names('1')).toEqual([]);
+    expect(informer.byIndex('namespace', 'ns')).toEqual([]);
+    void informer.stop();
+  });
+
+  it('caches objects with their values unchanged when it shares their common strings, and leaves frozen ones alone', async () => {
+    const conditions = [{ type: 'Ready', status: 'True', reason: 'Reconciled', message: 'ok' }];
+    const frozen = Object.freeze({ metadata: Object.freeze({ name: 'f', namespace: 'ns', resourceVersion: '1', labels: Object.freeze({ app: 'x' }) }), spec: { size: 3 } }) as Widget;
+    const items = [
+      { apiVersion: 'test.example.com/v1', kind: 'Widget', metadata: { name: 'a', namespace: 'ns', resourceVersion: '1', finalizers: ['f/x'], labels: { app: 'x' }, ownerReferences: [{ apiVersion: 'v1', kind: 'Thing', name: 'o', uid: 'u' }] }, spec: { size: 1 }, status: { phase: 'Active', conditions } },
+      { apiVersion: 'test.example.com/v1', kind: 'Widget', metadata: { name: 'b', namespace: 'ns', resourceVersion: '1', finalizers: ['f/x'], labels: { app: 'x' } }, spec: { size: 2 }, status: { phase: 'Active', conditions } },
+    ] as Widget[];
+    const client = { list: () => Promise.resolve({ metadata: { resourceVersion: '1' }, items: [...structuredClone(items), frozen] }), watch: () => new Promise(() => {}) } as unknown as KubeClient;
+    const informer = new Informer<Widget>({ client, kind, clock: new ManualClock(), logger: createLogger({ level: 'silent' }) });
+    informer.start();
+    await informer.waitForSync();
+    expect(informer.get('ns/a')).toEqual(items[0]);
+    expect(informer.get('ns/b')).toEqual(items[1]);
+    expect(informer.get('ns/f')).toEqual(frozen);
+    void informer.stop();
+  });
+});

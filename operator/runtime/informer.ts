@@ -62,6 +62,74 @@ export interface InformerOptions<T extends KubeObject> {
   readonly random?: () => number;
 }
 
+/** The keys of the cached objects under one index value: one key as itself, more as a Set. */
+type IndexEntry = string | Set<string>;
+
+/**
+ * One copy of each string that many cached objects repeat (apiVersion, kind, type, namespace, finalizers,
+ * label values, owner kinds, condition type/status/reason/message, phase, a RoleBinding's roleRef and
+ * subject kinds): JSON.parse gives every
+ * object its own copy of each value. Bounded: past {@link INTERN_LIMIT} distinct strings the pool
+ * starts again (what was shared stays shared). Timestamps, names and uids are left alone: they differ per object.
+ */
+const internPool = new Map<string, string>();
+const INTERN_LIMIT = 20_000;
+const INTERN_MAX_LENGTH = 256;
+function intern<V>(value: V): V {
+  if (typeof value !== 'string' || value.length > INTERN_MAX_LENGTH) return value;
+  const known = internPool.get(value);
+  if (known !== undefined) return known as V;
+  if (internPool.size >= INTERN_LIMIT) internPool.clear();
+  internPool.set(value, value);
+  return value;
+}
+function internFields(object: Record<string, unknown> | undefined, fields: readonly string[]): void {
+  if (object === undefined || object === null || typeof object !== 'object' || Object.isFrozen(object)) return;
+  for (const field of fields) if (typeof object[field] === 'string') object[field] = intern(object[field]);
+}
+function internArray(values: unknown): void {
+  if (!Array.isArray(values) || Object.isFrozen(values)) return;
+  for (let i = 0; i < values.length; i++) values[i] = intern(values[i]);
+}
+function internValues(record: unknown): void {
+  if (record === null || typeof record !== 'object' || Object.isFrozen(record)) return;
+  const r = record as Record<string, unknown>;
+  for (const key of Object.keys(r)) r[key] = intern(r[key]);
+}
+const TOP_FIELDS = ['apiVersion', 'kind', 'type'] as const;
+const METADATA_FIELDS = ['namespace'] as const;
+const OWNER_FIELDS = ['apiVersion', 'kind'] as const;
+const CONDITION_FIELDS = ['type', 'status', 'reason', 'message'] as const;
+const STATUS_FIELDS = ['phase'] as const;
+const ROLE_REF_FIELDS = ['apiGroup', 'kind', 'name'] as const;
+const SUBJECT_FIELDS = ['apiGroup', 'kind', 'namespace'] as const;
+
+/** Replaces, in place, the strings many objects share by one copy each (equal values: nothing a reader can see). Exported for tests. */
+export function internCommonStrings<T extends KubeObject>(object: T): T {
+  const o = object as unknown as Record<string, unknown> & { metadata?: Record<string, unknown>; status?: Record<string, unknown> };
+  internFields(o, TOP_FIELDS);
+  const metadata = o.metadata;
+  if (metadata && typeof metadata === 'object') {
+    internFields(metadata, METADATA_FIELDS);
+    internArray(metadata['finalizers']);
+    internValues(metadata['labels']);
+    const owners = metadata['ownerReferences'];
+    if (Array.isArray(owners)) for (const owner of owners) internFields(owner as Record<string, unknown>, OWNER_FIELDS);
+  }
+  // RoleBindings: the role they bind and the kinds of their subjects repeat across the namespace.
+  const roleRef = o['roleRef'];
+  if (roleRef && typeof roleRef === 'object') internFields(roleRef as Record<string, unknown>, ROLE_REF_FIELDS);
+  const subjects = o['subjects'];
+  if (Array.isArray(subjects)) for (const subject of subjects) internFields(subject as Record<string, unknown>, SUBJECT_FIELDS);
+  const status = o.status;
+  if (status && typeof status === 'object') {
+    internFields(status, STATUS_FIELDS);
+    const conditions = status['conditions'];
+    if (Array.isArray(conditions)) for (const condition of conditions) internFields(condition as Record<string, unknown>, CONDITION_FIELDS);
+  }
+  return object;
+}
+
 /** Index of objects by namespace (built in to every informer). */
 export const NAMESPACE_INDEX = 'namespace';
 
@@ -71,7 +139,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly options: InformerOptions<T>;
   private readonly log: Logger;
   private readonly store = new Map<string, T>();
-  private readonly indexes = new Map<string, { fn: IndexFunction<T>; values: Map<string, Set<string>> }>();
+  private readonly indexes = new Map<string, { fn: IndexFunction<T>; values: Map<string, IndexEntry> }>();
   private readonly handlers: InformerHandler<T>[] = [];
   private readonly backoff: Backoff;
   private resourceVersion: string | undefined;
@@ -115,7 +183,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     const existing = this.indexes.get(name);
     if (existing?.fn === fn) return;
     if (existing) throw new Error(`Informer for ${this.kind.kind} already has a different index named "${name}"`);
-    const index = { fn, values: new Map<string, Set<string>>() };
+    const index = { fn, values: new Map<string, IndexEntry>() };
     this.indexes.set(name, index);
     for (const [key, object] of this.store) this.indexOne(index, key, object);
   }
@@ -143,10 +211,19 @@ export class Informer<T extends KubeObject = KubeObject> {
   byIndex(name: string, value: string): T[] {
     const index = this.indexes.get(name);
     if (!index) throw new Error(`Informer for ${this.kind.kind} has no index named "${name}"`);
-    return [...(index.values.get(value) ?? [])].flatMap((key) => {
+    const out: T[] = [];
+    const keys = index.values.get(value);
+    if (keys === undefined) return out;
+    if (typeof keys === 'string') {
+      const object = this.store.get(keys);
+      if (object) out.push(object);
+      return out;
+    }
+    for (const key of keys) {
       const object = this.store.get(key);
-      return object ? [object] : [];
-    });
+      if (object) out.push(object);
+    }
+    return out;
   }
 
   /** Starts list+watch in the background. */
@@ -353,7 +430,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       const { managedFields: _dropped, ...metadata } = raw.metadata;
       object = { ...raw, metadata };
     }
-    return this.options.transform ? this.options.transform(object) : object;
+    return internCommonStrings(this.options.transform ? this.options.transform(object) : object);
   }
 
   private upsert(key: string, object: T): void {
@@ -378,11 +455,14 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (const handler of this.handlers) this.call(handler, 'delete', object);
   }
 
-  private indexOne(index: { fn: IndexFunction<T>; values: Map<string, Set<string>> }, key: string, object: T): void {
+  private indexOne(index: { fn: IndexFunction<T>; values: Map<string, IndexEntry> }, key: string, object: T): void {
     for (const value of index.fn(object)) {
-      let keys = index.values.get(value);
-      if (!keys) index.values.set(value, (keys = new Set()));
-      keys.add(key);
+      const keys = index.values.get(value);
+      // Most values of a unique index (email, key id) name one object: the key itself, no Set (~100 B each).
+      if (keys === undefined) index.values.set(value, key);
+      else if (typeof keys === 'string') {
+        if (keys !== key) index.values.set(value, new Set([keys, key]));
+      } else keys.add(key);
     }
   }
 
@@ -390,8 +470,14 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (const index of this.indexes.values()) {
       for (const value of index.fn(object)) {
         const keys = index.values.get(value);
-        keys?.delete(key);
-        if (keys?.size === 0) index.values.delete(value);
+        if (keys === undefined) continue;
+        if (typeof keys === 'string') {
+          if (keys === key) index.values.delete(value);
+          continue;
+        }
+        keys.delete(key);
+        if (keys.size === 1) index.values.set(value, keys.values().next().value as string);
+        else if (keys.size === 0) index.values.delete(value);
       }
     }
   }

@@ -1,0 +1,98 @@
+// Scenario 4 of issue #14, cache scale: RSS and heap of a real operator (every feature, as in
+// bench/access-api.ts) whose caches hold 2,000 / 10,000 / 20,000 / 100,000 objects of the synthetic
+// cluster (bench/synthetic-cluster.ts), and the time from process start to ready (every informer synced).
+// Each size runs in a fresh node process, so RSS, peak RSS and start-up are that size's alone.
+//   node --import tsx bench/cache-scale.ts [sizes=2000,10000,20000,100000]
+// Prints one JSON line per size. The child (`--child <objects>`) does the measuring.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { ClusterShape } from './synthetic-cluster.js';
+
+const load = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
+
+/**
+ * A synthetic cluster of about `objects` cached objects: per tenant U users (19 in 20 with a
+ * RoleBinding), U service accounts and their U key Secrets, 10 workspaces, the Tenant and its
+ * Namespace: 3.95 U + 12 objects; one tenant per 10,000 objects.
+ */
+export function shapeFor(objects: number): ClusterShape {
+  const tenants = Math.max(1, Math.round(objects / 10_000));
+  const perTenant = Math.max(1, Math.round((objects / tenants - 12) / 3.95));
+  return { tenants, usersPerTenant: perTenant, serviceAccountsPerTenant: perTenant, workspacesPerTenant: 10 };
+}
+
+async function child(objects: number): Promise<void> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const { installSyntheticClient } = await import('./synthetic-cluster.js');
+  const { startOperator } = await import('../operator/operator.js');
+  const { FEATURES } = await import('../operator/features.js');
+  const { createLogger } = await import('../operator/runtime/logger.js');
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('Run with --expose-gc');
+  const heap = (): number => {
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const importedMs = performance.now();
+  const shape = shapeFor(objects);
+  const client = installSyntheticClient(shape);
+  const heapBefore = heap();
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'x', cluster: 'c', user: 'u' }], currentContext: 'x' });
+  const started = performance.now();
+  const operator = await startOperator({ kubeConfig, httpPort: 0, metricsPort: 0, accessApiPort: 0, host: '127.0.0.1', identity: 'bench', logger: createLogger({ level: 'silent' }) }, FEATURES);
+  const readyMs = performance.now();
+  const rssAtReady = process.memoryUsage().rss;
+  const heapAfter = heap();
+  const cached = Object.values(client.listed).reduce((a, b) => a + b, 0);
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  const mb = (bytes: number): number => Math.round(bytes / 1e5) / 10;
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'cache-scale',
+      objects: cached,
+      shape,
+      listed: client.listed,
+      // performance.now() counts from process start: node start-up, loading the TypeScript sources through tsx, then the operator.
+      processStartToReadyMs: Math.round(readyMs),
+      importsMs: Math.round(importedMs),
+      startOperatorMs: Math.round(readyMs - started),
+      synthesisMs: Math.round(client.synthesisMs),
+      operatorShareMs: Math.round(readyMs - started - client.synthesisMs),
+      heapMB: mb(heapAfter - heapBefore),
+      heapBytesPerObject: Math.round((heapAfter - heapBefore) / cached),
+      rssAtReadyMB: mb(rssAtReady),
+      peakRssMB: mb(kb('VmHWM') * 1024),
+      peakRssOverHeap: Math.round((kb('VmHWM') * 1024 * 100) / (heapAfter - heapBefore)) / 100,
+      loadAverage: load(),
+    })}\n`,
+  );
+  await Promise.race([operator.stop(), new Promise((resolve) => setTimeout(resolve, 3_000))]);
+  process.exit(0);
+}
+
+function runChild(objects: number): Promise<boolean> {
+  const file = fileURLToPath(import.meta.url);
+  const proc = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', file, '--child', String(objects)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 180_000);
+  return new Promise((resolve) =>
+    proc.once('close', (code) => {
+      clearTimeout(timer);
+      resolve(code === 0);
+    }),
+  );
+}
+
+const at = process.argv.indexOf('--child');
+if (at >= 0) {
+  await child(Number(process.argv[at + 1]));
+} else {
+  const sizes = (process.argv[2] ?? '2000,10000,20000,100000').split(',').map(Number);
+  let ok = true;
+  for (const size of sizes) ok = (await runChild(size)) && ok;
+  process.exit(ok ? 0 : 1);
+}
