@@ -272,7 +272,9 @@ export const crashStorm: Scenario = {
           const conditions = (object?.status as { conditions?: { type: string; status: string; reason: string }[] } | undefined)?.conditions ?? [];
           return `${key(i.namespace, i.name)} (${object ? conditions.map((c) => `${c.type}=${c.status}/${c.reason}`).join(' ') || 'no status' : 'missing'})`;
         };
-        pendingNames = live.filter((i) => !settled.has(key(i.namespace, i.name))).map(describe);
+        // An acceptance is settled once the User says Active (the record is written first, status follows).
+        const activeNow = new Set(users.filter((u) => u.status?.phase === 'Active').map((u) => key(u.metadata?.namespace ?? '', u.metadata?.name ?? '')));
+        pendingNames = live.filter((i) => !settled.has(key(i.namespace, i.name)) || (accepted.has(key(i.namespace, i.name)) && !activeNow.has(key(i.namespace, i.name)))).map(describe);
         const gone = users.length + sas.length === live.length;
         if (pendingNames.length === 0 && wantedAccepted.length === 0 && gone) break;
         if (Date.now() > deadline) break;
