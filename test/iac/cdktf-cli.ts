@@ -8,12 +8,17 @@
 // Its terminal addon (@cdktf/node-pty-prebuilt-multiarch) ships prebuilt only
 // for Node 20 and would download other builds from the internet; it is built
 // instead with the pinned node-gyp against the headers of the project's Node
-// (the `node` package), so no download is needed.
+// (the `node` package), so no download is needed. npm's own settings are kept
+// away from node-gyp: it takes `npm_config_*` from the environment over its
+// command line, and a machine's ~/.npmrc may say `nodedir=/usr` (seen here:
+// the addon was then built against the system Node 20's headers and failed to
+// load in Node 24 with ERR_DLOPEN_FAILED).
 //
 // `node --import tsx test/iac/cdktf-cli.ts` (run by tools/setup.sh) installs it
 // and prints the path of `cdktf`.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { createWriteStream, existsSync } from 'node:fs';
 import { access, constants, cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -51,7 +56,7 @@ export async function ensureCdktfCli(progress: (message: string) => void = () =>
   const marker = join(dir, '.installed');
   const abi = `node-abi-${process.versions.modules}`;
   const ready = await access(cli, constants.X_OK).then(
-    async () => (await readFile(marker, 'utf8').catch(() => '')) === abi,
+    async () => (await readFile(marker, 'utf8').catch(() => '')) === abi && addonLoads(dir),
     () => false,
   );
   if (ready) return cli;
@@ -65,7 +70,9 @@ export async function ensureCdktfCli(progress: (message: string) => void = () =>
     await cp(join(WRAPPER, 'package.json'), join(staging, 'package.json'));
     await cp(join(WRAPPER, 'package-lock.json'), join(staging, 'package-lock.json'));
     await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], staging, logPath, env);
-    await run(process.execPath, [join(staging, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', `--nodedir=${nodeHeaders()}`], join(staging, PTY), logPath, env);
+    const headers = nodeHeaders();
+    await run(process.execPath, [join(staging, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', `--nodedir=${headers}`], join(staging, PTY), logPath, gypEnv(env, headers));
+    if (!addonLoads(staging)) throw new Error(`The terminal addon built in ${join(staging, PTY)} does not load in Node ${process.version}`);
     await writeFile(join(staging, '.installed'), abi);
     await rm(dir, { recursive: true, force: true });
     await rename(staging, dir);
@@ -76,6 +83,22 @@ export async function ensureCdktfCli(progress: (message: string) => void = () =>
   }
   progress(`Installed ${cli} in ${Math.round((Date.now() - started) / 1000)} s`);
   return cli;
+}
+
+/** The environment for node-gyp: npm's settings removed, the headers of this Node named. */
+function gypEnv(env: NodeJS.ProcessEnv, headers: string): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(Object.entries(env).filter(([name]) => !/^npm_config_/i.test(name)));
+  return { ...clean, npm_config_nodedir: headers };
+}
+
+/** Whether the built terminal addon loads in the Node running this process (a cache built by another Node does not). */
+function addonLoads(dir: string): boolean {
+  try {
+    createRequire(join(dir, PTY, 'package.json'))('./build/Release/pty.node');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function run(command: string, args: string[], cwd: string, logPath: string, env: NodeJS.ProcessEnv): Promise<void> {
