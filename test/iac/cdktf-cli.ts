@@ -70,8 +70,7 @@ export async function ensureCdktfCli(progress: (message: string) => void = () =>
     await cp(join(WRAPPER, 'package.json'), join(staging, 'package.json'));
     await cp(join(WRAPPER, 'package-lock.json'), join(staging, 'package-lock.json'));
     await run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], staging, logPath, env);
-    const headers = nodeHeaders();
-    await run(process.execPath, [join(staging, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', `--nodedir=${headers}`], join(staging, PTY), logPath, gypEnv(env, headers));
+    await run(process.execPath, [join(staging, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), 'rebuild', `--nodedir=${nodeHeaders()}`], join(staging, PTY), logPath, withoutNpmSettings(env));
     if (!addonLoads(staging)) throw new Error(`The terminal addon built in ${join(staging, PTY)} does not load in Node ${process.version}`);
     await writeFile(join(staging, '.installed'), abi);
     await rm(dir, { recursive: true, force: true });
@@ -85,10 +84,9 @@ export async function ensureCdktfCli(progress: (message: string) => void = () =>
   return cli;
 }
 
-/** The environment for node-gyp: npm's settings removed, the headers of this Node named. */
-function gypEnv(env: NodeJS.ProcessEnv, headers: string): NodeJS.ProcessEnv {
-  const clean = Object.fromEntries(Object.entries(env).filter(([name]) => !/^npm_config_/i.test(name)));
-  return { ...clean, npm_config_nodedir: headers };
+/** The environment without npm's settings (`npm_config_*`), which node-gyp would take over its command line. */
+function withoutNpmSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !/^npm_config_/i.test(name)));
 }
 
 /** Whether the built terminal addon loads in the Node running this process (a cache built by another Node does not). */
