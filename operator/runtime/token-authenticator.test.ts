@@ -207,6 +207,35 @@ describe('TokenAuthenticator under a flood of junk tokens (issue 22 §5)', () =>
     expect(seen.tokens).toHaveLength(4);
   });
 
+  it('reviews a token the API server accepted before on a budget of its own: a flood does not delay its renewal', async () => {
+    const clock = manualClock();
+    const { reviewer, seen } = fakeReviewer({ [good]: { user: alice, audiences: [AUDIENCE] } }, {});
+    const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock, allowedTtlMs: 10_000, tokenReviewLimits: { burst: 2, perSecond: 0.01 } });
+    expect(await auth.authenticate(good)).toBeDefined();
+    for (let second = 0; second < 30; second++) {
+      await Promise.all(Array.from({ length: 50 }, (_, i) => auth.authenticate(jwt(`forged-${second}-${i}`)).catch(() => undefined)));
+      expect({ second, user: (await auth.authenticate(good))?.user }).toEqual({ second, user: alice });
+      clock.advance(1_000);
+    }
+    // Three renewals of the good token (every 10 s), one review of a forged token; 1,499 refused unasked.
+    expect(seen.tokens.filter((t) => t === good)).toHaveLength(3);
+    expect(seen.tokens).toHaveLength(4);
+    expect(auth.refusals.throttled).toBe(1_499);
+  });
+
+  it('a token rejected on renewal (ServiceAccount deleted) loses its own budget', async () => {
+    const clock = manualClock();
+    const tokens: Record<string, { user: ReviewedUser; audiences: string[] }> = { [good]: { user: alice, audiences: [AUDIENCE] } };
+    const { reviewer } = fakeReviewer(tokens, {});
+    const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock, tokenReviewLimits: { burst: 1, perSecond: 0.001 } });
+    expect(await auth.authenticate(good)).toBeDefined();
+    delete tokens[good];
+    clock.advance(10_000);
+    expect(await auth.authenticate(good)).toBeUndefined();
+    clock.advance(2_000);
+    await expect(auth.authenticate(good)).rejects.toBeInstanceOf(ReviewThrottledError);
+  });
+
   it('bounds concurrent TokenReviews: the rest wait in a bounded queue, beyond it they are refused', async () => {
     const releases: (() => void)[] = [];
     let inFlight = 0;

@@ -10,7 +10,9 @@
 // reviewed, within a ReviewLimiter's concurrency and rate; and what the API
 // server rejects is remembered in a small cache of its own, so no number of junk
 // tokens evicts an accepted caller (accepted answers are only ever made by the
-// API server's yes, so only real callers fill their cache).
+// API server's yes, so only real callers fill their cache). A token the API
+// server accepted before is reviewed again (every `allowedTtlMs`) on a budget of
+// its own, which unknown tokens cannot spend: a flood delays no known caller.
 import { hash } from 'node:crypto';
 import { precheckBearerToken } from './bearer-token-precheck.js';
 import type { Clock } from './clock.js';
@@ -120,8 +122,14 @@ export interface TokenAuthenticatorOptions {
   readonly maxEntries?: number;
   /** Entries per cache of negative answers (rejected tokens; token × denied question), kept apart from the positive ones. @default 1_000 */
   readonly maxDeniedEntries?: number;
-  /** Bounds on TokenReviews. @default 8 in flight, 32 waiting, 40 at once then 20 a second */
+  /** Bounds on TokenReviews of tokens not accepted before. @default 8 in flight, 32 waiting, 40 at once then 20 a second */
   readonly tokenReviewLimits?: Omit<ReviewLimiterOptions, 'clock'>;
+  /**
+   * Bounds on TokenReviews of tokens accepted before (until their `exp`), again when their answer's TTL
+   * ran out. Only the API server's yes puts a token there, so their rate is bounded by the real callers
+   * (at most `maxEntries` per `allowedTtlMs`). @default 8 in flight, 1,000 waiting, 1,000 at once then 1,000 a second
+   */
+  readonly renewalReviewLimits?: Omit<ReviewLimiterOptions, 'clock'>;
   /** Bounds on SubjectAccessReviews (only for callers the API server authenticated). @default 16 in flight, 256 waiting, 400 at once then 100 a second */
   readonly accessReviewLimits?: Omit<ReviewLimiterOptions, 'clock'>;
 }
@@ -143,6 +151,11 @@ export class TtlLruCache<V> {
     if (entry.expires <= this.clock.now()) return undefined;
     this.entries.set(key, entry);
     return entry.value;
+  }
+
+  /** Forgets `key`. */
+  delete(key: string): void {
+    this.entries.delete(key);
   }
 
   set(key: string, value: V, ttlMs: number): void {
@@ -179,10 +192,13 @@ export class TokenAuthenticator implements CallerAuthenticator {
   private readonly allowedTtlMs: number;
   private readonly deniedTtlMs: number;
   private readonly tokens: TtlLruCache<ReviewedUser>;
+  /** Tokens the API server accepted, until their `exp`: their reviews take the renewal budget. */
+  private readonly acceptedTokens: TtlLruCache<true>;
   private readonly rejectedTokens: TtlLruCache<true>;
   private readonly decisions: TtlLruCache<true>;
   private readonly deniedDecisions: TtlLruCache<true>;
   private readonly tokenReviews: ReviewLimiter;
+  private readonly renewalReviews: ReviewLimiter;
   private readonly accessReviews: ReviewLimiter;
   private readonly pending = new Map<string, Promise<unknown>>();
   /** Reviews sent to the reviewer (cache misses), for tests and the benchmark. */
@@ -199,10 +215,12 @@ export class TokenAuthenticator implements CallerAuthenticator {
     const max = options.maxEntries ?? 10_000;
     const maxDenied = options.maxDeniedEntries ?? 1_000;
     this.tokens = new TtlLruCache(max, this.clock);
+    this.acceptedTokens = new TtlLruCache(max, this.clock);
     this.rejectedTokens = new TtlLruCache(maxDenied, this.clock);
     this.decisions = new TtlLruCache(max, this.clock);
     this.deniedDecisions = new TtlLruCache(maxDenied, this.clock);
     this.tokenReviews = new ReviewLimiter({ ...options.tokenReviewLimits, clock: this.clock });
+    this.renewalReviews = new ReviewLimiter({ maxQueued: 1_000, burst: 1_000, perSecond: 1_000, ...options.renewalReviewLimits, clock: this.clock });
     this.accessReviews = new ReviewLimiter({ maxConcurrent: 16, maxQueued: 256, burst: 400, perSecond: 100, ...options.accessReviewLimits, clock: this.clock });
   }
 
@@ -218,17 +236,22 @@ export class TokenAuthenticator implements CallerAuthenticator {
       this.refusals.precheck++;
       return undefined;
     }
+    const budget = this.acceptedTokens.get(key) ? this.renewalReviews : this.tokenReviews;
     const user = await this.once(`t:${key}`, () =>
-      this.limited(this.tokenReviews, async () => {
+      this.limited(budget, async () => {
         this.reviews.token++;
         const review = await this.reviewer.reviewToken(token, [this.audience]);
         if (!review.authenticated || !review.audiences.includes(this.audience)) {
+          this.acceptedTokens.delete(key);
           this.rejectedTokens.set(key, true, this.deniedTtlMs);
           return null;
         }
         // A positive answer never outlives the token itself.
-        const ttl = Math.min(this.allowedTtlMs, precheck.expiresAt - this.clock.now());
-        if (ttl > 0) this.tokens.set(key, review.user, ttl);
+        const lifetime = precheck.expiresAt - this.clock.now();
+        if (lifetime > 0) {
+          this.tokens.set(key, review.user, Math.min(this.allowedTtlMs, lifetime));
+          this.acceptedTokens.set(key, true, lifetime);
+        }
         return review.user;
       }),
     );
@@ -252,8 +275,8 @@ export class TokenAuthenticator implements CallerAuthenticator {
   }
 
   /** Reviews in flight and waiting, by kind. */
-  get load(): { readonly token: ReviewLimiter['load']; readonly access: ReviewLimiter['load'] } {
-    return { token: this.tokenReviews.load, access: this.accessReviews.load };
+  get load(): { readonly token: ReviewLimiter['load']; readonly renewal: ReviewLimiter['load']; readonly access: ReviewLimiter['load'] } {
+    return { token: this.tokenReviews.load, renewal: this.renewalReviews.load, access: this.accessReviews.load };
   }
 
   private async limited<T>(limiter: ReviewLimiter, review: () => Promise<T>): Promise<T> {
