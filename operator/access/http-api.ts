@@ -3,6 +3,8 @@
 // is and what it may ask about, methods, media types, size limits, error
 // bodies); decisions live in decide.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { systemClock } from '../runtime/clock.js';
+import type { Clock } from '../runtime/clock.js';
 import { readBodyLimited } from '../runtime/http-body.js';
 import { requestPath } from '../runtime/http-server.js';
 import type { RequestHandler } from '../runtime/http-server.js';
@@ -102,13 +104,13 @@ export const UNAVAILABLE_MESSAGE = 'The caller\'s credentials could not be check
  * spent by whoever sends unknown tokens, so a 429 would blame a caller that may have sent one
  * request, and a 401 would tell a valid caller its token is bad (clients give up on a 401).
  */
-async function reviewed<T>(review: Promise<T>, log: Logger, throttleLog: { lastWarnAt: number }): Promise<T> {
+async function reviewed<T>(review: Promise<T>, log: Logger, throttleLog: { readonly clock: Clock; lastWarnAt: number }): Promise<T> {
   try {
     return await review;
   } catch (error) {
     if (error instanceof ReviewThrottledError) {
       // A flood is logged once a minute, not once a request.
-      const now = Date.now();
+      const now = throttleLog.clock.now();
       if (now - throttleLog.lastWarnAt >= 60_000) {
         throttleLog.lastWarnAt = now;
         log.warn('Refused access API callers without review: the TokenReview/SubjectAccessReview budget is spent (a flood of unknown tokens?)');
@@ -121,8 +123,8 @@ async function reviewed<T>(review: Promise<T>, log: Logger, throttleLog: { lastW
 }
 
 /** The request handler of the access API (mount it at {@link ACCESS_API_PREFIX} on the access API's own port). */
-export function accessApiHandler(directory: Directory, log: Logger, authenticator: CallerAuthenticator): RequestHandler {
-  const throttleLog = { lastWarnAt: -Infinity };
+export function accessApiHandler(directory: Directory, log: Logger, authenticator: CallerAuthenticator, clock: Clock = systemClock): RequestHandler {
+  const throttleLog = { clock, lastWarnAt: -Infinity };
   /** May the caller ask about the tenant whose namespace this is? */
   const mayAsk = (caller: Caller | undefined, namespace: string): Promise<boolean> => (caller ? reviewed(callerMayAsk(authenticator, caller, namespace), log, throttleLog) : Promise.resolve(false));
   const routes: Record<string, Route> = {
