@@ -194,7 +194,7 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
     const keyId = 'keyId' in acted.key ? acted.key.keyId : undefined;
     const targets = sa.spec.keyRotation?.restartTargets ?? [];
     const restart = decideRestart({ targets, keyId, rolledOutKeyId: sa.status?.rolledOutKeyId });
-    const rollout = restart === 'restart' && keyId ? await restartTargets(rc, sa, targets, keyId, now) : undefined;
+    const rollout = restart === 'restart' && keyId ? await restartTargets(rc, sa, targets, secretName, keyId, now) : undefined;
     const createdAt = 'createdAt' in acted.key ? acted.key.createdAt : undefined;
     const next = nextRotationAt(createdAt, rotationMs(sa, 'every'));
     await writeStatus(
