@@ -166,6 +166,35 @@ describe('the key record in the Secret, edited by someone who may patch Secrets'
     await eventually(async () => (verifier.authenticate(fresh).ok ? true : undefined), 5_000, 'the new key to verify');
   });
 
+  it('a record from before signatures is signed once from status: the same key, status\'s revision, no previous key', async () => {
+    await createServiceAccount(client, ns.name, 'legacy', { role: 'Builder', keyRotation: { gracePeriod: '1h' } });
+    await waitFor(client, ns.name, 'legacy');
+    const first = await key('legacy');
+    await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'legacy', { spec: { keyRotation: { revision: 1 } } });
+    const rotated = await waitFor(client, ns.name, 'legacy', (s) => s.status?.keyRevision === 1 && s.status.previousKeyId !== undefined);
+    const current = await key('legacy');
+    await eventually(async () => (verifier.authenticate(first).ok ? true : undefined), 5_000, 'the previous key to verify in its grace period');
+    // What an unsigned record looked like, with a revision nobody signed.
+    await patchSecret('legacy', { metadata: { annotations: { [SIGNATURE_ANNOTATION]: null, [REVISION]: String(2 ** 53 - 1) } } });
+    const signed = await eventually(async () => {
+      const s = await getSecret(client, ns.name, 'legacy-api-key');
+      return s?.metadata?.annotations?.[SIGNATURE_ANNOTATION] ? s : undefined;
+    }, 15_000, 'the record signed again');
+    expect(await key('legacy')).toBe(current);
+    expect(signed.metadata?.annotations?.[REVISION]).toBe('1');
+    expect(signed.metadata?.annotations?.[PREVIOUS_ID]).toBeUndefined();
+    expect(Object.keys(signed.data ?? {})).toEqual(['apiKey']);
+    const after = await waitFor(client, ns.name, 'legacy', (s) => s.status?.previousKeyId === undefined);
+    expect(after.status?.keyId).toBe(rotated.status?.keyId);
+    await eventually(async () => (verifier.authenticate(first).ok ? undefined : true), 5_000, 'the previous key to stop verifying');
+    expect(verifier.authenticate(current)).toMatchObject({ ok: true, keyState: 'current' });
+    expect(await keyAlteredWarnings('legacy')).toBe(0);
+    // And the next bump rotates.
+    await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'legacy', { spec: { keyRotation: { revision: 2 } } });
+    await waitFor(client, ns.name, 'legacy', (s) => s.status?.keyRevision === 2);
+    expect(await key('legacy')).not.toBe(current);
+  });
+
   it('leaks no key into Events or status', async () => {
     const statuses = JSON.stringify((await client.list(ACCOUNT_KINDS.serviceAccount, { namespace: ns.name })).items.map((o) => o['status']));
     expect(findLeaks(seenKeys, { events: (await eventsText(client, ns.name)).text, statuses })).toEqual([]);
