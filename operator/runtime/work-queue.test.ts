@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, flushMicrotasks } from './clock.js';
+import { MAX_TIMER_MS, ManualClock, flushMicrotasks, systemClock } from './clock.js';
+import type { Clock } from './clock.js';
 import { Backoff, bucketRateLimiter, exponentialRateLimiter } from './rate-limiter.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -160,5 +161,26 @@ describe('WorkQueue.get with a signal', () => {
     q.add('ns/a');
     expect(q.length).toBe(1);
     expect(await q.get()).toBe('ns/a');
+  });
+});
+
+describe('WorkQueue.addAfter beyond what a timer takes', () => {
+  it('schedules a delay above 2^31-1 ms (a far expiry) at 2^31-1 ms, never at the 1 ms Node would overflow to', () => {
+    const scheduled: number[] = [];
+    const clock = new ManualClock();
+    const recording: Clock = { now: () => clock.now(), setTimer: (fn, ms) => (scheduled.push(ms), clock.setTimer(fn, ms)) };
+    const q = new WorkQueue({ clock: recording });
+    q.addAfter('ns/far', 30 * 24 * 3_600_000);
+    q.addAfter('ns/overflow', 2 ** 31);
+    expect(scheduled).toEqual([MAX_TIMER_MS, MAX_TIMER_MS]);
+    expect(q.delayed).toBe(2);
+  });
+
+  it('and the system clock does not fire such a timer early', async () => {
+    let fired = 0;
+    const timers = [systemClock.setTimer(() => fired++, 2 ** 31), systemClock.setTimer(() => fired++, 40 * 24 * 3_600_000)];
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    for (const timer of timers) timer.cancel();
+    expect(fired).toBe(0);
   });
 });

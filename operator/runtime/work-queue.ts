@@ -3,6 +3,7 @@
 // workers at once (processing set), and is queued again once if it was added
 // while being processed. Retries go through a rate limiter; `addAfter` delays.
 import type { Clock, Timer } from './clock.js';
+import { timerDelay } from './clock.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { defaultControllerRateLimiter } from './rate-limiter.js';
 
@@ -80,10 +81,14 @@ export class WorkQueue {
     this.push(key);
   }
 
-  /** Queues `key` after `ms`; when already scheduled, the earlier time wins. */
-  addAfter(key: string, ms: number): void {
+  /**
+   * Queues `key` after `ms` (at most MAX_TIMER_MS of clock.ts, about 24.8 days: a later look is brought forward to then, and
+   * the reconcile asks again); when already scheduled, the earlier time wins.
+   */
+  addAfter(key: string, requestedMs: number): void {
     if (this.shuttingDown) return;
-    if (ms <= 0) return this.add(key);
+    if (!(requestedMs > 0)) return this.add(key);
+    const ms = timerDelay(requestedMs);
     const at = this.clock.now() + ms;
     const existing = this.waiting.get(key);
     if (existing && existing.at <= at) return;
