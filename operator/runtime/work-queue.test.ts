@@ -5,7 +5,7 @@ import { Backoff, bucketRateLimiter, exponentialRateLimiter } from './rate-limit
 import { WorkQueue } from './work-queue.js';
 
 function queue(clock = new ManualClock()): { q: WorkQueue; clock: ManualClock } {
-  return { q: new WorkQueue({ clock, rateLimiter: exponentialRateLimiter({ baseMs: 5, maxMs: 1_000 }) }), clock };
+  return { q: new WorkQueue({ clock, rateLimiter: exponentialRateLimiter({ baseMs: 5, maxMs: 1_000, random: () => 0 }) }), clock };
 }
 
 describe('WorkQueue', () => {
@@ -182,5 +182,42 @@ describe('WorkQueue.addAfter beyond what a timer takes', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     for (const timer of timers) timer.cancel();
     expect(fired).toBe(0);
+  });
+});
+
+describe('exponentialRateLimiter jitter', () => {
+  it('spreads keys that failed together over [d/2, d], from the injected randomness', () => {
+    const draws = [0, 0.5, 0.9];
+    const limiter = exponentialRateLimiter({ baseMs: 1_000, maxMs: 60_000, random: () => draws.shift() ?? 0 });
+    expect(['ns/a', 'ns/b', 'ns/c'].map((key) => limiter.when(key))).toEqual([1_000, 750, 550]);
+    const capped = exponentialRateLimiter({ baseMs: 1_000, maxMs: 4_000, random: () => 0.9 });
+    expect(Array.from({ length: 5 }, () => capped.when('ns/a'))).toEqual([550, 1_100, 2_200, 2_200, 2_200]);
+  });
+});
+
+describe('WorkQueue lanes', () => {
+  it('hands out keys added by events before backoff retries that came due first, and a retry added again by an event moves up', async () => {
+    const clock = new ManualClock();
+    const q = new WorkQueue({ clock, rateLimiter: exponentialRateLimiter({ baseMs: 10, random: () => 0 }) });
+    for (const key of ['ns/failed-1', 'ns/failed-2', 'ns/failed-3']) {
+      q.add(key);
+      expect(await q.get()).toBe(key);
+      q.done(key);
+      q.addRateLimited(key);
+    }
+    await clock.advance(10);
+    expect(q.length).toBe(3);
+    q.add('ns/new-1');
+    q.add('ns/failed-2');
+    q.add('ns/new-2');
+    expect(q.length).toBe(5);
+    const order: string[] = [];
+    while (q.length > 0) {
+      const key = (await q.get()) ?? '';
+      order.push(key);
+      q.done(key);
+    }
+    expect(order).toEqual(['ns/new-1', 'ns/failed-2', 'ns/new-2', 'ns/failed-1', 'ns/failed-3']);
+    expect(q.inFlight).toBe(0);
   });
 });
