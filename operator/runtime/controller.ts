@@ -3,6 +3,7 @@
 // transient failure (backoff), a TerminalError is not retried, a
 // `{ requeueAfterMs }` result schedules the next look.
 import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Clock } from './clock.js';
 import { jsonEqual } from './deep-equal.js';
 import type { ReconcileResult, TerminalError } from './errors.js';
@@ -145,6 +146,9 @@ export class Controller {
         return;
       }
       await this.process(key, lease);
+      // A reconcile that needs no I/O resolves in microtasks only: without a turn of the event loop
+      // between items, a long run of them would hold up watches, timers and HTTP until it ends.
+      await nextTurn();
     }
   }
 
