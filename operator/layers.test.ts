@@ -1,7 +1,7 @@
 // The layering of operator/ (operator/README.md draws it): features stand side
 // by side on the policy core, api/ and runtime/, and import no other feature.
 import { describe, expect, it } from 'vitest';
-import { crossFeatureImports, FEATURE_FOLDERS, floors, importEdges } from '../tools/import-graph.js';
+import { crossFeatureImports, FEATURE_FOLDERS, fileImportEdges, floors, importCycles, importEdges } from '../tools/import-graph.js';
 
 describe('the import graph of operator/', () => {
   const edges = importEdges();
@@ -21,5 +21,19 @@ describe('the import graph of operator/', () => {
     for (const base of ['api', 'policy', 'runtime']) {
       expect([...(edges.get(base) ?? [])].filter((to) => (FEATURE_FOLDERS as readonly string[]).includes(to) || to === 'operator' || to === 'context')).toEqual([]);
     }
+  });
+
+  it('has no import circle between files (type-only imports included)', () => {
+    expect(importCycles(fileImportEdges()).map((cycle) => cycle.join(' -> '))).toEqual([]);
+  });
+
+  it('would see a circle if there were one', () => {
+    const edges = new Map([
+      ['a.ts', new Set(['b.ts'])],
+      ['b.ts', new Set(['c.ts', 'd.ts'])],
+      ['c.ts', new Set(['a.ts'])],
+      ['d.ts', new Set<string>()],
+    ]);
+    expect(importCycles(edges)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
   });
 });
