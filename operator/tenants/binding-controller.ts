@@ -49,7 +49,7 @@ async function reconcileBinding(ctx: OperatorContext, existing: RoleBinding | un
   await applyBindingPlan(rctx, plan, { namespace, userName: name, why: bindingVerdict(user, tenant).why });
 }
 
-/** Carries out a BindingPlan (table-tested in binding-act.test.ts). */
+/** Carries out a BindingPlan (table-tested in tenant-act.test.ts). */
 export async function applyBindingPlan(act: ActContext, plan: BindingPlan, target: { readonly namespace: string; readonly userName: string; readonly why: string }): Promise<void> {
   const binding = bindingName(target.userName);
   switch (plan.action) {
