@@ -2,7 +2,7 @@
 // plane: a ResourceQuota that allows no Secret in a tenant namespace makes the
 // API server refuse the API key Secret of a ServiceAccount. The account then says
 // why it has no key (Ready=False, ReconcileError, the refusal in the message;
-// Stalled=True, which kstatus and the Argo CD health check read), a Warning Event
+// Stalled=True: kstatus says Failed, the Argo CD health check Degraded), a Warning Event
 // says the same, and nothing is written again while the refusal stays the same.
 // Lifting the quota heals it (Ready=True, KeyIssued=True) with no one touching it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import type { KindDescriptor } from '../../operator/runtime/kinds.js';
 import type { KubeClient } from '../../operator/runtime/kube-client.js';
 import { serviceAccountsFeature } from '../../operator/service-accounts/feature.js';
 import { eventually, useNamespace } from '../harness/kube.js';
+import { ensureKstatusCheck, kstatusOf } from '../harness/kstatus.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
 import { adminClient, createServiceAccount, eventsText, getSecret, getServiceAccount, makeTenantNamespace, waitFor } from '../service-accounts/fixtures.js';
 import type { SA } from '../service-accounts/fixtures.js';
@@ -23,11 +24,18 @@ let client: KubeClient;
 let operator: RunningOperator;
 let tenant: string;
 
+/** What kstatus (sigs.k8s.io/cli-utils, as Flux and kpt read it) says of an account. */
+async function verdict(sa: SA): Promise<string> {
+  const [v] = await kstatusOf([{ apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'ServiceAccount', ...sa }]);
+  return v?.status ?? '?';
+}
+
 function condition(sa: SA, type: string): { status: string; reason: string; message: string } | undefined {
   return sa.status?.conditions?.find((c) => c.type === type);
 }
 
 beforeAll(async () => {
+  await ensureKstatusCheck();
   client = adminClient();
   tenant = await makeTenantNamespace(client, ns.name, shard);
   await client.create(resourceQuota, { metadata: { name: 'no-secrets', namespace: ns.name }, spec: { hard: { 'count/secrets': '0' } } });
@@ -37,7 +45,8 @@ beforeAll(async () => {
     return quota.status?.hard?.['count/secrets'] !== undefined ? true : undefined;
   }, 30_000, 'the quota counted');
   operator = await startTestOperator({ shard }, [serviceAccountsFeature]);
-});
+  // The kstatus program is built on first use (about a minute).
+}, 600_000);
 
 afterAll(async () => {
   await operator?.stop();
@@ -55,6 +64,7 @@ describe('a ServiceAccount whose Secret the API server refuses', () => {
     expect(ready?.message).not.toMatch(/\d{4}-\d{2}-\d{2}T|POST|\/api\/v1/);
     expect(condition(sa, 'KeyIssued')?.status).not.toBe('True');
     expect(condition(sa, 'Stalled')).toMatchObject({ status: 'True', reason: 'ReconcileError' });
+    expect(await verdict(sa)).toBe('Failed');
     expect(await getSecret(client, ns.name, 'etl-runner-api-key')).toBeUndefined();
 
     const warning = await eventually(async () => {
@@ -73,6 +83,7 @@ describe('a ServiceAccount whose Secret the API server refuses', () => {
     await client.delete(resourceQuota, ns.name, 'no-secrets');
     const sa = await waitFor(client, ns.name, 'etl-runner', (s) => condition(s, 'Ready')?.status === 'True' && condition(s, 'KeyIssued')?.status === 'True', 60_000);
     expect(condition(sa, 'Stalled')).toBeUndefined();
+    expect(await verdict(sa)).toBe('Current');
     expect(sa.status?.keyId).toBeTruthy();
     expect(await getSecret(client, ns.name, 'etl-runner-api-key')).toBeDefined();
   });
