@@ -26,7 +26,7 @@ let tenant: string;
 
 /** What kstatus (sigs.k8s.io/cli-utils, as Flux and kpt read it) says of an account. */
 async function verdict(sa: SA): Promise<string> {
-  const [v] = await kstatusOf([{ apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'ServiceAccount', ...sa }]);
+  const [v] = await kstatusOf([{ ...sa, apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'ServiceAccount' }]);
   return v?.status ?? '?';
 }
 
