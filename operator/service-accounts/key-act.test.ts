@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { ServiceAccount } from '../api/index.js';
 import { generateApiKey } from '../apikeys/index.js';
 import { FakeKubeWriter } from '../runtime/fake-kube-writer.js';
-import { ApiError } from '../runtime/errors.js';
+import { ApiError, isConflict, TransientError } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
@@ -177,9 +177,12 @@ describe('applyKeyPlan', () => {
     expect(keyIn(fake)).toBe(old.key);
   });
 
-  it('a refused write fails the step with no Event (the queue retries)', async () => {
-    const fake = new FakeKubeWriter().failNext('create', new ApiError('forbidden', 403, 'Forbidden'));
-    await expect(applyKeyPlan(fake.act(), { action: 'create' }, { sa, secretName: 'ci-api-key', secret: undefined, labelsFor, now: NOW, signingKey })).rejects.toThrow('forbidden');
+  it('a refused write fails the step with no Event (the queue retries), saying which write and why', async () => {
+    const refusal = new ApiError('forbidden', 403, 'Forbidden');
+    const fake = new FakeKubeWriter().failNext('create', refusal);
+    const failed = applyKeyPlan(fake.act(), { action: 'create' }, { sa, secretName: 'ci-api-key', secret: undefined, labelsFor, now: NOW, signingKey });
+    await expect(failed).rejects.toBeInstanceOf(TransientError);
+    await expect(failed).rejects.toMatchObject({ message: 'Creating Secret ci-api-key failed', cause: refusal });
     expect(fake.events).toEqual([]);
   });
 
@@ -187,7 +190,7 @@ describe('applyKeyPlan', () => {
     const secret = existingSecret();
     const raw = rawSecret();
     const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: { ...raw, metadata: { ...raw.metadata, resourceVersion: '8' } } }]);
-    await expect(applyKeyPlan(fake.act(), { action: 'rotate', gracePeriodMs: 0, reason: 'Requested' }, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW, signingKey })).rejects.toMatchObject({ code: 409 });
+    await expect(applyKeyPlan(fake.act(), { action: 'rotate', gracePeriodMs: 0, reason: 'Requested' }, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW, signingKey })).rejects.toSatisfy(isConflict);
     expect(keyIn(fake)).toBe(old.key);
   });
 });

@@ -5,7 +5,7 @@
 import { generateApiKey } from '../apikeys/index.js';
 import type { RandomBytes } from '../apikeys/index.js';
 import type { ServiceAccount } from '../api/index.js';
-import { ApiError } from '../runtime/errors.js';
+import { ApiError, TransientError } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { PatchType } from '../runtime/kube-client.js';
@@ -224,14 +224,13 @@ async function issueKey(
     resourceVersion: existing?.metadata?.resourceVersion,
     ...(input.template ? { template: input.template } : {}),
   });
-  if (existing) await act.client.replace(builtinKinds.secret, body);
-  else {
-    try {
-      await act.client.create(builtinKinds.secret, body);
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 409) return 'exists';
-      throw error;
-    }
+  try {
+    if (existing) await act.client.replace(builtinKinds.secret, body);
+    else await act.client.create(builtinKinds.secret, body);
+  } catch (error) {
+    if (!existing && error instanceof ApiError && error.code === 409) return 'exists';
+    // Said in the account's status when it persists (runtime/failure-status.ts): what was refused, and why.
+    throw new TransientError(`${existing ? 'Replacing' : 'Creating'} Secret ${secretName} failed`, { cause: error });
   }
 
   const ids = { secret: secretName, keyId: record.keyId, fingerprint: record.fingerprint, revision: record.revision };

@@ -82,13 +82,16 @@ describe('Manager', () => {
     await eventually(async () => (converged(widgets.get(key)) ? true : undefined), 360_000, 'the fixed widget to converge');
   }, 400_000);
 
-  it('does not retry a terminal error', async () => {
+  it('does not retry a terminal error: it says it in status, which wakes the key once, and then stops', async () => {
     const key = `${ns.name}/hopeless`;
     await client.create(kind, { metadata: { name: 'hopeless', namespace: ns.name }, spec: { size: 1, mode: 'terminal' } });
     await eventually(async () => ((probe.calls.get(key)?.length ?? 0) >= 1 ? true : undefined), 10_000, 'the first attempt');
     await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(probe.calls.get(key)).toHaveLength(1);
-    expect(metricValue(await metrics(), 'controller_runtime_reconcile_total', { controller: 'gizmo', result: 'terminal_error' })).toBe(1);
+    // The runtime wrote Ready=False (a change of the object: one more pass, which writes nothing new).
+    expect(probe.calls.get(key)).toHaveLength(2);
+    expect(metricValue(await metrics(), 'controller_runtime_reconcile_total', { controller: 'gizmo', result: 'terminal_error' })).toBe(2);
+    const ready = (await client.get<Widget>(kind, ns.name, 'hopeless')).status?.conditions?.find((c) => c.type === 'Ready');
+    expect(ready).toMatchObject({ status: 'False', reason: 'InvalidWidget', message: 'Widget asked for a terminal error' });
   });
 
   it('serves /healthz, /readyz, /metrics on the metrics port and mounted handlers on the HTTP port only', async () => {
