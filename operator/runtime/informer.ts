@@ -59,6 +59,16 @@ export interface InformerOptions<T extends KubeObject> {
   readonly pageSize?: number;
   /** Applied to every object before it is cached (after managedFields are stripped). */
   readonly transform?: (object: T) => T;
+  /**
+   * Only objects for which this holds are cached: any other is dropped as it arrives, before it is
+   * prepared or stored (one cached earlier is removed, with a delete event). Evaluated on the raw object.
+   * What it depends on may change: {@link Informer.relistSoon} brings back what it now keeps.
+   */
+  readonly keep?: (object: T) => boolean;
+  /** Informers whose caches {@link keep} reads: the first list waits until they have synced. */
+  readonly after?: readonly { waitForSync(signal?: AbortSignal): Promise<boolean> }[];
+  /** How long {@link Informer.relistSoon} waits, so that a burst of changes costs one relist. @default 1_000 */
+  readonly relistDelayMs?: number;
   readonly random?: () => number;
 }
 
@@ -148,6 +158,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   private stopController: AbortController | undefined;
   private running: Promise<void> | undefined;
   private resyncTimer: Timer | undefined;
+  private relistTimer: Timer | undefined;
+  private endWatch: ((reason: WatchRestartReason) => void) | undefined;
+  private relistPending = false;
 
   constructor(options: InformerOptions<T>) {
     this.options = options;
@@ -165,6 +178,12 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** The last resourceVersion the cache is consistent with. */
   get lastResourceVersion(): string | undefined {
     return this.resourceVersion;
+  }
+
+  /** What the informer lists and watches. */
+  get selectors(): { labelSelector?: string; fieldSelector?: string; namespace?: string } {
+    const { labelSelector, fieldSelector, namespace } = this.options;
+    return { ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}), ...(namespace ? { namespace } : {}) };
   }
 
   /** Number of cached objects. */
@@ -234,10 +253,26 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.scheduleResync();
   }
 
+  /**
+   * Lists again shortly (once for a burst of calls), delivering the difference: what {@link InformerOptions.keep}
+   * now keeps comes back (a namespace that entered scope brings its objects). Before the first sync it does nothing.
+   */
+  relistSoon(): void {
+    if (!this.synced || this.relistTimer || !this.running) return;
+    this.relistTimer = this.options.clock.setTimer(() => {
+      this.relistTimer = undefined;
+      if (this.stopController?.signal.aborted) return;
+      this.relistPending = true;
+      this.endWatch?.('rescope');
+    }, this.options.relistDelayMs ?? 1_000);
+  }
+
   /** Stops watching; the cache keeps its content. */
   async stop(): Promise<void> {
     this.stopController?.abort();
     this.resyncTimer?.cancel();
+    this.relistTimer?.cancel();
+    this.relistTimer = undefined;
     await this.running;
     this.running = undefined;
   }
@@ -268,8 +303,13 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private async run(signal: AbortSignal): Promise<void> {
+    for (const informer of this.options.after ?? []) if (!(await informer.waitForSync(signal))) return;
     while (!signal.aborted) {
       try {
+        if (this.relistPending) {
+          this.relistPending = false;
+          this.resourceVersion = undefined;
+        }
         if (this.resourceVersion === undefined) await this.relist(signal);
         if (signal.aborted) break;
         const started = this.options.clock.now();
@@ -283,6 +323,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           this.log.info({ resourceVersion: this.resourceVersion }, 'Relisting after the watch resourceVersion expired');
           this.resourceVersion = undefined;
         }
+        if (reason === 'rescope') continue;
         // A watch that ran a while or delivered something was healthy: reconnect at once.
         // One that failed straight away backs off, so a broken server is not hammered.
         const healthy = reason !== 'error' && (events > 0 || this.options.clock.now() - started >= 1_000);
@@ -318,7 +359,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         query: { ...this.baseQuery(), limit: this.options.pageSize ?? 500, continue: continueToken },
         signal,
       });
-      for (const raw of page.items) items.push(this.prepare(raw));
+      for (const raw of page.items) if (this.keeps(raw)) items.push(this.prepare(raw));
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (continueToken && !signal.aborted);
@@ -359,6 +400,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         resolve({ reason, events });
       };
       const onStop = (): void => finish('stopped');
+      this.endWatch = finish;
       // Armed before connecting: a connection that never answers is caught too.
       const arm = (): void => {
         timer?.cancel();
@@ -366,6 +408,8 @@ export class Informer<T extends KubeObject = KubeObject> {
       };
       arm();
       signal.addEventListener('abort', onStop, { once: true });
+      // A relist asked for while the last list ran: do it before watching.
+      if (this.relistPending) return finish('rescope');
       const onLine = (line: string): void => {
         if (finished) return;
         let event: { type?: string; object?: T & { code?: number } };
@@ -381,6 +425,14 @@ export class Informer<T extends KubeObject = KubeObject> {
         switch (event.type) {
           case 'ADDED':
           case 'MODIFIED': {
+            if (!this.keeps(object)) {
+              // Dropped before it is stored; a version kept earlier goes.
+              const key = objectKey(object);
+              const cached = this.store.get(key);
+              if (cached) this.remove(key, cached);
+              this.resourceVersion = object.metadata?.resourceVersion ?? this.resourceVersion;
+              break;
+            }
             const prepared = this.prepare(object);
             this.upsert(objectKey(prepared), prepared);
             this.resourceVersion = prepared.metadata?.resourceVersion ?? this.resourceVersion;
@@ -421,6 +473,10 @@ export class Informer<T extends KubeObject = KubeObject> {
         },
       );
     });
+  }
+
+  private keeps(raw: T): boolean {
+    return this.options.keep === undefined || this.options.keep(raw);
   }
 
   private prepare(raw: T): T {
