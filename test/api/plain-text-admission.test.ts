@@ -86,7 +86,7 @@ afterAll(async () => {
 describe('free-text fields', () => {
   const cases = FIELDS.flatMap(([kind, field]) => HOSTILE.map(([what, value]) => ({ kind, field, what, value })));
 
-  it.for(cases)('refuse $what in $kind.spec.$field, naming the field', async ({ kind, field, value }) => {
+  it.for(cases)('refuse $what in spec.$field of a $kind, naming the field', async ({ kind, field, value }) => {
     const object = objectWith(kind, field, value);
     const rejection = await create(object);
     expect(rejection.code, rejection.message).toBe(422);
@@ -95,7 +95,7 @@ describe('free-text fields', () => {
     expect(validate(object).map((e) => e.field)).toContain(`spec.${field}`);
   });
 
-  it.for(FIELDS.flatMap(([kind, field]) => ACCEPTED.map((value) => ({ kind, field, value }))))('accept $value in $kind.spec.$field', async ({ kind, field, value }) => {
+  it.for(FIELDS.flatMap(([kind, field]) => ACCEPTED.map((value) => ({ kind, field, value }))))('accept $value in spec.$field of a $kind', async ({ kind, field, value }) => {
     const object = objectWith(kind, field, value);
     expect(validate(object)).toEqual([]);
     expect(await create(object)).toEqual({ code: 201, message: 'created' });

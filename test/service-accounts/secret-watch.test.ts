@@ -98,7 +98,9 @@ describe('the admission policy reserving the operator\'s Secrets', () => {
   const shard = newShard('secret-policy');
   const releaseNs = useNamespace('sw-release');
   const tenantNs = useNamespace('sw-policy');
-  const operatorUser = (): string => `system:serviceaccount:${releaseNs.name}:${release}`;
+  /** The chart's ServiceAccount of the operator: <release>-blink-accounts-operator. */
+  const operatorSa = `${release}-blink-accounts-operator`;
+  const operatorUser = (): string => `system:serviceaccount:${releaseNs.name}:${operatorSa}`;
   const editor = `editor-${id}@tenant.example`;
   let policies: KubeObject[] = [];
 
@@ -120,6 +122,7 @@ describe('the admission policy reserving the operator\'s Secrets', () => {
       .map((d) => d.toJS() as KubeObject | null)
       .filter((o): o is KubeObject => o !== null && /^ValidatingAdmissionPolicy(Binding)?$/.test(o.kind ?? ''));
     expect(policies.map((p) => p.kind).sort()).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+    expect(parseAllDocuments(rendered).some((d) => (d.toJS() as KubeObject | null)?.kind === 'ServiceAccount' && (d.toJS() as KubeObject).metadata?.name === operatorSa)).toBe(true);
     const client = adminClient();
     try {
       await client.patch(builtinKinds.namespace, undefined, tenantNs.name, { metadata: { labels: { [TENANT_LABEL]: `policy-${id}`, [SHARD_LABEL]: shard } } });
@@ -128,10 +131,10 @@ describe('the admission policy reserving the operator\'s Secrets', () => {
     }
     const edit = { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' };
     await applyObjects(adminKubeConfig(), [
-      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: release, namespace: releaseNs.name } },
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: operatorSa, namespace: releaseNs.name } },
       // Both may write Secrets in the tenant namespace: only the policy tells them apart.
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `editor-${id}`, namespace: tenantNs.name }, roleRef: edit, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: editor }] },
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `operator-${id}`, namespace: tenantNs.name }, roleRef: edit, subjects: [{ kind: 'ServiceAccount', name: release, namespace: releaseNs.name }] },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `operator-${id}`, namespace: tenantNs.name }, roleRef: edit, subjects: [{ kind: 'ServiceAccount', name: operatorSa, namespace: releaseNs.name }] },
       ...policies,
     ] as never);
   }, 600_000);
@@ -157,7 +160,7 @@ describe('the admission policy reserving the operator\'s Secrets', () => {
 
   it("lets the operator's ServiceAccount write them, and keeps others from taking its label off", async () => {
     const created = await as(operatorUser(), ['create', '-f', '-'], secret('key', { type: 'accounts.blinkops.com/api-key', labels: { ...MANAGED_LABELS, 'app.kubernetes.io/component': 'api-key' } }));
-    expect(created).toMatchObject({ ok: true });
+    expect(created.ok, created.output).toBe(true);
     expect((await as(operatorUser(), ['create', '-f', '-'], secret('record', { type: 'accounts.blinkops.com/invitation', labels: { ...MANAGED_LABELS } }))).ok).toBe(true);
     // Others may still edit the Secret's other labels (Reloader, backups), not the operator's label.
     expect((await as(editor, ['label', 'secret', 'key', 'team=data'])).ok).toBe(true);
