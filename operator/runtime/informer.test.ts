@@ -176,10 +176,12 @@ describe('Informer keep', () => {
     expect(informer.list().map((w) => w.metadata?.name)).toEqual(['a']);
     watching = nextWatch();
     inScope.add('tenant-b');
-    informer.relistSoon();
-    informer.relistSoon();
-    informer.relistSoon();
+    let done = false;
+    const relisted = Promise.all([informer.relistSoon(), informer.relistSoon(), informer.relistSoon()]).then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(done).toBe(false);
     await clock.advance(500);
+    await relisted;
     await watching;
     expect(state.lists).toBe(2);
     expect(state.aborted).toBe(1);

@@ -161,6 +161,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private relistTimer: Timer | undefined;
   private endWatch: ((reason: WatchRestartReason) => void) | undefined;
   private relistPending = false;
+  /** Callers of relistSoon waiting for a relist that starts after their call. */
+  private relistWaiters: (() => void)[] = [];
 
   constructor(options: InformerOptions<T>) {
     this.options = options;
@@ -255,16 +257,19 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   /**
    * Lists again shortly (once for a burst of calls), delivering the difference: what {@link InformerOptions.keep}
-   * now keeps comes back (a namespace that entered scope brings its objects). Before the first sync it does nothing.
+   * now keeps comes back (a namespace that entered scope brings its objects). Resolves once a relist begun
+   * after the call has been delivered (at once before the first sync, which sees everything anyway, or when stopped).
    */
-  relistSoon(): void {
-    if (!this.synced || this.relistTimer || !this.running) return;
-    this.relistTimer = this.options.clock.setTimer(() => {
+  relistSoon(): Promise<void> {
+    if (!this.synced || !this.running) return Promise.resolve();
+    const relisted = new Promise<void>((resolve) => this.relistWaiters.push(resolve));
+    this.relistTimer ??= this.options.clock.setTimer(() => {
       this.relistTimer = undefined;
       if (this.stopController?.signal.aborted) return;
       this.relistPending = true;
       this.endWatch?.('rescope');
     }, this.options.relistDelayMs ?? 1_000);
+    return relisted;
   }
 
   /** Stops watching; the cache keeps its content. */
@@ -273,6 +278,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.resyncTimer?.cancel();
     this.relistTimer?.cancel();
     this.relistTimer = undefined;
+    for (const resolve of this.relistWaiters.splice(0)) resolve();
     await this.running;
     this.running = undefined;
   }
@@ -350,6 +356,8 @@ export class Informer<T extends KubeObject = KubeObject> {
    * whole: only the prepared objects and one raw page at a time.
    */
   private async relist(signal: AbortSignal): Promise<void> {
+    // Who asked before this list began is answered by it (a failed list leaves them to the next one).
+    const waiting = this.relistWaiters.slice();
     const items: T[] = [];
     let continueToken: string | undefined;
     let resourceVersion: string | undefined;
@@ -374,6 +382,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (const [key, object] of [...this.store]) if (!seen.has(key)) this.remove(key, object);
     this.resourceVersion = resourceVersion;
     this.log.debug({ objects: items.length, resourceVersion }, 'Listed');
+    this.relistWaiters = this.relistWaiters.filter((resolve) => !waiting.includes(resolve));
+    for (const resolve of waiting) resolve();
     if (!this.synced) {
       this.synced = true;
       for (const resolve of this.syncWaiters.splice(0)) resolve();

@@ -121,6 +121,8 @@ export class Manager {
   readonly identity: string;
   private readonly options: ManagerOptions;
   private readonly informers = new Map<string, Informer<KubeObject>>();
+  /** Informers whose keep depends on the namespaces in scope (Secrets): relisted when a namespace comes into scope. */
+  private readonly scoped: Informer<KubeObject>[] = [];
   private readonly extraServers = new Map<string, RuntimeHttpServer>();
   private readonly controllers: Controller[] = [];
   private readonly elector: LeaderElector | undefined;
@@ -216,7 +218,8 @@ export class Manager {
       this.informers.set(id, informer as unknown as Informer<KubeObject>);
       if (namespaces) {
         const scoped = informer;
-        namespaces.addHandler({ add: () => scoped.relistSoon() });
+        this.scoped.push(scoped as unknown as Informer<KubeObject>);
+        namespaces.addHandler({ add: () => void scoped.relistSoon() });
       }
       if (this.started) informer.start();
     }
@@ -259,7 +262,12 @@ export class Manager {
       const namespaces = this.namespaces;
       namespaces.addHandler({
         add: (ns) => {
-          for (const object of primary.byIndex('namespace', ns.metadata?.name ?? '')) controller.queue.add(`${ns.metadata?.name}/${object.metadata?.name}`);
+          const enqueue = (): void => {
+            for (const object of primary.byIndex('namespace', ns.metadata?.name ?? '')) controller.queue.add(`${ns.metadata?.name}/${object.metadata?.name}`);
+          };
+          // Its Secrets come with a relist: reconcile once they are in the caches, not on a cache that lacks them.
+          if (this.scoped.length === 0) enqueue();
+          else void Promise.all(this.scoped.map((informer) => informer.relistSoon())).then(enqueue);
         },
       });
     }
