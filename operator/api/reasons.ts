@@ -29,6 +29,11 @@ export const REASONS = {
   emailDomainNotAllowed: 'EmailDomainNotAllowed',
   /** The email is not in the normal form both judges compare (see policy/email.ts). */
   emailNotCanonical: 'EmailNotCanonical',
+  /**
+   * Ready=False written by the runtime (runtime/failure-status.ts): the reconcile kept failing (the
+   * message says what failed); the next successful pass replaces it. Stalled: a person may have to act.
+   */
+  reconcileError: 'ReconcileError',
 } as const;
 
 /**

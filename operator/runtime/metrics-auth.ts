@@ -10,7 +10,8 @@
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { KubeClient } from './kube-client.js';
-import { jwtExpiry, kubeAccessReviewer, tokenKey, TtlLruCache } from './token-authenticator.js';
+import { MAX_BEARER_TOKEN_LENGTH } from './bearer-token-precheck.js';
+import { kubeAccessReviewer, tokenKey, TtlLruCache } from './token-authenticator.js';
 import type { ReviewedUser, TokenReviewResult } from './token-authenticator.js';
 
 /** The non-resource URL and verb a scraper needs (`nonResourceURLs: ["/metrics"], verbs: ["get"]`). */
@@ -32,8 +33,8 @@ export interface MetricsReviewer {
   mayGetMetrics(user: ReviewedUser): Promise<boolean>;
 }
 
-/** Longest token looked at; a longer one is refused without a review (projected tokens are 1-2 KB). */
-export const MAX_TOKEN_LENGTH = 16 * 1024;
+/** Longest token looked at; a longer one is refused without a review (the access API's bound). */
+export const MAX_TOKEN_LENGTH = MAX_BEARER_TOKEN_LENGTH;
 const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
 
 /** The bearer token of an Authorization header, or undefined when there is none or it cannot be a token (no review is spent on it). */
@@ -42,6 +43,18 @@ export function bearerToken(authorization: string | undefined): string | undefin
   const token = match?.[1];
   if (token === undefined || token.length > MAX_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) return undefined;
   return token;
+}
+
+/** The `exp` claim of a JWT in ms, unverified (only to cap how long an answer is reused; TokenReview verifies). */
+function jwtExpiry(token: string): number | undefined {
+  const payload = token.split('.')[1];
+  if (payload === undefined) return undefined;
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface SubjectAccessReviewStatus {
