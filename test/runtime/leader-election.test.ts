@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient } from '../../operator/runtime/index.js';
 import { builtinKinds } from '../../operator/runtime/index.js';
 import { adminKubeConfig, cluster, eventually, useNamespace } from '../harness/kube.js';
+import { scrapeMetrics } from '../harness/metrics.js';
 import { adminClient } from '../harness/tenant.js';
 import type { Widget } from './fixtures/widgets.js';
 import { ensureWidgetCrd, metricValue, widgetKind } from './fixtures/widgets.js';
@@ -50,7 +51,7 @@ function startReplica(identity: string): Replica {
 }
 
 async function reconciles(replica: Replica): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${replica.metricsPort}/metrics`)).text();
+  const text = await scrapeMetrics(`http://127.0.0.1:${replica.metricsPort}/metrics`);
   return metricValue(text, 'controller_runtime_reconcile_total', { controller: 'widget' });
 }
 
