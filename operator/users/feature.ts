@@ -22,7 +22,8 @@ import { INVITATION_ID_LABEL, INVITATION_SELECTOR, USER_LABEL } from '../invitat
 import type { SecretObject } from '../invitations/invitation-record.js';
 import { nodemailerMailer } from '../invitations/smtp.js';
 import type { Mailer, SmtpTimeouts } from '../invitations/smtp.js';
-import { userReconciler } from './user-controller.js';
+import { recordSigningKey } from '../runtime/record-signing.js';
+import { userReconciler, usersWithEmailOf } from './user-controller.js';
 
 /** Options of {@link createUsersFeature}; the defaults are what production runs. */
 export interface UsersFeatureOptions {
@@ -45,8 +46,10 @@ export interface UsersFeatureOptions {
 export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
   return {
     name: 'users',
-    register(ctx: OperatorContext) {
+    async register(ctx: OperatorContext) {
       const clock = options.clock ?? ctx.clock;
+      // Every replica signs (the acceptance page accepts) and verifies invitation records with the key of API-key Secrets.
+      const signingKey = await recordSigningKey(ctx.manager.client, ctx.namespace)();
       // Parsed before anything starts: a bad CIDR stops the operator with its value in the message.
       const trustedProxies = parseTrustedProxies(options.trustedProxies ?? ctx.options.trustedProxies ?? []);
       // Every replica caches the invitation records (only those, by label): the acceptance page reads them.
@@ -76,9 +79,12 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           clock,
           ...(options.random ? { random: options.random } : {}),
           ...(options.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: options.maxRetryDelayMs } : {}),
+          signingKey,
         }),
       });
       controller.watch(ctx.caches.tenants, objectsInTenantNamespace(ctx, ctx.caches.users as unknown as Informer<KubeObject>), { onUpdate: specOrLabelsChanged });
+      // One email is one person: a User that comes, goes or is being deleted decides which of the others with its email is invited.
+      controller.watch(ctx.caches.users, (user) => usersWithEmailOf(ctx, user).map((u) => `${u.metadata?.namespace ?? ''}/${u.metadata?.name ?? ''}`), { onUpdate: specOrLabelsChanged });
       ctx.manager.addHandler(
         ACCEPTANCE_PREFIX,
         createAcceptanceHandler({
@@ -89,6 +95,7 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           invitationLimiter: new ClientRateLimiter({ burst: 10, refillPerSecond: 1 / 30, ...options.invitationRateLimit, clock }),
           trustedProxies,
           csrfKey: sharedCsrfKey(ctx.manager.client, ctx.namespace),
+          signingKey,
         }),
       );
     },

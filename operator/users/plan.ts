@@ -18,8 +18,15 @@ export interface UserObservation {
   readonly email: string;
   /** spec.invitation.resend (default 0). */
   readonly resend: number;
-  /** The invitation record, if its Secret exists and is well-formed. */
+  /** The invitation record, if its Secret exists and is believed (record-trust.ts: signed by the operator, not an earlier one put back). */
   readonly record: InvitationRecord | undefined;
+  /**
+   * What record-trust.ts made of the record Secret. `legacy`: unsigned, from before signatures;
+   * `tampered`: not believed. @default `trusted` with a record, else `absent`
+   */
+  readonly trust?: 'absent' | 'trusted' | 'legacy' | 'tampered';
+  /** status.invitation.resend: the resend counter of the last invitation the operator recorded (what a tampered record falls back on). */
+  readonly lastResendInStatus?: number | undefined;
   /** status.acceptedAt: used only to rebuild a lost record, never to decide the phase alone. */
   readonly acceptedAtInStatus: string | undefined;
   readonly blocker: Blocker | undefined;
@@ -52,7 +59,7 @@ export function retryDelayMs(failedAttempts: number, maxMs: number): number {
 }
 
 /** Why a new invitation is issued. */
-export type IssueReason = 'Created' | 'Resend' | 'Reactivated' | 'RetryDelivery' | 'Interrupted' | 'EmailChanged';
+export type IssueReason = 'Created' | 'Resend' | 'Reactivated' | 'RetryDelivery' | 'Interrupted' | 'EmailChanged' | 'Unsigned' | 'Replaced';
 
 /** The one next step. */
 export type UserPlan =
@@ -77,8 +84,26 @@ export type UserPlan =
   | { readonly action: 'recordOutcome'; readonly outcome: UnrecordedOutcome }
   | { readonly action: 'none' };
 
+/**
+ * The next step when the record is not believed (record-trust.ts): it grants nothing and takes
+ * nothing away. A person status says accepted stays so; an Invited one gets a new invitation only
+ * when the spec asks for one (a raised resend counter), or when status has no invitation to fall
+ * back on. So editing the record never makes the operator send an email of its own accord.
+ */
+function planTampered(observed: UserObservation): UserPlan {
+  if (observed.acceptedAtInStatus || observed.blocker || !observed.active) return { action: 'none' };
+  if (observed.lastResendInStatus === undefined) return { action: 'issue', reason: 'Replaced' };
+  return observed.resend > observed.lastResendInStatus ? { action: 'issue', reason: 'Resend' } : { action: 'none' };
+}
+
 /** Decides the next step for a User. */
 export function planUser(observed: UserObservation): UserPlan {
+  if (observed.trust === 'tampered') return planTampered(observed);
+  if (observed.trust === 'legacy') {
+    // An unsigned record from before signatures: signed again only from what status says, never from what it says.
+    if (observed.acceptedAtInStatus) return { action: 'restoreAccepted', acceptedAt: observed.acceptedAtInStatus };
+    return observed.blocker || !observed.active ? { action: 'none' } : { action: 'issue', reason: 'Unsigned' };
+  }
   const record = observed.record && observed.record.email === observed.email ? observed.record : undefined;
   if (observed.blocker) return record?.state === 'pending' ? { action: 'revoke' } : { action: 'none' };
   if (!record) {

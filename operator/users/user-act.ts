@@ -39,6 +39,8 @@ export interface UserActInput {
   /** Base URL of the acceptance page for the tenant. */
   readonly publicUrl: string;
   readonly random?: RandomBytes | undefined;
+  /** Signs every record written (runtime/record-signing.ts). */
+  readonly signingKey: Buffer;
   /**
    * SMTP outcomes not written to their record yet, by invitation id (the controller's, kept across
    * reconciles): set before the write that follows SMTP, cleared once a write succeeded.
@@ -63,6 +65,8 @@ const ISSUE_NOTES: Readonly<Record<IssueReason, string>> = {
   RetryDelivery: 'Emailed the invitation after an SMTP failure',
   Interrupted: 'Emailed the invitation again: the previous attempt stopped before its email could be accepted (the operator restarted)',
   EmailChanged: 'Emailed an invitation to the new address',
+  Unsigned: "Emailed a new invitation: the previous one was recorded without the operator's signature (by an older version) and cannot be trusted; its link no longer works",
+  Replaced: 'Emailed a new invitation in place of one whose record was changed by someone other than the operator',
 };
 
 /** Carries out `plan`. */
@@ -72,7 +76,7 @@ export async function applyUserPlan(act: ActContext, plan: UserPlan, input: User
     case 'revoke':
     {
       if (!stored) return { record: stored };
-      const record = await saveRecord(act, input.location, { ...plainRecord(stored), state: 'revoked' }, stored.resourceVersion);
+      const record = await saveRecord(act, input, { ...plainRecord(stored), state: 'revoked' }, stored.resourceVersion);
       await act.recorder.event(user, 'Normal', 'InvitationRevoked', 'Revoked the pending invitation; its link no longer works');
       return { record };
     }
@@ -90,7 +94,7 @@ export async function applyUserPlan(act: ActContext, plan: UserPlan, input: User
         delivery: 'sent',
         messageId: invitationMessageId('restored'),
       };
-      const record = await saveRecord(act, input.location, restored, input.resourceVersion);
+      const record = await saveRecord(act, input, restored, input.resourceVersion);
       act.log.warn('Rebuilt the missing invitation record from status.acceptedAt');
       return { record };
     }
@@ -98,7 +102,7 @@ export async function applyUserPlan(act: ActContext, plan: UserPlan, input: User
       if (!stored) return { record: stored };
       const { outcome } = plan;
       const { failedAttempts: _failures, ...rest } = plainRecord(stored);
-      const record = await saveRecord(act, input.location, { ...(outcome.delivered ? rest : plainRecord(stored)), ...outcome.fields }, stored.resourceVersion);
+      const record = await saveRecord(act, input, { ...(outcome.delivered ? rest : plainRecord(stored)), ...outcome.fields }, stored.resourceVersion);
       input.unrecorded?.delete(outcome.invitationId);
       act.log.info({ invitationId: outcome.invitationId, delivered: outcome.delivered }, 'Recorded the SMTP outcome of an invitation after the first write failed');
       if (!outcome.delivered) {
@@ -139,8 +143,8 @@ export function throttledProblem(perHour: number, nextAt: number): Blocker {
 }
 
 /** Writes a record: create when there is none, else replace guarded by the resourceVersion read. */
-async function saveRecord(act: ActContext, location: RecordLocation, record: InvitationRecord, resourceVersion: string | undefined): Promise<StoredInvitationRecord> {
-  const secret = secretFromRecord(location, record, resourceVersion);
+async function saveRecord(act: ActContext, input: Pick<UserActInput, 'location' | 'signingKey'>, record: InvitationRecord, resourceVersion: string | undefined): Promise<StoredInvitationRecord> {
+  const secret = secretFromRecord(input.location, record, input.signingKey, resourceVersion);
   const saved = resourceVersion ? await act.client.replace<SecretObject>(builtinKinds.secret, secret) : await act.client.create<SecretObject>(builtinKinds.secret, secret);
   return { ...record, resourceVersion: saved.metadata?.resourceVersion ?? '' };
 }
@@ -159,7 +163,7 @@ function senderOf(tenant: Tenant, settings: SmtpSettings): { name: string; addre
  * message instead of mailing the person a second time.
  */
 async function issueInvitation(act: ActContext, reason: IssueReason, input: UserActInput): Promise<UserActResult> {
-  const { user, location, stored: previous } = input;
+  const { user, stored: previous } = input;
   const tenant = input.tenant as Tenant;
   let settings: SmtpSettings;
   try {
@@ -191,11 +195,11 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     recentEmails: withEmail(previous, { invitationId, at: now }, tenant.spec?.invitationEmailsPerHour ?? INVITATION_EMAILS_PER_HOUR_MAX),
   };
   // The intent is durable before anything leaves; a crash before "sending" means "certainly not delivered".
-  const saved = await saveRecord(act, location, preparing, input.resourceVersion);
+  const saved = await saveRecord(act, input, preparing, input.resourceVersion);
   const sending: InvitationRecord = { ...preparing, delivery: 'sending' };
   let committed: StoredInvitationRecord | undefined;
   const commit = async () => {
-    committed = await saveRecord(act, location, sending, saved.resourceVersion);
+    committed = await saveRecord(act, input, sending, saved.resourceVersion);
   };
 
   const from = senderOf(tenant, settings);
@@ -219,7 +223,7 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
       const fields = { delivery: 'sent', sentAt: kubeTime(input.now()) } as const;
       // Remembered until written: an outage now must not leave a delivered email "unconfirmed".
       input.unrecorded?.set(invitationId, { invitationId, fields, delivered: true });
-      const sent = await saveRecord(act, location, { ...delivered, ...fields }, latest());
+      const sent = await saveRecord(act, input, { ...delivered, ...fields }, latest());
       input.unrecorded?.delete(invitationId);
       act.log.info({ invitationId, reason }, 'Sent an invitation');
       await act.recorder.event(user, 'Normal', 'InvitationSent', ISSUE_NOTES[reason]);
@@ -230,7 +234,7 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
       const recentEmails = (sending.recentEmails ?? []).filter((e) => e.invitationId !== invitationId);
       const fields = { delivery: 'failed', deliveryError: result.error, deliveryFailure: result.reason, failedAttempts: (sending.failedAttempts ?? 0) + 1, recentEmails } as const;
       input.unrecorded?.set(invitationId, { invitationId, fields, delivered: false });
-      const failed = await saveRecord(act, location, { ...sending, ...fields }, latest());
+      const failed = await saveRecord(act, input, { ...sending, ...fields }, latest());
       input.unrecorded?.delete(invitationId);
       act.log.warn({ invitationId, reason: result.reason, smtpError: result.error }, 'Could not send an invitation; retrying');
       await act.recorder.event(user, 'Warning', 'InvitationFailed', `Sending the invitation failed: ${result.error}`);
@@ -238,7 +242,7 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     }
     case 'unconfirmed': {
       // A mailer that reports a possible delivery without having asked to end the message: record it as such all the same.
-      const unconfirmed = committed ?? (await saveRecord(act, location, sending, saved.resourceVersion));
+      const unconfirmed = committed ?? (await saveRecord(act, input, sending, saved.resourceVersion));
       act.log.warn({ invitationId, smtpError: result.error }, 'Handed an invitation to SMTP without a confirmation; not sending it again');
       await act.recorder.event(user, 'Warning', 'DeliveryUnconfirmed', `The SMTP server did not confirm the invitation email: ${result.error}`);
       return { record: unconfirmed };
