@@ -23,6 +23,7 @@ import type { SecretObject } from '../invitations/invitation-record.js';
 import { nodemailerMailer } from '../invitations/smtp.js';
 import type { Mailer, SmtpTimeouts } from '../invitations/smtp.js';
 import { recordSigningKey } from '../runtime/record-signing.js';
+import { InvitationSendQueue } from './send-queue.js';
 import { userReconciler, usersWithEmailOf } from './user-controller.js';
 
 /** Options of {@link createUsersFeature}; the defaults are what production runs. */
@@ -40,6 +41,8 @@ export interface UsersFeatureOptions {
   readonly random?: RandomBytes;
   /** Largest retry delay of the User controller (SMTP outages). @default 60_000 */
   readonly maxRetryDelayMs?: number;
+  /** Invitation emails in flight at once (send-queue.ts), over all tenants. @default 4 */
+  readonly sendConcurrency?: number;
 }
 
 /** Builds the users feature. */
@@ -57,6 +60,9 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
         labelSelector: INVITATION_SELECTOR,
         indexes: { [INVITATION_ID_INDEX]: (s) => [s.metadata?.labels?.[INVITATION_ID_LABEL] ?? ''].filter(Boolean) },
       });
+      // SMTP runs here, off the User reconcile: a slow relay holds up its own emails only.
+      const sendQueue = new InvitationSendQueue({ concurrency: options.sendConcurrency ?? 4, log: ctx.logger });
+      ctx.onStop(() => sendQueue.stop());
       const controller = ctx.manager.addController({
         name: 'users',
         for: ACCOUNT_KINDS.user,
@@ -80,6 +86,7 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           ...(options.random ? { random: options.random } : {}),
           ...(options.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: options.maxRetryDelayMs } : {}),
           signingKey,
+          sendQueue,
         }),
       });
       controller.watch(ctx.caches.tenants, objectsInTenantNamespace(ctx, ctx.caches.users as unknown as Informer<KubeObject>), { onUpdate: specOrLabelsChanged });

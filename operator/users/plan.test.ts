@@ -26,6 +26,7 @@ const cases: { name: string; observed: Partial<UserObservation>; plan: UserPlan 
   { name: 'pending and sent: nothing', observed: {}, plan: { action: 'none' } },
   { name: 'pending, delivery unconfirmed: never re-sent automatically', observed: { record: { ...pending, delivery: 'sending' } }, plan: { action: 'none' } },
   { name: 'pending, still "preparing" (stopped before the end of the message): issue again', observed: { record: { ...pending, delivery: 'preparing' } }, plan: { action: 'issue', reason: 'Interrupted' } },
+  { name: 'pending, "preparing", and this process is still sending it (send queue): nothing', observed: { record: { ...pending, delivery: 'preparing' }, sendInFlight: true }, plan: { action: 'none' } },
   {
     name: 'pending, "sending", but this process got the 250 and could not record it: record it (no email)',
     observed: { record: { ...pending, delivery: 'sending' }, unrecorded: { invitationId: pending.invitationId, fields: { delivery: 'sent' }, delivered: true } },

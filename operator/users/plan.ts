@@ -35,6 +35,8 @@ export interface UserObservation {
   readonly maxRetryDelayMs: number;
   /** What this process learnt from SMTP about the record's invitation but could not write yet. */
   readonly unrecorded?: UnrecordedOutcome | undefined;
+  /** This process still has the record's email waiting or in flight in its send queue (send-queue.ts). @default false */
+  readonly sendInFlight?: boolean;
 }
 
 /**
@@ -122,7 +124,8 @@ export function planUser(observed: UserObservation): UserPlan {
       if (observed.resend > record.resend) return { action: 'issue', reason: 'Resend' };
       if (record.delivery === 'sending' && observed.unrecorded?.invitationId === record.invitationId) return { action: 'recordOutcome', outcome: observed.unrecorded };
       // Stopped before the end of the message left (a crash, a lost leadership): nothing reached anyone.
-      if (record.delivery === 'preparing') return { action: 'issue', reason: 'Interrupted' };
+      // Unless this process is still sending it: then it is on its way.
+      if (record.delivery === 'preparing') return observed.sendInFlight ? { action: 'none' } : { action: 'issue', reason: 'Interrupted' };
       // Only a delivery that certainly failed is retried; "sending" may have reached the person.
       if (record.delivery === 'failed') {
         const due = Date.parse(record.attemptedAt ?? record.issuedAt) + retryDelayMs(record.failedAttempts ?? 1, observed.maxRetryDelayMs);

@@ -13,14 +13,16 @@ import { renderInvitationEmail } from '../invitations/email.js';
 import { invitationMessageId, plainRecord, secretFromRecord } from '../invitations/invitation-record.js';
 import type { InvitationRecord, RecordLocation, SecretObject, StoredInvitationRecord } from '../invitations/invitation-record.js';
 import { loadSmtpSettings, SmtpSettingsError } from '../invitations/smtp.js';
-import type { Mailer, SmtpSettings } from '../invitations/smtp.js';
+import type { DeliveryResult, Mailer, SmtpSettings } from '../invitations/smtp.js';
 import { DEFAULT_INVITATION_TTL, expiresAt, generateInvitationToken, hashInvitationToken } from '../invitations/token.js';
 import { kubeTime } from '../runtime/conditions.js';
+import { isConflict } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { ActContext } from '../runtime/kube-writer.js';
 import { withEmail } from './invitation-quota.js';
 import type { Blocker, IssueReason, UnrecordedOutcome, UserPlan } from './plan.js';
+import type { InvitationSendQueue } from './send-queue.js';
 
 type UserObject = User & KubeObject;
 
@@ -41,6 +43,15 @@ export interface UserActInput {
   readonly random?: RandomBytes | undefined;
   /** Signs every record written (runtime/record-signing.ts). */
   readonly signingKey: Buffer;
+  /**
+   * Where the email of an issued invitation goes out (send-queue.ts): the act step writes the
+   * "preparing" record and returns; SMTP runs in the queue. @default sent here, awaited
+   */
+  readonly sendQueue?: InvitationSendQueue | undefined;
+  /** Aborts when this replica stops leading: a send not yet at the end of its message is abandoned. */
+  readonly signal?: AbortSignal | undefined;
+  /** Told the record a queued send ended with (the controller's hourly-cap ledger forgets a failed one). */
+  readonly onDelivered?: ((record: StoredInvitationRecord) => void) | undefined;
   /**
    * SMTP outcomes not written to their record yet, by invitation id (the controller's, kept across
    * reconciles): set before the write that follows SMTP, cleared once a write succeeded.
@@ -199,6 +210,8 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
   const sending: InvitationRecord = { ...preparing, delivery: 'sending' };
   let committed: StoredInvitationRecord | undefined;
   const commit = async () => {
+    // A replica that stopped leading stops here; the guarded write stops any other late one.
+    if (input.signal?.aborted) throw new Error('No longer the leader: the invitation is left to the new leader');
     committed = await saveRecord(act, input, sending, saved.resourceVersion);
   };
 
@@ -214,7 +227,44 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     acceptUrl: `${input.publicUrl.replace(/\/+$/, '')}${ACCEPTANCE_PREFIX}${token}`,
     sender: from.address,
   });
-  const result = await input.mailer.send(settings, { from, to: user.spec.email, subject: email.subject, text: email.text, html: email.html, messageId: sending.messageId }, { beforeEnd: commit });
+  const deliver = async (): Promise<UserActResult> => {
+    const result = await input.mailer.send(settings, { from, to: user.spec.email, subject: email.subject, text: email.text, html: email.html, messageId: sending.messageId }, { beforeEnd: commit });
+    try {
+      return await recordDelivery(act, reason, input, result, { invitationId, saved, sending, committed: () => committed });
+    } catch (error) {
+      // Accepted, resent or revoked while its email was on its way: the record moved on, and says so.
+      if (isConflict(error)) {
+        act.log.info({ invitationId }, 'The invitation record changed while its email was being sent; left as it is');
+        return { record: undefined };
+      }
+      throw error;
+    }
+  };
+  const queue = input.sendQueue;
+  if (!queue) return deliver();
+  queue.enqueue({
+    key: `${input.location.namespace}/${input.location.userName}`,
+    invitationId,
+    run: async () => {
+      const delivered = await deliver();
+      if (delivered.record) input.onDelivered?.(delivered.record);
+    },
+  });
+  // The reconcile never waits on SMTP: the record says "preparing" until the queue moves it on.
+  return { record: saved };
+}
+
+/** Records what SMTP answered to an issued invitation's email. */
+async function recordDelivery(
+  act: ActContext,
+  reason: IssueReason,
+  input: UserActInput,
+  result: DeliveryResult,
+  sent: { readonly invitationId: string; readonly saved: StoredInvitationRecord; readonly sending: InvitationRecord; readonly committed: () => StoredInvitationRecord | undefined },
+): Promise<UserActResult> {
+  const { user } = input;
+  const { invitationId, saved, sending } = sent;
+  const committed = sent.committed();
   // The record as last written: "sending" once committed, else still "preparing".
   const latest = (): string => (committed ?? saved).resourceVersion;
   switch (result.outcome) {

@@ -7,7 +7,7 @@ import type { Tenant, User } from '../api/index.js';
 import type { RandomBytes } from '../apikeys/random.js';
 import type { Cached, OperatorContext } from '../context.js';
 import { invitationSecretName, isRecordOf, plainRecord, readInvitationRecord } from '../invitations/invitation-record.js';
-import type { RecordLocation, SecretObject } from '../invitations/invitation-record.js';
+import type { RecordLocation, SecretObject, StoredInvitationRecord } from '../invitations/invitation-record.js';
 import type { Mailer } from '../invitations/smtp.js';
 import { checkEmailDomain, emailClaim, intendsActive, normalizeEmail } from '../policy/index.js';
 import type { EmailClaim } from '../policy/index.js';
@@ -19,12 +19,15 @@ import { NAMESPACE_INDEX } from '../runtime/informer.js';
 import type { Informer } from '../runtime/informer.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
+import { KeyedMutex } from '../runtime/keyed-mutex.js';
 import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
 import { decideInvitationSend, emailsOfRecord, InvitationLedger } from './invitation-quota.js';
 import { planUser, throttleIssue } from './plan.js';
 import { tamperedMessage, trustRecord } from './record-trust.js';
-import type { Blocker, UnrecordedOutcome } from './plan.js';
+import type { Blocker, UnrecordedOutcome, UserPlan } from './plan.js';
+import type { InvitationSendQueue } from './send-queue.js';
 import { applyUserPlan } from './user-act.js';
+import type { UserActResult } from './user-act.js';
 import { deriveUserStatus } from './user-status.js';
 
 /** What the User controller needs besides the operator context. */
@@ -38,6 +41,8 @@ export interface UserControllerDeps {
   readonly maxRetryDelayMs?: number;
   /** Signs and verifies invitation records (runtime/record-signing.ts). */
   readonly signingKey: Buffer;
+  /** Where invitation emails go out (send-queue.ts). @default sent inside the reconcile */
+  readonly sendQueue?: InvitationSendQueue;
 }
 
 type UserObject = User & KubeObject;
@@ -91,9 +96,11 @@ async function recordPhaseChange(rc: ReconcileContext, user: UserObject, from: s
 /** The reconcile function of the User controller. */
 export function userReconciler(deps: UserControllerDeps): (key: string, rc: ReconcileContext) => Promise<ReconcileResult> {
   const { ctx, invitations, clock } = deps;
-  // The tenants' recent invitation emails. The controller runs one worker, so deciding, sending and
-  // noting an email here happen in order: no two reconciles both take the last email of the hour.
+  // The tenants' recent invitation emails. Deciding that one more may go and noting it (in the
+  // "preparing" record and here) hold the tenant's lock, so no two reconciles, however many
+  // workers run, both take the last email of the hour.
   const ledger = new InvitationLedger();
+  const capLock = new KeyedMutex();
   // SMTP outcomes whose record write failed (applyUserPlan), written by a later reconcile.
   const unrecorded = new Map<string, UnrecordedOutcome>();
   return async (key, rc) => {
@@ -131,22 +138,34 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       now: clock.now(),
       maxRetryDelayMs: deps.maxRetryDelayMs ?? 60_000,
       unrecorded: stored ? unrecorded.get(stored.invitationId) : undefined,
+      sendInFlight: stored ? (deps.sendQueue?.has(stored.invitationId) ?? false) : false,
     });
     // The tenant's hourly cap, counted only when an email is due (from the records in the cache,
     // which survive restarts, and what this process sent since).
     const tenantName = tenant?.metadata?.name ?? '';
     const perHour = tenant?.spec?.invitationEmailsPerHour ?? DEFAULT_INVITATION_EMAILS_PER_HOUR;
-    if (planned.action === 'issue') {
-      // Only signed records count: a stuffed history in an edited record must not use up the hour.
-      for (const other of invitations.byIndex(NAMESPACE_INDEX, namespace)) {
-        const counted = readInvitationRecord(other, deps.signingKey);
-        if (counted?.integrity === 'signed' && counted.record) ledger.merge(tenantName, emailsOfRecord(counted.record));
-      }
-    }
-    const plan = planned.action === 'issue' ? throttleIssue(planned, decideInvitationSend(ledger.sends(tenantName, clock.now()), perHour, clock.now()), perHour) : planned;
-    // Act.
     const location: RecordLocation = { namespace, userName: name, tenantName: tenant?.metadata?.name ?? '' };
-    const acted = await applyUserPlan(rc, plan, {
+    const forgetFailed = (record: StoredInvitationRecord): void => {
+      if (record.delivery === 'failed') ledger.forget(tenantName, record.invitationId, clock.now());
+    };
+    const decideAndAct = async (): Promise<UserActResult> => {
+      if (planned.action === 'issue') {
+        // Only signed records count: a stuffed history in an edited record must not use up the hour.
+        for (const other of invitations.byIndex(NAMESPACE_INDEX, namespace)) {
+          const counted = readInvitationRecord(other, deps.signingKey);
+          if (counted?.integrity === 'signed' && counted.record) ledger.merge(tenantName, emailsOfRecord(counted.record));
+        }
+      }
+      const plan = planned.action === 'issue' ? throttleIssue(planned, decideInvitationSend(ledger.sends(tenantName, clock.now()), perHour, clock.now()), perHour) : planned;
+      // Act.
+      const acted = await act(plan);
+      if (plan.action === 'issue' && acted.record) {
+        ledger.merge(tenantName, acted.record.recentEmails ?? []);
+        forgetFailed(acted.record);
+      }
+      return acted;
+    };
+    const act = (plan: UserPlan): Promise<UserActResult> => applyUserPlan(rc, plan, {
       user,
       tenant,
       location,
@@ -159,17 +178,17 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       random: deps.random,
       unrecorded,
       signingKey: deps.signingKey,
+      sendQueue: deps.sendQueue,
+      signal: rc.signal,
+      onDelivered: forgetFailed,
     });
+    const acted = planned.action === 'issue' ? await capLock.run(tenantName, decideAndAct) : await decideAndAct();
     // A record not believed and not replaced by this pass: the User keeps its last trusted state.
     const detail = trust.trust === 'tampered' && !acted.record ? trust.detail : undefined;
     const tampered = detail !== undefined ? { reason: REASONS.invitationRecordTampered, message: tamperedMessage(secretName, detail, !!user.status?.acceptedAt) } : undefined;
     if (tampered && !blocker && !isReason(user, REASONS.invitationRecordTampered)) {
       rc.log.warn({ secret: secretName, detail }, 'Ignored an invitation record the operator did not sign');
       await rc.recorder.event(user, 'Warning', REASONS.invitationRecordTampered, tampered.message);
-    }
-    if (plan.action === 'issue' && acted.record) {
-      ledger.merge(tenantName, acted.record.recentEmails ?? []);
-      if (acted.record.delivery === 'failed') ledger.forget(tenantName, acted.record.invitationId, clock.now());
     }
     // Status.
     const derived = deriveUserStatus({
