@@ -61,7 +61,12 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
         indexes: { [INVITATION_ID_INDEX]: (s) => [s.metadata?.labels?.[INVITATION_ID_LABEL] ?? ''].filter(Boolean) },
       });
       // SMTP runs here, off the User reconcile: a slow relay holds up its own emails only.
-      const sendQueue = new InvitationSendQueue({ concurrency: options.sendConcurrency ?? 4, log: ctx.logger });
+      const sendQueue = new InvitationSendQueue({
+        concurrency: options.sendConcurrency ?? 4,
+        log: ctx.logger,
+        // A send whose outcome could not be written: the User is looked at again, with backoff.
+        onError: (job) => controller.queue.addRateLimited(job.key),
+      });
       ctx.onStop(() => sendQueue.stop());
       const controller = ctx.manager.addController({
         name: 'users',

@@ -59,12 +59,14 @@ describe('InvitationSendQueue', () => {
   });
 
   it('a failing send does not stop the others; after stop nothing new starts', async () => {
-    const queue = new InvitationSendQueue({ concurrency: 1, log });
+    const failed: string[] = [];
+    const queue = new InvitationSendQueue({ concurrency: 1, log, onError: (job) => failed.push(job.key) });
     const ran: string[] = [];
     queue.enqueue({ key: 'ns/a', invitationId: 'a', run: () => Promise.reject(new Error('boom')) });
     queue.enqueue({ key: 'ns/b', invitationId: 'b', run: async () => { ran.push('b'); } });
     await queue.drained();
     expect(ran).toEqual(['b']);
+    expect(failed).toEqual(['ns/a']);
     queue.stop();
     queue.enqueue({ key: 'ns/c', invitationId: 'c', run: async () => { ran.push('c'); } });
     await tick();

@@ -21,6 +21,11 @@ export interface SendQueueOptions {
   /** Sends in flight at once. @default 4 */
   readonly concurrency?: number;
   readonly log: Logger;
+  /**
+   * Told when a send threw (its outcome could not be written, say the API server is away): the
+   * controller looks at the User again with backoff, and writes what this process remembers.
+   */
+  readonly onError?: (job: SendJob) => void;
 }
 
 /** A bounded-concurrency queue of invitation sends, one per record at a time. */
@@ -88,6 +93,7 @@ export class InvitationSendQueue {
     } catch (error) {
       // The record says what happened (or still says "preparing" / "sending", which the controller handles).
       this.options.log.warn({ err: error, invitationId: job.invitationId }, 'An invitation send ended with an error');
+      this.options.onError?.(job);
     } finally {
       this.running.delete(job.key);
       this.pump();
