@@ -28,7 +28,7 @@ import { RuntimeHttpServer } from '../operator/runtime/http-server.js';
 import type { CallerAuthenticator, TokenAuthenticator } from '../operator/runtime/token-authenticator.js';
 import { startLoadProcess } from './http-load.js';
 import type { LoadJob, LoadResult } from './http-load.js';
-import { apiKeyOf, BENCH_CALLER_TOKEN, installSyntheticClient, namespaceName, serviceAccountName, tenantName, userEmail, workspaceName } from './synthetic-cluster.js';
+import { apiKeyOf, BENCH_CALLER_TOKEN, installSyntheticClient, junkBearerToken, namespaceName, serviceAccountName, tenantName, TOKEN_REVIEW_MS, userEmail, workspaceName } from './synthetic-cluster.js';
 import type { ClusterShape } from './synthetic-cluster.js';
 
 const arg = (i: number, fallback: number): number => Number(process.argv[i] ?? fallback);
@@ -276,6 +276,58 @@ for (const [what, path, make] of runs) {
       loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
     });
   }
+}
+// ---- Junk-token flood (issue 22 §5): valid callers' answers and the API server's TokenReview rate ----
+// Valid callers (FLOOD_VALID_CONCURRENCY in flight, the bench's one token, cached) ask authorize questions for
+// FLOOD_MS alone, then again while a second load process sends the same port junk bearer tokens as fast as
+// it can (FLOOD_JUNK_CONCURRENCY in flight, every token distinct: garbage, expired, for another audience,
+// and half forged JWTs for the right audience that only the API server can refuse; 6,000 of them, sent
+// round and round; TokenReviews take TOKEN_REVIEW_MS). Stated bounds:
+//  - valid callers: every answer 200 (a miss fails the run); p99 under the flood at most FLOOD_P99_BOUND_MS
+//    (reported in withinBounds: timings are measured, never asserted);
+//  - TokenReviews sent to the API server during the flood: at most the token budget (40 at once, then 20 a
+//    second) plus the valid token's renewals (one per 10 s): 40 + 20 × s + s / 10 + 1 (a miss fails the run).
+const FLOOD_MS = Math.min(MAX_MS_PER_RUN, 10_000);
+const FLOOD_VALID_CONCURRENCY = 4;
+const FLOOD_JUNK_CONCURRENCY = 16;
+const FLOOD_P99_BOUND_MS = 50;
+const TOKEN_REVIEWS = 'POST /apis/authentication.k8s.io/v1/tokenreviews';
+if (MODES.has('auth') && warmUp && authenticator) {
+  const auth = authenticator;
+  const junkLoader = startLoadProcess();
+  const validJob: LoadJob = { url: `${servers.auth}${ACCESS_API_PREFIX}/${warmUp[1]}`, bodies: Array.from({ length: 5_000 }, warmUp[2]), concurrency: FLOOD_VALID_CONCURRENCY, maxMs: FLOOD_MS, headers, loop: true };
+  const alone = await loader.load(validJob);
+  const reviewsBefore = client.requests[TOKEN_REVIEWS] ?? 0;
+  const refusalsBefore = { ...auth.refusals };
+  const junkBody = JSON.stringify({ tenant: tenantName(0), principal: { user: userEmail(0, 0) }, action: 'portal' });
+  const [flooded, junk] = await Promise.all([
+    loader.load(validJob),
+    junkLoader.load({ url: validJob.url, bodies: [junkBody], tokens: Array.from({ length: 6_000 }, (_, i) => junkBearerToken(i)), concurrency: FLOOD_JUNK_CONCURRENCY, maxMs: FLOOD_MS, loop: true }),
+  ]);
+  // The flood's own duration (the load process's clock): no junk is sent before or after it.
+  const seconds = Math.max(junk.ms, flooded.ms) / 1000;
+  junkLoader.close();
+  const tokenReviews = (client.requests[TOKEN_REVIEWS] ?? 0) - reviewsBefore;
+  const reviewBound = 40 + 20 * seconds + seconds / 10 + 1;
+  const successRate = (flooded.statuses['200'] ?? 0) / Math.max(1, flooded.requests);
+  const withinBounds = { validAllAnswered: successRate === 1, validP99: flooded.p99Ms <= FLOOD_P99_BOUND_MS, tokenReviews: tokenReviews <= reviewBound };
+  // Counts fail the run (as any non-200 does above); the p99 is reported against its bound, never asserted.
+  if (!withinBounds.validAllAnswered || !withinBounds.tokenReviews) failed = true;
+  emit({
+    what: 'http junk-token flood',
+    seconds: Math.round(seconds * 100) / 100,
+    tokenReviewMs: TOKEN_REVIEW_MS,
+    valid: {
+      concurrency: FLOOD_VALID_CONCURRENCY,
+      alone: { requests: alone.requests, requestsPerSecond: alone.requestsPerSecond, p50Ms: alone.p50Ms, p99Ms: alone.p99Ms, statuses: alone.statuses },
+      duringFlood: { requests: flooded.requests, requestsPerSecond: flooded.requestsPerSecond, p50Ms: flooded.p50Ms, p99Ms: flooded.p99Ms, maxMs: flooded.maxMs, statuses: flooded.statuses, successRate },
+    },
+    junk: { concurrency: FLOOD_JUNK_CONCURRENCY, requests: junk.requests, requestsPerSecond: junk.requestsPerSecond, p99Ms: junk.p99Ms, statuses: junk.statuses },
+    tokenReviews: { sent: tokenReviews, perSecond: Math.round((tokenReviews / seconds) * 10) / 10, bound: Math.floor(reviewBound), refusedByPrecheck: auth.refusals.precheck - refusalsBefore.precheck, throttled: auth.refusals.throttled - refusalsBefore.throttled },
+    bounds: { validSuccessRate: 1, validP99Ms: FLOOD_P99_BOUND_MS, tokenReviews: '40 + 20/s + renewals' },
+    withinBounds,
+    loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+  });
 }
 // Is the load generator the limit? The bare server once more with node's own http client in the load process.
 if (warmUp && MODES.has('bare')) {

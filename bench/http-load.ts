@@ -26,6 +26,10 @@ export interface LoadJob {
   readonly headers?: Readonly<Record<string, string>>;
   /** @default 'raw' */
   readonly client?: 'raw' | 'node-http';
+  /** A bearer token per request (`Authorization: Bearer <tokens[i % length]>`), instead of one in `headers`. */
+  readonly tokens?: readonly string[];
+  /** Send the bodies again from the start until `maxMs` has passed. @default false */
+  readonly loop?: boolean;
 }
 
 /** What the load process reports. */
@@ -44,15 +48,16 @@ export interface LoadResult {
   readonly clientCpuMs: number;
 }
 
-type Send = (body: string) => Promise<{ status: number; text: string }>;
+type Send = (body: string, token?: string) => Promise<{ status: number; text: string }>;
 
 /** node:http's client, keep-alive. */
 function nodeHttpSender(url: URL, headers: Readonly<Record<string, string>>, concurrency: number): { lane(): Send; close(): void } {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const send: Send = (body) =>
+  const send: Send = (body, token) =>
     new Promise((resolve, reject) => {
+      const perRequest = token === undefined ? {} : { authorization: `Bearer ${token}` };
       const req = request(
-        { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+        { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { ...headers, ...perRequest, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -117,11 +122,12 @@ function rawSender(url: URL, headers: Readonly<Record<string, string>>): { lane(
       sockets.push(s);
       return s;
     };
-    return (body) =>
+    return (body, token) =>
       new Promise((resolve, reject) => {
         waiting = { resolve, reject };
         socket ??= open();
-        socket.write(`${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        const auth = token === undefined ? '' : `Authorization: Bearer ${token}\r\n`;
+        socket.write(`${head}${auth}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       });
   };
   return { lane, close: () => sockets.forEach((s) => s.destroy()) };
@@ -145,12 +151,14 @@ export async function run(job: LoadJob): Promise<LoadResult> {
         timedOut = true;
         return;
       }
-      const body = job.bodies[next++];
+      const i = next++;
+      const body = job.bodies[job.loop ? i % job.bodies.length : i];
       if (body === undefined) return;
+      const token = job.tokens ? job.tokens[i % job.tokens.length] : undefined;
       const sent = performance.now();
       let status = 'error';
       try {
-        const answer = await send(body);
+        const answer = await send(body, token);
         status = String(answer.status);
         if (answer.text.includes('"allowed":true')) allowed++;
       } finally {

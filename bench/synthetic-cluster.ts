@@ -209,7 +209,30 @@ export const BENCH_CALLER_TOKEN = [
   ).toString('base64url'),
   'S'.repeat(342),
 ].join('.');
+/** How long the synthetic API server takes to answer a TokenReview. */
+export const TOKEN_REVIEW_MS = 2;
 const BENCH_CALLER = { username: 'system:serviceaccount:bench:caller', uid: 'bench-caller', groups: ['system:serviceaccounts', 'system:authenticated'] };
+
+/**
+ * Junk bearer token `i` for the flood scenario, each distinct: garbage, an expired JWT, a JWT for
+ * another audience, or (half of them) a forged JWT for the access API's audience that only the API
+ * server can refuse (its signature is not the API server's).
+ */
+export function junkBearerToken(i: number): string {
+  const [header = '', payload = ''] = BENCH_CALLER_TOKEN.split('.');
+  const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const forge = (changes: Record<string, unknown>): string => `${header}.${Buffer.from(JSON.stringify({ ...claims, jti: `junk-${i}`, ...changes })).toString('base64url')}.${'J'.repeat(342)}`;
+  switch (i % 6) {
+    case 0:
+      return `junk-${i.toString(36)}-${'x'.repeat(i % 40)}`;
+    case 2:
+      return forge({ exp: Math.floor(Date.now() / 1000) - 60 });
+    case 4:
+      return forge({ aud: ['some-other-service'] });
+    default:
+      return forge({});
+  }
+}
 
 /** What the synthetic client did. */
 export interface SyntheticClientStats {
@@ -276,7 +299,10 @@ export function installSyntheticClient(shape: ClusterShape): SyntheticClientStat
     if (method === 'POST' && path === '/apis/authentication.k8s.io/v1/tokenreviews') {
       const spec = (init.body as { spec?: { token?: string; audiences?: string[] } } | undefined)?.spec;
       const valid = spec?.token === BENCH_CALLER_TOKEN;
-      return Promise.resolve({ status: valid ? { authenticated: true, user: BENCH_CALLER, audiences: spec?.audiences ?? [] } : { authenticated: false } });
+      const status = valid ? { authenticated: true, user: BENCH_CALLER, audiences: spec?.audiences ?? [] } : { authenticated: false };
+      // A TokenReview is a round trip to kube-apiserver and a signature check there: a few ms, not zero,
+      // so that reviews in flight pile up as they would (the access API bounds them).
+      return new Promise((resolve) => setTimeout(() => resolve({ status }), TOKEN_REVIEW_MS));
     }
     if (method === 'POST' && path === '/apis/authorization.k8s.io/v1/subjectaccessreviews') {
       const spec = (init.body as { spec?: { user?: string } } | undefined)?.spec;

@@ -34,13 +34,16 @@ export interface RunningOperator {
 
 const TENANT_NAMESPACE_INDEX = 'tenantNamespace';
 
+/** The index of the Tenant cache that tenant resolution reads (the namespace each Tenant owns). */
+export const TENANT_CACHE_INDEXES = { [TENANT_NAMESPACE_INDEX]: (tenant: Cached<Tenant>) => [namespaceOfTenant(tenant)] } as const;
+
 function namesIn(object: KubeObject, names: readonly string[] | undefined): string[] {
   const namespace = object.metadata?.namespace ?? '';
   return [...new Set(names ?? [])].map((n) => `${namespace}/${n}`);
 }
 
 /** The indexes every feature may read, defined here once. */
-function sharedIndexes(caches: AccountCaches): SharedIndexes {
+export function sharedIndexes(caches: AccountCaches): SharedIndexes {
   return {
     usersByEmail: caches.users.index('usersByEmail', (user) => {
       const email = normalizeEmail(user.spec?.email);
@@ -52,7 +55,8 @@ function sharedIndexes(caches: AccountCaches): SharedIndexes {
   };
 }
 
-function tenantResolver(caches: AccountCaches): TenantResolver {
+/** Tenant resolution over the caches (the Tenant cache needs {@link TENANT_CACHE_INDEXES}). */
+export function tenantResolver(caches: AccountCaches): TenantResolver {
   return {
     forNamespace: (namespace) => owningTenant(caches.tenantNamespaces.get(namespace), caches.tenants.byIndex(TENANT_NAMESPACE_INDEX, namespace)),
     namespaceOf: (tenant) => namespaceOfTenant(tenant as Cached<Tenant>),
@@ -92,7 +96,7 @@ export async function startOperator(options: OperatorOptions, features: readonly
   const caches: AccountCaches = {
     tenants: manager.informer<Cached<Tenant>>(ACCOUNT_KINDS.tenant, {
       ...(options.shard ? { labelSelector: `${SHARD_LABEL}=${options.shard}` } : {}),
-      indexes: { [TENANT_NAMESPACE_INDEX]: (tenant) => [namespaceOfTenant(tenant)] },
+      indexes: TENANT_CACHE_INDEXES,
     }),
     users: manager.informer(ACCOUNT_KINDS.user),
     serviceAccounts: manager.informer(ACCOUNT_KINDS.serviceAccount),

@@ -57,11 +57,18 @@ const NAMESPACE = 'blink-accounts-system';
 /** The kinds a ServiceAccount's restartTargets can name. */
 const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
 
-/** A workload of no pods (no kubelet runs here) to restart. */
-function workload(kind: (typeof WORKLOAD_KINDS)[number], namespace: string, name: string): object {
-  const template = { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'example.invalid/app:1' }] } };
+/**
+ * A workload of no pods (no kubelet runs here) to restart, using the key of Secret `keySecret` (only such
+ * a workload is restarted): the Deployment mounts it, the StatefulSet takes it with envFrom, the DaemonSet
+ * is annotated for the account.
+ */
+function workload(kind: (typeof WORKLOAD_KINDS)[number], namespace: string, name: string, account: string, keySecret: string): object {
+  const container = { name: 'app', image: 'example.invalid/app:1', ...(kind === 'StatefulSet' ? { envFrom: [{ secretRef: { name: keySecret } }] } : {}) };
+  const volumes = kind === 'Deployment' ? { volumes: [{ name: 'key', secret: { secretName: keySecret } }] } : {};
+  const template = { metadata: { labels: { app: name } }, spec: { containers: [container], ...volumes } };
   const spec = { selector: { matchLabels: { app: name } }, template, ...(kind === 'DaemonSet' ? {} : { replicas: 0 }), ...(kind === 'StatefulSet' ? { serviceName: name } : {}) };
-  return { apiVersion: 'apps/v1', kind, metadata: { name, namespace }, spec };
+  const annotations = kind === 'DaemonSet' ? { 'accounts.blinkops.com/restart-on-key-rotation': account } : {};
+  return { apiVersion: 'apps/v1', kind, metadata: { name, namespace, annotations }, spec };
 }
 
 describe('the operator under the RBAC of deploy/operator.yaml', () => {
@@ -125,7 +132,7 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
         metadata: { name: 'robot', namespace: tenantNs },
         spec: { role: 'Builder', workspaces: ['ops'], keyRotation: { restartTargets: WORKLOAD_KINDS.map((kind) => ({ kind, name: 'robot-app' })) } },
       },
-      ...WORKLOAD_KINDS.map((kind) => workload(kind, tenantNs, 'robot-app')),
+      ...WORKLOAD_KINDS.map((kind) => workload(kind, tenantNs, 'robot-app', 'robot', 'robot-api-key')),
       { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'User', metadata: { name: 'ada', namespace: tenantNs }, spec: { email: 'ada@deploy.example', role: 'Admin' } },
     );
     await eventually(async () => ((await get('bsa', 'robot', '{.status.conditions[?(@.type=="Ready")].status}')) === 'True' ? true : undefined), 30_000, 'the ServiceAccount to be Ready');
@@ -151,7 +158,7 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
     const keyId = await get('bsa', 'robot', '{.status.keyId}');
     await kubectl(['patch', 'bsa', 'robot', '-n', tenantNs, '--type=merge', '-p', '{"spec":{"keyRotation":{"revision":1,"gracePeriod":"2s"}}}']);
     await eventually(async () => ((await get('bsa', 'robot', '{.status.keyId}')) !== keyId ? true : undefined), 30_000, 'the rotated key');
-    // The new key's restart targets get a rollout restart (a patch of each kind).
+    // The new key's restart targets get a rollout restart (a get and a patch of each kind).
     for (const kind of WORKLOAD_KINDS) {
       await eventually(async () => ((await get(kind.toLowerCase(), 'robot-app', '{.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}')) !== '' ? true : undefined), 30_000, `the ${kind} restart`);
     }

@@ -42,6 +42,48 @@ export function importEdges(): Map<string, Set<string>> {
   return edges;
 }
 
+/** File-level import edges of operator/, as paths relative to operator/ (type-only imports and re-exports included). */
+export function fileImportEdges(): Map<string, Set<string>> {
+  const edges = new Map<string, Set<string>>();
+  for (const file of sourceFiles(ROOT)) {
+    const targets = new Set<string>();
+    for (const match of readFileSync(file, 'utf8').matchAll(/from '(\.[^']+)'/g)) {
+      targets.add(relative(ROOT, normalize(join(dirname(file), (match[1] ?? '').replace(/\.js$/, '.ts')))));
+    }
+    edges.set(relative(ROOT, file), targets);
+  }
+  return edges;
+}
+
+/**
+ * Import circles between files (each as the files around it, starting from its smallest name), found
+ * by a depth-first search: a circle makes module start-up order matter and a file impossible to read
+ * on its own.
+ */
+export function importCycles(edges: ReadonlyMap<string, ReadonlySet<string>>): string[][] {
+  const cycles = new Map<string, string[]>();
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'open');
+    path.push(file);
+    for (const next of [...(edges.get(file) ?? [])].sort()) {
+      if (!edges.has(next)) continue;
+      const seen = state.get(next);
+      if (seen === 'open') {
+        const cycle = path.slice(path.indexOf(next));
+        const start = cycle.indexOf([...cycle].sort()[0] ?? '');
+        const rotated = [...cycle.slice(start), ...cycle.slice(0, start)];
+        cycles.set(rotated.join(' -> '), rotated);
+      } else if (seen === undefined) visit(next);
+    }
+    path.pop();
+    state.set(file, 'done');
+  };
+  for (const file of [...edges.keys()].sort()) if (!state.has(file)) visit(file);
+  return [...cycles.values()];
+}
+
 /** Floor of each unit: 0 for one importing nothing, else 1 + the highest floor it imports. */
 export function floors(edges: ReadonlyMap<string, ReadonlySet<string>>): Map<string, number> {
   const floor = new Map<string, number>();
@@ -80,6 +122,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === normalize(process.argv
     for (let f = top; f >= 0; f -= 1) process.stdout.write(`  floor ${f}: ${(byFloor.get(f) ?? []).join(', ')}\n`);
     const cross = crossFeatureImports(edges);
     process.stdout.write(cross.length === 0 ? 'No feature imports another feature.\n' : `Features importing features:\n${cross.map((c) => `  ${c}`).join('\n')}\n`);
-    process.exitCode = cross.length === 0 ? 0 : 1;
+    const cycles = importCycles(fileImportEdges());
+    process.stdout.write(cycles.length === 0 ? 'No import circle between files.\n' : `Import circles:\n${cycles.map((c) => `  ${[...c, c[0]].join(' -> ')}`).join('\n')}\n`);
+    process.exitCode = cross.length === 0 && cycles.length === 0 ? 0 : 1;
   }
 }

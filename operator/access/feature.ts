@@ -20,7 +20,7 @@ export function mountAccessApi(ctx: OperatorContext, directory: Directory): Toke
     clock: ctx.clock,
   });
   const server = ctx.manager.addServer(ACCESS_API_SERVER, ctx.options.accessApiPort ?? 8082);
-  server.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(directory, ctx.logger.child({ component: 'access-api' }), authenticator));
+  server.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(directory, ctx.logger.child({ component: 'access-api' }), authenticator, ctx.clock));
   return authenticator;
 }
 

@@ -3,10 +3,13 @@
 // is and what it may ask about, methods, media types, size limits, error
 // bodies); decisions live in decide.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { systemClock } from '../runtime/clock.js';
+import type { Clock } from '../runtime/clock.js';
 import { readBodyLimited } from '../runtime/http-body.js';
 import { requestPath } from '../runtime/http-server.js';
 import type { RequestHandler } from '../runtime/http-server.js';
 import type { Logger } from '../runtime/logger.js';
+import { ReviewThrottledError } from '../runtime/review-limiter.js';
 import type { Caller, CallerAuthenticator } from '../runtime/token-authenticator.js';
 import { callerMayAsk } from './caller-access.js';
 import { decideAuthenticate, decideAuthorize } from './decide.js';
@@ -92,20 +95,38 @@ interface Route {
   handle(req: IncomingMessage, res: ServerResponse, caller: Caller | undefined): Promise<void> | void;
 }
 
-/** Asks a review; a review that could not be done is a 503 the caller may retry, never a yes. */
-async function reviewed<T>(review: Promise<T>, log: Logger): Promise<T> {
+/** The 503 of a request whose caller could not be reviewed now (the review failed, or the review budget is spent). */
+export const UNAVAILABLE_MESSAGE = 'The caller\'s credentials could not be checked now; retry';
+
+/**
+ * Asks a review; a review that could not be done is a 503 the caller may retry, never a yes.
+ * Throttled reviews are 503 too, not 429 or 401: the budget is shared by every caller and is
+ * spent by whoever sends unknown tokens, so a 429 would blame a caller that may have sent one
+ * request, and a 401 would tell a valid caller its token is bad (clients give up on a 401).
+ */
+async function reviewed<T>(review: Promise<T>, log: Logger, throttleLog: { readonly clock: Clock; lastWarnAt: number }): Promise<T> {
   try {
     return await review;
   } catch (error) {
+    if (error instanceof ReviewThrottledError) {
+      // A flood is logged once a minute, not once a request.
+      const now = throttleLog.clock.now();
+      if (now - throttleLog.lastWarnAt >= 60_000) {
+        throttleLog.lastWarnAt = now;
+        log.warn('Refused access API callers without review: the TokenReview/SubjectAccessReview budget is spent (a flood of unknown tokens?)');
+      }
+      throw new HttpProblem(503, 'Unavailable', UNAVAILABLE_MESSAGE, undefined, { 'retry-after': String(error.retryAfterSeconds) });
+    }
     log.warn({ err: error }, 'Could not review an access API caller');
-    throw new HttpProblem(503, 'Unavailable', 'The caller\'s credentials could not be checked now; retry', undefined, { 'retry-after': '1' });
+    throw new HttpProblem(503, 'Unavailable', UNAVAILABLE_MESSAGE, undefined, { 'retry-after': '1' });
   }
 }
 
 /** The request handler of the access API (mount it at {@link ACCESS_API_PREFIX} on the access API's own port). */
-export function accessApiHandler(directory: Directory, log: Logger, authenticator: CallerAuthenticator): RequestHandler {
+export function accessApiHandler(directory: Directory, log: Logger, authenticator: CallerAuthenticator, clock: Clock = systemClock): RequestHandler {
+  const throttleLog = { clock, lastWarnAt: -Infinity };
   /** May the caller ask about the tenant whose namespace this is? */
-  const mayAsk = (caller: Caller | undefined, namespace: string): Promise<boolean> => (caller ? reviewed(callerMayAsk(authenticator, caller, namespace), log) : Promise.resolve(false));
+  const mayAsk = (caller: Caller | undefined, namespace: string): Promise<boolean> => (caller ? reviewed(callerMayAsk(authenticator, caller, namespace), log, throttleLog) : Promise.resolve(false));
   const routes: Record<string, Route> = {
     [`${ACCESS_API_PREFIX}/authenticate`]: {
       method: 'POST',
@@ -148,7 +169,7 @@ export function accessApiHandler(directory: Directory, log: Logger, authenticato
       if (!route?.public) {
         // Who is asking comes first: without a valid token not even the endpoints are told apart.
         const token = bearerToken(req);
-        caller = token === undefined ? undefined : await reviewed(authenticator.authenticate(token), log);
+        caller = token === undefined ? undefined : await reviewed(authenticator.authenticate(token), log, throttleLog);
         if (!caller) throw new HttpProblem(401, 'Unauthenticated', NO_CALLER_MESSAGE, undefined, { 'www-authenticate': 'Bearer realm="blink-accounts-access-api"' });
       }
       if (!route) throw new HttpProblem(404, 'NotFound', `No such endpoint: ${path.slice(0, 200)}; see ${ACCESS_API_PREFIX}/openapi.json`);

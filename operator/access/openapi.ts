@@ -10,7 +10,7 @@ const NAME = { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLe
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 const CALLER_ERRORS = {
   '401': errorResponse('No valid bearer token: send a Kubernetes ServiceAccount token whose audiences include the access API\'s (default blink-accounts-access-api). `WWW-Authenticate: Bearer`.'),
-  '503': errorResponse('The caller\'s token or permission could not be reviewed now (the API server is unreachable); retry after `Retry-After` seconds.'),
+  '503': errorResponse('The caller\'s token or permission could not be reviewed now (the API server is unreachable, or more unknown tokens arrive than this replica reviews per second); retry after `Retry-After` seconds.'),
 };
 const TRANSPORT_ERRORS = {
   '400': errorResponse('The body is not JSON, or a field is missing or wrong: `error.details` names each field.'),

@@ -12,7 +12,7 @@ export { ADOPT_ANNOTATION, CREATED_FOR_ANNOTATION, TENANT_KIND, TENANT_NAME_MAX_
 export type { DeletionPolicy, Tenant, TenantSpec, TenantStatus } from './tenant.js';
 export { USER_KIND, USER_PHASES } from './user.js';
 export type { User, UserPhase, UserSpec, UserStatus } from './user.js';
-export { SERVICE_ACCOUNT_KIND } from './service-account.js';
+export { OPERATOR_APP_LABELS, OPERATOR_KEY_PREFIX, RESERVED_DATA_KEY, SERVICE_ACCOUNT_KIND } from './service-account.js';
 export type { ServiceAccount, ServiceAccountSpec, ServiceAccountStatus } from './service-account.js';
 export { WORKSPACE_KIND } from './workspace.js';
 export type { Workspace, WorkspaceSpec, WorkspaceStatus } from './workspace.js';

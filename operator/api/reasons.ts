@@ -33,6 +33,11 @@ export const REASONS = {
   duplicateEmail: 'DuplicateEmail',
   /** The invitation record's signature does not verify (or was removed): it is not believed, the User keeps its last trusted phase. */
   invitationRecordTampered: 'InvitationRecordTampered',
+  /**
+   * Ready=False written by the runtime (runtime/failure-status.ts): the reconcile kept failing (the
+   * message says what failed); the next successful pass replaces it. Stalled: a person may have to act.
+   */
+  reconcileError: 'ReconcileError',
 } as const;
 
 /**

@@ -170,7 +170,7 @@ export const ServiceAccountSpecSchema = Type.Object(
           restartTargets: Type.Optional(
             Type.Array(RestartTargetSchema, {
               description:
-                "Deployments, StatefulSets and DaemonSets in this namespace that get a rollout restart once a new key is in the Secret (rotation, schedule or repair), during the grace period, so their pods read the new key. At most 16. Failures show in the RolloutRestarted condition.",
+                "Deployments, StatefulSets and DaemonSets in this namespace that get a rollout restart once a new key is in the Secret (rotation, schedule or repair), during the grace period, so their pods read the new key. At most 16. Only a workload that uses the key is restarted: its pod template mounts or references the key Secret (a secret or projected volume, env valueFrom.secretKeyRef or envFrom.secretRef), or the workload is annotated accounts.blinkops.com/restart-on-key-rotation with this service account's name (several names: comma-separated). Any other name, existing or not, is not restarted (RolloutRestarted=False, reason NotAKeyConsumer); other failures show as RestartFailed.",
               maxItems: 16,
               'x-kubernetes-list-type': 'map',
               'x-kubernetes-list-map-keys': ['kind', 'name'],
@@ -193,6 +193,10 @@ export const ServiceAccountStatusSchema = Type.Object(
     fingerprint: Type.Optional(Type.String({ description: 'Short non-secret fingerprint of the current API key, to tell keys apart.', maxLength: 64 })),
     keyCreatedAt: Type.Optional(timestamp('When the current API key was issued.')),
     keyRevision: Type.Optional(Type.Integer({ description: 'spec.keyRotation.revision the current key was issued for.', format: 'int64', minimum: 0 })),
+    previousKeyId: Type.Optional(
+      Type.String({ description: 'Non-secret identifier of the previous API key while it still works after a rotation (spec.keyRotation.gracePeriod); unset otherwise.', maxLength: 64 }),
+    ),
+    previousKeyExpiresAt: Type.Optional(timestamp('When the previous API key stops working; unset without a previous key.')),
     nextRotationAt: Type.Optional(timestamp('When the key is rotated next by spec.keyRotation.every; unset without a schedule.')),
     rolledOutKeyId: Type.Optional(
       Type.String({ description: 'Key id the restart targets were last restarted for (or that was current when they were first recorded).', maxLength: 64 }),

@@ -8,9 +8,8 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { readClusterState } from '../dev-cluster/cluster.js';
+import { DEV_CLUSTER, readClusterState } from '../dev-cluster/cluster.js';
 import { KubeClient } from '../runtime/kube-client.js';
-import { DEV_CLUSTER } from './dev-cluster.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { cliName, isKubectlPlugin } from './invocation.js';
 

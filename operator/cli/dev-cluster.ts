@@ -2,13 +2,12 @@
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { ensureBinaries } from '../dev-cluster/binaries.js';
-import { readClusterState, runningComponents, startCluster, stopCluster } from '../dev-cluster/cluster.js';
+import { DEV_CLUSTER, readClusterState, runningComponents, startCluster, stopCluster } from '../dev-cluster/cluster.js';
 import type { ClusterState } from '../dev-cluster/cluster.js';
 import { outputOption, printStructured } from './options.js';
 import type { OutputFormat } from './options.js';
 
-/** Name of the long-lived cluster of `dev-cluster up` and `npm start`. */
-export const DEV_CLUSTER = 'dev';
+export { DEV_CLUSTER } from '../dev-cluster/cluster.js';
 
 function say(message: string): void {
   process.stderr.write(`${message}\n`);

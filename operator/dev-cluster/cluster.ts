@@ -18,6 +18,9 @@ import { join } from 'node:path';
 import type { Binaries, Component } from './binaries.js';
 import { clustersRoot } from './paths.js';
 
+/** Name of the long-lived cluster of `dev-cluster up` and `npm start`. */
+export const DEV_CLUSTER = 'dev';
+
 /** What is recorded about a running cluster in `<dir>/state.json`. */
 export interface ClusterState {
   /** Name of the cluster; also the folder name under the clusters root. */

@@ -22,7 +22,7 @@ import type { Informer } from '../runtime/informer.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { judgeInvitation } from './acceptance-decision.js';
-import type { ClientRateLimiter } from './client-rate-limiter.js';
+import type { GuessLimiter } from './guess-limiter.js';
 import { clientBucket, NO_TRUSTED_PROXIES, resolveClientAddress } from './client-address.js';
 import type { TrustedProxies } from './client-address.js';
 import { INVITATION_ID_LABEL, plainRecord, readInvitationRecord, secretFromRecord, USER_LABEL } from './invitation-record.js';
@@ -51,10 +51,8 @@ export interface AcceptancePageOptions {
   readonly ctx: AcceptancePageContext;
   readonly invitations: Informer<SecretObject>;
   readonly clock: Clock;
-  /** Requests per client (IP address, see `trustedProxies`). */
-  readonly limiter: ClientRateLimiter;
-  /** Requests per invitation id, whatever the IP: bounds the guesses against one invitation. */
-  readonly invitationLimiter: ClientRateLimiter;
+  /** What a request without the right token costs its client (IP address, see `trustedProxies`) and all clients together. */
+  readonly guesses: GuessLimiter;
   /** Proxies whose X-Forwarded-For names the client. @default none */
   readonly trustedProxies?: TrustedProxies;
   readonly csrfKey: () => Promise<Buffer>;
@@ -81,7 +79,7 @@ function result(req: IncomingMessage, res: ServerResponse, kind: ResultKind, sta
 
 /** Builds the request handler of `/invitations/`. */
 export function createAcceptanceHandler(options: AcceptancePageOptions): RequestHandler {
-  const { ctx, invitations, clock, limiter, invitationLimiter } = options;
+  const { ctx, invitations, clock, guesses } = options;
   const trustedProxies = options.trustedProxies ?? NO_TRUSTED_PROXIES;
   const client = ctx.manager.client;
 
@@ -109,32 +107,34 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
     return undefined;
   };
 
+  /** The token hashes to the stored hash of the record its id names (whatever the record's state). */
+  const holdsToken = (found: Found | undefined, token: string): boolean => !!found?.record && found.record.tokenHash !== '' && verifyInvitationToken(token, found.record.tokenHash);
+
   const judge = (found: Found | undefined, token: string) => {
     const record = found?.record;
     const user = found?.user;
     const userActive = !!user && !isDeleting(user) && intendsActive(user) && user.spec?.email === record?.email;
-    const tokenMatches = !!record && record.tokenHash !== '' && verifyInvitationToken(token, record.tokenHash);
     // A signed but earlier invitation put back in place of a later one (status acted on a higher resend counter) is dead.
     const lastResend = user?.status?.invitation?.resend;
     const superseded = !!record && lastResend !== undefined && record.resend < lastResend;
-    return judgeInvitation({ record, tokenMatches, userActive, superseded, now: clock.now() });
+    return judgeInvitation({ record, tokenMatches: holdsToken(found, token), userActive, superseded, now: clock.now() });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = req.method ?? 'GET';
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const clientAddress = resolveClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
-    const rate = limiter.take(clientBucket(clientAddress));
-    if (!rate.allowed) return result(req, res, 'rate-limited', 429, { 'Retry-After': String(rate.retryAfterSeconds) });
-    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return result(req, res, 'bad-request', 405, { Allow: 'GET, HEAD, POST' });
-
     const token = path.startsWith(ACCEPTANCE_PREFIX) ? path.slice(ACCEPTANCE_PREFIX.length) : '';
     const parsed = token.length > 0 && token.length <= MAX_TOKEN_LENGTH ? parseInvitationToken(token) : undefined;
-    // Every well-formed id takes from its bucket, known or not, so a 429 tells nothing about which ids exist.
-    if (parsed?.ok) {
-      const perInvitation = invitationLimiter.take(parsed.value.invitationId);
-      if (!perInvitation.allowed) return result(req, res, 'rate-limited', 429, { 'Retry-After': String(perInvitation.retryAfterSeconds) });
+    // The right token is checked before anything is charged (a cache lookup and one SHA-256): its
+    // holder never waits for anyone's wrong guesses. Everything else is charged to its client and
+    // to all clients together (guess-limiter.ts), never to the invitation, so a 429 says nothing
+    // about which invitation ids exist and cannot be aimed at one invitee.
+    if (!(parsed?.ok && holdsToken(find(parsed.value.invitationId), token))) {
+      const clientAddress = resolveClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
+      const rate = guesses.take(clientBucket(clientAddress));
+      if (!rate.allowed) return result(req, res, 'rate-limited', 429, { 'Retry-After': String(rate.retryAfterSeconds) });
     }
+    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return result(req, res, 'bad-request', 405, { Allow: 'GET, HEAD, POST' });
 
     if (method !== 'POST') {
       if (!parsed?.ok) return result(req, res, 'invalid', 404);

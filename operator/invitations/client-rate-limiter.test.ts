@@ -20,3 +20,26 @@ describe('ClientRateLimiter', () => {
     expect(limiter.size).toBe(100);
   });
 });
+
+describe('ClientRateLimiter.check', () => {
+  it('answers what take would, without taking or remembering the client', () => {
+    const limiter = new ClientRateLimiter({ clock: new ManualClock(), burst: 1, refillPerSecond: 0.5 });
+    expect(limiter.check('a')).toEqual({ allowed: true });
+    expect(limiter.check('a')).toEqual({ allowed: true });
+    expect(limiter.size).toBe(0);
+    expect(limiter.take('a')).toEqual({ allowed: true });
+    expect(limiter.check('a')).toEqual({ allowed: false, retryAfterSeconds: 2 });
+    expect(limiter.take('a')).toEqual({ allowed: false, retryAfterSeconds: 2 });
+  });
+});
+
+describe('ClientRateLimiter with a clock that steps back', () => {
+  it('refills nothing for the step back and does not drain the bucket', () => {
+    let now = 1_000_000;
+    const limiter = new ClientRateLimiter({ clock: { now: () => now, setTimer: () => ({ cancel() {} }) }, burst: 2, refillPerSecond: 1 });
+    expect(limiter.take('a')).toEqual({ allowed: true });
+    now -= 60_000;
+    expect(limiter.take('a')).toEqual({ allowed: true });
+    expect(limiter.take('a')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+  });
+});

@@ -33,17 +33,31 @@ export class ClientRateLimiter {
   /** Takes one token for `client`. */
   take(client: string): RateDecision {
     const now = this.options.clock.now();
-    const bucket = this.buckets.get(client) ?? { tokens: this.burst, at: now };
+    const tokens = this.tokensAt(client, now);
     this.buckets.delete(client);
-    const tokens = Math.min(this.burst, bucket.tokens + ((now - bucket.at) / 1000) * this.refill);
     if (tokens < 1) {
       this.buckets.set(client, { tokens, at: now });
-      const retryAfterSeconds = this.refill > 0 ? Math.ceil((1 - tokens) / this.refill) : 3600;
-      return { allowed: false, retryAfterSeconds };
+      return this.refusal(tokens);
     }
     this.buckets.set(client, { tokens: tokens - 1, at: now });
     this.evict();
     return { allowed: true };
+  }
+
+  /** What {@link take} would answer for `client` now, without taking anything or remembering the client. */
+  check(client: string): RateDecision {
+    const tokens = this.tokensAt(client, this.options.clock.now());
+    return tokens < 1 ? this.refusal(tokens) : { allowed: true };
+  }
+
+  private tokensAt(client: string, now: number): number {
+    const bucket = this.buckets.get(client);
+    // A clock that steps back (NTP, a test's clock) refills nothing rather than draining the bucket.
+    return bucket ? Math.min(this.burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * this.refill) : this.burst;
+  }
+
+  private refusal(tokens: number): RateDecision {
+    return { allowed: false, retryAfterSeconds: this.refill > 0 ? Math.ceil((1 - tokens) / this.refill) : 3600 };
   }
 
   /** Clients currently tracked. */

@@ -14,11 +14,22 @@ export interface Clock {
   setTimer(fn: () => void, ms: number): Timer;
 }
 
+/**
+ * The longest delay Node's timers take (2^31-1 ms, about 24.8 days). A longer one overflows and
+ * fires after 1 ms; a caller asking for more gets this and looks again when it fires.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `ms` as a delay a timer can take: not negative, at most {@link MAX_TIMER_MS}. */
+export function timerDelay(ms: number): number {
+  return Math.min(MAX_TIMER_MS, Math.max(0, ms));
+}
+
 /** The clock of the process. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer(fn, ms) {
-    const handle = setTimeout(fn, Math.max(0, ms));
+    const handle = setTimeout(fn, timerDelay(ms));
     handle.unref();
     return { cancel: () => clearTimeout(handle) };
   },

@@ -63,3 +63,35 @@ describe('specOrLabelsChanged', () => {
     expect(specOrLabelsChanged(base, next)).toBe(expected);
   });
 });
+
+describe('Controller workers', () => {
+  it('let timers and I/O run between reconciles that need no I/O', async () => {
+    const total = 2_000;
+    let reconciled = 0;
+    let finished: () => void = () => {};
+    const allDone = new Promise<void>((resolve) => (finished = resolve));
+    const controller = new Controller({
+      name: 'busy',
+      reconcile: () => {
+        if (++reconciled === total) finished();
+        return Promise.resolve(undefined);
+      },
+      concurrency: 2,
+      clock: new ManualClock(),
+      logger: createLogger({ level: 'silent' }),
+      metrics: new RuntimeMetrics(),
+      client: {} as KubeClient,
+      recorder: {} as EventRecorder,
+    });
+    for (let i = 0; i < total; i++) controller.queue.add(`ns/o${i}`);
+    let reconciledWhenTimerRan: number | undefined;
+    setTimeout(() => (reconciledWhenTimerRan = reconciled), 0);
+    const stop = new AbortController();
+    const running = controller.run(stop.signal, new AbortController().signal);
+    await allDone;
+    stop.abort();
+    await running;
+    expect(reconciledWhenTimerRan).toBeDefined();
+    expect(reconciledWhenTimerRan).toBeLessThan(total / 2);
+  });
+});

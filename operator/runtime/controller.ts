@@ -3,15 +3,16 @@
 // transient failure (backoff), a TerminalError is not retried, a
 // `{ requeueAfterMs }` result schedules the next look.
 import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Clock } from './clock.js';
 import { jsonEqual } from './deep-equal.js';
 import type { ReconcileResult, TerminalError } from './errors.js';
 import { classifyOutcome, isConflict } from './errors.js';
 import type { EventRecorder } from './events.js';
 import type { Informer } from './informer.js';
-import type { KubeObject } from './kinds.js';
+import type { KindDescriptor, KubeObject } from './kinds.js';
 import { splitKey } from './kinds.js';
-import type { KubeClient } from './kube-client.js';
+import { reportFailure, shouldReportFailure } from './failure-status.js';
 import type { ActContext, KubeWriter } from './kube-writer.js';
 import type { Logger } from './logger.js';
 import type { RuntimeMetrics } from './metrics.js';
@@ -47,11 +48,24 @@ export interface ControllerOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly metrics: RuntimeMetrics;
-  readonly client: KubeClient;
+  /** Where reconciles write (the manager's KubeClient). */
+  readonly client: KubeWriter;
   readonly recorder: EventRecorder;
   readonly rateLimiter?: RateLimiter;
   /** Drops events of objects out of scope (e.g. outside the manager's namespaces). */
   readonly inScope?: (object: KubeObject) => boolean;
+  /**
+   * The controller writes the status of this kind: a reconcile that keeps failing is reported on
+   * the object (Ready=False, a Warning Event; failure-status.ts). Without it, failures are only
+   * logged and counted.
+   */
+  readonly reportFailures?: {
+    readonly kind: KindDescriptor;
+    /** The object of a key, as cached. */
+    readonly get: (key: string) => KubeObject | undefined;
+    /** Transient failures in a row before reporting. @default REPORT_AFTER_FAILURES (3) */
+    readonly afterFailures?: number;
+  };
 }
 
 /** Options of {@link Controller.watch}. */
@@ -145,6 +159,9 @@ export class Controller {
         return;
       }
       await this.process(key, lease);
+      // A reconcile that needs no I/O resolves in microtasks only: without a turn of the event loop
+      // between items, a long run of them would hold up watches, timers and HTTP until it ends.
+      await nextTurn();
     }
   }
 
@@ -189,6 +206,7 @@ export class Controller {
           metrics.reconcileErrors.inc(labels);
           metrics.terminalErrors.inc(labels);
           log.error({ err: error, reason: (error as TerminalError).reason }, 'Reconcile failed terminally; not retrying until the object changes');
+          await this.report(key, error, retries + 1, log);
           break;
         case 'error': {
           metrics.reconcileErrors.inc(labels);
@@ -196,11 +214,19 @@ export class Controller {
           metrics.retryDelay.observe({ name: this.name }, delay / 1000);
           if (isConflict(error)) log.debug({ err: error, retryInMs: delay }, 'Reconcile hit a write conflict; retrying');
           else log.warn({ err: error, retryInMs: delay, retries: retries + 1 }, 'Reconcile failed; retrying');
+          await this.report(key, error, retries + 1, log);
           break;
         }
       }
     } finally {
       this.queue.done(key);
     }
+  }
+
+  /** Reports failure number `failures` of `key` on its object, when this controller writes its status and the failure warrants it. */
+  private async report(key: string, error: unknown, failures: number, log: Logger): Promise<void> {
+    const to = this.options.reportFailures;
+    if (!to || !shouldReportFailure(error, failures, to.afterFailures)) return;
+    await reportFailure({ kind: to.kind, get: to.get, client: this.options.client, recorder: this.options.recorder, clock: this.options.clock, log }, key, error);
   }
 }

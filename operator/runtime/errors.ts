@@ -1,8 +1,32 @@
 // What a reconcile can tell the runtime, besides "done".
 
-/** A failure worth retrying (network, conflict, a dependency not ready): the key is requeued with per-key backoff. */
+/** What a {@link TransientError} may say besides its message and cause. */
+export interface TransientErrorOptions extends ErrorOptions {
+  /**
+   * Stable CamelCase reason of the Ready=False condition the runtime writes when the failure
+   * persists. @default 'ReconcileError'
+   */
+  readonly reason?: string;
+  /** The reconcile already wrote the failure into status (with its own reason): the runtime writes no condition. */
+  readonly reportedInStatus?: boolean;
+}
+
+/**
+ * A failure worth retrying (network, conflict, a dependency not ready): the key is requeued with
+ * per-key backoff; when it keeps failing the runtime reports it (Ready=False, a Warning Event).
+ */
 export class TransientError extends Error {
   override readonly name = 'TransientError';
+  /** Reason for the Ready=False condition, when the reconcile knows a more specific one. */
+  readonly reason: string | undefined;
+  /** True when the reconcile already said so in status. */
+  readonly reportedInStatus: boolean;
+
+  constructor(message: string, options?: TransientErrorOptions) {
+    super(message, options);
+    this.reason = options?.reason;
+    this.reportedInStatus = options?.reportedInStatus ?? false;
+  }
 }
 
 /**
@@ -30,13 +54,22 @@ export class ApiError extends Error {
   readonly reason: string | undefined;
   /** `details.causes[].reason` of the Status, such as `NamespaceTerminating`. */
   readonly causes: readonly string[];
+  /** The Status `message` alone, as the API server worded it (no method, path or code). */
+  readonly statusMessage: string | undefined;
 
-  constructor(message: string, code: number, reason?: string, options?: ErrorOptions & { causes?: readonly string[] }) {
+  constructor(message: string, code: number, reason?: string, options?: ErrorOptions & { causes?: readonly string[]; statusMessage?: string }) {
     super(message, options);
     this.code = code;
     this.reason = reason;
     this.causes = options?.causes ?? [];
+    this.statusMessage = options?.statusMessage;
   }
+}
+
+/** The first ApiError in the `cause` chain of `error` (itself included), if any. */
+export function apiErrorIn(error: unknown): ApiError | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) if (e instanceof ApiError) return e;
+  return undefined;
 }
 
 /**
@@ -44,7 +77,8 @@ export class ApiError extends Error {
  * deleted: there is nothing to converge there any more, and retrying cannot succeed.
  */
 export function isNamespaceTerminating(error: unknown): boolean {
-  return error instanceof ApiError && error.code === 403 && error.causes.includes('NamespaceTerminating');
+  const api = apiErrorIn(error);
+  return api !== undefined && api.code === 403 && api.causes.includes('NamespaceTerminating');
 }
 
 /** True for a 404 from the API server. */
@@ -52,9 +86,9 @@ export function isNotFound(error: unknown): boolean {
   return error instanceof ApiError && error.code === 404;
 }
 
-/** True for a 409 from the API server (a resourceVersion precondition or an existing name). */
+/** True for a 409 from the API server (a resourceVersion precondition or an existing name), wrapped or not. */
 export function isConflict(error: unknown): boolean {
-  return error instanceof ApiError && error.code === 409;
+  return apiErrorIn(error)?.code === 409;
 }
 
 /** The outcome label of a reconcile, as in controller-runtime's `controller_runtime_reconcile_total`. */

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.js';
+import { Controller } from './controller.js';
+import type { EventRecorder } from './events.js';
 import { Informer } from './informer.js';
 import type { KindDescriptor, KubeObject } from './kinds.js';
 import type { KubeClient, ObjectList } from './kube-client.js';
 import { createLogger } from './logger.js';
+import { RuntimeMetrics } from './metrics.js';
 
 const kind: KindDescriptor = { group: 'test.example.com', version: 'v1', kind: 'Widget', plural: 'widgets', namespaced: true };
 type Widget = KubeObject & { spec?: { size: number } };
@@ -48,22 +51,22 @@ describe('Informer list', () => {
   });
 });
 
+/** A client listing `items` whose watch delivers what the test sends through `send`. */
+function watchedClient(items: Widget[]): { client: KubeClient; send(type: string, object: Widget): void; watching: Promise<void> } {
+  let onLine: (line: string) => void = () => {};
+  let started: () => void = () => {};
+  const watching = new Promise<void>((resolve) => (started = resolve));
+  const client = {
+    list: (): Promise<ObjectList<Widget>> => Promise.resolve({ metadata: { resourceVersion: '1' }, items: structuredClone(items) }),
+    watch: (_path: string, _query: unknown, line: (l: string) => void) => {
+      onLine = line;
+      started();
+      return Promise.resolve({ abort: () => {}, done: new Promise(() => {}) });
+    },
+  } as unknown as KubeClient;
+  return { client, send: (type, object) => onLine(JSON.stringify({ type, object })), watching };
+}
 describe('Informer indexes', () => {
-  /** A client listing `items` whose watch delivers what the test sends through `send`. */
-  function watchedClient(items: Widget[]): { client: KubeClient; send(type: string, object: Widget): void; watching: Promise<void> } {
-    let onLine: (line: string) => void = () => {};
-    let started: () => void = () => {};
-    const watching = new Promise<void>((resolve) => (started = resolve));
-    const client = {
-      list: (): Promise<ObjectList<Widget>> => Promise.resolve({ metadata: { resourceVersion: '1' }, items: structuredClone(items) }),
-      watch: (_path: string, _query: unknown, line: (l: string) => void) => {
-        onLine = line;
-        started();
-        return Promise.resolve({ abort: () => {}, done: new Promise(() => {}) });
-      },
-    } as unknown as KubeClient;
-    return { client, send: (type, object) => onLine(JSON.stringify({ type, object })), watching };
-  }
   const widget = (name: string, size: number, rv: string): Widget => ({ metadata: { name, namespace: 'ns', resourceVersion: rv }, spec: { size } });
 
   it('answers a value held by one object, by several, and by one again after the others went', async () => {
@@ -105,6 +108,52 @@ describe('Informer indexes', () => {
     expect(informer.get('ns/a')).toEqual(items[0]);
     expect(informer.get('ns/b')).toEqual(items[1]);
     expect(informer.get('ns/f')).toEqual(frozen);
+    void informer.stop();
+  });
+});
+
+describe('Informer update handlers', () => {
+  const widget = (size: number, rv: string): Widget => ({ metadata: { name: 'w', namespace: 'ns', resourceVersion: rv }, spec: { size } });
+
+  it('get (previous, object): the cached object first, the new one second', async () => {
+    const { client, send, watching } = watchedClient([widget(1, '1')]);
+    const informer = new Informer<Widget>({ client, kind, clock: new ManualClock(), logger: createLogger({ level: 'silent' }) });
+    const seen: [number | undefined, number | undefined][] = [];
+    informer.addHandler({ update: (previous, object) => seen.push([previous.spec?.size, object.spec?.size]) });
+    informer.start();
+    await informer.waitForSync();
+    await watching;
+    send('MODIFIED', widget(2, '2'));
+    send('MODIFIED', widget(5, '3'));
+    expect(seen).toEqual([
+      [1, 2],
+      [2, 5],
+    ]);
+    void informer.stop();
+  });
+
+  it('let an asymmetric predicate of Controller.watch see the change the right way round', async () => {
+    const { client, send, watching } = watchedClient([widget(1, '1')]);
+    const informer = new Informer<Widget>({ client, kind, clock: new ManualClock(), logger: createLogger({ level: 'silent' }) });
+    const controller = new Controller({
+      name: 'grows',
+      reconcile: async () => undefined,
+      clock: new ManualClock(),
+      logger: createLogger({ level: 'silent' }),
+      metrics: new RuntimeMetrics(),
+      client: {} as KubeClient,
+      recorder: {} as EventRecorder,
+    });
+    // Only growth concerns the controller.
+    controller.watch(informer, (w) => [`ns/${w.metadata?.name ?? ''}`], { onUpdate: (previous, object) => (object.spec?.size ?? 0) > (previous.spec?.size ?? 0) });
+    informer.start();
+    await informer.waitForSync();
+    await watching;
+    await controller.queue.get().then((key) => key && controller.queue.done(key)); // the initial add
+    send('MODIFIED', widget(0, '2'));
+    expect(controller.queue.length).toBe(0);
+    send('MODIFIED', widget(3, '3'));
+    expect(controller.queue.length).toBe(1);
     void informer.stop();
   });
 });

@@ -28,6 +28,7 @@ export interface CacheIndex<T extends KubeObject> {
 /** Callbacks for cache changes. They must only enqueue work (never reconcile inside a callback); they run synchronously. */
 export interface InformerHandler<T extends KubeObject> {
   add?(object: T): void;
+  /** `previous` is the object as cached before, `object` as it is now. */
   update?(previous: T, object: T): void;
   delete?(object: T): void;
 }
@@ -442,7 +443,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (!previous) {
       for (const handler of this.handlers) this.call(handler, 'add', object);
     } else if (previous.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
-      for (const handler of this.handlers) this.call(handler, 'update', previous, object);
+      for (const handler of this.handlers) this.call(handler, 'update', object, previous);
     }
   }
 
@@ -482,6 +483,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     }
   }
 
+  /** Calls one handler; `object` is the new state, `previous` (updates only) the cached one it replaces. */
   private call(handler: InformerHandler<T>, type: 'add' | 'update' | 'delete', object: T, previous?: T): void {
     try {
       if (type === 'add') handler.add?.(object);

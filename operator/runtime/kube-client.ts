@@ -314,17 +314,19 @@ function readBody(res: IncomingMessage): Promise<string> {
 
 function apiError(what: string, status: number, text: string): ApiError {
   let message = text.slice(0, 300);
+  let statusMessage: string | undefined;
   let reason: string | undefined;
   let causes: string[] = [];
   try {
     const parsed = JSON.parse(text) as { message?: string; reason?: string; details?: { causes?: { reason?: string }[] } };
     message = parsed.message ?? message;
+    statusMessage = parsed.message;
     reason = parsed.reason;
     causes = (parsed.details?.causes ?? []).flatMap((cause) => (cause.reason ? [cause.reason] : []));
   } catch {
     // Not a Status object; keep the raw text.
   }
-  return new ApiError(`${what}: ${status} ${message}`, status, reason, { causes });
+  return new ApiError(`${what}: ${status} ${message}`, status, reason, { causes, ...(statusMessage !== undefined ? { statusMessage } : {}) });
 }
 
 function toError(error: unknown): Error {

@@ -3,13 +3,15 @@
 // in-memory API server of sorts) in table tests of the act steps.
 import type { EventRecorder } from './events.js';
 import type { KindDescriptor, KubeObject } from './kinds.js';
-import type { PatchType, Query } from './kube-client.js';
+import type { ObjectList, PatchType, Query } from './kube-client.js';
 import type { Logger } from './logger.js';
 
-/** Reads and writes of single objects (the KubeClient methods controllers use). */
+/** Reads and writes of objects (the KubeClient methods controllers use). */
 export interface KubeWriter {
   /** Reads one object live (an object outside every cache, or a check before an irreversible write). */
   get<T extends KubeObject>(kind: KindDescriptor, namespace: string | undefined, name: string): Promise<T>;
+  /** Lists one page live (objects no cache holds, such as every RoleBinding of a namespace). */
+  list<T extends KubeObject>(kind: KindDescriptor, options?: { namespace?: string | undefined; query?: Query; signal?: AbortSignal }): Promise<ObjectList<T>>;
   create<T extends KubeObject>(kind: KindDescriptor, object: T, query?: Query): Promise<T>;
   /** PUT; conflicts when the object's resourceVersion is stale. */
   replace<T extends KubeObject>(kind: KindDescriptor, object: T, subresource?: string): Promise<T>;

@@ -98,6 +98,12 @@ export interface ControllerSpec {
   /** @default 1 */
   readonly concurrency?: number;
   readonly rateLimiter?: RateLimiter;
+  /**
+   * Whether this controller writes the status of its `for` kind, so the runtime reports a reconcile
+   * that keeps failing there (Ready=False, a Warning Event). False for a second controller of a kind
+   * whose status another controller writes: the two would overwrite each other. @default true
+   */
+  readonly ownsStatus?: boolean;
 }
 
 /** Runs informers, controllers, leader election and HTTP endpoints. */
@@ -210,6 +216,7 @@ export class Manager {
   addController(spec: ControllerSpec): Controller {
     if (this.started) throw new Error(`Controller "${spec.name}" must be added before the manager starts`);
     if (this.controllers.some((c) => c.name === spec.name)) throw new Error(`A controller named "${spec.name}" already exists`);
+    const primary = this.informer(spec.for, spec.forInformer ?? {});
     const controller = new Controller({
       name: spec.name,
       reconcile: spec.reconcile,
@@ -221,8 +228,8 @@ export class Manager {
       client: this.client,
       recorder: this.recorder,
       inScope: (object) => this.inScope(object),
+      ...(spec.ownsStatus === false ? {} : { reportFailures: { kind: spec.for, get: (key: string) => primary.get(key) } }),
     });
-    const primary = this.informer(spec.for, spec.forInformer ?? {});
     controller.watch(primary, ownKey);
     for (const owned of spec.owns ?? []) {
       const watched: WatchedKind = 'kind' in owned && typeof owned.kind === 'object' ? (owned as WatchedKind) : { kind: owned as KindDescriptor };

@@ -18,19 +18,29 @@ export interface ExponentialOptions {
   readonly baseMs?: number;
   /** Largest delay. @default 300_000 (5 min) */
   readonly maxMs?: number;
+  /**
+   * Share of each delay taken off at random: a delay d becomes one in [d·(1-jitter), d], so keys
+   * that failed together do not retry together. @default 0.5
+   */
+  readonly jitter?: number;
+  /** Uniform in [0, 1). @default Math.random */
+  readonly random?: () => number;
 }
 
-/** Per-key delay `base * 2^failures`, capped. */
+/** Per-key delay `base * 2^failures`, capped, less a random share (jitter). */
 export function exponentialRateLimiter(options: ExponentialOptions = {}): RateLimiter {
   const base = options.baseMs ?? 5;
   const max = options.maxMs ?? 300_000;
+  const jitter = Math.min(1, Math.max(0, options.jitter ?? 0.5));
+  const random = options.random ?? Math.random;
   const failures = new Map<string, number>();
   return {
     when(key) {
       const n = failures.get(key) ?? 0;
       failures.set(key, n + 1);
       // 2^60 overflows nothing useful; cap the exponent before multiplying.
-      return Math.min(max, base * 2 ** Math.min(n, 60));
+      const delay = Math.min(max, base * 2 ** Math.min(n, 60));
+      return Math.max(1, Math.round(delay * (1 - jitter * random())));
     },
     forget: (key) => void failures.delete(key),
     retries: (key) => failures.get(key) ?? 0,
@@ -74,9 +84,9 @@ export function maxOfRateLimiters(...limiters: RateLimiter[]): RateLimiter {
   };
 }
 
-/** client-go's default: 5 ms doubling to 5 min per key, and 10 qps / burst 100 overall. */
-export function defaultControllerRateLimiter(clock: Clock): RateLimiter {
-  return maxOfRateLimiters(exponentialRateLimiter(), bucketRateLimiter(clock));
+/** client-go's default with jitter: 5 ms doubling to 5 min per key (less up to half at random), and 10 qps / burst 100 overall. */
+export function defaultControllerRateLimiter(clock: Clock, random: () => number = Math.random): RateLimiter {
+  return maxOfRateLimiters(exponentialRateLimiter({ random }), bucketRateLimiter(clock));
 }
 
 /** Exponential backoff with full jitter for reconnects: a random delay in [d/2, d], d doubling to `maxMs`. */

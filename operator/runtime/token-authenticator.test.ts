@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import type { Clock } from './clock.js';
-import { jwtExpiry, TokenAuthenticator, tokenKey, TtlLruCache } from './token-authenticator.js';
+import { ReviewThrottledError } from './review-limiter.js';
+import { TokenAuthenticator, tokenKey, TtlLruCache } from './token-authenticator.js';
 import type { AccessReviewer, ResourceAttributes, ReviewedUser, TokenReviewResult } from './token-authenticator.js';
 
 const AUDIENCE = 'blink-accounts-access-api';
+const START = 1_000_000;
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+/** A JWT shaped like a projected ServiceAccount token (its signature is not checked locally), for AUDIENCE, valid an hour from START. */
+function jwt(subject: string, claims: Record<string, unknown> = {}): string {
+  return `${b64({ alg: 'RS256', kid: 'k' })}.${b64({ sub: subject, aud: [AUDIENCE], exp: Math.floor(START / 1000) + 3600, ...claims })}.c2lnbmF0dXJl`;
+}
+const good = jwt('good');
+const bad = jwt('bad');
 const ATTRS: ResourceAttributes = { group: 'accounts.blinkops.com', resource: 'accessreviews', verb: 'create', namespace: 'tenant-a' };
 
-function manualClock(start = 1_000_000): Clock & { advance(ms: number): void } {
+function manualClock(start = START): Clock & { advance(ms: number): void } {
   let now = start;
   return { now: () => now, setTimer: () => ({ cancel() {} }), advance: (ms) => void (now += ms) };
 }
@@ -36,24 +45,30 @@ function fakeReviewer(tokens: Record<string, { user: ReviewedUser; audiences: st
 describe('TokenAuthenticator', () => {
   it('authenticates a token for its audience and caches the answer for the allowed TTL', async () => {
     const clock = manualClock();
-    const { reviewer, seen } = fakeReviewer({ good: { user: alice, audiences: [AUDIENCE] } }, {});
+    const { reviewer, seen } = fakeReviewer({ [good]: { user: alice, audiences: [AUDIENCE] } }, {});
     const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock, allowedTtlMs: 10_000 });
-    const caller = await auth.authenticate('good');
-    expect(caller).toEqual({ key: tokenKey('good'), user: alice });
+    const caller = await auth.authenticate(good);
+    expect(caller).toEqual({ key: tokenKey(good), user: alice });
     clock.advance(9_999);
-    await auth.authenticate('good');
+    await auth.authenticate(good);
     expect(seen.tokens).toHaveLength(1);
     clock.advance(1);
-    await auth.authenticate('good');
+    await auth.authenticate(good);
     expect(seen.tokens).toHaveLength(2);
   });
 
   it('rejects a token of another audience, an unknown one and an empty one', async () => {
-    const { reviewer } = fakeReviewer({ other: { user: alice, audiences: ['https://kubernetes.default.svc'] } }, {});
+    const other = jwt('other', { aud: ['https://kubernetes.default.svc'] });
+    const { reviewer, seen } = fakeReviewer({ [other]: { user: alice, audiences: ['https://kubernetes.default.svc'] } }, {});
     const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock: manualClock() });
-    expect(await auth.authenticate('other')).toBeUndefined();
+    expect(await auth.authenticate(other)).toBeUndefined();
     expect(await auth.authenticate('garbage')).toBeUndefined();
     expect(await auth.authenticate('')).toBeUndefined();
+    // The audience said so already: the API server was not asked.
+    expect(seen.tokens).toEqual([]);
+    // A JWT that claims the audience but is not one the API server issued: asked, and refused.
+    expect(await auth.authenticate(jwt('forged'))).toBeUndefined();
+    expect(seen.tokens).toHaveLength(1);
   });
 
   it('does not trust an answer whose audiences leave out its own', async () => {
@@ -62,39 +77,42 @@ describe('TokenAuthenticator', () => {
       reviewAccess: () => Promise.resolve(true),
     };
     const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock: manualClock() });
-    expect(await auth.authenticate('t')).toBeUndefined();
+    expect(await auth.authenticate(jwt('t'))).toBeUndefined();
   });
 
   it('keeps a negative answer for the shorter denied TTL', async () => {
     const clock = manualClock();
     const { reviewer, seen } = fakeReviewer({}, {});
     const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock, allowedTtlMs: 10_000, deniedTtlMs: 2_000 });
-    await auth.authenticate('bad');
+    await auth.authenticate(bad);
     clock.advance(1_999);
-    await auth.authenticate('bad');
+    await auth.authenticate(bad);
     expect(seen.tokens).toHaveLength(1);
     clock.advance(1);
-    await auth.authenticate('bad');
+    await auth.authenticate(bad);
     expect(seen.tokens).toHaveLength(2);
   });
 
   it('never caches a positive answer past the expiry of the JWT', async () => {
-    const clock = manualClock(1_700_000_000_000);
-    const exp = Math.floor(clock.now() / 1000) + 3;
-    const jwt = `x.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.sig`;
-    const { reviewer, seen } = fakeReviewer({ [jwt]: { user: alice, audiences: [AUDIENCE] } }, {});
+    const clock = manualClock();
+    const shortLived = jwt('short', { exp: Math.floor(clock.now() / 1000) + 3 });
+    const { reviewer, seen } = fakeReviewer({ [shortLived]: { user: alice, audiences: [AUDIENCE] } }, {});
     const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock, allowedTtlMs: 10_000 });
-    await auth.authenticate(jwt);
-    clock.advance(3_000);
-    await auth.authenticate(jwt);
-    expect(seen.tokens).toHaveLength(2);
+    expect(await auth.authenticate(shortLived)).toBeDefined();
+    clock.advance(2_999);
+    expect(await auth.authenticate(shortLived)).toBeDefined();
+    expect(seen.tokens).toHaveLength(1);
+    // Expired: not served from the cache, and not worth a review either.
+    clock.advance(1);
+    expect(await auth.authenticate(shortLived)).toBeUndefined();
+    expect(seen.tokens).toHaveLength(1);
   });
 
   it('checks access per namespace and caches allowed and denied answers with their TTLs', async () => {
     const clock = manualClock();
-    const { reviewer, seen } = fakeReviewer({ good: { user: alice, audiences: [AUDIENCE] } }, { [alice.username]: ['tenant-a'] });
+    const { reviewer, seen } = fakeReviewer({ [good]: { user: alice, audiences: [AUDIENCE] } }, { [alice.username]: ['tenant-a'] });
     const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock, allowedTtlMs: 10_000, deniedTtlMs: 2_000 });
-    const caller = await auth.authenticate('good');
+    const caller = await auth.authenticate(good);
     if (!caller) throw new Error('not authenticated');
     expect(await auth.allowed(caller, ATTRS)).toBe(true);
     expect(await auth.allowed(caller, { ...ATTRS, namespace: 'tenant-b' })).toBe(false);
@@ -111,9 +129,9 @@ describe('TokenAuthenticator', () => {
   });
 
   it('shares one review among concurrent requests with the same token', async () => {
-    const { reviewer, seen } = fakeReviewer({ good: { user: alice, audiences: [AUDIENCE] } }, {});
+    const { reviewer, seen } = fakeReviewer({ [good]: { user: alice, audiences: [AUDIENCE] } }, {});
     const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock: manualClock() });
-    const callers = await Promise.all(Array.from({ length: 20 }, () => auth.authenticate('good')));
+    const callers = await Promise.all(Array.from({ length: 20 }, () => auth.authenticate(good)));
     expect(callers.every((c) => c?.user.username === alice.username)).toBe(true);
     expect(seen.tokens).toHaveLength(1);
   });
@@ -125,20 +143,136 @@ describe('TokenAuthenticator', () => {
       reviewAccess: () => Promise.resolve(true),
     };
     const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock: manualClock() });
-    await expect(auth.authenticate('t')).rejects.toThrow('API server down');
-    expect((await auth.authenticate('t'))?.user).toEqual(alice);
+    await expect(auth.authenticate(good)).rejects.toThrow('API server down');
+    expect((await auth.authenticate(good))?.user).toEqual(alice);
   });
 
   it('keys its caches by the SHA-256 of the token, never the token', async () => {
-    const { reviewer } = fakeReviewer({ 'secret-token-value': { user: alice, audiences: [AUDIENCE] } }, { [alice.username]: ['*'] });
+    const secret = jwt('secret-token-value');
+    const { reviewer } = fakeReviewer({ [secret]: { user: alice, audiences: [AUDIENCE] } }, { [alice.username]: ['*'] });
     const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock: manualClock() });
-    const caller = await auth.authenticate('secret-token-value');
+    const caller = await auth.authenticate(secret);
     if (!caller) throw new Error('not authenticated');
     await auth.allowed(caller, ATTRS);
     expect(caller.key).toMatch(/^[0-9a-f]{64}$/);
     const inside = JSON.stringify(auth, (_k, v: unknown) => (v instanceof Map ? [...v.entries()] : v));
-    expect(inside).not.toContain('secret-token-value');
-    expect(inside).toContain(tokenKey('secret-token-value'));
+    expect(inside).not.toContain(secret);
+    expect(inside).not.toContain(secret.split('.')[1]);
+    expect(inside).toContain(tokenKey(secret));
+  });
+});
+
+describe('TokenAuthenticator under a flood of junk tokens (issue 22 §5)', () => {
+  const junk = (i: number): string[] => [
+    `garbage-${i}`,
+    `${b64({ alg: 'RS256' })}.${b64({ aud: [AUDIENCE], exp: Math.floor(START / 1000) - 1, n: i })}.c2ln`,
+    jwt(`other-${i}`, { aud: 'another-audience' }),
+    `${b64({ alg: 'none' })}.${b64({ aud: [AUDIENCE], exp: Math.floor(START / 1000) + 60, n: i })}.c2ln`,
+  ];
+
+  it('refuses tokens that cannot be valid without asking the API server, and remembers none of them', async () => {
+    const { reviewer, seen } = fakeReviewer({}, {});
+    const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock: manualClock() });
+    for (let i = 0; i < 250; i++) for (const token of junk(i)) expect(await auth.authenticate(token)).toBeUndefined();
+    expect(seen.tokens).toEqual([]);
+    expect(auth.refusals).toEqual({ precheck: 1_000, throttled: 0 });
+    const inside = JSON.stringify(auth, (_k, v: unknown) => (v instanceof Map ? [...v.entries()] : v));
+    expect(inside).not.toContain(tokenKey('garbage-1'));
+  });
+
+  it('keeps rejected tokens out of the cache of accepted ones: junk never evicts a valid caller', async () => {
+    const { reviewer, seen } = fakeReviewer({ [good]: { user: alice, audiences: [AUDIENCE] } }, {});
+    const clock = manualClock();
+    const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock, maxEntries: 2, maxDeniedEntries: 2, tokenReviewLimits: { burst: 1_000 } });
+    expect(await auth.authenticate(good)).toBeDefined();
+    for (let i = 0; i < 100; i++) expect(await auth.authenticate(jwt(`forged-${i}`))).toBeUndefined();
+    expect(seen.tokens).toHaveLength(101);
+    expect((await auth.authenticate(good))?.user).toEqual(alice);
+    expect(seen.tokens).toHaveLength(101);
+  });
+
+  it('bounds TokenReviews per second: beyond the burst, unknown tokens are refused at once (ReviewThrottledError) and not cached', async () => {
+    const clock = manualClock();
+    const { reviewer, seen } = fakeReviewer({ [good]: { user: alice, audiences: [AUDIENCE] } }, {});
+    const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock, tokenReviewLimits: { burst: 3, perSecond: 2 } });
+    const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => auth.authenticate(jwt(`forged-${i}`)).then(() => 'reviewed', (e: unknown) => (e instanceof ReviewThrottledError ? `throttled ${e.retryAfterSeconds}s` : 'failed'))));
+    expect(outcomes).toEqual([...Array(3).fill('reviewed'), ...Array(7).fill('throttled 1s')]);
+    expect(seen.tokens).toHaveLength(3);
+    expect(auth.refusals.throttled).toBe(7);
+    // A valid caller whose token is not cached yet waits for the budget like anyone (503, Retry-After) ...
+    await expect(auth.authenticate(good)).rejects.toBeInstanceOf(ReviewThrottledError);
+    // ... and gets in when it comes back: the refusal was not remembered.
+    clock.advance(500);
+    expect((await auth.authenticate(good))?.user).toEqual(alice);
+    expect(seen.tokens).toHaveLength(4);
+  });
+
+  it('reviews a token the API server accepted before on a budget of its own: a flood does not delay its renewal', async () => {
+    const clock = manualClock();
+    const { reviewer, seen } = fakeReviewer({ [good]: { user: alice, audiences: [AUDIENCE] } }, {});
+    const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock, allowedTtlMs: 10_000, tokenReviewLimits: { burst: 2, perSecond: 0.01 } });
+    expect(await auth.authenticate(good)).toBeDefined();
+    for (let second = 0; second < 30; second++) {
+      await Promise.all(Array.from({ length: 50 }, (_, i) => auth.authenticate(jwt(`forged-${second}-${i}`)).catch(() => undefined)));
+      expect({ second, user: (await auth.authenticate(good))?.user }).toEqual({ second, user: alice });
+      clock.advance(1_000);
+    }
+    // Three renewals of the good token (every 10 s), one review of a forged token; 1,499 refused unasked.
+    expect(seen.tokens.filter((t) => t === good)).toHaveLength(3);
+    expect(seen.tokens).toHaveLength(4);
+    expect(auth.refusals.throttled).toBe(1_499);
+  });
+
+  it('a token rejected on renewal (ServiceAccount deleted) loses its own budget', async () => {
+    const clock = manualClock();
+    const tokens: Record<string, { user: ReviewedUser; audiences: string[] }> = { [good]: { user: alice, audiences: [AUDIENCE] } };
+    const { reviewer } = fakeReviewer(tokens, {});
+    const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock, tokenReviewLimits: { burst: 1, perSecond: 0.001 } });
+    expect(await auth.authenticate(good)).toBeDefined();
+    delete tokens[good];
+    clock.advance(10_000);
+    expect(await auth.authenticate(good)).toBeUndefined();
+    clock.advance(2_000);
+    await expect(auth.authenticate(good)).rejects.toBeInstanceOf(ReviewThrottledError);
+  });
+
+  it('bounds concurrent TokenReviews: the rest wait in a bounded queue, beyond it they are refused', async () => {
+    const releases: (() => void)[] = [];
+    let inFlight = 0;
+    let most = 0;
+    const reviewer: AccessReviewer = {
+      reviewToken: () =>
+        new Promise((resolve) => {
+          most = Math.max(most, ++inFlight);
+          releases.push(() => {
+            inFlight--;
+            resolve({ authenticated: false });
+          });
+        }),
+      reviewAccess: () => Promise.resolve(false),
+    };
+    const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock: manualClock(), tokenReviewLimits: { maxConcurrent: 2, maxQueued: 3, burst: 100 } });
+    const answers = Array.from({ length: 8 }, (_, i) => auth.authenticate(jwt(`forged-${i}`)).then(() => 'answered', (e: unknown) => (e instanceof ReviewThrottledError ? 'throttled' : 'failed')));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(auth.load.token).toEqual({ running: 2, waiting: 3 });
+    while (releases.length > 0 || inFlight > 0) {
+      releases.shift()?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await Promise.all(answers)).toEqual([...Array(5).fill('answered'), ...Array(3).fill('throttled')]);
+    expect(most).toBe(2);
+  });
+
+  it('keeps denied access answers apart from allowed ones', async () => {
+    const { reviewer, seen } = fakeReviewer({ [good]: { user: alice, audiences: [AUDIENCE] } }, { [alice.username]: ['tenant-a'] });
+    const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock: manualClock(), maxEntries: 2, maxDeniedEntries: 2 });
+    const caller = await auth.authenticate(good);
+    if (!caller) throw new Error('not authenticated');
+    expect(await auth.allowed(caller, ATTRS)).toBe(true);
+    for (let i = 0; i < 50; i++) expect(await auth.allowed(caller, { ...ATTRS, namespace: `tenant-x${i}` })).toBe(false);
+    const asked = seen.access.length;
+    expect(await auth.allowed(caller, ATTRS)).toBe(true);
+    expect(seen.access).toHaveLength(asked);
   });
 });
 
@@ -162,13 +296,5 @@ describe('TtlLruCache', () => {
     clock.advance(100);
     expect(cache.get('a')).toBeUndefined();
     expect(cache.size).toBe(0);
-  });
-});
-
-describe('jwtExpiry', () => {
-  it('reads exp of a JWT and nothing of other strings', () => {
-    expect(jwtExpiry(`h.${Buffer.from('{"exp":12}').toString('base64url')}.s`)).toBe(12_000);
-    expect(jwtExpiry('opaque')).toBeUndefined();
-    expect(jwtExpiry('a.!!!.c')).toBeUndefined();
   });
 });

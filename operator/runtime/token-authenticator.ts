@@ -3,10 +3,23 @@
 // a decision stays a lookup (the pattern of kube-rbac-proxy and
 // controller-runtime's metrics authentication). Cache keys are the SHA-256 of
 // the token; the token itself is never stored, logged or returned.
+//
+// Whoever can reach the port can send tokens, so what a token the caches do not
+// know costs is bounded (issue 22 §5): it is first checked locally
+// (bearer-token-precheck.ts: a JWT, unexpired, for our audience); only then is it
+// reviewed, within a ReviewLimiter's concurrency and rate; and what the API
+// server rejects is remembered in a small cache of its own, so no number of junk
+// tokens evicts an accepted caller (accepted answers are only ever made by the
+// API server's yes, so only real callers fill their cache). A token the API
+// server accepted before is reviewed again (every `allowedTtlMs`) on a budget of
+// its own, which unknown tokens cannot spend: a flood delays no known caller.
 import { hash } from 'node:crypto';
+import { precheckBearerToken } from './bearer-token-precheck.js';
 import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { KubeClient } from './kube-client.js';
+import { ReviewLimiter, ReviewThrottledError } from './review-limiter.js';
+import type { ReviewLimiterOptions } from './review-limiter.js';
 
 /** The identity a TokenReview vouched for. */
 export interface ReviewedUser {
@@ -83,7 +96,11 @@ export interface Caller {
   readonly user: ReviewedUser;
 }
 
-/** Who is calling and what may it do: what an HTTP handler needs ({@link TokenAuthenticator} in production). */
+/**
+ * Who is calling and what may it do: what an HTTP handler needs ({@link TokenAuthenticator} in production).
+ * Both may reject with a `ReviewThrottledError` (the review budget is spent: answer 503 with Retry-After)
+ * or any other error (the review failed: 503 too); never with a yes.
+ */
 export interface CallerAuthenticator {
   /** The caller of a bearer token, or undefined when the token is not valid. */
   authenticate(token: string): Promise<Caller | undefined>;
@@ -101,8 +118,20 @@ export interface TokenAuthenticatorOptions {
   readonly allowedTtlMs?: number;
   /** How long a negative answer (invalid token, not allowed) is reused. @default 2_000 */
   readonly deniedTtlMs?: number;
-  /** Entries per cache (tokens; token × question); least recently used go first. @default 10_000 */
+  /** Entries per cache of positive answers (valid tokens; token × allowed question); least recently used go first. @default 10_000 */
   readonly maxEntries?: number;
+  /** Entries per cache of negative answers (rejected tokens; token × denied question), kept apart from the positive ones. @default 1_000 */
+  readonly maxDeniedEntries?: number;
+  /** Bounds on TokenReviews of tokens not accepted before. @default 8 in flight, 32 waiting, 40 at once then 20 a second */
+  readonly tokenReviewLimits?: Omit<ReviewLimiterOptions, 'clock'>;
+  /**
+   * Bounds on TokenReviews of tokens accepted before (until their `exp`), again when their answer's TTL
+   * ran out. Only the API server's yes puts a token there, so their rate is bounded by the real callers
+   * (at most `maxEntries` per `allowedTtlMs`). @default 8 in flight, 1,000 waiting, 1,000 at once then 1,000 a second
+   */
+  readonly renewalReviewLimits?: Omit<ReviewLimiterOptions, 'clock'>;
+  /** Bounds on SubjectAccessReviews (only for callers the API server authenticated). @default 16 in flight, 256 waiting, 400 at once then 100 a second */
+  readonly accessReviewLimits?: Omit<ReviewLimiterOptions, 'clock'>;
 }
 
 /** A map with per-entry expiry and a size bound, least recently used evicted first. */
@@ -122,6 +151,11 @@ export class TtlLruCache<V> {
     if (entry.expires <= this.clock.now()) return undefined;
     this.entries.set(key, entry);
     return entry.value;
+  }
+
+  /** Forgets `key`. */
+  delete(key: string): void {
+    this.entries.delete(key);
   }
 
   set(key: string, value: V, ttlMs: number): void {
@@ -145,22 +179,11 @@ export function tokenKey(token: string): string {
   return hash('sha256', token, 'hex');
 }
 
-/** The `exp` claim of a JWT in ms, without verifying it (only to cap a cache entry; TokenReview verifies). */
-export function jwtExpiry(token: string): number | undefined {
-  const payload = token.split('.')[1];
-  if (payload === undefined) return undefined;
-  try {
-    const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * TokenReview and SubjectAccessReview with a bounded, short-lived cache of each. Concurrent
- * questions with the same key share one review. A review that fails (API server unreachable)
- * rejects and is not cached.
+ * TokenReview and SubjectAccessReview with bounded, short-lived caches, positive and negative
+ * answers apart. A token is checked locally before it is reviewed; reviews are bounded in number
+ * (ReviewLimiter). Concurrent questions with the same key share one review. A review that fails
+ * (API server unreachable) or is throttled rejects and is not cached.
  */
 export class TokenAuthenticator implements CallerAuthenticator {
   readonly audience: string;
@@ -168,11 +191,20 @@ export class TokenAuthenticator implements CallerAuthenticator {
   private readonly clock: Clock;
   private readonly allowedTtlMs: number;
   private readonly deniedTtlMs: number;
-  private readonly tokens: TtlLruCache<ReviewedUser | null>;
-  private readonly decisions: TtlLruCache<boolean>;
+  private readonly tokens: TtlLruCache<ReviewedUser>;
+  /** Tokens the API server accepted, until their `exp`: their reviews take the renewal budget. */
+  private readonly acceptedTokens: TtlLruCache<true>;
+  private readonly rejectedTokens: TtlLruCache<true>;
+  private readonly decisions: TtlLruCache<true>;
+  private readonly deniedDecisions: TtlLruCache<true>;
+  private readonly tokenReviews: ReviewLimiter;
+  private readonly renewalReviews: ReviewLimiter;
+  private readonly accessReviews: ReviewLimiter;
   private readonly pending = new Map<string, Promise<unknown>>();
   /** Reviews sent to the reviewer (cache misses), for tests and the benchmark. */
   readonly reviews = { token: 0, access: 0 };
+  /** Questions refused without a review: tokens by the local check; tokens or access questions because the review budget was spent. */
+  readonly refusals = { precheck: 0, throttled: 0 };
 
   constructor(options: TokenAuthenticatorOptions) {
     this.reviewer = options.reviewer;
@@ -181,41 +213,79 @@ export class TokenAuthenticator implements CallerAuthenticator {
     this.allowedTtlMs = options.allowedTtlMs ?? 10_000;
     this.deniedTtlMs = options.deniedTtlMs ?? 2_000;
     const max = options.maxEntries ?? 10_000;
+    const maxDenied = options.maxDeniedEntries ?? 1_000;
     this.tokens = new TtlLruCache(max, this.clock);
+    this.acceptedTokens = new TtlLruCache(max, this.clock);
+    this.rejectedTokens = new TtlLruCache(maxDenied, this.clock);
     this.decisions = new TtlLruCache(max, this.clock);
+    this.deniedDecisions = new TtlLruCache(maxDenied, this.clock);
+    this.tokenReviews = new ReviewLimiter({ ...options.tokenReviewLimits, clock: this.clock });
+    this.renewalReviews = new ReviewLimiter({ maxQueued: 1_000, burst: 1_000, perSecond: 1_000, ...options.renewalReviewLimits, clock: this.clock });
+    this.accessReviews = new ReviewLimiter({ maxConcurrent: 16, maxQueued: 256, burst: 400, perSecond: 100, ...options.accessReviewLimits, clock: this.clock });
   }
 
   /** The caller of a bearer token, or undefined when the token is not valid for the audience. */
   async authenticate(token: string): Promise<Caller | undefined> {
     if (token === '') return undefined;
     const key = tokenKey(token);
-    let user = this.tokens.get(key);
-    if (user === undefined) {
-      user = await this.once(`t:${key}`, async () => {
+    const known = this.tokens.get(key);
+    if (known) return { key, user: known };
+    if (this.rejectedTokens.get(key)) return undefined;
+    const precheck = precheckBearerToken(token, this.audience, this.clock.now());
+    if (!precheck.ok) {
+      this.refusals.precheck++;
+      return undefined;
+    }
+    const budget = this.acceptedTokens.get(key) ? this.renewalReviews : this.tokenReviews;
+    const user = await this.once(`t:${key}`, () =>
+      this.limited(budget, async () => {
         this.reviews.token++;
         const review = await this.reviewer.reviewToken(token, [this.audience]);
-        const valid = review.authenticated && review.audiences.includes(this.audience) ? review.user : null;
+        if (!review.authenticated || !review.audiences.includes(this.audience)) {
+          this.acceptedTokens.delete(key);
+          this.rejectedTokens.set(key, true, this.deniedTtlMs);
+          return null;
+        }
         // A positive answer never outlives the token itself.
-        const expiry = jwtExpiry(token);
-        const ttl = valid ? Math.min(this.allowedTtlMs, expiry === undefined ? Infinity : expiry - this.clock.now()) : this.deniedTtlMs;
-        if (ttl > 0) this.tokens.set(key, valid, ttl);
-        return valid;
-      });
-    }
+        const lifetime = precheck.expiresAt - this.clock.now();
+        if (lifetime > 0) {
+          this.tokens.set(key, review.user, Math.min(this.allowedTtlMs, lifetime));
+          this.acceptedTokens.set(key, true, lifetime);
+        }
+        return review.user;
+      }),
+    );
     return user === null ? undefined : { key, user };
   }
 
   /** May the caller do `attributes`? */
   async allowed(caller: Caller, attributes: ResourceAttributes): Promise<boolean> {
     const key = `${caller.key}|${attributes.group}|${attributes.resource}|${attributes.verb}|${attributes.namespace ?? ''}`;
-    const cached = this.decisions.get(key);
-    if (cached !== undefined) return cached;
-    return this.once(`a:${key}`, async () => {
-      this.reviews.access++;
-      const allowed = await this.reviewer.reviewAccess(caller.user, attributes);
-      this.decisions.set(key, allowed, allowed ? this.allowedTtlMs : this.deniedTtlMs);
-      return allowed;
-    });
+    if (this.decisions.get(key)) return true;
+    if (this.deniedDecisions.get(key)) return false;
+    return this.once(`a:${key}`, () =>
+      this.limited(this.accessReviews, async () => {
+        this.reviews.access++;
+        const allowed = await this.reviewer.reviewAccess(caller.user, attributes);
+        if (allowed) this.decisions.set(key, true, this.allowedTtlMs);
+        else this.deniedDecisions.set(key, true, this.deniedTtlMs);
+        return allowed;
+      }),
+    );
+  }
+
+  /** Reviews in flight and waiting, by kind. */
+  get load(): { readonly token: ReviewLimiter['load']; readonly renewal: ReviewLimiter['load']; readonly access: ReviewLimiter['load'] } {
+    return { token: this.tokenReviews.load, renewal: this.renewalReviews.load, access: this.accessReviews.load };
+  }
+
+  private async limited<T>(limiter: ReviewLimiter, review: () => Promise<T>): Promise<T> {
+    try {
+      return await limiter.run(review);
+    } catch (error) {
+      if (error instanceof ReviewThrottledError) this.refusals.throttled++;
+      throw error;
+    }
   }
 
   private once<T>(key: string, run: () => Promise<T>): Promise<T> {

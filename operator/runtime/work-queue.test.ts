@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock, flushMicrotasks } from './clock.js';
+import { MAX_TIMER_MS, ManualClock, flushMicrotasks, systemClock } from './clock.js';
+import type { Clock } from './clock.js';
 import { Backoff, bucketRateLimiter, exponentialRateLimiter } from './rate-limiter.js';
 import { WorkQueue } from './work-queue.js';
 
 function queue(clock = new ManualClock()): { q: WorkQueue; clock: ManualClock } {
-  return { q: new WorkQueue({ clock, rateLimiter: exponentialRateLimiter({ baseMs: 5, maxMs: 1_000 }) }), clock };
+  return { q: new WorkQueue({ clock, rateLimiter: exponentialRateLimiter({ baseMs: 5, maxMs: 1_000, random: () => 0 }) }), clock };
 }
 
 describe('WorkQueue', () => {
@@ -160,5 +161,63 @@ describe('WorkQueue.get with a signal', () => {
     q.add('ns/a');
     expect(q.length).toBe(1);
     expect(await q.get()).toBe('ns/a');
+  });
+});
+
+describe('WorkQueue.addAfter beyond what a timer takes', () => {
+  it('schedules a delay above 2^31-1 ms (a far expiry) at 2^31-1 ms, never at the 1 ms Node would overflow to', () => {
+    const scheduled: number[] = [];
+    const clock = new ManualClock();
+    const recording: Clock = { now: () => clock.now(), setTimer: (fn, ms) => (scheduled.push(ms), clock.setTimer(fn, ms)) };
+    const q = new WorkQueue({ clock: recording });
+    q.addAfter('ns/far', 30 * 24 * 3_600_000);
+    q.addAfter('ns/overflow', 2 ** 31);
+    expect(scheduled).toEqual([MAX_TIMER_MS, MAX_TIMER_MS]);
+    expect(q.delayed).toBe(2);
+  });
+
+  it('and the system clock does not fire such a timer early', async () => {
+    let fired = 0;
+    const timers = [systemClock.setTimer(() => fired++, 2 ** 31), systemClock.setTimer(() => fired++, 40 * 24 * 3_600_000)];
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    for (const timer of timers) timer.cancel();
+    expect(fired).toBe(0);
+  });
+});
+
+describe('exponentialRateLimiter jitter', () => {
+  it('spreads keys that failed together over [d/2, d], from the injected randomness', () => {
+    const draws = [0, 0.5, 0.9];
+    const limiter = exponentialRateLimiter({ baseMs: 1_000, maxMs: 60_000, random: () => draws.shift() ?? 0 });
+    expect(['ns/a', 'ns/b', 'ns/c'].map((key) => limiter.when(key))).toEqual([1_000, 750, 550]);
+    const capped = exponentialRateLimiter({ baseMs: 1_000, maxMs: 4_000, random: () => 0.9 });
+    expect(Array.from({ length: 5 }, () => capped.when('ns/a'))).toEqual([550, 1_100, 2_200, 2_200, 2_200]);
+  });
+});
+
+describe('WorkQueue lanes', () => {
+  it('hands out keys added by events before backoff retries that came due first, and a retry added again by an event moves up', async () => {
+    const clock = new ManualClock();
+    const q = new WorkQueue({ clock, rateLimiter: exponentialRateLimiter({ baseMs: 10, random: () => 0 }) });
+    for (const key of ['ns/failed-1', 'ns/failed-2', 'ns/failed-3']) {
+      q.add(key);
+      expect(await q.get()).toBe(key);
+      q.done(key);
+      q.addRateLimited(key);
+    }
+    await clock.advance(10);
+    expect(q.length).toBe(3);
+    q.add('ns/new-1');
+    q.add('ns/failed-2');
+    q.add('ns/new-2');
+    expect(q.length).toBe(5);
+    const order: string[] = [];
+    while (q.length > 0) {
+      const key = (await q.get()) ?? '';
+      order.push(key);
+      q.done(key);
+    }
+    expect(order).toEqual(['ns/new-1', 'ns/failed-2', 'ns/new-2', 'ns/failed-1', 'ns/failed-3']);
+    expect(q.inFlight).toBe(0);
   });
 });

@@ -2,7 +2,11 @@
 // semantics: a key waits at most once (dirty set), is never handed to two
 // workers at once (processing set), and is queued again once if it was added
 // while being processed. Retries go through a rate limiter; `addAfter` delays.
+// Two lanes, as in controller-runtime's priority queue: keys added by events
+// (and requeue-after) are handed out before keys whose backoff retry came due,
+// so a storm of failing keys cannot hold up objects that were never reconciled.
 import type { Clock, Timer } from './clock.js';
+import { timerDelay } from './clock.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { defaultControllerRateLimiter } from './rate-limiter.js';
 
@@ -28,14 +32,45 @@ export interface WorkQueueOptions {
   readonly metrics?: WorkQueueMetrics;
 }
 
+/** Which lane a queued key waits in: events first, backoff retries after. */
+type Lane = 'event' | 'retry';
+
+/** A FIFO of keys that drops its consumed head now and then. */
+class Fifo {
+  private items: string[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(key: string): void {
+    this.items.push(key);
+  }
+
+  shift(): string | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const key = this.items[this.head] as string;
+    this.head++;
+    // Compact now and then so the array does not grow without bound.
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return key;
+  }
+}
+
 /** A de-duplicating, rate-limited, delaying work queue. */
 export class WorkQueue {
   private readonly clock: Clock;
   private readonly rateLimiter: RateLimiter;
   private readonly metrics: WorkQueueMetrics | undefined;
-  private items: string[] = [];
-  private head = 0;
-  private readonly dirty = new Set<string>();
+  private readonly lanes: Record<Lane, Fifo> = { event: new Fifo(), retry: new Fifo() };
+  /** Keys waiting in a lane (not in flight). A lane may also hold stale entries of a key that moved up. */
+  private waitingKeys = 0;
+  /** The dirty set: keys to hand out (again), with the lane each wants. */
+  private readonly dirty = new Map<string, Lane>();
   private readonly processing = new Map<string, number>();
   private readonly queuedAt = new Map<string, number>();
   private readonly waiting = new Map<string, { at: number; timer: Timer }>();
@@ -51,7 +86,7 @@ export class WorkQueue {
 
   /** Keys waiting to be handed out (not counting delayed or in-flight keys). */
   get length(): number {
-    return this.items.length - this.head;
+    return this.waitingKeys;
   }
 
   /** Keys currently held by workers. */
@@ -69,37 +104,60 @@ export class WorkQueue {
     return this.shuttingDown;
   }
 
-  /** Queues `key` now. A key already waiting is not queued twice; one in flight is queued again when done. */
+  /**
+   * Queues `key` now. A key already waiting is not queued twice (a waiting retry moves up to the
+   * events' lane); one in flight is queued again when done.
+   */
   add(key: string): void {
-    if (this.shuttingDown) return;
-    this.metrics?.added();
-    if (this.dirty.has(key)) return;
-    this.dirty.add(key);
-    if (!this.queuedAt.has(key)) this.queuedAt.set(key, this.clock.now());
-    if (this.processing.has(key)) return;
-    this.push(key);
+    this.enqueue(key, 'event');
   }
 
-  /** Queues `key` after `ms`; when already scheduled, the earlier time wins. */
-  addAfter(key: string, ms: number): void {
+  private enqueue(key: string, lane: Lane): void {
     if (this.shuttingDown) return;
-    if (ms <= 0) return this.add(key);
+    this.metrics?.added();
+    const wanted = this.dirty.get(key);
+    if (wanted !== undefined) {
+      if (wanted === 'retry' && lane === 'event') {
+        this.dirty.set(key, 'event');
+        // Its entry in the retry lane goes stale; take() skips it.
+        if (!this.processing.has(key)) this.lanes.event.push(key);
+      }
+      return;
+    }
+    this.dirty.set(key, lane);
+    if (!this.queuedAt.has(key)) this.queuedAt.set(key, this.clock.now());
+    if (this.processing.has(key)) return;
+    this.push(key, lane);
+  }
+
+  /**
+   * Queues `key` after `ms` (at most MAX_TIMER_MS of clock.ts, about 24.8 days: a later look is brought forward to then, and
+   * the reconcile asks again); when already scheduled, the earlier time wins.
+   */
+  addAfter(key: string, requestedMs: number): void {
+    this.schedule(key, requestedMs, 'event');
+  }
+
+  private schedule(key: string, requestedMs: number, lane: Lane): void {
+    if (this.shuttingDown) return;
+    if (!(requestedMs > 0)) return this.enqueue(key, lane);
+    const ms = timerDelay(requestedMs);
     const at = this.clock.now() + ms;
     const existing = this.waiting.get(key);
     if (existing && existing.at <= at) return;
     existing?.timer.cancel();
     const timer = this.clock.setTimer(() => {
       this.waiting.delete(key);
-      this.add(key);
+      this.enqueue(key, lane);
     }, ms);
     this.waiting.set(key, { at, timer });
   }
 
-  /** Queues `key` after its backoff delay and counts a retry. */
+  /** Queues `key` after its backoff delay, in the retry lane (behind events), and counts a retry. */
   addRateLimited(key: string): number {
     const delay = this.rateLimiter.when(key);
     this.metrics?.retried();
-    this.addAfter(key, delay);
+    this.schedule(key, delay, 'retry');
     return delay;
   }
 
@@ -141,7 +199,8 @@ export class WorkQueue {
     if (started === undefined) return;
     this.processing.delete(key);
     this.metrics?.worked((this.clock.now() - started) / 1000);
-    if (this.dirty.has(key) && !this.shuttingDown) this.push(key);
+    const lane = this.dirty.get(key);
+    if (lane !== undefined && !this.shuttingDown) this.push(key, lane);
     if (this.processing.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
@@ -165,25 +224,31 @@ export class WorkQueue {
     return idle;
   }
 
-  private push(key: string): void {
+  private push(key: string, lane: Lane): void {
+    this.lanes[lane].push(key);
+    this.waitingKeys++;
     const getter = this.getters.shift();
     if (getter) {
-      this.items.push(key);
       getter(this.take());
       return;
     }
-    this.items.push(key);
     this.metrics?.depth(this.length);
   }
 
+  /** The next waiting key: events first, then retries (entries of a key that moved lanes or left are skipped). */
   private take(): string {
-    const key = this.items[this.head] as string;
-    this.head++;
-    // Compact now and then so the array does not grow without bound.
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
+    let key: string | undefined;
+    for (const lane of ['event', 'retry'] as const) {
+      for (let next = this.lanes[lane].shift(); next !== undefined; next = this.lanes[lane].shift()) {
+        if (this.dirty.get(next) === lane && !this.processing.has(next)) {
+          key = next;
+          break;
+        }
+      }
+      if (key !== undefined) break;
     }
+    if (key === undefined) throw new Error('WorkQueue: a key was counted as waiting but none was queued');
+    this.waitingKeys--;
     this.dirty.delete(key);
     const now = this.clock.now();
     this.processing.set(key, now);

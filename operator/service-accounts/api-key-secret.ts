@@ -187,7 +187,10 @@ export function apiKeySecretAnnotations(record: IssuedKeyRecord, previous: Previ
   };
 }
 
-/** The record a Secret's signature must cover, from the Secret as cached; undefined when it holds no valid key. */
+/**
+ * The record a Secret's signature must cover, rebuilt from the Secret as cached (its key, previous key hash
+ * and annotations); undefined when it holds no valid key. Believed only once {@link checkSignature} says `valid`.
+ */
 export function signedRecordOf(secret: CachedApiKeySecret, overrides: { readonly ownerUid?: string; readonly withoutPrevious?: boolean } = {}): SignedKeyRecord | undefined {
   const { keyId, hash } = secret.observedKey;
   const recorded = recordedAnnotations(secret);
@@ -210,18 +213,32 @@ export function signedRecordOf(secret: CachedApiKeySecret, overrides: { readonly
 }
 
 // Cached objects are replaced, never edited, on every change: a verdict per object stays true.
-const verdicts = new WeakMap<CachedApiKeySecret, { readonly signingKey: Buffer; readonly state: 'valid' | 'missing' | 'invalid' }>();
+const verdicts = new WeakMap<CachedApiKeySecret, { readonly signingKey: Buffer; readonly state: 'valid' | 'missing' | 'invalid'; readonly record: SignedKeyRecord | undefined }>();
 
-/** Whether the cached Secret carries the operator's signature over what it holds: `valid`, `missing` (written before signatures) or `invalid`. */
-export function signatureState(signingKey: Buffer, secret: CachedApiKeySecret, as?: { readonly ownerUid: string; readonly serviceAccount: string }): 'valid' | 'missing' | 'invalid' {
+/**
+ * The operator's signature over what the cached Secret holds: `valid` with the record it covers, `missing`
+ * (written before signatures) or `invalid`. Judged `as` an account, the account's uid and name replace the
+ * Secret's owner reference and label (a removed owner or label is restored, not a forgery).
+ */
+export function checkSignature(
+  signingKey: Buffer,
+  secret: CachedApiKeySecret,
+  as?: { readonly ownerUid: string; readonly serviceAccount: string },
+): { readonly state: 'valid' | 'missing' | 'invalid'; readonly record: SignedKeyRecord | undefined } {
   const known = as ? undefined : verdicts.get(secret);
-  if (known?.signingKey === signingKey) return known.state;
+  if (known?.signingKey === signingKey) return known;
   const signature = secret.metadata?.annotations?.[SIGNATURE_ANNOTATION];
   const found = signature === undefined ? undefined : signedRecordOf(secret, as ? { ownerUid: as.ownerUid } : {});
   const record = found && as ? { ...found, serviceAccount: as.serviceAccount } : found;
   const state = signature === undefined ? 'missing' : record !== undefined && verifyKeyRecord(signingKey, record, signature) ? 'valid' : 'invalid';
-  if (!as) verdicts.set(secret, { signingKey, state });
-  return state;
+  const verdict = { state, record: state === 'valid' ? record : undefined } as const;
+  if (!as) verdicts.set(secret, { signingKey, ...verdict });
+  return verdict;
+}
+
+/** Whether the cached Secret carries the operator's signature over what it holds: `valid`, `missing` (written before signatures) or `invalid`. */
+export function signatureState(signingKey: Buffer, secret: CachedApiKeySecret, as?: { readonly ownerUid: string; readonly serviceAccount: string }): 'valid' | 'missing' | 'invalid' {
+  return checkSignature(signingKey, secret, as).state;
 }
 
 /** The whole Secret (for create, or replace with `resourceVersion`): everything in one write, signed. */
@@ -269,7 +286,11 @@ export function buildApiKeySecret(options: {
   };
 }
 
-/** Reads the key record from a cached Secret's annotations (undefined fields when absent). */
+/**
+ * Reads the key record from a Secret's annotations (undefined fields when absent). Unsigned text: only
+ * {@link signedRecordOf} reads it, to rebuild the record a signature is checked against; nothing that
+ * steers planning or verification reads it otherwise.
+ */
 export function recordedAnnotations(secret: KubeObject): {
   fingerprint: string | undefined;
   revision: number;

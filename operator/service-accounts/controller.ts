@@ -22,7 +22,8 @@ import type { KubeObject } from '../runtime/kinds.js';
 import type { KubeWriter } from '../runtime/kube-writer.js';
 import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
-import { API_KEY_SECRET_TYPE, ApiKeySecretMeta, apiKeySecretLabels, apiKeySecretName, controllerOwnerUid, recordedAnnotations, signatureState, toCachedApiKeySecret } from './api-key-secret.js';
+import { API_KEY_SECRET_TYPE, ApiKeySecretMeta, apiKeySecretLabels, apiKeySecretName, checkSignature, controllerOwnerUid, toCachedApiKeySecret } from './api-key-secret.js';
+import type { SignedKeyRecord } from './key-signing.js';
 import { applyKeyPlan } from './key-act.js';
 import type { KeyPlan, ObservedSecret, SecretOwnership } from './key-plan.js';
 import { issuesNewKey, planKey } from './key-plan.js';
@@ -45,39 +46,54 @@ export interface ServiceAccountControllerDeps {
 }
 
 /** Whose a Secret with the account's Secret name is. */
-export function ownershipOf(secret: KubeObject, sa: SA): SecretOwnership {
+export function ownershipOf(secret: CachedApiKeySecret, sa: SA): SecretOwnership {
   const owner = controllerOwnerUid(secret);
   if (owner === sa.metadata?.uid) return 'this';
   const labels = secret.metadata?.labels ?? {};
   const ours =
     labels['app.kubernetes.io/managed-by'] === MANAGED_LABELS['app.kubernetes.io/managed-by'] &&
     labels[ApiKeySecretMeta.serviceAccountLabel] === sa.metadata?.name &&
-    (secret as { type?: string }).type === API_KEY_SECRET_TYPE;
+    secret.type === API_KEY_SECRET_TYPE;
   if (!ours) return 'foreign';
-  // Owner reference removed by hand: still this account's Secret if it holds the key status records.
-  const recorded = secret.metadata?.annotations?.[ApiKeySecretMeta.fingerprint];
-  if (owner === undefined && recorded !== undefined && recorded === sa.status?.fingerprint) return 'this';
+  // Owner reference removed by hand: still this account's Secret if it holds the key status records
+  // (the key itself, not the fingerprint annotation; its signature is checked next).
+  const held = secret.observedKey.fingerprint;
+  if (owner === undefined && held !== undefined && held === sa.status?.fingerprint) return 'this';
   return 'stale';
+}
+
+/** True when the Secret's record annotations say what the signed record says (a human-readable copy; never read back). */
+function annotationsShow(secret: CachedApiKeySecret, record: SignedKeyRecord, fingerprint: string | undefined): boolean {
+  const a = secret.metadata?.annotations ?? {};
+  const want: Record<string, string | undefined> = {
+    [ApiKeySecretMeta.fingerprint]: fingerprint,
+    [ApiKeySecretMeta.revision]: String(record.revision),
+    [ApiKeySecretMeta.createdAt]: record.createdAt,
+    [ApiKeySecretMeta.previousKeyId]: record.previous?.keyId,
+    [ApiKeySecretMeta.previousExpiresAt]: record.previous?.expiresAt,
+  };
+  return Object.entries(want).every(([k, v]) => a[k] === v);
 }
 
 function observeSecret(secret: CachedApiKeySecret | undefined, sa: SA, labelsFor: (keyId: string) => Record<string, string>, signingKey: Buffer): ObservedSecret | undefined {
   if (!secret) return undefined;
-  const recorded = recordedAnnotations(secret);
   const labels = secret.metadata?.labels ?? {};
   const wantLabels = labelsFor(secret.observedKey.keyId ?? '');
   const refs = secret.metadata?.ownerReferences ?? [];
   // Judged as this account's Secret: a removed label or owner reference is restored, not a forgery.
-  const signature = signatureState(signingKey, secret, { ownerUid: sa.metadata?.uid ?? '', serviceAccount: sa.metadata?.name ?? '' });
+  const { state, record } = checkSignature(signingKey, secret, { ownerUid: sa.metadata?.uid ?? '', serviceAccount: sa.metadata?.name ?? '' });
   return {
     ownership: ownershipOf(secret, sa),
-    signature,
+    signature: state,
+    signed: record,
     key: secret.observedKey,
-    recordedFingerprint: recorded.fingerprint,
-    revision: recorded.revision,
-    createdAt: recorded.createdAt,
-    previousExpiresAt: recorded.previousExpiresAt,
     metadataCurrent:
-      signature === 'valid' && Object.entries(wantLabels).every(([k, v]) => labels[k] === v) && refs.length === 1 && refs[0]?.uid === sa.metadata?.uid && refs[0]?.controller === true,
+      record !== undefined &&
+      annotationsShow(secret, record, secret.observedKey.fingerprint) &&
+      Object.entries(wantLabels).every(([k, v]) => labels[k] === v) &&
+      refs.length === 1 &&
+      refs[0]?.uid === sa.metadata?.uid &&
+      refs[0]?.controller === true,
   };
 }
 
@@ -153,7 +169,7 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
         desiredRevision: sa.spec.keyRotation?.revision ?? 0,
         gracePeriodMs: rotationMs(sa, 'gracePeriod') ?? 0,
         everyMs: rotationMs(sa, 'every'),
-        status: { keyId: sa.status?.keyId, fingerprint: sa.status?.fingerprint, keyCreatedAt: sa.status?.keyCreatedAt },
+        status: { keyId: sa.status?.keyId, fingerprint: sa.status?.fingerprint, keyCreatedAt: sa.status?.keyCreatedAt, keyRevision: sa.status?.keyRevision },
         secret: observeSecret(secret, sa, labelsFor, deps.signingKey),
       });
     let secret = secrets.get(`${namespace}/${secretName}`);
@@ -178,7 +194,7 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
     const keyId = 'keyId' in acted.key ? acted.key.keyId : undefined;
     const targets = sa.spec.keyRotation?.restartTargets ?? [];
     const restart = decideRestart({ targets, keyId, rolledOutKeyId: sa.status?.rolledOutKeyId });
-    const rollout = restart === 'restart' && keyId ? await restartTargets(rc, sa, targets, keyId, now) : undefined;
+    const rollout = restart === 'restart' && keyId ? await restartTargets(rc, sa, targets, secretName, keyId, now) : undefined;
     const createdAt = 'createdAt' in acted.key ? acted.key.createdAt : undefined;
     const next = nextRotationAt(createdAt, rotationMs(sa, 'every'));
     await writeStatus(
@@ -189,6 +205,7 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
         ...statusInputs,
         current: sa.status,
         key: acted.key,
+        previousKey: acted.previous,
         nextRotationAt: next,
         rolledOutKeyId: restart === 'none' ? sa.status?.rolledOutKeyId : keyId,
         rollout,

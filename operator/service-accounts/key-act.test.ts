@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 import type { ServiceAccount } from '../api/index.js';
 import { generateApiKey } from '../apikeys/index.js';
 import { FakeKubeWriter } from '../runtime/fake-kube-writer.js';
-import { ApiError } from '../runtime/errors.js';
+import { ApiError, isConflict, TransientError } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
-import { API_KEY_DATA_KEY, buildApiKeySecret, ownerReferenceTo, toCachedApiKeySecret } from './api-key-secret.js';
+import { API_KEY_DATA_KEY, ApiKeySecretMeta, buildApiKeySecret, checkSignature, ownerReferenceTo, toCachedApiKeySecret } from './api-key-secret.js';
+import type { SignedKeyRecord } from './key-signing.js';
 import { applyKeyPlan } from './key-act.js';
 import { secretTemplateOf } from './secret-template.js';
 import type { KeyActResult } from './key-act.js';
@@ -20,6 +21,8 @@ const sa: SA = { metadata: { name: 'ci', namespace: 'tenant-acme', uid: 'uid-1' 
 const labelsFor = (keyId: string): Record<string, string> => ({ 'app.kubernetes.io/component': 'api-key', 'accounts.blinkops.com/key-id': keyId });
 const old = generateApiKey();
 const signingKey = Buffer.alloc(32, 7);
+/** The fixtures' Secrets judged as account ci's (they carry no service-account label). */
+const AS_CI = { ownerUid: 'uid-1', serviceAccount: 'ci' } as const;
 
 function rawSecret(extra: { previous?: boolean } = {}): KubeObject {
   const raw = buildApiKeySecret({
@@ -41,6 +44,13 @@ function rawSecret(extra: { previous?: boolean } = {}): KubeObject {
 /** The Secret as the operator's cache holds it (hashes, not keys). */
 function existingSecret(extra: { previous?: boolean } = {}): CachedApiKeySecret {
   return toCachedApiKeySecret(rawSecret(extra));
+}
+
+/** The record the operator signed into the Secret (what a keep or cleanup plan carries). */
+function signedOf(extra: { previous?: boolean } = {}): SignedKeyRecord {
+  const record = checkSignature(signingKey, existingSecret(extra), AS_CI).record;
+  if (!record) throw new Error('the fixture Secret is not signed');
+  return record;
 }
 
 function keyIn(fake: FakeKubeWriter): string | undefined {
@@ -76,15 +86,23 @@ const rows: Row[] = [
     requeue: 60_000,
   },
   { name: 'conflict: nothing written', plan: { action: 'conflict' }, secret: 'current', writes: [], events: [], key: 'old', problem: 'SecretConflict' },
-  { name: 'keep: nothing written', plan: { action: 'keep', fixMetadata: false }, secret: 'current', writes: [], events: [], key: 'old' },
-  { name: 'keep, fix metadata: one patch, no Event', plan: { action: 'keep', fixMetadata: true }, secret: 'current', writes: ['patch Secret tenant-acme/ci-api-key'], events: [], key: 'old' },
-  { name: 'keep during grace: look again at expiry', plan: { action: 'keep', fixMetadata: false, requeueAfterMs: 5_000 }, secret: 'current', writes: [], events: [], key: 'old', requeue: 5_000 },
+  { name: 'keep: nothing written', plan: { action: 'keep', record: signedOf(), fixMetadata: false }, secret: 'current', writes: [], events: [], key: 'old' },
+  { name: 'keep, fix metadata: one patch, no Event', plan: { action: 'keep', record: signedOf(), fixMetadata: true }, secret: 'current', writes: ['patch Secret tenant-acme/ci-api-key'], events: [], key: 'old' },
+  { name: 'keep during grace: look again at expiry', plan: { action: 'keep', record: signedOf(), fixMetadata: false, requeueAfterMs: 5_000 }, secret: 'current', writes: [], events: [], key: 'old', requeue: 5_000 },
   {
     name: 'expired previous key: one patch, PreviousKeyExpired',
-    plan: { action: 'cleanup-expired-previous' },
+    plan: { action: 'cleanup-expired-previous', record: signedOf({ previous: true }) },
     secret: 'with-expired-previous',
     writes: ['patch Secret tenant-acme/ci-api-key'],
     events: ['Normal/PreviousKeyExpired'],
+    key: 'old',
+  },
+  {
+    name: 'sign a record from before signatures from status: one patch, no Event',
+    plan: { action: 'sign-from-status', revision: 3, createdAt: '2025-12-31T00:00:00.000Z' },
+    secret: 'current',
+    writes: ['patch Secret tenant-acme/ci-api-key'],
+    events: [],
     key: 'old',
   },
 ];
@@ -127,9 +145,44 @@ describe('applyKeyPlan', () => {
     expect(keyIn(fake)).toBe(old.key);
   });
 
-  it('a refused write fails the step with no Event (the queue retries)', async () => {
-    const fake = new FakeKubeWriter().failNext('create', new ApiError('forbidden', 403, 'Forbidden'));
-    await expect(applyKeyPlan(fake.act(), { action: 'create' }, { sa, secretName: 'ci-api-key', secret: undefined, labelsFor, now: NOW, signingKey })).rejects.toThrow('forbidden');
+  it('restores the record annotations and signature from the signed record, never from the edited annotations', async () => {
+    // Someone set the revision annotation and stretched the previous key's expiry: the plan carries what was signed.
+    const raw = rawSecret();
+    const edited = { ...raw, metadata: { ...raw.metadata, annotations: { ...raw.metadata?.annotations, [ApiKeySecretMeta.revision]: String(2 ** 53 - 1), [ApiKeySecretMeta.previousKeyId]: 'PrevKeyId001', [ApiKeySecretMeta.previousExpiresAt]: '2099-01-01T00:00:00.000Z' } } };
+    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: edited }]);
+    const result = (await applyKeyPlan(fake.act(), { action: 'keep', record: signedOf(), fixMetadata: true }, { sa, secretName: 'ci-api-key', secret: toCachedApiKeySecret(edited), labelsFor, now: NOW, signingKey })) as KeyActResult;
+    const stored = toCachedApiKeySecret(fake.stored(builtinKinds.secret, 'tenant-acme', 'ci-api-key') as KubeObject);
+    expect(stored.metadata?.annotations?.[ApiKeySecretMeta.revision]).toBe('0');
+    expect(stored.metadata?.annotations?.[ApiKeySecretMeta.previousKeyId]).toBeUndefined();
+    expect(stored.metadata?.annotations?.[ApiKeySecretMeta.previousExpiresAt]).toBeUndefined();
+    expect(checkSignature(signingKey, stored, AS_CI)).toMatchObject({ state: 'valid', record: { revision: 0, previous: undefined } });
+    expect(result.key).toMatchObject({ keyId: old.keyId, revision: 0 });
+    expect(result.previous).toBeUndefined();
+  });
+
+  it('signs a record from before signatures with the revision and issue time status gives, and drops its previous key', async () => {
+    const raw = rawSecret({ previous: true });
+    const annotations = { ...raw.metadata?.annotations };
+    delete annotations['accounts.blinkops.com/key-signature'];
+    annotations[ApiKeySecretMeta.revision] = String(2 ** 53 - 1);
+    const unsigned = { ...raw, metadata: { ...raw.metadata, annotations } };
+    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: unsigned }]);
+    const createdAt = '2025-12-31T00:00:00.000Z';
+    const result = (await applyKeyPlan(fake.act(), { action: 'sign-from-status', revision: 3, createdAt }, { sa, secretName: 'ci-api-key', secret: toCachedApiKeySecret(unsigned), labelsFor, now: NOW, signingKey })) as KeyActResult;
+    const stored = fake.stored<KubeObject & { data?: Record<string, string> }>(builtinKinds.secret, 'tenant-acme', 'ci-api-key') as KubeObject & { data?: Record<string, string> };
+    expect(Object.keys(stored.data ?? {})).toEqual(['apiKey']);
+    expect(checkSignature(signingKey, toCachedApiKeySecret(stored), AS_CI)).toMatchObject({ state: 'valid', record: { keyId: old.keyId, revision: 3, createdAt, previous: undefined } });
+    expect(stored.metadata?.annotations?.[ApiKeySecretMeta.revision]).toBe('3');
+    expect(result.key).toEqual({ keyId: old.keyId, fingerprint: old.fingerprint, revision: 3, createdAt });
+    expect(keyIn(fake)).toBe(old.key);
+  });
+
+  it('a refused write fails the step with no Event (the queue retries), saying which write and why', async () => {
+    const refusal = new ApiError('forbidden', 403, 'Forbidden');
+    const fake = new FakeKubeWriter().failNext('create', refusal);
+    const failed = applyKeyPlan(fake.act(), { action: 'create' }, { sa, secretName: 'ci-api-key', secret: undefined, labelsFor, now: NOW, signingKey });
+    await expect(failed).rejects.toBeInstanceOf(TransientError);
+    await expect(failed).rejects.toMatchObject({ message: 'Creating Secret ci-api-key failed', cause: refusal });
     expect(fake.events).toEqual([]);
   });
 
@@ -137,7 +190,7 @@ describe('applyKeyPlan', () => {
     const secret = existingSecret();
     const raw = rawSecret();
     const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: { ...raw, metadata: { ...raw.metadata, resourceVersion: '8' } } }]);
-    await expect(applyKeyPlan(fake.act(), { action: 'rotate', gracePeriodMs: 0, reason: 'Requested' }, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW, signingKey })).rejects.toMatchObject({ code: 409 });
+    await expect(applyKeyPlan(fake.act(), { action: 'rotate', gracePeriodMs: 0, reason: 'Requested' }, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW, signingKey })).rejects.toSatisfy(isConflict);
     expect(keyIn(fake)).toBe(old.key);
   });
 });
@@ -156,7 +209,7 @@ describe('applyKeyPlan with a Secret template', () => {
 
   it('applies a changed template to a kept key with one patch, and the key stays', async () => {
     const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: rawSecret() }]);
-    const result = await applyKeyPlan(fake.act(), { action: 'keep', fixMetadata: false }, { sa, secretName: 'ci-api-key', secret: existingSecret(), labelsFor, now: NOW, signingKey, template });
+    const result = await applyKeyPlan(fake.act(), { action: 'keep', record: signedOf(), fixMetadata: false }, { sa, secretName: 'ci-api-key', secret: existingSecret(), labelsFor, now: NOW, signingKey, template });
     expect(fake.calls.filter((c) => c.verb !== 'get').map((c) => `${c.verb} ${c.kind}`)).toEqual(['patch Secret']);
     expect(keyIn(fake)).toBe(old.key);
     expect((result as KeyActResult).key).toMatchObject({ keyId: old.keyId });
@@ -176,7 +229,9 @@ describe('applyKeyPlan with a Secret template', () => {
       signingKey,
       template,
     });
-    await applyKeyPlan(fake.act(), { action: 'keep', fixMetadata: false }, { sa, secretName: 'ci-api-key', secret: toCachedApiKeySecret(raw), labelsFor, now: NOW, signingKey, template });
+    const secret = toCachedApiKeySecret(raw);
+    const record = checkSignature(signingKey, secret, AS_CI).record as SignedKeyRecord;
+    await applyKeyPlan(fake.act(), { action: 'keep', record, fixMetadata: false }, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW, signingKey, template });
     expect(fake.calls.filter((c) => c.verb !== 'get')).toEqual([]);
   });
 });

@@ -5,14 +5,15 @@
 import { generateApiKey } from '../apikeys/index.js';
 import type { RandomBytes } from '../apikeys/index.js';
 import type { ServiceAccount } from '../api/index.js';
-import { ApiError } from '../runtime/errors.js';
+import { ApiError, TransientError } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { PatchType } from '../runtime/kube-client.js';
 import type { ActContext } from '../runtime/kube-writer.js';
 import type { CachedApiKeySecret, IssuedKeyRecord, PreviousKeyRecord } from './api-key-secret.js';
-import { ApiKeySecretMeta, buildApiKeySecret, dataDigest, ownerReferenceTo, recordedAnnotations, signedRecordOf } from './api-key-secret.js';
+import { ApiKeySecretMeta, buildApiKeySecret, dataDigest, ownerReferenceTo } from './api-key-secret.js';
 import { SIGNATURE_ANNOTATION, signKeyRecord } from './key-signing.js';
+import type { SignedKeyRecord } from './key-signing.js';
 import type { KeyPlan } from './key-plan.js';
 import { moveKeyPatch, planTemplateWrites, secretTemplateOf } from './secret-template.js';
 import type { SecretTemplate } from './secret-template.js';
@@ -36,9 +37,11 @@ export interface KeyActInput {
   readonly template?: SecretTemplate | undefined;
 }
 
-/** What the account now has: a key (for status) or a problem, and when to look again. */
+/** What the account now has: a key (for status) or a problem, its previous key while that still works, and when to look again. */
 export interface KeyActResult {
   readonly key: IssuedKeyRecord | KeyProblem;
+  /** The previous key and when it stops working (RFC 3339), as signed into the Secret. */
+  readonly previous?: { readonly keyId: string; readonly expiresAt: string } | undefined;
   readonly requeueAfterMs?: number;
 }
 
@@ -50,21 +53,32 @@ export interface SecretExists {
   readonly secretExists: true;
 }
 
-function recordOf(secret: CachedApiKeySecret): IssuedKeyRecord | undefined {
-  const recorded = recordedAnnotations(secret);
-  const { keyId, fingerprint } = secret.observedKey;
-  if (secret.observedKey.state !== 'ok' || !keyId || !fingerprint || !recorded.createdAt) return undefined;
-  return { keyId, fingerprint, revision: recorded.revision, createdAt: recorded.createdAt };
+/** The key a signed record describes, for status. */
+function heldKey(record: SignedKeyRecord, fingerprint: string): IssuedKeyRecord {
+  return { keyId: record.keyId, fingerprint, revision: record.revision, createdAt: record.createdAt };
 }
 
-function heldKey(secret: CachedApiKeySecret | undefined, secretName: string): IssuedKeyRecord | KeyProblem {
-  return (secret && recordOf(secret)) ?? { reason: 'SecretConflict', message: `Secret ${secretName} holds no valid key` };
+/** The previous key of a signed record, for status. */
+function previousOf(record: SignedKeyRecord): KeyActResult['previous'] {
+  return record.previous ? { keyId: record.previous.keyId, expiresAt: record.previous.expiresAt } : undefined;
 }
 
-/** The signature of what `secret` holds once owned by `sa` (and without its previous key, when asked). */
-function signatureFor(input: KeyActInput, secret: CachedApiKeySecret, withoutPrevious = false): string | null {
-  const record = signedRecordOf(secret, { ownerUid: input.sa.metadata?.uid ?? '', withoutPrevious });
-  return record ? signKeyRecord(input.signingKey, { ...record, serviceAccount: input.sa.metadata?.name ?? '' }) : null;
+/** The signature of `record` once owned by `sa` (and without its previous key, when asked). */
+function signatureFor(input: KeyActInput, record: SignedKeyRecord, withoutPrevious = false): string {
+  return signKeyRecord(input.signingKey, { ...record, ownerUid: input.sa.metadata?.uid ?? '', serviceAccount: input.sa.metadata?.name ?? '', previous: withoutPrevious ? undefined : record.previous });
+}
+
+/** The record annotations as the signed record says (a copy for people; never read back), and the signature. */
+function recordAnnotations(input: KeyActInput, record: SignedKeyRecord, fingerprint: string, withoutPrevious = false): Record<string, string | null> {
+  const previous = withoutPrevious ? undefined : record.previous;
+  return {
+    [ApiKeySecretMeta.fingerprint]: fingerprint,
+    [ApiKeySecretMeta.revision]: String(record.revision),
+    [ApiKeySecretMeta.createdAt]: record.createdAt,
+    [ApiKeySecretMeta.previousKeyId]: previous?.keyId ?? null,
+    [ApiKeySecretMeta.previousExpiresAt]: previous?.expiresAt ?? null,
+    [SIGNATURE_ANNOTATION]: signatureFor(input, record, withoutPrevious),
+  };
 }
 
 /** Carries out `plan`. */
@@ -80,36 +94,78 @@ export async function applyKeyPlan(act: ActContext, plan: KeyPlan, input: KeyAct
       const issued = await issueKey(act, plan, input);
       if (issued === 'exists') return { secretExists: true };
       const { record, previous } = issued;
-      return { key: record, ...(previous ? { requeueAfterMs: previous.expiresAt - input.now } : {}) };
+      return {
+        key: record,
+        ...(previous ? { previous: { keyId: previous.keyId, expiresAt: new Date(previous.expiresAt).toISOString() }, requeueAfterMs: previous.expiresAt - input.now } : {}),
+      };
     }
     case 'cleanup-expired-previous': {
       const current = secret as CachedApiKeySecret;
+      const fingerprint = current.observedKey.fingerprint ?? '';
       await act.client.patch(builtinKinds.secret, namespace, secretName, {
         metadata: {
           resourceVersion: current.metadata?.resourceVersion,
-          labels: input.labelsFor(current.observedKey.keyId ?? ''),
-          annotations: { [ApiKeySecretMeta.previousKeyId]: null, [ApiKeySecretMeta.previousExpiresAt]: null, [SIGNATURE_ANNOTATION]: signatureFor(input, current, true) },
+          labels: input.labelsFor(plan.record.keyId),
+          annotations: recordAnnotations(input, plan.record, fingerprint, true),
           ownerReferences: [ownerReferenceTo(sa)],
         },
         data: { previousKeyHash: null },
       });
-      act.log.info({ secret: secretName, previousKeyId: current.metadata?.annotations?.[ApiKeySecretMeta.previousKeyId] }, 'Removed the expired previous API key');
+      act.log.info({ secret: secretName, previousKeyId: plan.record.previous?.keyId }, 'Removed the expired previous API key');
       await act.recorder.event(sa, 'Normal', 'PreviousKeyExpired', 'The grace period of the previous API key ended; only the current key verifies');
-      return { key: heldKey(current, secretName) };
+      return { key: heldKey(plan.record, fingerprint) };
     }
+    case 'sign-from-status':
+      return { key: await signFromStatus(act, plan, input) };
     case 'keep': {
       const current = secret as CachedApiKeySecret;
-      await keepKey(act, plan.fixMetadata, current, input);
-      return { key: heldKey(current, secretName), ...(plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {}) };
+      await keepKey(act, plan, current, input);
+      return {
+        key: heldKey(plan.record, current.observedKey.fingerprint ?? ''),
+        previous: previousOf(plan.record),
+        ...(plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {}),
+      };
     }
   }
+}
+
+/**
+ * Signs a record written before signatures, once, from what status says about its key (the plan's
+ * revision and issue time), without a previous key: its annotations and any previous key hash go.
+ */
+async function signFromStatus(act: ActContext, plan: Extract<KeyPlan, { action: 'sign-from-status' }>, input: KeyActInput): Promise<IssuedKeyRecord> {
+  const { sa, secretName } = input;
+  const current = input.secret as CachedApiKeySecret;
+  const { keyId = '', hash = '', fingerprint = '' } = current.observedKey;
+  const record: SignedKeyRecord = {
+    namespace: sa.metadata?.namespace ?? '',
+    serviceAccount: sa.metadata?.name ?? '',
+    ownerUid: sa.metadata?.uid ?? '',
+    keyId,
+    hash,
+    revision: plan.revision,
+    createdAt: plan.createdAt,
+    previous: undefined,
+  };
+  await act.client.patch(builtinKinds.secret, sa.metadata?.namespace ?? '', secretName, {
+    metadata: {
+      resourceVersion: current.metadata?.resourceVersion,
+      labels: input.labelsFor(keyId),
+      annotations: recordAnnotations(input, record, fingerprint),
+      ownerReferences: [ownerReferenceTo(sa)],
+    },
+    data: { previousKeyHash: null },
+  });
+  act.log.info({ secret: secretName, keyId, revision: plan.revision }, 'Signed an API key record written before signatures, from status');
+  return heldKey(record, fingerprint);
 }
 
 /**
  * Keeps the key and brings the rest of the Secret to the template (and the operator's labels and
  * owner back, if removed): one merge patch; a renamed key data key is a move on the API server.
  */
-async function keepKey(act: ActContext, fixMetadata: boolean, current: CachedApiKeySecret, input: KeyActInput): Promise<void> {
+async function keepKey(act: ActContext, plan: Extract<KeyPlan, { action: 'keep' }>, current: CachedApiKeySecret, input: KeyActInput): Promise<void> {
+  const { fixMetadata } = plan;
   const { sa, secretName } = input;
   const namespace = sa.metadata?.namespace ?? '';
   const template = input.template ?? secretTemplateOf(undefined);
@@ -120,9 +176,9 @@ async function keepKey(act: ActContext, fixMetadata: boolean, current: CachedApi
   );
   let resourceVersion = current.metadata?.resourceVersion ?? '';
   if (fixMetadata || writes?.merge) {
-    const operatorLabels = fixMetadata ? input.labelsFor(current.observedKey.keyId ?? '') : {};
-    const signature = fixMetadata ? { [SIGNATURE_ANNOTATION]: signatureFor(input, current) } : {};
-    const annotations = { ...writes?.merge?.metadata.annotations, ...signature };
+    const operatorLabels = fixMetadata ? input.labelsFor(plan.record.keyId) : {};
+    const record = fixMetadata ? recordAnnotations(input, plan.record, current.observedKey.fingerprint ?? '') : {};
+    const annotations = { ...writes?.merge?.metadata.annotations, ...record };
     const updated = await act.client.patch(builtinKinds.secret, namespace, secretName, {
       metadata: {
         resourceVersion,
@@ -133,7 +189,7 @@ async function keepKey(act: ActContext, fixMetadata: boolean, current: CachedApi
       ...(writes?.merge && Object.keys(writes.merge.data).length > 0 ? { data: writes.merge.data } : {}),
     });
     resourceVersion = updated.metadata?.resourceVersion ?? resourceVersion;
-    if (fixMetadata) act.log.info({ secret: secretName }, 'Restored the labels, owner and signature of the API key Secret');
+    if (fixMetadata) act.log.info({ secret: secretName }, 'Restored the labels, owner, record and signature of the API key Secret');
     if (writes?.merge) act.log.info({ secret: secretName }, 'Applied the Secret template');
   }
   if (writes?.moveKey) {
@@ -168,14 +224,13 @@ async function issueKey(
     resourceVersion: existing?.metadata?.resourceVersion,
     ...(input.template ? { template: input.template } : {}),
   });
-  if (existing) await act.client.replace(builtinKinds.secret, body);
-  else {
-    try {
-      await act.client.create(builtinKinds.secret, body);
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 409) return 'exists';
-      throw error;
-    }
+  try {
+    if (existing) await act.client.replace(builtinKinds.secret, body);
+    else await act.client.create(builtinKinds.secret, body);
+  } catch (error) {
+    if (!existing && error instanceof ApiError && error.code === 409) return 'exists';
+    // Said in the account's status when it persists (runtime/failure-status.ts): what was refused, and why.
+    throw new TransientError(`${existing ? 'Replacing' : 'Creating'} Secret ${secretName} failed`, { cause: error });
   }
 
   const ids = { secret: secretName, keyId: record.keyId, fingerprint: record.fingerprint, revision: record.revision };

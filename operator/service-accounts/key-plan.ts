@@ -2,8 +2,11 @@
 // (pure; table-tested in key-plan.test.ts). A key changes only on creation, a
 // rotation (spec.keyRotation.revision above the key's revision, or the key older
 // than spec.keyRotation.every) or a repair (the Secret was deleted or its key
-// altered); everything else keeps it.
+// altered); everything else keeps it. The key's revision, issue time and previous
+// key come only from the record the operator signed, or from status for a record
+// written before signatures: an annotation edited by anyone else steers nothing.
 import type { ObservedKey } from './api-key-secret.js';
+import type { SignedKeyRecord } from './key-signing.js';
 import { isRotationDue, nextRotationAt } from './rotation-schedule.js';
 
 /** Whose the Secret with the service account's Secret name is. */
@@ -19,21 +22,18 @@ export type SecretOwnership =
 export interface ObservedSecret {
   readonly ownership: SecretOwnership;
   readonly key: ObservedKey;
-  /** Fingerprint annotation written with the key. */
-  readonly recordedFingerprint: string | undefined;
-  /** Revision annotation (0 when absent). */
-  readonly revision: number;
-  /** Creation-time annotation (RFC 3339 with milliseconds). */
-  readonly createdAt: string | undefined;
-  /** Expiry of the previous key (epoch ms), when the Secret holds one. */
-  readonly previousExpiresAt: number | undefined;
-  /** Labels, owner reference and signature are as the operator writes them. */
-  readonly metadataCurrent: boolean;
   /**
    * The operator's signature over what the Secret holds (key-signing.ts): `invalid` means someone
    * else wrote the key or its record; `missing`, a Secret written before signatures existed.
    */
   readonly signature: 'valid' | 'missing' | 'invalid';
+  /**
+   * The record the signature covers, when it is `valid`: the only source of the key's revision, issue
+   * time and previous key. The Secret's annotations are never read for them otherwise.
+   */
+  readonly signed: SignedKeyRecord | undefined;
+  /** Labels, owner reference, signature and the record's annotations are as the operator writes them. */
+  readonly metadataCurrent: boolean;
 }
 
 /** Everything the decision needs. */
@@ -46,7 +46,7 @@ export interface KeyObservation {
   /** spec.keyRotation.every in ms (undefined: no schedule). */
   readonly everyMs?: number | undefined;
   /** What status says about the current key. */
-  readonly status: { readonly keyId?: string | undefined; readonly fingerprint?: string | undefined; readonly keyCreatedAt?: string | undefined };
+  readonly status: { readonly keyId?: string | undefined; readonly fingerprint?: string | undefined; readonly keyCreatedAt?: string | undefined; readonly keyRevision?: number | undefined };
   /** The Secret, or undefined when none exists. */
   readonly secret: ObservedSecret | undefined;
 }
@@ -67,10 +67,15 @@ export type KeyPlan =
   | { readonly action: 'rotate'; readonly gracePeriodMs: number; readonly reason: RotationReason }
   /** A Secret of someone else has the name: touch nothing, report it. */
   | { readonly action: 'conflict' }
-  /** The previous key's grace period is over: remove its hash, keep the key. */
-  | { readonly action: 'cleanup-expired-previous' }
-  /** Keep the key; restore labels/owner if needed; look again when the previous key expires. */
-  | { readonly action: 'keep'; readonly fixMetadata: boolean; readonly requeueAfterMs?: number };
+  /** The previous key's grace period is over: remove its hash, keep the key (`record`: what the operator signed). */
+  | { readonly action: 'cleanup-expired-previous'; readonly record: SignedKeyRecord }
+  /**
+   * A Secret from before signatures, holding exactly the key status names: sign it once, from what
+   * status says (revision, issue time), without a previous key. Nothing is taken from its annotations.
+   */
+  | { readonly action: 'sign-from-status'; readonly revision: number; readonly createdAt: string }
+  /** Keep the key (`record`: what the operator signed); restore labels/owner if needed; look again when the previous key expires. */
+  | { readonly action: 'keep'; readonly record: SignedKeyRecord; readonly fixMetadata: boolean; readonly requeueAfterMs?: number };
 
 /** Actions that generate a new key. */
 export function issuesNewKey(plan: KeyPlan): boolean {
@@ -84,6 +89,13 @@ function isLater(a: string | undefined, b: string | undefined): boolean {
   return Number.isFinite(ta) && Number.isFinite(tb) && ta > tb;
 }
 
+/** Epoch ms of an RFC 3339 time; undefined when absent or unreadable. */
+function epochMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
 /** Decides what to do with the key (see the file comment). */
 export function planKey(observed: KeyObservation): KeyPlan {
   const { secret, status } = observed;
@@ -94,25 +106,33 @@ export function planKey(observed: KeyObservation): KeyPlan {
 
   const { key } = secret;
   if (key.state !== 'ok' || key.fingerprint === undefined) return { action: 'repair', reason: 'KeyAltered' };
-  // A key or record the operator did not sign (planted, altered, or signed before signatures existed or
-  // with a signing key since lost) is trusted only when it is exactly the key status records, and is then
-  // signed again; anything else is replaced, whatever its annotations say.
-  if (secret.signature !== 'valid' && (!hadKey || key.fingerprint !== status.fingerprint || key.keyId !== status.keyId)) return { action: 'repair', reason: 'KeyAltered' };
-  // The operator writes the key and its fingerprint in one write: a mismatch is an edit by hand.
-  if (key.fingerprint !== secret.recordedFingerprint) return { action: 'repair', reason: 'KeyAltered' };
+  const isStatusKey = hadKey && key.fingerprint === status.fingerprint && key.keyId === status.keyId;
+  // A record from before signatures is trusted only for the key status names, and only with what
+  // status says about it: signed once, without a previous key.
+  if (secret.signature === 'missing') {
+    return isStatusKey && status.keyCreatedAt !== undefined
+      ? { action: 'sign-from-status', revision: status.keyRevision ?? 0, createdAt: status.keyCreatedAt }
+      : { action: 'repair', reason: 'KeyAltered' };
+  }
+  // A wrong signature (a key, revision, issue time or previous key written by anyone else, or a
+  // signing key since lost) means a new key, whatever else matches.
+  const signed = secret.signature === 'valid' ? secret.signed : undefined;
+  if (!signed) return { action: 'repair', reason: 'KeyAltered' };
   // A key other than the recorded one is accepted only if the operator issued it after the
   // recorded one (a write whose status update was lost to a restart).
-  if (hadKey && key.fingerprint !== status.fingerprint && !isLater(secret.createdAt, status.keyCreatedAt)) return { action: 'repair', reason: 'KeyAltered' };
+  if (hadKey && !isStatusKey && !isLater(signed.createdAt, status.keyCreatedAt)) return { action: 'repair', reason: 'KeyAltered' };
 
   const gracePeriodMs = Math.max(0, observed.gracePeriodMs);
-  if (observed.desiredRevision > secret.revision) return { action: 'rotate', gracePeriodMs, reason: 'Requested' };
-  if (isRotationDue(observed.now, secret.createdAt, observed.everyMs)) return { action: 'rotate', gracePeriodMs, reason: 'Scheduled' };
-  const hasPrevious = key.previousKeyHash !== undefined || secret.previousExpiresAt !== undefined;
-  if (hasPrevious && (secret.previousExpiresAt === undefined || observed.now >= secret.previousExpiresAt)) return { action: 'cleanup-expired-previous' };
+  if (observed.desiredRevision > signed.revision) return { action: 'rotate', gracePeriodMs, reason: 'Requested' };
+  if (isRotationDue(observed.now, signed.createdAt, observed.everyMs)) return { action: 'rotate', gracePeriodMs, reason: 'Scheduled' };
+  const previousExpiresAt = epochMs(signed.previous?.expiresAt);
+  const hasPrevious = key.previousKeyHash !== undefined || signed.previous !== undefined;
+  if (hasPrevious && (previousExpiresAt === undefined || observed.now >= previousExpiresAt)) return { action: 'cleanup-expired-previous', record: signed };
   // Look again when the previous key expires or the next rotation is due, whichever is first.
-  const wakeUps = [secret.previousExpiresAt, nextRotationAt(secret.createdAt, observed.everyMs)].filter((t): t is number => t !== undefined);
+  const wakeUps = [previousExpiresAt, nextRotationAt(signed.createdAt, observed.everyMs)].filter((t): t is number => t !== undefined);
   return {
     action: 'keep',
+    record: signed,
     fixMetadata: !secret.metadataCurrent,
     ...(wakeUps.length > 0 ? { requeueAfterMs: Math.min(...wakeUps) - observed.now } : {}),
   };

@@ -16,9 +16,22 @@ function account(overrides: Partial<SA['metadata']> = {}, role: SA['spec']['role
   return { metadata: { name: 'ci', namespace: 'tenant-acme', uid: 'uid-1', ...overrides }, spec: { role, workspaces: ['a', 'gone'] } } as SA;
 }
 
-function setup(options: { sa?: SA | undefined; previous?: { key: GeneratedApiKey; expiresAt: number }; edit?: (s: KubeObject) => void; signingKey?: Buffer; name?: string } = {}) {
+function setup(options: { status?: (currentKeyId: string) => Record<string, unknown>; sa?: SA | undefined; previous?: { key: GeneratedApiKey; expiresAt: number }; edit?: (s: KubeObject) => void; signingKey?: Buffer; name?: string } = {}) {
   const current = generateApiKey();
-  const sa = 'sa' in options ? options.sa : account();
+  const given = 'sa' in options ? options.sa : account();
+  // Status names the key the Secret was written with (and its previous key), as the operator writes it.
+  const sa: SA | undefined =
+    given && options.status
+      ? ({ ...given, status: options.status(current.keyId) } as SA)
+      : given && !given.status
+      ? ({
+          ...given,
+          status: {
+            keyId: current.keyId,
+            ...(options.previous ? { previousKeyId: options.previous.key.keyId, previousKeyExpiresAt: new Date(options.previous.expiresAt).toISOString() } : {}),
+          },
+        } as SA)
+      : given;
   const raw = buildApiKeySecret({
     namespace: 'tenant-acme',
     name: options.name ?? 'ci-api-key',
@@ -42,7 +55,7 @@ function setup(options: { sa?: SA | undefined; previous?: { key: GeneratedApiKey
     now: () => NOW,
     signingKey: SIGNING_KEY,
   };
-  return { verifier: createApiKeyVerifier(sources), key: current.key, secret };
+  return { verifier: createApiKeyVerifier(sources), key: current.key, keyId: current.keyId, secret };
 }
 
 describe('ApiKeyVerifier', () => {
@@ -121,5 +134,24 @@ describe('ApiKeyVerifier', () => {
     expect(during.verifier.authenticate(old.key)).toMatchObject({ ok: true, keyState: 'previous', keyId: old.keyId });
     const after = setup({ previous: { key: old, expiresAt: NOW } });
     expect(after.verifier.authenticate(old.key)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  // Issue 22: status (written only by the operator) must name the key, whatever the signed Secret holds.
+  it('refuses a validly signed key whose id is not the one status names (a replayed older Secret)', () => {
+    const sa = { ...account(), status: { keyId: 'NotThisKey01' } } as SA;
+    const { verifier, key } = setup({ sa });
+    expect(verifier.authenticate(key)).toEqual({ ok: false, reason: 'unknown-key' });
+  });
+
+  it.each<[string, (current: string, previous: string) => Record<string, unknown>, boolean]>([
+    ['named as previous, before the expiry status gives', (c, p) => ({ keyId: c, previousKeyId: p, previousKeyExpiresAt: new Date(NOW + 60_000).toISOString() }), true],
+    ['still named as current (the rotation\'s status write is on its way)', (_c, p) => ({ keyId: p }), true],
+    ['not named at all (a repair dropped it; the Secret was replayed)', (c) => ({ keyId: c }), false],
+    ['named as previous, but status says it expired', (c, p) => ({ keyId: c, previousKeyId: p, previousKeyExpiresAt: new Date(NOW).toISOString() }), false],
+  ])('the previous key, %s: verifies = %s', (_name, status, verifies) => {
+    const old = generateApiKey();
+    const sa = { ...account(), spec: { ...account().spec, keyRotation: { gracePeriod: '1h' } } } as SA;
+    const { verifier } = setup({ previous: { key: old, expiresAt: NOW + 60_000 }, sa, status: (current) => status(current, old.keyId) });
+    expect(verifier.authenticate(old.key).ok).toBe(verifies);
   });
 });

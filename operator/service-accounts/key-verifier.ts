@@ -2,8 +2,10 @@
 // parse and checksum first (a typo never costs a lookup), then the Secret by
 // key id (the cache holds only the key's hash), a constant-time hash compare,
 // and the service account that owns the Secret: it must exist, not be deleting,
-// and be the Secret's controller owner (same uid). A previous key verifies
-// until its grace period ends.
+// and be the Secret's controller owner (same uid), and its status must name
+// the key (current, or previous until the expiry status gives). A previous key
+// verifies until its grace period ends. Everything about the key comes from the
+// record the operator signed; the Secret's annotations are never believed.
 //
 // The service-accounts feature provides the verifier (FeatureServices.apiKeyVerifier);
 // the access API receives it from operator.ts.
@@ -14,7 +16,8 @@ import { effectiveWorkspaces } from '../policy/index.js';
 import type { ApiKeyVerifier, AuthFailureReason } from '../policy/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
-import { ApiKeySecretMeta, apiKeySecretName, controllerOwnerUid, KEY_ID_INDEX, recordedAnnotations, signatureState } from './api-key-secret.js';
+import { ApiKeySecretMeta, apiKeySecretName, checkSignature, controllerOwnerUid, KEY_ID_INDEX } from './api-key-secret.js';
+import type { SignedKeyRecord } from './key-signing.js';
 import { parseDuration } from '../api/index.js';
 import type { Informer } from '../runtime/informer.js';
 
@@ -32,31 +35,45 @@ export interface VerifierSources {
   readonly signingKey: Buffer;
 }
 
-type Match = { secret: CachedApiKeySecret; keyState: 'current' | 'previous' } | { failure: 'expired' } | undefined;
+type Match = { secret: CachedApiKeySecret; record: SignedKeyRecord; keyState: 'current' | 'previous' } | { failure: 'expired' } | undefined;
 
 function matchKey(key: string, keyId: string, secret: CachedApiKeySecret, now: number, signingKey: Buffer): Match {
   const observed = secret.observedKey;
-  const recorded = recordedAnnotations(secret);
   // Only what the operator issued verifies: its signature covers the account, both key hashes and
-  // the previous key's expiry, so no key, fingerprint or expiry written by anyone else counts.
-  if (signatureState(signingKey, secret) !== 'valid') return undefined;
-  // A key edited by hand (fingerprint no longer the one written with it) is dead at once.
-  if (observed.state === 'ok' && observed.keyId === keyId && observed.hash && observed.fingerprint === recorded.fingerprint) {
-    if (verifyApiKey(key, observed.hash)) return { secret, keyState: 'current' };
-  }
-  if (recorded.previousKeyId === keyId && observed.previousKeyHash && verifyApiKey(key, observed.previousKeyHash)) {
-    if (recorded.previousExpiresAt === undefined || now >= recorded.previousExpiresAt) return { failure: 'expired' };
-    return { secret, keyState: 'previous' };
+  // the previous key's expiry, so no key, id, hash or expiry written by anyone else counts. Everything
+  // below reads the signed record, never the Secret's annotations.
+  const { state, record } = checkSignature(signingKey, secret);
+  if (state !== 'valid' || !record) return undefined;
+  if (observed.state === 'ok' && record.keyId === keyId && observed.keyId === keyId && verifyApiKey(key, record.hash)) return { secret, record, keyState: 'current' };
+  const previous = record.previous;
+  if (previous?.keyId === keyId && verifyApiKey(key, previous.hash)) {
+    const expiresAt = Date.parse(previous.expiresAt);
+    if (!Number.isFinite(expiresAt) || now >= expiresAt) return { failure: 'expired' };
+    return { secret, record, keyState: 'previous' };
   }
   return undefined;
 }
 
-/** Whether the previous key's expiry is within spec.keyRotation.gracePeriod of the current key's issue (a shortened grace period counts at once). */
-function withinGracePeriod(secret: CachedApiKeySecret, sa: ServiceAccount & KubeObject): boolean {
-  const recorded = recordedAnnotations(secret);
-  const issued = recorded.createdAt === undefined ? Number.NaN : Date.parse(recorded.createdAt);
+/** Whether the signed previous key's expiry is within spec.keyRotation.gracePeriod of the current key's issue (a shortened grace period counts at once). */
+function withinGracePeriod(record: SignedKeyRecord, sa: ServiceAccount & KubeObject): boolean {
+  const issued = Date.parse(record.createdAt);
+  const expires = record.previous ? Date.parse(record.previous.expiresAt) : Number.NaN;
   const grace = parseDuration(sa.spec?.keyRotation?.gracePeriod ?? '0s') ?? 0;
-  return recorded.previousExpiresAt !== undefined && Number.isFinite(issued) && recorded.previousExpiresAt <= issued + grace + 1000;
+  return Number.isFinite(expires) && Number.isFinite(issued) && expires <= issued + grace + 1000;
+}
+
+/**
+ * Whether the account's status (written only by the operator) names the key: as its current key, or as
+ * its previous key before the expiry status gives. A previous key status still calls current is the
+ * moment between a rotation's Secret write and its status write. A key a replayed Secret still holds
+ * after status moved on (an old key, or one repaired away) is refused even if its record is signed.
+ */
+function statusNamesKey(sa: ServiceAccount & KubeObject, keyId: string, keyState: 'current' | 'previous', now: number): boolean {
+  const status = sa.status;
+  if (status?.keyId === keyId) return true;
+  if (keyState !== 'previous' || status?.previousKeyId !== keyId) return false;
+  const expires = Date.parse(status.previousKeyExpiresAt ?? '');
+  return Number.isFinite(expires) && now < expires;
 }
 
 /** A verifier over `sources`. */
@@ -83,7 +100,8 @@ export function createApiKeyVerifier(sources: VerifierSources): ApiKeyVerifier {
         if (!sa || sa.metadata?.deletionTimestamp || !sa.metadata?.uid || controllerOwnerUid(secret) !== sa.metadata.uid) return { ok: false, reason: 'no-service-account' };
         // The account's own Secret only, and a previous key only within the grace period its spec allows now.
         if (secret.metadata?.name !== apiKeySecretName(name ?? '')) return { ok: false, reason: 'unknown-key' };
-        if (match.keyState === 'previous' && !withinGracePeriod(secret, sa)) return { ok: false, reason: 'expired' };
+        if (match.keyState === 'previous' && !withinGracePeriod(match.record, sa)) return { ok: false, reason: 'expired' };
+        if (!statusNamesKey(sa, keyId, match.keyState, now)) return { ok: false, reason: match.keyState === 'previous' ? 'expired' : 'unknown-key' };
         const tenant = sources.tenantOf(namespace);
         if (!tenant) return { ok: false, reason: 'no-tenant' };
         return {

@@ -84,3 +84,26 @@ describe('moveKeyPatch', () => {
     ]);
   });
 });
+
+describe('an edited template record (the annotation is not signed)', () => {
+  it('never makes the operator remove its own labels, annotations or the previous key hash', () => {
+    const forged = JSON.stringify({
+      labels: ['app.kubernetes.io/managed-by', 'app.kubernetes.io/component', 'accounts.blinkops.com/key-id', 'team'],
+      annotations: ['accounts.blinkops.com/key-signature', 'accounts.blinkops.com/key-revision', 'reloader.stakater.com/match'],
+      data: ['previousKeyHash', 'tenant'],
+    });
+    const writes = planTemplateWrites(
+      observed({
+        labels: { 'app.kubernetes.io/managed-by': 'blink-accounts-operator', 'app.kubernetes.io/component': 'api-key', 'accounts.blinkops.com/key-id': 'k', team: 'data' },
+        annotations: { 'accounts.blinkops.com/key-signature': 'v1.x', 'accounts.blinkops.com/key-revision': '0', 'reloader.stakater.com/match': 'true', [TEMPLATE_RECORD_ANNOTATION]: forged },
+        dataDigests: { tenant: digest('acme'), previousKeyHash: digest('h') },
+      }),
+      secretTemplateOf(undefined),
+      digest,
+    );
+    // Only what a template can have put there goes.
+    expect(writes?.merge?.metadata.labels).toEqual({ team: null });
+    expect(writes?.merge?.metadata.annotations).toEqual({ 'reloader.stakater.com/match': null, [TEMPLATE_RECORD_ANNOTATION]: null });
+    expect(writes?.merge?.data).toEqual({ tenant: null });
+  });
+});

@@ -7,6 +7,8 @@
 // key is recorded too (accounts.blinkops.com/key-data-key): renaming it moves the value on the
 // API server (a JSON patch `move`), so the operator never reads a key it did not just generate.
 
+import { OPERATOR_APP_LABELS, OPERATOR_KEY_PREFIX, RESERVED_DATA_KEY } from '../api/index.js';
+
 /** Annotation: the names the template put on the Secret (JSON). */
 export const TEMPLATE_RECORD_ANNOTATION = 'accounts.blinkops.com/template';
 /** Annotation: the data key that holds the API key. */
@@ -48,12 +50,25 @@ function names(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-/** Reads the record annotation; an absent or unreadable one means the template put nothing there. */
+/** A label the template can never have set: the operator's own (admission refuses them in a template). */
+function operatorLabel(name: string): boolean {
+  return name.startsWith(OPERATOR_KEY_PREFIX) || (OPERATOR_APP_LABELS as readonly string[]).includes(name);
+}
+
+/**
+ * Reads the record annotation; an absent or unreadable one means the template put nothing there. The
+ * annotation is not signed: names a template can never set (the operator's own labels, annotations
+ * and previous-key data) are dropped, so an edited record never makes the operator remove its own.
+ */
 export function parseTemplateRecord(text: string | undefined): TemplateRecord {
   if (!text) return EMPTY_RECORD;
   try {
     const parsed = JSON.parse(text) as Record<string, unknown>;
-    return { labels: names(parsed['labels']), annotations: names(parsed['annotations']), data: names(parsed['data']) };
+    return {
+      labels: names(parsed['labels']).filter((n) => !operatorLabel(n)),
+      annotations: names(parsed['annotations']).filter((n) => !n.startsWith(OPERATOR_KEY_PREFIX)),
+      data: names(parsed['data']).filter((n) => n !== RESERVED_DATA_KEY),
+    };
   } catch {
     return EMPTY_RECORD;
   }

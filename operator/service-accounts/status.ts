@@ -32,6 +32,8 @@ export interface StatusInputs {
   /** The key in the Secret after this reconcile, or why there is none. */
   readonly key: IssuedKeyRecord | KeyProblem;
   readonly now: number;
+  /** The previous key while it still works, as signed into the Secret (expiry in RFC 3339). */
+  readonly previousKey?: { readonly keyId: string; readonly expiresAt: string } | undefined;
   /** When spec.keyRotation.every rotates the key next (epoch ms), if it does. */
   readonly nextRotationAt?: number | undefined;
   /** The key the restart targets last got (status.rolledOutKeyId). */
@@ -79,6 +81,7 @@ export function desiredStatus(input: StatusInputs): ServiceAccountStatus {
     ...(isProblem(key)
       ? {}
       : { secretName: input.secretName, keyId: key.keyId, fingerprint: key.fingerprint, keyCreatedAt: key.createdAt, keyRevision: key.revision }),
+    ...(input.previousKey && !isProblem(key) ? { previousKeyId: input.previousKey.keyId, previousKeyExpiresAt: input.previousKey.expiresAt } : {}),
     ...(input.nextRotationAt !== undefined && !isProblem(key) ? { nextRotationAt: kubeTime(input.nextRotationAt) } : {}),
     ...(input.rolledOutKeyId ? { rolledOutKeyId: input.rolledOutKeyId } : {}),
     workspaces: effectiveWorkspaces(input.role, input.listedWorkspaces, input.existingWorkspaces),

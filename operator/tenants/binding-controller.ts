@@ -34,6 +34,8 @@ export function registerBindingController(ctx: OperatorContext): void {
     owns: [{ kind: builtinKinds.roleBinding, informer: { labelSelector: bindingSelector() }, map: controllerOwnerKey(ACCOUNT_KINDS.user) }],
     reconcile: (key, rctx) => reconcileBinding(ctx, bindings.get(`${splitKey(key).namespace}/${bindingName(splitKey(key).name)}`), key, rctx),
     concurrency: 2,
+    // The User controller writes the User's status; this one's failures are logged and counted.
+    ownsStatus: false,
   });
   // A tenant that appears, changes its allowed domains or goes away concerns all its users.
   controller.watch(ctx.caches.tenants, (tenant) => {
@@ -59,7 +61,7 @@ async function reconcileBinding(ctx: OperatorContext, existing: RoleBinding | un
   await applyBindingPlan(rctx, plan, { namespace, userName: name, why: bindingVerdict(user, tenant, sameEmail).why });
 }
 
-/** Carries out a BindingPlan (table-tested in binding-act.test.ts). */
+/** Carries out a BindingPlan (table-tested in tenant-act.test.ts). */
 export async function applyBindingPlan(act: ActContext, plan: BindingPlan, target: { readonly namespace: string; readonly userName: string; readonly why: string }): Promise<void> {
   const binding = bindingName(target.userName);
   switch (plan.action) {

@@ -70,12 +70,13 @@ export function registerTenantController(ctx: OperatorContext): void {
 }
 
 /** The caches the Tenant reconcile reads besides the shared ones. */
-interface TenantCaches {
+export interface TenantCaches {
   readonly namespaces: Informer<KubeObject>;
   readonly bindings: Informer<RoleBinding>;
 }
 
-async function reconcileTenant(ctx: OperatorContext, own: TenantCaches, key: string, rctx: ReconcileContext): Promise<ReconcileResult> {
+/** One pass of the Tenant controller over the Tenant of `key` (table-tested in tenant-controller.test.ts). */
+export async function reconcileTenant(ctx: OperatorContext, own: TenantCaches, key: string, rctx: ReconcileContext): Promise<ReconcileResult> {
   const cached = ctx.caches.tenants.get(key);
   if (!cached) return;
   const step = await finalizerStep(rctx.client, ACCOUNT_KINDS.tenant, cached, FINALIZER, (tenant) => finalizeTenant(ctx, own.bindings, tenant, rctx));
@@ -98,7 +99,7 @@ async function reconcileTenant(ctx: OperatorContext, own: TenantCaches, key: str
   const adopted = outcome.ready && !createdForTenant(live, tenantIdentity(tenant));
   let undeclaredAccess: ConditionInput | undefined;
   if (adopted) {
-    const list = await ctx.manager.client.list<RoleBinding>(builtinKinds.roleBinding, { namespace, signal: rctx.signal }).catch((error: unknown) => {
+    const list = await rctx.client.list<RoleBinding>(builtinKinds.roleBinding, { namespace, signal: rctx.signal }).catch((error: unknown) => {
       throw new Error(`Listing the RoleBindings of namespace "${namespace}" failed`, { cause: error });
     });
     // The users are read after the list: a binding made for a User in the meantime finds it.

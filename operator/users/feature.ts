@@ -14,9 +14,9 @@ import type { KubeObject } from '../runtime/kinds.js';
 import { labelOwnerInNamespace } from '../runtime/owner-mapping.js';
 import { exponentialRateLimiter } from '../runtime/rate-limiter.js';
 import { ACCEPTANCE_PREFIX, createAcceptanceHandler, INVITATION_ID_INDEX } from '../invitations/acceptance-page.js';
-import { ClientRateLimiter } from '../invitations/client-rate-limiter.js';
+import { GuessLimiter } from '../invitations/guess-limiter.js';
 import { parseTrustedProxies } from '../invitations/client-address.js';
-import type { ClientRateLimiterOptions } from '../invitations/client-rate-limiter.js';
+import type { GuessLimiterOptions } from '../invitations/guess-limiter.js';
 import { sharedCsrfKey } from '../invitations/csrf-secret.js';
 import { INVITATION_ID_LABEL, INVITATION_SELECTOR, USER_LABEL } from '../invitations/invitation-record.js';
 import type { SecretObject } from '../invitations/invitation-record.js';
@@ -30,10 +30,10 @@ import { userReconciler, usersWithEmailOf } from './user-controller.js';
 export interface UsersFeatureOptions {
   /** Overrides the operator's clock for invitations (expiry, CSRF, rate limits). @default the operator's */
   readonly clock?: Clock;
-  /** Rate limit of the acceptance page per client IP. @default burst 20, one more every 5 s */
-  readonly rateLimit?: Omit<ClientRateLimiterOptions, 'clock'>;
-  /** Rate limit of the acceptance page per invitation id, whatever the client. @default burst 10, one more every 30 s */
-  readonly invitationRateLimit?: Omit<ClientRateLimiterOptions, 'clock'>;
+  /** Requests without the right token (guesses, garbage, stale links) per client IP. @default burst 20, one more every 5 s */
+  readonly rateLimit?: GuessLimiterOptions['perClient'];
+  /** Requests without the right token from all clients together. @default burst 200, two more a second */
+  readonly globalRateLimit?: GuessLimiterOptions['global'];
   /** Proxies whose X-Forwarded-For names the client. @default the operator's `trustedProxies` */
   readonly trustedProxies?: readonly string[];
   readonly mailer?: Mailer;
@@ -103,8 +103,7 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           ctx,
           invitations,
           clock,
-          limiter: new ClientRateLimiter({ ...options.rateLimit, clock }),
-          invitationLimiter: new ClientRateLimiter({ burst: 10, refillPerSecond: 1 / 30, ...options.invitationRateLimit, clock }),
+          guesses: new GuessLimiter({ clock, ...(options.rateLimit ? { perClient: options.rateLimit } : {}), ...(options.globalRateLimit ? { global: options.globalRateLimit } : {}) }),
           trustedProxies,
           csrfKey: sharedCsrfKey(ctx.manager.client, ctx.namespace),
           signingKey,

@@ -209,7 +209,8 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
     const previousPhase = user.status?.phase;
     await writeStatus(rc.client, ACCOUNT_KINDS.user, user, derived.status);
     if (previousPhase !== derived.status.phase) await recordPhaseChange(rc, user, previousPhase, derived.status.phase);
-    if (acted.retry) throw new TransientError(acted.retry);
+    // The send failure is in status already (InvitationSent, Ready): the runtime need not say it again.
+    if (acted.retry) throw new TransientError(acted.retry, { reportedInStatus: true });
     const next = Math.min(derived.requeueAfterMs ?? Infinity, acted.retryInMs ?? Infinity);
     return Number.isFinite(next) && next > 0 ? { requeueAfterMs: next } : undefined;
   };

@@ -60,6 +60,20 @@ describe('the Helm chart', () => {
     }
   });
 
+  it('passes operator.trustedProxies to the operator as --trusted-proxies, and refuses what is no address', async () => {
+    const argsOf = async (sets: string[]) => {
+      const deployment = docsOf(await helmTemplate(helm, sets)).find((d) => d.kind === 'Deployment') as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
+      return deployment.spec.template.spec.containers[0]?.args ?? [];
+    };
+    expect((await argsOf([])).filter((a) => a.startsWith('--trusted-proxies'))).toEqual([]);
+    expect((await argsOf(['operator.trustedProxies={10.244.0.0/16}'])).filter((a) => a.startsWith('--trusted-proxies'))).toEqual(['--trusted-proxies=10.244.0.0/16']);
+    expect((await argsOf(['operator.trustedProxies={10.244.0.0/16,fd00:10:244::/56,192.0.2.7}'])).filter((a) => a.startsWith('--trusted-proxies'))).toEqual(['--trusted-proxies=10.244.0.0/16,fd00:10:244::/56,192.0.2.7']);
+    for (const bad of ['operator.trustedProxies={ingress-nginx}', 'operator.trustedProxies={10.0.0.0/8 --shard=x}']) {
+      const failure = await helmTemplate(helm, [bad]).then(() => 'rendered', (error: Error & { stderr?: string }) => error.stderr ?? error.message);
+      expect(failure, bad).toContain('/operator/trustedProxies/0');
+    }
+  });
+
   it('renders every optional part, with the alerts the issue asks for', async () => {
     const docs = docsOf(await helmTemplate(helm, MONITORING));
     const kinds = docs.map((d) => d.kind);

@@ -32,11 +32,18 @@ function decode(data: Record<string, string> | undefined, name: string): string 
   return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
 }
 
-function deployment(namespace: string, name: string): KubeObject {
+/** A Deployment of no pods; `pod` adds to its pod spec (volumes, env), `annotations` to its own metadata. */
+function deployment(namespace: string, name: string, pod: { volumes?: object[]; env?: object[]; envFrom?: object[] } = {}, annotations: Record<string, string> = {}): KubeObject {
+  const container = { name: 'app', image: 'example.invalid/app:1', ...(pod.env ? { env: pod.env } : {}), ...(pod.envFrom ? { envFrom: pod.envFrom } : {}) };
   return {
-    metadata: { name, namespace },
-    spec: { replicas: 0, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'example.invalid/app:1' }] } } },
+    metadata: { name, namespace, annotations },
+    spec: { replicas: 0, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [container], ...(pod.volumes ? { volumes: pod.volumes } : {}) } } },
   };
+}
+
+/** Pod spec parts that mount the key Secret `secret` as a volume. */
+function mounting(secret: string): { volumes: object[] } {
+  return { volumes: [{ name: 'api-key', secret: { secretName: secret } }] };
 }
 
 async function restartedAt(namespace: string, name: string): Promise<string | undefined> {
@@ -109,8 +116,8 @@ describe('spec.secretTemplate', () => {
 
 describe('spec.keyRotation.restartTargets', () => {
   it('restarts the targets after a new key is in the Secret, only in the account namespace, and reports a missing target', async () => {
-    await client.create(deployments, deployment(ns.name, 'api'));
-    await client.create(deployments, deployment(other.name, 'api'));
+    await client.create(deployments, deployment(ns.name, 'api', mounting('api-api-key')));
+    await client.create(deployments, deployment(other.name, 'api', mounting('api-api-key')));
     await createServiceAccount(client, ns.name, 'api', {
       role: 'Builder',
       keyRotation: { gracePeriod: '1h', restartTargets: [{ kind: 'Deployment', name: 'api' }, { kind: 'StatefulSet', name: 'missing' }] },
@@ -130,17 +137,50 @@ describe('spec.keyRotation.restartTargets', () => {
     const secret = await getSecret(client, ns.name, 'api-api-key');
     expect(secret?.metadata?.annotations?.['accounts.blinkops.com/previous-key-id']).toBe(first.status?.keyId);
     expect(await restartedAt(other.name, 'api')).toBeUndefined();
+    // Issue 22: a missing target is not a key consumer, said without telling whether it exists.
     const condition = rotated.status?.conditions?.find((c) => c.type === 'RolloutRestarted');
-    expect(condition).toMatchObject({ status: 'False', reason: 'RestartFailed' });
+    expect(condition).toMatchObject({ status: 'False', reason: 'NotAKeyConsumer' });
     expect(condition?.message).toBe(
-      `Could not restart statefulset/missing (NotFound) for API key ${rotated.status?.keyId ?? ''}; restart by hand: kubectl rollout restart statefulset/missing -n ${ns.name}`,
+      'Not restarted: statefulset/missing: only a workload that uses the key is restarted, one whose pod template mounts or references Secret api-api-key (volume, projected volume, env or envFrom) or that is annotated accounts.blinkops.com/restart-on-key-rotation=api. Restarted deployment/api',
     );
     keys.add(decode(secret?.data, 'apiKey') ?? '');
-    // The status command shows it and what to do.
+    // The status command shows it.
     const status = await blinkAccounts(['status', 'sa', 'api', '-n', ns.name, '--kubeconfig', cluster().kubeconfig]);
     expect(status.stdout).toMatch(/Restart targets: +deployment\/api, statefulset\/missing/);
-    expect(status.stdout).toContain('WARNING: Could not restart statefulset/missing (NotFound)');
-    expect(status.stdout).toContain(`→ create the missing workloads or correct spec.keyRotation.restartTargets (kubectl edit serviceaccounts.accounts.blinkops.com api -n ${ns.name})`);
+    expect(status.stdout).toContain('Not restarted: statefulset/missing');
+  });
+
+  // Issue 22, point 6: a tenant Admin names restart targets but has no rights on workloads.
+  it('restarts only workloads that use the key; any other name, existing or not, gets the same NotAKeyConsumer answer', async () => {
+    await client.create(deployments, deployment(ns.name, 'unrelated', { volumes: [{ name: 'db', secret: { secretName: 'db-password' } }], envFrom: [{ configMapRef: { name: 'guard-api-key' } }] }));
+    await client.create(deployments, deployment(ns.name, 'by-env', { env: [{ name: 'BLINK_API_KEY', valueFrom: { secretKeyRef: { name: 'guard-api-key', key: 'apiKey' } } }] }));
+    await client.create(deployments, deployment(ns.name, 'by-projection', { volumes: [{ name: 'all', projected: { sources: [{ secret: { name: 'guard-api-key' } }] } }] }));
+    await client.create(deployments, deployment(ns.name, 'opted-in', {}, { 'accounts.blinkops.com/restart-on-key-rotation': 'other-account, guard' }));
+    const consumers = ['by-env', 'by-projection', 'opted-in'];
+    const named = (name: string): { kind: 'Deployment'; name: string } => ({ kind: 'Deployment', name });
+    // Two accounts alike but for the name of the one stranger: a workload that exists, or one that does not.
+    for (const [account, stranger] of [['guard', 'unrelated'], ['guard2', 'no-such-workload']] as const) {
+      await createServiceAccount(client, ns.name, account, { role: 'Consumer', keyRotation: { restartTargets: [named(stranger), ...(account === 'guard' ? consumers.map(named) : [])] } });
+    }
+    const messages = new Map<string, { reason: string | undefined; message: string | undefined }>();
+    for (const [account, stranger] of [['guard', 'unrelated'], ['guard2', 'no-such-workload']] as const) {
+      await waitFor(client, ns.name, account, (sa) => sa.status?.rolledOutKeyId !== undefined);
+      await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, account, { spec: { keyRotation: { revision: 1 } } });
+      const rotated = await waitFor(client, ns.name, account, (sa) => sa.status?.keyRevision === 1 && sa.status.rolledOutKeyId === sa.status.keyId);
+      const condition = rotated.status?.conditions?.find((c) => c.type === 'RolloutRestarted');
+      messages.set(account, { reason: condition?.reason, message: condition?.message?.split('. Restarted ')[0]?.replace(stranger, '<stranger>') });
+      keys.add(decode((await getSecret(client, ns.name, `${account}-api-key`))?.data, 'apiKey') ?? '');
+    }
+    expect(await restartedAt(ns.name, 'unrelated')).toBeUndefined();
+    for (const name of consumers) expect(await restartedAt(ns.name, name), name).toBeDefined();
+    expect(messages.get('guard')?.reason).toBe('NotAKeyConsumer');
+    // The same answer for an existing stranger and a missing one (the account name aside): no existence oracle.
+    expect(messages.get('guard')?.message?.replaceAll('=guard', '=<account>').replaceAll('guard-api-key', '<secret>')).toBe(
+      messages.get('guard2')?.message?.replaceAll('=guard2', '=<account>').replaceAll('guard2-api-key', '<secret>'),
+    );
+    expect(messages.get('guard2')?.reason).toBe('NotAKeyConsumer');
+    const events = (await eventsText(client, ns.name)).items.filter((e) => ['guard', 'guard2'].includes((e['regarding'] as { name?: string }).name ?? ''));
+    expect(events.filter((e) => e['reason'] === 'NotAKeyConsumer' && e['type'] === 'Warning').length).toBe(2);
   });
 });
 

@@ -39,8 +39,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+// Every process in the replicas' namespace, as in a deployment: they share its key-signing Secret (a
+// signature made with another signing key is a wrong one, and every key would be replaced).
 async function spawn(): Promise<OperatorProcess> {
-  return spawnOperator(['--shard', shard, '--no-leader-elect', '--metrics-port', '0', '--http-port', '0'], { LOG_LEVEL: 'debug' });
+  return spawnOperator(['--shard', shard, '--namespace', operatorNs.name, '--no-leader-elect', '--metrics-port', '0', '--http-port', '0'], { LOG_LEVEL: 'debug' });
 }
 
 async function scrapeMetrics(operator: OperatorProcess): Promise<void> {

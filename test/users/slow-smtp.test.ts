@@ -89,8 +89,12 @@ describe('a slow SMTP server', () => {
       5_000,
     );
     process.stderr.write(`[slow-smtp] 4 messages handed over in ${allHandedOverMs} ms; accepted → Active+bound+allowed ${activeMs} ms; deactivated → Inactive ${inactiveMs} ms; role → binding ${roleMs} ms\n`);
-    expect(activeMs).toBeLessThanOrEqual(1_500);
-    expect(inactiveMs).toBeLessThanOrEqual(1_500);
+    // The order load cannot blur: all of it happened while every held 250 was still outstanding.
+    expect(Date.now() - started).toBeLessThan(HOLD_MS);
+    for (const name of names) expect(condition(await getUser(ns, name), 'InvitationSent')?.reason).not.toBe('Sent');
+    // And the issue's second, with a second of margin for a loaded machine.
+    expect(activeMs).toBeLessThanOrEqual(2_000);
+    expect(inactiveMs).toBeLessThanOrEqual(2_000);
     expect(roleMs).toBeLessThanOrEqual(2_000);
 
     // The held replies come back: every active invitee's email is confirmed, and none was sent twice.
