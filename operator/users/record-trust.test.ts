@@ -13,6 +13,9 @@ const invitedStatus = (resend: number, recordSigned?: boolean): TrustedStatus =>
 describe('trustRecord', () => {
   it.each<{ name: string; read: ReadInvitationRecord | undefined; status: TrustedStatus | undefined; trust: string }>([
     { name: 'no Secret: absent', read: undefined, status: undefined, trust: 'absent' },
+    { name: 'no Secret, status says accepted: absent (written again from status)', read: undefined, status: acceptedStatus, trust: 'absent' },
+    { name: 'no Secret, status has an invitation from before signatures: absent', read: undefined, status: invitedStatus(0), trust: 'absent' },
+    { name: 'no Secret while status says a signed invitation is pending: tampered (deleted by someone else)', read: undefined, status: invitedStatus(0, true), trust: 'tampered' },
     { name: 'signed pending: trusted', read: read('signed'), status: invitedStatus(0, true), trust: 'trusted' },
     { name: 'signed accepted, status empty (restored without status): trusted, the signature is the proof', read: read('signed', accepted), status: undefined, trust: 'trusted' },
     { name: 'signed accepted, status accepted: trusted', read: read('signed', accepted), status: acceptedStatus, trust: 'trusted' },

@@ -26,8 +26,14 @@ export type TrustedStatus = Pick<UserStatus, 'acceptedAt' | 'invitation'>;
 
 /** Decides how far the record `read` (undefined: no Secret) is believed for a User with `status` and `email`. */
 export function trustRecord(read: ReadInvitationRecord | undefined, status: TrustedStatus | undefined, email: string): RecordTrust {
-  if (!read) return { trust: 'absent' };
   const acceptedInStatus = !!status?.acceptedAt;
+  if (!read) {
+    // Gone while status says a signed invitation is pending: deleted by someone else (the operator
+    // deletes a record only with its User). Re-inviting of its own accord would let whoever may
+    // delete Secrets have the operator mail the person, and use up the tenant's hour, at will.
+    if (!acceptedInStatus && status?.invitation?.recordSigned) return { trust: 'tampered', detail: 'it was deleted' };
+    return { trust: 'absent' };
+  }
   const { record } = read;
   switch (read.integrity) {
     case 'forged':

@@ -119,7 +119,16 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
     const blocker = blockerFor(tenant, namespace, spec.email, emailClaim(user, usersWithEmailOf(ctx, user)));
     // Plan: only a record the operator signed is believed (record-trust.ts).
     const secretName = invitationSecretName(name);
-    const secret = invitations.get(`${namespace}/${secretName}`);
+    let secret = invitations.get(`${namespace}/${secretName}`);
+    // Status says a signed invitation is pending but the cache has no record: ask the API server
+    // before calling it deleted (the cache may not have caught up with the write yet).
+    if (!secret && !user.status?.acceptedAt && user.status?.invitation?.recordSigned) {
+      try {
+        secret = await rc.client.get<SecretObject>(builtinKinds.secret, namespace, secretName);
+      } catch (error) {
+        if (!isNotFound(error)) throw new TransientError(`Could not read Secret ${namespace}/${secretName}`, { cause: error });
+      }
+    }
     const read = readInvitationRecord(secret, deps.signingKey);
     const trust = trustRecord(read, user.status, spec.email);
     const stored = trust.trust === 'trusted' ? read?.record : undefined;

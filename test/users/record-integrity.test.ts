@@ -156,6 +156,22 @@ describe('an edited invitation record steers nothing', () => {
     expect(await emailsTo(ada)).toBe(1);
   });
 
+  it("deleting an Invited user's record does not make the operator mail the person again of its own accord", async () => {
+    const dee = `dee@${domain}`;
+    await createUser(ns, 'dee', dee, 'Builder');
+    await smtp.waitForMessage(dee);
+    await waitForUser(ns, 'dee', (u) => u.status?.invitation?.recordSigned === true && condition(u, 'InvitationSent')?.status === 'True', 'invitation sent');
+    await client.delete(builtinKinds.secret, ns, invitationSecretName('dee'));
+    const user = await waitForUser(ns, 'dee', (u) => condition(u, 'Ready')?.reason === 'InvitationRecordTampered', 'Ready=False InvitationRecordTampered');
+    expect(user.status?.phase).toBe('Invited');
+    expect(await emailsTo(dee)).toBe(1);
+    expect(await getRecord(ns, 'dee')).toBeUndefined();
+    // The admin asks for a new one: it goes.
+    await client.patch(ACCOUNT_KINDS.user, ns, 'dee', { spec: { invitation: { resend: 1 } } });
+    await smtp.waitForMessage(dee, 2);
+    await waitForUser(ns, 'dee', (u) => condition(u, 'Ready')?.reason === 'InvitationPending', 'InvitationPending again');
+  });
+
   it("a stuffed email history, or a made-up record, does not use up the tenant's hourly cap", async () => {
     const sam = `sam@${capped}.example.com`;
     await createUser(cappedNs, 'sam', sam, 'Builder');
