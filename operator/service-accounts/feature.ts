@@ -8,7 +8,7 @@ import { builtinKinds, objectKey } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { controllerOwnerKey, labelOwnerInNamespace } from '../runtime/owner-mapping.js';
 import { API_KEY_SECRET_WATCH, ApiKeySecretMeta, apiKeySecretInformer } from './api-key-secret.js';
-import { serviceAccountReconciler } from './controller.js';
+import { serviceAccountReconciler } from './service-account-controller.js';
 import { loadKeySigningKey } from './key-signing.js';
 import { cacheSources, createApiKeyVerifier } from './key-verifier.js';
 

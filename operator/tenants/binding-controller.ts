@@ -6,8 +6,8 @@
 //
 // fetch (User, Tenant, binding: caches) → gone: the plan removes the binding →
 // (no finalizer: the binding is owned by the User and removed with it) →
-// tenant check and plan (planBinding, pure) → act (applyBindingPlan).
-import { ACCOUNT_KINDS, FIELD_MANAGER, MANAGED_LABELS } from '../api/index.js';
+// tenant check and plan (planBinding, pure) → act (applyBindingPlan, binding-act.ts).
+import { ACCOUNT_KINDS, MANAGED_LABELS } from '../api/index.js';
 import type { User } from '../api/index.js';
 import type { Cached, OperatorContext } from '../context.js';
 import { normalizeEmail } from '../policy/index.js';
@@ -15,10 +15,10 @@ import { specOrLabelsChanged } from '../runtime/controller.js';
 import type { ReconcileContext } from '../runtime/controller.js';
 import { builtinKinds, splitKey } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import type { ActContext } from '../runtime/kube-writer.js';
 import { controllerOwnerKey } from '../runtime/owner-mapping.js';
+import { applyBindingPlan } from './binding-act.js';
 import { bindingName, bindingVerdict, planBinding, RBAC_COMPONENT } from './binding-plan.js';
-import type { BindingPlan, RoleBinding } from './binding-plan.js';
+import type { RoleBinding } from './binding-plan.js';
 
 /** Label selector of the RoleBindings the operator manages (the only ones it caches). */
 export function bindingSelector(): string {
@@ -59,27 +59,4 @@ async function reconcileBinding(ctx: OperatorContext, existing: RoleBinding | un
   const sameEmail = user ? usersWithEmailOf(ctx, user) : [];
   const plan = planBinding({ user, tenant, existing, sameEmail });
   await applyBindingPlan(rctx, plan, { namespace, userName: name, why: bindingVerdict(user, tenant, sameEmail).why });
-}
-
-/** Carries out a BindingPlan (table-tested in tenant-act.test.ts). */
-export async function applyBindingPlan(act: ActContext, plan: BindingPlan, target: { readonly namespace: string; readonly userName: string; readonly why: string }): Promise<void> {
-  const binding = bindingName(target.userName);
-  switch (plan.action) {
-    case 'none':
-      return;
-    case 'delete':
-      await act.client.delete(builtinKinds.roleBinding, target.namespace, binding);
-      act.log.info({ binding, why: target.why }, "Removed the user's role binding");
-      return;
-    case 'replace':
-      // roleRef is immutable: a role change deletes and re-creates.
-      await act.client.delete(builtinKinds.roleBinding, target.namespace, binding);
-      await act.client.apply(builtinKinds.roleBinding, plan.binding, { fieldManager: FIELD_MANAGER });
-      act.log.info({ binding, clusterRole: plan.binding.roleRef?.name }, "Replaced the user's role binding after a role change");
-      return;
-    case 'apply':
-      await act.client.apply(builtinKinds.roleBinding, plan.binding, { fieldManager: FIELD_MANAGER });
-      act.log.info({ binding, clusterRole: plan.binding.roleRef?.name }, 'Bound the user to its role');
-      return;
-  }
 }

@@ -80,7 +80,7 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           { kind: ACCOUNT_KINDS.group, map: (group) => usersNaming(ctx.indexes.usersByGroup, group) },
           { kind: ACCOUNT_KINDS.workspace, map: (workspace) => usersNaming(ctx.indexes.usersByWorkspace, workspace) },
         ],
-        // Failed sends are paced by the record (plan.ts, waitForRetry); this caps the queue's own backoff
+        // Failed sends are paced by the record (user-plan.ts, waitForRetry); this caps the queue's own backoff
         // (API errors, no SMTP settings) at a minute too.
         rateLimiter: exponentialRateLimiter({ baseMs: 50, maxMs: options.maxRetryDelayMs ?? 60_000 }),
         reconcile: userReconciler({

@@ -10,8 +10,8 @@ import type { DeliveryResult, Mailer, OutgoingMessage } from '../invitations/smt
 import { FakeKubeWriter } from '../runtime/fake-kube-writer.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import { planUser } from './plan.js';
-import type { UnrecordedOutcome, UserPlan } from './plan.js';
+import { planUser } from './user-plan.js';
+import type { UnrecordedOutcome, UserPlan } from './user-plan.js';
 import { applyUserPlan } from './user-act.js';
 import type { UserActInput } from './user-act.js';
 

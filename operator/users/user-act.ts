@@ -21,7 +21,7 @@ import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { ActContext } from '../runtime/kube-writer.js';
 import { withEmail } from './invitation-quota.js';
-import type { Blocker, IssueReason, UnrecordedOutcome, UserPlan } from './plan.js';
+import type { Blocker, IssueReason, UnrecordedOutcome, UserPlan } from './user-plan.js';
 import type { InvitationSendQueue } from './send-queue.js';
 
 type UserObject = User & KubeObject;

@@ -8,8 +8,8 @@ import { isExpired } from '../invitations/token.js';
 import type { Condition, ConditionInput } from '../runtime/conditions.js';
 import { setCondition } from '../runtime/conditions.js';
 import type { InvitationRecord } from '../invitations/invitation-record.js';
-import type { Blocker } from './plan.js';
-import { phaseOf } from './plan.js';
+import type { Blocker } from './user-plan.js';
+import { phaseOf } from './user-plan.js';
 
 /** Condition types of a User. */
 export const USER_CONDITIONS = {

@@ -12,7 +12,7 @@ import { builtinKinds } from '../../operator/runtime/kinds.js';
 import { tenantsFeature } from '../../operator/tenants/feature.js';
 import { eventually, kubectl } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, cleanUp, createActiveUser, createTenant, tenantReady, uniqueName } from './fixtures.js';
+import { adminClient, cleanUp, createActiveUser, createTenant, tenantReady, uniqueName } from '../harness/tenant.js';
 
 describe('the access API and RBAC judge a person the same way', () => {
   const shard = newShard('judges');

@@ -21,9 +21,9 @@ import { tenantsFeature } from '../../operator/tenants/feature.js';
 import { createUsersFeature } from '../../operator/users/feature.js';
 import { eventually, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, cleanUp, createTenant, tenantReady, uniqueName } from '../tenants/fixtures.js';
 import { acceptOverHttp, condition, getRecord, getUser, linkOf, startTestSmtp, waitForUser } from './fixtures.js';
 import type { TestSmtp } from './fixtures.js';
+import { adminClient, cleanUp, createTenant, tenantReady, uniqueName } from '../harness/tenant.js';
 
 const operatorNs = useNamespace('integrity-op');
 const shard = newShard('integrity');

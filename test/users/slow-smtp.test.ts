@@ -11,9 +11,9 @@ import { tenantsFeature } from '../../operator/tenants/feature.js';
 import { createUsersFeature } from '../../operator/users/feature.js';
 import { kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, cleanUp, createTenant, tenantReady, uniqueName } from '../tenants/fixtures.js';
 import { acceptOverHttp, condition, getUser, linkOf, startTestSmtp, waitForUser } from './fixtures.js';
 import type { TestSmtp } from './fixtures.js';
+import { adminClient, cleanUp, createTenant, tenantReady, uniqueName } from '../harness/tenant.js';
 
 const HOLD_MS = 30_000;
 const operatorNs = useNamespace('slow-smtp-op');

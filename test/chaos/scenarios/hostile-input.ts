@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { simpleParser } from 'mailparser';
-import { ACCOUNT_KINDS, SHARD_LABEL } from '../../../operator/api/index.js';
+import { ACCOUNT_KINDS } from '../../../operator/api/index.js';
 import { hashApiKey } from '../../../operator/apikeys/index.js';
 import { startDevSmtp } from '../../../operator/dev-smtp/server.js';
 import { parseInvitationToken } from '../../../operator/invitations/token.js';
@@ -20,9 +20,8 @@ import type { SecretObject as RecordSecret } from '../../../operator/invitations
 import { ApiError } from '../../../operator/runtime/errors.js';
 import { builtinKinds } from '../../../operator/runtime/kinds.js';
 import type { KindDescriptor, KubeObject } from '../../../operator/runtime/kinds.js';
-import { KubeClient } from '../../../operator/runtime/kube-client.js';
 import { accessApiCaller } from '../../harness/access.js';
-import { adminKubeConfig } from '../../harness/kube.js';
+import { adminClient, createTenant } from '../../harness/tenant.js';
 import { newShard, spawnOperator } from '../../harness/operator.js';
 import type { OperatorProcess } from '../../harness/operator.js';
 import type { ChaosContext, Scenario, ScenarioResult } from '../scenario.js';
@@ -156,7 +155,7 @@ class Run {
   settleCount = 0;
   readonly counts = { 'cases generated': 0, edits: 0, creates: 0, 'rejected at admission': 0, Ready: 0, 'Ready=False': 0, unclassified: 0, accepted: 0, deletes: 0, 'objects checked against the model': 0, 'edits admitted': 0, 'edits rejected': 0, 'edits that created a missing object': 0, 'keys rotated': 0, 'invitations resent': 0, 'access API questions': 0, 'dead keys tried': 0, 'counters beyond 2^53 admitted': 0 };
   readonly live = new Map<string, Live>();
-  readonly client = new KubeClient(adminKubeConfig());
+  readonly client = adminClient();
   world: World = { allowedEmailDomains: ALLOWED_DOMAINS, workspaces: new Set(), groups: new Set() };
   private clientIp = 1;
   /** Every API key seen in a Secret, with the uid of the ServiceAccount that owned it. */
@@ -730,7 +729,7 @@ export const hostileInput: Scenario = {
     const tenantDisplayName = generate(fc.constantFrom('Hostile Bcc: victim@evil.example', '<script>alert(1)</script> https://evil.example/login', 'Acme "Corp" <ceo@evil.example>, x@evil.example', '\u0430cme Ltd www.evil.example', '"><img src=x onerror=alert(1)>'), ctx.seed, 1)[0] ?? 'Hostile';
     const edits = generate(editSequence(slots, editCount), ctx.seed ^ 0x5eed, 1)[0] ?? [];
 
-    const admin = new KubeClient(adminKubeConfig());
+    const admin = adminClient();
     const suffix = randomBytes(3).toString('hex');
     const shard = newShard('hostile');
     const operatorNs = `hostile-op-${suffix}`;
@@ -750,10 +749,7 @@ export const hostileInput: Scenario = {
         ['--shard', shard, '--no-leader-elect', '--metrics-port', '0', '--http-port', '0', '--namespace', operatorNs, '--smtp-secret', `${operatorNs}/smtp`, '--trusted-proxies', '127.0.0.1'],
         { LOG_LEVEL: 'info' },
       );
-      await admin.create(ACCOUNT_KINDS.tenant, {
-        metadata: { name: tenant, labels: { [SHARD_LABEL]: shard } },
-        spec: { displayName: tenantDisplayName, allowedEmailDomains: [...ALLOWED_DOMAINS], invitationEmailsPerHour: 10_000, deletionPolicy: 'Delete' },
-      });
+      await createTenant(admin, tenant, shard, { displayName: tenantDisplayName, allowedEmailDomains: [...ALLOWED_DOMAINS], invitationEmailsPerHour: 10_000, deletionPolicy: 'Delete' });
       const readyStarted = Date.now();
       for (;;) {
         const t = await admin.get<Obj>(ACCOUNT_KINDS.tenant, undefined, tenant);

@@ -24,14 +24,14 @@ import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
 import { API_KEY_SECRET_TYPE, ApiKeySecretMeta, apiKeySecretLabels, apiKeySecretName, checkSignature, controllerOwnerUid, toCachedApiKeySecret } from './api-key-secret.js';
 import type { SignedKeyRecord } from './key-signing.js';
-import { applyKeyPlan } from './key-act.js';
+import { applyKeyPlan, deleteKeySecret } from './key-act.js';
 import type { KeyPlan, ObservedSecret, SecretOwnership } from './key-plan.js';
 import { issuesNewKey, planKey } from './key-plan.js';
 import { restartTargets } from './restart-act.js';
 import { decideRestart } from './restart-targets.js';
 import { lookAgainAfterMs, nextRotationAt } from './rotation-schedule.js';
 import { secretTemplateOf } from './secret-template.js';
-import { desiredStatus } from './status.js';
+import { desiredStatus } from './service-account-status.js';
 
 type SA = ServiceAccount & KubeObject;
 
@@ -118,14 +118,9 @@ async function liveSecret(client: KubeWriter, namespace: string, name: string): 
 }
 
 /** Deletion path: the Secret goes first, explicitly (garbage collection may not run), if it is this account's. */
-async function deleteKeySecret(rc: ReconcileContext, sa: SA): Promise<void> {
-  const namespace = sa.metadata?.namespace ?? '';
-  const secretName = apiKeySecretName(sa.metadata?.name ?? '');
-  const secret = await liveSecret(rc.client, namespace, secretName);
-  if (secret && ownershipOf(secret, sa) !== 'foreign') {
-    await rc.client.delete(builtinKinds.secret, namespace, secretName, { preconditions: { uid: secret.metadata?.uid } });
-    rc.log.info({ secret: secretName, keyId: secret.observedKey.keyId }, 'Deleted the API key Secret');
-  }
+async function finalizeServiceAccount(rc: ReconcileContext, sa: SA): Promise<void> {
+  const secret = await liveSecret(rc.client, sa.metadata?.namespace ?? '', apiKeySecretName(sa.metadata?.name ?? ''));
+  if (secret && ownershipOf(secret, sa) !== 'foreign') await deleteKeySecret(rc, secret);
 }
 
 /** Builds the reconciler of ServiceAccounts. */
@@ -137,7 +132,7 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
     const cached = ctx.caches.serviceAccounts.get(key);
     if (!cached) return undefined;
     // Finalizer.
-    const step = await finalizerStep(rc.client, kind, cached, FINALIZER, (sa) => deleteKeySecret(rc, sa));
+    const step = await finalizerStep(rc.client, kind, cached, FINALIZER, (sa) => finalizeServiceAccount(rc, sa));
     if (step.done) return undefined;
     const sa = step.object;
     const namespace = sa.metadata?.namespace ?? '';

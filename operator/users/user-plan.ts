@@ -1,5 +1,5 @@
 // What the User controller does next, decided from what it observed (pure, table-tested in
-// plan.test.ts; the finalizer is the controller's finalizer step, before this). The invitation record, not status, says whether the person
+// user-plan.test.ts; the finalizer is the controller's finalizer step, before this). The invitation record, not status, says whether the person
 // accepted; status is only a copy for people.
 import type { InvitationRecord } from '../invitations/invitation-record.js';
 import type { InvitationSendDecision } from './invitation-quota.js';

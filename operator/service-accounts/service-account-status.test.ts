@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceAccountStatus } from '../api/index.js';
-import type { StatusInputs } from './status.js';
+import type { StatusInputs } from './service-account-status.js';
 import { effectiveWorkspaces } from '../policy/index.js';
-import { desiredStatus, missingWorkspaces } from './status.js';
+import { desiredStatus, missingWorkspaces } from './service-account-status.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12);
 const KEY = { keyId: 'Abc123Abc123', fingerprint: 'sha256:aaaaaaaaaaaa', revision: 0, createdAt: '2026-01-01T10:00:00.000Z' };

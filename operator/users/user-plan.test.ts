@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { InvitationRecord } from '../invitations/invitation-record.js';
 import { pendingRecord } from '../invitations/invitation-record.fixture.js';
-import { phaseOf, planUser, retryDelayMs, throttleIssue } from './plan.js';
-import type { UserObservation, UserPlan } from './plan.js';
+import { phaseOf, planUser, retryDelayMs, throttleIssue } from './user-plan.js';
+import type { UserObservation, UserPlan } from './user-plan.js';
 
 const pending = pendingRecord();
 
