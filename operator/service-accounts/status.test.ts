@@ -49,7 +49,7 @@ describe('desiredStatus', () => {
   it('reports the key, never more than its id and fingerprint', () => {
     const status = desiredStatus(inputs());
     expect(status).toMatchObject({ secretName: 'ci-api-key', keyId: KEY.keyId, fingerprint: KEY.fingerprint, keyCreatedAt: KEY.createdAt, keyRevision: 0, workspaces: ['a'], observedGeneration: 2 });
-    expect(Object.keys(status).sort()).toEqual(['conditions', 'fingerprint', 'keyCreatedAt', 'keyId', 'keyRevision', 'observedGeneration', 'secretName', 'workspaces']);
+    expect(Object.keys(status).sort()).toEqual(['conditions', 'fingerprint', 'keyCreatedAt', 'keyId', 'keyRevision', 'observedGeneration', 'role', 'secretName', 'workspaces']);
   });
 
   it('is stable: deriving it again from itself changes nothing (no write)', () => {
