@@ -88,6 +88,7 @@ describe('the Helm chart', () => {
       'BlinkAccountsReconcileErrors',
       'BlinkAccountsInvitationsFailingToSend',
       'BlinkAccountsKeysNotIssued',
+      'BlinkAccountsApiKeysUnused',
     ]);
     const dashboard = docs.find((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
     const json = JSON.parse(dashboard.data['blink-accounts-operator.json'] ?? '{}') as { panels: unknown[] };
