@@ -44,4 +44,14 @@ describe('latestSpecManager', () => {
   ] as const)('%s', (_what, fields, manager) => {
     expect(latestSpecManager(fields as never)).toBe(manager);
   });
+
+  it('names the owner of the field that changed, even when another manager wrote spec in the same second', () => {
+    const fields = [
+      { manager: 'kubectl-blink', time: '2026-01-01T00:00:00Z', fieldsV1: { 'f:spec': { 'f:keyRotation': { 'f:revision': {} } } } },
+      { manager: 'platform-team-gitops', time: '2026-01-01T00:00:00Z', fieldsV1: { 'f:spec': { 'f:role': {} } } },
+    ];
+    expect(latestSpecManager(fields, 'keyRotation.revision')).toBe('kubectl-blink');
+    expect(latestSpecManager(fields, 'role')).toBe('platform-team-gitops');
+    expect(latestSpecManager(fields, 'workspaces')).toBe('platform-team-gitops');
+  });
 });

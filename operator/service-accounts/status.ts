@@ -7,7 +7,7 @@ import { HISTORY_MAX } from '../api/history.js';
 import type { Role, ServiceAccountStatus } from '../api/index.js';
 import type { Condition } from '../runtime/conditions.js';
 import { appendHistory } from '../runtime/history.js';
-import type { Transition } from '../runtime/history.js';
+import type { SpecManagerLookup, Transition } from '../runtime/history.js';
 import { kubeTime, setCondition } from '../runtime/conditions.js';
 import { effectiveWorkspaces } from '../policy/index.js';
 import type { IssuedKeyRecord } from './api-key-secret.js';
@@ -49,7 +49,7 @@ export interface StatusInputs {
   readonly expiredUnused?: { readonly after: string } | undefined;
   /** Transitions of this reconcile for status.history (history.ts), and who changed the spec last. */
   readonly transitions?: readonly Transition[];
-  readonly specManager?: string | undefined;
+  readonly specManager?: string | SpecManagerLookup | undefined;
 }
 
 /** Why the current key stopped verifying unused (Ready=False). */
@@ -77,9 +77,9 @@ export function serviceAccountTransitions(input: {
 }): Transition[] {
   const out: Transition[] = [];
   const { current, keyId } = input;
-  if (current?.role !== undefined && current.role !== input.role) out.push({ event: 'RoleChanged', reason: 'SpecChanged', message: `Role changed from ${current.role} to ${input.role}`, fromSpec: true });
+  if (current?.role !== undefined && current.role !== input.role) out.push({ event: 'RoleChanged', reason: 'SpecChanged', message: `Role changed from ${current.role} to ${input.role}`, fromSpec: true, field: 'role' });
   if (keyId !== undefined && keyId !== current?.keyId) {
-    if (input.action === 'rotate') out.push({ event: 'KeyRotated', reason: input.reason ?? 'Requested', message: `Rotated the API key to ${keyId}`, fromSpec: input.reason !== 'Scheduled' });
+    if (input.action === 'rotate') out.push({ event: 'KeyRotated', reason: input.reason ?? 'Requested', message: `Rotated the API key to ${keyId}`, fromSpec: input.reason !== 'Scheduled', field: 'keyRotation.revision' });
     else if (input.action === 'repair') out.push({ event: 'KeyRepaired', reason: input.reason ?? 'KeyAltered', message: `Replaced a deleted or altered API key with ${keyId}` });
     else out.push({ event: 'KeyIssued', reason: 'Created', message: `Issued API key ${keyId}` });
   }
