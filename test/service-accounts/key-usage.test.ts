@@ -160,6 +160,23 @@ describe('spec.keyRotation.expireUnusedAfter', () => {
   }, 90_000);
 });
 
+describe('who may write a last use', () => {
+  it("a tenant Admin cannot forge a key's last use (status is the operator's alone), so cannot keep an unused key alive", async () => {
+    const admin = 'mallory@key-usage.example';
+    await client.create(builtinKinds.roleBinding, {
+      metadata: { name: 'mallory-admin', namespace: ns.name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'blink-accounts-admin' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: admin }],
+    } as never);
+    // The Admin may edit the account itself, not its status.
+    expect((await kubectl(['auth', 'can-i', 'patch', 'serviceaccounts.accounts.blinkops.com', '-n', ns.name, '--as', admin]).catch((e: { stdout: string }) => e)).stdout.trim()).toBe('yes');
+    const forged = await kubectl(
+      ['patch', 'serviceaccounts.accounts.blinkops.com', 'idle', '-n', ns.name, '--subresource=status', '--type=merge', '-p', `{"status":{"keyLastUsedAt":"${new Date().toISOString().replace(/\.\d+Z$/, 'Z')}"}}`, '--as', admin],
+    ).catch((e: { stderr: string }) => e);
+    expect('stderr' in forged ? forged.stderr : '').toMatch(/forbidden/i);
+  });
+});
+
 describe('status.history', () => {
   it('tells the lifecycle of a service account, with who changed the spec, through the CLI', async () => {
     offset = 0;
