@@ -11,7 +11,7 @@ export const HISTORY_MAX = 10;
 export const HistoryEntrySchema = Type.Object(
   {
     at: timestamp('When the operator saw the transition.'),
-    event: Type.String({ description: 'What happened, in CamelCase: Invited, InvitationSent, Accepted, Deactivated, Reactivated, RoleChanged, KeyIssued, KeyRotated, KeyRepaired, KeyExpiredUnused.', maxLength: 64 }),
+    event: Type.String({ description: 'What happened, in CamelCase: Invited, InvitationSent, InvitationExpired, Accepted, Deactivated, Reactivated, RoleChanged, KeyIssued, KeyRotated, KeyRepaired, KeyExpiredUnused.', maxLength: 64 }),
     reason: Type.String({ description: 'Why, in CamelCase (for example Requested, Scheduled, SecretDeleted, Page).', maxLength: 64 }),
     message: Type.String({ description: 'Details for people; never a key, token or hash.', maxLength: 512 }),
     by: Type.Optional(Type.String({ description: 'The field manager (client) of the latest spec change, when the transition came from one (from metadata.managedFields); not an authenticated user name.', maxLength: 128 })),

@@ -13,6 +13,7 @@ describe('userTransitions', () => {
     ['the email went out', invited, sent, 'Builder', ['InvitationSent/Sent']],
     ['resend: a new invitation', sent, { ...invited, invitation: { id: 'i2', expiresAt: 'x', resend: 1 } }, 'Builder', ['Invited/Resent']],
     ['accepted', sent, active, 'Builder', ['Accepted/InvitationLink']],
+    ['the link expired (once)', sent, { ...sent, conditions: [{ type: 'InvitationExpired', status: 'True', reason: 'Expired', message: '', lastTransitionTime: 'x' }] }, 'Builder', ['InvitationExpired/Expired']],
     ['deactivated', active, { ...active, phase: 'Inactive' }, 'Builder', ['Deactivated/SpecChanged']],
     ['re-activated', { ...active, phase: 'Inactive' }, active, 'Builder', ['Reactivated/SpecChanged']],
     ['role changed', active, active, 'Admin', ['RoleChanged/SpecChanged']],

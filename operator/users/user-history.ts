@@ -19,6 +19,8 @@ export function userTransitions(previous: UserStatus | undefined, next: UserStat
     );
   }
   if (after?.sentAt && after.sentAt !== before?.sentAt) out.push({ event: 'InvitationSent', reason: 'Sent', message: `The invitation email was handed to the SMTP server for ${email}` });
+  const expired = (status: UserStatus | undefined): boolean => status?.conditions?.some((c) => c.type === 'InvitationExpired' && c.status === 'True') ?? false;
+  if (expired(next) && !expired(previous)) out.push({ event: 'InvitationExpired', reason: 'Expired', message: 'The invitation link expired before it was accepted' });
   const from = previous?.phase;
   if (next.phase !== from) {
     if (next.phase === 'Active' && from === 'Inactive') out.push({ event: 'Reactivated', reason: 'SpecChanged', message: 'The user is active again (spec.active)', fromSpec: true, field: 'active' });
