@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderHistory, terminalSafe } from './history.js';
+import { renderHistory } from './history.js';
 
 const NOW = Date.parse('2026-01-03T00:00:00Z');
 
@@ -31,7 +31,8 @@ describe('renderHistory', () => {
   });
 
   it('never passes terminal control sequences through', () => {
-    expect(terminalSafe('ok\u001b[2J\r\u202eevil')).toBe('ok\\u001b[2J\\u000d\\u202eevil');
+    const spoof = renderHistory({ kind: 'User', namespace: 'n', name: 'jane', history: [{ at: 'x', event: 'E', reason: 'R', message: 'ok\u001b[2J\r\u202eevil' }] }, NOW);
+    expect(spoof).toContain('ok\\x1b[2J\\x0d\\u202eevil');
     const text = renderHistory({ kind: 'User', namespace: 'n', name: 'jane', history: [{ at: 'x', event: 'E', reason: 'R', message: 'm', by: 'a\u001b]0;title\u0007' }] }, NOW);
     expect([...text].filter((c) => c !== '\n' && c.charCodeAt(0) < 0x20)).toEqual([]);
   });

@@ -12,6 +12,7 @@ import { cliName } from './invocation.js';
 import { clusterOptions, outputOption, print } from './options.js';
 import type { ReadFlags } from './options.js';
 import { parseTarget } from './status.js';
+import { terminalText } from './terminal-text.js';
 
 /** What `history` prints (also its -o json/yaml form). */
 export interface HistoryReport {
@@ -19,15 +20,6 @@ export interface HistoryReport {
   readonly namespace: string;
   readonly name: string;
   readonly history: readonly HistoryEntry[];
-}
-
-/**
- * Cluster text made safe for a terminal: control characters (escape sequences, carriage returns,
- * bidi overrides) become visible escapes, so a crafted reason or manager name cannot rewrite the screen.
- */
-export function terminalSafe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function ago(ms: number): string {
@@ -40,7 +32,8 @@ function ago(ms: number): string {
 
 /** The timeline as text. */
 export function renderHistory(report: HistoryReport, now: number): string {
-  const safe = terminalSafe;
+  // Each value from the cluster on its own line, every control or invisible character shown as an escape.
+  const safe = (text: string): string => terminalText(text);
   const head = `${report.kind} ${safe(report.namespace)}/${safe(report.name)}`;
   if (report.history.length === 0) return `${head}: no transitions recorded yet\n`;
   const rows = report.history.map((e) => {
