@@ -76,6 +76,12 @@ export const UserStatusSchema = Type.Object(
           sentAt: Type.Optional(timestamp('When the current invitation was last sent.')),
           expiresAt: Type.Optional(timestamp('When the link of the current invitation stops working.')),
           resend: Type.Optional(Type.Integer({ description: 'Last spec.invitation.resend the operator acted on.', format: 'int64', minimum: 0 })),
+          recordSigned: Type.Optional(
+            Type.Boolean({
+              description:
+                "True once the invitation's record (Secret blink-invitation-<user>) carries the operator's signature; a record of this invitation without one afterwards is treated as tampered.",
+            }),
+          ),
         },
         { description: 'The current invitation, while the user has not accepted it.' },
       ),

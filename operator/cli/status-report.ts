@@ -281,7 +281,10 @@ export function diagnose(input: StatusInputs): Finding[] {
         findings.push({ severity: 'error', problem: c.message, fix: `add the domain to the Tenant's spec.allowedEmailDomains (kubectl edit tenants.accounts.blinkops.com <tenant>), or invite another address` });
         break;
       case 'RestartFailed':
-        findings.push({ severity: 'warning', problem: c.message, fix: `create the missing workloads or correct spec.keyRotation.restartTargets (${edit}); the next new key restarts them again` });
+        findings.push({ severity: 'warning', problem: c.message, fix: `fix the target (the message says what was refused), then kubectl rollout restart it; the next new key restarts it again` });
+        break;
+      case 'NotAKeyConsumer':
+        findings.push({ severity: 'warning', problem: c.message, fix: `only workloads that use the key are restarted: mount or reference the Secret in the workload, annotate it accounts.blinkops.com/restart-on-key-rotation=${name}, or remove the target (${edit})` });
         break;
       case 'NamespaceOwnedByAnotherTenant':
       case 'NamespaceTerminating':

@@ -8,10 +8,13 @@
 // (no finalizer: the binding is owned by the User and removed with it) →
 // tenant check and plan (planBinding, pure) → act (applyBindingPlan).
 import { ACCOUNT_KINDS, FIELD_MANAGER, MANAGED_LABELS } from '../api/index.js';
-import type { OperatorContext } from '../context.js';
+import type { User } from '../api/index.js';
+import type { Cached, OperatorContext } from '../context.js';
+import { normalizeEmail } from '../policy/index.js';
 import { specOrLabelsChanged } from '../runtime/controller.js';
 import type { ReconcileContext } from '../runtime/controller.js';
 import { builtinKinds, splitKey } from '../runtime/kinds.js';
+import type { KubeObject } from '../runtime/kinds.js';
 import type { ActContext } from '../runtime/kube-writer.js';
 import { controllerOwnerKey } from '../runtime/owner-mapping.js';
 import { bindingName, bindingVerdict, planBinding, RBAC_COMPONENT } from './binding-plan.js';
@@ -39,14 +42,23 @@ export function registerBindingController(ctx: OperatorContext): void {
     const namespace = ctx.tenants.namespaceOf(tenant);
     return ctx.caches.users.byIndex('namespace', namespace).map((user) => `${namespace}/${user.metadata?.name ?? ''}`);
   }, { onUpdate: specOrLabelsChanged });
+  // One email is one person: a User that comes, goes or is being deleted decides who of the others with its email is bound.
+  controller.watch(ctx.caches.users, (user) => usersWithEmailOf(ctx, user).map((u) => `${u.metadata?.namespace ?? ''}/${u.metadata?.name ?? ''}`), { onUpdate: specOrLabelsChanged });
+}
+
+/** The Users of `user`'s namespace with its email in normal form (itself included when cached). */
+function usersWithEmailOf(ctx: OperatorContext, user: KubeObject & { spec?: { email?: string } }): readonly Cached<User>[] {
+  const email = normalizeEmail(user.spec?.email);
+  return email === undefined ? [] : ctx.indexes.usersByEmail.get(`${user.metadata?.namespace ?? ''}/${email}`);
 }
 
 async function reconcileBinding(ctx: OperatorContext, existing: RoleBinding | undefined, key: string, rctx: ReconcileContext): Promise<void> {
   const { namespace = '', name } = splitKey(key);
   const user = ctx.caches.users.get(key);
   const tenant = ctx.tenants.forNamespace(namespace);
-  const plan = planBinding({ user, tenant, existing });
-  await applyBindingPlan(rctx, plan, { namespace, userName: name, why: bindingVerdict(user, tenant).why });
+  const sameEmail = user ? usersWithEmailOf(ctx, user) : [];
+  const plan = planBinding({ user, tenant, existing, sameEmail });
+  await applyBindingPlan(rctx, plan, { namespace, userName: name, why: bindingVerdict(user, tenant, sameEmail).why });
 }
 
 /** Carries out a BindingPlan (table-tested in tenant-act.test.ts). */

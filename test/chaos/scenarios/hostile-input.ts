@@ -30,7 +30,7 @@ import { Checks, sleep } from '../scenario.js';
 import type { CreateCase, Edit } from './hostile-generators.js';
 import { ALLOWED_DOMAINS, createCase, editSequence, generate, GROUP_POOL, resolveBumps, validSpecOf, WORKSPACE_POOL } from './hostile-generators.js';
 import type { AccessAction, Expected, Json, Kind, ServiceAccountIntent, UserIntent, World } from './hostile-model.js';
-import { admission, bigOf, expectedAllowed, expectedMembers, expectedServiceAccount, expectedUser, mergePatch, rawJson, serviceAccountIntent, userIntent, withoutNulls } from './hostile-model.js';
+import { admission, bigOf, emailOwnersOf, expectedAllowed, expectedMembers, expectedServiceAccount, expectedUser, mergePatch, rawJson, serviceAccountIntent, userIntent, withoutNulls } from './hostile-model.js';
 
 /** Longest an object may take to report its generation before it counts as stalled. */
 const SETTLE_MS = 45_000;
@@ -52,6 +52,8 @@ interface Live {
   readonly kind: Kind;
   spec: Record<string, Json>;
   accepted: boolean;
+  /** metadata.creationTimestamp as stored (which User owns an email depends on it). */
+  readonly createdAt?: string;
 }
 
 function path(kind: Kind, namespace: string, name?: string): string {
@@ -241,7 +243,7 @@ class Run {
       const o = userIntent(oldSpec);
       const n = userIntent(newSpec);
       const live = this.live.get(this.key(kind, name));
-      const pending = (i: UserIntent) => expectedUser(i, live?.accepted ?? false, this.world).reason === 'InvitationPending';
+      const pending = (i: UserIntent) => expectedUser(i, live?.accepted ?? false, this.world, name).reason === 'InvitationPending';
       const was = (before.status?.['invitation'] as { id?: string } | undefined)?.id;
       const now = (after.status?.['invitation'] as { id?: string } | undefined)?.id;
       if (n.resend > o.resend && pending(o) && pending(n)) {
@@ -285,7 +287,8 @@ class Run {
   /** The world the model judges by: the Workspaces and Groups the model says exist. */
   refreshWorld(): void {
     const names = (kind: Kind) => [...this.live].filter(([, l]) => l.kind === kind).map(([key]) => key.slice(kind.length + 1));
-    this.world = { allowedEmailDomains: ALLOWED_DOMAINS, workspaces: new Set(names('Workspace')), groups: new Set(names('Group')) };
+    const users = [...this.live].filter(([, l]) => l.kind === 'User').map(([key, l]) => ({ name: key.slice('User'.length + 1), email: userIntent(l.spec).email, createdAt: l.createdAt ?? '' }));
+    this.world = { allowedEmailDomains: ALLOWED_DOMAINS, workspaces: new Set(names('Workspace')), groups: new Set(names('Group')), emailOwners: emailOwnersOf(users) };
   }
 
   /** Creates one object; returns its name when admitted. */
@@ -302,7 +305,7 @@ class Run {
     const storedName = stored.metadata?.name ?? '';
     if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) this.checkStored(what, spec, stored);
     // The model's intent: what was sent, nulls pruned (unknown fields are ignored by the intent).
-    this.live.set(this.key(kind, storedName), { kind, spec: (withoutNulls(spec ?? {}) as Record<string, Json>) ?? {}, accepted: false });
+    this.live.set(this.key(kind, storedName), { kind, spec: (withoutNulls(spec ?? {}) as Record<string, Json>) ?? {}, accepted: false, ...(stored.metadata?.creationTimestamp ? { createdAt: stored.metadata.creationTimestamp } : {}) });
     return storedName;
   }
 
@@ -325,7 +328,7 @@ class Run {
     const live = this.live.get(this.key('User', name));
     if (!live) return;
     const intent = userIntent(live.spec);
-    if (live.accepted || expectedUser(intent, false, this.world).reason !== 'InvitationPending') return;
+    if (live.accepted || expectedUser(intent, false, this.world, name).reason !== 'InvitationPending') return;
     await this.settleUntil('User', name, (u) => u.status?.conditions?.some((c) => c.type === 'InvitationSent' && c.status === 'True') === true);
     const user = await this.get('User', name);
     const invitation = user?.status?.['invitation'] as { id?: string } | undefined;
@@ -391,7 +394,7 @@ class Run {
     const status = object.status ?? {};
     let expected: Expected | undefined;
     let members: { users: string[]; serviceAccounts?: string[] } | undefined;
-    if (kind === 'User') expected = expectedUser(userIntent(live.spec), live.accepted, this.world);
+    if (kind === 'User') expected = expectedUser(userIntent(live.spec), live.accepted, this.world, name);
     else if (kind === 'ServiceAccount') expected = expectedServiceAccount(serviceAccountIntent(live.spec), this.world);
     else members = expectedMembers(kind, name, this.intents('User') as Map<string, UserIntent>, this.intents('ServiceAccount') as Map<string, ServiceAccountIntent>);
     const diff: string[] = [];
