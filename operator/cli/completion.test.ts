@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { complete, formatCompletion, registerCompletion } from './completion.js';
 import type { NameLookup } from './completion.js';
 import { registerServiceAccounts } from './sa.js';
+import { registerHistory } from './history.js';
 import { registerStatus } from './status.js';
 import { registerUsers } from './user.js';
 
 function program(): Command {
   const p = new Command().name('blink-accounts');
   registerStatus(p);
+  registerHistory(p);
   registerUsers(p);
   registerServiceAccounts(p);
   registerCompletion(p);
@@ -35,6 +37,8 @@ describe('complete', () => {
     expect(await candidates('status', '')).toEqual(['tenant', 'user', 'serviceaccount', 'sa', 'workspace', 'group']);
     expect(await candidates('user', 'remove', '--d')).toEqual(['--dry-run']);
     expect(await candidates('completion', '')).toEqual(['bash', 'zsh']);
+    expect(await candidates('history', '')).toEqual(['user', 'serviceaccount']);
+    expect(await candidates('history', 'sa', 'e')).toEqual(['etl']);
   });
 
   it('offers the values of -o and --role', async () => {

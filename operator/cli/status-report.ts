@@ -170,6 +170,8 @@ function kindFields(input: StatusInputs): Record<string, string> {
         'Key ID': str(status['keyId']) || '(not issued yet)',
         Fingerprint: str(status['fingerprint']),
         'Key issued': status['keyCreatedAt'] ? `${str(status['keyCreatedAt'])} (${age(str(status['keyCreatedAt']), input.now)} ago)` : '',
+        'Key last used': status['keyLastUsedAt'] ? `${str(status['keyLastUsedAt'])} (${age(str(status['keyLastUsedAt']), input.now)} ago; recorded at most hourly)` : status['keyId'] ? 'never (since it was issued)' : '',
+        ...(rotation['expireUnusedAfter'] ? { 'Expires unused after': str(rotation['expireUnusedAfter']) } : {}),
         'Key revision': `${str(status['keyRevision']) || '0'} (spec.keyRotation.revision ${str(rotation['revision']) || '0'}, grace period ${str(rotation['gracePeriod']) || '0s'})`,
         Secret: str(status['secretName']),
         ...(rotation['every'] ? { 'Rotates every': `${str(rotation['every'])}, next ${str(status['nextRotationAt']) || '(when a key is issued)'}` } : {}),

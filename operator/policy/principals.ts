@@ -143,7 +143,9 @@ export type AuthFailureReason =
   /** The service account is gone, deleting, or does not own the Secret. */
   | 'no-service-account'
   /** The namespace belongs to no Tenant (of this operator). */
-  | 'no-tenant';
+  | 'no-tenant'
+  /** The key went unused for spec.keyRotation.expireUnusedAfter (issue a new one by raising the revision). */
+  | 'expired-unused';
 
 /** A key that did not verify. */
 export interface AuthFailure {

@@ -29,6 +29,8 @@ import type { InvitationSendQueue } from './send-queue.js';
 import { applyUserPlan } from './user-act.js';
 import type { UserActResult } from './user-act.js';
 import { deriveUserStatus } from './user-status.js';
+import { withUserHistory } from './user-history.js';
+import { specChangedBy } from '../runtime/history.js';
 
 /** What the User controller needs besides the operator context. */
 export interface UserControllerDeps {
@@ -216,7 +218,7 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       now: clock.now(),
     });
     const previousPhase = user.status?.phase;
-    await writeStatus(rc.client, ACCOUNT_KINDS.user, user, derived.status);
+    await writeStatus(rc.client, ACCOUNT_KINDS.user, user, withUserHistory(user.status, derived.status, spec.role, spec.email, clock.now(), specChangedBy(user)));
     if (previousPhase !== derived.status.phase) await recordPhaseChange(rc, user, previousPhase, derived.status.phase);
     // The send failure is in status already (InvitationSent, Ready): the runtime need not say it again.
     if (acted.retry) throw new TransientError(acted.retry, { reportedInStatus: true });

@@ -68,7 +68,7 @@ export async function eventsText(client: KubeClient, namespace: string): Promise
   return { text: JSON.stringify([...modern.items, ...core.items]), items: modern.items };
 }
 
-/** Status of every object of the product in a namespace (and the Tenants), as JSON text. */
+/** Status of every object of the product in a namespace (and the Tenants), as JSON text: the whole status, history and last-use times included (the chaos suite's hygiene scan reads it). */
 export async function statusesText(client: KubeClient, namespace: string): Promise<string> {
   const parts: unknown[] = [];
   for (const kind of [ACCOUNT_KINDS.serviceAccount, ACCOUNT_KINDS.workspace, ACCOUNT_KINDS.user, ACCOUNT_KINDS.group]) {

@@ -112,8 +112,9 @@ describe('ServiceAccount', () => {
     process.stderr.write(`[service-accounts] 3 accounts Ready with keys in ${Date.now() - started} ms\n`);
 
     const { stdout } = await kubectl(['get', 'bsa', '-n', ns.name]);
-    // NAME ROLE WORKSPACES SECRET KEY-AGE READY AGE
-    for (const { name } of accounts) expect(stdout).toMatch(new RegExp(`^${name}\\s+\\w+\\s+.*${name}-api-key\\s+\\S+\\s+True\\s`, 'm'));
+    // NAME ROLE WORKSPACES SECRET KEY-AGE LAST-USED READY AGE (LAST USED: <unknown> while never used)
+    expect(stdout.split('\n')[0]).toMatch(/KEY AGE\s+LAST USED\s+READY/);
+    for (const { name } of accounts) expect(stdout).toMatch(new RegExp(`^${name}\\s+\\w+\\s+.*${name}-api-key\\s+\\S+\\s+\\S+\\s+True\\s`, 'm'));
   });
 
   it('writes nothing when nothing changed (a full resync)', async () => {

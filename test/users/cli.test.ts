@@ -66,6 +66,25 @@ describe('blink-accounts user / invitations', { timeout: 300_000 }, () => {
     await waitForUser(ns, 'ivy', (u) => u.status?.phase === 'Inactive', 'ivy Inactive');
     await cli('user', 'activate', 'ivy', ...target());
     await waitForUser(ns, 'ivy', (u) => u.status?.phase === 'Active', 'ivy Active again');
+    await kubectl(['patch', 'users.accounts.blinkops.com', 'ivy', '-n', ns, '--type=merge', '-p', '{"spec":{"role":"Builder"}}', '--field-manager', 'role-admin']);
+    await waitForUser(ns, 'ivy', (u) => u.status?.role === 'Builder', 'ivy a Builder');
+
+    // Issue 27 §3: the whole lifecycle in status.history, with who changed the spec, as a timeline.
+    const history = (await getUser(ns, 'ivy')).status?.history ?? [];
+    expect(history.map((e) => `${e.event}/${e.reason}`)).toEqual([
+      'Invited/Created',
+      'InvitationSent/Sent',
+      'Invited/Resent',
+      'InvitationSent/Sent',
+      'Accepted/InvitationLink',
+      'Deactivated/SpecChanged',
+      'Reactivated/SpecChanged',
+      'RoleChanged/SpecChanged',
+    ]);
+    expect(history.at(-1)?.by).toBe('role-admin');
+    expect(JSON.stringify(history)).not.toContain(second.split('/invitations/')[1]);
+    const timeline = await cli('history', 'user', 'ivy', ...target());
+    expect(timeline.stdout).toMatch(/RoleChanged\s+SpecChanged\s+Role changed from Admin to Builder \[by role-admin\]/);
 
     await cli('user', 'remove', 'ivy', ...target());
     await kubectl(['wait', '--for=delete', 'user/ivy', '-n', ns, '--timeout=30s']);
