@@ -10,13 +10,13 @@ import type { Role, Tenant, User } from '../api/index.js';
 import type { RandomBytes } from '../apikeys/random.js';
 import { ACCEPTANCE_PREFIX } from '../invitations/acceptance-page.js';
 import { renderInvitationEmail } from '../invitations/email.js';
-import { invitationMessageId, plainRecord, secretFromRecord } from '../invitations/invitation-record.js';
+import { invitationMessageId, invitationSecretName, isRecordOf, plainRecord, secretFromRecord } from '../invitations/invitation-record.js';
 import type { InvitationRecord, RecordLocation, SecretObject, StoredInvitationRecord } from '../invitations/invitation-record.js';
 import { loadSmtpSettings, SmtpSettingsError } from '../invitations/smtp.js';
 import type { DeliveryResult, Mailer, SmtpSettings } from '../invitations/smtp.js';
 import { DEFAULT_INVITATION_TTL, expiresAt, generateInvitationToken, hashInvitationToken } from '../invitations/token.js';
 import { kubeTime } from '../runtime/conditions.js';
-import { isConflict } from '../runtime/errors.js';
+import { isConflict, isNotFound, TransientError } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { ActContext } from '../runtime/kube-writer.js';
@@ -298,4 +298,32 @@ async function recordDelivery(
       return { record: unconfirmed };
     }
   }
+}
+
+/**
+ * Deletion path: deleting the record kills any link at once (and forgets the acceptance: the user is
+ * gone). Only the record the operator made (type and labels, precondition on its uid); a Secret of
+ * someone else that has the record's name stays.
+ */
+export async function revokeEverything(rc: ActContext, user: User & KubeObject): Promise<void> {
+  const namespace = user.metadata?.namespace ?? '';
+  const name = invitationSecretName(user.metadata?.name ?? '');
+  let secret: SecretObject | undefined;
+  try {
+    secret = await rc.client.get<SecretObject>(builtinKinds.secret, namespace, name);
+  } catch (error) {
+    if (!isNotFound(error)) throw new TransientError(`Could not read Secret ${namespace}/${name}`, { cause: error });
+  }
+  if (secret && isRecordOf(secret, user.metadata?.name ?? '')) {
+    await rc.client.delete(builtinKinds.secret, namespace, name, { preconditions: { uid: secret.metadata?.uid } });
+  } else if (secret) {
+    rc.log.warn({ secret: name }, 'Left Secret alone on removing the user: it has the invitation record name but is not a record the operator made');
+  }
+  rc.log.info('Removed the user and revoked its invitation');
+}
+
+/** The Event of a phase change: accepted, re-activated or deactivated. */
+export async function recordPhaseChange(rc: ActContext, user: User & KubeObject, from: string | undefined, to: string | undefined): Promise<void> {
+  if (to === 'Active') await rc.recorder.event(user, 'Normal', from === 'Inactive' ? 'Reactivated' : 'Accepted', from === 'Inactive' ? 'The user is active again' : 'The invitation was accepted; the user is active');
+  else if (to === 'Inactive') await rc.recorder.event(user, 'Normal', 'Deactivated', 'The user is deactivated and has no access');
 }

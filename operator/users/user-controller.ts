@@ -6,7 +6,7 @@ import { ACCOUNT_KINDS, DEFAULT_INVITATION_EMAILS_PER_HOUR, FINALIZER, REASONS }
 import type { Tenant, User } from '../api/index.js';
 import type { RandomBytes } from '../apikeys/random.js';
 import type { Cached, OperatorContext } from '../context.js';
-import { invitationSecretName, isRecordOf, plainRecord, readInvitationRecord } from '../invitations/invitation-record.js';
+import { invitationSecretName, plainRecord, readInvitationRecord } from '../invitations/invitation-record.js';
 import type { RecordLocation, SecretObject, StoredInvitationRecord } from '../invitations/invitation-record.js';
 import type { Mailer } from '../invitations/smtp.js';
 import { checkEmailDomain, emailClaim, intendsActive, normalizeEmail } from '../policy/index.js';
@@ -26,7 +26,7 @@ import { planUser, throttleIssue } from './user-plan.js';
 import { tamperedMessage, trustRecord } from './record-trust.js';
 import type { Blocker, UnrecordedOutcome, UserPlan } from './user-plan.js';
 import type { InvitationSendQueue } from './send-queue.js';
-import { applyUserPlan } from './user-act.js';
+import { applyUserPlan, recordPhaseChange, revokeEverything } from './user-act.js';
 import type { UserActResult } from './user-act.js';
 import { deriveUserStatus } from './user-status.js';
 import { withUserHistory } from './user-history.js';
@@ -57,28 +57,6 @@ export function blockerFor(tenant: Tenant | undefined, namespace: string, email:
   return claim.owns ? undefined : { reason: REASONS.duplicateEmail, message: claim.message };
 }
 
-/**
- * Deletion path: deleting the record kills any link at once (and forgets the acceptance: the user is
- * gone). Only the record the operator made (type and labels, precondition on its uid); a Secret of
- * someone else that has the record's name stays.
- */
-async function revokeEverything(rc: ReconcileContext, user: UserObject): Promise<void> {
-  const namespace = user.metadata?.namespace ?? '';
-  const name = invitationSecretName(user.metadata?.name ?? '');
-  let secret: SecretObject | undefined;
-  try {
-    secret = await rc.client.get<SecretObject>(builtinKinds.secret, namespace, name);
-  } catch (error) {
-    if (!isNotFound(error)) throw new TransientError(`Could not read Secret ${namespace}/${name}`, { cause: error });
-  }
-  if (secret && isRecordOf(secret, user.metadata?.name ?? '')) {
-    await rc.client.delete(builtinKinds.secret, namespace, name, { preconditions: { uid: secret.metadata?.uid } });
-  } else if (secret) {
-    rc.log.warn({ secret: name }, 'Left Secret alone on removing the user: it has the invitation record name but is not a record the operator made');
-  }
-  rc.log.info('Removed the user and revoked its invitation');
-}
-
 /** Whether the User's Ready condition already has `reason` (one Warning Event per episode, not per pass). */
 function isReason(user: UserObject, reason: string): boolean {
   return user.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === reason) ?? false;
@@ -88,11 +66,6 @@ function isReason(user: UserObject, reason: string): boolean {
 export function usersWithEmailOf(ctx: Pick<OperatorContext, 'indexes'>, user: KubeObject & { spec?: { email?: string } }): readonly Cached<User>[] {
   const email = normalizeEmail(user.spec?.email);
   return email === undefined ? [] : ctx.indexes.usersByEmail.get(`${user.metadata?.namespace ?? ''}/${email}`);
-}
-
-async function recordPhaseChange(rc: ReconcileContext, user: UserObject, from: string | undefined, to: string | undefined): Promise<void> {
-  if (to === 'Active') await rc.recorder.event(user, 'Normal', from === 'Inactive' ? 'Reactivated' : 'Accepted', from === 'Inactive' ? 'The user is active again' : 'The invitation was accepted; the user is active');
-  else if (to === 'Inactive') await rc.recorder.event(user, 'Normal', 'Deactivated', 'The user is deactivated and has no access');
 }
 
 /** The reconcile function of the User controller. */
