@@ -71,8 +71,9 @@ beforeAll(async () => {
   await setUserPhase(client, ns, 'ivy', 'Invited');
   await createServiceAccount(client, ns, 'etl', { role: 'Builder', workspaces: ['ws1'] });
   await createServiceAccount(client, ns, 'ops', { role: 'Admin' });
-  etlKey = await readKey(client, ns, 'etl');
-  await readKey(client, ns, 'ops');
+  const keyOf = (sa: string) => eventually(() => readKey(client, ns, sa).catch(() => undefined), 30_000, `the key of ${sa}`);
+  etlKey = await keyOf('etl');
+  await keyOf('ops');
   await eventually(async () => ((await bindingOf('ann')) && (await bindingOf('bob')) ? true : undefined), 30_000, 'the RoleBindings of ann and bob');
   // The access API's caches have seen everything once it answers for the last account made.
   await eventually(async () => ((await accessApi({ serviceAccount: 'ops' }, 'settings')) as { allowed: boolean }).allowed || undefined, 15_000, 'ops in the access API');
