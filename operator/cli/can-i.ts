@@ -196,7 +196,7 @@ export function renderExplanation(e: AccessExplanation, color: boolean): string 
   const s = terminalSafe;
   const lines: string[] = [e.decision.allowed ? 'yes' : 'no'];
   const where = e.workspace !== undefined && WORKSPACE_ACTIONS.has(e.action) ? ` in workspace ${s(e.workspace)}` : '';
-  lines.push(`Asked:       may ${s(e.principal)} ${e.action}${where} in tenant ${s(e.tenant)} (namespace ${s(e.namespace)})?`);
+  lines.push(`Asked:       may ${s(e.principal)} do ${e.action}${where} in tenant ${s(e.tenant)} (namespace ${s(e.namespace)})?`);
   lines.push(`Reason:      ${e.decision.reason}`);
   lines.push(`Message:     ${s(e.decision.message)}`);
   lines.push(`Decided by:  the access API's decision (operator/access/decide.ts) over the objects read with your kubeconfig`);
@@ -215,10 +215,10 @@ export function renderExplanation(e: AccessExplanation, color: boolean): string 
   }
   const sa = e.facts.serviceAccount;
   if (sa) {
-    if (!sa.exists) lines.push(`  Service account: ${s(sa.name)} does not exist (or is being deleted)`);
+    if (!sa.exists) lines.push(`  Account:       sa/${s(sa.name)} does not exist (or is being deleted)`);
     else {
       const previous = sa.previousKeyId ? `, previous key ${s(sa.previousKeyId)} until ${s(sa.previousKeyExpiresAt ?? '?')}` : '';
-      lines.push(`  Service account: ${s(sa.name)}, role ${s(sa.role ?? '')}, workspaces ${s(list(sa.workspaces))}, key ${s(sa.keyId ?? '(not issued yet)')}${previous}`);
+      lines.push(`  Account:       sa/${s(sa.name)}, role ${s(sa.role ?? '')}, workspaces ${s(list(sa.workspaces))}, key ${s(sa.keyId ?? '(not issued yet)')}${previous}`);
     }
   }
   const k = e.facts.key;
