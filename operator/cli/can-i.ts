@@ -30,6 +30,9 @@ import { clusterOptions, outputOption, print } from './options.js';
 import type { ReadFlags } from './options.js';
 import { renderTable } from './table.js';
 
+/** SubjectAccessReviews in flight at once. */
+const REVIEWS_IN_FLIGHT = 8;
+
 /** Largest key read from stdin (keys are about 70 characters). */
 const MAX_STDIN_BYTES = 4096;
 
@@ -137,8 +140,15 @@ export async function gatherAccessFacts(client: KubeClient, namespace: string, a
     if ('why' in counterpart) return facts;
     const reviewer = kubeAccessReviewer(client);
     const rbac = new Map<string, boolean>();
-    // The groups the API server gives every person it authenticated (an OIDC user has at least these).
-    for (const email of emails(facts)) rbac.set(email, await reviewer.reviewAccess({ username: email, groups: ['system:authenticated'] }, { ...counterpart.permission, namespace }));
+    const queue = [...emails(facts)];
+    // A few reviews at a time: who-can asks one per user of the tenant.
+    const worker = async (): Promise<void> => {
+      for (let email = queue.shift(); email !== undefined; email = queue.shift()) {
+        // The groups the API server gives every person it authenticated (an OIDC user has at least these).
+        rbac.set(email, await reviewer.reviewAccess({ username: email, groups: ['system:authenticated'] }, { ...counterpart.permission, namespace }));
+      }
+    };
+    await Promise.all(Array.from({ length: REVIEWS_IN_FLIGHT }, worker));
     return { ...facts, rbac };
   } catch (error) {
     if (error instanceof CliError) throw error;
