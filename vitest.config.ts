@@ -1,4 +1,8 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+// Tests of the test suite's own tables, oracles and judges (test/**/*.unit.test.ts) need no
+// server: they run with the unit tests and are not counted as integration tests.
+const SUITE_UNIT_TESTS = 'test/**/*.unit.test.ts';
 
 export default defineConfig({
   test: {
@@ -6,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['operator/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: ['operator/**/*.test.ts', 'bench/**/*.test.ts', SUITE_UNIT_TESTS],
           environment: 'node',
           // Unit tests first: they are fast and need no server.
           sequence: { groupOrder: 0 },
@@ -16,8 +20,10 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, SUITE_UNIT_TESTS],
           environment: 'node',
-          globalSetup: ['test/harness/global-setup.ts'],
+          // The run's operator log folder first (scanned for keys at the end), then the control plane.
+          globalSetup: ['test/harness/log-scan-setup.ts', 'test/harness/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           // Two cores: one control plane plus two test files at a time.

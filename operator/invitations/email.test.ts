@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { InvitationEmailInput } from './email.js';
 import { renderInvitationEmail } from './email.js';
 import { UnsafeUrlError } from './html.js';
@@ -23,6 +23,21 @@ function input(overrides: Partial<InvitationEmailInput> = {}): InvitationEmailIn
 // Every tag name in the HTML part; an injected <script> or <img> would show up here.
 function tags(markup: string): Set<string> {
   return new Set([...markup.matchAll(/<([a-zA-Z][a-zA-Z0-9]*)/g)].map((m) => (m[1] ?? '').toLowerCase()));
+}
+
+/** Renders twice, the system clock a day apart and Math.random giving other numbers: equal results? */
+function sameOnADifferentDay(render: () => unknown): boolean {
+  vi.useFakeTimers({ now: new Date('2026-03-01T10:00:00Z') });
+  const random = vi.spyOn(Math, 'random').mockReturnValue(0.25);
+  try {
+    const first = render();
+    vi.setSystemTime(new Date('2026-03-02T17:30:00Z'));
+    random.mockReturnValue(0.75);
+    return JSON.stringify(render()) === JSON.stringify(first);
+  } finally {
+    random.mockRestore();
+    vi.useRealTimers();
+  }
 }
 
 describe('renderInvitationEmail', () => {
@@ -107,7 +122,12 @@ describe('renderInvitationEmail', () => {
     expect(() => renderInvitationEmail(input({ acceptUrl }))).toThrow(UnsafeUrlError);
   });
 
-  it('is deterministic (no clock, no randomness)', () => {
-    expect(renderInvitationEmail(input())).toEqual(renderInvitationEmail(input()));
+  it('is deterministic (no clock, no randomness): the same email a day later, whatever Math.random says', () => {
+    expect(sameOnADifferentDay(() => renderInvitationEmail(input()))).toBe(true);
+  });
+
+  it('(control) the same harness sees a render that reads the clock or Math.random', () => {
+    expect(sameOnADifferentDay(() => ({ ...renderInvitationEmail(input()), footer: new Date().toISOString() }))).toBe(false);
+    expect(sameOnADifferentDay(() => ({ ...renderInvitationEmail(input()), id: Math.random() }))).toBe(false);
   });
 });

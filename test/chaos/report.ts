@@ -58,17 +58,27 @@ export function formatReport(rows: readonly ScenarioRow[]): string {
   return lines.join('\n');
 }
 
-/** The last row: the secret-hygiene scan over everything the scenarios kept. */
+/**
+ * The last row: the secret-hygiene scan over everything the scenarios kept. It fails when it found
+ * a secret in any form, and when it had nothing to scan (no text kept, or no secret registered to
+ * look for): a scan of nothing would pass whatever the run leaked.
+ */
 export function hygieneRow(evidence: Evidence): ScenarioRow {
   const started = Date.now();
   const leaks = evidence.scan();
   const { texts, bytes, secrets } = evidence.size;
+  const nothing = [...(texts === 0 ? ['no text was kept'] : []), ...(secrets === 0 ? ['no secret was registered to look for'] : [])];
   return {
     scenario: 'secret-hygiene',
     title: 'every log line, Event, status, metric and HTTP response scanned for keys, tokens and hashes',
     seconds: (Date.now() - started) / 1000,
     counts: { texts, 'MB scanned': Math.round(bytes / 1e5) / 10, 'secret forms': secrets },
     checks: [
+      {
+        name: 'something to scan: texts, and secrets to look for',
+        ok: nothing.length === 0,
+        detail: nothing.length === 0 ? `${texts.toLocaleString('en-US')} texts, ${secrets.toLocaleString('en-US')} secret forms` : `nothing to scan: ${nothing.join(', ')}`,
+      },
       {
         name: 'no key, token or hash in any form',
         ok: leaks.length === 0,

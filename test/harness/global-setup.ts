@@ -2,15 +2,12 @@
 // to the tests through vitest's provide/inject. With BLINK_TEST_KUBECONFIG set,
 // tests use that cluster instead (tests that restart kube-apiserver then skip
 // themselves with a reason).
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { TestProject } from 'vitest/node';
 import { installProduct } from '../../operator/kube/install.js';
 import { ensureBinaries } from '../../operator/dev-cluster/binaries.js';
 import { reapStaleClusters, startCluster, stopCluster } from '../../operator/dev-cluster/cluster.js';
 import type { ClusterState } from '../../operator/dev-cluster/cluster.js';
-import { LOG_DIR_ENV, scanSuiteLogs } from './suite-logs.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -35,14 +32,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   kc.loadFromFile(state.kubeconfig);
   await installProduct(kc);
   project.provide('cluster', state);
-  // Every operator log line of the run goes here (test/harness/suite-logs.ts) and is scanned at the end.
-  const logDir = join(state.dir, 'operator-logs');
-  await mkdir(logDir, { recursive: true });
-  process.env[LOG_DIR_ENV] = logDir;
   return async () => {
-    const scan = await scanSuiteLogs(logDir);
     await stopCluster(name);
-    say(`Scanned ${scan.files} operator logs (${(scan.bytes / 1e6).toFixed(1)} MB) of the run for API keys and invitation tokens: ${scan.hits.length} found`);
-    if (scan.hits.length > 0) throw new Error(`Operator logs contain key- or token-shaped strings:\n${scan.hits.slice(0, 20).join('\n')}`);
   };
 }

@@ -1,6 +1,6 @@
 // Two replicas in separate processes: exactly one reconciles; SIGKILL of the
 // leader hands over within the lease duration (+ one retry period); SIGTERM of
-// the leader releases the lease and hands over in under 3 s.
+// the leader releases the lease: the standby leads before that lease would have expired.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -75,7 +75,7 @@ afterAll(async () => {
 });
 
 describe('leader election across processes', () => {
-  it('lets exactly one replica reconcile, hands over on SIGKILL within the lease duration and on SIGTERM in under 3 s', async () => {
+  it('lets exactly one replica reconcile, hands over on SIGKILL within the lease duration and on SIGTERM before the lease expires', async () => {
     const a = startReplica('replica-a');
     await eventually(async () => ((await holder()) === 'replica-a' ? true : undefined), 60_000, 'replica-a to lead');
     const b = startReplica('replica-b');
@@ -107,13 +107,19 @@ describe('leader election across processes', () => {
     await eventually(() => allReconciledBy(['one'], successor.identity), 30_000, 'the successor to reconcile');
     expect(await reconciles(standby)).toBe(0);
 
-    // SIGTERM: the leader finishes, releases the lease and exits 0; the standby takes over at once.
+    // SIGTERM: the leader finishes, releases the lease and exits 0; the standby takes over without
+    // waiting for the lease to expire. Judged by the order of events, not a stopwatch: the standby
+    // leads before the lease, as last renewed before the SIGTERM, would have expired (about 13 s
+    // later; after a release it takes one retry period, 2 s, or less).
+    const renewed = await client.get<{ spec?: { renewTime?: string; leaseDurationSeconds?: number } }>(builtinKinds.lease, ns.name, LEASE);
+    const leaseExpiry = Date.parse(renewed.spec?.renewTime ?? '') + (renewed.spec?.leaseDurationSeconds ?? 0) * 1000;
+    expect(leaseExpiry, 'the lease records its renewal and duration').toBeGreaterThan(Date.now());
     const termAt = Date.now();
     successor.child.kill('SIGTERM');
-    await eventually(async () => (standby.becameLeader.length > 0 ? true : undefined), 10_000, 'the standby to lead');
+    await eventually(async () => (standby.becameLeader.length > 0 ? true : undefined), 20_000, 'the standby to lead');
     const termHandoverMs = (standby.becameLeader[0] as number) - termAt;
-    process.stderr.write(`[leader-election] SIGTERM handover took ${termHandoverMs} ms\n`);
-    expect(termHandoverMs).toBeLessThan(3_000);
+    process.stderr.write(`[leader-election] SIGTERM handover took ${termHandoverMs} ms (the lease would have expired ${leaseExpiry - termAt} ms after the SIGTERM)\n`);
+    expect(standby.becameLeader[0]).toBeLessThan(leaseExpiry);
     await successor.exited;
     expect(successor.exitCode).toBe(0);
     await client.patch(kind, ns.name, 'two', { spec: { size: 20 } });

@@ -4,7 +4,7 @@
 // de-duplicates Events.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Informer } from '../../operator/runtime/index.js';
-import { KubeClient, Manager, builtinKinds, createLogger } from '../../operator/runtime/index.js';
+import { KubeClient, KubeEventRecorder, Manager, ManualClock, builtinKinds, createLogger } from '../../operator/runtime/index.js';
 import { adminKubeConfig, cluster, eventually, useNamespace } from '../harness/kube.js';
 import type { Widget, WidgetProbe } from './fixtures/widgets.js';
 import { TEST_GROUP, apiServerWrites, converged, ensureWidgetCrd, metricValue, widgetKind, widgetReconciler } from './fixtures/widgets.js';
@@ -126,11 +126,29 @@ describe('Manager', () => {
     expect(() => manager.informer(builtinKinds.secret)).toThrow(/label selector/);
   });
 
-  it('records an Event once and folds repeats into a series', async () => {
+  it('records an Event once for a repeat', async () => {
     const widget = widgets.get(`${ns.name}/w1`) as Widget;
     await manager.recorder.event({ ...widget, apiVersion: `${TEST_GROUP}/v1`, kind: kind.kind }, 'Normal', 'Doubled', 'Widget is doubled');
     await manager.recorder.event({ ...widget, apiVersion: `${TEST_GROUP}/v1`, kind: kind.kind }, 'Normal', 'Doubled', 'Widget is doubled');
     const events = await client.list<{ reason?: string; regarding?: { name?: string } } & Widget>(builtinKinds.event, { namespace: ns.name });
     expect(events.items.filter((e) => e.reason === 'Doubled' && e.regarding?.name === 'w1')).toHaveLength(1);
+  });
+
+  it('folds repeats into a series whose count the API server stores once the flush interval has passed', async () => {
+    // A recorder of its own on a clock that moves only when told, writing to the real API server.
+    const clock = new ManualClock(Date.now());
+    const recorder = new KubeEventRecorder({ client, clock, logger: createLogger({ level: 'silent' }), controller: 'accounts.blinkops.com/test', instance: 'series', seriesFlushMs: 30_000 });
+    const widget = { ...(widgets.get(`${ns.name}/w1`) as Widget), apiVersion: `${TEST_GROUP}/v1`, kind: kind.kind };
+    type Event = Widget & { reason?: string; regarding?: { name?: string }; series?: { count?: number; lastObservedTime?: string } };
+    const tripled = async () => (await client.list<Event>(builtinKinds.event, { namespace: ns.name })).items.filter((e) => e.reason === 'Tripled' && e.regarding?.name === 'w1');
+    for (let i = 0; i < 3; i++) await recorder.event(widget, 'Normal', 'Tripled', 'Widget is tripled');
+    // Within the flush interval: one Event, the repeats only counted.
+    expect((await tripled()).map((e) => e.series)).toEqual([undefined]);
+    await clock.advance(30_000);
+    await recorder.event(widget, 'Normal', 'Tripled', 'Widget is tripled');
+    const [event, ...others] = await tripled();
+    expect(others).toEqual([]);
+    expect(event?.series).toEqual({ count: 4, lastObservedTime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/) as string });
+    expect(Date.parse(event?.series?.lastObservedTime ?? '')).toBe(Math.floor(clock.now()));
   });
 });

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { ServiceAccount, ServiceAccountSpec } from '../../operator/api/index.js';
-import { hashApiKey } from '../../operator/apikeys/index.js';
+import { API_KEY_PREFIX, hashApiKey } from '../../operator/apikeys/index.js';
 import { ACCOUNT_KINDS, SHARD_LABEL, TENANT_LABEL } from '../../operator/api/index.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
 import type { KubeObject } from '../../operator/runtime/kinds.js';
@@ -94,10 +94,15 @@ export function leakForms(key: string): string[] {
   return [key, secretPart, secretPart.slice(0, 43), hashApiKey(key), Buffer.from(key).toString('base64')];
 }
 
-/** Texts among `texts` (labelled) that contain any form of any key. */
+/** Texts among `texts` (labelled) that contain any form of any key; throws when there is nothing to scan or look for. */
 export function findLeaks(keys: Iterable<string>, texts: Record<string, string>): string[] {
+  const all = [...keys];
+  if (all.length === 0) throw new Error('findLeaks: no key to look for: a scan for nothing finds nothing');
+  const notKeys = all.filter((key) => !key.startsWith(API_KEY_PREFIX)).length;
+  if (notKeys > 0) throw new Error(`findLeaks: ${notKeys} of the ${all.length} keys to look for are not API keys`);
+  if (Object.values(texts).join('').length === 0) throw new Error('findLeaks: no text to scan: a scan of nothing finds nothing');
   const leaks: string[] = [];
-  for (const key of keys) {
+  for (const key of all) {
     for (const form of leakForms(key)) {
       for (const [label, text] of Object.entries(texts)) if (text.includes(form)) leaks.push(`${label} contains key material (${form.length} chars)`);
     }

@@ -154,6 +154,7 @@ describe('ServiceAccount', () => {
 
   it('rotates on request (CLI): a new key; the old one verifies during the grace period only', async () => {
     const old = await key('consumer-bot');
+    const asked = Date.now();
     const { stderr } = await cli(['sa', 'rotate-key', 'consumer-bot', '-n', ns.name, '--grace-period', '4s']);
     expect(stderr).toContain('revision 1');
     const sa = await waitFor(client, ns.name, 'consumer-bot', (s) => s.status?.keyRevision === 1);
@@ -163,11 +164,27 @@ describe('ServiceAccount', () => {
     expect(sa.spec.keyRotation).toEqual({ revision: 1, gracePeriod: '4s' });
     const secret = await getSecret(client, ns.name, 'consumer-bot-api-key');
     expect(Object.keys(secret?.data ?? {}).sort()).toEqual(['apiKey', 'previousKeyHash']);
+    // The grace period ends 4 s after the rotation, which came after it was asked for.
+    const graceEnd = Date.parse(secret?.metadata?.annotations?.['accounts.blinkops.com/previous-key-expires-at'] ?? '');
+    expect(graceEnd - asked).toBeGreaterThanOrEqual(4_000);
     await eventually(async () => (verifier.authenticate(fresh).ok ? true : undefined), 5_000, 'the new key to verify');
-    expect(verifier.authenticate(old)).toMatchObject({ ok: true, name: 'consumer-bot', keyState: 'previous' });
-    const rotatedAt = Date.now();
-    await eventually(async () => (verifier.authenticate(old).ok ? undefined : true), 10_000, 'the old key to expire');
-    const graceObserved = Date.now() - rotatedAt;
+    // Asked every 50 ms: the old key verifies until the grace end and is refused from then on.
+    let lastVerified = 0;
+    let refusedAt = 0;
+    while (refusedAt === 0 && Date.now() < graceEnd + 10_000) {
+      const before = Date.now();
+      const answer = verifier.authenticate(old);
+      if (answer.ok) {
+        expect(answer).toMatchObject({ ok: true, name: 'consumer-bot', keyState: 'previous' });
+        lastVerified = before;
+      } else refusedAt = Date.now();
+      if (refusedAt === 0) await sleep(50);
+    }
+    expect(refusedAt, 'the old key stopped verifying').toBeGreaterThan(0);
+    // Lower bound: not refused before the grace end, and still verified in its last 2 s (margin for a stalled event loop).
+    expect(refusedAt).toBeGreaterThanOrEqual(graceEnd);
+    expect(lastVerified).toBeGreaterThanOrEqual(graceEnd - 2_000);
+    const graceObserved = refusedAt - asked;
     expect(verifier.authenticate(fresh)).toMatchObject({ ok: true, keyState: 'current' });
     // The previous hash is removed from the Secret after the grace period, keeping the key.
     await eventually(async () => {
@@ -175,7 +192,7 @@ describe('ServiceAccount', () => {
       return s && Object.keys(s.data ?? {}).join() === 'apiKey' && !s.metadata?.annotations?.['accounts.blinkops.com/previous-key-id'] ? true : undefined;
     }, 10_000, 'the previous key hash to be removed');
     expect(await key('consumer-bot')).toBe(fresh);
-    process.stderr.write(`[service-accounts] old key stopped verifying ${graceObserved} ms after the new key was observed (grace 4s)\n`);
+    process.stderr.write(`[service-accounts] old key stopped verifying ${graceObserved} ms after the rotation was asked for (grace 4s; last verified ${graceEnd - lastVerified} ms before its end)\n`);
     const events = (await eventsText(client, ns.name)).items;
     expect(events.some((e) => e['reason'] === 'KeyRotated' && (e['regarding'] as { name?: string })?.name === 'consumer-bot')).toBe(true);
   });

@@ -4,7 +4,7 @@
 // an object ends with, it says the outcome (Ready, reason, phase, workspaces,
 // groups, RoleBinding role, Secrets). It is written from the spec and the field
 // descriptions of the kinds, not from the operator's validators or planners, so a
-// wrong rule there shows up as a mismatch here (hostile-model.test.ts pins it to
+// wrong rule there shows up as a mismatch here (hostile-model.unit.test.ts pins it to
 // hand-picked rows).
 
 /** The kinds the scenario writes. */

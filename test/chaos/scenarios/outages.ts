@@ -19,6 +19,7 @@ import { spawnOperator } from '../../harness/operator.js';
 import type { OperatorProcess } from '../../harness/operator.js';
 import { acceptOverHttp, linkOf } from '../../users/fixtures.js';
 import type { ChaosContext, Scenario, ScenarioResult } from '../scenario.js';
+import { unconfirmedDeliveryCheck } from '../invariants.js';
 import { Checks, random, sleep } from '../scenario.js';
 import type { Made } from './workload.js';
 import {
@@ -258,7 +259,8 @@ export const outages: Scenario = {
       const unconfirmed = new Set(await unconfirmedUsers(admin, namespaces));
       const sigkills = handovers.filter((h) => h.signal === 'SIGKILL').length;
       const cut = live().filter((m) => m.kind === 'User' && unconfirmed.has(`${m.namespace}/${m.name}`));
-      checks.add('unconfirmed deliveries only where a SIGKILL cut a send', cut.length <= sigkills && cut.every((u) => (counts.get(u.email ?? '') ?? 0) <= 1), `${cut.length} of at most ${sigkills} (one per SIGKILL)${cut.length > 0 ? `: ${cut.map((u) => `${u.name} (${counts.get(u.email ?? '') ?? 0} emails)`).join(', ')}` : ''}`);
+      const unconfirmedCheck = unconfirmedDeliveryCheck(cut.map((u) => ({ name: u.name, emails: counts.get(u.email ?? '') ?? 0 })), sigkills);
+      checks.add(unconfirmedCheck.name, unconfirmedCheck.ok, unconfirmedCheck.detail);
       if (cut.length > 0) notes.push(`${cut.map((u) => u.name).join(', ')}: InvitationSent=Unknown/DeliveryUnconfirmed after a SIGKILL mid-send (never mailed twice; the admin resends)`);
       const liveUsers = live().filter((m) => m.kind === 'User' && !unconfirmed.has(`${m.namespace}/${m.name}`));
       const deletedUsers = deleted.filter((m) => m.kind === 'User');
