@@ -32,6 +32,7 @@ import { installProduct } from '../operator/kube/install.js';
 import { builtinKinds, collectionPath } from '../operator/runtime/kinds.js';
 import type { KindDescriptor, KubeObject } from '../operator/runtime/kinds.js';
 import { KubeClient } from '../operator/runtime/kube-client.js';
+import { scrapeMetrics } from '../test/harness/metrics.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -89,10 +90,14 @@ function pool<T>(size: number, fn: (item: T) => Promise<void>): { push(item: T):
 
 // --- control plane -------------------------------------------------------------------------------
 
+/** The control plane's admin config, for the /metrics scraper's ServiceAccount (set with the CRDs). */
+let metricsKubeConfig: KubeConfig | undefined;
+
 async function installCrds(state: ClusterState): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromFile(state.kubeconfig);
   await installProduct(kc);
+  metricsKubeConfig = kc;
 }
 
 function httpsGet(state: ClusterState, path: string): Promise<string> {
@@ -326,7 +331,7 @@ function procStatus(pid: number): { rssMB: number; peakRssMB: number; cpuS: numb
 }
 
 async function operatorMetric(port: number, names: readonly string[]): Promise<Record<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const text = await scrapeMetrics(`http://127.0.0.1:${port}/metrics`, metricsKubeConfig ? { kubeConfig: metricsKubeConfig } : {});
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
     const name = line.split(/[{ ]/)[0] ?? '';

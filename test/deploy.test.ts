@@ -81,7 +81,12 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
 
   beforeAll(async () => {
     // Everything of deploy/operator.yaml but the workload (no kubelet runs here).
-    const objects = parseAllDocuments(await readFile(DEPLOY, 'utf8')).map((d) => d.toJS() as { kind: string });
+    const objects = parseAllDocuments(await readFile(DEPLOY, 'utf8')).map((d) => d.toJS() as { kind: string; spec?: Record<string, unknown> });
+    // The Secret policy judges this shard's namespaces only: cluster-wide it would refuse every other test's
+    // operator (they run as the admin, not as this ServiceAccount). Here the operator works under it.
+    for (const binding of objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding')) {
+      binding.spec = { ...binding.spec, matchResources: { namespaceSelector: { matchLabels: { [SHARD_LABEL]: shard } } } };
+    }
     await applyObjects(adminKubeConfig(), objects.filter((o) => !['Deployment', 'Service'].includes(o.kind)) as never);
     const token = await adminKubeConfig()
       .makeApiClient(CoreV1Api)

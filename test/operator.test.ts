@@ -1,6 +1,7 @@
 // The operator process itself: probes, metrics, graceful shutdown of the CLI.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { RunningOperator } from '../operator/operator.js';
+import { scrapeMetrics } from './harness/metrics.js';
 import { newShard, spawnOperator, startTestOperator } from './harness/operator.js';
 
 describe('operator process', () => {
@@ -16,7 +17,7 @@ describe('operator process', () => {
     // Probes and metrics stay off the public port of the acceptance page.
     expect((await fetch(`${running.url}/healthz`)).status).toBe(404);
     const metricsUrl = `http://127.0.0.1:${running.manager.metricsServer.port}/metrics`;
-    const metrics = await (await fetch(metricsUrl)).text();
+    const metrics = await scrapeMetrics(metricsUrl);
     expect(metrics).toContain('workqueue_depth');
   });
 

@@ -66,9 +66,27 @@ export const HTTP_URL = '^https?://[^ /?#]+([/?#][^ ]*)?$';
 /** Longest email address SMTP allows. */
 export const EMAIL_MAX_LENGTH = 254;
 
-/** A string field with a description. */
+/**
+ * Characters free text may not hold: control characters (C0, DEL, C1: tab, newline, escape
+ * sequences) and invisible formatting (bidi marks, embeddings, overrides and isolates, zero-width
+ * space, word joiners, line and paragraph separators, byte order mark). Zero-width (non-)joiners stay:
+ * emoji sequences and several scripts need them.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+export const UNSAFE_TEXT_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff]/u;
+
+/** The CEL rule (RE2 in a raw string) and message refusing {@link UNSAFE_TEXT_CHARACTERS}. */
+export const PLAIN_TEXT_RULE = cel(
+  {
+    rule: "!self.matches(r'[\\x00-\\x1F\\x7F-\\x9F\\x{061C}\\x{200B}\\x{200E}\\x{200F}\\x{2028}-\\x{202E}\\x{2060}-\\x{206F}\\x{FEFF}]')",
+    message: 'must be plain text on one line: no control characters (tab, newline, escape sequences) and no invisible formatting characters (bidi overrides and isolates, zero-width spaces, line separators)',
+  },
+  (self) => typeof self !== 'string' || !UNSAFE_TEXT_CHARACTERS.test(self),
+);
+
+/** A free-text string field with a description: plain text, one line (see {@link UNSAFE_TEXT_CHARACTERS}). */
 export function text(options: Described<StringOptions>): TString {
-  return Type.String(options);
+  return Type.String({ ...options, 'x-kubernetes-validations': [PLAIN_TEXT_RULE] });
 }
 
 /** A string that must be one of `values`; the static type is their union. */

@@ -26,7 +26,8 @@ import { emailsToReview, explainAccess, rbacCounterpart, tenantNameOf, whoCan } 
 import { withTarget } from './cluster-target.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { cliName } from './invocation.js';
-import { clusterOptions, outputOption, print } from './options.js';
+import { clusterOptions, outputOption, printStructured } from './options.js';
+import { terminalText } from './terminal-text.js';
 import type { ReadFlags } from './options.js';
 import { renderTable } from './table.js';
 
@@ -42,12 +43,6 @@ interface AccessFlags extends ReadFlags {
   readonly keyStdin?: boolean;
   readonly color?: boolean;
   readonly operatorNamespace: string;
-}
-
-/** Removes what could move the cursor or recolour the terminal from text read from the cluster. */
-export function terminalSafe(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '\uFFFD');
 }
 
 /** True when a command-line word is, or holds, an API key. */
@@ -70,7 +65,7 @@ export function parseCanIArgs(words: readonly string[], keyStdin: boolean): { re
   const expected = keyStdin ? 1 : 2;
   if (words.length !== expected) throw new CliError(`can-i needs ${keyStdin ? 'an action (the key comes from stdin)' : 'a principal and an action'}: ${usage}`, EXIT.usage);
   const actionWord = words[expected - 1] ?? '';
-  if (!isAction(actionWord)) throw new CliError(`Unknown action "${terminalSafe(actionWord.slice(0, 40))}": use one of ${ACTIONS.join(', ')}`, EXIT.usage);
+  if (!isAction(actionWord)) throw new CliError(`Unknown action "${terminalText(actionWord.slice(0, 40))}": use one of ${ACTIONS.join(', ')}`, EXIT.usage);
   if (keyStdin) return { principal: 'stdin', action: actionWord };
   const who = words[0] ?? '';
   if (who === '-') return { principal: 'stdin', action: actionWord };
@@ -197,13 +192,27 @@ export async function verifyKeyWithCluster(client: KubeClient, facts: AccessFact
 const RED = '\u001b[31m';
 const RESET = '\u001b[0m';
 
+/**
+ * Prints an answer: -o json|yaml as every command does; text made terminal-safe as a whole
+ * (terminal-text.ts), and only then the BUG lines coloured red, so no colour code comes from the cluster.
+ */
+export function printAccess<T>(value: T, flags: Pick<AccessFlags, 'output' | 'color'>, render: (value: T) => string, isTTY = process.stdout.isTTY === true): void {
+  if (flags.output !== 'text') return printStructured(value, flags.output);
+  process.stdout.write(colorBugs(terminalText(render(value), { multiline: true }), flags.color === true || isTTY));
+}
+
+/** Colours the lines starting with `BUG:` red when `color`. */
+export function colorBugs(text: string, color: boolean): string {
+  return color ? text.replace(/^BUG: .*$/gm, (line) => `${RED}${line}${RESET}`) : text;
+}
+
 function list(items: readonly string[] | undefined): string {
   return items && items.length > 0 ? items.join(', ') : '(none)';
 }
 
-/** The text of `can-i` (every string from the cluster made terminal-safe; `color`: the bug in red). */
-export function renderExplanation(e: AccessExplanation, color: boolean): string {
-  const s = terminalSafe;
+/** The text of `can-i`, every string from the cluster made terminal-safe and kept on its line. */
+export function renderExplanation(e: AccessExplanation): string {
+  const s = (text: string): string => terminalText(text);
   const lines: string[] = [e.decision.allowed ? 'yes' : 'no'];
   const where = e.workspace !== undefined && WORKSPACE_ACTIONS.has(e.action) ? ` in workspace ${s(e.workspace)}` : '';
   lines.push(`Asked:       may ${s(e.principal)} do ${e.action}${where} in tenant ${s(e.tenant)} (namespace ${s(e.namespace)})?`);
@@ -237,15 +246,14 @@ export function renderExplanation(e: AccessExplanation, color: boolean): string 
     lines.push(`RBAC:        may ${s(e.rbac.subject)} ${e.rbac.permission} in ${s(e.rbac.namespace)}? ${e.rbac.allowed ? 'yes' : 'no'} (SubjectAccessReview)${e.disagreement ? '' : ', agrees'}`);
   } else lines.push(`RBAC:        ${e.rbac.why}`);
   if (e.disagreement) {
-    const bug = `BUG: Kubernetes RBAC and the access API disagree: ${s(e.disagreement)}. Exit code ${EXIT.disagreement}.`;
-    lines.push(color ? `${RED}${bug}${RESET}` : bug);
+    lines.push(`BUG: Kubernetes RBAC and the access API disagree: ${s(e.disagreement)}. Exit code ${EXIT.disagreement}.`);
   }
   return `${lines.join('\n')}\n`;
 }
 
 /** The text of `who-can`. */
-export function renderWhoCan(answer: WhoCanAnswer, color: boolean): string {
-  const s = terminalSafe;
+export function renderWhoCan(answer: WhoCanAnswer): string {
+  const s = (text: string): string => terminalText(text);
   const where = answer.workspace !== undefined && WORKSPACE_ACTIONS.has(answer.action) ? ` in workspace ${s(answer.workspace)}` : '';
   const lines: string[] = [];
   if (answer.allowed.length === 0) lines.push(`Nobody in tenant ${s(answer.tenant)} (namespace ${s(answer.namespace)}) may ${answer.action}${where}.`);
@@ -255,8 +263,7 @@ export function renderWhoCan(answer: WhoCanAnswer, color: boolean): string {
   }
   lines.push(answer.rbac.checked ? `RBAC:  every user checked against ${answer.rbac.permission} (SubjectAccessReview)` : `RBAC:  ${answer.rbac.why ?? ''}`);
   for (const d of answer.disagreements) {
-    const bug = `BUG: Kubernetes RBAC and the access API disagree about ${s(d.principal)}: ${s(d.disagreement ?? '')}.`;
-    lines.push(color ? `${RED}${bug}${RESET}` : bug);
+    lines.push(`BUG: Kubernetes RBAC and the access API disagree about ${s(d.principal)}: ${s(d.disagreement ?? '')}.`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -298,7 +305,7 @@ export function registerAccess(program: Command): void {
       const asked: AskedPrincipal = key !== undefined ? { apiKey: await verifyKeyWithCluster(client, facts, key, flags.operatorNamespace, Date.now()) } : (principal as Exclude<typeof principal, 'stdin'>);
       return explainAccess(facts, asked, action, flags.workspace);
     });
-    print(explanation, flags.output, (e) => renderExplanation(e, flags.color === true || process.stdout.isTTY === true));
+    printAccess(explanation, flags, renderExplanation);
     process.exitCode = explanation.disagreement ? EXIT.disagreement : explanation.decision.allowed ? EXIT.ok : EXIT.denied;
   });
 
@@ -309,10 +316,10 @@ export function registerAccess(program: Command): void {
       .addHelpText('after', `\nExit codes: 0 done, ${EXIT.disagreement} Kubernetes RBAC and the access API disagree about someone (a bug).\nExample: ${cliName()} who-can execute --workspace ws1 -n tenant-acme`),
   ).action(async (actionWord: string, flags: AccessFlags) => {
     if (looksLikeKey(actionWord)) refuseKeyArgument();
-    if (!isAction(actionWord)) throw new CliError(`Unknown action "${terminalSafe(actionWord.slice(0, 40))}": use one of ${ACTIONS.join(', ')}`, EXIT.usage);
+    if (!isAction(actionWord)) throw new CliError(`Unknown action "${terminalText(actionWord.slice(0, 40))}": use one of ${ACTIONS.join(', ')}`, EXIT.usage);
     checkWorkspace(actionWord, flags.workspace);
     const answer = await withTarget(flags, async ({ client, namespace }) => whoCan(await gatherAccessFacts(client, namespace, actionWord, emailsToReview), actionWord, flags.workspace));
-    print(answer, flags.output, (a) => renderWhoCan(a, flags.color === true || process.stdout.isTTY === true));
+    printAccess(answer, flags, renderWhoCan);
     process.exitCode = answer.disagreements.length > 0 ? EXIT.disagreement : EXIT.ok;
   });
 }

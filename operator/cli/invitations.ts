@@ -7,6 +7,7 @@ import { invitationLinks, readMessages } from '../dev-smtp/server.js';
 import type { CaughtMessage } from '../dev-smtp/server.js';
 import { outputOption, printStructured } from './options.js';
 import type { OutputFormat } from './options.js';
+import { terminalText, writeErr, writeOut } from './terminal-text.js';
 
 /** Where `npm start` keeps caught mail. */
 export function defaultDevSmtpDir(): string {
@@ -49,7 +50,7 @@ export function registerInvitations(program: Command): void {
       return;
     }
     const lines = linkLines(messages, flags.to);
-    if (lines.length === 0) process.stderr.write(`No invitation emails in ${flags.dir}\n`);
-    for (const line of lines) process.stdout.write(`${line}\n`);
+    if (lines.length === 0) writeErr(`No invitation emails in ${flags.dir}\n`);
+    for (const line of lines) writeOut(`${terminalText(line)}\n`);
   });
 }

@@ -18,6 +18,7 @@ import type { OutputFormat } from './options.js';
 import { printStructured } from './options.js';
 import { renderTable } from './table.js';
 import { createObject } from './writes.js';
+import { terminalText, writeErr, writeOut } from './terminal-text.js';
 
 type UserObject = User & KubeObject;
 
@@ -63,9 +64,9 @@ function progress(): { step(text: string): void; done(): void } {
   return {
     step(text) {
       if (tty) {
-        process.stderr.write(`\r\u001b[K${text}`);
+        process.stderr.write(`\r\u001b[K${terminalText(text)}`);
         shown = true;
-      } else process.stderr.write(`${text}\n`);
+      } else writeErr(`${terminalText(text)}\n`);
     },
     done() {
       if (tty && shown) process.stderr.write('\n');
@@ -155,16 +156,16 @@ export async function inviteFromCsv(target: ClusterTarget, file: string, flags: 
   }
   bar.done();
 
-  if (flags.output === 'text') process.stdout.write(renderSummary(results));
+  if (flags.output === 'text') writeOut(renderSummary(results));
   else printStructured({ file, namespace, dryRun: flags.dryRun, applied: applying, rows: results }, flags.output);
 
   const exists = plans.filter((p) => p.outcome === 'exists').length;
   const counts = `${plans.length} rows: ${applying ? `${created} invited` : flags.dryRun && !blocked ? `${good.length} would be invited` : '0 invited'}, ${exists} already there, ${invalidCount} invalid${failed ? `, ${failed} failed` : ''}`;
   if (blocked) {
-    process.stderr.write(`${counts}. Nothing ${flags.dryRun ? 'would be' : 'was'} applied: fix the invalid rows (lines ${results.filter((r) => r.result === 'invalid').map((r) => r.line).join(', ')}) and run again, or add --skip-invalid to invite the others\n`);
+    writeErr(`${counts}. Nothing ${flags.dryRun ? 'would be' : 'was'} applied: fix the invalid rows (lines ${results.filter((r) => r.result === 'invalid').map((r) => r.line).join(', ')}) and run again, or add --skip-invalid to invite the others\n`);
     return EXIT.invalid;
   }
-  process.stderr.write(`${counts}${flags.dryRun ? ' (server dry run: nothing was changed)' : ''}\n`);
-  if (applying && created > 0) process.stderr.write(`Watch them with: kubectl get users.accounts.blinkops.com -n ${namespace}   (or ${cliName()} status user <name> -n ${namespace})\n`);
+  writeErr(`${counts}${flags.dryRun ? ' (server dry run: nothing was changed)' : ''}\n`);
+  if (applying && created > 0) writeErr(`Watch them with: kubectl get users.accounts.blinkops.com -n ${namespace}   (or ${cliName()} status user <name> -n ${namespace})\n`);
   return invalidCount > 0 || failed > 0 ? EXIT.partial : EXIT.ok;
 }

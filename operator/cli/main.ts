@@ -20,6 +20,7 @@ import { registerStart } from './start.js';
 import { registerStatus } from './status.js';
 import { registerSynth } from './synth.js';
 import { registerUsers } from './user.js';
+import { writeErr } from './terminal-text.js';
 
 const program = new Command()
   .name(cliName())
@@ -73,7 +74,7 @@ try {
     // Commander has printed the message (and help) already.
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   } else {
-    process.stderr.write(`Error: ${describeError(error, cliName())}\n`);
+    writeErr(`Error: ${describeError(error, cliName())}\n`);
     process.exitCode = exitCodeOf(error);
   }
 }

@@ -2,8 +2,8 @@
 // command that talks to a cluster, -o/--output on every read command, --dry-run on every write.
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { stringify } from 'yaml';
 import type { ClusterFlags } from './cluster-target.js';
+import { terminalJson, terminalYaml, writeOut } from './terminal-text.js';
 
 /** Formats of -o. */
 export const OUTPUT_FORMATS = ['text', 'json', 'yaml'] as const;
@@ -38,14 +38,14 @@ export function dryRunOption(command: Command): Command {
   return command.option('--dry-run', 'send the write as a server dry run (dryRun=All): validated and admitted by the API server, nothing stored', false);
 }
 
-/** Prints `value` as JSON or YAML. */
+/** Prints `value` as JSON or YAML (the exact values, with any terminal control character written as an escape). */
 export function printStructured(value: unknown, format: Exclude<OutputFormat, 'text'>): void {
-  process.stdout.write(format === 'json' ? `${JSON.stringify(value, null, 2)}\n` : stringify(value));
+  process.stdout.write(format === 'json' ? terminalJson(value) : terminalYaml(value));
 }
 
-/** Prints `value` in the format asked for; `text` renders it with `render`. */
+/** Prints `value` in the format asked for; `text` renders it with `render` (and is made terminal-safe). */
 export function print<T>(value: T, format: OutputFormat, render: (value: T) => string): void {
-  if (format === 'text') process.stdout.write(render(value));
+  if (format === 'text') writeOut(render(value));
   else printStructured(value, format);
 }
 

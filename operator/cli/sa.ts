@@ -17,6 +17,7 @@ import { cliName } from './invocation.js';
 import { clusterOptions, dryRunNote, dryRunOption, outputOption, print } from './options.js';
 import type { ReadFlags, WriteFlags } from './options.js';
 import { mergePatch } from './writes.js';
+import { terminalText, writeErr } from './terminal-text.js';
 
 type SA = ServiceAccount & KubeObject;
 
@@ -64,7 +65,7 @@ export function describeServiceAccount(sa: SA): string {
     ['Secret', status.secretName ?? ''],
     ['Ready', ready ? `${ready.status} (${ready.reason}: ${ready.message})` : 'Unknown'],
   ];
-  return rows.map(([label, value]) => `${`${label}:`.padEnd(14)}${value}`).join('\n') + '\n';
+  return rows.map(([label, value]) => `${`${label}:`.padEnd(14)}${terminalText(value)}`).join('\n') + '\n';
 }
 
 /** Raises spec.keyRotation.revision by one (a merge patch guarded by resourceVersion); returns the new revision. */
@@ -122,7 +123,7 @@ export function registerServiceAccounts(program: Command): void {
     .action(async (name: string, flags: WriteFlags & { gracePeriod?: string }) => {
       await withTarget(flags, async ({ client, namespace }) => {
         const revision = await requestKeyRotation(client, namespace, name, flags.gracePeriod, flags.dryRun);
-        process.stderr.write(
+        writeErr(
           flags.dryRun
             ? `Key revision ${revision} for ServiceAccount "${name}" would be requested${dryRunNote(true)}\n`
             : `Requested key revision ${revision} for ServiceAccount "${name}"; the operator issues the new key (${cliName()} status sa ${name} -n ${namespace})\n`,

@@ -30,12 +30,13 @@ import { FEATURES } from '../features.js';
 import { startOperator } from '../operator.js';
 import type { RunningOperator } from '../operator.js';
 import { DEV_CLUSTER, upDevCluster, usage } from './dev-cluster.js';
+import { writeErr } from './terminal-text.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 
 function say(message: string): void {
-  process.stderr.write(`${message}\n`);
+  writeErr(`${message}\n`);
 }
 
 /** Flags of `start`. */

@@ -6,6 +6,7 @@
 import type { Condition } from '../api/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { renderTable } from './table.js';
+import { terminalText } from './terminal-text.js';
 
 /** The kinds `status` knows. */
 export type StatusKind = 'Tenant' | 'User' | 'ServiceAccount' | 'Workspace' | 'Group';
@@ -356,7 +357,7 @@ export function buildStatusReport(input: StatusInputs): StatusReport {
 function fieldLines(fields: Readonly<Record<string, string>>, indent: string): string {
   const width = Math.max(0, ...Object.keys(fields).map((k) => k.length)) + 2;
   return Object.entries(fields)
-    .map(([k, v]) => `${indent}${`${k}:`.padEnd(width)}${v}`)
+    .map(([k, v]) => `${indent}${`${k}:`.padEnd(width)}${terminalText(v)}`)
     .join('\n');
 }
 
@@ -390,8 +391,8 @@ export function renderStatusReport(report: StatusReport, now: number): string {
   out.push('Diagnosis:');
   if (report.findings.length === 0) out.push('  Nothing is wrong.');
   for (const f of report.findings) {
-    out.push(`  ${f.severity === 'error' ? 'ERROR' : f.severity === 'warning' ? 'WARNING' : 'NOTE'}: ${f.problem}`);
-    if (f.fix) out.push(`    → ${f.fix}`);
+    out.push(`  ${f.severity === 'error' ? 'ERROR' : f.severity === 'warning' ? 'WARNING' : 'NOTE'}: ${terminalText(f.problem)}`);
+    if (f.fix) out.push(`    → ${terminalText(f.fix)}`);
   }
   return `${out.join('\n')}\n`;
 }

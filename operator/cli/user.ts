@@ -16,6 +16,7 @@ import { cliName } from './invocation.js';
 import { clusterOptions, dryRunNote, dryRunOption, outputOption, print } from './options.js';
 import type { ReadFlags, WriteFlags } from './options.js';
 import { createObject, deleteObject, mergePatch } from './writes.js';
+import { writeOut } from './terminal-text.js';
 
 type UserObject = User & KubeObject;
 
@@ -86,7 +87,7 @@ async function patchSpec(client: KubeClient, namespace: string, name: string, pa
 }
 
 function say(line: string): void {
-  process.stdout.write(`${line}\n`);
+  writeOut(`${line}\n`);
 }
 
 /** Flags of `user invite`, all of them. */

@@ -42,7 +42,7 @@ function sameOnADifferentDay(render: () => unknown): boolean {
 
 describe('renderInvitationEmail', () => {
   it('has a subject naming the tenant', () => {
-    expect(renderInvitationEmail(input()).subject).toBe('You are invited to join Acme Corp on Blink');
+    expect(renderInvitationEmail(input()).subject).toBe('You are invited to join “Acme Corp” on Blink');
   });
 
   it('carries the link in both parts, the HTML one as a button', () => {
@@ -90,8 +90,8 @@ describe('renderInvitationEmail', () => {
   it('keeps injected newlines out of the subject and the text lines', () => {
     const { subject, text } = renderInvitationEmail(input({ tenantDisplayName: 'Acme\r\nBcc: victim@example', displayName: 'Ada\n\nClick http://evil' }));
     expect(subject).not.toMatch(/[\r\n]/);
-    expect(subject).toBe('You are invited to join Acme Bcc: victim@example on Blink');
-    expect(text).toContain('Hello Ada Click http://evil,');
+    expect(subject).toBe('You are invited to join “Acme Bcc: victim@example” on Blink');
+    expect(text).toContain('Hello Ada Click http[:]//evil,');
     expect(text.split('\n').filter((line) => line.startsWith('Click'))).toEqual([]);
   });
 
@@ -115,7 +115,7 @@ describe('renderInvitationEmail', () => {
     const { html } = renderInvitationEmail(input());
     expect(html).toMatch(/^<!doctype html>\n<html lang="en">/);
     expect(html).toContain('<meta charset="utf-8">');
-    expect(html).toContain('<title>You are invited to join Acme Corp on Blink</title>');
+    expect(html).toContain('<title>You are invited to join “Acme Corp” on Blink</title>');
   });
 
   it.each(['javascript:alert(1)', 'mailto:x@y', 'not a url'])('refuses a non-http acceptUrl (%s) with a typed error', (acceptUrl) => {

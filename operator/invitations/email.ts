@@ -1,6 +1,8 @@
 // The invitation email (PRODUCT §3): multipart text + HTML, self-contained (no images, fonts or
-// tracking), every interpolation escaped; the link is the only way to act on it.
-import { checkHttpUrl, html, singleLine } from './html.js';
+// tracking), every interpolation escaped; the link is the only way to act on it. What the tenant
+// wrote (its display name, the person's name, the sender) is quoted as the tenant's words: short,
+// one line, and never a link (quotableText), so no one can make Blink's email carry their lure.
+import { checkHttpUrl, html, quotableText, singleLine } from './html.js';
 import { formatInstant, invitationFacts } from './invitation-facts.js';
 import type { InvitationDetails } from './invitation-facts.js';
 
@@ -29,12 +31,13 @@ const MAX_SUBJECT_LENGTH = 200;
 /** Renders the invitation email; throws `UnsafeUrlError` when `acceptUrl` is not an http(s) URL. */
 export function renderInvitationEmail(input: InvitationEmailInput): RenderedEmail {
   const acceptUrl = checkHttpUrl(input.acceptUrl, 'acceptUrl');
-  const tenant = singleLine(input.tenantDisplayName);
-  const greetingName = singleLine(input.displayName ?? '') || singleLine(input.email);
-  const sender = singleLine(input.sender);
+  const tenant = `“${quotableText(input.tenantDisplayName)}”`;
+  const greetingName = quotableText(input.displayName ?? '') || singleLine(input.email);
+  const sender = quotableText(input.sender, 120);
   const expires = formatInstant(input.expiresAt);
-  const facts = invitationFacts(input);
+  const facts = invitationFacts(input).map((fact) => (fact.label === 'Organisation' ? { ...fact, value: tenant } : fact));
   const subject = `You are invited to join ${tenant} on Blink`.slice(0, MAX_SUBJECT_LENGTH);
+  const framing = `Names in quotes are as ${tenant} wrote them; Blink sends this email on its behalf and links only to the invitation.`;
 
   const labelWidth = Math.max(...facts.map((fact) => fact.label.length)) + 2;
   const text = [
@@ -50,6 +53,7 @@ export function renderInvitationEmail(input: InvitationEmailInput): RenderedEmai
     '',
     `The link works once and expires at ${expires}. If you did not expect this invitation, ignore this email: nothing happens unless you accept.`,
     '',
+    framing,
     `Sent by ${sender} for ${tenant}.`,
     '',
   ].join('\n');
@@ -77,6 +81,7 @@ ${facts.map((fact) => html`<tr><th scope="row" align="left" style="padding:4px 1
 <p style="margin:0 0 8px;color:#374151;font-size:14px">If the button does not work, copy this link into your browser:</p>
 <p style="margin:0 0 24px;font-size:14px;word-break:break-all"><a href="${acceptUrl}" style="color:#1d4ed8">${acceptUrl}</a></p>
 <p style="margin:0 0 8px;color:#374151;font-size:14px">The link works once and expires at ${expires}. If you did not expect this invitation, ignore this email: nothing happens unless you accept.</p>
+<p style="margin:0 0 8px;color:#374151;font-size:14px">${framing}</p>
 <p style="margin:0;color:#374151;font-size:14px">Sent by ${sender} for ${tenant}.</p>
 </td></tr>
 </table>

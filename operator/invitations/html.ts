@@ -73,3 +73,19 @@ export function checkHttpUrl(url: string, field: string): string {
 export function singleLine(text: string): string {
   return text.replace(/[\p{Cc}\u2028\u2029\u200E\u200F\u202A-\u202E\u2066-\u2069]+/gu, ' ').trim();
 }
+
+/** Longest free text (a display name) an email quotes, in characters; longer is cut with an ellipsis. */
+export const QUOTED_TEXT_MAX_LENGTH = 60;
+
+/**
+ * Free text someone else wrote (a tenant's display name), made fit to quote in an email: one line,
+ * at most `maxLength` characters, and never a link: a dot inside a word and `://` are broken up
+ * (`evil[.]example`, `https[:]//`), so no mail client turns the text into a clickable address. The
+ * email frames it as the tenant's words (in quotes); the acceptance link is the only link.
+ */
+export function quotableText(text: string, maxLength = QUOTED_TEXT_MAX_LENGTH): string {
+  const characters = [...singleLine(text)];
+  const capped = characters.length > maxLength ? `${characters.slice(0, maxLength - 1).join('').trimEnd()}…` : characters.join('');
+  // Full stops of any script that a browser or mail client reads as a domain dot.
+  return capped.replace(/:\/\//g, '[:]//').replace(/[.\u3002\uFF0E\uFF61](?=[\p{L}\p{N}])/gu, '[$&]');
+}

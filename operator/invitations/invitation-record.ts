@@ -18,6 +18,8 @@ export const INVITATION_COMPONENT = 'invitation';
  * operator.ts imports the features, so its values are not initialised while this module loads.
  */
 export const INVITATION_SELECTOR = 'app.kubernetes.io/component=invitation,app.kubernetes.io/managed-by=blink-accounts-operator';
+/** What the invitation-record informer asks the API server for: the operator's labels and its Secret type. */
+export const INVITATION_WATCH = { labelSelector: INVITATION_SELECTOR, fieldSelector: `type=${INVITATION_SECRET_TYPE}` } as const;
 
 /** pending: the link works; accepted: used (the person is set up); revoked: cancelled (deactivated before accepting). */
 export type InvitationState = 'pending' | 'accepted' | 'revoked';

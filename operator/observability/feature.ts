@@ -3,7 +3,7 @@
 // scrapes, no API request). Labels hold tenant names and fixed words only.
 import { Gauge } from 'prom-client';
 import type { Feature, OperatorContext } from '../context.js';
-import { INVITATION_SELECTOR, recordFromSecret } from '../invitations/invitation-record.js';
+import { INVITATION_WATCH, recordFromSecret } from '../invitations/invitation-record.js';
 import type { InvitationRecord, SecretObject } from '../invitations/invitation-record.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import { INVITATION_METRIC_STATES, KEY_AGE_BUCKETS, tenantFigures } from './domain-metrics.js';
@@ -11,7 +11,7 @@ import type { TenantFigures } from './domain-metrics.js';
 
 function register(ctx: OperatorContext): void {
   // The invitation records every replica caches already (same kind and selector: one shared informer).
-  const records = ctx.manager.informer<SecretObject>(builtinKinds.secret, { labelSelector: INVITATION_SELECTOR });
+  const records = ctx.manager.informer<SecretObject>(builtinKinds.secret, INVITATION_WATCH);
   // One scrape collects the five gauges below: count once per scrape, not once per gauge.
   let counted: { readonly at: number; readonly byTenant: Map<string, TenantFigures> } | undefined;
   const figures = (): Map<string, TenantFigures> => {

@@ -10,6 +10,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
+import type { MetricsAuthorizer } from './metrics-auth.js';
 
 /** A health or readiness verdict; `checks` names each part and whether it passed. */
 export interface HealthReport {
@@ -42,8 +43,10 @@ export interface RuntimeHttpServerOptions {
   /** @default '0.0.0.0' */
   readonly host?: string;
   readonly logger: Logger;
-  /** Serves /metrics from this registry when given. */
+  /** Serves /metrics from this registry when given (to whom `metricsAuthorizer` allows). */
   readonly registry?: Registry;
+  /** Who may read /metrics; required with `registry` (the figures name tenants). */
+  readonly metricsAuthorizer?: MetricsAuthorizer;
   /** Serves /healthz when given. */
   readonly healthz?: () => HealthReport;
   /** Serves /readyz when given. */
@@ -106,9 +109,19 @@ export class RuntimeHttpServer {
     );
     this.server.setTimeout(timeouts.idleTimeoutMs, (socket: Socket) => socket.destroy());
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(error, socket));
-    const { registry, healthz, readyz } = options;
+    const { registry, healthz, readyz, metricsAuthorizer } = options;
     if (registry) {
-      this.addHandler('/metrics', async (_req, res) => {
+      if (!metricsAuthorizer) throw new Error('Serving /metrics needs a metricsAuthorizer: the figures name tenants');
+      this.addHandler('/metrics', async (req, res) => {
+        req.resume();
+        const verdict = await metricsAuthorizer.authorize(req.headers.authorization);
+        if (verdict.status !== 200) {
+          const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
+          if (verdict.status === 401) headers['www-authenticate'] = 'Bearer realm="blink-accounts-operator"';
+          if (verdict.status === 429 || verdict.status === 503) headers['retry-after'] = '1';
+          res.writeHead(verdict.status, headers).end(`${verdict.message}\n`);
+          return;
+        }
         const body = await registry.metrics();
         res.writeHead(200, { 'content-type': registry.contentType }).end(body);
       });

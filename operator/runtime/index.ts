@@ -14,6 +14,7 @@ export * from './leader-election.js';
 export * from './logger.js';
 export * from './manager.js';
 export * from './metrics.js';
+export * from './metrics-auth.js';
 export * from './owner-mapping.js';
 export * from './rate-limiter.js';
 export * from './status-writer.js';

@@ -112,6 +112,87 @@ describe('Informer indexes', () => {
   });
 });
 
+describe('Informer keep', () => {
+  const widget = (name: string, namespace: string, rv: string): Widget => ({ metadata: { name, namespace, resourceVersion: rv }, spec: { size: 1 } });
+
+  /** A client whose list answers `listed()` each time and whose watches take lines from `send`; counts lists and aborted watches. */
+  function client(listed: () => Widget[]) {
+    let onLine: (line: string) => void = () => {};
+    const state = { lists: 0, aborted: 0 };
+    const watchers: (() => void)[] = [];
+    const kube = {
+      list: (): Promise<ObjectList<Widget>> => (state.lists++, Promise.resolve({ metadata: { resourceVersion: String(state.lists) }, items: structuredClone(listed()) })),
+      watch: (_path: string, _query: unknown, line: (l: string) => void) => {
+        onLine = line;
+        for (const resolve of watchers.splice(0)) resolve();
+        return Promise.resolve({ abort: () => void state.aborted++, done: new Promise(() => {}) });
+      },
+    } as unknown as KubeClient;
+    return { kube, state, send: (type: string, object: Widget) => onLine(JSON.stringify({ type, object })), nextWatch: () => new Promise<void>((resolve) => watchers.push(resolve)) };
+  }
+
+  it('never stores what it does not keep, from the list or the watch, and drops a kept object that stops qualifying', async () => {
+    const inScope = new Set(['tenant-a']);
+    const { kube, send, nextWatch } = client(() => [widget('mine', 'tenant-a', '1'), ...Array.from({ length: 50 }, (_, i) => widget(`stranger-${i}`, 'elsewhere', '1'))]);
+    const transformed: string[] = [];
+    const watching = nextWatch();
+    const informer = new Informer<Widget>({
+      client: kube,
+      kind,
+      clock: new ManualClock(),
+      logger: createLogger({ level: 'silent' }),
+      keep: (w) => inScope.has(w.metadata?.namespace ?? ''),
+      transform: (w) => (transformed.push(w.metadata?.name ?? ''), w),
+    });
+    const deleted: string[] = [];
+    informer.addHandler({ delete: (w) => deleted.push(w.metadata?.name ?? '') });
+    informer.start();
+    await informer.waitForSync();
+    await watching;
+    expect(informer.list().map((w) => w.metadata?.name)).toEqual(['mine']);
+    for (let i = 0; i < 1_000; i++) send('ADDED', widget(`flood-${i}`, 'elsewhere', String(10 + i)));
+    expect(informer.size).toBe(1);
+    expect(transformed).toEqual(['mine']);
+    // The kept object moves out of what is kept (here: its namespace left scope before the update arrived).
+    inScope.delete('tenant-a');
+    send('MODIFIED', widget('mine', 'tenant-a', '2000'));
+    expect(informer.size).toBe(0);
+    expect(deleted).toEqual(['mine']);
+    void informer.stop();
+  });
+
+  it('waits for the informers it reads before its first list, and brings back what comes into scope with one relist per burst', async () => {
+    const inScope = new Set<string>();
+    const { kube, state, nextWatch } = client(() => [widget('a', 'tenant-a', '1'), widget('b', 'tenant-b', '1')]);
+    const clock = new ManualClock();
+    let release: (synced: boolean) => void = () => {};
+    const namespaces = { waitForSync: () => new Promise<boolean>((resolve) => (release = resolve)) };
+    let watching = nextWatch();
+    const informer = new Informer<Widget>({ client: kube, kind, clock, logger: createLogger({ level: 'silent' }), keep: (w) => inScope.has(w.metadata?.namespace ?? ''), after: [namespaces], relistDelayMs: 500 });
+    informer.start();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(state.lists).toBe(0);
+    inScope.add('tenant-a');
+    release(true);
+    await informer.waitForSync();
+    await watching;
+    expect(informer.list().map((w) => w.metadata?.name)).toEqual(['a']);
+    watching = nextWatch();
+    inScope.add('tenant-b');
+    let done = false;
+    const relisted = Promise.all([informer.relistSoon(), informer.relistSoon(), informer.relistSoon()]).then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(done).toBe(false);
+    await clock.advance(500);
+    await relisted;
+    await watching;
+    expect(state.lists).toBe(2);
+    expect(state.aborted).toBe(1);
+    expect(informer.list().map((w) => w.metadata?.name).sort()).toEqual(['a', 'b']);
+    void informer.stop();
+  });
+});
+
 describe('Informer update handlers', () => {
   const widget = (size: number, rv: string): Widget => ({ metadata: { name: 'w', namespace: 'ns', resourceVersion: rv }, spec: { size } });
 

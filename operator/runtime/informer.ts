@@ -60,6 +60,16 @@ export interface InformerOptions<T extends KubeObject> {
   readonly pageSize?: number;
   /** Applied to every object before it is cached (after managedFields are stripped). */
   readonly transform?: (object: T) => T;
+  /**
+   * Only objects for which this holds are cached: any other is dropped as it arrives, before it is
+   * prepared or stored (one cached earlier is removed, with a delete event). Evaluated on the raw object.
+   * What it depends on may change: {@link Informer.relistSoon} brings back what it now keeps.
+   */
+  readonly keep?: (object: T) => boolean;
+  /** Informers whose caches {@link keep} reads: the first list waits until they have synced. */
+  readonly after?: readonly { waitForSync(signal?: AbortSignal): Promise<boolean> }[];
+  /** How long {@link Informer.relistSoon} waits, so that a burst of changes costs one relist. @default 1_000 */
+  readonly relistDelayMs?: number;
   readonly random?: () => number;
 }
 
@@ -149,6 +159,11 @@ export class Informer<T extends KubeObject = KubeObject> {
   private stopController: AbortController | undefined;
   private running: Promise<void> | undefined;
   private resyncTimer: Timer | undefined;
+  private relistTimer: Timer | undefined;
+  private endWatch: ((reason: WatchRestartReason) => void) | undefined;
+  private relistPending = false;
+  /** Callers of relistSoon waiting for a relist that starts after their call. */
+  private relistWaiters: (() => void)[] = [];
 
   constructor(options: InformerOptions<T>) {
     this.options = options;
@@ -166,6 +181,12 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** The last resourceVersion the cache is consistent with. */
   get lastResourceVersion(): string | undefined {
     return this.resourceVersion;
+  }
+
+  /** What the informer lists and watches. */
+  get selectors(): { labelSelector?: string; fieldSelector?: string; namespace?: string } {
+    const { labelSelector, fieldSelector, namespace } = this.options;
+    return { ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}), ...(namespace ? { namespace } : {}) };
   }
 
   /** Number of cached objects. */
@@ -235,10 +256,30 @@ export class Informer<T extends KubeObject = KubeObject> {
     this.scheduleResync();
   }
 
+  /**
+   * Lists again shortly (once for a burst of calls), delivering the difference: what {@link InformerOptions.keep}
+   * now keeps comes back (a namespace that entered scope brings its objects). Resolves once a relist begun
+   * after the call has been delivered (at once before the first sync, which sees everything anyway, or when stopped).
+   */
+  relistSoon(): Promise<void> {
+    if (!this.synced || !this.running) return Promise.resolve();
+    const relisted = new Promise<void>((resolve) => this.relistWaiters.push(resolve));
+    this.relistTimer ??= this.options.clock.setTimer(() => {
+      this.relistTimer = undefined;
+      if (this.stopController?.signal.aborted) return;
+      this.relistPending = true;
+      this.endWatch?.('rescope');
+    }, this.options.relistDelayMs ?? 1_000);
+    return relisted;
+  }
+
   /** Stops watching; the cache keeps its content. */
   async stop(): Promise<void> {
     this.stopController?.abort();
     this.resyncTimer?.cancel();
+    this.relistTimer?.cancel();
+    this.relistTimer = undefined;
+    for (const resolve of this.relistWaiters.splice(0)) resolve();
     await this.running;
     this.running = undefined;
   }
@@ -269,8 +310,13 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private async run(signal: AbortSignal): Promise<void> {
+    for (const informer of this.options.after ?? []) if (!(await informer.waitForSync(signal))) return;
     while (!signal.aborted) {
       try {
+        if (this.relistPending) {
+          this.relistPending = false;
+          this.resourceVersion = undefined;
+        }
         if (this.resourceVersion === undefined) await this.relist(signal);
         if (signal.aborted) break;
         const started = this.options.clock.now();
@@ -284,6 +330,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           this.log.info({ resourceVersion: this.resourceVersion }, 'Relisting after the watch resourceVersion expired');
           this.resourceVersion = undefined;
         }
+        if (reason === 'rescope') continue;
         // A watch that ran a while or delivered something was healthy: reconnect at once.
         // One that failed straight away backs off, so a broken server is not hammered.
         const healthy = reason !== 'error' && (events > 0 || this.options.clock.now() - started >= 1_000);
@@ -310,6 +357,8 @@ export class Informer<T extends KubeObject = KubeObject> {
    * whole: only the prepared objects and one raw page at a time.
    */
   private async relist(signal: AbortSignal): Promise<void> {
+    // Who asked before this list began is answered by it (a failed list leaves them to the next one).
+    const waiting = this.relistWaiters.slice();
     const items: T[] = [];
     let continueToken: string | undefined;
     let resourceVersion: string | undefined;
@@ -319,7 +368,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         query: { ...this.baseQuery(), limit: this.options.pageSize ?? 500, continue: continueToken },
         signal,
       });
-      for (const raw of page.items) items.push(this.prepare(raw));
+      for (const raw of page.items) if (this.keeps(raw)) items.push(this.prepare(raw));
       continueToken = page.metadata.continue || undefined;
       resourceVersion = page.metadata.resourceVersion;
     } while (continueToken && !signal.aborted);
@@ -334,6 +383,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (const [key, object] of [...this.store]) if (!seen.has(key)) this.remove(key, object);
     this.resourceVersion = resourceVersion;
     this.log.debug({ objects: items.length, resourceVersion }, 'Listed');
+    this.relistWaiters = this.relistWaiters.filter((resolve) => !waiting.includes(resolve));
+    for (const resolve of waiting) resolve();
     if (!this.synced) {
       this.synced = true;
       for (const resolve of this.syncWaiters.splice(0)) resolve();
@@ -360,6 +411,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         resolve({ reason, events });
       };
       const onStop = (): void => finish('stopped');
+      this.endWatch = finish;
       // Armed before connecting: a connection that never answers is caught too.
       const arm = (): void => {
         timer?.cancel();
@@ -367,6 +419,8 @@ export class Informer<T extends KubeObject = KubeObject> {
       };
       arm();
       signal.addEventListener('abort', onStop, { once: true });
+      // A relist asked for while the last list ran: do it before watching.
+      if (this.relistPending) return finish('rescope');
       const onLine = (line: string): void => {
         if (finished) return;
         let event: { type?: string; object?: T & { code?: number } };
@@ -382,6 +436,14 @@ export class Informer<T extends KubeObject = KubeObject> {
         switch (event.type) {
           case 'ADDED':
           case 'MODIFIED': {
+            if (!this.keeps(object)) {
+              // Dropped before it is stored; a version kept earlier goes.
+              const key = objectKey(object);
+              const cached = this.store.get(key);
+              if (cached) this.remove(key, cached);
+              this.resourceVersion = object.metadata?.resourceVersion ?? this.resourceVersion;
+              break;
+            }
             const prepared = this.prepare(object);
             this.upsert(objectKey(prepared), prepared);
             this.resourceVersion = prepared.metadata?.resourceVersion ?? this.resourceVersion;
@@ -422,6 +484,10 @@ export class Informer<T extends KubeObject = KubeObject> {
         },
       );
     });
+  }
+
+  private keeps(raw: T): boolean {
+    return this.options.keep === undefined || this.options.keep(raw);
   }
 
   private prepare(raw: T): T {

@@ -30,6 +30,8 @@ import type { LeaderElectionConfig } from './leader-election.js';
 import type { Logger } from './logger.js';
 import { createLogger } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
+import { kubeMetricsReviewer, SecureMetricsAuthorizer } from './metrics-auth.js';
+import type { MetricsAuthorizer } from './metrics-auth.js';
 import { controllerOwnerKey, ownKey } from './owner-mapping.js';
 import type { KeyMapper } from './owner-mapping.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -63,6 +65,8 @@ export interface ManagerOptions {
   readonly eventSource?: string;
   /** Include process metrics (CPU, memory, event loop) in /metrics. @default true */
   readonly processMetrics?: boolean;
+  /** Who may read /metrics. @default TokenReview + SubjectAccessReview (get on the non-resource URL /metrics) through `client` */
+  readonly metricsAuthorizer?: MetricsAuthorizer;
   readonly random?: () => number;
 }
 
@@ -73,6 +77,8 @@ export interface InformerSpec<T extends KubeObject> {
   readonly labelSelector?: string;
   readonly fieldSelector?: string;
   readonly transform?: (object: T) => T;
+  /** Only objects for which this holds are cached (see InformerOptions.keep). Secrets are also kept only in namespaces in scope. */
+  readonly keep?: (object: T) => boolean;
   readonly indexes?: Readonly<Record<string, IndexFunction<T>>>;
 }
 
@@ -121,6 +127,8 @@ export class Manager {
   readonly identity: string;
   private readonly options: ManagerOptions;
   private readonly informers = new Map<string, Informer<KubeObject>>();
+  /** Informers whose keep depends on the namespaces in scope (Secrets): relisted when a namespace comes into scope. */
+  private readonly scoped: Informer<KubeObject>[] = [];
   private readonly extraServers = new Map<string, RuntimeHttpServer>();
   private readonly controllers: Controller[] = [];
   private readonly elector: LeaderElector | undefined;
@@ -149,7 +157,8 @@ export class Manager {
     const metricsPort = options.metricsPort ?? 8080;
     const httpPort = options.httpPort ?? options.healthPort ?? 8081;
     if (metricsPort === httpPort && metricsPort !== 0) throw new Error(`The metrics port and the HTTP port must differ (both ${metricsPort}): probes and metrics stay off the public port`);
-    this.metricsServer = this.newServer(metricsPort, { registry: this.metrics.registry, healthz: () => this.health(), readyz: () => this.readiness() });
+    const metricsAuthorizer = options.metricsAuthorizer ?? new SecureMetricsAuthorizer({ reviewer: kubeMetricsReviewer(this.client), clock: this.clock });
+    this.metricsServer = this.newServer(metricsPort, { registry: this.metrics.registry, metricsAuthorizer, healthz: () => this.health(), readyz: () => this.readiness() });
     this.httpServer = this.newServer(httpPort);
     if (options.leaderElection) {
       const config = options.leaderElection;
@@ -182,8 +191,11 @@ export class Manager {
   }
 
   /**
-   * The shared informer of a kind with these selectors (created on first use). Secrets
-   * need a label selector.
+   * The shared informer of a kind with these selectors (created on first use; the first
+   * caller's transform and keep apply). Secrets need a label selector, and with a namespace
+   * selector only those in namespaces in scope are cached: a Secret elsewhere that carries the
+   * same labels is dropped before it is stored, and a namespace that comes into scope later
+   * brings its Secrets with a relist.
    */
   informer<T extends KubeObject = KubeObject>(kind: KindDescriptor, spec: InformerSpec<T> = {}): Informer<T> {
     if (kind.group === '' && kind.kind === 'Secret' && !spec.labelSelector) {
@@ -192,6 +204,8 @@ export class Manager {
     const id = JSON.stringify([kind.group, kind.version, kind.plural, spec.namespace ?? '', spec.labelSelector ?? '', spec.fieldSelector ?? '']);
     let informer = this.informers.get(id) as Informer<T> | undefined;
     if (!informer) {
+      const namespaces = kind.group === '' && kind.kind === 'Secret' ? this.namespaces : undefined;
+      const keep = namespaces ? (object: T) => this.inScope(object) && (spec.keep?.(object) ?? true) : spec.keep;
       informer = new Informer<T>({
         client: this.client,
         kind,
@@ -203,13 +217,25 @@ export class Manager {
         ...(spec.labelSelector !== undefined ? { labelSelector: spec.labelSelector } : {}),
         ...(spec.fieldSelector !== undefined ? { fieldSelector: spec.fieldSelector } : {}),
         ...(spec.transform ? { transform: spec.transform } : {}),
+        ...(keep ? { keep } : {}),
+        ...(namespaces ? { after: [namespaces] } : {}),
         ...(this.options.random ? { random: this.options.random } : {}),
       });
       this.informers.set(id, informer as unknown as Informer<KubeObject>);
+      if (namespaces) {
+        const scoped = informer;
+        this.scoped.push(scoped as unknown as Informer<KubeObject>);
+        namespaces.addHandler({ add: () => void scoped.relistSoon() });
+      }
       if (this.started) informer.start();
     }
     for (const [name, fn] of Object.entries(spec.indexes ?? {})) informer.addIndex(name, fn);
     return informer;
+  }
+
+  /** How many objects each informer holds, by kind and selectors (what memory grows with). */
+  cacheSizes(): { kind: string; labelSelector?: string; fieldSelector?: string; namespace?: string; objects: number }[] {
+    return [...this.informers.values()].map((informer) => ({ kind: informer.kind.kind, ...informer.selectors, objects: informer.size }));
   }
 
   /** Adds a controller; must be called before start(). */
@@ -243,7 +269,12 @@ export class Manager {
       const namespaces = this.namespaces;
       namespaces.addHandler({
         add: (ns) => {
-          for (const object of primary.byIndex('namespace', ns.metadata?.name ?? '')) controller.queue.add(`${ns.metadata?.name}/${object.metadata?.name}`);
+          const enqueue = (): void => {
+            for (const object of primary.byIndex('namespace', ns.metadata?.name ?? '')) controller.queue.add(`${ns.metadata?.name}/${object.metadata?.name}`);
+          };
+          // Its Secrets come with a relist: reconcile once they are in the caches, not on a cache that lacks them.
+          if (this.scoped.length === 0) enqueue();
+          else void Promise.all(this.scoped.map((informer) => informer.relistSoon())).then(enqueue);
         },
       });
     }
@@ -275,7 +306,7 @@ export class Manager {
     return this.extraServers.get(name);
   }
 
-  private newServer(port: number, extra: Pick<RuntimeHttpServerOptions, 'registry' | 'healthz' | 'readyz'> = {}): RuntimeHttpServer {
+  private newServer(port: number, extra: Pick<RuntimeHttpServerOptions, 'registry' | 'metricsAuthorizer' | 'healthz' | 'readyz'> = {}): RuntimeHttpServer {
     const { host, httpTimeouts } = this.options;
     return new RuntimeHttpServer({ port, host: host ?? '0.0.0.0', logger: this.logger, ...extra, ...(httpTimeouts ? { timeouts: httpTimeouts } : {}) });
   }

@@ -5,7 +5,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { WorkQueueMetrics } from './work-queue.js';
 
 /** Why an informer restarted its watch (label of `blink_informer_watch_restarts_total`). */
-export type WatchRestartReason = 'closed' | 'expired' | 'silent' | 'error';
+export type WatchRestartReason = 'closed' | 'expired' | 'silent' | 'error' | 'rescope';
 
 /** The metrics of one manager. */
 export class RuntimeMetrics {

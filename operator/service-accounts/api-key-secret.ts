@@ -23,8 +23,13 @@ export const API_KEY_SECRET_TYPE = 'accounts.blinkops.com/api-key';
 export const API_KEY_DATA_KEY = DEFAULT_KEY_DATA_KEY;
 /** Data key of the previous key's hash during a rotation grace period (a hash, never a key). */
 export const PREVIOUS_KEY_HASH_DATA_KEY = 'previousKeyHash';
-/** Label selector of the API-key Secret informer: the operator never lists other Secrets. */
-export const API_KEY_SECRET_SELECTOR = 'app.kubernetes.io/component=api-key';
+/** Label selector of the API-key Secret informer: the operator never lists other Secrets (a literal, like INVITATION_SELECTOR). */
+export const API_KEY_SECRET_SELECTOR = 'app.kubernetes.io/component=api-key,app.kubernetes.io/managed-by=blink-accounts-operator';
+/**
+ * What the API-key Secret informer asks the API server for: the operator's labels and its Secret type,
+ * so a Secret someone else labels `component=api-key` is never sent, let alone cached.
+ */
+export const API_KEY_SECRET_WATCH = { labelSelector: API_KEY_SECRET_SELECTOR, fieldSelector: `type=${API_KEY_SECRET_TYPE}` } as const;
 
 /** Labels and annotations of an API-key Secret. */
 export const ApiKeySecretMeta = {
@@ -124,7 +129,7 @@ export function apiKeySecretInformer(manager: Manager): Informer<CachedApiKeySec
   let informer = informers.get(manager);
   if (!informer) {
     informer = manager.informer<CachedApiKeySecret>(builtinKinds.secret, {
-      labelSelector: API_KEY_SECRET_SELECTOR,
+      ...API_KEY_SECRET_WATCH,
       transform: (secret) => toCachedApiKeySecret(secret),
       indexes: {
         [KEY_ID_INDEX]: keyIdsOf,

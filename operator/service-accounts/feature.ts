@@ -7,7 +7,7 @@ import { specOrLabelsChanged } from '../runtime/controller.js';
 import { builtinKinds, objectKey } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { controllerOwnerKey, labelOwnerInNamespace } from '../runtime/owner-mapping.js';
-import { API_KEY_SECRET_SELECTOR, ApiKeySecretMeta, apiKeySecretInformer } from './api-key-secret.js';
+import { API_KEY_SECRET_WATCH, ApiKeySecretMeta, apiKeySecretInformer } from './api-key-secret.js';
 import { serviceAccountReconciler } from './controller.js';
 import { loadKeySigningKey } from './key-signing.js';
 import { cacheSources, createApiKeyVerifier } from './key-verifier.js';
@@ -35,7 +35,7 @@ export const serviceAccountsFeature: Feature = {
       owns: [
         {
           kind: builtinKinds.secret,
-          informer: { labelSelector: API_KEY_SECRET_SELECTOR },
+          informer: API_KEY_SECRET_WATCH,
           // The label too: a Secret whose owner reference was removed still concerns its account.
           map: (secret: KubeObject) => [...new Set([...ownerOf(secret), ...byLabel(secret)])],
         },

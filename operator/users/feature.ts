@@ -18,7 +18,7 @@ import { GuessLimiter } from '../invitations/guess-limiter.js';
 import { parseTrustedProxies } from '../invitations/client-address.js';
 import type { GuessLimiterOptions } from '../invitations/guess-limiter.js';
 import { sharedCsrfKey } from '../invitations/csrf-secret.js';
-import { INVITATION_ID_LABEL, INVITATION_SELECTOR, USER_LABEL } from '../invitations/invitation-record.js';
+import { INVITATION_ID_LABEL, INVITATION_WATCH, USER_LABEL } from '../invitations/invitation-record.js';
 import type { SecretObject } from '../invitations/invitation-record.js';
 import { nodemailerMailer } from '../invitations/smtp.js';
 import type { Mailer, SmtpTimeouts } from '../invitations/smtp.js';
@@ -51,7 +51,7 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
       const trustedProxies = parseTrustedProxies(options.trustedProxies ?? ctx.options.trustedProxies ?? []);
       // Every replica caches the invitation records (only those, by label): the acceptance page reads them.
       const invitations = ctx.manager.informer<SecretObject>(builtinKinds.secret, {
-        labelSelector: INVITATION_SELECTOR,
+        ...INVITATION_WATCH,
         indexes: { [INVITATION_ID_INDEX]: (s) => [s.metadata?.labels?.[INVITATION_ID_LABEL] ?? ''].filter(Boolean) },
       });
       const controller = ctx.manager.addController({
@@ -60,7 +60,7 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
         watches: [
           {
             kind: builtinKinds.secret,
-            informer: { labelSelector: INVITATION_SELECTOR },
+            informer: INVITATION_WATCH,
             map: labelOwnerInNamespace(USER_LABEL),
           },
           { kind: ACCOUNT_KINDS.group, map: (group) => usersNaming(ctx.indexes.usersByGroup, group) },

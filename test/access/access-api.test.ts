@@ -17,6 +17,7 @@ import { tenantsFeature } from '../../operator/tenants/feature.js';
 import { FORBIDDEN_MESSAGE, INVALID_KEY_MESSAGE, NO_CALLER_MESSAGE } from '../../operator/access/http-api.js';
 import { accessApiCaller, accessApiToken, CALLERS_NAMESPACE } from '../harness/access.js';
 import { eventually } from '../harness/kube.js';
+import { sharedMetricsScraper } from '../harness/metrics.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
 import {
   adminClient,
@@ -445,10 +446,11 @@ describe('callers must authenticate (TokenReview) and be allowed (SubjectAccessR
   it('serves the access API only on its own port, and probes and metrics only on the metrics port', async () => {
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     expect((await fetch(`${operator.url}/api/v1/authorize`, { method: 'POST', headers, body: JSON.stringify(question()) })).status).toBe(404);
+    const scraper = (await sharedMetricsScraper()).headers;
     for (const path of ['/healthz', '/readyz', '/metrics']) {
-      expect({ path, status: (await fetch(`${operator.url}${path}`)).status }).toEqual({ path, status: 404 });
+      expect({ path, status: (await fetch(`${operator.url}${path}`, { headers: scraper })).status }).toEqual({ path, status: 404 });
       expect({ path, status: (await fetch(`${operator.accessApiUrl}${path}`, { headers })).status }).toEqual({ path, status: 404 });
-      expect({ path, status: (await fetch(`${operator.metricsUrl}${path}`)).status }).toEqual({ path, status: 200 });
+      expect({ path, status: (await fetch(`${operator.metricsUrl}${path}`, { headers: scraper })).status }).toEqual({ path, status: 200 });
     }
   });
 });

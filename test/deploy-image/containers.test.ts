@@ -20,6 +20,7 @@ import { adminKubeConfig, cluster, eventually, kubectl } from '../harness/kube.j
 import { newShard } from '../harness/operator.js';
 import { linkOf, startTestSmtp } from '../users/fixtures.js';
 import type { TestSmtp } from '../users/fixtures.js';
+import { scrapeMetrics } from '../harness/metrics.js';
 import { buildImage, containerLogs, freePort, podman, securityFlags } from './image.js';
 import type { PodSecurity } from './image.js';
 
@@ -174,7 +175,7 @@ describe('the operator image: two containers with the Deployment\'s security con
     expect(names.some((name) => leader.startsWith(`${name}-`))).toBe(true);
     const status = await Promise.all(
       replicas.map(async (r) => {
-        const text = await (await fetch(`http://127.0.0.1:${r.metricsPort}/metrics`)).text();
+        const text = await scrapeMetrics(`http://127.0.0.1:${r.metricsPort}/metrics`);
         return Number(/^leader_election_master_status\{[^}]*\} (\d)/m.exec(text)?.[1] ?? 'NaN');
       }),
     );

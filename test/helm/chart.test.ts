@@ -89,6 +89,11 @@ describe('the Helm chart', () => {
       'BlinkAccountsInvitationsFailingToSend',
       'BlinkAccountsKeysNotIssued',
     ]);
+    // /metrics answers only authorized tokens: the ServiceMonitor sends Prometheus's, the chart ships the role to bind.
+    const monitor = docs.find((d) => d.kind === 'ServiceMonitor') as unknown as { spec: { endpoints: { path: string; bearerTokenFile?: string }[] } };
+    expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ path: '/metrics', bearerTokenFile: '/var/run/secrets/kubernetes.io/serviceaccount/token' })]);
+    const reader = docs.find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'blink-accounts-operator-metrics-reader') as unknown as { rules: unknown[] } | undefined;
+    expect(reader?.rules).toEqual([{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
     const dashboard = docs.find((d) => d.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
     const json = JSON.parse(dashboard.data['blink-accounts-operator.json'] ?? '{}') as { panels: unknown[] };
     expect(json.panels.length).toBeGreaterThan(5);
@@ -114,7 +119,7 @@ describe('the Helm chart', () => {
   it('installs, and on uninstall keeps the CRDs and the role ClusterRoles but removes the rest', async () => {
     // The CRDs and role ClusterRoles exist already (the test harness and other operators installed them): adopt them.
     // No admission policy: on this shared cluster it would judge every other test's Users.
-    await helmCmd(['install', release, CHART, '-n', releaseNs, '--take-ownership', '--set', `accessApi.clientClusterRole.name=${clientRole}`, '--set', 'replicaCount=2', '--set', 'admissionPolicy.install=false']);
+    await helmCmd(['install', release, CHART, '-n', releaseNs, '--take-ownership', '--set', `accessApi.clientClusterRole.name=${clientRole}`, '--set', 'replicaCount=2', '--set', 'admissionPolicy.install=false', '--set', 'secretPolicy.install=false']);
     const fullname = `${release}-blink-accounts-operator`;
     const { stdout: deployment } = await kubectl(['get', 'deployment', fullname, '-n', releaseNs, '-o', 'json']);
     const pod = JSON.parse(deployment) as { spec: { replicas: number; template: { metadata: Record<string, unknown>; spec: Record<string, unknown> } } };

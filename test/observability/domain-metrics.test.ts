@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_KINDS } from '../../operator/api/index.js';
 import type { RunningOperator } from '../../operator/operator.js';
 import { eventually } from '../harness/kube.js';
+import { scrapeMetrics } from '../harness/metrics.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
 import { adminClient, cleanUp, createServiceAccount, createTenant, createUser, tenantReady, uniqueName } from '../tenants/fixtures.js';
 
@@ -15,7 +16,7 @@ describe('domain metrics', () => {
   const ns = `tenant-${tenant}`;
   let operator: RunningOperator;
 
-  const scrape = async (): Promise<string> => (await fetch(`${operator.metricsUrl}/metrics`)).text();
+  const scrape = async (): Promise<string> => scrapeMetrics(`${operator.metricsUrl}/metrics`);
   const value = (text: string, series: string): number | undefined => {
     const line = text.split('\n').find((l) => l.startsWith(`${series} `));
     return line === undefined ? undefined : Number(line.slice(series.length + 1));

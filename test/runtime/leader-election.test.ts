@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, builtinKinds } from '../../operator/runtime/index.js';
 import { adminKubeConfig, cluster, eventually, useNamespace } from '../harness/kube.js';
+import { scrapeMetrics } from '../harness/metrics.js';
 import type { Widget } from './fixtures/widgets.js';
 import { ensureWidgetCrd, metricValue, widgetKind } from './fixtures/widgets.js';
 
@@ -48,7 +49,7 @@ function startReplica(identity: string): Replica {
 }
 
 async function reconciles(replica: Replica): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${replica.metricsPort}/metrics`)).text();
+  const text = await scrapeMetrics(`http://127.0.0.1:${replica.metricsPort}/metrics`);
   return metricValue(text, 'controller_runtime_reconcile_total', { controller: 'widget' });
 }
 

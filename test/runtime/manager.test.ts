@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Informer } from '../../operator/runtime/index.js';
 import { KubeClient, KubeEventRecorder, Manager, ManualClock, builtinKinds, createLogger } from '../../operator/runtime/index.js';
 import { adminKubeConfig, cluster, eventually, useNamespace } from '../harness/kube.js';
+import { scrapeMetrics } from '../harness/metrics.js';
 import type { Widget, WidgetProbe } from './fixtures/widgets.js';
 import { TEST_GROUP, apiServerWrites, converged, ensureWidgetCrd, metricValue, widgetKind, widgetReconciler } from './fixtures/widgets.js';
 
@@ -17,8 +18,7 @@ let widgets: Informer<Widget>;
 let client: KubeClient;
 
 async function metrics(): Promise<string> {
-  const res = await fetch(`http://127.0.0.1:${manager.metricsServer.port}/metrics`);
-  return res.text();
+  return scrapeMetrics(`http://127.0.0.1:${manager.metricsServer.port}/metrics`);
 }
 
 beforeAll(async () => {

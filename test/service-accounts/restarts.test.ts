@@ -9,6 +9,7 @@ import { ACCOUNT_KINDS } from '../../operator/api/index.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
 import type { KubeClient } from '../../operator/runtime/kube-client.js';
 import { useNamespace } from '../harness/kube.js';
+import { scrapeMetrics as scrapeAsScraper } from '../harness/metrics.js';
 import { newShard, spawnOperator } from '../harness/operator.js';
 import type { OperatorProcess } from '../harness/operator.js';
 import {
@@ -49,7 +50,7 @@ async function scrapeMetrics(operator: OperatorProcess): Promise<void> {
   const port = /"metricsPort":(\d+)/.exec(operator.output())?.[1];
   if (!port) return;
   try {
-    metricsTexts.push(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
+    metricsTexts.push(await scrapeAsScraper(`http://127.0.0.1:${port}/metrics`));
   } catch {
     // A process in the middle of being killed; the next one is scraped.
   }

@@ -11,6 +11,7 @@ import { builtinKinds } from '../../operator/runtime/kinds.js';
 import { createLogger } from '../../operator/runtime/logger.js';
 import type { KubeClient } from '../../operator/runtime/kube-client.js';
 import type { ApiKeyVerifier } from '../../operator/policy/index.js';
+import { scrapeMetrics } from '../harness/metrics.js';
 import { eventually, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
 import {
@@ -121,7 +122,7 @@ describe('ServiceAccount', () => {
   it('writes nothing when nothing changed (a full resync)', async () => {
     const before = await Promise.all(accounts.map(async ({ name }) => [(await getServiceAccount(client, ns.name, name)).metadata?.resourceVersion, (await getSecret(client, ns.name, `${name}-api-key`))?.metadata?.resourceVersion]));
     const reconciles = async (): Promise<number> => {
-      const text = await (await fetch(`http://127.0.0.1:${operator.manager.metricsServer.port}/metrics`)).text();
+      const text = await scrapeMetrics(`http://127.0.0.1:${operator.manager.metricsServer.port}/metrics`);
       return Number(/^controller_runtime_reconcile_total\{[^}]*controller="service-account"[^}]*result="success"[^}]*\} (\d+)/m.exec(text)?.[1] ?? 'NaN');
     };
     const reconcilesBefore = await reconciles();
@@ -349,7 +350,7 @@ describe('ServiceAccount', () => {
 
   it('never emits key material: logs, Events, status, metrics', async () => {
     for (const { name } of accounts.filter((a) => a.name !== 'builder-bot')) await key(name);
-    const metrics = await (await fetch(`http://127.0.0.1:${operator.manager.metricsServer.port}/metrics`)).text();
+    const metrics = await scrapeMetrics(`http://127.0.0.1:${operator.manager.metricsServer.port}/metrics`);
     const texts = { logs, events: (await eventsText(client, ns.name)).text, status: await statusesText(client, ns.name), metrics };
     expect(seenKeys.size).toBeGreaterThanOrEqual(7);
     // The scan finds what it looks for: any form of a key in any text.

@@ -74,7 +74,7 @@ describe('invitations', () => {
     await apply(userManifest(ns, 'jane', { email: 'jane@acme.test', displayName: 'Jane Doe', role: 'Builder', groups: ['devs'], workspaces: ['prod', 'staging'] }));
 
     const message = await smtp.waitForMessage('jane@acme.test');
-    expect(message.subject).toBe('You are invited to join Acme Corp on Blink');
+    expect(message.subject).toBe('You are invited to join “Acme Corp” on Blink');
     expect(message.from).toContain('accounts@blink.test');
     expect(message.text).toContain('Hello Jane Doe');
     expect(message.text).toMatch(/Role:\s+Builder/);

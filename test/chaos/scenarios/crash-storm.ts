@@ -25,6 +25,7 @@ import type { TestSmtp } from '../../users/fixtures.js';
 import { acceptanceChecks, unconfirmedDeliveryCheck } from '../invariants.js';
 import type { UnconfirmedDelivery } from '../invariants.js';
 import { Checks, random, sleep } from '../scenario.js';
+import { scrapeMetrics } from '../../harness/metrics.js';
 import { inPool } from './workload.js';
 import type { ChaosContext, Scenario, ScenarioResult } from '../scenario.js';
 
@@ -410,7 +411,7 @@ export const crashStorm: Scenario = {
       ctx.evidence.text('statuses', JSON.stringify([...users, ...sas].map((o) => o['status'])));
       outputs.push(operator.output());
       const metricsPort = /"metricsPort":(\d+)/.exec(operator.output())?.[1];
-      if (metricsPort) ctx.evidence.text('operator /metrics', await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text());
+      if (metricsPort) ctx.evidence.text('operator /metrics', await scrapeMetrics(`http://127.0.0.1:${metricsPort}/metrics`));
       for (const [i, output] of outputs.entries()) ctx.evidence.text(`operator log #${i + 1}`, output);
 
       const sorted = [...restartMs].sort((a, b) => a - b);

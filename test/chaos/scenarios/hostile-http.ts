@@ -30,6 +30,7 @@ import { eventsText, readKey, statusesText } from '../../service-accounts/fixtur
 import { adminClient, cleanUp, createServiceAccount, createTenant, createWorkspace, tenantReady, uniqueName } from '../../tenants/fixtures.js';
 import { getRecord, getUser, linkOf, startTestSmtp, userManifest, apply } from '../../users/fixtures.js';
 import type { TestSmtp } from '../../users/fixtures.js';
+import { scrapeMetrics } from '../../harness/metrics.js';
 import { memoryCheck } from '../invariants.js';
 import { Checks, random, sleep } from '../scenario.js';
 import type { ChaosContext, Scenario, ScenarioResult } from '../scenario.js';
@@ -922,7 +923,7 @@ async function run(ctx: ChaosContext): Promise<ScenarioResult> {
     checks.none('no HTTP handler failure or unhandled rejection in the operator log', failures.map(summary), `${output.split('\n').length} log lines`);
 
     ctx.evidence.text('hostile-http operator log', output);
-    ctx.evidence.text('hostile-http metrics', await (await fetch(`${urls.metricsUrl}/metrics`)).text());
+    ctx.evidence.text('hostile-http metrics', await scrapeMetrics(`${urls.metricsUrl}/metrics`));
     for (const ns of [nsA, nsB]) {
       ctx.evidence.text(`hostile-http Events ${ns}`, (await eventsText(client, ns)).text);
       ctx.evidence.text(`hostile-http statuses ${ns}`, await statusesText(client, ns));

@@ -721,8 +721,10 @@ export const hostileInput: Scenario = {
     const slots = ctx.short ? 3 : 6;
     const editCount = ctx.short ? 60 : 700;
     const cases = generate(createCase, ctx.seed, caseCount);
-    // The Tenant's name goes into every email's From and the acceptance page: hostile too (1-100 characters).
-    const tenantDisplayName = generate(fc.constantFrom('Hostile\r\nBcc: victim@evil.example', '\u202E<script>alert(1)</script>', 'Acme "Corp" <ceo@evil.example>, x@evil.example', '\u0430cme\u200B Ltd', '"><img src=x onerror=alert(1)>'), ctx.seed, 1)[0] ?? 'Hostile';
+    // The Tenant's name goes into every email's From and the acceptance page: hostile too (1-100 characters;
+    // control and invisible format characters are refused at admission, so the worst that gets in: markup,
+    // addresses, URLs and look-alikes).
+    const tenantDisplayName = generate(fc.constantFrom('Hostile Bcc: victim@evil.example', '<script>alert(1)</script> https://evil.example/login', 'Acme "Corp" <ceo@evil.example>, x@evil.example', '\u0430cme Ltd www.evil.example', '"><img src=x onerror=alert(1)>'), ctx.seed, 1)[0] ?? 'Hostile';
     const edits = generate(editSequence(slots, editCount), ctx.seed ^ 0x5eed, 1)[0] ?? [];
 
     const admin = new KubeClient(adminKubeConfig());

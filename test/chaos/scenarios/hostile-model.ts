@@ -118,9 +118,24 @@ class Problems {
   }
 }
 
+/**
+ * Free text is plain text on one line (issue 22, point 7): no control character (C0, DEL, C1) and no
+ * invisible formatting (Arabic letter mark, zero-width space, LRM/RLM, line and paragraph separators,
+ * bidi embeddings/overrides/isolates, word joiner and the other U+2060-U+206F, byte order mark).
+ * Zero-width (non-)joiners are text: emoji sequences and several scripts need them.
+ */
+function plainText(value: string): boolean {
+  for (const char of value) {
+    const c = char.codePointAt(0) ?? 0;
+    if (c <= 0x1f || (c >= 0x7f && c <= 0x9f) || c === 0x61c || c === 0x200b || c === 0x200e || c === 0x200f) return false;
+    if ((c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) || c === 0xfeff) return false;
+  }
+  return true;
+}
+
 function text(p: Problems, field: string, value: Json | undefined, maxLength: number, minLength = 0): void {
   if (value === undefined) return;
-  if (typeof value !== 'string' || codePoints(value) > maxLength || codePoints(value) < minLength) p.add(field);
+  if (typeof value !== 'string' || codePoints(value) > maxLength || codePoints(value) < minLength || !plainText(value)) p.add(field);
 }
 
 function names(p: Problems, field: string, value: Json | undefined, maxItems: number): void {

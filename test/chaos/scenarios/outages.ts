@@ -200,7 +200,7 @@ export const outages: Scenario = {
           return leader ? [] : [`holder ${id}`];
         }, 30_000);
         if (!leader) throw new Error(`No live replica holds the lease before kill ${k + 1}`);
-        await scrapeMetrics(leader.process, `outages ${leader.identity}`, ctx);
+        await scrapeMetrics(leader.process, `outages ${leader.identity}`, ctx, kc);
         const killedAt = Date.now();
         leader.killed = signal;
         await leader.process.kill(signal);
@@ -280,7 +280,7 @@ export const outages: Scenario = {
       const died = replicas.filter((r) => !r.killed && (r.process.child.exitCode !== null || r.process.child.signalCode !== null));
       checks.none('no operator process exited on its own', died.map((r) => `${r.identity} exited ${r.process.child.exitCode ?? r.process.child.signalCode}`), `${replicas.length} processes, ${replicas.filter((r) => r.killed).length} killed by the scenario, none died otherwise`);
 
-      for (const r of replicas.filter((x) => !x.killed)) await scrapeMetrics(r.process, `outages ${r.identity}`, ctx);
+      for (const r of replicas.filter((x) => !x.killed)) await scrapeMetrics(r.process, `outages ${r.identity}`, ctx, kc);
       await collectClusterEvidence(admin, namespaces, 'outages', ctx);
       return {
         counts: { restarts: 2, kills, acceptances: accepting.length, 'operator processes': replicas.length, objects: all.length, deleted: deleted.length, tenants: tenants.length, emails: [...counts.values()].reduce((a, b) => a + b, 0) },

@@ -4,6 +4,7 @@
 // convergence, Secret and email checks; and the evidence (logs, Events,
 // statuses, metrics) fed to the secret-hygiene scan.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACCOUNT_KINDS, SHARD_LABEL, USER_LABEL } from '../../../operator/api/index.js';
@@ -16,6 +17,7 @@ import { builtinKinds } from '../../../operator/runtime/kinds.js';
 import type { KindDescriptor, KubeObject } from '../../../operator/runtime/kinds.js';
 import type { KubeClient } from '../../../operator/runtime/kube-client.js';
 import { eventsText, statusesText } from '../../service-accounts/fixtures.js';
+import { scrapeMetrics as scrapeAsScraper } from '../../harness/metrics.js';
 import type { OperatorProcess } from '../../harness/operator.js';
 import type { ChaosContext } from '../scenario.js';
 import { sleep } from '../scenario.js';
@@ -316,13 +318,15 @@ export function metricsPortOf(operator: OperatorProcess): string | undefined {
   return /"metricsPort":(\d+)/.exec(operator.output())?.[1] ?? /"metricsUrl":"http:\/\/[^:]+:(\d+)/.exec(operator.output())?.[1];
 }
 
-/** Scrapes an operator's /metrics into the evidence (a process being killed is skipped). */
-export async function scrapeMetrics(operator: OperatorProcess, label: string, ctx: ChaosContext): Promise<string | undefined> {
+/**
+ * Scrapes an operator's /metrics into the evidence, as an authorized scraper of the control plane the
+ * operator runs against (`kubeConfig`, default the shared one); a process being killed is skipped.
+ */
+export async function scrapeMetrics(operator: OperatorProcess, label: string, ctx: ChaosContext, kubeConfig?: KubeConfig): Promise<string | undefined> {
   const port = metricsPortOf(operator);
   if (!port) return undefined;
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000) });
-    const text = await res.text();
+    const text = await scrapeAsScraper(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000), ...(kubeConfig ? { kubeConfig } : {}) });
     ctx.evidence.text(`${label} /metrics`, text);
     return text;
   } catch {
