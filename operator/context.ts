@@ -49,6 +49,8 @@ export interface OperatorOptions {
   readonly trustedProxies?: readonly string[];
   /** Secret with the SMTP settings (keys host, port, secure, requireTLS, caCert, username, password, from). */
   readonly smtpSecret?: { readonly namespace: string; readonly name: string };
+  /** Longest a key's recorded last use (status.keyLastUsedAt) may lag: its write budget, one status write per key per interval. @default 3_600_000 */
+  readonly keyUsageWriteIntervalMs?: number;
   readonly logger?: Logger;
   readonly clock?: Clock;
   /** Shutdown bound for in-flight reconciles. @default 10_000 */

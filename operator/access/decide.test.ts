@@ -73,10 +73,20 @@ describe('decideAuthorize', () => {
 });
 
 describe('pickUser', () => {
-  it('prefers an Active user among several with one email, then the first by name', () => {
-    expect(pickUser([u('b', 'x@y.z', 'Admin', 'Invited'), u('c', 'x@y.z', 'Consumer', 'Active')])?.metadata?.name).toBe('c');
-    expect(pickUser([u('b', 'x@y.z', 'Admin', 'Invited'), u('a', 'x@y.z', 'Consumer', 'Invited')])?.metadata?.name).toBe('a');
+  const aged = (name: string, created: string, phase: string, deleting = false): U =>
+    ({ ...u(name, 'x@y.z', 'Consumer', phase), metadata: { name, namespace: 'tenant-acme', creationTimestamp: created, ...(deleting ? { deletionTimestamp: '2026-02-01T00:00:00Z' } : {}) } }) as U;
+  it('answers for the User that owns the email: the oldest live one, Active or not (policy/principals.ts emailOwner)', () => {
+    expect(pickUser([aged('b', '2026-01-02T00:00:00Z', 'Active'), aged('c', '2026-01-01T00:00:00Z', 'Invited')])?.metadata?.name).toBe('c');
+    expect(pickUser([aged('b', '2026-01-01T00:00:00Z', 'Invited'), aged('a', '2026-01-01T00:00:00Z', 'Invited')])?.metadata?.name).toBe('a');
+    expect(pickUser([aged('b', '2026-01-02T00:00:00Z', 'Active'), aged('c', '2026-01-01T00:00:00Z', 'Active', true)])?.metadata?.name).toBe('b');
     expect(pickUser([])).toBeUndefined();
+  });
+
+  it('never answers for a duplicate: the younger Active Admin with the email of an Invited Consumer is not asked', () => {
+    const consumer = { ...aged('c', '2026-01-01T00:00:00Z', 'Invited') } as U;
+    const admin = { ...aged('a', '2026-01-02T00:00:00Z', 'Active'), spec: { email: 'X@Y.Z', role: 'Admin', workspaces: [] } } as U;
+    const both: Directory = { ...directory, usersByEmail: () => [admin, consumer] };
+    expect(decideAuthorize(both, { tenant: 'acme', principal: { user: 'x@y.z' }, action: 'settings' })).toMatchObject({ allowed: false, reason: 'PrincipalNotActive' });
   });
 });
 

@@ -2,7 +2,7 @@
 // lookups): resolve the principal in the tenant, then ask the matrix.
 import type { User } from '../api/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import { authorize, effectiveAccess, isRole, userPhase, userStanding, WORKSPACE_ACTIONS } from '../policy/index.js';
+import { authorize, effectiveAccess, emailOwner, isRole, userPhase, userStanding, WORKSPACE_ACTIONS } from '../policy/index.js';
 import type { AccessDecision, Action, DecisionReason, Principal, Role, UserStandingReason } from '../policy/index.js';
 
 export { userPhase };
@@ -33,11 +33,12 @@ export interface AuthenticateResponse {
   readonly actions: readonly Action[];
 }
 
-/** Of several Users with one email in a namespace, the one that counts: an Active one first, then by name. */
+/**
+ * Of the Users with one email in a namespace, the one the access API answers for: the one that owns
+ * the email (policy/principals.ts emailOwner, the same rule the RoleBinding controller binds by).
+ */
 export function pickUser(users: readonly (User & KubeObject)[]): (User & KubeObject) | undefined {
-  const live = users.filter((u) => !u.metadata?.deletionTimestamp);
-  const byName = [...live].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
-  return byName.find((u) => userPhase(u) === 'Active') ?? byName[0];
+  return emailOwner(users);
 }
 
 const deny = (reason: AccessReason, message: string): AuthorizeResponse => ({ allowed: false, reason, message });
@@ -46,11 +47,12 @@ const deny = (reason: AccessReason, message: string): AuthorizeResponse => ({ al
 function resolvePrincipal(directory: Directory, request: AuthorizeRequest, namespace: string): Principal | undefined | AuthorizeResponse {
   const ref = request.principal;
   if ('user' in ref) {
-    const user = pickUser(directory.usersByEmail(namespace, ref.user));
+    const sameEmail = directory.usersByEmail(namespace, ref.user);
+    const user = pickUser(sameEmail);
     if (!user || !isRole(user.spec?.role)) return undefined;
     // The same verdict the RoleBinding controller binds by: an Active user outside the tenant's
     // allowed domains (say, after the Tenant was edited) has no binding, so no access here either.
-    const standing = userStanding(user, directory.tenant(request.tenant));
+    const standing = userStanding(user, directory.tenant(request.tenant), sameEmail);
     if (standing.why === 'EmailDomainNotAllowed' || standing.why === 'EmailNotCanonical') {
       return deny(standing.why, `User "${user.metadata?.name ?? ''}" has an email address this tenant does not allow`);
     }

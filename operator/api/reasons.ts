@@ -29,6 +29,10 @@ export const REASONS = {
   emailDomainNotAllowed: 'EmailDomainNotAllowed',
   /** The email is not in the normal form both judges compare (see policy/email.ts). */
   emailNotCanonical: 'EmailNotCanonical',
+  /** Another, older User of the tenant has the same email (in normal form): one email is one person. */
+  duplicateEmail: 'DuplicateEmail',
+  /** The invitation record's signature does not verify (or was removed): it is not believed, the User keeps its last trusted phase. */
+  invitationRecordTampered: 'InvitationRecordTampered',
   /**
    * Ready=False written by the runtime (runtime/failure-status.ts): the reconcile kept failing (the
    * message says what failed); the next successful pass replaces it. Stalled: a person may have to act.

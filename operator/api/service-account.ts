@@ -1,8 +1,9 @@
 // ServiceAccount: a non-human principal of the tenant with one API key (PRODUCT.md §4).
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
+import { historyField } from './history.js';
 import { AGE_COLUMN, conditionsField, defineKind, observedGenerationField, READY_COLUMN } from './kind.js';
-import { objectNameMessage, roleField, WORKSPACE_NAME_MESSAGE } from './role.js';
+import { objectNameMessage, ROLES, roleField, WORKSPACE_NAME_MESSAGE } from './role.js';
 import type { CelRule } from './schema-builder.js';
 import { cel, counter, DNS_SUBDOMAIN, durationField, matches, nameList, parseDuration, statusNames, stringEnum, stringMap, text, timestamp } from './schema-builder.js';
 
@@ -167,6 +168,15 @@ export const ServiceAccountSpecSchema = Type.Object(
               message: 'every must be a duration between 1h and 8760h: write it like 720h or 24h',
             }),
           ),
+          expireUnusedAfter: Type.Optional(
+            durationField({
+              description:
+                'A key nobody used for this long stops verifying: counted from its last use (status.keyLastUsedAt, recorded to within an hour) or, never used, from its issue; as a Go duration between 24h and 87600h, such as 2160h (90 days). The account then says Ready=False, reason KeyExpiredUnused; raise revision for a new key. Unset: keys never expire unused.',
+              min: '24h',
+              max: '87600h',
+              message: 'expireUnusedAfter must be a duration between 24h and 87600h: write it like 2160h (90 days) or 720h',
+            }),
+          ),
           restartTargets: Type.Optional(
             Type.Array(RestartTargetSchema, {
               description:
@@ -197,6 +207,12 @@ export const ServiceAccountStatusSchema = Type.Object(
       Type.String({ description: 'Non-secret identifier of the previous API key while it still works after a rotation (spec.keyRotation.gracePeriod); unset otherwise.', maxLength: 64 }),
     ),
     previousKeyExpiresAt: Type.Optional(timestamp('When the previous API key stops working; unset without a previous key.')),
+    keyLastUsedAt: Type.Optional(
+      timestamp('When the current API key last authenticated through the access API, recorded by any replica at most once an hour per key (so it may be up to an hour behind); unset while never used.'),
+    ),
+    previousKeyLastUsedAt: Type.Optional(timestamp('When the previous API key last authenticated during its grace period (at most an hour behind); unset otherwise.')),
+    role: Type.Optional(stringEnum(ROLES, { description: 'The role in effect as the operator last saw it (tells a role change apart for status.history).' })),
+    history: Type.Optional(historyField()),
     nextRotationAt: Type.Optional(timestamp('When the key is rotated next by spec.keyRotation.every; unset without a schedule.')),
     rolledOutKeyId: Type.Optional(
       Type.String({ description: 'Key id the restart targets were last restarted for (or that was current when they were first recorded).', maxLength: 64 }),
@@ -225,6 +241,7 @@ export const SERVICE_ACCOUNT_KIND = defineKind({
     { name: 'Workspaces', type: 'string', jsonPath: '.spec.workspaces', description: 'Workspaces the service account is invited to' },
     { name: 'Secret', type: 'string', jsonPath: '.status.secretName', description: 'Secret holding the API key' },
     { name: 'Key Age', type: 'date', jsonPath: '.status.keyCreatedAt', description: 'Time since the current API key was issued' },
+    { name: 'Last Used', type: 'date', jsonPath: '.status.keyLastUsedAt', description: 'Time since the current API key last authenticated (recorded at most once an hour)' },
     { name: 'Next Rotation', type: 'date', jsonPath: '.status.nextRotationAt', description: 'When spec.keyRotation.every rotates the key next', priority: 1 },
     READY_COLUMN,
     AGE_COLUMN,

@@ -1,8 +1,9 @@
 // User: a person of the tenant, invited by email (PRODUCT.md §3).
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
+import { historyField } from './history.js';
 import { AGE_COLUMN, conditionsField, defineKind, observedGenerationField, READY_COLUMN } from './kind.js';
-import { GROUP_NAME_MESSAGE, objectNameMessage, roleField, WORKSPACE_NAME_MESSAGE } from './role.js';
+import { GROUP_NAME_MESSAGE, objectNameMessage, ROLES, roleField, WORKSPACE_NAME_MESSAGE } from './role.js';
 import { cel, counter, emailAddress, nameList, statusNames, stringEnum, text, timestamp } from './schema-builder.js';
 
 /** Phases of a User. */
@@ -75,11 +76,19 @@ export const UserStatusSchema = Type.Object(
           sentAt: Type.Optional(timestamp('When the current invitation was last sent.')),
           expiresAt: Type.Optional(timestamp('When the link of the current invitation stops working.')),
           resend: Type.Optional(Type.Integer({ description: 'Last spec.invitation.resend the operator acted on.', format: 'int64', minimum: 0 })),
+          recordSigned: Type.Optional(
+            Type.Boolean({
+              description:
+                "True once the invitation's record (Secret blink-invitation-<user>) carries the operator's signature; a record of this invitation without one afterwards is treated as tampered.",
+            }),
+          ),
         },
         { description: 'The current invitation, while the user has not accepted it.' },
       ),
     ),
     acceptedAt: Type.Optional(timestamp('When the person accepted the invitation.')),
+    role: Type.Optional(stringEnum(ROLES, { description: 'The role in effect as the operator last saw it (tells a role change apart for status.history).' })),
+    history: Type.Optional(historyField()),
     conditions: Type.Optional(conditionsField()),
     observedGeneration: Type.Optional(observedGenerationField()),
   },

@@ -4,12 +4,14 @@ import { complete, formatCompletion, registerCompletion } from './completion.js'
 import type { NameLookup } from './completion.js';
 import { registerAccess } from './can-i.js';
 import { registerServiceAccounts } from './sa.js';
+import { registerHistory } from './history.js';
 import { registerStatus } from './status.js';
 import { registerUsers } from './user.js';
 
 function program(): Command {
   const p = new Command().name('blink-accounts');
   registerStatus(p);
+  registerHistory(p);
   registerUsers(p);
   registerServiceAccounts(p);
   registerAccess(p);
@@ -38,6 +40,8 @@ describe('complete', () => {
     expect(await candidates('status', '')).toEqual(['tenant', 'user', 'serviceaccount', 'sa', 'workspace', 'group']);
     expect(await candidates('user', 'remove', '--d')).toEqual(['--dry-run']);
     expect(await candidates('completion', '')).toEqual(['bash', 'zsh']);
+    expect(await candidates('history', '')).toEqual(['user', 'serviceaccount']);
+    expect(await candidates('history', 'sa', 'e')).toEqual(['etl']);
   });
 
   it('offers the values of -o and --role', async () => {

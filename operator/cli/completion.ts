@@ -108,6 +108,12 @@ export async function complete(program: Command, words: readonly string[], looku
     if (positionals.length === 1 && kind) return filter(await lookup(kind, cluster).catch(() => []));
     return filter([]);
   }
+  if (where === 'history') {
+    if (positionals.length === 0) return filter(['user', 'serviceaccount']);
+    const kind = kindAliases().get((positionals[0] ?? '').toLowerCase());
+    if (positionals.length === 1 && (kind === 'User' || kind === 'ServiceAccount')) return filter(await lookup(kind, cluster).catch(() => []));
+    return filter([]);
+  }
   if (where === 'completion' && positionals.length === 0) return filter(['bash', 'zsh']);
   if (where === 'who-can' && positionals.length === 0) return filter(ACTIONS);
   if (where === 'can-i') {

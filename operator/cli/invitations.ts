@@ -51,6 +51,7 @@ export function registerInvitations(program: Command): void {
     }
     const lines = linkLines(messages, flags.to);
     if (lines.length === 0) writeErr(`No invitation emails in ${flags.dir}\n`);
-    for (const line of lines) writeOut(`${terminalText(line)}\n`);
+    // Each field made safe on its own: the tabs between them are the CLI's (terminalText of the whole line escaped them).
+    for (const line of lines) writeOut(`${line.split('\t').map((field) => terminalText(field)).join('\t')}\n`);
   });
 }

@@ -12,6 +12,7 @@ import { registerAccess } from './can-i.js';
 import { registerDevCluster } from './dev-cluster.js';
 import { describeError, EXIT, exitCodeOf } from './exit-codes.js';
 import { registerGenerate } from './generate.js';
+import { registerHistory } from './history.js';
 import { registerInvitations } from './invitations.js';
 import { cliName } from './invocation.js';
 import { registerOperator } from './operator.js';
@@ -30,6 +31,7 @@ const program = new Command()
   .exitOverride();
 
 registerStatus(program);
+registerHistory(program);
 registerUsers(program);
 registerServiceAccounts(program);
 registerInvitations(program);

@@ -71,7 +71,13 @@ describe('diagnose', () => {
       'a failed rollout restart',
       { status: { ...readySa, conditions: [...readySa.conditions, condition('RolloutRestarted', 'False', 'RestartFailed', 'Could not restart deployment/api (NotFound) for API key k1')] }, secret: goodSecret },
       /Could not restart deployment\/api/,
-      /correct spec.keyRotation.restartTargets \(kubectl edit serviceaccounts.accounts.blinkops.com etl -n tenant-acme\)/,
+      /fix the target .* then kubectl rollout restart it/,
+    ],
+    [
+      'a restart target that does not use the key',
+      { status: { ...readySa, conditions: [...readySa.conditions, condition('RolloutRestarted', 'False', 'NotAKeyConsumer', 'Not restarted: deployment/api does not use the key')] }, secret: goodSecret },
+      /Not restarted: deployment\/api/,
+      /annotate it accounts.blinkops.com\/restart-on-key-rotation=etl, or remove the target \(kubectl edit serviceaccounts.accounts.blinkops.com etl -n tenant-acme\)/,
     ],
     ['a pending rotation', { status: readySa, secret: goodSecret, spec: { role: 'Builder', workspaces: ['ws-a'], keyRotation: { revision: 2 } } }, /revision 2 requested/, /shortly/],
   ])('%s', (_name, overrides, problem, fix) => {

@@ -170,6 +170,8 @@ function kindFields(input: StatusInputs): Record<string, string> {
         'Key ID': str(status['keyId']) || '(not issued yet)',
         Fingerprint: str(status['fingerprint']),
         'Key issued': status['keyCreatedAt'] ? `${str(status['keyCreatedAt'])} (${age(str(status['keyCreatedAt']), input.now)} ago)` : '',
+        'Key last used': status['keyLastUsedAt'] ? `${str(status['keyLastUsedAt'])} (${age(str(status['keyLastUsedAt']), input.now)} ago; recorded at most hourly)` : status['keyId'] ? 'never (since it was issued)' : '',
+        ...(rotation['expireUnusedAfter'] ? { 'Expires unused after': str(rotation['expireUnusedAfter']) } : {}),
         'Key revision': `${str(status['keyRevision']) || '0'} (spec.keyRotation.revision ${str(rotation['revision']) || '0'}, grace period ${str(rotation['gracePeriod']) || '0s'})`,
         Secret: str(status['secretName']),
         ...(rotation['every'] ? { 'Rotates every': `${str(rotation['every'])}, next ${str(status['nextRotationAt']) || '(when a key is issued)'}` } : {}),
@@ -279,7 +281,10 @@ export function diagnose(input: StatusInputs): Finding[] {
         findings.push({ severity: 'error', problem: c.message, fix: `add the domain to the Tenant's spec.allowedEmailDomains (kubectl edit tenants.accounts.blinkops.com <tenant>), or invite another address` });
         break;
       case 'RestartFailed':
-        findings.push({ severity: 'warning', problem: c.message, fix: `create the missing workloads or correct spec.keyRotation.restartTargets (${edit}); the next new key restarts them again` });
+        findings.push({ severity: 'warning', problem: c.message, fix: `fix the target (the message says what was refused), then kubectl rollout restart it; the next new key restarts it again` });
+        break;
+      case 'NotAKeyConsumer':
+        findings.push({ severity: 'warning', problem: c.message, fix: `only workloads that use the key are restarted: mount or reference the Secret in the workload, annotate it accounts.blinkops.com/restart-on-key-rotation=${name}, or remove the target (${edit})` });
         break;
       case 'NamespaceOwnedByAnotherTenant':
       case 'NamespaceTerminating':

@@ -7,7 +7,7 @@ import { ApiError, isNotFound } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KindDescriptor, KubeObject } from '../runtime/kinds.js';
 import type { KubeClient } from '../runtime/kube-client.js';
-import { apiKeySecretName, ApiKeySecretMeta, controllerOwnerUid, recordedAnnotations, toCachedApiKeySecret } from '../service-accounts/api-key-secret.js';
+import { apiKeySecretName, controllerOwnerUid, recordedAnnotations, toCachedApiKeySecret } from '../service-accounts/api-key-secret.js';
 import { invitationSecretName, recordFromSecret } from '../invitations/invitation-record.js';
 import type { SecretObject } from '../invitations/invitation-record.js';
 import { withTarget } from './cluster-target.js';
@@ -79,7 +79,7 @@ async function keySecret(client: KubeClient, sa: KubeObject): Promise<Related<Ke
     // The key is reduced to its id, hash and fingerprint here; only the id and fingerprint go on.
     const cached = toCachedApiKeySecret(raw);
     const recorded = recordedAnnotations(cached);
-    const annotations = cached.metadata?.annotations ?? {};
+    const saStatus = (sa['status'] ?? {}) as { previousKeyId?: string; previousKeyExpiresAt?: string };
     const facts: KeySecretFacts = {
       name,
       type: cached.type ?? '',
@@ -90,8 +90,9 @@ async function keySecret(client: KubeClient, sa: KubeObject): Promise<Related<Ke
       ...(recorded.fingerprint ? { recordedFingerprint: recorded.fingerprint } : {}),
       ...(recorded.createdAt ? { createdAt: recorded.createdAt } : {}),
       revision: String(recorded.revision),
-      ...(annotations[ApiKeySecretMeta.previousKeyId] ? { previousKeyId: annotations[ApiKeySecretMeta.previousKeyId] } : {}),
-      ...(annotations[ApiKeySecretMeta.previousExpiresAt] ? { previousExpiresAt: annotations[ApiKeySecretMeta.previousExpiresAt] } : {}),
+      // The previous key as the account's status names it: the Secret's annotations are unsigned and steer nothing.
+      ...(saStatus.previousKeyId ? { previousKeyId: saStatus.previousKeyId } : {}),
+      ...(saStatus.previousKeyExpiresAt ? { previousExpiresAt: saStatus.previousKeyExpiresAt } : {}),
       ownedByAccount: controllerOwnerUid(cached) === sa.metadata?.uid,
     };
     return facts;

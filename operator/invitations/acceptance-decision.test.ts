@@ -17,6 +17,7 @@ describe('judgeInvitation', () => {
     { name: 'already used', facts: { record: { ...record, state: 'accepted' as const } }, verdict: { ok: false, page: 'invalid', status: 409 } },
     { name: 'revoked', facts: { record: { ...record, state: 'revoked' as const } }, verdict: { ok: false, page: 'invalid', status: 404 } },
     { name: 'user deleted, inactive or changed', facts: { userActive: false }, verdict: { ok: false, page: 'invalid', status: 404 } },
+    { name: 'an earlier invitation put back (status acted on a later resend)', facts: { superseded: true }, verdict: { ok: false, page: 'invalid', status: 404 } },
     { name: 'expired', facts: { now: Date.parse('2026-01-08T00:00:00Z') }, verdict: { ok: false, page: 'expired', status: 410 } },
     { name: 'expired but wrong secret says nothing about expiry', facts: { now: Date.parse('2026-02-01T00:00:00Z'), tokenMatches: false }, verdict: { ok: false, page: 'invalid', status: 404 } },
   ])('$name', ({ facts, verdict }) => {

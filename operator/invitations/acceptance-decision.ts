@@ -13,6 +13,8 @@ export interface AcceptanceFacts {
   readonly tokenMatches: boolean;
   /** The User exists, is not being deleted, is active and has the record's email. */
   readonly userActive: boolean;
+  /** The record is an earlier invitation put back: the User's status acted on a later one. @default false */
+  readonly superseded?: boolean;
   readonly now: number;
 }
 
@@ -24,7 +26,7 @@ export function judgeInvitation(facts: AcceptanceFacts): AcceptanceVerdict {
   const { record } = facts;
   if (!record || !facts.tokenMatches || record.tokenHash === '') return { ok: false, page: 'invalid', status: 404 };
   if (record.state === 'accepted') return { ok: false, page: 'invalid', status: 409 };
-  if (record.state === 'revoked' || !facts.userActive) return { ok: false, page: 'invalid', status: 404 };
+  if (record.state === 'revoked' || !facts.userActive || facts.superseded) return { ok: false, page: 'invalid', status: 404 };
   if (isExpired(new Date(record.expiresAt), new Date(facts.now))) return { ok: false, page: 'expired', status: 410 };
   return { ok: true };
 }

@@ -25,7 +25,7 @@ import { judgeInvitation } from './acceptance-decision.js';
 import type { GuessLimiter } from './guess-limiter.js';
 import { clientBucket, NO_TRUSTED_PROXIES, resolveClientAddress } from './client-address.js';
 import type { TrustedProxies } from './client-address.js';
-import { INVITATION_ID_LABEL, recordFromSecret, secretFromRecord, USER_LABEL } from './invitation-record.js';
+import { INVITATION_ID_LABEL, plainRecord, readInvitationRecord, secretFromRecord, USER_LABEL } from './invitation-record.js';
 import type { SecretObject, StoredInvitationRecord } from './invitation-record.js';
 
 /** Path prefix of acceptance links. */
@@ -56,6 +56,8 @@ export interface AcceptancePageOptions {
   /** Proxies whose X-Forwarded-For names the client. @default none */
   readonly trustedProxies?: TrustedProxies;
   readonly csrfKey: () => Promise<Buffer>;
+  /** Verifies the record a link names and signs the accepted one (runtime/record-signing.ts). */
+  readonly signingKey: Buffer;
 }
 
 interface Found {
@@ -91,7 +93,10 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
     const tenant = ctx.tenants.forNamespace(namespace);
     // A record outside this operator's tenants (another shard) does not exist for this replica.
     if (!tenant || tenant.metadata?.name !== secret.metadata?.labels?.[TENANT_LABEL]) return undefined;
-    return { secret, record: recordFromSecret(secret), user: userOf(secret), tenantDisplayName: tenant.spec?.displayName ?? tenant.metadata?.name ?? '', publicUrl: ctx.publicUrlFor(tenant) };
+    // Only a record the operator signed is an invitation: an edited one (its token hash, expiry, state) is no link at all.
+    const read = readInvitationRecord(secret, options.signingKey);
+    const record = read?.integrity === 'signed' ? read.record : undefined;
+    return { secret, record, user: userOf(secret), tenantDisplayName: tenant.spec?.displayName ?? tenant.metadata?.name ?? '', publicUrl: ctx.publicUrlFor(tenant) };
   };
 
   const find = (invitationId: string): Found | undefined => {
@@ -109,7 +114,10 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
     const record = found?.record;
     const user = found?.user;
     const userActive = !!user && !isDeleting(user) && intendsActive(user) && user.spec?.email === record?.email;
-    return judgeInvitation({ record, tokenMatches: holdsToken(found, token), userActive, now: clock.now() });
+    // A signed but earlier invitation put back in place of a later one (status acted on a higher resend counter) is dead.
+    const lastResend = user?.status?.invitation?.resend;
+    const superseded = !!record && lastResend !== undefined && record.resend < lastResend;
+    return judgeInvitation({ record, tokenMatches: holdsToken(found, token), userActive, superseded, now: clock.now() });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -165,7 +173,8 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
       const meta = secret.metadata ?? {};
       const accepted = secretFromRecord(
         { namespace: meta.namespace ?? '', userName: meta.labels?.[USER_LABEL] ?? '', tenantName: meta.labels?.[TENANT_LABEL] ?? '' },
-        { ...record, state: 'accepted', acceptedAt: kubeTime(clock.now()) },
+        { ...plainRecord(record), state: 'accepted', acceptedAt: kubeTime(clock.now()) },
+        options.signingKey,
         record.resourceVersion,
       );
       try {

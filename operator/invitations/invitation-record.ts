@@ -3,14 +3,23 @@
 // handed to SMTP?", so both survive restarts, leader changes and a restore of Users without
 // their status. It has no ownerReference on purpose (a deleted-and-restored User finds it again);
 // the User finalizer deletes it on real deletion. It holds only a hash of the token.
+//
+// Anyone who may write Secrets in the tenant namespace can edit it, so every record the operator
+// writes carries its signature (runtime/record-signing.ts, the key that signs API-key Secrets)
+// over everything it says and whose record it is (namespace and User name; not the User's uid, so
+// a User restored from a backup still finds its acceptance). A record is believed only when that
+// signature verifies (`readInvitationRecord`).
 import { MANAGED_LABELS, TENANT_LABEL, USER_LABEL } from '../api/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
+import { signCanonical, verifyCanonical } from '../runtime/record-signing.js';
 
 /** Secret type of invitation records. */
 export const INVITATION_SECRET_TYPE = 'accounts.blinkops.com/invitation';
 export { USER_LABEL };
 /** Label holding the non-secret invitation id (the id embedded in the token), for the O(1) lookup of the acceptance page. */
 export const INVITATION_ID_LABEL = 'accounts.blinkops.com/invitation-id';
+/** Annotation holding the operator's signature over the record. */
+export const INVITATION_SIGNATURE_ANNOTATION = 'accounts.blinkops.com/invitation-signature';
 /** Component label value of invitation records. */
 export const INVITATION_COMPONENT = 'invitation';
 /**
@@ -131,7 +140,11 @@ function decode(data: Record<string, string>, key: string): string | undefined {
   return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
 }
 
-/** Reads a record Secret; undefined when it is not a well-formed record (treated as absent). */
+/**
+ * Parses a record Secret without checking its signature; undefined when it is not a well-formed
+ * record. For display (the CLI, metrics) and tests: the operator decides only from
+ * {@link readInvitationRecord}.
+ */
 export function recordFromSecret(secret: SecretObject | undefined): StoredInvitationRecord | undefined {
   if (!secret || secret.type !== INVITATION_SECRET_TYPE) return undefined;
   const data = secret.data ?? {};
@@ -179,8 +192,8 @@ export interface RecordLocation {
   readonly tenantName: string;
 }
 
-/** The Secret holding `record`; with `resourceVersion` a replace fails with 409 if anyone wrote in between. */
-export function secretFromRecord(location: RecordLocation, record: InvitationRecord, resourceVersion?: string): SecretObject {
+/** The Secret holding `record`, signed with `signingKey`; with `resourceVersion` a replace fails with 409 if anyone wrote in between. */
+export function secretFromRecord(location: RecordLocation, record: InvitationRecord, signingKey: Buffer, resourceVersion?: string): SecretObject {
   const fields: Record<string, string | undefined> = {
     invitationId: record.invitationId,
     tokenHash: record.tokenHash,
@@ -201,7 +214,7 @@ export function secretFromRecord(location: RecordLocation, record: InvitationRec
   };
   const data: Record<string, string> = {};
   for (const [key, value] of Object.entries(fields)) if (value !== undefined && value !== '') data[key] = Buffer.from(value, 'utf8').toString('base64');
-  return {
+  const secret: SecretObject = {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
@@ -219,6 +232,70 @@ export function secretFromRecord(location: RecordLocation, record: InvitationRec
     type: INVITATION_SECRET_TYPE,
     data,
   };
+  // Signed as it reads back: what a reader verifies is exactly what it will act on.
+  const written = recordFromSecret(secret) as StoredInvitationRecord;
+  const signature = signCanonical(signingKey, canonicalRecord(location, plainRecord(written)));
+  return { ...secret, metadata: { ...secret.metadata, annotations: { [INVITATION_SIGNATURE_ANNOTATION]: signature } } };
+}
+
+/** Everything a record says and whose it is, in a fixed order: what its signature covers. */
+function canonicalRecord(location: Pick<RecordLocation, 'namespace' | 'userName'>, record: InvitationRecord): readonly unknown[] {
+  return [
+    'blink-invitation-record/v1',
+    location.namespace,
+    location.userName,
+    record.invitationId,
+    record.tokenHash,
+    record.email,
+    record.issuedAt,
+    record.expiresAt,
+    record.state,
+    record.acceptedAt ?? null,
+    record.resend,
+    record.delivery,
+    record.messageId,
+    record.sentAt ?? null,
+    record.deliveryError ?? null,
+    record.deliveryFailure ?? null,
+    record.attemptedAt ?? null,
+    record.failedAttempts ?? 0,
+    (record.recentEmails ?? []).map((e) => [e.invitationId, e.at]),
+  ];
+}
+
+/**
+ * How far a record Secret can be believed: `signed` (the operator's signature verifies over all of
+ * it, for the User its name and labels say), `unsigned` (no signature: written by a version of the
+ * operator before signatures, or stripped since) or `forged` (a wrong signature, a record that does
+ * not parse, or one moved to another User's name).
+ */
+export type RecordIntegrity = 'signed' | 'unsigned' | 'forged';
+
+/** A record Secret as read: the record (undefined when it does not parse) and whether to believe it. */
+export interface ReadInvitationRecord {
+  readonly integrity: RecordIntegrity;
+  /** Only a `signed` record may steer anything; an `unsigned` one is kept for the upgrade, a `forged` one for the Event. */
+  readonly record: StoredInvitationRecord | undefined;
+}
+
+// Cached objects are replaced, never edited, on every change: a verdict per object stays true.
+const verdicts = new WeakMap<SecretObject, { readonly signingKey: Buffer; readonly read: ReadInvitationRecord }>();
+
+/** Reads a record Secret and checks its signature; undefined when there is no Secret. */
+export function readInvitationRecord(secret: SecretObject | undefined, signingKey: Buffer): ReadInvitationRecord | undefined {
+  if (!secret) return undefined;
+  const known = verdicts.get(secret);
+  if (known?.signingKey === signingKey) return known.read;
+  const record = recordFromSecret(secret);
+  const userName = secret.metadata?.labels?.[USER_LABEL];
+  const signature = secret.metadata?.annotations?.[INVITATION_SIGNATURE_ANNOTATION];
+  let integrity: RecordIntegrity;
+  if (!record || !userName || secret.metadata?.name !== invitationSecretName(userName)) integrity = 'forged';
+  else if (signature === undefined) integrity = 'unsigned';
+  else integrity = verifyCanonical(signingKey, canonicalRecord({ namespace: secret.metadata?.namespace ?? '', userName }, plainRecord(record)), signature) ? 'signed' : 'forged';
+  const read: ReadInvitationRecord = { integrity, record };
+  verdicts.set(secret, { signingKey, read });
+  return read;
 }
 
 /** The record without its resourceVersion (what a pure function compares). */

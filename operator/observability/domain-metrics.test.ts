@@ -43,4 +43,26 @@ describe('tenantFigures', () => {
     expect(figures.keysByAge).toEqual({ under_1d: 1, under_7d: 1, under_30d: 0, under_90d: 0, over_90d: 1 });
     expect(figures.oldestKeySeconds).toBe((NOW - Date.parse('2025-01-01T00:00:00Z')) / 1000);
   });
+
+  it('counts keys unused for 7, 30 and 90 days (cumulative), from the last use or, never used, the issue', () => {
+    const used = (keyCreatedAt: string, keyLastUsedAt?: string): Pick<ServiceAccount, 'status'> =>
+      ({ status: { keyId: 'Abc123Abc123', keyCreatedAt, ...(keyLastUsedAt ? { keyLastUsedAt } : {}) } }) as Pick<ServiceAccount, 'status'>;
+    const figures = tenantFigures(
+      {
+        tenant: 'acme',
+        users: [],
+        serviceAccounts: [
+          sa(),
+          used('2025-01-01T00:00:00Z', '2026-01-04T23:00:00Z'), // old key, used an hour ago: 0
+          used('2025-01-01T00:00:00Z', '2025-12-20T00:00:00Z'), // used 16 days ago: 7d
+          used('2025-01-01T00:00:00Z'), // never used, a year old: 7d, 30d, 90d
+          used('2025-11-01T00:00:00Z', '2025-11-02T00:00:00Z'), // used 64 days ago: 7d, 30d
+          used('2026-01-04T00:00:00Z'), // never used, a day old: 0
+        ],
+        invitations: [],
+      },
+      NOW,
+    );
+    expect(figures.unusedKeys).toEqual({ '7d': 3, '30d': 2, '90d': 1 });
+  });
 });

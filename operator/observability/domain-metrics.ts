@@ -1,6 +1,6 @@
 // The product's own figures, derived from what the operator has cached (pure;
 // domain-metrics.test.ts): users per phase, invitations pending, expired and
-// failing to send, service accounts without a key, and key ages. Labels hold
+// failing to send, service accounts without a key, key ages, and keys unused for N days. Labels hold
 // only tenant names and fixed words: never an email, a user name or a key.
 import type { ServiceAccount, User } from '../api/index.js';
 import type { InvitationRecord } from '../invitations/invitation-record.js';
@@ -15,6 +15,13 @@ export const KEY_AGE_BUCKETS = [
   { label: 'under_30d', maxDays: 30 },
   { label: 'under_90d', maxDays: 90 },
   { label: 'over_90d', maxDays: Infinity },
+] as const;
+
+/** Thresholds of the unused-keys gauge: keys not used (since their last use, or their issue when never used) for at least this many days. */
+export const UNUSED_KEY_THRESHOLDS = [
+  { label: '7d', days: 7 },
+  { label: '30d', days: 30 },
+  { label: '90d', days: 90 },
 ] as const;
 
 /** Everything of one tenant the figures come from. */
@@ -33,6 +40,8 @@ export interface TenantFigures {
   readonly keysByAge: Readonly<Record<(typeof KEY_AGE_BUCKETS)[number]['label'], number>>;
   /** Age of the oldest key in seconds (0 without keys). */
   readonly oldestKeySeconds: number;
+  /** Current keys unused for at least each threshold (cumulative: a key unused 100 days counts in all three). */
+  readonly unusedKeys: Readonly<Record<(typeof UNUSED_KEY_THRESHOLDS)[number]['label'], number>>;
 }
 
 /** Counts the figures of a tenant at `now`. */
@@ -48,6 +57,7 @@ export function tenantFigures(objects: TenantObjects, now: number): TenantFigure
     if (!expired && record.delivery === 'failed') invitations.failing += 1;
   }
   const keysByAge = Object.fromEntries(KEY_AGE_BUCKETS.map((b) => [b.label, 0])) as Record<(typeof KEY_AGE_BUCKETS)[number]['label'], number>;
+  const unusedKeys = Object.fromEntries(UNUSED_KEY_THRESHOLDS.map((t) => [t.label, 0])) as Record<(typeof UNUSED_KEY_THRESHOLDS)[number]['label'], number>;
   let withoutKey = 0;
   let oldest = 0;
   for (const sa of objects.serviceAccounts) {
@@ -57,9 +67,13 @@ export function tenantFigures(objects: TenantObjects, now: number): TenantFigure
       continue;
     }
     const ageSeconds = Math.max(0, (now - created) / 1000);
+    // Idle since the last use status records (at most an hour behind), or since the issue when never used.
+    const lastUsed = sa.status.keyLastUsedAt ? Date.parse(sa.status.keyLastUsedAt) : Number.NaN;
+    const idleMs = now - (Number.isFinite(lastUsed) ? Math.max(lastUsed, created) : created);
+    for (const t of UNUSED_KEY_THRESHOLDS) if (idleMs >= t.days * 86_400_000) unusedKeys[t.label] += 1;
     oldest = Math.max(oldest, ageSeconds);
     const bucket = KEY_AGE_BUCKETS.find((b) => ageSeconds < b.maxDays * 86_400) ?? KEY_AGE_BUCKETS[KEY_AGE_BUCKETS.length - 1];
     if (bucket) keysByAge[bucket.label] += 1;
   }
-  return { users, invitations, serviceAccountsWithoutKey: withoutKey, keysByAge, oldestKeySeconds: Math.round(oldest) };
+  return { users, invitations, serviceAccountsWithoutKey: withoutKey, keysByAge, oldestKeySeconds: Math.round(oldest), unusedKeys };
 }

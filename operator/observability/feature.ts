@@ -6,13 +6,13 @@ import type { Feature, OperatorContext } from '../context.js';
 import { INVITATION_WATCH, recordFromSecret } from '../invitations/invitation-record.js';
 import type { InvitationRecord, SecretObject } from '../invitations/invitation-record.js';
 import { builtinKinds } from '../runtime/kinds.js';
-import { INVITATION_METRIC_STATES, KEY_AGE_BUCKETS, tenantFigures } from './domain-metrics.js';
+import { INVITATION_METRIC_STATES, KEY_AGE_BUCKETS, tenantFigures, UNUSED_KEY_THRESHOLDS } from './domain-metrics.js';
 import type { TenantFigures } from './domain-metrics.js';
 
 function register(ctx: OperatorContext): void {
   // The invitation records every replica caches already (same kind and selector: one shared informer).
   const records = ctx.manager.informer<SecretObject>(builtinKinds.secret, INVITATION_WATCH);
-  // One scrape collects the five gauges below: count once per scrape, not once per gauge.
+  // One scrape collects the six gauges below: count once per scrape, not once per gauge.
   let counted: { readonly at: number; readonly byTenant: Map<string, TenantFigures> } | undefined;
   const figures = (): Map<string, TenantFigures> => {
     const now = ctx.clock.now();
@@ -70,6 +70,16 @@ function register(ctx: OperatorContext): void {
     collect() {
       this.reset();
       for (const [tenant, f] of figures()) for (const bucket of KEY_AGE_BUCKETS) this.set({ tenant, age: bucket.label }, f.keysByAge[bucket.label]);
+    },
+  });
+  new Gauge({
+    name: 'blink_accounts_api_keys_unused',
+    help: 'Current API keys per tenant not used for at least unused_for (7d, 30d, 90d; cumulative), counted from status.keyLastUsedAt (at most an hour behind), or from the issue when never used.',
+    labelNames: ['tenant', 'unused_for'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [tenant, f] of figures()) for (const t of UNUSED_KEY_THRESHOLDS) this.set({ tenant, unused_for: t.label }, f.unusedKeys[t.label]);
     },
   });
   new Gauge({

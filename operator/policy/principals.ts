@@ -25,6 +25,52 @@ export function userPhase(user: Pick<User, 'spec' | 'status'>): PrincipalPhase {
   return phase === 'Active' || phase === 'Inactive' ? phase : 'Invited';
 }
 
+/** When a User was created, for the order of {@link emailOwner} (ms; a User without a valid one sorts last). */
+function createdAt(user: ObjectWithMeta): number {
+  const at = Date.parse(user.metadata?.creationTimestamp ?? '');
+  return Number.isNaN(at) ? Number.POSITIVE_INFINITY : at;
+}
+
+function compareAge(a: ObjectWithMeta, b: ObjectWithMeta): number {
+  const byTime = createdAt(a) - createdAt(b);
+  if (byTime !== 0 && !Number.isNaN(byTime)) return byTime;
+  const byName = (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
+  return byName !== 0 ? byName : (a.metadata?.uid ?? '').localeCompare(b.metadata?.uid ?? '');
+}
+
+/**
+ * Of the Users of one namespace that share an email in its normal form (policy/email.ts), the one
+ * that owns it: one email is one person per tenant. The oldest live User (creationTimestamp, then
+ * name, then uid) owns it; a User being deleted owns nothing, so the next one takes over. Users of
+ * `sameEmail` with another email or namespace than the first are ignored.
+ */
+export function emailOwner<T extends UserObject>(sameEmail: readonly T[]): T | undefined {
+  const first = sameEmail[0];
+  const email = normalizeEmail(first?.spec?.email);
+  const namespace = first?.metadata?.namespace;
+  const live = sameEmail.filter((u) => !isDeleting(u) && u.metadata?.namespace === namespace && normalizeEmail(u.spec?.email) === email);
+  return email === undefined ? undefined : [...live].sort(compareAge)[0];
+}
+
+/** Whether `user` owns its email among `sameEmail` (the Users of its namespace with that email; it may be among them). */
+export type EmailClaim = { readonly owns: true } | { readonly owns: false; readonly owner: string; readonly message: string };
+
+/** Decides {@link EmailClaim}: both judges (the RoleBinding controller, the access API) and the User controller ask this. */
+export function emailClaim(user: UserObject, sameEmail: readonly UserObject[]): EmailClaim {
+  const email = normalizeEmail(user.spec?.email);
+  // An address without a normal form matches nobody (and has no access anyway).
+  if (email === undefined || isDeleting(user)) return { owns: true };
+  const owner = emailOwner([user, ...sameEmail]);
+  // Names are unique in a namespace: the cached copy and the one in hand are the same User.
+  if (!owner || owner.metadata?.name === user.metadata?.name) return { owns: true };
+  const name = owner.metadata?.name ?? '';
+  return {
+    owns: false,
+    owner: name,
+    message: `User "${name}" already has the email ${email} in this tenant and owns it (it is older): one email is one person, so this User gets no invitation and no access while "${name}" exists`,
+  };
+}
+
 /** Why a user has access or not (stable CamelCase, for logs, tests and the access API). */
 export type UserStandingReason =
   | 'Active'
@@ -33,6 +79,7 @@ export type UserStandingReason =
   | 'Inactive'
   | 'Invited'
   | 'UnknownRole'
+  | typeof REASONS.duplicateEmail
   | typeof REASONS.emailDomainNotAllowed
   | typeof REASONS.emailNotCanonical;
 
@@ -47,16 +94,19 @@ export interface UserStanding {
 }
 
 /**
- * Whether `user` has access in `tenant` (undefined: the namespace belongs to no tenant). The RoleBinding
- * controller binds exactly the users for which this says `access`, and the access API authorizes exactly
- * them, so Kubernetes RBAC and the access API never disagree about a person.
+ * Whether `user` has access in `tenant` (undefined: the namespace belongs to no tenant). `sameEmail`:
+ * the Users of its namespace with the same email in normal form (it may be among them), for
+ * {@link emailClaim}: only the User that owns the email can have access. The RoleBinding controller
+ * binds exactly the users for which this says `access`, and the access API authorizes exactly them,
+ * so Kubernetes RBAC and the access API never disagree about a person.
  */
-export function userStanding(user: UserObject | undefined, tenant: (Pick<Tenant, 'spec'> & ObjectWithMeta) | undefined): UserStanding {
+export function userStanding(user: UserObject | undefined, tenant: (Pick<Tenant, 'spec'> & ObjectWithMeta) | undefined, sameEmail: readonly UserObject[]): UserStanding {
   const phase = user ? userPhase(user) : 'Invited';
   const email = normalizeEmail(user?.spec?.email);
   const no = (why: UserStandingReason): UserStanding => ({ access: false, phase, why, email });
   if (!user || isDeleting(user)) return no('UserDeleted');
   if (!tenant || isDeleting(tenant)) return no('NoTenant');
+  if (!emailClaim(user, sameEmail).owns) return no(REASONS.duplicateEmail);
   if (phase !== 'Active') return no(phase);
   if (!isRole(user.spec?.role)) return no('UnknownRole');
   if (email === undefined) return no(REASONS.emailNotCanonical);
@@ -93,7 +143,9 @@ export type AuthFailureReason =
   /** The service account is gone, deleting, or does not own the Secret. */
   | 'no-service-account'
   /** The namespace belongs to no Tenant (of this operator). */
-  | 'no-tenant';
+  | 'no-tenant'
+  /** The key went unused for spec.keyRotation.expireUnusedAfter (issue a new one by raising the revision). */
+  | 'expired-unused';
 
 /** A key that did not verify. */
 export interface AuthFailure {

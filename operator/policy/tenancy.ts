@@ -10,7 +10,9 @@ export interface ObjectWithMeta {
   readonly metadata?:
     | {
         readonly name?: string | undefined;
+        readonly namespace?: string | undefined;
         readonly uid?: string | undefined;
+        readonly creationTimestamp?: string | undefined;
         readonly labels?: Readonly<Record<string, string>> | undefined;
         readonly annotations?: Readonly<Record<string, string>> | undefined;
         readonly deletionTimestamp?: string | undefined;

@@ -11,6 +11,7 @@
 import type { Clock, Timer } from './clock.js';
 import { sleep } from './clock.js';
 import { ApiError } from './errors.js';
+import { rememberSpecManager } from './history.js';
 import type { KindDescriptor, KubeObject } from './kinds.js';
 import { collectionPath, objectKey } from './kinds.js';
 import type { KubeClient, Query } from './kube-client.js';
@@ -493,11 +494,15 @@ export class Informer<T extends KubeObject = KubeObject> {
   private prepare(raw: T): T {
     // managedFields are large and never read by controllers: do not keep them.
     let object = raw;
-    if (raw.metadata?.managedFields) {
-      const { managedFields: _dropped, ...metadata } = raw.metadata;
+    const managedFields = raw.metadata?.managedFields;
+    if (managedFields) {
+      const { managedFields: _dropped, ...metadata } = raw.metadata ?? {};
       object = { ...raw, metadata };
     }
-    return internCommonStrings(this.options.transform ? this.options.transform(object) : object);
+    const prepared = internCommonStrings(this.options.transform ? this.options.transform(object) : object);
+    // Only who wrote which spec fields, and when, is kept: for status.history (history.ts).
+    rememberSpecManager(prepared, managedFields as Parameters<typeof rememberSpecManager>[1]);
+    return prepared;
   }
 
   private upsert(key: string, object: T): void {

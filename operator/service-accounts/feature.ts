@@ -8,9 +8,10 @@ import { builtinKinds, objectKey } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { controllerOwnerKey, labelOwnerInNamespace } from '../runtime/owner-mapping.js';
 import { API_KEY_SECRET_WATCH, ApiKeySecretMeta, apiKeySecretInformer } from './api-key-secret.js';
-import { serviceAccountReconciler } from './controller.js';
+import { serviceAccountReconciler } from './service-account-controller.js';
 import { loadKeySigningKey } from './key-signing.js';
 import { cacheSources, createApiKeyVerifier } from './key-verifier.js';
+import { KeyUsageRecorder } from './key-usage.js';
 
 /** Keys of the service accounts in a namespace that `accept` picks. */
 function serviceAccountsIn(ctx: OperatorContext, namespace: string, accept: (sa: { spec: { role: keyof typeof PERMISSION_MATRIX; workspaces?: string[] } }) => boolean = () => true): string[] {
@@ -18,6 +19,17 @@ function serviceAccountsIn(ctx: OperatorContext, namespace: string, accept: (sa:
     .byIndex('namespace', namespace)
     .filter(accept)
     .map((sa) => objectKey(sa));
+}
+
+/** The recorder of keys' last use of this replica (every replica records what its access API sees: key-usage.ts). */
+function usageRecorder(ctx: OperatorContext): KeyUsageRecorder {
+  return new KeyUsageRecorder({
+    client: ctx.manager.client,
+    serviceAccount: (namespace, name) => ctx.caches.serviceAccounts.get(`${namespace}/${name}`),
+    clock: ctx.clock,
+    log: ctx.logger.child({ component: 'key-usage' }),
+    ...(ctx.options.keyUsageWriteIntervalMs !== undefined ? { intervalMs: ctx.options.keyUsageWriteIntervalMs } : {}),
+  });
 }
 
 /** The service-accounts feature (one entry of FEATURES). */
@@ -54,7 +66,7 @@ export const serviceAccountsFeature: Feature = {
     );
     // A Tenant that appears (or goes) decides whether its namespace's accounts get keys.
     controller.watch(ctx.caches.tenants, (tenant) => serviceAccountsIn(ctx, ctx.tenants.namespaceOf(tenant)), { onUpdate: specOrLabelsChanged });
-    return { apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, secrets, signingKey)) };
+    return { apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, secrets, signingKey, usageRecorder(ctx))) };
   },
 };
 
@@ -67,6 +79,6 @@ export const apiKeyVerifierFeature: Feature = {
   provides: ['apiKeyVerifier'],
   register: async (ctx) => {
     const signingKey = await loadKeySigningKey(ctx.manager.client, ctx.namespace);
-    return { apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, apiKeySecretInformer(ctx.manager), signingKey)) };
+    return { apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, apiKeySecretInformer(ctx.manager), signingKey, usageRecorder(ctx))) };
   },
 };

@@ -10,7 +10,7 @@ import type { KubeObject } from '../runtime/kinds.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
 import { API_KEY_DATA_KEY, ApiKeySecretMeta, buildApiKeySecret, checkSignature, ownerReferenceTo, toCachedApiKeySecret } from './api-key-secret.js';
 import type { SignedKeyRecord } from './key-signing.js';
-import { applyKeyPlan } from './key-act.js';
+import { applyKeyPlan, deleteKeySecret } from './key-act.js';
 import { secretTemplateOf } from './secret-template.js';
 import type { KeyActResult } from './key-act.js';
 import type { KeyPlan } from './key-plan.js';
@@ -233,5 +233,24 @@ describe('applyKeyPlan with a Secret template', () => {
     const record = checkSignature(signingKey, secret, AS_CI).record as SignedKeyRecord;
     await applyKeyPlan(fake.act(), { action: 'keep', record, fixMetadata: false }, { sa, secretName: 'ci-api-key', secret, labelsFor, now: NOW, signingKey, template });
     expect(fake.calls.filter((c) => c.verb !== 'get')).toEqual([]);
+  });
+});
+
+describe('deleteKeySecret (the finalizer)', () => {
+  it('deletes the Secret conditioned on the uid it observed', async () => {
+    const secret = { ...rawSecret(), metadata: { ...rawSecret().metadata, uid: 'secret-uid-1' } };
+    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: secret }]);
+    await deleteKeySecret(fake.act(), toCachedApiKeySecret(secret));
+    expect(fake.writes).toEqual(['delete Secret tenant-acme/ci-api-key']);
+    expect(fake.calls.at(-1)?.body).toEqual({ preconditions: { uid: 'secret-uid-1' } });
+    expect(fake.stored(builtinKinds.secret, 'tenant-acme', 'ci-api-key')).toBeUndefined();
+  });
+
+  it('leaves a Secret made again under the same name (another uid) alone: the delete is refused', async () => {
+    const observed = { ...rawSecret(), metadata: { ...rawSecret().metadata, uid: 'secret-uid-1' } };
+    const remade = { ...rawSecret(), metadata: { ...rawSecret().metadata, uid: 'secret-uid-2' } };
+    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: remade }]);
+    await expect(deleteKeySecret(fake.act(), toCachedApiKeySecret(observed))).rejects.toSatisfy(isConflict);
+    expect(fake.stored(builtinKinds.secret, 'tenant-acme', 'ci-api-key')).toBeDefined();
   });
 });

@@ -1,7 +1,7 @@
 // The act step of the ServiceAccount controller: carries out a KeyPlan with at
 // most one Secret write and one Event (two writes when a kept key moves to another
-// data key of the template), and says which key the account now has.
-// Table-tested against the fake writer (key-act.test.ts).
+// data key of the template), and says which key the account now has; and the
+// finalizer's one write, the delete of the account's Secret. Table-tested against the fake writer (key-act.test.ts).
 import { generateApiKey } from '../apikeys/index.js';
 import type { RandomBytes } from '../apikeys/index.js';
 import type { ServiceAccount } from '../api/index.js';
@@ -17,7 +17,7 @@ import type { SignedKeyRecord } from './key-signing.js';
 import type { KeyPlan } from './key-plan.js';
 import { moveKeyPatch, planTemplateWrites, secretTemplateOf } from './secret-template.js';
 import type { SecretTemplate } from './secret-template.js';
-import type { KeyProblem } from './status.js';
+import type { KeyProblem } from './service-account-status.js';
 
 type SA = ServiceAccount & KubeObject;
 
@@ -254,4 +254,11 @@ async function issueKey(
     }
   }
   return { record, previous };
+}
+
+/** Deletes an account's API key Secret (the finalizer's act step), conditioned on the uid observed. */
+export async function deleteKeySecret(act: ActContext, secret: CachedApiKeySecret): Promise<void> {
+  const name = secret.metadata?.name ?? '';
+  await act.client.delete(builtinKinds.secret, secret.metadata?.namespace, name, { preconditions: { uid: secret.metadata?.uid } });
+  act.log.info({ secret: name, keyId: secret.observedKey.keyId }, 'Deleted the API key Secret');
 }

@@ -55,7 +55,9 @@ function setup(options: { status?: (currentKeyId: string) => Record<string, unkn
     now: () => NOW,
     signingKey: SIGNING_KEY,
   };
-  return { verifier: createApiKeyVerifier(sources), key: current.key, keyId: current.keyId, secret };
+  const noted: string[] = [];
+  const verifier = createApiKeyVerifier({ ...sources, usage: { note: (ns, name, keyId, at) => noted.push(`${ns}/${name}/${keyId}@${at}`) } });
+  return { verifier, key: current.key, keyId: current.keyId, secret, noted };
 }
 
 describe('ApiKeyVerifier', () => {
@@ -153,5 +155,34 @@ describe('ApiKeyVerifier', () => {
     const sa = { ...account(), spec: { ...account().spec, keyRotation: { gracePeriod: '1h' } } } as SA;
     const { verifier } = setup({ previous: { key: old, expiresAt: NOW + 60_000 }, sa, status: (current) => status(current, old.keyId) });
     expect(verifier.authenticate(old.key).ok).toBe(verifies);
+  });
+
+  describe('last use and expiry when unused (spec.keyRotation.expireUnusedAfter)', () => {
+    const DAY = 86_400_000;
+    const unused = (lastUsedAt: number | undefined, expireUnusedAfter = '24h') =>
+      setup({
+        sa: { ...account(), spec: { role: 'Builder', workspaces: ['a'], keyRotation: { expireUnusedAfter } } } as SA,
+        status: (keyId) => ({ keyId, keyCreatedAt: new Date(NOW - 3 * DAY).toISOString(), ...(lastUsedAt !== undefined ? { keyLastUsedAt: new Date(lastUsedAt).toISOString() } : {}) }),
+      });
+
+    it('tells the usage recorder of every key that verified, and of no other', () => {
+      const { verifier, key, keyId, noted } = setup();
+      expect(verifier.authenticate(key)).toMatchObject({ ok: true });
+      expect(verifier.authenticate(`${key.slice(0, -1)}x`)).toMatchObject({ ok: false });
+      expect(noted).toEqual([`tenant-acme/ci/${keyId}@${NOW}`]);
+    });
+
+    it.each<[string, number | undefined, boolean]>([
+      ['issued 3 days ago, never used', undefined, false],
+      ['last used 25 hours ago', NOW - 25 * 3_600_000, false],
+      ['last used 23 hours ago', NOW - 23 * 3_600_000, true],
+    ])('%s, 24h allowed: verifies %s', (_what, lastUsedAt, ok) => {
+      const { verifier, key, noted } = unused(lastUsedAt);
+      const answer = verifier.authenticate(key);
+      expect(answer.ok).toBe(ok);
+      if (!ok) expect(answer).toEqual({ ok: false, reason: 'expired-unused' });
+      // A refused key is not a use: it cannot keep itself alive.
+      expect(noted).toHaveLength(ok ? 1 : 0);
+    });
   });
 });

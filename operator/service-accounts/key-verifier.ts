@@ -20,6 +20,7 @@ import { ApiKeySecretMeta, apiKeySecretName, checkSignature, controllerOwnerUid,
 import type { SignedKeyRecord } from './key-signing.js';
 import { parseDuration } from '../api/index.js';
 import type { Informer } from '../runtime/informer.js';
+import { currentKeyExpiredUnused } from './key-usage.js';
 
 /** Where the verifier looks things up (the operator's caches; object literals in unit tests). */
 export interface VerifierSources {
@@ -33,6 +34,8 @@ export interface VerifierSources {
   now(): number;
   /** The key that signs what the operator wrote into each Secret (key-signing.ts). */
   readonly signingKey: Buffer;
+  /** Told of every key that verified (key-usage.ts records its last use). @default nobody */
+  readonly usage?: { note(namespace: string, name: string, keyId: string, usedAt: number): void };
 }
 
 type Match = { secret: CachedApiKeySecret; record: SignedKeyRecord; keyState: 'current' | 'previous' } | { failure: 'expired' } | undefined;
@@ -102,8 +105,11 @@ export function createApiKeyVerifier(sources: VerifierSources): ApiKeyVerifier {
         if (secret.metadata?.name !== apiKeySecretName(name ?? '')) return { ok: false, reason: 'unknown-key' };
         if (match.keyState === 'previous' && !withinGracePeriod(match.record, sa)) return { ok: false, reason: 'expired' };
         if (!statusNamesKey(sa, keyId, match.keyState, now)) return { ok: false, reason: match.keyState === 'previous' ? 'expired' : 'unknown-key' };
+        // A current key unused for spec.keyRotation.expireUnusedAfter (status says when it was last used) is dead.
+        if (match.keyState === 'current' && currentKeyExpiredUnused(sa, now).expired) return { ok: false, reason: 'expired-unused' };
         const tenant = sources.tenantOf(namespace);
         if (!tenant) return { ok: false, reason: 'no-tenant' };
+        sources.usage?.note(namespace, sa.metadata.name ?? '', keyId, now);
         return {
           ok: true,
           tenant,
@@ -122,8 +128,9 @@ export function createApiKeyVerifier(sources: VerifierSources): ApiKeyVerifier {
 }
 
 /** Verifier sources reading the caches of a running operator. */
-export function cacheSources(ctx: OperatorContext, secrets: Informer<CachedApiKeySecret>, signingKey: Buffer): VerifierSources {
+export function cacheSources(ctx: OperatorContext, secrets: Informer<CachedApiKeySecret>, signingKey: Buffer, usage?: VerifierSources['usage']): VerifierSources {
   return {
+    ...(usage ? { usage } : {}),
     secretsWithKeyId: (keyId) => secrets.byIndex(KEY_ID_INDEX, keyId),
     serviceAccount: (namespace, name) => ctx.caches.serviceAccounts.get(`${namespace}/${name}`),
     tenantOf: (namespace) => ctx.tenants.forNamespace(namespace)?.metadata?.name,

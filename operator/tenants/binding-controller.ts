@@ -6,16 +6,19 @@
 //
 // fetch (User, Tenant, binding: caches) → gone: the plan removes the binding →
 // (no finalizer: the binding is owned by the User and removed with it) →
-// tenant check and plan (planBinding, pure) → act (applyBindingPlan).
-import { ACCOUNT_KINDS, FIELD_MANAGER, MANAGED_LABELS } from '../api/index.js';
-import type { OperatorContext } from '../context.js';
+// tenant check and plan (planBinding, pure) → act (applyBindingPlan, binding-act.ts).
+import { ACCOUNT_KINDS, MANAGED_LABELS } from '../api/index.js';
+import type { User } from '../api/index.js';
+import type { Cached, OperatorContext } from '../context.js';
+import { normalizeEmail } from '../policy/index.js';
 import { specOrLabelsChanged } from '../runtime/controller.js';
 import type { ReconcileContext } from '../runtime/controller.js';
 import { builtinKinds, splitKey } from '../runtime/kinds.js';
-import type { ActContext } from '../runtime/kube-writer.js';
+import type { KubeObject } from '../runtime/kinds.js';
 import { controllerOwnerKey } from '../runtime/owner-mapping.js';
+import { applyBindingPlan } from './binding-act.js';
 import { bindingName, bindingVerdict, planBinding, RBAC_COMPONENT } from './binding-plan.js';
-import type { BindingPlan, RoleBinding } from './binding-plan.js';
+import type { RoleBinding } from './binding-plan.js';
 
 /** Label selector of the RoleBindings the operator manages (the only ones it caches). */
 export function bindingSelector(): string {
@@ -39,35 +42,21 @@ export function registerBindingController(ctx: OperatorContext): void {
     const namespace = ctx.tenants.namespaceOf(tenant);
     return ctx.caches.users.byIndex('namespace', namespace).map((user) => `${namespace}/${user.metadata?.name ?? ''}`);
   }, { onUpdate: specOrLabelsChanged });
+  // One email is one person: a User that comes, goes or is being deleted decides who of the others with its email is bound.
+  controller.watch(ctx.caches.users, (user) => usersWithEmailOf(ctx, user).map((u) => `${u.metadata?.namespace ?? ''}/${u.metadata?.name ?? ''}`), { onUpdate: specOrLabelsChanged });
+}
+
+/** The Users of `user`'s namespace with its email in normal form (itself included when cached). */
+function usersWithEmailOf(ctx: OperatorContext, user: KubeObject & { spec?: { email?: string } }): readonly Cached<User>[] {
+  const email = normalizeEmail(user.spec?.email);
+  return email === undefined ? [] : ctx.indexes.usersByEmail.get(`${user.metadata?.namespace ?? ''}/${email}`);
 }
 
 async function reconcileBinding(ctx: OperatorContext, existing: RoleBinding | undefined, key: string, rctx: ReconcileContext): Promise<void> {
   const { namespace = '', name } = splitKey(key);
   const user = ctx.caches.users.get(key);
   const tenant = ctx.tenants.forNamespace(namespace);
-  const plan = planBinding({ user, tenant, existing });
-  await applyBindingPlan(rctx, plan, { namespace, userName: name, why: bindingVerdict(user, tenant).why });
-}
-
-/** Carries out a BindingPlan (table-tested in tenant-act.test.ts). */
-export async function applyBindingPlan(act: ActContext, plan: BindingPlan, target: { readonly namespace: string; readonly userName: string; readonly why: string }): Promise<void> {
-  const binding = bindingName(target.userName);
-  switch (plan.action) {
-    case 'none':
-      return;
-    case 'delete':
-      await act.client.delete(builtinKinds.roleBinding, target.namespace, binding);
-      act.log.info({ binding, why: target.why }, "Removed the user's role binding");
-      return;
-    case 'replace':
-      // roleRef is immutable: a role change deletes and re-creates.
-      await act.client.delete(builtinKinds.roleBinding, target.namespace, binding);
-      await act.client.apply(builtinKinds.roleBinding, plan.binding, { fieldManager: FIELD_MANAGER });
-      act.log.info({ binding, clusterRole: plan.binding.roleRef?.name }, "Replaced the user's role binding after a role change");
-      return;
-    case 'apply':
-      await act.client.apply(builtinKinds.roleBinding, plan.binding, { fieldManager: FIELD_MANAGER });
-      act.log.info({ binding, clusterRole: plan.binding.roleRef?.name }, 'Bound the user to its role');
-      return;
-  }
+  const sameEmail = user ? usersWithEmailOf(ctx, user) : [];
+  const plan = planBinding({ user, tenant, existing, sameEmail });
+  await applyBindingPlan(rctx, plan, { namespace, userName: name, why: bindingVerdict(user, tenant, sameEmail).why });
 }

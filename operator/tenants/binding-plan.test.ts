@@ -52,7 +52,7 @@ describe('planBinding', () => {
     { name: 'does nothing for a removed user without binding', user: undefined, tenant: tenant(), want: 'none' },
   ];
   it.each(cases)('$name', ({ user: u, tenant: t, existing, want }) => {
-    expect(planBinding({ user: u, tenant: t, existing }).action).toBe(want);
+    expect(planBinding({ user: u, tenant: t, existing, sameEmail: u ? [u] : [] }).action).toBe(want);
   });
 
   it.each([
@@ -60,7 +60,7 @@ describe('planBinding', () => {
     ['Builder', 'blink-accounts-builder'],
     ['Consumer', 'blink-accounts-consumer'],
   ])('binds a %s to ClusterRole %s by email, owned by the User', (role, clusterRole) => {
-    const plan = planBinding({ user: user({ phase: 'Active', role }), tenant: tenant(), existing: undefined });
+    const plan = planBinding({ user: user({ phase: 'Active', role }), tenant: tenant(), existing: undefined, sameEmail: [] });
     expect(plan.action).toBe('apply');
     const binding = (plan as { binding: RoleBinding }).binding;
     expect(binding.metadata?.name).toBe(bindingName('jane'));

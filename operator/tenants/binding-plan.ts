@@ -40,11 +40,13 @@ export interface BindingPlanInput {
   readonly tenant: (Tenant & KubeObject) | undefined;
   /** The RoleBinding as cached, undefined when there is none. */
   readonly existing: RoleBinding | undefined;
+  /** The Users of the namespace with the user's email in normal form (policy/principals.ts emailClaim: only the owner is bound). */
+  readonly sameEmail: readonly (User & KubeObject)[];
 }
 
 /** Why a user is bound or not, for logs and tests. */
-export function bindingVerdict(user: (User & KubeObject) | undefined, tenant: (Tenant & KubeObject) | undefined): { bound: boolean; why: string } {
-  const standing = userStanding(user, tenant);
+export function bindingVerdict(user: (User & KubeObject) | undefined, tenant: (Tenant & KubeObject) | undefined, sameEmail: readonly (User & KubeObject)[]): { bound: boolean; why: string } {
+  const standing = userStanding(user, tenant, sameEmail);
   return { bound: standing.access, why: standing.why };
 }
 
@@ -98,7 +100,7 @@ function converged(existing: RoleBinding, desired: RoleBinding): boolean {
 /** Decides what to do with the binding of a user. */
 export function planBinding(input: BindingPlanInput): BindingPlan {
   const { user, tenant, existing } = input;
-  if (!user || !tenant || !bindingVerdict(user, tenant).bound) return existing ? { action: 'delete' } : { action: 'none' };
+  if (!user || !tenant || !bindingVerdict(user, tenant, input.sameEmail).bound) return existing ? { action: 'delete' } : { action: 'none' };
   const binding = desiredBinding(user, tenant.metadata?.name ?? '');
   if (!existing) return { action: 'apply', binding };
   const ref = existing.roleRef;

@@ -9,11 +9,11 @@ import { ApiError } from '../runtime/errors.js';
 import { FakeKubeWriter } from '../runtime/fake-kube-writer.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KindDescriptor, KubeObject } from '../runtime/kinds.js';
-import { applyBindingPlan } from './binding-controller.js';
+import { applyBindingPlan } from './binding-act.js';
 import { desiredBinding } from './binding-plan.js';
 import type { BindingPlan } from './binding-plan.js';
 import type { NamespacePlan } from './namespace-plan.js';
-import { applyNamespaceDeletion, applyNamespacePlan, reportUndeclaredAccess } from './tenant-controller.js';
+import { applyNamespaceDeletion, applyNamespacePlan, reportUndeclaredAccess } from './tenant-act.js';
 import { undeclaredAccessCondition } from './undeclared-access.js';
 
 const tenant = { metadata: { name: 'acme', uid: 't1' }, spec: { displayName: 'Acme' }, status: {} } as Tenant & KubeObject;

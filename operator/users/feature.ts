@@ -22,7 +22,9 @@ import { INVITATION_ID_LABEL, INVITATION_WATCH, USER_LABEL } from '../invitation
 import type { SecretObject } from '../invitations/invitation-record.js';
 import { nodemailerMailer } from '../invitations/smtp.js';
 import type { Mailer, SmtpTimeouts } from '../invitations/smtp.js';
-import { userReconciler } from './user-controller.js';
+import { recordSigningKey } from '../runtime/record-signing.js';
+import { InvitationSendQueue } from './send-queue.js';
+import { userReconciler, usersWithEmailOf } from './user-controller.js';
 
 /** Options of {@link createUsersFeature}; the defaults are what production runs. */
 export interface UsersFeatureOptions {
@@ -39,14 +41,18 @@ export interface UsersFeatureOptions {
   readonly random?: RandomBytes;
   /** Largest retry delay of the User controller (SMTP outages). @default 60_000 */
   readonly maxRetryDelayMs?: number;
+  /** Invitation emails in flight at once (send-queue.ts), over all tenants. @default 4 */
+  readonly sendConcurrency?: number;
 }
 
 /** Builds the users feature. */
 export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
   return {
     name: 'users',
-    register(ctx: OperatorContext) {
+    async register(ctx: OperatorContext) {
       const clock = options.clock ?? ctx.clock;
+      // Every replica signs (the acceptance page accepts) and verifies invitation records with the key of API-key Secrets.
+      const signingKey = await recordSigningKey(ctx.manager.client, ctx.namespace)();
       // Parsed before anything starts: a bad CIDR stops the operator with its value in the message.
       const trustedProxies = parseTrustedProxies(options.trustedProxies ?? ctx.options.trustedProxies ?? []);
       // Every replica caches the invitation records (only those, by label): the acceptance page reads them.
@@ -54,6 +60,14 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
         ...INVITATION_WATCH,
         indexes: { [INVITATION_ID_INDEX]: (s) => [s.metadata?.labels?.[INVITATION_ID_LABEL] ?? ''].filter(Boolean) },
       });
+      // SMTP runs here, off the User reconcile: a slow relay holds up its own emails only.
+      const sendQueue = new InvitationSendQueue({
+        concurrency: options.sendConcurrency ?? 4,
+        log: ctx.logger,
+        // A send whose outcome could not be written: the User is looked at again, with backoff.
+        onError: (job) => controller.queue.addRateLimited(job.key),
+      });
+      ctx.onStop(() => sendQueue.stop());
       const controller = ctx.manager.addController({
         name: 'users',
         for: ACCOUNT_KINDS.user,
@@ -66,7 +80,7 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           { kind: ACCOUNT_KINDS.group, map: (group) => usersNaming(ctx.indexes.usersByGroup, group) },
           { kind: ACCOUNT_KINDS.workspace, map: (workspace) => usersNaming(ctx.indexes.usersByWorkspace, workspace) },
         ],
-        // Failed sends are paced by the record (plan.ts, waitForRetry); this caps the queue's own backoff
+        // Failed sends are paced by the record (user-plan.ts, waitForRetry); this caps the queue's own backoff
         // (API errors, no SMTP settings) at a minute too.
         rateLimiter: exponentialRateLimiter({ baseMs: 50, maxMs: options.maxRetryDelayMs ?? 60_000 }),
         reconcile: userReconciler({
@@ -76,9 +90,13 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           clock,
           ...(options.random ? { random: options.random } : {}),
           ...(options.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: options.maxRetryDelayMs } : {}),
+          signingKey,
+          sendQueue,
         }),
       });
       controller.watch(ctx.caches.tenants, objectsInTenantNamespace(ctx, ctx.caches.users as unknown as Informer<KubeObject>), { onUpdate: specOrLabelsChanged });
+      // One email is one person: a User that comes, goes or is being deleted decides which of the others with its email is invited.
+      controller.watch(ctx.caches.users, (user) => usersWithEmailOf(ctx, user).map((u) => `${u.metadata?.namespace ?? ''}/${u.metadata?.name ?? ''}`), { onUpdate: specOrLabelsChanged });
       ctx.manager.addHandler(
         ACCEPTANCE_PREFIX,
         createAcceptanceHandler({
@@ -88,6 +106,7 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           guesses: new GuessLimiter({ clock, ...(options.rateLimit ? { perClient: options.rateLimit } : {}), ...(options.globalRateLimit ? { global: options.globalRateLimit } : {}) }),
           trustedProxies,
           csrfKey: sharedCsrfKey(ctx.manager.client, ctx.namespace),
+          signingKey,
         }),
       );
     },

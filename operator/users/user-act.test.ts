@@ -10,18 +10,19 @@ import type { DeliveryResult, Mailer, OutgoingMessage } from '../invitations/smt
 import { FakeKubeWriter } from '../runtime/fake-kube-writer.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import { planUser } from './plan.js';
-import type { UnrecordedOutcome, UserPlan } from './plan.js';
+import { planUser } from './user-plan.js';
+import type { UnrecordedOutcome, UserPlan } from './user-plan.js';
 import { applyUserPlan } from './user-act.js';
 import type { UserActInput } from './user-act.js';
 
 const NOW = Date.parse('2026-01-02T00:00:00Z');
+const KEY = Buffer.alloc(32, 7);
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const smtpSecret = { metadata: { name: 'smtp', namespace: 'ops' }, data: { host: b64('127.0.0.1'), port: b64('2525'), from: b64('Blink <no-reply@blink.example>') } };
 const user = { metadata: { name: 'jane', namespace: 'tenant-acme', uid: 'u1' }, spec: { email: 'jane@acme.example', role: 'Builder', workspaces: ['w'] }, status: { acceptedAt: '2026-01-01T10:00:00Z' } } as User & KubeObject;
 const tenant = { metadata: { name: 'acme' }, spec: { displayName: 'Acme' } } as Tenant;
 const location = { namespace: 'tenant-acme', userName: 'jane', tenantName: 'acme' };
-const recordSecret = (): SecretObject => ({ ...secretFromRecord(location, pendingRecord({ email: 'jane@acme.example' })), metadata: { ...secretFromRecord(location, pendingRecord()).metadata, resourceVersion: '5' } });
+const recordSecret = (): SecretObject => ({ ...secretFromRecord(location, pendingRecord({ email: 'jane@acme.example' }), KEY), metadata: { ...secretFromRecord(location, pendingRecord(), KEY).metadata, resourceVersion: '5' } });
 
 /**
  * A mailer that answers `outcome`. Like the SMTP one, a message that gets to its end (sent, or
@@ -116,7 +117,7 @@ describe('applyUserPlan', () => {
   it('a User already waiting for the cap gets no second Event', async () => {
     const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: smtpSecret }]);
     const waiting = { ...user, status: { conditions: [{ type: 'InvitationSent', status: 'False', reason: 'InvitationRateLimited', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' }] } } as unknown as User & KubeObject;
-    const input: UserActInput = { user: waiting, tenant, location, stored: undefined, resourceVersion: undefined, now: () => NOW, mailer: recordingMailer({ outcome: 'sent' }), smtpSecret: undefined, publicUrl: 'https://accounts.example/' };
+    const input: UserActInput = { user: waiting, tenant, location, stored: undefined, resourceVersion: undefined, now: () => NOW, mailer: recordingMailer({ outcome: 'sent' }), smtpSecret: undefined, publicUrl: 'https://accounts.example/', signingKey: KEY };
     const result = await applyUserPlan(fake.act(), { action: 'throttled', reason: 'Created', nextAt: NOW + 1_500, perHour: 1 }, input);
     expect(fake.events).toEqual([]);
     expect(result.sendProblem?.message).toBe('The tenant sent its 1 invitation email allowed per hour (Tenant spec.invitationEmailsPerHour); this one goes out at 2026-01-02T00:00:02Z or later');
@@ -139,6 +140,7 @@ describe('applyUserPlan', () => {
       mailer,
       smtpSecret: row.withSmtp === false ? undefined : { namespace: 'ops', name: 'smtp' },
       publicUrl: 'https://accounts.example/',
+      signingKey: KEY,
     };
     const result = await applyUserPlan(fake.act(), row.plan, input);
     expect(fake.writes).toEqual(row.writes);
@@ -167,7 +169,7 @@ describe('applyUserPlan', () => {
         }),
     };
     const unrecorded = new Map<string, UnrecordedOutcome>();
-    const input: UserActInput = { user, tenant, location, stored: undefined, resourceVersion: undefined, now: () => NOW, mailer, smtpSecret: { namespace: 'ops', name: 'smtp' }, publicUrl: 'https://accounts.example/', unrecorded };
+    const input: UserActInput = { user, tenant, location, stored: undefined, resourceVersion: undefined, now: () => NOW, mailer, smtpSecret: { namespace: 'ops', name: 'smtp' }, publicUrl: 'https://accounts.example/', unrecorded, signingKey: KEY };
     await expect(applyUserPlan(fake.act(), { action: 'issue', reason: 'Created' }, input)).rejects.toThrow('ECONNREFUSED');
     const sending = recordFromSecret(fake.stored<SecretObject>(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane')));
     expect(sending?.delivery).toBe('sending');
@@ -188,7 +190,7 @@ describe('applyUserPlan', () => {
   it('the "sending" write fails (another replica took the record over): the message is never ended, and recorded as failed', async () => {
     const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: smtpSecret }]);
     const mailer = recordingMailer({ outcome: 'sent' });
-    const input: UserActInput = { user, tenant, location, stored: undefined, resourceVersion: undefined, now: () => NOW, mailer, smtpSecret: { namespace: 'ops', name: 'smtp' }, publicUrl: 'https://accounts.example/' };
+    const input: UserActInput = { user, tenant, location, stored: undefined, resourceVersion: undefined, now: () => NOW, mailer, smtpSecret: { namespace: 'ops', name: 'smtp' }, publicUrl: 'https://accounts.example/', signingKey: KEY };
     // create (preparing) succeeds; the replace to "sending" meets a newer record.
     fake.failNext('replace', Object.assign(new Error('Operation cannot be fulfilled: the object has been modified'), { code: 409 }));
     const result = await applyUserPlan(fake.act(), { action: 'issue', reason: 'Created' }, input);
@@ -201,7 +203,7 @@ describe('applyUserPlan', () => {
   it('the email links to the acceptance page and the record holds only the token hash', async () => {
     const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: smtpSecret }]);
     const mailer = recordingMailer({ outcome: 'sent' });
-    await applyUserPlan(fake.act(), { action: 'issue', reason: 'Created' }, { user, tenant, location, stored: undefined, resourceVersion: undefined, now: () => NOW, mailer, smtpSecret: { namespace: 'ops', name: 'smtp' }, publicUrl: 'https://accounts.example/' });
+    await applyUserPlan(fake.act(), { action: 'issue', reason: 'Created' }, { user, tenant, location, stored: undefined, resourceVersion: undefined, now: () => NOW, mailer, smtpSecret: { namespace: 'ops', name: 'smtp' }, publicUrl: 'https://accounts.example/', signingKey: KEY });
     const link = /https:\/\/accounts\.example\/invitations\/(\S+)/.exec(mailer.sent[0]?.text ?? '')?.[1];
     expect(link).toMatch(/^blink_inv_/);
     const record = fake.stored<SecretObject>(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane'));
@@ -215,9 +217,9 @@ describe('applyUserPlan', () => {
     { outcome: { outcome: 'failed', error: '421', reason: 'SmtpError' } as DeliveryResult, counted: false },
   ])('a $outcome.outcome email is counted for the hourly cap: $counted (with the record\'s earlier ones of the hour)', async ({ outcome, counted }) => {
     const earlier = [{ invitationId: 'Old000000001', at: NOW - 3_700_000 }, { invitationId: 'Rec000000001', at: NOW - 600_000 }];
-    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: smtpSecret }, { kind: builtinKinds.secret, object: { ...secretFromRecord(location, pendingRecord({ recentEmails: earlier })), metadata: { ...secretFromRecord(location, pendingRecord()).metadata, resourceVersion: '5' } } }]);
+    const fake = new FakeKubeWriter([{ kind: builtinKinds.secret, object: smtpSecret }, { kind: builtinKinds.secret, object: { ...secretFromRecord(location, pendingRecord({ recentEmails: earlier }), KEY), metadata: { ...secretFromRecord(location, pendingRecord(), KEY).metadata, resourceVersion: '5' } } }]);
     const stored = recordFromSecret(fake.stored<SecretObject>(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane')));
-    const result = await applyUserPlan(fake.act(), { action: 'issue', reason: 'Resend' }, { user, tenant, location, stored, resourceVersion: stored?.resourceVersion, now: () => NOW, mailer: recordingMailer(outcome), smtpSecret: { namespace: 'ops', name: 'smtp' }, publicUrl: 'https://accounts.example/' });
+    const result = await applyUserPlan(fake.act(), { action: 'issue', reason: 'Resend' }, { user, tenant, location, stored, resourceVersion: stored?.resourceVersion, now: () => NOW, mailer: recordingMailer(outcome), smtpSecret: { namespace: 'ops', name: 'smtp' }, publicUrl: 'https://accounts.example/', signingKey: KEY });
     const after = recordFromSecret(fake.stored<SecretObject>(builtinKinds.secret, 'tenant-acme', invitationSecretName('jane')));
     const expected = [{ invitationId: 'Rec000000001', at: NOW - 600_000 }, ...(counted ? [{ invitationId: after?.invitationId, at: NOW }] : [])];
     expect(after?.recentEmails).toEqual(expected);

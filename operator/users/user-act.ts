@@ -13,14 +13,16 @@ import { renderInvitationEmail } from '../invitations/email.js';
 import { invitationMessageId, plainRecord, secretFromRecord } from '../invitations/invitation-record.js';
 import type { InvitationRecord, RecordLocation, SecretObject, StoredInvitationRecord } from '../invitations/invitation-record.js';
 import { loadSmtpSettings, SmtpSettingsError } from '../invitations/smtp.js';
-import type { Mailer, SmtpSettings } from '../invitations/smtp.js';
+import type { DeliveryResult, Mailer, SmtpSettings } from '../invitations/smtp.js';
 import { DEFAULT_INVITATION_TTL, expiresAt, generateInvitationToken, hashInvitationToken } from '../invitations/token.js';
 import { kubeTime } from '../runtime/conditions.js';
+import { isConflict } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { ActContext } from '../runtime/kube-writer.js';
 import { withEmail } from './invitation-quota.js';
-import type { Blocker, IssueReason, UnrecordedOutcome, UserPlan } from './plan.js';
+import type { Blocker, IssueReason, UnrecordedOutcome, UserPlan } from './user-plan.js';
+import type { InvitationSendQueue } from './send-queue.js';
 
 type UserObject = User & KubeObject;
 
@@ -39,6 +41,17 @@ export interface UserActInput {
   /** Base URL of the acceptance page for the tenant. */
   readonly publicUrl: string;
   readonly random?: RandomBytes | undefined;
+  /** Signs every record written (runtime/record-signing.ts). */
+  readonly signingKey: Buffer;
+  /**
+   * Where the email of an issued invitation goes out (send-queue.ts): the act step writes the
+   * "preparing" record and returns; SMTP runs in the queue. @default sent here, awaited
+   */
+  readonly sendQueue?: InvitationSendQueue | undefined;
+  /** Aborts when this replica stops leading: a send not yet at the end of its message is abandoned. */
+  readonly signal?: AbortSignal | undefined;
+  /** Told the record a queued send ended with (the controller's hourly-cap ledger forgets a failed one). */
+  readonly onDelivered?: ((record: StoredInvitationRecord) => void) | undefined;
   /**
    * SMTP outcomes not written to their record yet, by invitation id (the controller's, kept across
    * reconciles): set before the write that follows SMTP, cleared once a write succeeded.
@@ -63,6 +76,8 @@ const ISSUE_NOTES: Readonly<Record<IssueReason, string>> = {
   RetryDelivery: 'Emailed the invitation after an SMTP failure',
   Interrupted: 'Emailed the invitation again: the previous attempt stopped before its email could be accepted (the operator restarted)',
   EmailChanged: 'Emailed an invitation to the new address',
+  Unsigned: "Emailed a new invitation: the previous one was recorded without the operator's signature (by an older version) and cannot be trusted; its link no longer works",
+  Replaced: 'Emailed a new invitation in place of one whose record was changed by someone other than the operator',
 };
 
 /** Carries out `plan`. */
@@ -72,7 +87,7 @@ export async function applyUserPlan(act: ActContext, plan: UserPlan, input: User
     case 'revoke':
     {
       if (!stored) return { record: stored };
-      const record = await saveRecord(act, input.location, { ...plainRecord(stored), state: 'revoked' }, stored.resourceVersion);
+      const record = await saveRecord(act, input, { ...plainRecord(stored), state: 'revoked' }, stored.resourceVersion);
       await act.recorder.event(user, 'Normal', 'InvitationRevoked', 'Revoked the pending invitation; its link no longer works');
       return { record };
     }
@@ -90,7 +105,7 @@ export async function applyUserPlan(act: ActContext, plan: UserPlan, input: User
         delivery: 'sent',
         messageId: invitationMessageId('restored'),
       };
-      const record = await saveRecord(act, input.location, restored, input.resourceVersion);
+      const record = await saveRecord(act, input, restored, input.resourceVersion);
       act.log.warn('Rebuilt the missing invitation record from status.acceptedAt');
       return { record };
     }
@@ -98,7 +113,7 @@ export async function applyUserPlan(act: ActContext, plan: UserPlan, input: User
       if (!stored) return { record: stored };
       const { outcome } = plan;
       const { failedAttempts: _failures, ...rest } = plainRecord(stored);
-      const record = await saveRecord(act, input.location, { ...(outcome.delivered ? rest : plainRecord(stored)), ...outcome.fields }, stored.resourceVersion);
+      const record = await saveRecord(act, input, { ...(outcome.delivered ? rest : plainRecord(stored)), ...outcome.fields }, stored.resourceVersion);
       input.unrecorded?.delete(outcome.invitationId);
       act.log.info({ invitationId: outcome.invitationId, delivered: outcome.delivered }, 'Recorded the SMTP outcome of an invitation after the first write failed');
       if (!outcome.delivered) {
@@ -139,8 +154,8 @@ export function throttledProblem(perHour: number, nextAt: number): Blocker {
 }
 
 /** Writes a record: create when there is none, else replace guarded by the resourceVersion read. */
-async function saveRecord(act: ActContext, location: RecordLocation, record: InvitationRecord, resourceVersion: string | undefined): Promise<StoredInvitationRecord> {
-  const secret = secretFromRecord(location, record, resourceVersion);
+async function saveRecord(act: ActContext, input: Pick<UserActInput, 'location' | 'signingKey'>, record: InvitationRecord, resourceVersion: string | undefined): Promise<StoredInvitationRecord> {
+  const secret = secretFromRecord(input.location, record, input.signingKey, resourceVersion);
   const saved = resourceVersion ? await act.client.replace<SecretObject>(builtinKinds.secret, secret) : await act.client.create<SecretObject>(builtinKinds.secret, secret);
   return { ...record, resourceVersion: saved.metadata?.resourceVersion ?? '' };
 }
@@ -159,7 +174,7 @@ function senderOf(tenant: Tenant, settings: SmtpSettings): { name: string; addre
  * message instead of mailing the person a second time.
  */
 async function issueInvitation(act: ActContext, reason: IssueReason, input: UserActInput): Promise<UserActResult> {
-  const { user, location, stored: previous } = input;
+  const { user, stored: previous } = input;
   const tenant = input.tenant as Tenant;
   let settings: SmtpSettings;
   try {
@@ -191,11 +206,13 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     recentEmails: withEmail(previous, { invitationId, at: now }, tenant.spec?.invitationEmailsPerHour ?? INVITATION_EMAILS_PER_HOUR_MAX),
   };
   // The intent is durable before anything leaves; a crash before "sending" means "certainly not delivered".
-  const saved = await saveRecord(act, location, preparing, input.resourceVersion);
+  const saved = await saveRecord(act, input, preparing, input.resourceVersion);
   const sending: InvitationRecord = { ...preparing, delivery: 'sending' };
   let committed: StoredInvitationRecord | undefined;
   const commit = async () => {
-    committed = await saveRecord(act, location, sending, saved.resourceVersion);
+    // A replica that stopped leading stops here; the guarded write stops any other late one.
+    if (input.signal?.aborted) throw new Error('No longer the leader: the invitation is left to the new leader');
+    committed = await saveRecord(act, input, sending, saved.resourceVersion);
   };
 
   const from = senderOf(tenant, settings);
@@ -210,7 +227,44 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     acceptUrl: `${input.publicUrl.replace(/\/+$/, '')}${ACCEPTANCE_PREFIX}${token}`,
     sender: from.address,
   });
-  const result = await input.mailer.send(settings, { from, to: user.spec.email, subject: email.subject, text: email.text, html: email.html, messageId: sending.messageId }, { beforeEnd: commit });
+  const deliver = async (): Promise<UserActResult> => {
+    const result = await input.mailer.send(settings, { from, to: user.spec.email, subject: email.subject, text: email.text, html: email.html, messageId: sending.messageId }, { beforeEnd: commit });
+    try {
+      return await recordDelivery(act, reason, input, result, { invitationId, saved, sending, committed: () => committed });
+    } catch (error) {
+      // Accepted, resent or revoked while its email was on its way: the record moved on, and says so.
+      if (isConflict(error)) {
+        act.log.info({ invitationId }, 'The invitation record changed while its email was being sent; left as it is');
+        return { record: undefined };
+      }
+      throw error;
+    }
+  };
+  const queue = input.sendQueue;
+  if (!queue) return deliver();
+  queue.enqueue({
+    key: `${input.location.namespace}/${input.location.userName}`,
+    invitationId,
+    run: async () => {
+      const delivered = await deliver();
+      if (delivered.record) input.onDelivered?.(delivered.record);
+    },
+  });
+  // The reconcile never waits on SMTP: the record says "preparing" until the queue moves it on.
+  return { record: saved };
+}
+
+/** Records what SMTP answered to an issued invitation's email. */
+async function recordDelivery(
+  act: ActContext,
+  reason: IssueReason,
+  input: UserActInput,
+  result: DeliveryResult,
+  sent: { readonly invitationId: string; readonly saved: StoredInvitationRecord; readonly sending: InvitationRecord; readonly committed: () => StoredInvitationRecord | undefined },
+): Promise<UserActResult> {
+  const { user } = input;
+  const { invitationId, saved, sending } = sent;
+  const committed = sent.committed();
   // The record as last written: "sending" once committed, else still "preparing".
   const latest = (): string => (committed ?? saved).resourceVersion;
   switch (result.outcome) {
@@ -219,7 +273,7 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
       const fields = { delivery: 'sent', sentAt: kubeTime(input.now()) } as const;
       // Remembered until written: an outage now must not leave a delivered email "unconfirmed".
       input.unrecorded?.set(invitationId, { invitationId, fields, delivered: true });
-      const sent = await saveRecord(act, location, { ...delivered, ...fields }, latest());
+      const sent = await saveRecord(act, input, { ...delivered, ...fields }, latest());
       input.unrecorded?.delete(invitationId);
       act.log.info({ invitationId, reason }, 'Sent an invitation');
       await act.recorder.event(user, 'Normal', 'InvitationSent', ISSUE_NOTES[reason]);
@@ -230,7 +284,7 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
       const recentEmails = (sending.recentEmails ?? []).filter((e) => e.invitationId !== invitationId);
       const fields = { delivery: 'failed', deliveryError: result.error, deliveryFailure: result.reason, failedAttempts: (sending.failedAttempts ?? 0) + 1, recentEmails } as const;
       input.unrecorded?.set(invitationId, { invitationId, fields, delivered: false });
-      const failed = await saveRecord(act, location, { ...sending, ...fields }, latest());
+      const failed = await saveRecord(act, input, { ...sending, ...fields }, latest());
       input.unrecorded?.delete(invitationId);
       act.log.warn({ invitationId, reason: result.reason, smtpError: result.error }, 'Could not send an invitation; retrying');
       await act.recorder.event(user, 'Warning', 'InvitationFailed', `Sending the invitation failed: ${result.error}`);
@@ -238,7 +292,7 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     }
     case 'unconfirmed': {
       // A mailer that reports a possible delivery without having asked to end the message: record it as such all the same.
-      const unconfirmed = committed ?? (await saveRecord(act, location, sending, saved.resourceVersion));
+      const unconfirmed = committed ?? (await saveRecord(act, input, sending, saved.resourceVersion));
       act.log.warn({ invitationId, smtpError: result.error }, 'Handed an invitation to SMTP without a confirmation; not sending it again');
       await act.recorder.event(user, 'Warning', 'DeliveryUnconfirmed', `The SMTP server did not confirm the invitation email: ${result.error}`);
       return { record: unconfirmed };

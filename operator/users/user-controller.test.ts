@@ -22,6 +22,7 @@ import { userReconciler } from './user-controller.js';
 
 const NS = 'tenant-acme';
 const RECORD = invitationSecretName('jane');
+const SIGNING_KEY = Buffer.alloc(32, 3);
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const smtp = { metadata: { name: 'smtp', namespace: 'ops' }, data: { host: b64('127.0.0.1'), port: b64('2525'), from: b64('Blink <no-reply@blink.example>') } };
 
@@ -83,7 +84,7 @@ async function pass(w: World): Promise<ReconcileResult> {
   const invitations = await seededCache<SecretObject>(builtinKinds.secret, records);
   w.fake.calls.length = 0;
   w.fake.events.length = 0;
-  return userReconciler({ ctx, invitations: invitations.informer, mailer: w.mailer, clock: w.clock })(`${NS}/jane`, w.fake.reconcileContext(`${NS}/jane`, { clock: w.clock }));
+  return userReconciler({ ctx, invitations: invitations.informer, mailer: w.mailer, clock: w.clock, signingKey: SIGNING_KEY })(`${NS}/jane`, w.fake.reconcileContext(`${NS}/jane`, { clock: w.clock }));
 }
 
 /** Writes as `verb Kind name[/subresource]`. */

@@ -5,11 +5,12 @@
 import { ACCOUNT_KINDS, DEFAULT_INVITATION_EMAILS_PER_HOUR, FINALIZER, REASONS } from '../api/index.js';
 import type { Tenant, User } from '../api/index.js';
 import type { RandomBytes } from '../apikeys/random.js';
-import type { OperatorContext } from '../context.js';
-import { invitationSecretName, isRecordOf, plainRecord, recordFromSecret } from '../invitations/invitation-record.js';
-import type { RecordLocation, SecretObject } from '../invitations/invitation-record.js';
+import type { Cached, OperatorContext } from '../context.js';
+import { invitationSecretName, isRecordOf, plainRecord, readInvitationRecord } from '../invitations/invitation-record.js';
+import type { RecordLocation, SecretObject, StoredInvitationRecord } from '../invitations/invitation-record.js';
 import type { Mailer } from '../invitations/smtp.js';
-import { checkEmailDomain, intendsActive } from '../policy/index.js';
+import { checkEmailDomain, emailClaim, intendsActive, normalizeEmail } from '../policy/index.js';
+import type { EmailClaim } from '../policy/index.js';
 import type { Clock } from '../runtime/clock.js';
 import type { ReconcileContext } from '../runtime/controller.js';
 import { isNotFound, TransientError } from '../runtime/errors.js';
@@ -18,12 +19,18 @@ import { NAMESPACE_INDEX } from '../runtime/informer.js';
 import type { Informer } from '../runtime/informer.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
+import { KeyedMutex } from '../runtime/keyed-mutex.js';
 import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
 import { decideInvitationSend, emailsOfRecord, InvitationLedger } from './invitation-quota.js';
-import { planUser, throttleIssue } from './plan.js';
-import type { Blocker, UnrecordedOutcome } from './plan.js';
+import { planUser, throttleIssue } from './user-plan.js';
+import { tamperedMessage, trustRecord } from './record-trust.js';
+import type { Blocker, UnrecordedOutcome, UserPlan } from './user-plan.js';
+import type { InvitationSendQueue } from './send-queue.js';
 import { applyUserPlan } from './user-act.js';
+import type { UserActResult } from './user-act.js';
 import { deriveUserStatus } from './user-status.js';
+import { withUserHistory } from './user-history.js';
+import { specChangedBy } from '../runtime/history.js';
 
 /** What the User controller needs besides the operator context. */
 export interface UserControllerDeps {
@@ -34,15 +41,20 @@ export interface UserControllerDeps {
   readonly random?: RandomBytes;
   /** Longest wait between retries of a failed send. @default 60_000 */
   readonly maxRetryDelayMs?: number;
+  /** Signs and verifies invitation records (runtime/record-signing.ts). */
+  readonly signingKey: Buffer;
+  /** Where invitation emails go out (send-queue.ts). @default sent inside the reconcile */
+  readonly sendQueue?: InvitationSendQueue;
 }
 
 type UserObject = User & KubeObject;
 
-/** Why the operator cannot act on a User in this namespace, if it cannot. */
-export function blockerFor(tenant: Tenant | undefined, namespace: string, email: string): Blocker | undefined {
+/** Why the operator cannot act on a User in this namespace, if it cannot (`claim`: whether it owns its email, policy/principals.ts). */
+export function blockerFor(tenant: Tenant | undefined, namespace: string, email: string, claim: EmailClaim = { owns: true }): Blocker | undefined {
   if (!tenant) return { reason: REASONS.notInTenantNamespace, message: `Namespace ${namespace} belongs to no Tenant handled by this operator` };
   const domain = checkEmailDomain(tenant, email);
-  return domain.allowed ? undefined : { reason: domain.reason, message: domain.message };
+  if (!domain.allowed) return { reason: domain.reason, message: domain.message };
+  return claim.owns ? undefined : { reason: REASONS.duplicateEmail, message: claim.message };
 }
 
 /**
@@ -67,6 +79,17 @@ async function revokeEverything(rc: ReconcileContext, user: UserObject): Promise
   rc.log.info('Removed the user and revoked its invitation');
 }
 
+/** Whether the User's Ready condition already has `reason` (one Warning Event per episode, not per pass). */
+function isReason(user: UserObject, reason: string): boolean {
+  return user.status?.conditions?.some((c) => c.type === 'Ready' && c.reason === reason) ?? false;
+}
+
+/** The Users of `user`'s namespace with its email in normal form (itself included when cached). */
+export function usersWithEmailOf(ctx: Pick<OperatorContext, 'indexes'>, user: KubeObject & { spec?: { email?: string } }): readonly Cached<User>[] {
+  const email = normalizeEmail(user.spec?.email);
+  return email === undefined ? [] : ctx.indexes.usersByEmail.get(`${user.metadata?.namespace ?? ''}/${email}`);
+}
+
 async function recordPhaseChange(rc: ReconcileContext, user: UserObject, from: string | undefined, to: string | undefined): Promise<void> {
   if (to === 'Active') await rc.recorder.event(user, 'Normal', from === 'Inactive' ? 'Reactivated' : 'Accepted', from === 'Inactive' ? 'The user is active again' : 'The invitation was accepted; the user is active');
   else if (to === 'Inactive') await rc.recorder.event(user, 'Normal', 'Deactivated', 'The user is deactivated and has no access');
@@ -75,9 +98,11 @@ async function recordPhaseChange(rc: ReconcileContext, user: UserObject, from: s
 /** The reconcile function of the User controller. */
 export function userReconciler(deps: UserControllerDeps): (key: string, rc: ReconcileContext) => Promise<ReconcileResult> {
   const { ctx, invitations, clock } = deps;
-  // The tenants' recent invitation emails. The controller runs one worker, so deciding, sending and
-  // noting an email here happen in order: no two reconciles both take the last email of the hour.
+  // The tenants' recent invitation emails. Deciding that one more may go and noting it (in the
+  // "preparing" record and here) hold the tenant's lock, so no two reconciles, however many
+  // workers run, both take the last email of the hour.
   const ledger = new InvitationLedger();
+  const capLock = new KeyedMutex();
   // SMTP outcomes whose record write failed (applyUserPlan), written by a later reconcile.
   const unrecorded = new Map<string, UnrecordedOutcome>();
   return async (key, rc) => {
@@ -93,10 +118,22 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
     const spec = user.spec;
     // Tenant check.
     const tenant = ctx.tenants.forNamespace(namespace);
-    const blocker = blockerFor(tenant, namespace, spec.email);
-    // Plan.
-    const secret = invitations.get(`${namespace}/${invitationSecretName(name)}`);
-    const stored = recordFromSecret(secret);
+    const blocker = blockerFor(tenant, namespace, spec.email, emailClaim(user, usersWithEmailOf(ctx, user)));
+    // Plan: only a record the operator signed is believed (record-trust.ts).
+    const secretName = invitationSecretName(name);
+    let secret = invitations.get(`${namespace}/${secretName}`);
+    // Status says a signed invitation is pending but the cache has no record: ask the API server
+    // before calling it deleted (the cache may not have caught up with the write yet).
+    if (!secret && !user.status?.acceptedAt && user.status?.invitation?.recordSigned) {
+      try {
+        secret = await rc.client.get<SecretObject>(builtinKinds.secret, namespace, secretName);
+      } catch (error) {
+        if (!isNotFound(error)) throw new TransientError(`Could not read Secret ${namespace}/${secretName}`, { cause: error });
+      }
+    }
+    const read = readInvitationRecord(secret, deps.signingKey);
+    const trust = trustRecord(read, user.status, spec.email);
+    const stored = trust.trust === 'trusted' ? read?.record : undefined;
     const active = intendsActive(user);
     // An outcome the record already holds (or that a newer invitation replaced) is not needed any more.
     if (stored && stored.delivery !== 'sending') unrecorded.delete(stored.invitationId);
@@ -105,26 +142,41 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       email: spec.email,
       resend: spec.invitation?.resend ?? 0,
       record: stored ? plainRecord(stored) : undefined,
+      trust: trust.trust,
+      lastResendInStatus: user.status?.invitation?.resend,
       acceptedAtInStatus: user.status?.acceptedAt,
       blocker,
       now: clock.now(),
       maxRetryDelayMs: deps.maxRetryDelayMs ?? 60_000,
       unrecorded: stored ? unrecorded.get(stored.invitationId) : undefined,
+      sendInFlight: stored ? (deps.sendQueue?.has(stored.invitationId) ?? false) : false,
     });
     // The tenant's hourly cap, counted only when an email is due (from the records in the cache,
     // which survive restarts, and what this process sent since).
     const tenantName = tenant?.metadata?.name ?? '';
     const perHour = tenant?.spec?.invitationEmailsPerHour ?? DEFAULT_INVITATION_EMAILS_PER_HOUR;
-    if (planned.action === 'issue') {
-      for (const other of invitations.byIndex(NAMESPACE_INDEX, namespace)) {
-        const record = recordFromSecret(other);
-        if (record) ledger.merge(tenantName, emailsOfRecord(record));
-      }
-    }
-    const plan = planned.action === 'issue' ? throttleIssue(planned, decideInvitationSend(ledger.sends(tenantName, clock.now()), perHour, clock.now()), perHour) : planned;
-    // Act.
     const location: RecordLocation = { namespace, userName: name, tenantName: tenant?.metadata?.name ?? '' };
-    const acted = await applyUserPlan(rc, plan, {
+    const forgetFailed = (record: StoredInvitationRecord): void => {
+      if (record.delivery === 'failed') ledger.forget(tenantName, record.invitationId, clock.now());
+    };
+    const decideAndAct = async (): Promise<UserActResult> => {
+      if (planned.action === 'issue') {
+        // Only signed records count: a stuffed history in an edited record must not use up the hour.
+        for (const other of invitations.byIndex(NAMESPACE_INDEX, namespace)) {
+          const counted = readInvitationRecord(other, deps.signingKey);
+          if (counted?.integrity === 'signed' && counted.record) ledger.merge(tenantName, emailsOfRecord(counted.record));
+        }
+      }
+      const plan = planned.action === 'issue' ? throttleIssue(planned, decideInvitationSend(ledger.sends(tenantName, clock.now()), perHour, clock.now()), perHour) : planned;
+      // Act.
+      const acted = await act(plan);
+      if (plan.action === 'issue' && acted.record) {
+        ledger.merge(tenantName, acted.record.recentEmails ?? []);
+        forgetFailed(acted.record);
+      }
+      return acted;
+    };
+    const act = (plan: UserPlan): Promise<UserActResult> => applyUserPlan(rc, plan, {
       user,
       tenant,
       location,
@@ -136,10 +188,18 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       publicUrl: ctx.publicUrlFor(tenant),
       random: deps.random,
       unrecorded,
+      signingKey: deps.signingKey,
+      sendQueue: deps.sendQueue,
+      signal: rc.signal,
+      onDelivered: forgetFailed,
     });
-    if (plan.action === 'issue' && acted.record) {
-      ledger.merge(tenantName, acted.record.recentEmails ?? []);
-      if (acted.record.delivery === 'failed') ledger.forget(tenantName, acted.record.invitationId, clock.now());
+    const acted = planned.action === 'issue' ? await capLock.run(tenantName, decideAndAct) : await decideAndAct();
+    // A record not believed and not replaced by this pass: the User keeps its last trusted state.
+    const detail = trust.trust === 'tampered' && !acted.record ? trust.detail : undefined;
+    const tampered = detail !== undefined ? { reason: REASONS.invitationRecordTampered, message: tamperedMessage(secretName, detail, !!user.status?.acceptedAt) } : undefined;
+    if (tampered && !blocker && !isReason(user, REASONS.invitationRecordTampered)) {
+      rc.log.warn({ secret: secretName, detail }, 'Ignored an invitation record the operator did not sign');
+      await rc.recorder.event(user, 'Warning', REASONS.invitationRecordTampered, tampered.message);
     }
     // Status.
     const derived = deriveUserStatus({
@@ -153,11 +213,12 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       record: acted.record ? plainRecord(acted.record) : undefined,
       blocker,
       sendProblem: acted.sendProblem,
+      tampered,
       previous: user.status,
       now: clock.now(),
     });
     const previousPhase = user.status?.phase;
-    await writeStatus(rc.client, ACCOUNT_KINDS.user, user, derived.status);
+    await writeStatus(rc.client, ACCOUNT_KINDS.user, user, withUserHistory(user.status, derived.status, spec.role, spec.email, clock.now(), specChangedBy(user)));
     if (previousPhase !== derived.status.phase) await recordPhaseChange(rc, user, previousPhase, derived.status.phase);
     // The send failure is in status already (InvitationSent, Ready): the runtime need not say it again.
     if (acted.retry) throw new TransientError(acted.retry, { reportedInStatus: true });

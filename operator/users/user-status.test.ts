@@ -117,7 +117,7 @@ describe('deriveUserStatus', () => {
 
   it('reports the pending invitation, the acted-on resend counter, and requeues at the expiry (capped)', () => {
     const { status, requeueAfterMs } = deriveUserStatus(base);
-    expect(status.invitation).toEqual({ id: 'AbCdEf123456', sentAt: '2026-01-01T00:00:01Z', expiresAt: '2026-01-08T00:00:00Z', resend: 2 });
+    expect(status.invitation).toEqual({ id: 'AbCdEf123456', sentAt: '2026-01-01T00:00:01Z', expiresAt: '2026-01-08T00:00:00Z', resend: 2, recordSigned: true });
     expect(requeueAfterMs).toBe(MAX_EXPIRY_REQUEUE_MS);
     const soon = deriveUserStatus({ ...base, record: { ...pending, expiresAt: '2026-01-02T00:00:05Z' } });
     expect(soon.requeueAfterMs).toBe(5_000);
@@ -139,6 +139,37 @@ describe('deriveUserStatus', () => {
     const first = deriveUserStatus(base).status;
     const second = deriveUserStatus({ ...base, previous: first, now: NOW + 60_000 }).status;
     expect(second).toEqual(first);
+  });
+
+  describe('with a record that is not believed (tampered)', () => {
+    const tampered = { reason: 'InvitationRecordTampered', message: 'The invitation record Secret blink-invitation-jane was changed' };
+    const invitedBefore = deriveUserStatus(base).status;
+    const activeBefore = deriveUserStatus({ ...base, record: { ...pending, state: 'accepted', acceptedAt: '2026-01-01T10:00:00Z' } }).status;
+
+    it('an Active user stays Active with its acceptance, Ready=False says why', () => {
+      const { status } = deriveUserStatus({ ...base, record: undefined, tampered, previous: activeBefore });
+      expect(status.phase).toBe('Active');
+      expect(status.acceptedAt).toBe('2026-01-01T10:00:00Z');
+      expect(conditions(status)).toEqual({ Ready: 'False/InvitationRecordTampered', ReferencesResolved: 'True/AllReferencesResolved' });
+    });
+
+    it('an Invited user stays Invited with the invitation status last recorded, not what the record says', () => {
+      const { status } = deriveUserStatus({ ...base, record: undefined, tampered, previous: invitedBefore });
+      expect(status.phase).toBe('Invited');
+      expect(status.acceptedAt).toBeUndefined();
+      expect(status.invitation).toEqual(invitedBefore.invitation);
+      expect(conditions(status)).toEqual({ Ready: 'False/InvitationRecordTampered', InvitationSent: 'True/Sent', InvitationExpired: 'False/NotExpired', ReferencesResolved: 'True/AllReferencesResolved' });
+    });
+
+    it('a user without status (restored) is Invited, and deactivation still makes it Inactive', () => {
+      expect(deriveUserStatus({ ...base, record: undefined, tampered, previous: undefined }).status.phase).toBe('Invited');
+      expect(deriveUserStatus({ ...base, active: false, record: undefined, tampered, previous: activeBefore }).status.phase).toBe('Inactive');
+    });
+
+    it('a blocker (e.g. DuplicateEmail) is what Ready shows', () => {
+      const { status } = deriveUserStatus({ ...base, record: undefined, tampered, blocker: { reason: 'DuplicateEmail', message: 'owned by jane' }, previous: invitedBefore });
+      expect(conditions(status).Ready).toBe('False/DuplicateEmail');
+    });
   });
 
   it('keeps transition times of unchanged conditions and drops ones that no longer apply', () => {

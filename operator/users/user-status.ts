@@ -8,8 +8,8 @@ import { isExpired } from '../invitations/token.js';
 import type { Condition, ConditionInput } from '../runtime/conditions.js';
 import { setCondition } from '../runtime/conditions.js';
 import type { InvitationRecord } from '../invitations/invitation-record.js';
-import type { Blocker } from './plan.js';
-import { phaseOf } from './plan.js';
+import type { Blocker } from './user-plan.js';
+import { phaseOf } from './user-plan.js';
 
 /** Condition types of a User. */
 export const USER_CONDITIONS = {
@@ -35,6 +35,11 @@ export interface UserStatusInputs {
   readonly blocker: Blocker | undefined;
   /** Why the invitation could not even be attempted (e.g. no SMTP settings). */
   readonly sendProblem: Blocker | undefined;
+  /**
+   * The record Secret is not believed (record-trust.ts; `record` is then undefined): phase,
+   * invitation and acceptance stay as `previous` says, Ready=False says why.
+   */
+  readonly tampered?: Blocker | undefined;
   readonly previous: UserStatus | undefined;
   readonly now: number;
 }
@@ -60,8 +65,9 @@ function missingMessage(kind: string, names: readonly string[]): string {
 
 /** Derives the whole status of a User. */
 export function deriveUserStatus(input: UserStatusInputs): DerivedUserStatus {
-  const record = input.record && input.record.email === input.email ? input.record : undefined;
-  const phase = phaseOf(input.active, record, input.email);
+  const { tampered } = input;
+  const record = !tampered && input.record && input.record.email === input.email ? input.record : undefined;
+  const phase = tampered ? lastTrustedPhase(input.active, input.previous) : phaseOf(input.active, record, input.email);
   const generation = input.generation !== undefined ? { observedGeneration: input.generation } : {};
   const groups = unique(input.groups).filter((g) => input.existingGroups.has(g));
   const workspaces = unique(input.workspaces).filter((w) => input.existingWorkspaces.has(w));
@@ -69,12 +75,15 @@ export function deriveUserStatus(input: UserStatusInputs): DerivedUserStatus {
   const missingWorkspaces = unique(input.workspaces).filter((w) => !input.existingWorkspaces.has(w));
 
   const conditions: ConditionInput[] = [];
-  const ready = readyCondition(phase, input.blocker, input.email);
+  const ready = readyCondition(phase, input.blocker ?? tampered, input.email);
   conditions.push({ type: USER_CONDITIONS.ready, ...ready, ...generation });
 
   let requeueAfterMs: number | undefined;
   const pending = phase === 'Invited' && record?.state === 'pending' ? record : undefined;
-  if (phase === 'Invited' && !input.blocker) {
+  if (tampered && phase === 'Invited' && !input.blocker && input.sendProblem) {
+    conditions.push({ type: USER_CONDITIONS.invitationSent, status: 'False', reason: input.sendProblem.reason, message: input.sendProblem.message, ...generation });
+  }
+  if (phase === 'Invited' && !input.blocker && !tampered) {
     const sent = sentCondition(pending, input.sendProblem, input.email);
     if (sent) conditions.push({ type: USER_CONDITIONS.invitationSent, ...sent, ...generation });
     if (pending) {
@@ -106,6 +115,8 @@ export function deriveUserStatus(input: UserStatusInputs): DerivedUserStatus {
 
   // Conditions that no longer apply (e.g. InvitationSent once Active) are dropped; the rest keep their transition times.
   const kept = new Set(conditions.map((c) => c.type));
+  // A record that is not believed says nothing new about the invitation: what status said stays.
+  if (tampered && phase === 'Invited' && !input.blocker) for (const type of [USER_CONDITIONS.invitationSent, USER_CONDITIONS.invitationExpired]) kept.add(type);
   let list: Condition[] = (input.previous?.conditions ?? []).filter((c) => kept.has(c.type)) as Condition[];
   for (const condition of conditions) list = setCondition(list, condition, input.now);
 
@@ -120,14 +131,24 @@ export function deriveUserStatus(input: UserStatusInputs): DerivedUserStatus {
             ...(pending.sentAt ? { sentAt: pending.sentAt } : {}),
             expiresAt: pending.expiresAt,
             resend: pending.resend,
+            // Every record the controller derives status from is signed (record-trust.ts).
+            recordSigned: true,
           },
         }
       : {}),
+    ...(tampered && phase === 'Invited' && input.previous?.invitation ? { invitation: input.previous.invitation } : {}),
     ...(record?.state === 'accepted' && record.acceptedAt ? { acceptedAt: record.acceptedAt } : {}),
+    ...(tampered && input.previous?.acceptedAt ? { acceptedAt: input.previous.acceptedAt } : {}),
     conditions: list,
     ...(input.generation !== undefined ? { observedGeneration: input.generation } : {}),
   };
   return { status, requeueAfterMs };
+}
+
+/** The phase status last recorded, by intent: Active or Inactive once status says the person accepted, else Invited or Inactive. */
+export function lastTrustedPhase(active: boolean, previous: Pick<UserStatus, 'acceptedAt'> | undefined): 'Invited' | 'Active' | 'Inactive' {
+  if (!active) return 'Inactive';
+  return previous?.acceptedAt ? 'Active' : 'Invited';
 }
 
 function readyCondition(phase: string, blocker: Blocker | undefined, email: string): Omit<ConditionInput, 'type'> {

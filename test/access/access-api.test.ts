@@ -30,7 +30,7 @@ import {
   setUserPhase,
   tenantReady,
   uniqueName,
-} from '../tenants/fixtures.js';
+} from '../harness/tenant.js';
 
 type Role = 'Admin' | 'Builder' | 'Consumer';
 type Action = 'read' | 'write' | 'execute' | 'portal' | 'settings';

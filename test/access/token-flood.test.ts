@@ -17,7 +17,7 @@ import { tenantsFeature } from '../../operator/tenants/feature.js';
 import { accessApiToken } from '../harness/access.js';
 import { eventually } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, cleanUp, createTenant, tenantReady, uniqueName } from '../tenants/fixtures.js';
+import { adminClient, cleanUp, createTenant, tenantReady, uniqueName } from '../harness/tenant.js';
 
 const shard = newShard('flood');
 const client = adminClient();

@@ -84,7 +84,7 @@ describe('the CRDs', () => {
     const wide = await kubectl(['get', 'users', '-n', ns.name, '-o', 'wide']);
     expect(header(wide.stdout)).toEqual(['NAME', 'EMAIL', 'ROLE', 'STATUS', 'GROUPS', 'READY', 'AGE']);
     const bsa = await kubectl(['get', 'bsa', '-n', ns.name]);
-    expect(header(bsa.stdout)).toEqual(['NAME', 'ROLE', 'WORKSPACES', 'SECRET', 'KEY AGE', 'READY', 'AGE']);
+    expect(header(bsa.stdout)).toEqual(['NAME', 'ROLE', 'WORKSPACES', 'SECRET', 'KEY AGE', 'LAST USED', 'READY', 'AGE']);
     expect(bsa.stdout).toMatch(/etl-runner\s+Builder\s+\["data-platform","security-ops"\]/);
     const tenants = await kubectl(['get', 'tenants', tenantName]);
     expect(header(tenants.stdout)).toEqual(['NAME', 'NAMESPACE', 'ACTIVE', 'INVITED', 'INACTIVE', 'SERVICEACCOUNTS', 'READY', 'AGE']);

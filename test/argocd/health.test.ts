@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOperator } from '../../operator/operator.js';
 import { eventually, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { apply, createTenant, deleteTenant, startTestSmtp } from '../users/fixtures.js';
+import { apply, startTestSmtp } from '../users/fixtures.js';
 import type { TestSmtp } from '../users/fixtures.js';
+import { adminClient, createTenantWithNamespace, deleteTenant } from '../harness/tenant.js';
 
 const run = promisify(execFile);
 const SCRIPT = fileURLToPath(new URL('../../deploy/argocd/health.lua', import.meta.url));
@@ -72,7 +73,7 @@ describe('Argo CD health (deploy/argocd/health.lua) on real status', () => {
   beforeAll(async () => {
     smtp = await startTestSmtp(operatorNs.name);
     operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret });
-    namespace = await createTenant({ shard, name: tenant, displayName: 'Argo Health' });
+    namespace = await createTenantWithNamespace(adminClient(), { shard, name: tenant, spec: { displayName: 'Argo Health' } });
     await apply(
       { apiVersion: API, kind: 'Workspace', metadata: { name: 'ops', namespace }, spec: {} },
       { apiVersion: API, kind: 'Group', metadata: { name: 'admins', namespace }, spec: {} },
@@ -87,7 +88,7 @@ describe('Argo CD health (deploy/argocd/health.lua) on real status', () => {
   afterAll(async () => {
     await operator?.stop();
     await smtp?.close().catch(() => undefined);
-    await deleteTenant(tenant);
+    await deleteTenant(adminClient(), tenant);
   });
 
   it('Healthy: a Ready Tenant, Workspace, Group and ServiceAccount', async () => {

@@ -9,11 +9,12 @@ import type { StatusReport } from '../../operator/cli/status-report.js';
 import type { KubeClient } from '../../operator/runtime/kube-client.js';
 import { kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, createServiceAccount, createWorkspace, findLeaks, readKey, waitFor } from '../service-accounts/fixtures.js';
-import { createTenant, deleteTenant, linkOf, startTestSmtp, userManifest, apply, waitForUser } from '../users/fixtures.js';
+import { findLeaks, readKey } from '../service-accounts/fixtures.js';
+import { linkOf, startTestSmtp, userManifest, apply, waitForUser } from '../users/fixtures.js';
 import type { TestSmtp } from '../users/fixtures.js';
 import { blinkAccounts, kubeconfigWithNamespace, kubectlWithPlugin } from './fixtures.js';
 import { cluster } from '../harness/kube.js';
+import { adminClient, createServiceAccount, createTenantWithNamespace, createWorkspace, deleteTenant, waitForServiceAccount } from '../harness/tenant.js';
 
 const operatorNs = useNamespace('cli-status');
 const shard = newShard('cli-status');
@@ -32,7 +33,7 @@ function keep(label: string, ran: { stdout: string; stderr: string }): void {
 beforeAll(async () => {
   client = adminClient();
   smtp = await startTestSmtp(operatorNs.name);
-  ns = await createTenant({ shard, name: tenantName, displayName: 'CLI Status Co' });
+  ns = await createTenantWithNamespace(adminClient(), { shard, name: tenantName, spec: { displayName: 'CLI Status Co' } });
   await createWorkspace(client, ns, 'ws-a');
   operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret });
   contextKubeconfig = await kubeconfigWithNamespace(ns);
@@ -43,7 +44,7 @@ afterAll(async () => {
   await operator?.stop();
   await smtp?.close();
   client?.close();
-  await deleteTenant(tenantName);
+  await deleteTenant(adminClient(), tenantName);
 });
 
 // Every CLI run starts Node, tsx and @kubernetes/client-node: seconds each on a loaded 2-core machine.
@@ -59,7 +60,7 @@ describe('kubectl blink (plugin)', { timeout: 300_000 }, () => {
 
   it('shows a healthy service account: conditions, the Secret without its key, the KeyIssued Event, nothing wrong', async () => {
     await createServiceAccount(client, ns, 'etl', { role: 'Builder', workspaces: ['ws-a'] });
-    const sa = await waitFor(client, ns, 'etl');
+    const sa = await waitForServiceAccount(client, ns, 'etl');
     // The namespace comes from the kubeconfig context, as with kubectl.
     const ran = await kubectlWithPlugin(['blink', 'status', 'sa', 'etl'], contextKubeconfig);
     keep('status sa etl', ran);
@@ -93,7 +94,7 @@ describe('kubectl blink (plugin)', { timeout: 300_000 }, () => {
 
   it('says what is wrong with a missing workspace, and what to type', async () => {
     await createServiceAccount(client, ns, 'broken', { role: 'Consumer', workspaces: ['ws-a', 'ws-gone'] });
-    await waitFor(client, ns, 'broken', (sa) => sa.status?.keyId !== undefined && sa.status.observedGeneration === sa.metadata?.generation);
+    await waitForServiceAccount(client, ns, 'broken', (sa) => sa.status?.keyId !== undefined && sa.status.observedGeneration === sa.metadata?.generation);
     const ran = await blinkAccounts(['status', 'sa', 'broken', '-n', ns, '--kubeconfig', cluster().kubeconfig]);
     keep('status sa broken', ran);
     expect(ran.code).toBe(0);

@@ -11,8 +11,8 @@ import { ACCOUNT_KINDS } from '../../operator/api/index.js';
 import type { StatusReport } from '../../operator/cli/status-report.js';
 import type { KubeObject } from '../../operator/runtime/kinds.js';
 import { cluster, useNamespace } from '../harness/kube.js';
-import { adminClient } from '../service-accounts/fixtures.js';
 import { blinkAccounts } from './fixtures.js';
+import { adminClient } from '../harness/tenant.js';
 
 const ns = useNamespace('cli-escapes');
 const client = adminClient();

@@ -7,8 +7,8 @@ import { ACCOUNT_KINDS } from '../../operator/api/index.js';
 import type { KubeObject } from '../../operator/runtime/kinds.js';
 import type { KubeClient } from '../../operator/runtime/kube-client.js';
 import { cluster, eventually, useNamespace } from '../harness/kube.js';
-import { adminClient } from '../service-accounts/fixtures.js';
 import { bash, blinkAccounts, csvFile, runZsh } from './fixtures.js';
+import { adminClient } from '../harness/tenant.js';
 
 const ns = useNamespace('cli-writes');
 // Every CLI run starts Node, tsx and @kubernetes/client-node: seconds each on a loaded 2-core machine.

@@ -7,7 +7,7 @@ import type { RunningOperator } from '../../operator/operator.js';
 import { eventually } from '../harness/kube.js';
 import { scrapeMetrics } from '../harness/metrics.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, cleanUp, createServiceAccount, createTenant, createUser, tenantReady, uniqueName } from '../tenants/fixtures.js';
+import { adminClient, cleanUp, createServiceAccount, createTenant, createUser, tenantReady, uniqueName } from '../harness/tenant.js';
 
 describe('domain metrics', () => {
   const shard = newShard('metrics');

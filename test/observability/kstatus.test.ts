@@ -10,7 +10,7 @@ import { builtinKinds } from '../../operator/runtime/kinds.js';
 import { eventually, useNamespace } from '../harness/kube.js';
 import { ensureKstatusCheck, kstatusOf } from '../harness/kstatus.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, cleanUp, createServiceAccount, createTenant, createUser, tenantReady, uniqueName } from '../tenants/fixtures.js';
+import { adminClient, cleanUp, createServiceAccount, createTenant, createUser, tenantReady, uniqueName } from '../harness/tenant.js';
 
 describe('kstatus reads the conditions', () => {
   const shard = newShard('kstatus');

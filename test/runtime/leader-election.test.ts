@@ -5,9 +5,11 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KubeClient, builtinKinds } from '../../operator/runtime/index.js';
+import type { KubeClient } from '../../operator/runtime/index.js';
+import { builtinKinds } from '../../operator/runtime/index.js';
 import { adminKubeConfig, cluster, eventually, useNamespace } from '../harness/kube.js';
 import { scrapeMetrics } from '../harness/metrics.js';
+import { adminClient } from '../harness/tenant.js';
 import type { Widget } from './fixtures/widgets.js';
 import { ensureWidgetCrd, metricValue, widgetKind } from './fixtures/widgets.js';
 
@@ -66,7 +68,7 @@ async function allReconciledBy(names: string[], identity: string): Promise<true 
 
 beforeAll(async () => {
   await ensureWidgetCrd(adminKubeConfig(), kind);
-  client = new KubeClient(adminKubeConfig());
+  client = adminClient();
 });
 
 afterAll(async () => {

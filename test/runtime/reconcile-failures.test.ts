@@ -14,8 +14,9 @@ import { serviceAccountsFeature } from '../../operator/service-accounts/feature.
 import { eventually, useNamespace } from '../harness/kube.js';
 import { ensureKstatusCheck, kstatusOf } from '../harness/kstatus.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, createServiceAccount, eventsText, getSecret, getServiceAccount, makeTenantNamespace, waitFor } from '../service-accounts/fixtures.js';
-import type { SA } from '../service-accounts/fixtures.js';
+import { eventsText, getSecret } from '../service-accounts/fixtures.js';
+import { adminClient, createServiceAccount, createTenantWithNamespace, getServiceAccount, uniqueName, waitForServiceAccount } from '../harness/tenant.js';
+import type { SA } from '../harness/tenant.js';
 
 const resourceQuota: KindDescriptor = { group: '', version: 'v1', kind: 'ResourceQuota', plural: 'resourcequotas', namespaced: true };
 const ns = useNamespace('quota');
@@ -37,7 +38,8 @@ function condition(sa: SA, type: string): { status: string; reason: string; mess
 beforeAll(async () => {
   await ensureKstatusCheck();
   client = adminClient();
-  tenant = await makeTenantNamespace(client, ns.name, shard);
+  tenant = uniqueName('sa');
+  await createTenantWithNamespace(client, { name: tenant, shard, namespace: ns.name, spec: { displayName: 'Service account tests' } });
   await client.create(resourceQuota, { metadata: { name: 'no-secrets', namespace: ns.name }, spec: { hard: { 'count/secrets': '0' } } });
   // The quota is enforced once the quota controller has counted what the namespace holds.
   await eventually(async () => {
@@ -57,7 +59,7 @@ afterAll(async () => {
 describe('a ServiceAccount whose Secret the API server refuses', () => {
   it('says why it has no key, with a Warning Event, and writes nothing more while the refusal lasts', async () => {
     await createServiceAccount(client, ns.name, 'etl-runner', { role: 'Builder' });
-    const sa = await waitFor(client, ns.name, 'etl-runner', (s) => condition(s, 'Ready')?.status === 'False');
+    const sa = await waitForServiceAccount(client, ns.name, 'etl-runner', (s) => condition(s, 'Ready')?.status === 'False');
     const ready = condition(sa, 'Ready');
     expect(ready?.reason).toBe('ReconcileError');
     expect(ready?.message).toMatch(/^Creating Secret etl-runner-api-key failed: .*exceeded quota: no-secrets/);
@@ -81,7 +83,7 @@ describe('a ServiceAccount whose Secret the API server refuses', () => {
 
   it('heals on its own once the quota is lifted', async () => {
     await client.delete(resourceQuota, ns.name, 'no-secrets');
-    const sa = await waitFor(client, ns.name, 'etl-runner', (s) => condition(s, 'Ready')?.status === 'True' && condition(s, 'KeyIssued')?.status === 'True', 60_000);
+    const sa = await waitForServiceAccount(client, ns.name, 'etl-runner', (s) => condition(s, 'Ready')?.status === 'True' && condition(s, 'KeyIssued')?.status === 'True', 60_000);
     expect(condition(sa, 'Stalled')).toBeUndefined();
     expect(await verdict(sa)).toBe('Current');
     expect(sa.status?.keyId).toBeTruthy();

@@ -2,9 +2,10 @@
 // all): zero writes reach the API server, counted from kube-apiserver's own
 // apiserver_request_total.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Controller, Informer } from '../../operator/runtime/index.js';
-import { KubeClient, Manager, createLogger } from '../../operator/runtime/index.js';
+import type { Controller, Informer , KubeClient} from '../../operator/runtime/index.js';
+import { Manager, createLogger } from '../../operator/runtime/index.js';
 import { adminKubeConfig, cluster, eventually, useNamespace } from '../harness/kube.js';
+import { adminClient } from '../harness/tenant.js';
 import type { Widget } from './fixtures/widgets.js';
 import { TEST_GROUP, apiServerConflicts, apiServerWrites, converged, ensureWidgetCrd, inParallel, metricValue, widgetKind, widgetReconciler } from './fixtures/widgets.js';
 
@@ -40,7 +41,7 @@ function idle(controller: Controller): boolean {
 
 beforeAll(async () => {
   await ensureWidgetCrd(adminKubeConfig(), kind);
-  admin = new KubeClient(adminKubeConfig());
+  admin = adminClient();
 });
 
 afterAll(async () => {

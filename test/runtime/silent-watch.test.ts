@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Informer } from '../../operator/runtime/index.js';
 import { KubeClient, Manager, builtinKinds, createLogger } from '../../operator/runtime/index.js';
 import { adminKubeConfig, cluster, eventually, useNamespace } from '../harness/kube.js';
+import { adminClient } from '../harness/tenant.js';
 import type { TcpProxy } from './fixtures/tcp-proxy.js';
 import { startTcpProxy } from './fixtures/tcp-proxy.js';
 import type { Widget } from './fixtures/widgets.js';
@@ -33,7 +34,7 @@ function viaProxy(port: number): KubeConfig {
 
 beforeAll(async () => {
   await ensureWidgetCrd(adminKubeConfig(), kind);
-  admin = new KubeClient(adminKubeConfig());
+  admin = adminClient();
   proxy = await startTcpProxy(cluster().ports.apiserver);
   manager = new Manager({
     kubeConfig: viaProxy(proxy.port),

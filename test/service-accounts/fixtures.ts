@@ -1,66 +1,17 @@
-// Builders and probes shared by the service-account integration tests.
+// Probes shared by the service-account integration tests: Secrets, keys, leaks, Events,
+// status text. The tenant, its accounts and the waits on them are test/harness/tenant.ts.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { ServiceAccount, ServiceAccountSpec } from '../../operator/api/index.js';
 import { API_KEY_PREFIX, hashApiKey } from '../../operator/apikeys/index.js';
-import { ACCOUNT_KINDS, SHARD_LABEL, TENANT_LABEL } from '../../operator/api/index.js';
+import { ACCOUNT_KINDS } from '../../operator/api/index.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
 import type { KubeObject } from '../../operator/runtime/kinds.js';
-import { KubeClient } from '../../operator/runtime/kube-client.js';
-import { adminKubeConfig, cluster, eventually } from '../harness/kube.js';
+import type { KubeClient } from '../../operator/runtime/kube-client.js';
+import { cluster } from '../harness/kube.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../bin/blink-accounts.js', import.meta.url));
-
-/** A ServiceAccount as read from the API. */
-export type SA = ServiceAccount & KubeObject;
-
-/** An admin client for the test control plane. */
-export function adminClient(): KubeClient {
-  return new KubeClient(adminKubeConfig());
-}
-
-/**
- * Makes `namespace` a tenant namespace of `shard` without the Tenant controller: labels the
- * namespace and creates a Tenant naming it. Returns the tenant name.
- */
-export async function makeTenantNamespace(client: KubeClient, namespace: string, shard: string): Promise<string> {
-  const tenant = `sa-${randomBytes(3).toString('hex')}`;
-  await client.patch(builtinKinds.namespace, undefined, namespace, { metadata: { labels: { [TENANT_LABEL]: tenant, [SHARD_LABEL]: shard } } });
-  await client.create(ACCOUNT_KINDS.tenant, { metadata: { name: tenant, labels: { [SHARD_LABEL]: shard } }, spec: { namespace, displayName: 'Service account tests' } });
-  return tenant;
-}
-
-/** Creates a ServiceAccount. */
-export async function createServiceAccount(client: KubeClient, namespace: string, name: string, spec: ServiceAccountSpec): Promise<SA> {
-  return client.create<SA>(ACCOUNT_KINDS.serviceAccount, { metadata: { name, namespace }, spec } as SA);
-}
-
-/** Creates a Workspace. */
-export async function createWorkspace(client: KubeClient, namespace: string, name: string): Promise<void> {
-  await client.create(ACCOUNT_KINDS.workspace, { metadata: { name, namespace }, spec: {} });
-}
-
-/** Reads a ServiceAccount. */
-export function getServiceAccount(client: KubeClient, namespace: string, name: string): Promise<SA> {
-  return client.get<SA>(ACCOUNT_KINDS.serviceAccount, namespace, name);
-}
-
-/** True when Ready=True for the current generation. */
-export function isReady(sa: SA): boolean {
-  const ready = sa.status?.conditions?.find((c) => c.type === 'Ready');
-  return ready?.status === 'True' && sa.status?.observedGeneration === sa.metadata?.generation;
-}
-
-/** Waits until the service account is Ready for its current generation and `also` holds. */
-export function waitFor(client: KubeClient, namespace: string, name: string, also: (sa: SA) => boolean = isReady, timeoutMs = 30_000): Promise<SA> {
-  return eventually(async () => {
-    const sa = await getServiceAccount(client, namespace, name);
-    return also(sa) ? sa : undefined;
-  }, timeoutMs, `ServiceAccount ${name}`);
-}
 
 /** A Secret with its data. */
 export type SecretObject = KubeObject & { type?: string; data?: Record<string, string> };
@@ -117,7 +68,7 @@ export async function eventsText(client: KubeClient, namespace: string): Promise
   return { text: JSON.stringify([...modern.items, ...core.items]), items: modern.items };
 }
 
-/** Status of every object of the product in a namespace (and the Tenants), as JSON text. */
+/** Status of every object of the product in a namespace (and the Tenants), as JSON text: the whole status, history and last-use times included (the chaos suite's hygiene scan reads it). */
 export async function statusesText(client: KubeClient, namespace: string): Promise<string> {
   const parts: unknown[] = [];
   for (const kind of [ACCOUNT_KINDS.serviceAccount, ACCOUNT_KINDS.workspace, ACCOUNT_KINDS.user, ACCOUNT_KINDS.group]) {

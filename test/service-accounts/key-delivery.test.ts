@@ -13,8 +13,9 @@ import { newShard, startTestOperator } from '../harness/operator.js';
 import { shiftableClock } from '../users/fixtures.js';
 import { blinkAccounts } from '../cli/fixtures.js';
 import { cluster } from '../harness/kube.js';
-import { adminClient, createServiceAccount, eventsText, findLeaks, getSecret, makeTenantNamespace, waitFor } from './fixtures.js';
-import type { SA } from './fixtures.js';
+import { eventsText, findLeaks, getSecret } from './fixtures.js';
+import { adminClient, createServiceAccount, createTenantWithNamespace, uniqueName, waitForServiceAccount } from '../harness/tenant.js';
+import type { SA } from '../harness/tenant.js';
 
 const ns = useNamespace('sa-delivery');
 const other = useNamespace('sa-delivery-other');
@@ -53,7 +54,8 @@ async function restartedAt(namespace: string, name: string): Promise<string | un
 
 beforeAll(async () => {
   client = adminClient();
-  tenant = await makeTenantNamespace(client, ns.name, shard);
+  tenant = uniqueName('sa');
+  await createTenantWithNamespace(client, { name: tenant, shard, namespace: ns.name, spec: { displayName: 'Service account tests' } });
   operator = await startTestOperator({ shard, clock });
   verifier = operator.services.apiKeyVerifier as ApiKeyVerifier;
 });
@@ -75,7 +77,7 @@ describe('spec.secretTemplate', () => {
         data: { BLINK_TENANT: tenant, BLINK_ACCESS_URL: 'https://accounts.example/api/v1' },
       },
     });
-    const sa = await waitFor(client, ns.name, 'web');
+    const sa = await waitForServiceAccount(client, ns.name, 'web');
     const secret = await getSecret(client, ns.name, 'web-api-key');
     expect(secret?.metadata?.labels).toMatchObject({ team: 'web', 'app.kubernetes.io/managed-by': 'blink-accounts-operator', 'accounts.blinkops.com/tenant': tenant });
     expect(secret?.metadata?.annotations).toMatchObject({ 'reloader.stakater.com/match': 'true' });
@@ -91,7 +93,7 @@ describe('spec.secretTemplate', () => {
   });
 
   it('a template change changes the Secret, never the key; a renamed data key moves the same key', async () => {
-    const before = await waitFor(client, ns.name, 'web');
+    const before = await waitForServiceAccount(client, ns.name, 'web');
     const key = decode((await getSecret(client, ns.name, 'web-api-key'))?.data, 'BLINK_API_KEY') ?? '';
     await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'web', {
       spec: { secretTemplate: { labels: { team: 'platform' }, annotations: null, keyName: 'token', data: { BLINK_ACCESS_URL: null, BLINK_REGION: 'eu' } } },
@@ -103,7 +105,7 @@ describe('spec.secretTemplate', () => {
     expect(Object.keys(secret.data ?? {}).sort()).toEqual(['BLINK_REGION', 'BLINK_TENANT', 'token']);
     expect(secret.metadata?.annotations?.['reloader.stakater.com/match']).toBeUndefined();
     expect(decode(secret.data, 'token') === key).toBe(true);
-    const after = await waitFor(client, ns.name, 'web');
+    const after = await waitForServiceAccount(client, ns.name, 'web');
     expect(after.status?.keyId).toBe(before.status?.keyId);
     expect(after.status?.keyCreatedAt).toBe(before.status?.keyCreatedAt);
     const events = await eventsText(client, ns.name);
@@ -122,14 +124,14 @@ describe('spec.keyRotation.restartTargets', () => {
       role: 'Builder',
       keyRotation: { gracePeriod: '1h', restartTargets: [{ kind: 'Deployment', name: 'api' }, { kind: 'StatefulSet', name: 'missing' }] },
     });
-    const first = await waitFor(client, ns.name, 'api', (sa) => sa.status?.rolledOutKeyId !== undefined);
+    const first = await waitForServiceAccount(client, ns.name, 'api', (sa) => sa.status?.rolledOutKeyId !== undefined);
     // The first key restarts nothing.
     expect(first.status?.rolledOutKeyId).toBe(first.status?.keyId);
     expect(await restartedAt(ns.name, 'api')).toBeUndefined();
 
     const rotate = await blinkAccounts(['sa', 'rotate-key', 'api', '-n', ns.name, '--kubeconfig', cluster().kubeconfig]);
     expect(rotate.code, rotate.stderr).toBe(0);
-    const rotated = await waitFor(client, ns.name, 'api', (sa) => sa.status?.keyRevision === 1 && sa.status.rolledOutKeyId === sa.status.keyId);
+    const rotated = await waitForServiceAccount(client, ns.name, 'api', (sa) => sa.status?.keyRevision === 1 && sa.status.rolledOutKeyId === sa.status.keyId);
     const at = await restartedAt(ns.name, 'api');
     expect(at).toBeDefined();
     // After the new key was in the Secret (its creation time), during the grace period.
@@ -164,9 +166,9 @@ describe('spec.keyRotation.restartTargets', () => {
     }
     const messages = new Map<string, { reason: string | undefined; message: string | undefined }>();
     for (const [account, stranger] of [['guard', 'unrelated'], ['guard2', 'no-such-workload']] as const) {
-      await waitFor(client, ns.name, account, (sa) => sa.status?.rolledOutKeyId !== undefined);
+      await waitForServiceAccount(client, ns.name, account, (sa) => sa.status?.rolledOutKeyId !== undefined);
       await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, account, { spec: { keyRotation: { revision: 1 } } });
-      const rotated = await waitFor(client, ns.name, account, (sa) => sa.status?.keyRevision === 1 && sa.status.rolledOutKeyId === sa.status.keyId);
+      const rotated = await waitForServiceAccount(client, ns.name, account, (sa) => sa.status?.keyRevision === 1 && sa.status.rolledOutKeyId === sa.status.keyId);
       const condition = rotated.status?.conditions?.find((c) => c.type === 'RolloutRestarted');
       messages.set(account, { reason: condition?.reason, message: condition?.message?.split('. Restarted ')[0]?.replace(stranger, '<stranger>') });
       keys.add(decode((await getSecret(client, ns.name, `${account}-api-key`))?.data, 'apiKey') ?? '');
@@ -187,7 +189,7 @@ describe('spec.keyRotation.restartTargets', () => {
 describe('spec.keyRotation.every', () => {
   it('shows the next rotation and the key age, and rotates once the key is due (injected clock)', async () => {
     await createServiceAccount(client, ns.name, 'cron', { role: 'Consumer', keyRotation: { every: '1h' } });
-    const sa = await waitFor(client, ns.name, 'cron', (s) => s.status?.nextRotationAt !== undefined);
+    const sa = await waitForServiceAccount(client, ns.name, 'cron', (s) => s.status?.nextRotationAt !== undefined);
     const created = Date.parse(sa.status?.keyCreatedAt ?? '');
     expect(Date.parse(sa.status?.nextRotationAt ?? '')).toBe(Math.floor((created + 3_600_000) / 1000) * 1000);
     const table = await kubectl(['get', 'bsa', 'cron', '-n', ns.name, '-o', 'wide']);
@@ -197,7 +199,7 @@ describe('spec.keyRotation.every', () => {
     // of an hour cannot be waited for here): a touch makes the operator look, and it rotates.
     clock.shift(created + 3_600_000 + 1_000 - clock.now());
     await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'cron', { metadata: { annotations: { touched: '1' } } });
-    const rotated = await waitFor(client, ns.name, 'cron', (s: SA) => s.status?.keyId !== sa.status?.keyId, 30_000);
+    const rotated = await waitForServiceAccount(client, ns.name, 'cron', (s: SA) => s.status?.keyId !== sa.status?.keyId, 30_000);
     expect(Date.parse(rotated.status?.nextRotationAt ?? '')).toBeGreaterThan(Date.parse(sa.status?.nextRotationAt ?? ''));
     const events = await eventsText(client, ns.name);
     const notes = events.items.filter((e) => (e['regarding'] as { name?: string }).name === 'cron' && e['reason'] === 'KeyRotated').map((e) => String(e['note']));

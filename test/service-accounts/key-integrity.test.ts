@@ -14,8 +14,9 @@ import { builtinKinds } from '../../operator/runtime/kinds.js';
 import type { KubeClient } from '../../operator/runtime/kube-client.js';
 import { eventually, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, createServiceAccount, eventsText, findLeaks, getSecret, makeTenantNamespace, readKey, waitFor } from './fixtures.js';
-import type { SA } from './fixtures.js';
+import { eventsText, findLeaks, getSecret, readKey } from './fixtures.js';
+import { adminClient, createServiceAccount, createTenantWithNamespace, uniqueName, waitForServiceAccount } from '../harness/tenant.js';
+import type { SA } from '../harness/tenant.js';
 
 const REVISION = 'accounts.blinkops.com/key-revision';
 const CREATED_AT = 'accounts.blinkops.com/key-created-at';
@@ -48,7 +49,8 @@ describe('the key record in the Secret, edited by someone who may patch Secrets'
   let tenant: string;
 
   beforeAll(async () => {
-    tenant = await makeTenantNamespace(client, ns.name, shard);
+    tenant = uniqueName('sa');
+    await createTenantWithNamespace(client, { name: tenant, shard, namespace: ns.name, spec: { displayName: 'Service account tests' } });
     operator = await startTestOperator({ shard });
     verifier = operator.services.apiKeyVerifier as ApiKeyVerifier;
   });
@@ -84,20 +86,20 @@ describe('the key record in the Secret, edited by someone who may patch Secrets'
 
   it('a revision annotation set to 2^53-1 does not stop a later revision bump from rotating', async () => {
     await createServiceAccount(client, ns.name, 'frozen', { role: 'Builder' });
-    await waitFor(client, ns.name, 'frozen');
+    await waitForServiceAccount(client, ns.name, 'frozen');
     const original = await key('frozen');
     await patchSecret('frozen', { metadata: { annotations: { [REVISION]: String(2 ** 53 - 1) } } });
     // The edit broke the signature: a new key and a Warning, never the edited revision signed.
     const repaired = await newKeyAfter('frozen', original);
     await eventually(async () => ((await keyAlteredWarnings('frozen')) > 0 ? true : undefined), 10_000, 'a KeyAltered Warning');
-    const afterRepair = await waitFor(client, ns.name, 'frozen', (s) => s.status?.keyId !== undefined && repaired.includes(s.status.keyId));
+    const afterRepair = await waitForServiceAccount(client, ns.name, 'frozen', (s) => s.status?.keyId !== undefined && repaired.includes(s.status.keyId));
     expect(afterRepair.status?.keyRevision).toBe(0);
     expect((await getSecret(client, ns.name, 'frozen-api-key'))?.metadata?.annotations?.[REVISION]).toBe('0');
 
     for (const revision of [1, 2]) {
       const before = await key('frozen');
       await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'frozen', { spec: { keyRotation: { revision } } });
-      const rotated = await waitFor(client, ns.name, 'frozen', (s) => s.status?.keyRevision === revision, 20_000);
+      const rotated = await waitForServiceAccount(client, ns.name, 'frozen', (s) => s.status?.keyRevision === revision, 20_000);
       const fresh = await key('frozen');
       expect(fresh).not.toBe(before);
       expect(rotated.status?.keyId && fresh.includes(rotated.status.keyId)).toBe(true);
@@ -109,10 +111,10 @@ describe('the key record in the Secret, edited by someone who may patch Secrets'
 
   it('a stretched expiry of the previous key does not keep it working past its grace period', async () => {
     await createServiceAccount(client, ns.name, 'stretched', { role: 'Builder', keyRotation: { gracePeriod: '3s' } });
-    await waitFor(client, ns.name, 'stretched');
+    await waitForServiceAccount(client, ns.name, 'stretched');
     const old = await key('stretched');
     await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'stretched', { spec: { keyRotation: { revision: 1 } } });
-    await waitFor(client, ns.name, 'stretched', (s) => s.status?.keyRevision === 1);
+    await waitForServiceAccount(client, ns.name, 'stretched', (s) => s.status?.keyRevision === 1);
     const rotatedAt = Date.now();
     const current = await key('stretched');
     await eventually(async () => (verifier.authenticate(old).ok ? true : undefined), 5_000, 'the previous key to verify in its grace period');
@@ -130,11 +132,11 @@ describe('the key record in the Secret, edited by someone who may patch Secrets'
 
   it('a previous key written back after its grace period ended is not resurrected', async () => {
     await createServiceAccount(client, ns.name, 'revenant', { role: 'Builder', keyRotation: { gracePeriod: '2s' } });
-    await waitFor(client, ns.name, 'revenant');
+    await waitForServiceAccount(client, ns.name, 'revenant');
     const old = await key('revenant');
-    const oldId = (await waitFor(client, ns.name, 'revenant')).status?.keyId ?? '';
+    const oldId = (await waitForServiceAccount(client, ns.name, 'revenant')).status?.keyId ?? '';
     await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'revenant', { spec: { keyRotation: { revision: 1 } } });
-    await waitFor(client, ns.name, 'revenant', (s) => s.status?.keyRevision === 1);
+    await waitForServiceAccount(client, ns.name, 'revenant', (s) => s.status?.keyRevision === 1);
     const current = await key('revenant');
     // The grace period ends and the operator removes the previous key.
     await eventually(async () => ((await getSecret(client, ns.name, 'revenant-api-key'))?.metadata?.annotations?.[PREVIOUS_ID] === undefined ? true : undefined), 15_000, 'the previous key removed');
@@ -156,22 +158,22 @@ describe('the key record in the Secret, edited by someone who may patch Secrets'
 
   it('a tampered signature over the very key status names still means a new key and a Warning Event', async () => {
     await createServiceAccount(client, ns.name, 'tampered', { role: 'Consumer' });
-    await waitFor(client, ns.name, 'tampered');
+    await waitForServiceAccount(client, ns.name, 'tampered');
     const old = await key('tampered');
     await patchSecret('tampered', { metadata: { annotations: { [SIGNATURE_ANNOTATION]: `v1.${'f'.repeat(64)}` } } });
     const fresh = await newKeyAfter('tampered', old);
     await eventually(async () => ((await keyAlteredWarnings('tampered')) > 0 ? true : undefined), 10_000, 'a KeyAltered Warning');
-    await waitFor(client, ns.name, 'tampered', (s) => s.status?.keyId !== undefined && fresh.includes(s.status.keyId));
+    await waitForServiceAccount(client, ns.name, 'tampered', (s) => s.status?.keyId !== undefined && fresh.includes(s.status.keyId));
     expect(verifier.authenticate(old)).toMatchObject({ ok: false });
     await eventually(async () => (verifier.authenticate(fresh).ok ? true : undefined), 5_000, 'the new key to verify');
   });
 
   it('a record from before signatures is signed once from status: the same key, status\'s revision, no previous key', async () => {
     await createServiceAccount(client, ns.name, 'legacy', { role: 'Builder', keyRotation: { gracePeriod: '1h' } });
-    await waitFor(client, ns.name, 'legacy');
+    await waitForServiceAccount(client, ns.name, 'legacy');
     const first = await key('legacy');
     await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'legacy', { spec: { keyRotation: { revision: 1 } } });
-    const rotated = await waitFor(client, ns.name, 'legacy', (s) => s.status?.keyRevision === 1 && s.status.previousKeyId !== undefined);
+    const rotated = await waitForServiceAccount(client, ns.name, 'legacy', (s) => s.status?.keyRevision === 1 && s.status.previousKeyId !== undefined);
     const current = await key('legacy');
     await eventually(async () => (verifier.authenticate(first).ok ? true : undefined), 5_000, 'the previous key to verify in its grace period');
     // What an unsigned record looked like, with a revision nobody signed.
@@ -184,14 +186,14 @@ describe('the key record in the Secret, edited by someone who may patch Secrets'
     expect(signed.metadata?.annotations?.[REVISION]).toBe('1');
     expect(signed.metadata?.annotations?.[PREVIOUS_ID]).toBeUndefined();
     expect(Object.keys(signed.data ?? {})).toEqual(['apiKey']);
-    const after = await waitFor(client, ns.name, 'legacy', (s) => s.status?.previousKeyId === undefined);
+    const after = await waitForServiceAccount(client, ns.name, 'legacy', (s) => s.status?.previousKeyId === undefined);
     expect(after.status?.keyId).toBe(rotated.status?.keyId);
     await eventually(async () => (verifier.authenticate(first).ok ? undefined : true), 5_000, 'the previous key to stop verifying');
     expect(verifier.authenticate(current)).toMatchObject({ ok: true, keyState: 'current' });
     expect(await keyAlteredWarnings('legacy')).toBe(0);
     // And the next bump rotates.
     await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'legacy', { spec: { keyRotation: { revision: 2 } } });
-    await waitFor(client, ns.name, 'legacy', (s) => s.status?.keyRevision === 2);
+    await waitForServiceAccount(client, ns.name, 'legacy', (s) => s.status?.keyRevision === 2);
     expect(await key('legacy')).not.toBe(current);
   });
 
@@ -240,7 +242,8 @@ describe('the verifier, for a validly signed key that status does not name', () 
 
   beforeAll(async () => {
     seenKeys.add(k1.key).add(k2.key);
-    tenant = await makeTenantNamespace(client, ns.name, shard);
+    tenant = uniqueName('sa');
+    await createTenantWithNamespace(client, { name: tenant, shard, namespace: ns.name, spec: { displayName: 'Service account tests' } });
     reader = await startTestOperator({ shard }, [apiKeyVerifierFeature]);
     verifier = reader.services.apiKeyVerifier as ApiKeyVerifier;
     const stored = await client.get<{ data?: Record<string, string> }>(builtinKinds.secret, OPERATOR_NAMESPACE, KEY_SIGNING_SECRET);

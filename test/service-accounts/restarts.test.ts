@@ -12,17 +12,8 @@ import { useNamespace } from '../harness/kube.js';
 import { scrapeMetrics as scrapeAsScraper } from '../harness/metrics.js';
 import { newShard, spawnOperator } from '../harness/operator.js';
 import type { OperatorProcess } from '../harness/operator.js';
-import {
-  adminClient,
-  createServiceAccount,
-  createWorkspace,
-  eventsText,
-  findLeaks,
-  makeTenantNamespace,
-  readKey,
-  statusesText,
-  waitFor,
-} from './fixtures.js';
+import { eventsText, findLeaks, readKey, statusesText } from './fixtures.js';
+import { adminClient, createServiceAccount, createTenantWithNamespace, createWorkspace, uniqueName, waitForServiceAccount } from '../harness/tenant.js';
 
 const ns = useNamespace('sa-restart');
 // The replicas' own namespace (their Lease): never the tenant namespace, which the operator refuses to a tenant.
@@ -58,7 +49,8 @@ async function scrapeMetrics(operator: OperatorProcess): Promise<void> {
 
 beforeAll(async () => {
   client = adminClient();
-  tenant = await makeTenantNamespace(client, ns.name, shard);
+  tenant = uniqueName('sa');
+  await createTenantWithNamespace(client, { name: tenant, shard, namespace: ns.name, spec: { displayName: 'Service account tests' } });
   await createWorkspace(client, ns.name, 'ws-a');
 });
 
@@ -80,7 +72,7 @@ describe('ServiceAccount keys across operator restarts', () => {
     await createServiceAccount(client, ns.name, 'rotated', { role: 'Builder' });
     const original = new Map<string, string>();
     for (const name of [...STABLE, 'rotated']) {
-      await waitFor(client, ns.name, name);
+      await waitForServiceAccount(client, ns.name, name);
       original.set(name, await readKey(client, ns.name, name));
     }
 
@@ -111,7 +103,7 @@ describe('ServiceAccount keys across operator restarts', () => {
     const all = [...STABLE, 'rotated', ...created];
     const finalKeys = new Map<string, string>();
     for (const name of all) {
-      const sa = await waitFor(client, ns.name, name, (s) => s.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true && s.status?.observedGeneration === s.metadata?.generation && s.status?.keyRevision === (s.spec.keyRotation?.revision ?? 0), 60_000);
+      const sa = await waitForServiceAccount(client, ns.name, name, (s) => s.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true && s.status?.observedGeneration === s.metadata?.generation && s.status?.keyRevision === (s.spec.keyRotation?.revision ?? 0), 60_000);
       const key = await readKey(client, ns.name, name);
       expect(sa.status?.fingerprint, name).toBe(fingerprintOf(key));
       finalKeys.set(name, key);
@@ -122,7 +114,7 @@ describe('ServiceAccount keys across operator restarts', () => {
 
     for (const name of STABLE) expect(finalKeys.get(name), name).toBe(original.get(name));
     expect(finalKeys.get('rotated')).not.toBe(original.get('rotated'));
-    expect((await waitFor(client, ns.name, 'rotated')).status?.keyRevision).toBe(2);
+    expect((await waitForServiceAccount(client, ns.name, 'rotated')).status?.keyRevision).toBe(2);
 
     // No restart was mistaken for a deleted or altered key.
     const events = (await eventsText(client, ns.name)).items;
@@ -161,9 +153,9 @@ describe('ServiceAccount keys across operator restarts', () => {
     // The new leader converges a change, and touches no key.
     await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'stable-0', { spec: { description: 'after the leader change' } });
     await createServiceAccount(client, ns.name, 'after-failover', { role: 'Builder' });
-    await waitFor(client, ns.name, 'after-failover');
+    await waitForServiceAccount(client, ns.name, 'after-failover');
     for (const name of names) {
-      await waitFor(client, ns.name, name);
+      await waitForServiceAccount(client, ns.name, name);
       expect(await readKey(client, ns.name, name), name).toBe(before.get(name));
     }
     const warnings = (await eventsText(client, ns.name)).items.filter((e) => e['type'] === 'Warning');

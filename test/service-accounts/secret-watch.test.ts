@@ -16,7 +16,7 @@ import { apiKeySecretInformer } from '../../operator/service-accounts/api-key-se
 import { helmBinary, helmTemplate } from '../../tools/helm/render-manifests.js';
 import { adminKubeConfig, eventually, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, createServiceAccount, makeTenantNamespace, waitFor } from './fixtures.js';
+import { adminClient, createServiceAccount, createTenantWithNamespace, uniqueName, waitForServiceAccount } from '../harness/tenant.js';
 
 const STRANGERS_IN_TENANT = 2_000;
 const STRANGERS_ELSEWHERE = 500;
@@ -50,9 +50,9 @@ describe("the operator's Secret caches", () => {
 
   beforeAll(async () => {
     operator = await startTestOperator({ shard });
-    await makeTenantNamespace(client, tenantNs.name, shard);
+    await createTenantWithNamespace(client, { name: uniqueName('sa'), shard, namespace: tenantNs.name, spec: { displayName: 'Service account tests' } });
     await createServiceAccount(client, tenantNs.name, 'robot', { role: 'Admin' });
-    await waitFor(client, tenantNs.name, 'robot');
+    await waitForServiceAccount(client, tenantNs.name, 'robot');
   }, 60_000);
   afterAll(async () => {
     await operator?.stop();
@@ -88,7 +88,7 @@ describe("the operator's Secret caches", () => {
   }, 240_000);
 
   it('brings in the Secrets of a namespace that comes into scope later (one relist)', async () => {
-    await makeTenantNamespace(client, elsewhere.name, shard);
+    await createTenantWithNamespace(client, { name: uniqueName('sa'), shard, namespace: elsewhere.name, spec: { displayName: 'Service account tests' } });
     await eventually(async () => (cachedSecrets(operator) === 2 + STRANGERS_ELSEWHERE ? true : undefined), 30_000, 'the newly scoped namespace in the cache');
   }, 60_000);
 });

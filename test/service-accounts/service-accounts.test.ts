@@ -14,20 +14,16 @@ import type { ApiKeyVerifier } from '../../operator/policy/index.js';
 import { scrapeMetrics } from '../harness/metrics.js';
 import { eventually, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
+import { cli, eventsText, findLeaks, getSecret, readKey, statusesText } from './fixtures.js';
 import {
   adminClient,
-  cli,
   createServiceAccount,
+  createTenantWithNamespace,
   createWorkspace,
-  eventsText,
-  findLeaks,
-  getSecret,
   getServiceAccount,
-  makeTenantNamespace,
-  readKey,
-  statusesText,
-  waitFor,
-} from './fixtures.js';
+  uniqueName,
+  waitForServiceAccount,
+} from '../harness/tenant.js';
 
 const ns = useNamespace('sa');
 const shard = newShard('sa');
@@ -51,7 +47,8 @@ function sleep(ms: number): Promise<void> {
 
 beforeAll(async () => {
   client = adminClient();
-  tenant = await makeTenantNamespace(client, ns.name, shard);
+  tenant = uniqueName('sa');
+  await createTenantWithNamespace(client, { name: tenant, shard, namespace: ns.name, spec: { displayName: 'Service account tests' } });
   await createWorkspace(client, ns.name, 'ws-a');
   await createWorkspace(client, ns.name, 'ws-b');
   const destination = new Writable({
@@ -81,7 +78,7 @@ describe('ServiceAccount', () => {
     const started = Date.now();
     for (const { name, spec } of accounts) await createServiceAccount(client, ns.name, name, spec);
     for (const { name, spec } of accounts) {
-      const sa = await waitFor(client, ns.name, name);
+      const sa = await waitForServiceAccount(client, ns.name, name);
       const secrets = await client.list(builtinKinds.secret, {
         namespace: ns.name,
         query: { labelSelector: `accounts.blinkops.com/service-account=${name}` },
@@ -115,8 +112,9 @@ describe('ServiceAccount', () => {
     process.stderr.write(`[service-accounts] 3 accounts Ready with keys in ${Date.now() - started} ms\n`);
 
     const { stdout } = await kubectl(['get', 'bsa', '-n', ns.name]);
-    // NAME ROLE WORKSPACES SECRET KEY-AGE READY AGE
-    for (const { name } of accounts) expect(stdout).toMatch(new RegExp(`^${name}\\s+\\w+\\s+.*${name}-api-key\\s+\\S+\\s+True\\s`, 'm'));
+    // NAME ROLE WORKSPACES SECRET KEY-AGE LAST-USED READY AGE (LAST USED: <unknown> while never used)
+    expect(stdout.split('\n')[0]).toMatch(/KEY AGE\s+LAST USED\s+READY/);
+    for (const { name } of accounts) expect(stdout).toMatch(new RegExp(`^${name}\\s+\\w+\\s+.*${name}-api-key\\s+\\S+\\s+\\S+\\s+True\\s`, 'm'));
   });
 
   it('writes nothing when nothing changed (a full resync)', async () => {
@@ -139,7 +137,7 @@ describe('ServiceAccount', () => {
     const edited = await client.patch<{ metadata?: { generation?: number } }>(ACCOUNT_KINDS.serviceAccount, ns.name, 'builder-bot', {
       spec: { description: 'Now a consumer', role: 'Consumer', workspaces: ['ws-b', 'ws-missing'] },
     });
-    const sa = await waitFor(client, ns.name, 'builder-bot', (s) => s.status?.observedGeneration === edited.metadata?.generation);
+    const sa = await waitForServiceAccount(client, ns.name, 'builder-bot', (s) => s.status?.observedGeneration === edited.metadata?.generation);
     expect(sa.status?.workspaces).toEqual(['ws-b']);
     expect(sa.status?.conditions?.find((c) => c.type === 'ReferencesResolved')).toMatchObject({ status: 'False', reason: 'MissingReferences' });
     expect(sa.status?.conditions?.find((c) => c.type === 'ReferencesResolved')?.message).toContain('ws-missing');
@@ -148,7 +146,7 @@ describe('ServiceAccount', () => {
 
     // The missing workspace appears: the account converges with no other action.
     await createWorkspace(client, ns.name, 'ws-missing');
-    const resolved = await waitFor(client, ns.name, 'builder-bot', (s) => s.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
+    const resolved = await waitForServiceAccount(client, ns.name, 'builder-bot', (s) => s.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True');
     expect(resolved.status?.workspaces).toEqual(['ws-b', 'ws-missing']);
     expect(await key('builder-bot')).toBe(original);
   });
@@ -158,7 +156,7 @@ describe('ServiceAccount', () => {
     const asked = Date.now();
     const { stderr } = await cli(['sa', 'rotate-key', 'consumer-bot', '-n', ns.name, '--grace-period', '4s']);
     expect(stderr).toContain('revision 1');
-    const sa = await waitFor(client, ns.name, 'consumer-bot', (s) => s.status?.keyRevision === 1);
+    const sa = await waitForServiceAccount(client, ns.name, 'consumer-bot', (s) => s.status?.keyRevision === 1);
     const fresh = await key('consumer-bot');
     expect(fresh).not.toBe(old);
     expect(sa.status?.fingerprint).toBe(fingerprintOf(fresh));
@@ -210,7 +208,7 @@ describe('ServiceAccount', () => {
     process.stderr.write(`[service-accounts] deleted Secret replaced in ${Date.now() - started} ms\n`);
     seenKeys.add(fresh);
     expect(fresh).not.toBe(old);
-    await waitFor(client, ns.name, 'admin-bot', (s) => s.status?.fingerprint === fingerprintOf(fresh));
+    await waitForServiceAccount(client, ns.name, 'admin-bot', (s) => s.status?.fingerprint === fingerprintOf(fresh));
     expect(verifier.authenticate(old).ok).toBe(false);
     await eventually(async () => (verifier.authenticate(fresh).ok ? true : undefined), 5_000, 'the new key to verify');
     const events = await eventually(async () => {
@@ -239,7 +237,7 @@ describe('ServiceAccount', () => {
     }, 15_000, 'a new key');
     seenKeys.add(fresh);
     expect(parseApiKey(fresh).ok).toBe(true);
-    await waitFor(client, ns.name, 'admin-bot', (s) => s.status?.fingerprint === fingerprintOf(fresh));
+    await waitForServiceAccount(client, ns.name, 'admin-bot', (s) => s.status?.fingerprint === fingerprintOf(fresh));
     expect(verifier.authenticate(old).ok).toBe(false);
     expect(verifier.authenticate(altered).ok).toBe(false);
     const after = await getSecret(client, ns.name, 'admin-bot-api-key');
@@ -264,7 +262,7 @@ describe('ServiceAccount', () => {
   it('never verifies a key planted by someone who can write Secrets, however well its record is forged', async () => {
     // What the verifier trusted before key records were signed: a Secret with the account's labels,
     // its owner reference and annotations matching the planted key. Any name, or the account's own.
-    const sa = await waitFor(client, ns.name, 'admin-bot');
+    const sa = await waitForServiceAccount(client, ns.name, 'admin-bot');
     const planted = generateApiKey();
     seenKeys.add(planted.key);
     const forged = (name: string): Record<string, unknown> => ({
@@ -303,7 +301,7 @@ describe('ServiceAccount', () => {
   it('leaves a Secret of someone else alone and reports the conflict', async () => {
     await client.create(builtinKinds.secret, { metadata: { name: 'squatted-api-key', namespace: ns.name }, stringData: { note: 'not ours' } });
     await createServiceAccount(client, ns.name, 'squatted', { role: 'Consumer' });
-    const sa = await waitFor(client, ns.name, 'squatted', (s) => s.status?.conditions?.some((c) => c.type === 'KeyIssued' && c.reason === 'SecretConflict') === true);
+    const sa = await waitForServiceAccount(client, ns.name, 'squatted', (s) => s.status?.conditions?.some((c) => c.type === 'KeyIssued' && c.reason === 'SecretConflict') === true);
     expect(sa.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'SecretConflict' });
     expect(sa.status?.keyId).toBeUndefined();
     const secret = await getSecret(client, ns.name, 'squatted-api-key');
@@ -311,7 +309,7 @@ describe('ServiceAccount', () => {
     // Once the name is free, the account gets its key with no other action.
     await client.delete(builtinKinds.secret, ns.name, 'squatted-api-key');
     await client.patch(ACCOUNT_KINDS.serviceAccount, ns.name, 'squatted', { spec: { description: 'nudge' } });
-    await waitFor(client, ns.name, 'squatted');
+    await waitForServiceAccount(client, ns.name, 'squatted');
     await key('squatted');
     await client.delete(ACCOUNT_KINDS.serviceAccount, ns.name, 'squatted');
   });

@@ -9,7 +9,7 @@ import { EMAIL_DOMAIN_POLICY, emailDomainPolicy, emailDomainPolicyBinding } from
 import { tenantsFeature } from '../../operator/tenants/feature.js';
 import { eventually } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, cleanUp, createTenant, createUser, tenantReady, uniqueName } from './fixtures.js';
+import { adminClient, cleanUp, createTenant, createUser, tenantReady, uniqueName } from '../harness/tenant.js';
 
 const POLICY: KindDescriptor = { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicy', plural: 'validatingadmissionpolicies', namespaced: false };
 const BINDING: KindDescriptor = { group: 'admissionregistration.k8s.io', version: 'v1', kind: 'ValidatingAdmissionPolicyBinding', plural: 'validatingadmissionpolicybindings', namespaced: false };

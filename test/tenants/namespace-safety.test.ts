@@ -12,7 +12,7 @@ import type { KubeObject } from '../../operator/runtime/kinds.js';
 import { tenantsFeature } from '../../operator/tenants/feature.js';
 import { eventually } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, cleanUp, createActiveUser, createTenant, tenantReady, uniqueName } from './fixtures.js';
+import { adminClient, cleanUp, createActiveUser, createTenant, tenantReady, uniqueName } from '../harness/tenant.js';
 
 type Condition = { type: string; status: string; reason: string; message: string };
 type TenantObject = KubeObject & { status?: { namespace?: string; createdNamespaceUID?: string; conditions?: Condition[] } };

@@ -9,7 +9,7 @@ import type { KubeObject } from '../../operator/runtime/kinds.js';
 import { tenantsFeature } from '../../operator/tenants/feature.js';
 import { eventually, kubectl } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, cleanUp, createActiveUser, createTenant, createUser, setUserPhase, tenantReady, uniqueName } from './fixtures.js';
+import { adminClient, cleanUp, createActiveUser, createTenant, createUser, setUserPhase, tenantReady, uniqueName } from '../harness/tenant.js';
 
 /** Runs kubectl as `email`; resolves with whether it succeeded and what it said. */
 async function as(email: string, args: string[], input?: string): Promise<{ ok: boolean; output: string }> {

@@ -8,7 +8,7 @@ import type { KubeObject } from '../../operator/runtime/kinds.js';
 import { tenantsFeature } from '../../operator/tenants/feature.js';
 import { eventually } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, cleanUp, createServiceAccount, createTenant, createUser, setUserPhase, tenantReady, uniqueName } from './fixtures.js';
+import { adminClient, cleanUp, createServiceAccount, createTenant, createUser, setUserPhase, tenantReady, uniqueName } from '../harness/tenant.js';
 
 type TenantObject = KubeObject & {
   status?: { namespace?: string; users?: { invited: number; active: number; inactive: number }; serviceAccounts?: number; conditions?: { type: string; status: string; reason: string; message: string }[] };

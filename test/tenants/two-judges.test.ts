@@ -12,7 +12,7 @@ import { builtinKinds } from '../../operator/runtime/kinds.js';
 import { tenantsFeature } from '../../operator/tenants/feature.js';
 import { eventually, kubectl } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { adminClient, cleanUp, createActiveUser, createTenant, tenantReady, uniqueName } from './fixtures.js';
+import { adminClient, cleanUp, createActiveUser, createTenant, tenantReady, uniqueName } from '../harness/tenant.js';
 
 describe('the access API and RBAC judge a person the same way', () => {
   const shard = newShard('judges');
@@ -55,6 +55,30 @@ describe('the access API and RBAC judge a person the same way', () => {
     expect(lookalike.toLowerCase()).toBe(kate);
     expect(await rbacAllows(lookalike)).toBe(false);
     expect(apiAllows(lookalike)).toMatchObject({ allowed: false, reason: 'UnknownPrincipal' });
+  });
+
+  it('two Active Users with one email (in two cases): both judges answer for the older one only, not the union of their roles', async () => {
+    const dana = `dana@${tenant}.example.com`;
+    const can = (verb: string) =>
+      kubectl(['auth', 'can-i', verb, 'users.accounts.blinkops.com', '-n', ns, `--as=${dana}`]).then(
+        () => true,
+        () => false,
+      );
+    const boundAs = (name: string): Promise<boolean> => client.get(builtinKinds.roleBinding, ns, `blink-user-${name}`).then(() => true, () => false);
+    await createActiveUser(client, ns, 'dana-a', { email: dana, role: 'Consumer' });
+    await createActiveUser(client, ns, 'dana-b', { email: dana.toUpperCase(), role: 'Admin' });
+    await eventually(async () => ((await boundAs('dana-a')) && apiAllows(dana).reason !== 'UnknownPrincipal' ? true : undefined), 15_000, 'dana-a bound');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await boundAs('dana-b')).toBe(false);
+    expect(await can('get')).toBe(true);
+    expect(await can('create')).toBe(false);
+    expect(apiAllows(dana)).toMatchObject({ allowed: false });
+    expect(decideAuthorize(directory, { tenant, principal: { user: dana }, action: 'portal' })).toMatchObject({ allowed: true });
+
+    // The owner goes: the other one's own standing decides, in both.
+    await client.delete(ACCOUNT_KINDS.user, ns, 'dana-a');
+    await eventually(async () => ((await boundAs('dana-b')) && apiAllows(dana).allowed ? true : undefined), 15_000, 'dana-b bound and allowed');
+    expect(await can('create')).toBe(true);
   });
 
   it('both deny a user outside allowedEmailDomains once the Tenant is edited, and allow it again when the domain returns', async () => {

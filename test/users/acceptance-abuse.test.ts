@@ -14,8 +14,9 @@ import { createUsersFeature } from '../../operator/users/feature.js';
 import type { SecretObject } from '../../operator/invitations/invitation-record.js';
 import { eventually, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { acceptOverHttp, adminClient, apply, createTenant, deleteTenant, getRecord, linkOf, shiftableClock, startTestSmtp, userManifest, waitForUser } from './fixtures.js';
+import { acceptOverHttp, apply, getRecord, linkOf, shiftableClock, startTestSmtp, userManifest, waitForUser } from './fixtures.js';
 import type { TestSmtp } from './fixtures.js';
+import { adminClient, createTenantWithNamespace, deleteTenant } from '../harness/tenant.js';
 
 const operatorNs = useNamespace('users-abuse');
 const shard = newShard('abuse');
@@ -103,8 +104,8 @@ async function invite(name: string, email: string, extra: object = {}): Promise<
 
 beforeAll(async () => {
   smtp = await startTestSmtp(operatorNs.name);
-  ns = await createTenant({ shard, name: tenantName, displayName: TENANT_DISPLAY });
-  shortNs = await createTenant({ shard, name: shortTenantName, displayName: 'Short', invitationTTL: '1m' });
+  ns = await createTenantWithNamespace(adminClient(), { shard, name: tenantName, spec: { displayName: TENANT_DISPLAY } });
+  shortNs = await createTenantWithNamespace(adminClient(), { shard, name: shortTenantName, spec: { displayName: 'Short', invitationTTL: '1m' } });
   operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [
     createUsersFeature({ clock, rateLimit: { burst: 10_000, refillPerSecond: 0 }, globalRateLimit: { burst: 10_000, refillPerSecond: 0 } }),
   ]);
@@ -145,8 +146,8 @@ afterAll(async () => {
   await proxied?.stop();
   await operator?.stop();
   await smtp?.close();
-  await deleteTenant(tenantName);
-  await deleteTenant(shortTenantName);
+  await deleteTenant(adminClient(), tenantName);
+  await deleteTenant(adminClient(), shortTenantName);
 });
 
 const INVALID = 'This invitation link is not valid';
@@ -380,7 +381,7 @@ describe('one person cannot be locked out of their own invitation', () => {
   }
 
   beforeAll(async () => {
-    guardNs = await createTenant({ shard: guardShard, name: guardTenant, displayName: 'Guarded' });
+    guardNs = await createTenantWithNamespace(adminClient(), { shard: guardShard, name: guardTenant, spec: { displayName: 'Guarded' } });
     // The production limits (no override), behind a trusted proxy whose X-Forwarded-For names the client.
     guarded = await startTestOperator({ shard: guardShard, namespace: operatorNs.name, smtpSecret: smtp.secret, trustedProxies: [`${PROXY}/32`] }, [createUsersFeature({ clock: guardClock })]);
   });
@@ -389,7 +390,7 @@ describe('one person cannot be locked out of their own invitation', () => {
     await kubectl(['delete', 'users', '--all', '-n', guardNs, '--wait=true', '--timeout=20s']).catch(() => undefined);
     await guarded?.stop();
     guardClock.reset();
-    await deleteTenant(guardTenant);
+    await deleteTenant(adminClient(), guardTenant);
   });
 
   it('40 wrong tokens for one invitation from other clients leave the invitee GET and POST without a 429', async () => {

@@ -9,8 +9,9 @@ import type { RunningOperator } from '../../operator/operator.js';
 import { createUsersFeature } from '../../operator/users/feature.js';
 import { cluster, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { acceptOverHttp, apply, createTenant, deleteTenant, getUser, linkOf, startTestSmtp, waitForUser } from './fixtures.js';
+import { acceptOverHttp, apply, getUser, linkOf, startTestSmtp, waitForUser } from './fixtures.js';
 import type { TestSmtp } from './fixtures.js';
+import { adminClient, createTenantWithNamespace, deleteTenant } from '../harness/tenant.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../bin/blink-accounts.js', import.meta.url));
@@ -28,7 +29,7 @@ const target = () => ['-n', ns, '--kubeconfig', cluster().kubeconfig];
 
 beforeAll(async () => {
   smtp = await startTestSmtp(operatorNs.name);
-  ns = await createTenant({ shard, name: tenantName, displayName: 'CLI Co' });
+  ns = await createTenantWithNamespace(adminClient(), { shard, name: tenantName, spec: { displayName: 'CLI Co' } });
   await apply({ apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'Group', metadata: { name: 'admins', namespace: ns }, spec: {} });
   operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [createUsersFeature()]);
 });
@@ -37,7 +38,7 @@ afterAll(async () => {
   await kubectl(['delete', 'users', '--all', '-n', ns, '--wait=true', '--timeout=20s']).catch(() => undefined);
   await operator?.stop();
   await smtp?.close();
-  await deleteTenant(tenantName);
+  await deleteTenant(adminClient(), tenantName);
 });
 
 // Every CLI run starts Node, tsx and @kubernetes/client-node: seconds each on a loaded 2-core machine.
@@ -65,6 +66,25 @@ describe('blink-accounts user / invitations', { timeout: 300_000 }, () => {
     await waitForUser(ns, 'ivy', (u) => u.status?.phase === 'Inactive', 'ivy Inactive');
     await cli('user', 'activate', 'ivy', ...target());
     await waitForUser(ns, 'ivy', (u) => u.status?.phase === 'Active', 'ivy Active again');
+    await kubectl(['patch', 'users.accounts.blinkops.com', 'ivy', '-n', ns, '--type=merge', '-p', '{"spec":{"role":"Builder"}}', '--field-manager', 'role-admin']);
+    await waitForUser(ns, 'ivy', (u) => u.status?.role === 'Builder', 'ivy a Builder');
+
+    // Issue 27 §3: the whole lifecycle in status.history, with who changed the spec, as a timeline.
+    const history = (await getUser(ns, 'ivy')).status?.history ?? [];
+    expect(history.map((e) => `${e.event}/${e.reason}`)).toEqual([
+      'Invited/Created',
+      'InvitationSent/Sent',
+      'Invited/Resent',
+      'InvitationSent/Sent',
+      'Accepted/InvitationLink',
+      'Deactivated/SpecChanged',
+      'Reactivated/SpecChanged',
+      'RoleChanged/SpecChanged',
+    ]);
+    expect(history.at(-1)?.by).toBe('role-admin');
+    expect(JSON.stringify(history)).not.toContain(second.split('/invitations/')[1]);
+    const timeline = await cli('history', 'user', 'ivy', ...target());
+    expect(timeline.stdout).toMatch(/RoleChanged\s+SpecChanged\s+Role changed from Admin to Builder \[by role-admin\]/);
 
     await cli('user', 'remove', 'ivy', ...target());
     await kubectl(['wait', '--for=delete', 'user/ivy', '-n', ns, '--timeout=30s']);

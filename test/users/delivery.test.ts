@@ -10,8 +10,9 @@ import { nodemailerMailer } from '../../operator/invitations/smtp.js';
 import { kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, spawnOperator, startTestOperator } from '../harness/operator.js';
 import type { OperatorProcess } from '../harness/operator.js';
-import { apply, condition, createTenant, deleteTenant, getRecord, startTestSmtp, userManifest, waitForUser } from './fixtures.js';
+import { apply, condition, getRecord, startTestSmtp, userManifest, waitForUser } from './fixtures.js';
 import type { TestSmtp } from './fixtures.js';
+import { adminClient, createTenantWithNamespace, deleteTenant } from '../harness/tenant.js';
 
 const operatorNs = useNamespace('users-delivery');
 const shard = newShard('delivery');
@@ -25,7 +26,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   smtp = await startTestSmtp(operatorNs.name);
-  ns = await createTenant({ shard, name: tenantName, displayName: 'Delivery Ltd' });
+  ns = await createTenantWithNamespace(adminClient(), { shard, name: tenantName, spec: { displayName: 'Delivery Ltd' } });
 });
 
 afterAll(async () => {
@@ -33,7 +34,7 @@ afterAll(async () => {
   await kubectl(['delete', 'users', '--all', '-n', ns, '--wait=true', '--timeout=20s']).catch(() => undefined);
   await operator?.stop();
   await smtp?.close();
-  await deleteTenant(tenantName);
+  await deleteTenant(adminClient(), tenantName);
 });
 
 /** How long SMTP refuses every session in the outage test (the issue asks for a minute). */

@@ -8,8 +8,9 @@ import type { RunningOperator } from '../../operator/operator.js';
 import { createUsersFeature } from '../../operator/users/feature.js';
 import { kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { apply, createTenant, deleteTenant, linkOf, startTestSmtp, userManifest } from './fixtures.js';
+import { apply, linkOf, startTestSmtp, userManifest } from './fixtures.js';
 import type { TestSmtp } from './fixtures.js';
+import { adminClient, createTenantWithNamespace, deleteTenant } from '../harness/tenant.js';
 
 const operatorNs = useNamespace('email-framing');
 const shard = newShard('email-framing');
@@ -24,14 +25,14 @@ let operator: RunningOperator;
 
 beforeAll(async () => {
   smtp = await startTestSmtp(operatorNs.name);
-  ns = await createTenant({ shard, name: tenantName, displayName: LURE });
+  ns = await createTenantWithNamespace(adminClient(), { shard, name: tenantName, spec: { displayName: LURE } });
   operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [createUsersFeature()]);
 });
 afterAll(async () => {
   await kubectl(['delete', 'users', '--all', '-n', ns, '--wait=true', '--timeout=20s']).catch(() => undefined);
   await operator?.stop();
   await smtp?.close();
-  await deleteTenant(tenantName);
+  await deleteTenant(adminClient(), tenantName);
 });
 
 describe('the invitation email of a tenant whose display name is a URL', () => {

@@ -1,6 +1,6 @@
-// What the users tests share: a tenant of their own (namespace labelled for the test's shard
-// plus a Tenant object: the Tenant controller is not part of these operators), a real dev SMTP
-// server referenced through an SMTP Secret, and small readers of Users, records and mail.
+// What the users tests share besides their tenant (test/harness/tenant.ts
+// createTenantWithNamespace: the Tenant controller is not part of these operators): a real dev
+// SMTP server referenced through an SMTP Secret, and small readers of Users, records and mail.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,51 +9,19 @@ import { chromium } from 'playwright-core';
 import type { User } from '../../operator/api/index.js';
 import { invitationLinks, startDevSmtp } from '../../operator/dev-smtp/server.js';
 import type { CaughtMessage, DevSmtpServer } from '../../operator/dev-smtp/server.js';
-import { SHARD_LABEL, TENANT_LABEL } from '../../operator/api/index.js';
 import type { Clock } from '../../operator/runtime/clock.js';
 import { systemClock } from '../../operator/runtime/clock.js';
-import { KubeClient } from '../../operator/runtime/kube-client.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
 import { ACCOUNT_KINDS } from '../../operator/api/index.js';
 import type { SecretObject } from '../../operator/invitations/invitation-record.js';
 import { invitationSecretName, recordFromSecret } from '../../operator/invitations/invitation-record.js';
 import type { StoredInvitationRecord } from '../../operator/invitations/invitation-record.js';
-import { adminKubeConfig, eventually, kubectl } from '../harness/kube.js';
-
-/** An admin REST client for the test control plane. */
-export function adminClient(): KubeClient {
-  return new KubeClient(adminKubeConfig());
-}
+import { eventually, kubectl } from '../harness/kube.js';
+import { adminClient } from '../harness/tenant.js';
 
 /** Applies objects (JSON is YAML) with the harness kubectl. */
 export async function apply(...objects: object[]): Promise<void> {
   await kubectl(['apply', '-f', '-'], { input: objects.map((o) => JSON.stringify(o)).join('\n---\n') });
-}
-
-/** Creates a tenant namespace (labelled for `shard`) and its Tenant. */
-export async function createTenant(options: { shard: string; name: string; displayName: string; invitationTTL?: string; invitationEmailsPerHour?: number }): Promise<string> {
-  const namespace = `tenant-${options.name}`;
-  await apply(
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { [TENANT_LABEL]: options.name, [SHARD_LABEL]: options.shard, 'blink-test': 'true' } } },
-    {
-      apiVersion: 'accounts.blinkops.com/v1alpha1',
-      kind: 'Tenant',
-      metadata: { name: options.name, labels: { [SHARD_LABEL]: options.shard } },
-      spec: {
-        displayName: options.displayName,
-        namespace,
-        ...(options.invitationTTL ? { invitationTTL: options.invitationTTL } : {}),
-        ...(options.invitationEmailsPerHour !== undefined ? { invitationEmailsPerHour: options.invitationEmailsPerHour } : {}),
-      },
-    },
-  );
-  return namespace;
-}
-
-/** Deletes a tenant's Tenant and namespace without waiting. */
-export async function deleteTenant(name: string): Promise<void> {
-  await kubectl(['delete', 'tenant', name, '--wait=false', '--ignore-not-found']).catch(() => undefined);
-  await kubectl(['delete', 'namespace', `tenant-${name}`, '--wait=false', '--ignore-not-found']).catch(() => undefined);
 }
 
 /** A User manifest. */

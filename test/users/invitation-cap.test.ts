@@ -8,8 +8,9 @@ import type { RunningOperator } from '../../operator/operator.js';
 import { createUsersFeature } from '../../operator/users/feature.js';
 import { eventually, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { apply, condition, createTenant, deleteTenant, getRecord, getUser, shiftableClock, startTestSmtp, userManifest, waitForUser } from './fixtures.js';
+import { apply, condition, getRecord, getUser, shiftableClock, startTestSmtp, userManifest, waitForUser } from './fixtures.js';
 import type { TestSmtp } from './fixtures.js';
+import { adminClient, createTenantWithNamespace, deleteTenant } from '../harness/tenant.js';
 
 const operatorNs = useNamespace('users-cap');
 const shard = newShard('cap');
@@ -40,7 +41,7 @@ async function countReasons(reason: string): Promise<number> {
 
 beforeAll(async () => {
   smtp = await startTestSmtp(operatorNs.name);
-  ns = await createTenant({ shard, name: tenantName, displayName: 'Capped Ltd', invitationEmailsPerHour: 2 });
+  ns = await createTenantWithNamespace(adminClient(), { shard, name: tenantName, spec: { displayName: 'Capped Ltd', invitationEmailsPerHour: 2 } });
   operator = await start();
 });
 
@@ -48,7 +49,7 @@ afterAll(async () => {
   await kubectl(['delete', 'users', '--all', '-n', ns, '--wait=true', '--timeout=20s']).catch(() => undefined);
   await operator?.stop();
   await smtp?.close();
-  await deleteTenant(tenantName);
+  await deleteTenant(adminClient(), tenantName);
 });
 
 describe('hourly cap on invitation emails', () => {

@@ -12,11 +12,8 @@ import { eventually, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
 import {
   acceptOverHttp,
-  adminClient,
   apply,
   condition,
-  createTenant,
-  deleteTenant,
   getRecord,
   getUser,
   launchChromium,
@@ -27,6 +24,7 @@ import {
   waitForUser,
 } from './fixtures.js';
 import type { TestSmtp } from './fixtures.js';
+import { adminClient, createTenantWithNamespace, deleteTenant } from '../harness/tenant.js';
 
 const operatorNs = useNamespace('users-op');
 const shard = newShard('users');
@@ -42,8 +40,8 @@ let browser: Browser;
 
 beforeAll(async () => {
   smtp = await startTestSmtp(operatorNs.name);
-  ns = await createTenant({ shard, name: tenantName, displayName: 'Acme Corp' });
-  shortNs = await createTenant({ shard, name: shortTenantName, displayName: 'Brief Inc', invitationTTL: '1m' });
+  ns = await createTenantWithNamespace(adminClient(), { shard, name: tenantName, spec: { displayName: 'Acme Corp' } });
+  shortNs = await createTenantWithNamespace(adminClient(), { shard, name: shortTenantName, spec: { displayName: 'Brief Inc', invitationTTL: '1m' } });
   operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [createUsersFeature({ clock }), membershipsFeature]);
   browser = await launchChromium();
 });
@@ -54,8 +52,8 @@ afterAll(async () => {
   await kubectl(['delete', 'users', '--all', '-n', shortNs, '--wait=true', '--timeout=20s']).catch(() => undefined);
   await operator?.stop();
   await smtp?.close();
-  await deleteTenant(tenantName);
-  await deleteTenant(shortTenantName);
+  await deleteTenant(adminClient(), tenantName);
+  await deleteTenant(adminClient(), shortTenantName);
 });
 
 async function waitPhase(namespace: string, name: string, phase: string): Promise<void> {

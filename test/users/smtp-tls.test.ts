@@ -9,9 +9,10 @@ import { nodemailerMailer } from '../../operator/invitations/smtp.js';
 import { createUsersFeature } from '../../operator/users/feature.js';
 import { eventually, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
-import { apply, condition, createTenant, deleteTenant, getRecord, userManifest, waitForUser } from './fixtures.js';
+import { apply, condition, getRecord, userManifest, waitForUser } from './fixtures.js';
 import { selfSignedCertificate, startTlsTestSmtp } from './tls-smtp.js';
 import type { SelfSigned, TlsTestSmtp } from './tls-smtp.js';
+import { adminClient, createTenantWithNamespace, deleteTenant } from '../harness/tenant.js';
 
 const operatorNs = useNamespace('users-smtp-tls');
 const shard = newShard('smtp-tls');
@@ -43,7 +44,7 @@ async function useSmtp(smtp: TlsTestSmtp, extra: Record<string, string> = {}): P
 
 beforeAll(async () => {
   cert = await selfSignedCertificate([HOST]);
-  ns = await createTenant({ shard, name: tenantName, displayName: 'TLS GmbH' });
+  ns = await createTenantWithNamespace(adminClient(), { shard, name: tenantName, spec: { displayName: 'TLS GmbH' } });
   operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: SECRET }, [createUsersFeature({ maxRetryDelayMs: 2_000 })]);
 });
 
@@ -54,7 +55,7 @@ afterEach(async () => {
 afterAll(async () => {
   await operator?.stop();
   for (const s of servers) await s.close();
-  await deleteTenant(tenantName);
+  await deleteTenant(adminClient(), tenantName);
 });
 
 describe('invitation mail and TLS', () => {

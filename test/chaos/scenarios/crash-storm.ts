@@ -18,9 +18,8 @@ import type { KubeObject } from '../../../operator/runtime/kinds.js';
 import type { KubeClient } from '../../../operator/runtime/kube-client.js';
 import { newShard, spawnOperator } from '../../harness/operator.js';
 import type { OperatorProcess } from '../../harness/operator.js';
-import { adminClient } from '../../service-accounts/fixtures.js';
-import type { SA, SecretObject } from '../../service-accounts/fixtures.js';
-import { createTenant, deleteTenant, startTestSmtp } from '../../users/fixtures.js';
+import type { SecretObject } from '../../service-accounts/fixtures.js';
+import { startTestSmtp } from '../../users/fixtures.js';
 import type { TestSmtp } from '../../users/fixtures.js';
 import { acceptanceChecks, unconfirmedDeliveryCheck } from '../invariants.js';
 import type { UnconfirmedDelivery } from '../invariants.js';
@@ -28,6 +27,8 @@ import { Checks, random, sleep } from '../scenario.js';
 import { scrapeMetrics } from '../../harness/metrics.js';
 import { inPool } from './workload.js';
 import type { ChaosContext, Scenario, ScenarioResult } from '../scenario.js';
+import { adminClient, createTenantWithNamespace, deleteTenant } from '../../harness/tenant.js';
+import type { SA } from '../../harness/tenant.js';
 
 const TENANTS = 5;
 const ROLES = ['Admin', 'Builder', 'Consumer'] as const;
@@ -111,7 +112,7 @@ export const crashStorm: Scenario = {
       await client.create(builtinKinds.namespace, { metadata: { name: opsNamespace, labels: { 'blink-test': 'true' } } });
       smtp = await startTestSmtp(opsNamespace);
       for (const [i, tenant] of tenants.entries()) {
-        namespaces.push(await createTenant({ shard, name: tenant, displayName: `Storm tenant ${i}`, invitationEmailsPerHour: 10_000 }));
+        namespaces.push(await createTenantWithNamespace(client, { shard, name: tenant, spec: { displayName: `Storm tenant ${i}`, invitationEmailsPerHour: 10_000 } }));
       }
       for (const namespace of namespaces) {
         for (const ws of ['ws-a', 'ws-b']) await retry(() => client.create(ACCOUNT_KINDS.workspace, { metadata: { name: ws, namespace }, spec: {} }));
@@ -428,7 +429,7 @@ export const crashStorm: Scenario = {
       };
     } finally {
       // Tenants go while an operator still runs, so it releases the finalizers of what they hold.
-      for (const tenant of tenants) await deleteTenant(tenant);
+      for (const tenant of tenants) await deleteTenant(client, tenant);
       for (let i = 0; i < 120 && (await client.list(ACCOUNT_KINDS.tenant).catch(() => ({ items: [] }))).items.some((t) => tenants.includes(t.metadata?.name ?? '')); i++) await sleep(500);
       await operator?.kill('SIGTERM');
       await smtp?.close();

@@ -27,13 +27,13 @@ import { eventually } from '../../harness/kube.js';
 import { newShard, spawnOperator } from '../../harness/operator.js';
 import type { OperatorProcess } from '../../harness/operator.js';
 import { eventsText, readKey, statusesText } from '../../service-accounts/fixtures.js';
-import { adminClient, cleanUp, createServiceAccount, createTenant, createWorkspace, tenantReady, uniqueName } from '../../tenants/fixtures.js';
 import { getRecord, getUser, linkOf, startTestSmtp, userManifest, apply } from '../../users/fixtures.js';
 import type { TestSmtp } from '../../users/fixtures.js';
 import { scrapeMetrics } from '../../harness/metrics.js';
 import { memoryCheck } from '../invariants.js';
 import { Checks, random, sleep } from '../scenario.js';
 import type { ChaosContext, Scenario, ScenarioResult } from '../scenario.js';
+import { adminClient, cleanUp, createServiceAccount, createTenant, createWorkspace, tenantReady, uniqueName } from '../../harness/tenant.js';
 
 /** What a hostile request is, for the counts. */
 type Category =

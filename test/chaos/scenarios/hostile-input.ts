@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { simpleParser } from 'mailparser';
-import { ACCOUNT_KINDS, SHARD_LABEL } from '../../../operator/api/index.js';
+import { ACCOUNT_KINDS } from '../../../operator/api/index.js';
 import { hashApiKey } from '../../../operator/apikeys/index.js';
 import { startDevSmtp } from '../../../operator/dev-smtp/server.js';
 import { parseInvitationToken } from '../../../operator/invitations/token.js';
@@ -20,9 +20,8 @@ import type { SecretObject as RecordSecret } from '../../../operator/invitations
 import { ApiError } from '../../../operator/runtime/errors.js';
 import { builtinKinds } from '../../../operator/runtime/kinds.js';
 import type { KindDescriptor, KubeObject } from '../../../operator/runtime/kinds.js';
-import { KubeClient } from '../../../operator/runtime/kube-client.js';
 import { accessApiCaller } from '../../harness/access.js';
-import { adminKubeConfig } from '../../harness/kube.js';
+import { adminClient, createTenant } from '../../harness/tenant.js';
 import { newShard, spawnOperator } from '../../harness/operator.js';
 import type { OperatorProcess } from '../../harness/operator.js';
 import type { ChaosContext, Scenario, ScenarioResult } from '../scenario.js';
@@ -30,7 +29,7 @@ import { Checks, sleep } from '../scenario.js';
 import type { CreateCase, Edit } from './hostile-generators.js';
 import { ALLOWED_DOMAINS, createCase, editSequence, generate, GROUP_POOL, resolveBumps, validSpecOf, WORKSPACE_POOL } from './hostile-generators.js';
 import type { AccessAction, Expected, Json, Kind, ServiceAccountIntent, UserIntent, World } from './hostile-model.js';
-import { admission, bigOf, expectedAllowed, expectedMembers, expectedServiceAccount, expectedUser, mergePatch, rawJson, serviceAccountIntent, userIntent, withoutNulls } from './hostile-model.js';
+import { admission, bigOf, emailOwnersOf, expectedAllowed, expectedMembers, expectedServiceAccount, expectedUser, mergePatch, rawJson, serviceAccountIntent, userIntent, withoutNulls } from './hostile-model.js';
 
 /** Longest an object may take to report its generation before it counts as stalled. */
 const SETTLE_MS = 45_000;
@@ -52,6 +51,8 @@ interface Live {
   readonly kind: Kind;
   spec: Record<string, Json>;
   accepted: boolean;
+  /** metadata.creationTimestamp as stored (which User owns an email depends on it). */
+  readonly createdAt?: string;
 }
 
 function path(kind: Kind, namespace: string, name?: string): string {
@@ -154,7 +155,7 @@ class Run {
   settleCount = 0;
   readonly counts = { 'cases generated': 0, edits: 0, creates: 0, 'rejected at admission': 0, Ready: 0, 'Ready=False': 0, unclassified: 0, accepted: 0, deletes: 0, 'objects checked against the model': 0, 'edits admitted': 0, 'edits rejected': 0, 'edits that created a missing object': 0, 'keys rotated': 0, 'invitations resent': 0, 'access API questions': 0, 'dead keys tried': 0, 'counters beyond 2^53 admitted': 0 };
   readonly live = new Map<string, Live>();
-  readonly client = new KubeClient(adminKubeConfig());
+  readonly client = adminClient();
   world: World = { allowedEmailDomains: ALLOWED_DOMAINS, workspaces: new Set(), groups: new Set() };
   private clientIp = 1;
   /** Every API key seen in a Secret, with the uid of the ServiceAccount that owned it. */
@@ -241,7 +242,7 @@ class Run {
       const o = userIntent(oldSpec);
       const n = userIntent(newSpec);
       const live = this.live.get(this.key(kind, name));
-      const pending = (i: UserIntent) => expectedUser(i, live?.accepted ?? false, this.world).reason === 'InvitationPending';
+      const pending = (i: UserIntent) => expectedUser(i, live?.accepted ?? false, this.world, name).reason === 'InvitationPending';
       const was = (before.status?.['invitation'] as { id?: string } | undefined)?.id;
       const now = (after.status?.['invitation'] as { id?: string } | undefined)?.id;
       if (n.resend > o.resend && pending(o) && pending(n)) {
@@ -285,7 +286,8 @@ class Run {
   /** The world the model judges by: the Workspaces and Groups the model says exist. */
   refreshWorld(): void {
     const names = (kind: Kind) => [...this.live].filter(([, l]) => l.kind === kind).map(([key]) => key.slice(kind.length + 1));
-    this.world = { allowedEmailDomains: ALLOWED_DOMAINS, workspaces: new Set(names('Workspace')), groups: new Set(names('Group')) };
+    const users = [...this.live].filter(([, l]) => l.kind === 'User').map(([key, l]) => ({ name: key.slice('User'.length + 1), email: userIntent(l.spec).email, createdAt: l.createdAt ?? '' }));
+    this.world = { allowedEmailDomains: ALLOWED_DOMAINS, workspaces: new Set(names('Workspace')), groups: new Set(names('Group')), emailOwners: emailOwnersOf(users) };
   }
 
   /** Creates one object; returns its name when admitted. */
@@ -302,7 +304,7 @@ class Run {
     const storedName = stored.metadata?.name ?? '';
     if (typeof spec === 'object' && spec !== null && !Array.isArray(spec)) this.checkStored(what, spec, stored);
     // The model's intent: what was sent, nulls pruned (unknown fields are ignored by the intent).
-    this.live.set(this.key(kind, storedName), { kind, spec: (withoutNulls(spec ?? {}) as Record<string, Json>) ?? {}, accepted: false });
+    this.live.set(this.key(kind, storedName), { kind, spec: (withoutNulls(spec ?? {}) as Record<string, Json>) ?? {}, accepted: false, ...(stored.metadata?.creationTimestamp ? { createdAt: stored.metadata.creationTimestamp } : {}) });
     return storedName;
   }
 
@@ -325,7 +327,7 @@ class Run {
     const live = this.live.get(this.key('User', name));
     if (!live) return;
     const intent = userIntent(live.spec);
-    if (live.accepted || expectedUser(intent, false, this.world).reason !== 'InvitationPending') return;
+    if (live.accepted || expectedUser(intent, false, this.world, name).reason !== 'InvitationPending') return;
     await this.settleUntil('User', name, (u) => u.status?.conditions?.some((c) => c.type === 'InvitationSent' && c.status === 'True') === true);
     const user = await this.get('User', name);
     const invitation = user?.status?.['invitation'] as { id?: string } | undefined;
@@ -391,7 +393,7 @@ class Run {
     const status = object.status ?? {};
     let expected: Expected | undefined;
     let members: { users: string[]; serviceAccounts?: string[] } | undefined;
-    if (kind === 'User') expected = expectedUser(userIntent(live.spec), live.accepted, this.world);
+    if (kind === 'User') expected = expectedUser(userIntent(live.spec), live.accepted, this.world, name);
     else if (kind === 'ServiceAccount') expected = expectedServiceAccount(serviceAccountIntent(live.spec), this.world);
     else members = expectedMembers(kind, name, this.intents('User') as Map<string, UserIntent>, this.intents('ServiceAccount') as Map<string, ServiceAccountIntent>);
     const diff: string[] = [];
@@ -727,7 +729,7 @@ export const hostileInput: Scenario = {
     const tenantDisplayName = generate(fc.constantFrom('Hostile Bcc: victim@evil.example', '<script>alert(1)</script> https://evil.example/login', 'Acme "Corp" <ceo@evil.example>, x@evil.example', '\u0430cme Ltd www.evil.example', '"><img src=x onerror=alert(1)>'), ctx.seed, 1)[0] ?? 'Hostile';
     const edits = generate(editSequence(slots, editCount), ctx.seed ^ 0x5eed, 1)[0] ?? [];
 
-    const admin = new KubeClient(adminKubeConfig());
+    const admin = adminClient();
     const suffix = randomBytes(3).toString('hex');
     const shard = newShard('hostile');
     const operatorNs = `hostile-op-${suffix}`;
@@ -747,10 +749,7 @@ export const hostileInput: Scenario = {
         ['--shard', shard, '--no-leader-elect', '--metrics-port', '0', '--http-port', '0', '--namespace', operatorNs, '--smtp-secret', `${operatorNs}/smtp`, '--trusted-proxies', '127.0.0.1'],
         { LOG_LEVEL: 'info' },
       );
-      await admin.create(ACCOUNT_KINDS.tenant, {
-        metadata: { name: tenant, labels: { [SHARD_LABEL]: shard } },
-        spec: { displayName: tenantDisplayName, allowedEmailDomains: [...ALLOWED_DOMAINS], invitationEmailsPerHour: 10_000, deletionPolicy: 'Delete' },
-      });
+      await createTenant(admin, tenant, shard, { displayName: tenantDisplayName, allowedEmailDomains: [...ALLOWED_DOMAINS], invitationEmailsPerHour: 10_000, deletionPolicy: 'Delete' });
       const readyStarted = Date.now();
       for (;;) {
         const t = await admin.get<Obj>(ACCOUNT_KINDS.tenant, undefined, tenant);

@@ -315,6 +315,20 @@ export interface World {
   readonly allowedEmailDomains: readonly string[];
   readonly workspaces: ReadonlySet<string>;
   readonly groups: ReadonlySet<string>;
+  /** One email is one person: the User that owns each (lowercased) email, the oldest. @default nobody's email is taken */
+  readonly emailOwners?: ReadonlyMap<string, string>;
+}
+
+/** The owner of each email among `users` (name, email, creationTimestamp): the oldest, then by name (policy/principals.ts emailOwner). */
+export function emailOwnersOf(users: Iterable<{ readonly name: string; readonly email: string; readonly createdAt: string }>): Map<string, string> {
+  const oldest = new Map<string, { name: string; createdAt: string }>();
+  for (const u of users) {
+    const email = bindingEmail(u.email);
+    const seen = oldest.get(email);
+    const older = !seen || Date.parse(u.createdAt) < Date.parse(seen.createdAt) || (Date.parse(u.createdAt) === Date.parse(seen.createdAt) && u.name.localeCompare(seen.name) < 0);
+    if (older) oldest.set(email, { name: u.name, createdAt: u.createdAt });
+  }
+  return new Map([...oldest].map(([email, o]) => [email, o.name]));
 }
 
 /** The outcome the spec says an object settles at. */
@@ -345,16 +359,22 @@ export function domainOf(email: string): string {
 
 /**
  * A User (§3, §1 R4-R8, §6): a domain outside allowedEmailDomains is Ready=False
- * EmailDomainNotAllowed with no access; otherwise Inactive when spec.active is false
+ * EmailDomainNotAllowed with no access; a User whose email an older User has (`name`, with
+ * `world.emailOwners`) is Ready=False DuplicateEmail with no access; otherwise Inactive when spec.active is false
  * (converged: Ready=True), Active once accepted (Ready=True, a RoleBinding to the role's
  * ClusterRole for the lowercased email), else Invited (Ready=False InvitationPending).
  * Memberships are the declared Groups and Workspaces that exist, whatever the role.
  */
-export function expectedUser(intent: UserIntent, accepted: boolean, world: World): Expected {
+export function expectedUser(intent: UserIntent, accepted: boolean, world: World, name?: string): Expected {
   const groups = sorted(intent.groups.filter((g) => world.groups.has(g)));
   const workspaces = sorted(intent.workspaces.filter((w) => world.workspaces.has(w)));
   const allowed = world.allowedEmailDomains.length === 0 || world.allowedEmailDomains.includes(domainOf(intent.email));
   if (!allowed) return { ready: 'False', reason: 'EmailDomainNotAllowed', phase: intent.active ? 'Invited' : 'Inactive', groups, workspaces, binding: null };
+  // Another, older User has this email: no invitation, no access (§ one email, one person).
+  const owner = world.emailOwners?.get(bindingEmail(intent.email));
+  if (name !== undefined && owner !== undefined && owner !== name) {
+    return { ready: 'False', reason: 'DuplicateEmail', phase: intent.active ? (accepted ? 'Active' : 'Invited') : 'Inactive', groups, workspaces, binding: null };
+  }
   if (!intent.active) return { ready: 'True', reason: 'Inactive', phase: 'Inactive', groups, workspaces, binding: null };
   if (!accepted) return { ready: 'False', reason: 'InvitationPending', phase: 'Invited', groups, workspaces, binding: null };
   return {

@@ -8,7 +8,7 @@ import { validate } from '../../../operator/api/index.js';
 import { normalizeEmail } from '../../../operator/policy/email.js';
 import { createCase, emailValue, generate } from './hostile-generators.js';
 import type { Json, Kind, World } from './hostile-model.js';
-import { admission, expectedAllowed, expectedMembers, expectedServiceAccount, expectedUser, isPlainEmail, mergePatch, serviceAccountIntent, userIntent } from './hostile-model.js';
+import { admission, emailOwnersOf, expectedAllowed, expectedMembers, expectedServiceAccount, expectedUser, isPlainEmail, mergePatch, serviceAccountIntent, userIntent } from './hostile-model.js';
 
 const meta = (name: Json = 'jane') => ({ metadata: { name } });
 const user = (spec: Record<string, Json>): Record<string, Json> => ({ ...meta(), spec: { email: 'jane@acme.example', role: 'Builder', ...spec } });
@@ -113,6 +113,20 @@ describe('outcome model', () => {
     ['memberships are the declared ones that exist', { groups: ['grp-a', 'grp-c'], workspaces: ['ws-b', 'ws-c'] }, false, { groups: ['grp-a'], workspaces: ['ws-b'] }],
   ])('%s', (_, spec, accepted, expected) => {
     expect(expectedUser(intent(spec), accepted, world)).toMatchObject(expected);
+  });
+
+  it('one email is one person: a younger User with the address of another (any case) is DuplicateEmail, the oldest owns it', () => {
+    const owners = emailOwnersOf([
+      { name: 'u-2', email: 'JANE@acme.example', createdAt: '2026-01-01T00:00:01Z' },
+      { name: 'u-1', email: 'jane@ACME.example', createdAt: '2026-01-01T00:00:01Z' },
+      { name: 'u-0', email: 'kate@acme.example', createdAt: '2026-01-01T00:00:05Z' },
+      { name: 'u-9', email: 'kate@acme.example', createdAt: '2026-01-01T00:00:02Z' },
+    ]);
+    expect(owners).toEqual(new Map([['jane@acme.example', 'u-1'], ['kate@acme.example', 'u-9']]));
+    const withOwners: World = { ...world, emailOwners: owners };
+    expect(expectedUser(intent({ email: 'kate@acme.example' }), false, withOwners, 'u-0')).toMatchObject({ ready: 'False', reason: 'DuplicateEmail', phase: 'Invited', binding: null });
+    expect(expectedUser(intent({ email: 'kate@acme.example' }), false, withOwners, 'u-9')).toMatchObject({ reason: 'InvitationPending' });
+    expect(expectedUser(intent({ email: 'kate@evil.example' }), false, withOwners, 'u-0')).toMatchObject({ reason: 'EmailDomainNotAllowed' });
   });
 
   it.each<[string, Record<string, Json>, object]>([

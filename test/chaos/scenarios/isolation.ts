@@ -15,7 +15,7 @@
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { hashApiKey } from '../../../operator/apikeys/index.js';
-import { ACCOUNT_KINDS, SHARD_LABEL, TENANT_LABEL } from '../../../operator/api/index.js';
+import { ACCOUNT_KINDS, TENANT_LABEL } from '../../../operator/api/index.js';
 import { FORBIDDEN_MESSAGE, INVALID_KEY_MESSAGE } from '../../../operator/access/http-api.js';
 import { builtinKinds } from '../../../operator/runtime/kinds.js';
 import type { KubeObject } from '../../../operator/runtime/kinds.js';
@@ -24,11 +24,11 @@ import { eventually, kubectl } from '../../harness/kube.js';
 import { newShard, spawnOperator } from '../../harness/operator.js';
 import type { OperatorProcess } from '../../harness/operator.js';
 import { eventsText, readKey, statusesText } from '../../service-accounts/fixtures.js';
-import { adminClient, cleanUp, createServiceAccount, createTenant, createWorkspace, tenantReady } from '../../tenants/fixtures.js';
 import { getRecord, linkOf, startTestSmtp, userManifest, apply } from '../../users/fixtures.js';
 import type { TestSmtp } from '../../users/fixtures.js';
 import { Checks } from '../scenario.js';
 import type { ChaosContext, Scenario, ScenarioResult } from '../scenario.js';
+import { adminClient, cleanUp, createServiceAccount, createTenant, createWorkspace, tenantReady } from '../../harness/tenant.js';
 
 type Condition = { type: string; status: string; reason?: string };
 type Judged = KubeObject & { status?: { conditions?: Condition[]; observedGeneration?: number; phase?: string; users?: string[]; serviceAccounts?: string[] } };
@@ -209,7 +209,7 @@ async function run(ctx: ChaosContext): Promise<ScenarioResult> {
       // A Tenant claiming B's namespace.
       const claim = `iso-claim-${tag}-${randomBytes(2).toString('hex')}`;
       extraTenants.push(claim);
-      await client.create(ACCOUNT_KINDS.tenant, { metadata: { name: claim, labels: { [SHARD_LABEL]: shard } }, spec: { displayName: 'Claim', namespace: dst.ns } });
+      await createTenant(client, claim, shard, { displayName: 'Claim', namespace: dst.ns });
       const claimed = await judged(ACCOUNT_KINDS.tenant, undefined, claim, (o) => {
         const ready = condition(o, 'Ready');
         return ready?.status === 'False' ? `Ready=False ${ready.reason ?? ''} (NamespaceReady ${condition(o, 'NamespaceReady')?.reason ?? ''})` : ready?.status === 'True' ? 'READY' : undefined;

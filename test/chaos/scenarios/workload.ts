@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACCOUNT_KINDS, SHARD_LABEL, USER_LABEL } from '../../../operator/api/index.js';
+import { ACCOUNT_KINDS, USER_LABEL } from '../../../operator/api/index.js';
 import { hashApiKey } from '../../../operator/apikeys/index.js';
 import { invitationLinks, startDevSmtp } from '../../../operator/dev-smtp/server.js';
 import type { DevSmtpServer } from '../../../operator/dev-smtp/server.js';
@@ -19,6 +19,7 @@ import type { KubeClient } from '../../../operator/runtime/kube-client.js';
 import { eventsText, statusesText } from '../../service-accounts/fixtures.js';
 import { scrapeMetrics as scrapeAsScraper } from '../../harness/metrics.js';
 import type { OperatorProcess } from '../../harness/operator.js';
+import { createTenant as createTenantOf } from '../../harness/tenant.js';
 import type { ChaosContext } from '../scenario.js';
 import { sleep } from '../scenario.js';
 
@@ -72,10 +73,7 @@ export async function inPool<T>(items: readonly T[], concurrency: number, fn: (i
 export async function createTenant(client: KubeClient, name: string, shard: string | undefined): Promise<string> {
   const namespace = `tenant-${name}`;
   await retrying(`create Tenant ${name}`, () =>
-    client.create(ACCOUNT_KINDS.tenant, {
-      metadata: { name, ...(shard ? { labels: { [SHARD_LABEL]: shard } } : {}) },
-      spec: { displayName: `Chaos ${name}`, namespace, invitationEmailsPerHour: 10_000 },
-    }), isConflict);
+    createTenantOf(client, name, shard || undefined, { displayName: `Chaos ${name}`, namespace, invitationEmailsPerHour: 10_000 }), isConflict);
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const ns = await client.get(builtinKinds.namespace, undefined, namespace).catch(() => undefined);

@@ -3,8 +3,11 @@
 // account has restart targets; reasons are stable, messages
 // carry no timestamps and nothing secret (the key id and fingerprint are not secret).
 import { CONDITIONS, REASONS } from '../api/index.js';
+import { HISTORY_MAX } from '../api/history.js';
 import type { Role, ServiceAccountStatus } from '../api/index.js';
 import type { Condition } from '../runtime/conditions.js';
+import { appendHistory } from '../runtime/history.js';
+import type { SpecManagerLookup, Transition } from '../runtime/history.js';
 import { kubeTime, setCondition } from '../runtime/conditions.js';
 import { effectiveWorkspaces } from '../policy/index.js';
 import type { IssuedKeyRecord } from './api-key-secret.js';
@@ -42,6 +45,47 @@ export interface StatusInputs {
   readonly rollout?: { readonly status: 'True' | 'False'; readonly reason: string; readonly message: string } | undefined;
   /** The account has restart targets (without, RolloutRestarted is dropped). */
   readonly hasRestartTargets?: boolean;
+  /** The current key went unused for spec.keyRotation.expireUnusedAfter (key-usage.ts): Ready=False, KeyExpiredUnused. */
+  readonly expiredUnused?: { readonly after: string } | undefined;
+  /** Transitions of this reconcile for status.history (history.ts), and who changed the spec last. */
+  readonly transitions?: readonly Transition[];
+  readonly specManager?: string | SpecManagerLookup | undefined;
+}
+
+/** Why the current key stopped verifying unused (Ready=False). */
+export const KEY_EXPIRED_UNUSED = 'KeyExpiredUnused';
+
+/**
+ * The last-use times status keeps, carried over from `current` for the keys that are still there: the
+ * current key's own, and the previous key's (which, right after a rotation, is the old current key's).
+ */
+function lastUses(current: ServiceAccountStatus | undefined, keyId: string, previousKeyId: string | undefined): Pick<ServiceAccountStatus, 'keyLastUsedAt' | 'previousKeyLastUsedAt'> {
+  const keyLastUsedAt = current?.keyId === keyId ? current.keyLastUsedAt : undefined;
+  const previousKeyLastUsedAt =
+    previousKeyId === undefined ? undefined : current?.previousKeyId === previousKeyId ? current.previousKeyLastUsedAt : current?.keyId === previousKeyId ? current.keyLastUsedAt : undefined;
+  return { ...(keyLastUsedAt ? { keyLastUsedAt } : {}), ...(previousKeyLastUsedAt ? { previousKeyLastUsedAt } : {}) };
+}
+
+/** The transitions status.history records for this reconcile of a service account (pure). */
+export function serviceAccountTransitions(input: {
+  readonly current: ServiceAccountStatus | undefined;
+  readonly role: Role;
+  readonly action: string;
+  readonly reason?: string | undefined;
+  readonly keyId: string | undefined;
+  readonly expiredUnused: boolean;
+}): Transition[] {
+  const out: Transition[] = [];
+  const { current, keyId } = input;
+  if (current?.role !== undefined && current.role !== input.role) out.push({ event: 'RoleChanged', reason: 'SpecChanged', message: `Role changed from ${current.role} to ${input.role}`, fromSpec: true, field: 'role' });
+  if (keyId !== undefined && keyId !== current?.keyId) {
+    if (input.action === 'rotate') out.push({ event: 'KeyRotated', reason: input.reason ?? 'Requested', message: `Rotated the API key to ${keyId}`, fromSpec: input.reason !== 'Scheduled', field: 'keyRotation.revision' });
+    else if (input.action === 'repair') out.push({ event: 'KeyRepaired', reason: input.reason ?? 'KeyAltered', message: `Replaced a deleted or altered API key with ${keyId}` });
+    else out.push({ event: 'KeyIssued', reason: 'Created', message: `Issued API key ${keyId}` });
+  }
+  const wasExpired = current?.conditions?.some((c) => c.type === 'Ready' && c.reason === KEY_EXPIRED_UNUSED) ?? false;
+  if (input.expiredUnused && !wasExpired) out.push({ event: KEY_EXPIRED_UNUSED, reason: KEY_EXPIRED_UNUSED, message: `API key ${keyId ?? ''} went unused for spec.keyRotation.expireUnusedAfter and stopped verifying` });
+  return out;
 }
 
 function isProblem(key: IssuedKeyRecord | KeyProblem): key is KeyProblem {
@@ -67,7 +111,14 @@ export function desiredStatus(input: StatusInputs): ServiceAccountStatus {
     set('Ready', false, key.reason, key.message);
   } else {
     set('KeyIssued', true, 'KeyIssued', `API key ${key.keyId} is in Secret ${input.secretName}`);
-    if (missing.length === 0) set('Ready', true, 'Ready', 'The API key works with the declared role and workspaces');
+    if (input.expiredUnused)
+      set(
+        CONDITIONS.ready,
+        false,
+        KEY_EXPIRED_UNUSED,
+        `API key ${key.keyId} was not used for ${input.expiredUnused.after} (spec.keyRotation.expireUnusedAfter) and no longer verifies: raise spec.keyRotation.revision to issue a new key`,
+      );
+    else if (missing.length === 0) set('Ready', true, 'Ready', 'The API key works with the declared role and workspaces');
     else set(CONDITIONS.ready, false, REASONS.missingReferences, `The API key works, but workspaces are missing: ${missing.join(', ')}`);
   }
 
@@ -82,11 +133,15 @@ export function desiredStatus(input: StatusInputs): ServiceAccountStatus {
       ? {}
       : { secretName: input.secretName, keyId: key.keyId, fingerprint: key.fingerprint, keyCreatedAt: key.createdAt, keyRevision: key.revision }),
     ...(input.previousKey && !isProblem(key) ? { previousKeyId: input.previousKey.keyId, previousKeyExpiresAt: input.previousKey.expiresAt } : {}),
+    ...(isProblem(key) ? {} : lastUses(input.current, key.keyId, input.previousKey?.keyId)),
     ...(input.nextRotationAt !== undefined && !isProblem(key) ? { nextRotationAt: kubeTime(input.nextRotationAt) } : {}),
     ...(input.rolledOutKeyId ? { rolledOutKeyId: input.rolledOutKeyId } : {}),
     workspaces: effectiveWorkspaces(input.role, input.listedWorkspaces, input.existingWorkspaces),
     conditions: conditions as ServiceAccountStatus['conditions'] & Condition[],
+    role: input.role,
     ...og,
   };
-  return status;
+  // History only rides along a write that happens anyway: every transition also changes a field above.
+  const history = input.transitions?.length ? appendHistory(input.current?.history, input.transitions, input.now, input.specManager, HISTORY_MAX) : input.current?.history;
+  return history?.length ? { ...status, history } : status;
 }

@@ -1,5 +1,5 @@
 // What the User controller does next, decided from what it observed (pure, table-tested in
-// plan.test.ts; the finalizer is the controller's finalizer step, before this). The invitation record, not status, says whether the person
+// user-plan.test.ts; the finalizer is the controller's finalizer step, before this). The invitation record, not status, says whether the person
 // accepted; status is only a copy for people.
 import type { InvitationRecord } from '../invitations/invitation-record.js';
 import type { InvitationSendDecision } from './invitation-quota.js';
@@ -18,8 +18,15 @@ export interface UserObservation {
   readonly email: string;
   /** spec.invitation.resend (default 0). */
   readonly resend: number;
-  /** The invitation record, if its Secret exists and is well-formed. */
+  /** The invitation record, if its Secret exists and is believed (record-trust.ts: signed by the operator, not an earlier one put back). */
   readonly record: InvitationRecord | undefined;
+  /**
+   * What record-trust.ts made of the record Secret. `legacy`: unsigned, from before signatures;
+   * `tampered`: not believed. @default `trusted` with a record, else `absent`
+   */
+  readonly trust?: 'absent' | 'trusted' | 'legacy' | 'tampered';
+  /** status.invitation.resend: the resend counter of the last invitation the operator recorded (what a tampered record falls back on). */
+  readonly lastResendInStatus?: number | undefined;
   /** status.acceptedAt: used only to rebuild a lost record, never to decide the phase alone. */
   readonly acceptedAtInStatus: string | undefined;
   readonly blocker: Blocker | undefined;
@@ -28,6 +35,8 @@ export interface UserObservation {
   readonly maxRetryDelayMs: number;
   /** What this process learnt from SMTP about the record's invitation but could not write yet. */
   readonly unrecorded?: UnrecordedOutcome | undefined;
+  /** This process still has the record's email waiting or in flight in its send queue (send-queue.ts). @default false */
+  readonly sendInFlight?: boolean;
 }
 
 /**
@@ -52,7 +61,7 @@ export function retryDelayMs(failedAttempts: number, maxMs: number): number {
 }
 
 /** Why a new invitation is issued. */
-export type IssueReason = 'Created' | 'Resend' | 'Reactivated' | 'RetryDelivery' | 'Interrupted' | 'EmailChanged';
+export type IssueReason = 'Created' | 'Resend' | 'Reactivated' | 'RetryDelivery' | 'Interrupted' | 'EmailChanged' | 'Unsigned' | 'Replaced';
 
 /** The one next step. */
 export type UserPlan =
@@ -77,8 +86,26 @@ export type UserPlan =
   | { readonly action: 'recordOutcome'; readonly outcome: UnrecordedOutcome }
   | { readonly action: 'none' };
 
+/**
+ * The next step when the record is not believed (record-trust.ts): it grants nothing and takes
+ * nothing away. A person status says accepted stays so; an Invited one gets a new invitation only
+ * when the spec asks for one (a raised resend counter), or when status has no invitation to fall
+ * back on. So editing the record never makes the operator send an email of its own accord.
+ */
+function planTampered(observed: UserObservation): UserPlan {
+  if (observed.acceptedAtInStatus || observed.blocker || !observed.active) return { action: 'none' };
+  if (observed.lastResendInStatus === undefined) return { action: 'issue', reason: 'Replaced' };
+  return observed.resend > observed.lastResendInStatus ? { action: 'issue', reason: 'Resend' } : { action: 'none' };
+}
+
 /** Decides the next step for a User. */
 export function planUser(observed: UserObservation): UserPlan {
+  if (observed.trust === 'tampered') return planTampered(observed);
+  if (observed.trust === 'legacy') {
+    // An unsigned record from before signatures: signed again only from what status says, never from what it says.
+    if (observed.acceptedAtInStatus) return { action: 'restoreAccepted', acceptedAt: observed.acceptedAtInStatus };
+    return observed.blocker || !observed.active ? { action: 'none' } : { action: 'issue', reason: 'Unsigned' };
+  }
   const record = observed.record && observed.record.email === observed.email ? observed.record : undefined;
   if (observed.blocker) return record?.state === 'pending' ? { action: 'revoke' } : { action: 'none' };
   if (!record) {
@@ -97,7 +124,8 @@ export function planUser(observed: UserObservation): UserPlan {
       if (observed.resend > record.resend) return { action: 'issue', reason: 'Resend' };
       if (record.delivery === 'sending' && observed.unrecorded?.invitationId === record.invitationId) return { action: 'recordOutcome', outcome: observed.unrecorded };
       // Stopped before the end of the message left (a crash, a lost leadership): nothing reached anyone.
-      if (record.delivery === 'preparing') return { action: 'issue', reason: 'Interrupted' };
+      // Unless this process is still sending it: then it is on its way.
+      if (record.delivery === 'preparing') return observed.sendInFlight ? { action: 'none' } : { action: 'issue', reason: 'Interrupted' };
       // Only a delivery that certainly failed is retried; "sending" may have reached the person.
       if (record.delivery === 'failed') {
         const due = Date.parse(record.attemptedAt ?? record.issuedAt) + retryDelayMs(record.failedAttempts ?? 1, observed.maxRetryDelayMs);

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { InvitationRecord } from '../invitations/invitation-record.js';
 import { pendingRecord } from '../invitations/invitation-record.fixture.js';
-import { phaseOf, planUser, retryDelayMs, throttleIssue } from './plan.js';
-import type { UserObservation, UserPlan } from './plan.js';
+import { phaseOf, planUser, retryDelayMs, throttleIssue } from './user-plan.js';
+import type { UserObservation, UserPlan } from './user-plan.js';
 
 const pending = pendingRecord();
 
@@ -26,6 +26,7 @@ const cases: { name: string; observed: Partial<UserObservation>; plan: UserPlan 
   { name: 'pending and sent: nothing', observed: {}, plan: { action: 'none' } },
   { name: 'pending, delivery unconfirmed: never re-sent automatically', observed: { record: { ...pending, delivery: 'sending' } }, plan: { action: 'none' } },
   { name: 'pending, still "preparing" (stopped before the end of the message): issue again', observed: { record: { ...pending, delivery: 'preparing' } }, plan: { action: 'issue', reason: 'Interrupted' } },
+  { name: 'pending, "preparing", and this process is still sending it (send queue): nothing', observed: { record: { ...pending, delivery: 'preparing' }, sendInFlight: true }, plan: { action: 'none' } },
   {
     name: 'pending, "sending", but this process got the 250 and could not record it: record it (no email)',
     observed: { record: { ...pending, delivery: 'sending' }, unrecorded: { invitationId: pending.invitationId, fields: { delivery: 'sent' }, delivered: true } },
@@ -54,6 +55,22 @@ const cases: { name: string; observed: Partial<UserObservation>; plan: UserPlan 
   { name: 'blocked with a pending invitation: revoke', observed: { blocker }, plan: { action: 'revoke' } },
   { name: 'blocked without a record: nothing', observed: { blocker, record: undefined }, plan: { action: 'none' } },
   { name: 'blocked after accepting: nothing', observed: { blocker, record: { ...pending, state: 'accepted' } }, plan: { action: 'none' } },
+  { name: 'duplicate email with a pending invitation: revoke it', observed: { blocker: { reason: 'DuplicateEmail', message: 'owned by jane' } }, plan: { action: 'revoke' } },
+  { name: 'duplicate email, no record: no invitation', observed: { blocker: { reason: 'DuplicateEmail', message: 'owned by jane' }, record: undefined }, plan: { action: 'none' } },
+  // The record is not believed (record-trust.ts): nothing it says steers; status and spec decide.
+  { name: 'tampered, status says accepted: nothing (stays Active, no email)', observed: { trust: 'tampered', record: undefined, acceptedAtInStatus: '2026-01-01T10:00:00Z', lastResendInStatus: undefined }, plan: { action: 'none' } },
+  { name: 'tampered, status says accepted, resend raised: nothing', observed: { trust: 'tampered', record: undefined, acceptedAtInStatus: '2026-01-01T10:00:00Z', resend: 4 }, plan: { action: 'none' } },
+  { name: 'tampered, Invited: nothing until the admin asks (no email of its own accord)', observed: { trust: 'tampered', record: undefined, lastResendInStatus: 0 }, plan: { action: 'none' } },
+  { name: 'tampered, Invited, resend raised: a new invitation', observed: { trust: 'tampered', record: undefined, lastResendInStatus: 0, resend: 1 }, plan: { action: 'issue', reason: 'Resend' } },
+  { name: 'tampered, status has no invitation to fall back on: a new invitation', observed: { trust: 'tampered', record: undefined, lastResendInStatus: undefined }, plan: { action: 'issue', reason: 'Replaced' } },
+  { name: 'tampered, inactive: nothing', observed: { trust: 'tampered', record: undefined, active: false, lastResendInStatus: undefined }, plan: { action: 'none' } },
+  { name: 'tampered, blocked: nothing', observed: { trust: 'tampered', record: undefined, blocker, lastResendInStatus: undefined }, plan: { action: 'none' } },
+  // An unsigned record from before signatures: signed again from status, never from itself.
+  { name: 'unsigned (upgrade), status says accepted: sign it again from status', observed: { trust: 'legacy', record: undefined, acceptedAtInStatus: '2026-01-01T10:00:00Z' }, plan: { action: 'restoreAccepted', acceptedAt: '2026-01-01T10:00:00Z' } },
+  { name: 'unsigned (upgrade), inactive, status says accepted: sign it again from status', observed: { trust: 'legacy', record: undefined, active: false, acceptedAtInStatus: '2026-01-01T10:00:00Z' }, plan: { action: 'restoreAccepted', acceptedAt: '2026-01-01T10:00:00Z' } },
+  { name: 'unsigned (upgrade), pending: a new invitation (its token hash is not believed)', observed: { trust: 'legacy', record: undefined }, plan: { action: 'issue', reason: 'Unsigned' } },
+  { name: 'unsigned (upgrade), inactive: nothing', observed: { trust: 'legacy', record: undefined, active: false }, plan: { action: 'none' } },
+  { name: 'unsigned (upgrade), blocked: nothing', observed: { trust: 'legacy', record: undefined, blocker }, plan: { action: 'none' } },
 ];
 
 describe('planUser', () => {

@@ -24,14 +24,16 @@ import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
 import { API_KEY_SECRET_TYPE, ApiKeySecretMeta, apiKeySecretLabels, apiKeySecretName, checkSignature, controllerOwnerUid, toCachedApiKeySecret } from './api-key-secret.js';
 import type { SignedKeyRecord } from './key-signing.js';
-import { applyKeyPlan } from './key-act.js';
+import { applyKeyPlan, deleteKeySecret } from './key-act.js';
 import type { KeyPlan, ObservedSecret, SecretOwnership } from './key-plan.js';
 import { issuesNewKey, planKey } from './key-plan.js';
 import { restartTargets } from './restart-act.js';
 import { decideRestart } from './restart-targets.js';
 import { lookAgainAfterMs, nextRotationAt } from './rotation-schedule.js';
 import { secretTemplateOf } from './secret-template.js';
-import { desiredStatus } from './status.js';
+import { desiredStatus, KEY_EXPIRED_UNUSED, serviceAccountTransitions } from './service-account-status.js';
+import { currentKeyExpiredUnused } from './key-usage.js';
+import { specChangedBy } from '../runtime/history.js';
 
 type SA = ServiceAccount & KubeObject;
 
@@ -118,14 +120,9 @@ async function liveSecret(client: KubeWriter, namespace: string, name: string): 
 }
 
 /** Deletion path: the Secret goes first, explicitly (garbage collection may not run), if it is this account's. */
-async function deleteKeySecret(rc: ReconcileContext, sa: SA): Promise<void> {
-  const namespace = sa.metadata?.namespace ?? '';
-  const secretName = apiKeySecretName(sa.metadata?.name ?? '');
-  const secret = await liveSecret(rc.client, namespace, secretName);
-  if (secret && ownershipOf(secret, sa) !== 'foreign') {
-    await rc.client.delete(builtinKinds.secret, namespace, secretName, { preconditions: { uid: secret.metadata?.uid } });
-    rc.log.info({ secret: secretName, keyId: secret.observedKey.keyId }, 'Deleted the API key Secret');
-  }
+async function finalizeServiceAccount(rc: ReconcileContext, sa: SA): Promise<void> {
+  const secret = await liveSecret(rc.client, sa.metadata?.namespace ?? '', apiKeySecretName(sa.metadata?.name ?? ''));
+  if (secret && ownershipOf(secret, sa) !== 'foreign') await deleteKeySecret(rc, secret);
 }
 
 /** Builds the reconciler of ServiceAccounts. */
@@ -137,7 +134,7 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
     const cached = ctx.caches.serviceAccounts.get(key);
     if (!cached) return undefined;
     // Finalizer.
-    const step = await finalizerStep(rc.client, kind, cached, FINALIZER, (sa) => deleteKeySecret(rc, sa));
+    const step = await finalizerStep(rc.client, kind, cached, FINALIZER, (sa) => finalizeServiceAccount(rc, sa));
     if (step.done) return undefined;
     const sa = step.object;
     const namespace = sa.metadata?.namespace ?? '';
@@ -163,11 +160,13 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
     // Plan (pure). A key that replaces a cached Secret, or a conflict, is confirmed against the API server
     // first; with no Secret cached the key is created at once: a 409 AlreadyExists (the cache lagged) means
     // read it live and plan again.
+    // A key that went unused too long stays dead: rotating away from it gives it no grace period.
+    const unused = currentKeyExpiredUnused(sa, now);
     const decide = (secret: CachedApiKeySecret | undefined): KeyPlan =>
       planKey({
         now,
         desiredRevision: sa.spec.keyRotation?.revision ?? 0,
-        gracePeriodMs: rotationMs(sa, 'gracePeriod') ?? 0,
+        gracePeriodMs: unused.expired ? 0 : (rotationMs(sa, 'gracePeriod') ?? 0),
         everyMs: rotationMs(sa, 'every'),
         status: { keyId: sa.status?.keyId, fingerprint: sa.status?.fingerprint, keyCreatedAt: sa.status?.keyCreatedAt, keyRevision: sa.status?.keyRevision },
         secret: observeSecret(secret, sa, labelsFor, deps.signingKey),
@@ -197,6 +196,10 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
     const rollout = restart === 'restart' && keyId ? await restartTargets(rc, sa, targets, secretName, keyId, now) : undefined;
     const createdAt = 'createdAt' in acted.key ? acted.key.createdAt : undefined;
     const next = nextRotationAt(createdAt, rotationMs(sa, 'every'));
+    // Expired unused: the key status names, kept by this pass (a new key starts a new count).
+    const expiredUnused = unused.expired && keyId !== undefined && keyId === sa.status?.keyId;
+    const after = sa.spec.keyRotation?.expireUnusedAfter ?? '';
+    const transitions = serviceAccountTransitions({ current: sa.status, role: sa.spec.role, action: plan.action, reason: 'reason' in plan ? plan.reason : undefined, keyId, expiredUnused });
     await writeStatus(
       rc.client,
       kind,
@@ -210,10 +213,18 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
         rolledOutKeyId: restart === 'none' ? sa.status?.rolledOutKeyId : keyId,
         rollout,
         hasRestartTargets: targets.length > 0,
+        expiredUnused: expiredUnused ? { after } : undefined,
+        transitions,
+        specManager: specChangedBy(sa),
       }),
     );
-    // A scheduled rotation comes due with no event to wake the controller: look again then.
-    const after = lookAgainAfterMs(now, acted.requeueAfterMs, next);
-    return after !== undefined ? { requeueAfterMs: after } : undefined;
+    if (transitions.some((t) => t.event === KEY_EXPIRED_UNUSED)) {
+      rc.log.warn({ keyId, expireUnusedAfter: after }, 'An API key expired unused');
+      await rc.recorder.event(sa, 'Warning', KEY_EXPIRED_UNUSED, `API key ${keyId ?? ''} was not used for ${after} and no longer verifies; raise spec.keyRotation.revision to issue a new key`);
+    }
+    // A scheduled rotation, or an unused key's expiry, comes due with no event to wake the controller: look again then.
+    const wakeAt = [next, expiredUnused ? undefined : unused.at].filter((t): t is number => t !== undefined);
+    const lookAgain = lookAgainAfterMs(now, acted.requeueAfterMs, wakeAt.length > 0 ? Math.min(...wakeAt) : undefined);
+    return lookAgain !== undefined ? { requeueAfterMs: lookAgain } : undefined;
   };
 }

@@ -17,7 +17,7 @@ import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
 import { toCachedApiKeySecret } from './api-key-secret.js';
-import { serviceAccountReconciler } from './controller.js';
+import { serviceAccountReconciler } from './service-account-controller.js';
 
 type SA = Cached<ServiceAccount>;
 const NS = 'tenant-acme';

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { appendHistory, latestSpecManager } from './history.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+describe('appendHistory', () => {
+  it('stamps entries, names the spec manager only for spec-caused transitions', () => {
+    const list = appendHistory(undefined, [{ event: 'RoleChanged', reason: 'SpecChanged', message: 'm', fromSpec: true }, { event: 'KeyRepaired', reason: 'SecretDeleted', message: 'n' }], T0, 'kubectl-edit', 10);
+    expect(list).toEqual([
+      { at: '2026-01-01T00:00:00Z', event: 'RoleChanged', reason: 'SpecChanged', message: 'm', by: 'kubectl-edit' },
+      { at: '2026-01-01T00:00:00Z', event: 'KeyRepaired', reason: 'SecretDeleted', message: 'n' },
+    ]);
+  });
+
+  it('keeps only the last N, oldest dropped first', () => {
+    let list = appendHistory(undefined, [], T0, undefined, 10);
+    for (let i = 0; i < 25; i++) list = appendHistory(list, [{ event: `E${i}`, reason: 'R', message: '' }], T0 + i * 1000, undefined, 10);
+    expect(list.map((e) => e.event)).toEqual(['E15', 'E16', 'E17', 'E18', 'E19', 'E20', 'E21', 'E22', 'E23', 'E24']);
+  });
+
+  it('appends nothing without transitions (no write of its own)', () => {
+    const before = [{ at: 'x', event: 'E', reason: 'R', message: '' }];
+    expect(appendHistory(before, [], T0, 'm', 10)).toEqual(before);
+  });
+
+  it('cuts a long message', () => {
+    expect(appendHistory(undefined, [{ event: 'E', reason: 'R', message: 'x'.repeat(2000) }], T0, undefined, 10)[0]?.message).toHaveLength(512);
+  });
+});
+
+describe('latestSpecManager', () => {
+  it.each([
+    ['none', undefined, undefined],
+    ['status writes and metadata only do not count', [{ manager: 'blink-accounts-operator', subresource: 'status', fieldsV1: { 'f:status': {} } }, { manager: 'blink-accounts-operator', fieldsV1: { 'f:metadata': {} } }], undefined],
+    [
+      'the latest of several spec managers',
+      [
+        { manager: 'kubectl-client-side-apply', time: '2026-01-01T00:00:00Z', fieldsV1: { 'f:spec': {} } },
+        { manager: 'kubectl-edit', time: '2026-01-02T00:00:00Z', fieldsV1: { 'f:spec': { 'f:role': {} } } },
+        { manager: 'blink-accounts-operator', subresource: 'status', time: '2026-01-03T00:00:00Z', fieldsV1: { 'f:status': {} } },
+      ],
+      'kubectl-edit',
+    ],
+  ] as const)('%s', (_what, fields, manager) => {
+    expect(latestSpecManager(fields as never)).toBe(manager);
+  });
+
+  it('names the owner of the field that changed, even when another manager wrote spec in the same second', () => {
+    const fields = [
+      { manager: 'kubectl-blink', time: '2026-01-01T00:00:00Z', fieldsV1: { 'f:spec': { 'f:keyRotation': { 'f:revision': {} } } } },
+      { manager: 'platform-team-gitops', time: '2026-01-01T00:00:00Z', fieldsV1: { 'f:spec': { 'f:role': {} } } },
+    ];
+    expect(latestSpecManager(fields, 'keyRotation.revision')).toBe('kubectl-blink');
+    expect(latestSpecManager(fields, 'role')).toBe('platform-team-gitops');
+    expect(latestSpecManager(fields, 'workspaces')).toBe('platform-team-gitops');
+  });
+});

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../runtime/logger.js';
+import { InvitationSendQueue } from './send-queue.js';
+
+const log = createLogger({ level: 'silent' });
+
+/** A send that finishes when the test says so. */
+function gated(): { promise: Promise<void>; open: () => void; started: boolean } {
+  const handle = { started: false, open: () => undefined as void, promise: Promise.resolve() };
+  handle.promise = new Promise<void>((resolve) => {
+    handle.open = resolve;
+  });
+  return handle;
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('InvitationSendQueue', () => {
+  it('sends several records at once, never more than its concurrency', async () => {
+    const queue = new InvitationSendQueue({ concurrency: 3, log });
+    const sends = Array.from({ length: 5 }, () => gated());
+    sends.forEach((s, i) =>
+      queue.enqueue({
+        key: `ns/u${i}`,
+        invitationId: `id${i}`,
+        run: async () => {
+          s.started = true;
+          await s.promise;
+        },
+      }),
+    );
+    await tick();
+    expect(sends.map((s) => s.started)).toEqual([true, true, true, false, false]);
+    expect(queue.inFlight).toBe(3);
+    expect(queue.has('id4')).toBe(true);
+    sends[0]?.open();
+    await tick();
+    await tick();
+    expect(sends[3]?.started).toBe(true);
+    sends.forEach((s) => s.open());
+    await queue.drained();
+    expect(queue.has('id4')).toBe(false);
+  });
+
+  it('one send per record at a time: a newer one waits, and replaces one still waiting', async () => {
+    const queue = new InvitationSendQueue({ concurrency: 4, log });
+    const ran: string[] = [];
+    const first = gated();
+    queue.enqueue({ key: 'ns/jane', invitationId: 'a', run: async () => { ran.push('a'); await first.promise; } });
+    queue.enqueue({ key: 'ns/jane', invitationId: 'b', run: async () => { ran.push('b'); } });
+    queue.enqueue({ key: 'ns/jane', invitationId: 'c', run: async () => { ran.push('c'); } });
+    await tick();
+    expect(ran).toEqual(['a']);
+    expect(queue.has('b')).toBe(false);
+    expect(queue.has('c')).toBe(true);
+    first.open();
+    await queue.drained();
+    expect(ran).toEqual(['a', 'c']);
+  });
+
+  it('a failing send does not stop the others; after stop nothing new starts', async () => {
+    const failed: string[] = [];
+    const queue = new InvitationSendQueue({ concurrency: 1, log, onError: (job) => failed.push(job.key) });
+    const ran: string[] = [];
+    queue.enqueue({ key: 'ns/a', invitationId: 'a', run: () => Promise.reject(new Error('boom')) });
+    queue.enqueue({ key: 'ns/b', invitationId: 'b', run: async () => { ran.push('b'); } });
+    await queue.drained();
+    expect(ran).toEqual(['b']);
+    expect(failed).toEqual(['ns/a']);
+    queue.stop();
+    queue.enqueue({ key: 'ns/c', invitationId: 'c', run: async () => { ran.push('c'); } });
+    await tick();
+    expect(ran).toEqual(['b']);
+  });
+});

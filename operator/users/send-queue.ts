@@ -1,0 +1,102 @@
+// Invitation emails go out here, not inside the User reconcile: one slow or unreachable SMTP
+// server (one tenant's relay) must not hold up every other tenant's invitations, nor any
+// Invited → Active transition. Sends are keyed by invitation record (`namespace/user`): at most
+// one in flight per record (a newer send for it waits, and replaces one still waiting), and at
+// most `concurrency` in all. At-most-once per invitation across crashes is the record's doing
+// (user-act.ts: "preparing" before the message, "sending" before its end, both guarded writes);
+// this queue only keeps the process from waiting.
+import type { Logger } from '../runtime/logger.js';
+
+/** One send: what to run, for which record and invitation. */
+export interface SendJob {
+  /** `namespace/user` of the record. */
+  readonly key: string;
+  readonly invitationId: string;
+  /** Sends and records the outcome; never needs to be retried by the queue (the controller retries failures). */
+  readonly run: () => Promise<void>;
+}
+
+/** Options of {@link InvitationSendQueue}. */
+export interface SendQueueOptions {
+  /** Sends in flight at once. @default 4 */
+  readonly concurrency?: number;
+  readonly log: Logger;
+  /**
+   * Told when a send threw (its outcome could not be written, say the API server is away): the
+   * controller looks at the User again with backoff, and writes what this process remembers.
+   */
+  readonly onError?: (job: SendJob) => void;
+}
+
+/** A bounded-concurrency queue of invitation sends, one per record at a time. */
+export class InvitationSendQueue {
+  private readonly concurrency: number;
+  private readonly waiting = new Map<string, SendJob>();
+  private readonly running = new Map<string, SendJob>();
+  private readonly idle = new Set<() => void>();
+  private stopped = false;
+
+  constructor(private readonly options: SendQueueOptions) {
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  }
+
+  /** Queues a send; one still waiting for the same record is dropped (its invitation was replaced). */
+  enqueue(job: SendJob): void {
+    if (this.stopped) return;
+    this.waiting.delete(job.key);
+    this.waiting.set(job.key, job);
+    this.pump();
+  }
+
+  /** Whether this process still has the send of `invitationId` waiting or in flight. */
+  has(invitationId: string): boolean {
+    for (const job of this.waiting.values()) if (job.invitationId === invitationId) return true;
+    for (const job of this.running.values()) if (job.invitationId === invitationId) return true;
+    return false;
+  }
+
+  /** Sends in flight now. */
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Starts nothing more (the process stops, or is no longer leader); sends in flight finish. */
+  stop(): void {
+    this.stopped = true;
+    this.waiting.clear();
+  }
+
+  /** Resolves once nothing waits or runs. */
+  drained(): Promise<void> {
+    if (this.waiting.size === 0 && this.running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.add(resolve));
+  }
+
+  private pump(): void {
+    for (const [key, job] of this.waiting) {
+      if (this.stopped || this.running.size >= this.concurrency) return;
+      // One send per record at a time: the next one for it waits until this one is done.
+      if (this.running.has(key)) continue;
+      this.waiting.delete(key);
+      this.running.set(key, job);
+      void this.start(job);
+    }
+    if (this.waiting.size === 0 && this.running.size === 0) {
+      for (const resolve of this.idle) resolve();
+      this.idle.clear();
+    }
+  }
+
+  private async start(job: SendJob): Promise<void> {
+    try {
+      await job.run();
+    } catch (error) {
+      // The record says what happened (or still says "preparing" / "sending", which the controller handles).
+      this.options.log.warn({ err: error, invitationId: job.invitationId }, 'An invitation send ended with an error');
+      this.options.onError?.(job);
+    } finally {
+      this.running.delete(job.key);
+      this.pump();
+    }
+  }
+}
