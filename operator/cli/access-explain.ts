@@ -167,9 +167,10 @@ function userFacts(facts: AccessFacts, email: string): UserFacts {
       return { name, clusterRole: b.roleRef?.name ?? '', managedByOperator: labels['app.kubernetes.io/managed-by'] === 'blink-accounts-operator' && labels['app.kubernetes.io/component'] === 'rbac' };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
-  const user = pickUser(factsDirectory(facts).usersByEmail(facts.namespace, email));
+  const sameEmail = factsDirectory(facts).usersByEmail(facts.namespace, email);
+  const user = pickUser(sameEmail);
   if (!user) return { email: normal, bindings };
-  const standing = userStanding(user, facts.tenant);
+  const standing = userStanding(user, facts.tenant, sameEmail);
   return {
     email: normal,
     name: user.metadata?.name ?? '',

@@ -14,7 +14,7 @@ import { accessApiToken } from '../harness/access.js';
 import { eventually, useNamespace } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
 import { findLeaks, readKey } from '../service-accounts/fixtures.js';
-import { adminClient, cleanUp, createActiveUser, createServiceAccount, createTenant, createUser, createWorkspace, setUserPhase, tenantReady } from '../tenants/fixtures.js';
+import { adminClient, cleanUp, createActiveUser, createServiceAccount, createTenant, createUser, createWorkspace, setUserPhase, tenantReady } from '../harness/tenant.js';
 import { kubectlWithPlugin } from './fixtures.js';
 import type { Ran } from './fixtures.js';
 
