@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { complete, formatCompletion, registerCompletion } from './completion.js';
 import type { NameLookup } from './completion.js';
+import { registerAccess } from './can-i.js';
 import { registerServiceAccounts } from './sa.js';
 import { registerHistory } from './history.js';
 import { registerStatus } from './status.js';
@@ -13,6 +14,7 @@ function program(): Command {
   registerHistory(p);
   registerUsers(p);
   registerServiceAccounts(p);
+  registerAccess(p);
   registerCompletion(p);
   return p;
 }
@@ -22,6 +24,7 @@ const lookup: NameLookup = async (kind, flags) => {
   asked.push(`${kind} ${flags.namespace ?? '-'}`);
   if (kind === 'User') return ['ivy', 'jo'];
   if (kind === 'ServiceAccount') return ['etl', 'ci'];
+  if (kind === 'Workspace') return ['ws1', 'ws2'];
   if (kind === 'TenantNamespace') return ['tenant-acme', 'tenant-beta'];
   return [];
 };
@@ -57,5 +60,16 @@ describe('complete', () => {
   it('lets the shell complete file names where it has nothing (--from-csv)', async () => {
     const result = await complete(program(), ['user', 'invite', '--from-csv', ''], lookup);
     expect(formatCompletion(result)).toBe(':0\n');
+  });
+
+  it('knows can-i and who-can: principals (sa/<name>, - for a key on stdin), actions, workspaces', async () => {
+    expect(await candidates('c')).toEqual(['can-i', 'completion']);
+    expect(await candidates('w')).toEqual(['who-can']);
+    expect(await candidates('can-i', '')).toEqual(['-', 'sa/etl', 'sa/ci']);
+    expect(await candidates('can-i', 'sa/etl', '')).toEqual(['read', 'write', 'execute', 'portal', 'settings']);
+    expect(await candidates('can-i', '--key-stdin', 's')).toEqual(['settings']);
+    expect(await candidates('can-i', 'jo@example.com', 'read', '--workspace', '')).toEqual(['ws1', 'ws2']);
+    expect(await candidates('who-can', 'e')).toEqual(['execute']);
+    expect(await candidates('who-can', 'read', '--w')).toEqual(['--workspace']);
   });
 });

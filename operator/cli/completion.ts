@@ -5,6 +5,7 @@
 // (`kubectl blink <TAB>`) calls bin/kubectl_complete-blink, which runs the same `__complete`.
 import type { Command, Option } from 'commander';
 import { ROLES } from '../api/index.js';
+import { ACTIONS } from '../policy/matrix.js';
 import { CliError, EXIT } from './exit-codes.js';
 import { cliName } from './invocation.js';
 import { OUTPUT_FORMATS } from './options.js';
@@ -76,6 +77,7 @@ export async function complete(program: Command, words: readonly string[], looku
       const option = findOption(command, word);
       if (option && takesValue(option) && !word.includes('=')) pendingOption = option;
       else if (option && word.includes('=')) values[option.attributeName()] = word.slice(word.indexOf('=') + 1);
+      else if (option) values[option.attributeName()] = 'true';
     } else {
       const sub = positionals.length === 0 ? command.commands.find((c) => c.name() === word || c.aliases().includes(word)) : undefined;
       if (sub) command = sub;
@@ -90,6 +92,7 @@ export async function complete(program: Command, words: readonly string[], looku
     if (pendingOption.long === '--output') return filter(OUTPUT_FORMATS);
     if (pendingOption.long === '--role') return filter(ROLES);
     if (pendingOption.long === '--namespace') return filter(await lookup('TenantNamespace', cluster).catch(() => []));
+    if (pendingOption.long === '--workspace') return filter(await lookup('Workspace', cluster).catch(() => []));
     return { candidates: [], directive: DEFAULT };
   }
   if (current.startsWith('-')) {
@@ -112,6 +115,14 @@ export async function complete(program: Command, words: readonly string[], looku
     return filter([]);
   }
   if (where === 'completion' && positionals.length === 0) return filter(['bash', 'zsh']);
+  if (where === 'who-can' && positionals.length === 0) return filter(ACTIONS);
+  if (where === 'can-i') {
+    // The principal (unless --key-stdin): sa/<name> of the namespace's service accounts, or - for a key on stdin; emails are typed.
+    if (positionals.length === 0 && values['keyStdin'] === undefined) {
+      return filter(['-', ...(await lookup('ServiceAccount', cluster).catch(() => [])).map((n) => `sa/${n}`)]);
+    }
+    return positionals.length <= 1 ? filter(ACTIONS) : filter([]);
+  }
   const kind = NAME_ARGUMENTS[where];
   if (kind && positionals.length === 0) return filter(await lookup(kind, cluster).catch(() => []));
   return { candidates: [], directive: DEFAULT };

@@ -17,6 +17,10 @@ export const EXIT = {
   invalid: 4,
   /** Partly done: some writes were applied, others were skipped or failed (the summary says which). */
   partial: 5,
+  /** `can-i`: the answer is no (as `kubectl auth can-i` says no with a non-zero code). */
+  denied: 6,
+  /** `can-i`, `who-can`: Kubernetes RBAC and the access API disagree, which is a bug (the output says where). */
+  disagreement: 7,
 } as const;
 
 /** An exit code of {@link EXIT}. */

@@ -8,6 +8,7 @@ import type { KubeObject } from '../runtime/kinds.js';
 import { withTarget } from './cluster-target.js';
 import { complete, formatCompletion, registerCompletion } from './completion.js';
 import type { NameLookup } from './completion.js';
+import { registerAccess } from './can-i.js';
 import { registerDevCluster } from './dev-cluster.js';
 import { describeError, EXIT, exitCodeOf } from './exit-codes.js';
 import { registerGenerate } from './generate.js';
@@ -34,6 +35,7 @@ registerHistory(program);
 registerUsers(program);
 registerServiceAccounts(program);
 registerInvitations(program);
+registerAccess(program);
 registerCompletion(program);
 registerDevCluster(program);
 registerOperator(program);
@@ -45,6 +47,7 @@ program.addHelpText(
   'after',
   `
 Exit codes: 0 done, 1 failed, 2 bad command line, 3 not found, 4 input rejected (nothing changed), 5 partly done.
+  can-i: 6 the answer is no; can-i, who-can: 7 Kubernetes RBAC and the access API disagree (a bug).
 Shell completion: source <(${cliName()} completion bash)   (or zsh)`,
 );
 

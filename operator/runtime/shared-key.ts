@@ -15,7 +15,8 @@ const KEY_BYTES = 32;
 
 type SecretWithData = KubeObject & { data?: Record<string, string>; type?: string };
 
-function keyOf(secret: SecretWithData): Buffer | undefined {
+/** The key a shared-key Secret holds, when it is usable (at least 32 bytes); also read by the CLI to verify. */
+export function keyOf(secret: SecretWithData): Buffer | undefined {
   const value = secret.data?.[KEY];
   const key = value === undefined ? undefined : Buffer.from(value, 'base64');
   return key && key.length >= KEY_BYTES ? key : undefined;

@@ -115,6 +115,12 @@ const informers = new WeakMap<Manager, Informer<CachedApiKeySecret>>();
 /** Index of cached API-key Secrets by key id (current and previous key). */
 export const KEY_ID_INDEX = 'apiKeyId';
 
+/** The ids of the keys a Secret holds, current and previous: what {@link KEY_ID_INDEX} indexes it by. */
+export function keyIdsOf(secret: CachedApiKeySecret): string[] {
+  const ids = [secret.observedKey.keyId, secret.metadata?.annotations?.[ApiKeySecretMeta.previousKeyId]];
+  return ids.filter((id): id is string => typeof id === 'string' && id !== '');
+}
+
 /**
  * The one informer of API-key Secrets of a manager (label-selected, key replaced by its
  * hash), with the key-id index. Safe to call from several features in any order.
@@ -126,10 +132,7 @@ export function apiKeySecretInformer(manager: Manager): Informer<CachedApiKeySec
       ...API_KEY_SECRET_WATCH,
       transform: (secret) => toCachedApiKeySecret(secret),
       indexes: {
-        [KEY_ID_INDEX]: (secret) => {
-          const ids = [secret.observedKey.keyId, secret.metadata?.annotations?.[ApiKeySecretMeta.previousKeyId]];
-          return ids.filter((id): id is string => typeof id === 'string' && id !== '');
-        },
+        [KEY_ID_INDEX]: keyIdsOf,
       },
     });
     informers.set(manager, informer);

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { renderClusterRolesYaml, roleClusterRoles, ROLE_RULES } from './cluster-roles.js';
+import { ACTIONS, PERMISSION_MATRIX, ROLES } from '../policy/matrix.js';
+import { ACTION_RBAC_COUNTERPARTS, renderClusterRolesYaml, roleClusterRoles, roleGrants, ROLE_RULES } from './cluster-roles.js';
 
 describe('role ClusterRoles', () => {
   it('deploy/rbac/cluster-roles.yaml is rendered from the code (run `npx blink-accounts generate rbac` to refresh)', () => {
@@ -19,5 +20,15 @@ describe('role ClusterRoles', () => {
     expect(ROLE_RULES.Admin.find((r) => r.resources.includes('secrets'))?.verbs).toEqual(['get']);
     // Status is the operator's: no role may make a user Active by hand.
     for (const rules of Object.values(ROLE_RULES)) expect(rules.flatMap((r) => r.resources).some((r) => r.includes('/'))).toBe(false);
+  });
+
+  it('gives each action with an RBAC counterpart to exactly the roles the permission matrix gives it', () => {
+    for (const action of ACTIONS) {
+      const permission = ACTION_RBAC_COUNTERPARTS[action];
+      if (!permission) continue;
+      for (const role of ROLES) expect(roleGrants(role, permission), `${role} ${action}`).toBe(PERMISSION_MATRIX[role].actions.has(action));
+    }
+    // The tenant-level actions have one; the workspace actions cannot (RBAC has no workspaces).
+    expect(ACTIONS.filter((a) => ACTION_RBAC_COUNTERPARTS[a] !== undefined)).toEqual(['portal', 'settings']);
   });
 });

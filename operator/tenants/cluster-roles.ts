@@ -4,6 +4,7 @@
 // deploy/rbac/cluster-roles.yaml is rendered from these (a unit test diffs it).
 import { GROUP } from '../api/index.js';
 import type { Role } from '../api/index.js';
+import type { Action } from '../policy/matrix.js';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../runtime/kinds.js';
 
@@ -41,6 +42,36 @@ export const ROLE_RULES: Readonly<Record<Role, readonly PolicyRule[]>> = {
     { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: READ },
   ],
 };
+
+/** A Kubernetes permission: what a SubjectAccessReview asks, without the namespace. */
+export interface RbacPermission {
+  readonly group: string;
+  readonly resource: string;
+  readonly verb: string;
+}
+
+/**
+ * The Kubernetes permission each access-API action corresponds to, for a user bound in the tenant
+ * namespace: the role ClusterRoles above grant it to exactly the roles the permission matrix
+ * (policy/matrix.ts) gives the action, so RBAC and the access API must agree on it
+ * (cluster-roles.test.ts checks that against both tables). `undefined`: no counterpart. The
+ * workspace actions have none (RBAC binds a whole namespace, never one workspace, and no rule
+ * tells a Consumer's `execute` from a Builder's). Used by `can-i` to flag disagreements.
+ */
+export const ACTION_RBAC_COUNTERPARTS: Readonly<Record<Action, RbacPermission | undefined>> = {
+  read: undefined,
+  write: undefined,
+  execute: undefined,
+  // The self-service portal shows the tenant's people: every role may list Users.
+  portal: { group: GROUP, resource: 'users', verb: 'list' },
+  // Tenant settings, users and service accounts: only an Admin may create Users.
+  settings: { group: GROUP, resource: 'users', verb: 'create' },
+};
+
+/** Whether `role`'s ClusterRole grants `permission` (by {@link ROLE_RULES}, no wildcards there). */
+export function roleGrants(role: Role, permission: RbacPermission): boolean {
+  return ROLE_RULES[role].some((r) => r.apiGroups.includes(permission.group) && r.resources.includes(permission.resource) && r.verbs.includes(permission.verb));
+}
 
 /** The ClusterRoles of the three roles, ready for server-side apply. */
 export function roleClusterRoles(): KubeObject[] {

@@ -38,9 +38,9 @@ export function blinkAccounts(args: readonly string[], env: NodeJS.ProcessEnv = 
   return runProcess(process.execPath, [CLI, ...args], { ...process.env, KUBECONFIG: '', ...env });
 }
 
-/** `kubectl <args>` with the plugin on PATH and KUBECONFIG set to `kubeconfig` (default: the test cluster's). */
-export function kubectlWithPlugin(args: readonly string[], kubeconfig = cluster().kubeconfig): Promise<Ran> {
-  return runProcess(cluster().binaries.kubectl, args, { ...process.env, PATH: pathWithPlugin(), KUBECONFIG: kubeconfig });
+/** `kubectl <args>` with the plugin on PATH and KUBECONFIG set to `kubeconfig` (default: the test cluster's); `input` is written to its stdin. */
+export function kubectlWithPlugin(args: readonly string[], kubeconfig = cluster().kubeconfig, input?: string): Promise<Ran> {
+  return runProcess(cluster().binaries.kubectl, args, { ...process.env, PATH: pathWithPlugin(), KUBECONFIG: kubeconfig }, input);
 }
 
 /** A command line in bash with the plugin and kubectl on PATH (for the completion scripts). */
