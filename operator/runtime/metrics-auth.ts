@@ -11,7 +11,7 @@ import type { Clock } from './clock.js';
 import { systemClock } from './clock.js';
 import type { KubeClient } from './kube-client.js';
 import { MAX_BEARER_TOKEN_LENGTH } from './bearer-token-precheck.js';
-import { kubeAccessReviewer, tokenKey, TtlLruCache } from './token-authenticator.js';
+import { kubeAccessReviewer, subjectAccessReview, tokenKey, TtlLruCache } from './token-authenticator.js';
 import type { ReviewedUser, TokenReviewResult } from './token-authenticator.js';
 
 /** The non-resource URL and verb a scraper needs (`nonResourceURLs: ["/metrics"], verbs: ["get"]`). */
@@ -57,33 +57,13 @@ function jwtExpiry(token: string): number | undefined {
   }
 }
 
-interface SubjectAccessReviewStatus {
-  status?: { allowed?: boolean; denied?: boolean };
-}
-
 /** A MetricsReviewer that asks the API server (the operator needs `create` on tokenreviews and subjectaccessreviews). */
 export function kubeMetricsReviewer(client: KubeClient): MetricsReviewer {
   const reviewer = kubeAccessReviewer(client);
   return {
     // No audiences: the API server checks the token against its own (what a pod's ServiceAccount token carries).
     reviewToken: (token) => reviewer.reviewToken(token, []),
-    async mayGetMetrics(user) {
-      const review = await client.request<SubjectAccessReviewStatus>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
-        body: {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SubjectAccessReview',
-          spec: {
-            user: user.username,
-            groups: [...user.groups],
-            ...(user.uid ? { uid: user.uid } : {}),
-            ...(user.extra ? { extra: user.extra } : {}),
-            nonResourceAttributes: { ...METRICS_PERMISSION },
-          },
-        },
-        timeoutMs: 10_000,
-      });
-      return review.status?.allowed === true && review.status.denied !== true;
-    },
+    mayGetMetrics: (user) => subjectAccessReview(client, user, { nonResourceAttributes: { ...METRICS_PERMISSION } }),
   };
 }
 

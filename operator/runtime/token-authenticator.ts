@@ -70,24 +70,31 @@ export function kubeAccessReviewer(client: KubeClient): AccessReviewer {
       const { username, uid, groups, extra } = status.user;
       return { authenticated: true, user: { username, ...(uid ? { uid } : {}), groups: groups ?? [], ...(extra ? { extra } : {}) }, audiences: status.audiences ?? [] };
     },
-    async reviewAccess(user, attributes) {
-      const review = await client.request<SubjectAccessReviewStatus>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
-        body: {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SubjectAccessReview',
-          spec: {
-            user: user.username,
-            groups: [...user.groups],
-            ...(user.uid ? { uid: user.uid } : {}),
-            ...(user.extra ? { extra: user.extra } : {}),
-            resourceAttributes: { ...attributes },
-          },
-        },
-        timeoutMs: 10_000,
-      });
-      return review.status?.allowed === true && review.status.denied !== true;
-    },
+    reviewAccess: (user, attributes) => subjectAccessReview(client, user, { resourceAttributes: { ...attributes } }),
   };
+}
+
+/** Asks kube-apiserver (SubjectAccessReview) whether `user` may do what `attributes` say (a resource or a non-resource URL). */
+export async function subjectAccessReview(
+  client: KubeClient,
+  user: ReviewedUser,
+  attributes: { readonly resourceAttributes: object } | { readonly nonResourceAttributes: object },
+): Promise<boolean> {
+  const review = await client.request<SubjectAccessReviewStatus>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+    body: {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: user.username,
+        groups: [...user.groups],
+        ...(user.uid ? { uid: user.uid } : {}),
+        ...(user.extra ? { extra: user.extra } : {}),
+        ...attributes,
+      },
+    },
+    timeoutMs: 10_000,
+  });
+  return review.status?.allowed === true && review.status.denied !== true;
 }
 
 /** An authenticated caller. `key` is the SHA-256 of its token (hex): a cache key, never the token. */
