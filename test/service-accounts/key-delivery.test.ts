@@ -193,7 +193,7 @@ describe('spec.keyRotation.every', () => {
     const created = Date.parse(sa.status?.keyCreatedAt ?? '');
     expect(Date.parse(sa.status?.nextRotationAt ?? '')).toBe(Math.floor((created + 3_600_000) / 1000) * 1000);
     const table = await kubectl(['get', 'bsa', 'cron', '-n', ns.name, '-o', 'wide']);
-    expect(table.stdout).toMatch(/KEY AGE +NEXT ROTATION +READY/);
+    expect(table.stdout).toMatch(/KEY AGE +LAST USED +NEXT ROTATION +READY/);
 
     // A second after it is due (the operator's clock; its timers stay real, so the requeue-after
     // of an hour cannot be waited for here): a touch makes the operator look, and it rotates.
