@@ -23,7 +23,7 @@ import type { SecretObject } from '../invitations/invitation-record.js';
 import { nodemailerMailer } from '../invitations/smtp.js';
 import type { Mailer, SmtpTimeouts } from '../invitations/smtp.js';
 import { recordSigningKey } from '../runtime/record-signing.js';
-import { InvitationSendQueue } from './send-queue.js';
+import { DEFAULT_SEND_CONCURRENCY, InvitationSendQueue } from './send-queue.js';
 import { userReconciler, usersWithEmailOf } from './user-controller.js';
 
 /** Options of {@link createUsersFeature}; the defaults are what production runs. */
@@ -62,7 +62,7 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
       });
       // SMTP runs here, off the User reconcile: a slow relay holds up its own emails only.
       const sendQueue = new InvitationSendQueue({
-        concurrency: options.sendConcurrency ?? 4,
+        concurrency: options.sendConcurrency ?? DEFAULT_SEND_CONCURRENCY,
         log: ctx.logger,
         // A send whose outcome could not be written: the User is looked at again, with backoff.
         onError: (job) => controller.queue.addRateLimited(job.key),

@@ -46,15 +46,17 @@ export interface UnconfirmedDelivery {
 }
 
 /**
- * A SIGKILL can cut at most one send short (the User controller has one worker), and such a send
- * is never repeated: at most one unconfirmed delivery per SIGKILL, each with at most one email.
+ * A SIGKILL can cut short at most the sends in flight at that moment (`sendsInFlight`: the send
+ * queue's concurrency), and such a send is never repeated: at most that many unconfirmed
+ * deliveries per SIGKILL, each with at most one email.
  */
-export function unconfirmedDeliveryCheck(unconfirmed: readonly UnconfirmedDelivery[], sigkills: number): Check {
+export function unconfirmedDeliveryCheck(unconfirmed: readonly UnconfirmedDelivery[], sigkills: number, sendsInFlight = 1): Check {
+  const bound = sigkills * sendsInFlight;
   const twice = unconfirmed.filter((u) => u.emails > 1).map((u) => `${u.name} got ${u.emails} emails`);
-  const tooMany = unconfirmed.length > sigkills ? [`${unconfirmed.length} unconfirmed deliveries for ${sigkills} SIGKILLs`] : [];
+  const tooMany = unconfirmed.length > bound ? [`${unconfirmed.length} unconfirmed deliveries for ${sigkills} SIGKILLs (at most ${sendsInFlight} sends in flight each)`] : [];
   const found = [...tooMany, ...twice];
   const list = unconfirmed.length > 0 ? `: ${unconfirmed.map((u) => `${u.name} (${u.emails} emails)`).join(', ')}` : '';
-  return { name: 'unconfirmed deliveries only where a SIGKILL cut a send', ok: found.length === 0, detail: found.length === 0 ? `${unconfirmed.length} of at most ${sigkills} (one per SIGKILL)${list}` : found.join('; ') };
+  return { name: 'unconfirmed deliveries only where a SIGKILL cut a send', ok: found.length === 0, detail: found.length === 0 ? `${unconfirmed.length} of at most ${bound} (${sendsInFlight} per SIGKILL)${list}` : found.join('; ') };
 }
 
 /**

@@ -47,7 +47,13 @@ describe('unconfirmedDeliveryCheck (crash-storm, outages)', () => {
 
   it('fails more unconfirmed deliveries than SIGKILLs', () => {
     const check = unconfirmedDeliveryCheck([{ name: 'u-1', emails: 0 }, { name: 'u-2', emails: 1 }], 1);
-    expect(check).toMatchObject({ ok: false, detail: '2 unconfirmed deliveries for 1 SIGKILLs' });
+    expect(check).toMatchObject({ ok: false, detail: '2 unconfirmed deliveries for 1 SIGKILLs (at most 1 sends in flight each)' });
+  });
+
+  it('allows as many per SIGKILL as sends were in flight, and fails one more', () => {
+    const four = ['u-1', 'u-2', 'u-3', 'u-4'].map((name) => ({ name, emails: 1 }));
+    expect(unconfirmedDeliveryCheck(four, 1, 4).ok).toBe(true);
+    expect(unconfirmedDeliveryCheck([...four, { name: 'u-5', emails: 0 }], 1, 4)).toMatchObject({ ok: false, detail: '5 unconfirmed deliveries for 1 SIGKILLs (at most 4 sends in flight each)' });
   });
 
   it('fails an unconfirmed delivery that was mailed twice', () => {

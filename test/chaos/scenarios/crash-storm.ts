@@ -21,6 +21,7 @@ import type { OperatorProcess } from '../../harness/operator.js';
 import type { SecretObject } from '../../service-accounts/fixtures.js';
 import { startTestSmtp } from '../../users/fixtures.js';
 import type { TestSmtp } from '../../users/fixtures.js';
+import { DEFAULT_SEND_CONCURRENCY } from '../../../operator/users/send-queue.js';
 import { acceptanceChecks, unconfirmedDeliveryCheck } from '../invariants.js';
 import type { UnconfirmedDelivery } from '../invariants.js';
 import { Checks, random, sleep } from '../scenario.js';
@@ -363,7 +364,7 @@ export const crashStorm: Scenario = {
       }
       checks.none('exactly one email per invitation (or DeliveryUnconfirmed, never two)', mailProblems, `${messages.length} emails for ${sizes.users} invited people, none twice`);
       // One worker sends invitations: a SIGKILL cuts at most one send short (as in the outages scenario).
-      const unconfirmedCheck = unconfirmedDeliveryCheck(unconfirmedList, killMoments.length);
+      const unconfirmedCheck = unconfirmedDeliveryCheck(unconfirmedList, killMoments.length, DEFAULT_SEND_CONCURRENCY);
       checks.add(unconfirmedCheck.name, unconfirmedCheck.ok, unconfirmedCheck.detail);
       const unconfirmed = unconfirmedList.length;
       const unconfirmedDelivered = unconfirmedList.filter((u) => u.emails === 1).length;

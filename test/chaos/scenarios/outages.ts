@@ -19,6 +19,7 @@ import { spawnOperator } from '../../harness/operator.js';
 import type { OperatorProcess } from '../../harness/operator.js';
 import { acceptOverHttp, linkOf } from '../../users/fixtures.js';
 import type { ChaosContext, Scenario, ScenarioResult } from '../scenario.js';
+import { DEFAULT_SEND_CONCURRENCY } from '../../../operator/users/send-queue.js';
 import { unconfirmedDeliveryCheck } from '../invariants.js';
 import { Checks, random, sleep } from '../scenario.js';
 import type { Made } from './workload.js';
@@ -254,12 +255,12 @@ export const outages: Scenario = {
       checks.none('exactly one API-key Secret per service account', liveSas.filter((m) => (now.get(`${m.namespace}/${m.name}`) ?? []).length !== 1).map((m) => `${m.namespace}/${m.name}: ${(now.get(`${m.namespace}/${m.name}`) ?? []).length}`), `${liveSas.length} accounts, one Secret each`);
       checks.none('every key unchanged since first read', liveSas.filter((m) => { const id = `${m.namespace}/${m.name}`; return !keys!.first.has(id) || now.get(id)?.[0] !== keys!.first.get(id); }).map((m) => `${m.namespace}/${m.name}${keys!.first.has(`${m.namespace}/${m.name}`) ? ' changed' : ' never read'}`), `${liveSas.length} keys identical to the first read`);
       const counts = await smtp.countsByAddress();
-      // A SIGKILL can cut one send short (the User controller has one worker): that User is told
-      // DeliveryUnconfirmed and got at most one email; any other unconfirmed delivery is a fault.
+      // A SIGKILL can cut short the sends in flight (the send queue's concurrency): each such User is
+      // told DeliveryUnconfirmed and got at most one email; any other unconfirmed delivery is a fault.
       const unconfirmed = new Set(await unconfirmedUsers(admin, namespaces));
       const sigkills = handovers.filter((h) => h.signal === 'SIGKILL').length;
       const cut = live().filter((m) => m.kind === 'User' && unconfirmed.has(`${m.namespace}/${m.name}`));
-      const unconfirmedCheck = unconfirmedDeliveryCheck(cut.map((u) => ({ name: u.name, emails: counts.get(u.email ?? '') ?? 0 })), sigkills);
+      const unconfirmedCheck = unconfirmedDeliveryCheck(cut.map((u) => ({ name: u.name, emails: counts.get(u.email ?? '') ?? 0 })), sigkills, DEFAULT_SEND_CONCURRENCY);
       checks.add(unconfirmedCheck.name, unconfirmedCheck.ok, unconfirmedCheck.detail);
       if (cut.length > 0) notes.push(`${cut.map((u) => u.name).join(', ')}: InvitationSent=Unknown/DeliveryUnconfirmed after a SIGKILL mid-send (never mailed twice; the admin resends)`);
       const liveUsers = live().filter((m) => m.kind === 'User' && !unconfirmed.has(`${m.namespace}/${m.name}`));
