@@ -1,7 +1,7 @@
 // Start-up time and memory of the operator image, compiled JavaScript (the
 // shipped target) against TypeScript through tsx (the `tsx` target), each run as
 // a container with the Deployment's restrictions against a running cluster:
-//   node --import tsx tools/container/measure.ts <kubeconfig of a cluster with the CRDs> [runs] [variants, default compiled,tsx]
+//   node --import tsx tools/container/measure.ts <kubeconfig of a cluster with the CRDs> [runs] [variants, default compiled,tsx; image=<ref> measures a built image]
 // Start-up: `podman run` until /readyz (on the metrics port) answers 200 (caches synced). Memory: the
 // resident set of every process of the container (tsx adds an esbuild process)
 // after it settled for 5 s. The kubeconfig and its CA file are copied to a folder
@@ -85,14 +85,17 @@ await writeFile(kubeconfig, text, { mode: 0o644 });
 const variants = [
   { variant: 'compiled', target: [], extra: [] },
   { variant: 'tsx', target: ['--target', 'tsx'], extra: ['--mount', 'type=tmpfs,destination=/tmp'] },
+  // `image=<reference>`: an image built earlier (e.g. of another commit), measured as it is.
+  ...wanted.filter((w) => w.startsWith('image=')).map((w) => ({ variant: w, target: [] as string[], extra: [] as string[], image: w.slice('image='.length) })),
 ].filter((v) => wanted.includes(v.variant));
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)] ?? 0;
-for (const { variant, target, extra } of variants) {
-  const image = (await run(join(REPO, 'tools/container/build-image.sh'), target)).stdout.trim();
+for (const variant of variants) {
+  const { target, extra } = variant;
+  const image = 'image' in variant ? variant.image : (await run(join(REPO, 'tools/container/build-image.sh'), target)).stdout.trim();
   const size = (await podman(['image', 'inspect', '--format', '{{.Size}}', image])).stdout.trim();
   const results = [];
   for (let i = 0; i < runs; i++) results.push(await measure(image, kubeconfig, extra));
   const line = results.map((r) => `${(r.startMs / 1000).toFixed(2)} s / ${r.rssMb.toFixed(0)} MB`).join(', ');
-  process.stdout.write(`${variant.padEnd(8)} image ${(Number(size) / 1e6).toFixed(0)} MB (${image}); start-up to ready / RSS: ${line}; median ${(median(results.map((r) => r.startMs)) / 1000).toFixed(2)} s / ${median(results.map((r) => r.rssMb)).toFixed(0)} MB\n`);
+  process.stdout.write(`${variant.variant.padEnd(8)} image ${(Number(size) / 1e6).toFixed(0)} MB (${image}); start-up to ready / RSS: ${line}; median ${(median(results.map((r) => r.startMs)) / 1000).toFixed(2)} s / ${median(results.map((r) => r.rssMb)).toFixed(0)} MB\n`);
 }
 await rm(dir, { recursive: true, force: true });
