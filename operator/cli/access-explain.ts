@@ -13,7 +13,7 @@ import { decideAuthorize, pickUser } from '../access/decide.js';
 import type { AuthorizeResponse } from '../access/decide.js';
 import type { Directory } from '../access/directory.js';
 import type { AuthorizeRequest, PrincipalRef } from '../access/request.js';
-import { normalizeEmail, tenantGrantsAccess, userStanding, WORKSPACE_ACTIONS } from '../policy/index.js';
+import { kubernetesUsername, normalizeEmail, tenantGrantsAccess, userStanding, WORKSPACE_ACTIONS } from '../policy/index.js';
 import type { Action, AuthenticatedServiceAccount, AuthFailure, AuthFailureReason, ObjectWithMeta, PrincipalPhase, Role } from '../policy/index.js';
 import { userPhase } from '../policy/principals.js';
 import type { KubeObject } from '../runtime/kinds.js';
@@ -159,8 +159,10 @@ export function rbacCounterpart(action: Action): { readonly permission: RbacPerm
 
 function userFacts(facts: AccessFacts, email: string): UserFacts {
   const normal = normalizeEmail(email) ?? email;
+  // The name Kubernetes knows the person by: issuer-scoped when the tenant has an identity provider.
+  const username = kubernetesUsername(facts.tenant, normal);
   const bindings = facts.roleBindings
-    .filter((b) => (b.subjects ?? []).some((s) => s.kind === 'User' && (normalizeEmail(s.name) ?? s.name) === normal))
+    .filter((b) => (b.subjects ?? []).some((s) => s.kind === 'User' && (s.name === username || (normalizeEmail(s.name) ?? s.name) === normal)))
     .map((b) => {
       const name = b.metadata?.name ?? '';
       const labels = b.metadata?.labels ?? {};

@@ -28,6 +28,9 @@ import type { RoleBinding } from './binding-plan.js';
 import { NAMESPACE_REASONS, planNamespace } from './namespace-plan.js';
 import { applyNamespaceDeletion, applyNamespacePlan, reportUndeclaredAccess } from './tenant-act.js';
 import { tenantStatus } from './tenant-status.js';
+import { ProviderClients } from '../invitations/provider-client.js';
+import { identityProviderCondition } from './provider-check.js';
+import type { ProviderCheck } from './provider-check.js';
 import { undeclaredAccessCondition, undeclaredBindings } from './undeclared-access.js';
 
 type CachedTenant = Tenant & KubeObject;
@@ -48,11 +51,12 @@ export function registerTenantController(ctx: OperatorContext): void {
   const namespaces = caches.tenantNamespaces;
   // The binding controller's cache (same kind and selector: one cache): the RoleBindings the operator made.
   const bindings = ctx.manager.informer<RoleBinding>(builtinKinds.roleBinding, { labelSelector: bindingSelector() });
+  const providers = new ProviderClients(ctx.manager.client, ctx.clock);
   const controller = ctx.manager.addController({
     name: 'tenant',
     for: ACCOUNT_KINDS.tenant,
     ...(shardSelector ? { forInformer: { labelSelector: shardSelector } } : {}),
-    reconcile: (key, rctx) => reconcileTenant(ctx, { namespaces, bindings }, key, rctx),
+    reconcile: (key, rctx) => reconcileTenant(ctx, { namespaces, bindings, providers }, key, rctx),
   });
   const tenantOf = (object: KubeObject): string[] => {
     const tenant = ctx.tenants.forNamespace(object.metadata?.namespace ?? '');
@@ -72,6 +76,8 @@ export function registerTenantController(ctx: OperatorContext): void {
 export interface TenantCaches {
   readonly namespaces: Informer<KubeObject>;
   readonly bindings: Informer<RoleBinding>;
+  /** Checks tenants' identity providers (IdentityProviderReady). @default no check */
+  readonly providers?: ProviderCheck;
 }
 
 /** One pass of the Tenant controller over the Tenant of `key` (table-tested in tenant-controller.test.ts). */
@@ -103,9 +109,11 @@ export async function reconcileTenant(ctx: OperatorContext, own: TenantCaches, k
     });
     // The users are read after the list: a binding made for a User in the meantime finds it.
     const users = ctx.caches.users.byIndex('namespace', namespace) as (User & KubeObject)[];
-    undeclaredAccess = undeclaredAccessCondition(namespace, undeclaredBindings(list.items, key, users), tenant.metadata?.generation);
+    undeclaredAccess = undeclaredAccessCondition(namespace, undeclaredBindings(list.items, key, users, tenant), tenant.metadata?.generation);
     await reportUndeclaredAccess(rctx, tenant, undeclaredAccess);
   }
+
+  const provider = outcome.ready && own.providers ? await identityProviderCondition(own.providers, tenant, namespace) : undefined;
 
   const status = tenantStatus({
     tenant,
@@ -114,11 +122,13 @@ export async function reconcileTenant(ctx: OperatorContext, own: TenantCaches, k
     users: ctx.caches.users.byIndex('namespace', namespace) as User[],
     serviceAccounts: ctx.caches.serviceAccounts.byIndex('namespace', namespace) as ServiceAccount[],
     undeclaredAccess,
+    identityProvider: provider?.condition,
     now: rctx.clock.now(),
   });
   await writeStatus(rctx.client, ACCOUNT_KINDS.tenant, tenant, status);
   if (plan.action === 'refuse' && plan.reason === NAMESPACE_REASONS.notOptedIn) return { requeueAfterMs: NOT_OPTED_IN_RECHECK_MS };
-  return adopted ? { requeueAfterMs: ADOPTED_RECHECK_MS } : undefined;
+  const recheck = [adopted ? ADOPTED_RECHECK_MS : undefined, provider?.recheckMs].filter((ms): ms is number => ms !== undefined);
+  return recheck.length > 0 ? { requeueAfterMs: Math.min(...recheck) } : undefined;
 }
 
 async function readNamespace(client: KubeWriter, name: string): Promise<KubeObject | undefined> {
