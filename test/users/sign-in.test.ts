@@ -1,0 +1,229 @@
+// Accepting an invitation by signing in at the tenant's identity provider (issue 26), end to end:
+// a real OpenID Provider (oidc-provider over HTTPS with a CA made for this file), the invitation
+// email over real SMTP, headless Chromium through the acceptance page, the provider's login form
+// and back, and the real API server. Also the wrong person, an unverified email, a replayed,
+// expired or tampered callback, a second acceptance, and what the Tenant says when its provider
+// cannot be used.
+import { randomBytes } from 'node:crypto';
+import type { Browser, BrowserContext, Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningOperator } from '../../operator/operator.js';
+import { ACCOUNT_KINDS } from '../../operator/api/index.js';
+import type { KubeObject } from '../../operator/runtime/kinds.js';
+import { tenantsFeature } from '../../operator/tenants/feature.js';
+import { createUsersFeature } from '../../operator/users/feature.js';
+import { eventually, kubectl, useNamespace } from '../harness/kube.js';
+import { newShard, startTestOperator } from '../harness/operator.js';
+import { makeTestCa, startTestIdentityProvider } from '../harness/identity-provider.js';
+import type { TestIdentityProvider } from '../harness/identity-provider.js';
+import { adminClient, createTenantWithNamespace, deleteTenant } from '../harness/tenant.js';
+import { apply, condition, getRecord, getUser, launchChromium, linkOf, shiftableClock, startTestSmtp, userManifest, waitForUser } from './fixtures.js';
+import type { TestSmtp } from './fixtures.js';
+
+const operatorNs = useNamespace('signin-op');
+const shard = newShard('signin');
+const suffix = randomBytes(3).toString('hex');
+const tenantName = `okta-${suffix}`;
+const noSecretTenant = `nosecret-${suffix}`;
+const downTenant = `down-${suffix}`;
+const clock = shiftableClock();
+let ns: string;
+let smtp: TestSmtp;
+let idp: TestIdentityProvider;
+let operator: RunningOperator;
+let browser: Browser;
+
+type TenantObject = KubeObject & { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } };
+
+beforeAll(async () => {
+  const ca = await makeTestCa();
+  idp = await startTestIdentityProvider({
+    ca,
+    people: {
+      jane: { email: 'jane@acme.test', emailVerified: true },
+      // Another person of the same company, and one whose provider has not verified the address.
+      bob: { email: 'bob@acme.test', emailVerified: true },
+      'jane-unverified': { email: 'Jane@Acme.test', emailVerified: false },
+      kate: { email: 'KATE@acme.test', emailVerified: true },
+    },
+  });
+  smtp = await startTestSmtp(operatorNs.name);
+  const identityProvider = { issuerURL: idp.issuer, clientID: idp.clientId, clientSecretRef: { name: 'oidc-client' }, certificateAuthority: ca.caPem };
+  ns = await createTenantWithNamespace(adminClient(), { shard, name: tenantName, spec: { displayName: 'Acme Corp', identityProvider } });
+  await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'oidc-client', namespace: ns }, stringData: { clientSecret: idp.clientSecret } });
+  await createTenantWithNamespace(adminClient(), { shard, name: noSecretTenant, spec: { identityProvider } });
+  await createTenantWithNamespace(adminClient(), { shard, name: downTenant, spec: { identityProvider: { ...identityProvider, issuerURL: 'https://127.0.0.1:9' } } });
+  await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'oidc-client', namespace: `tenant-${downTenant}` }, stringData: { clientSecret: 'x' } });
+  operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [tenantsFeature, createUsersFeature({ clock })]);
+  idp.allowRedirects([`${operator.url}/sign-in/callback`]);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await kubectl(['delete', 'users', '--all', '-n', ns, '--wait=true', '--timeout=20s']).catch(() => undefined);
+  await operator?.stop();
+  await smtp?.close();
+  await idp?.close();
+  for (const name of [tenantName, noSecretTenant, downTenant]) await deleteTenant(adminClient(), name);
+});
+
+/** A fresh browser profile (no provider session, no cookies) that trusts the provider's test CA for its pages. */
+async function freshContext(): Promise<BrowserContext> {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  // The provider's development pages import a web font; nothing leaves the machine.
+  await context.route(/fonts\.googleapis\.com/, (route) => route.abort());
+  return context;
+}
+
+/** What one sign-in through Chromium ended with, and the callback request the provider sent the browser to. */
+interface SignInRun {
+  readonly status: number | undefined;
+  readonly heading: string | null;
+  readonly text: string;
+  readonly callback: { readonly url: string; readonly cookie: string } | undefined;
+}
+
+/** Opens the link, presses the sign-in button, signs in at the provider as `login`, consents, and reads the page it ends on. */
+async function signInThroughChromium(link: string, login: string): Promise<SignInRun> {
+  const context = await freshContext();
+  try {
+    const page = await context.newPage();
+    let callback: Request | undefined;
+    page.on('request', (request) => {
+      if (request.url().startsWith(`${operator.url}/sign-in/callback`)) callback = request;
+    });
+    const opened = await page.goto(link);
+    expect(opened?.status()).toBe(200);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Join Acme Corp on Blink');
+    await page.getByRole('button', { name: 'Sign in to accept' }).click();
+    await page.waitForURL((url) => url.href.startsWith(idp.issuer));
+    await page.locator('input[name="login"]').fill(login);
+    await page.locator('input[name="password"]').fill('any password');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    // The provider asks once per person whether Blink may have the email; then it sends the browser back.
+    const back = page.waitForResponse((response) => response.url().startsWith(`${operator.url}/sign-in/callback`));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    const landed = await back;
+    await page.waitForLoadState();
+    const headers = callback ? await callback.allHeaders() : {};
+    return {
+      status: landed.status(),
+      heading: await page.getByRole('heading', { level: 1 }).textContent(),
+      text: (await page.locator('main').textContent()) ?? '',
+      callback: callback ? { url: callback.url(), cookie: headers['cookie'] ?? '' } : undefined,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+async function tenantCondition(name: string, type: string) {
+  const tenant = await adminClient().get<TenantObject>(ACCOUNT_KINDS.tenant, undefined, name);
+  return tenant.status?.conditions?.find((c) => c.type === type);
+}
+
+describe('a tenant with an identity provider', () => {
+  it('says whether its provider can be used: ready, client Secret missing, issuer unreachable (Ready=False, no crash)', async () => {
+    await eventually(async () => ((await tenantCondition(tenantName, 'IdentityProviderReady'))?.status === 'True' ? true : undefined), 30_000, 'IdentityProviderReady=True');
+    expect(await tenantCondition(tenantName, 'Ready')).toMatchObject({ status: 'True' });
+
+    const missing = await eventually(async () => {
+      const ready = await tenantCondition(noSecretTenant, 'Ready');
+      return ready?.reason === 'IdentityProviderSecretMissing' ? ready : undefined;
+    }, 30_000, 'Ready=False IdentityProviderSecretMissing');
+    expect(missing).toMatchObject({ status: 'False', message: `The client secret of the identity provider is missing: Secret "tenant-${noSecretTenant}/oidc-client" does not exist` });
+
+    const down = await eventually(async () => {
+      const ready = await tenantCondition(downTenant, 'Ready');
+      return ready?.reason === 'IdentityProviderUnreachable' ? ready : undefined;
+    }, 40_000, 'Ready=False IdentityProviderUnreachable');
+    expect(down.status).toBe('False');
+    expect(down.message).toContain('The identity provider https://127.0.0.1:9 could not be used');
+    // The client secret is nowhere in what the Tenant says.
+    const everything = JSON.stringify(await adminClient().get(ACCOUNT_KINDS.tenant, undefined, downTenant));
+    expect(everything.includes(idp.clientSecret)).toBe(false);
+  });
+
+  it('accepts only a sign-in as the invited, verified person: wrong person and unverified email refused, the invitation still usable; then Active, signed in at the issuer', async () => {
+    await apply(userManifest(ns, 'jane', { email: 'jane@acme.test', displayName: 'Jane Doe', role: 'Admin' }));
+    const link = linkOf(await smtp.waitForMessage('jane@acme.test'));
+    await waitForUser(ns, 'jane', (u) => condition(u, 'InvitationSent')?.status === 'True', 'InvitationSent=True');
+
+    // Bob signs in with Jane's link (a forwarded email): refused, and told whom the invitation is for.
+    const wrong = await signInThroughChromium(link, 'bob');
+    expect(wrong.status).toBe(403);
+    expect(wrong.heading).toBe('This invitation is for someone else');
+    expect(wrong.text).toContain('This invitation is for jane@acme.test.');
+    expect((await getUser(ns, 'jane')).status?.phase).toBe('Invited');
+    expect((await getRecord(ns, 'jane'))?.state).toBe('pending');
+
+    // The right address, but the provider has not verified it.
+    const unverified = await signInThroughChromium(link, 'jane-unverified');
+    expect(unverified.status).toBe(403);
+    expect(unverified.heading).toBe('Your email address is not verified');
+    expect((await getRecord(ns, 'jane'))?.state).toBe('pending');
+
+    // Jane herself.
+    const right = await signInThroughChromium(link, 'jane');
+    expect(right.status).toBe(200);
+    expect(right.heading).toBe('Invitation accepted');
+    expect(right.text).toContain('You have joined Acme Corp.');
+    const active = await waitForUser(ns, 'jane', (u) => u.status?.phase === 'Active', 'jane Active');
+    expect(active.status?.acceptedBy).toEqual({ method: 'IdentityProviderSignIn', issuer: idp.issuer });
+    expect(active.status?.acceptedAt).toBeDefined();
+    expect((await getRecord(ns, 'jane'))?.acceptedIssuer).toBe(idp.issuer);
+    // Status says how, never a token or a code.
+    const code = new URL(right.callback?.url ?? 'http://x').searchParams.get('code') ?? 'missing';
+    expect(JSON.stringify(active.status).includes(code)).toBe(false);
+
+    // A second acceptance of the same link is what it always was: the link is used.
+    const again = await fetch(link);
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('This invitation link is not valid');
+  });
+
+  it('refuses a replayed, expired or tampered callback and a callback without its cookie; the invitation stays usable', async () => {
+    await apply(userManifest(ns, 'kate', { email: 'kate@acme.test', role: 'Builder' }));
+    const link = linkOf(await smtp.waitForMessage('kate@acme.test'));
+    await waitForUser(ns, 'kate', (u) => condition(u, 'InvitationSent')?.status === 'True', 'InvitationSent=True');
+    // A wrong person's sign-in leaves a callback (URL and sealed cookie) that was already used once.
+    const wrong = await signInThroughChromium(link, 'bob');
+    expect(wrong.status).toBe(403);
+    const callback = wrong.callback as NonNullable<SignInRun['callback']>;
+    expect(callback.cookie).toContain('blink_sign_in=');
+
+    const replay = (url: string, cookie?: string) => fetch(url, cookie !== undefined ? { headers: { cookie } } : {});
+    // The same callback again: the code was redeemed once; the provider refuses it a second time.
+    const replayed = await replay(callback.url, callback.cookie);
+    expect(replayed.status).toBe(400);
+    expect(await replayed.text()).toContain('The sign-in could not be completed');
+    // Without the cookie (another browser, or the link of the callback copied elsewhere).
+    expect((await replay(callback.url)).status).toBe(400);
+    // With the state changed in the URL, or the sealed cookie changed.
+    const tampered = new URL(callback.url);
+    tampered.searchParams.set('state', `${tampered.searchParams.get('state') ?? ''}x`);
+    expect((await replay(tampered.href, callback.cookie)).status).toBe(400);
+    const flipped = callback.cookie.replace(/blink_sign_in=(.)/, (_m, c: string) => `blink_sign_in=${c === 'A' ? 'B' : 'A'}`);
+    expect((await replay(callback.url, flipped)).status).toBe(400);
+    // After the sign-in's 10 minutes.
+    clock.shift(11 * 60_000);
+    try {
+      const expired = await replay(callback.url, callback.cookie);
+      expect(expired.status).toBe(400);
+      expect(expired.headers.get('set-cookie')).toContain('blink_sign_in=;');
+    } finally {
+      clock.reset();
+    }
+    expect((await getRecord(ns, 'kate'))?.state).toBe('pending');
+    expect((await getUser(ns, 'kate')).status?.phase).toBe('Invited');
+
+    // Still usable by Kate, whose provider spells her address in capitals (the same normal form).
+    const right = await signInThroughChromium(link, 'kate');
+    expect(right.heading).toBe('Invitation accepted');
+    await waitForUser(ns, 'kate', (u) => u.status?.phase === 'Active', 'kate Active');
+    // Her own callback, replayed with its cookie after the acceptance: the link is used.
+    const afterwards = await replay(right.callback?.url ?? '', right.callback?.cookie ?? '');
+    expect([400, 409]).toContain(afterwards.status);
+  });
+});
