@@ -5,7 +5,8 @@
 // for kubectl-style callers of the kube-apiserver (what a CLI would get from the same provider).
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -32,7 +33,6 @@ export async function makeTestCa(): Promise<TestCa> {
   try {
     await run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=blink-accounts test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-keyout', 'ca.key', '-out', 'ca.pem']);
     await run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr']);
-    const { writeFile } = await import('node:fs/promises');
     await writeFile(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
     await run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'ext.cnf', '-out', 'server.pem']);
     return { caPem: await readFile(join(dir, 'ca.pem'), 'utf8'), cert: await readFile(join(dir, 'server.pem'), 'utf8'), key: await readFile(join(dir, 'server.key'), 'utf8') };
@@ -64,7 +64,7 @@ export interface TestIdentityProvider {
 export async function startTestIdentityProvider(options: { readonly ca: TestCa; readonly people: Readonly<Record<string, TestPerson>>; readonly clientId?: string }): Promise<TestIdentityProvider> {
   const clientId = options.clientId ?? 'blink-accounts';
   const clientSecret = randomBytes(24).toString('base64url');
-  let handler: ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => void) | undefined;
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
   const server: Server = createServer({ cert: options.ca.cert, key: options.ca.key }, (req, res) => {
     if (handler) handler(req, res);
     else res.writeHead(503).end();
