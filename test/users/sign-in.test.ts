@@ -5,7 +5,7 @@
 // expired or tampered callback, a second acceptance, and what the Tenant says when its provider
 // cannot be used.
 import { randomBytes } from 'node:crypto';
-import type { Browser, BrowserContext, Request } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOperator } from '../../operator/operator.js';
 import { ACCOUNT_KINDS } from '../../operator/api/index.js';
@@ -19,6 +19,8 @@ import type { TestIdentityProvider } from '../harness/identity-provider.js';
 import { adminClient, createTenantWithNamespace, deleteTenant } from '../harness/tenant.js';
 import { apply, condition, getRecord, getUser, launchChromium, linkOf, shiftableClock, startTestSmtp, userManifest, waitForUser } from './fixtures.js';
 import type { TestSmtp } from './fixtures.js';
+import { signInWithChromium } from './sign-in-fixtures.js';
+import type { SignInRun } from './sign-in-fixtures.js';
 
 const operatorNs = useNamespace('signin-op');
 const shard = newShard('signin');
@@ -68,54 +70,9 @@ afterAll(async () => {
   for (const name of [tenantName, noSecretTenant, downTenant]) await deleteTenant(adminClient(), name);
 });
 
-/** A fresh browser profile (no provider session, no cookies) that trusts the provider's test CA for its pages. */
-async function freshContext(): Promise<BrowserContext> {
-  const context = await browser.newContext({ ignoreHTTPSErrors: true });
-  // The provider's development pages import a web font; nothing leaves the machine.
-  await context.route(/fonts\.googleapis\.com/, (route) => route.abort());
-  return context;
-}
-
-/** What one sign-in through Chromium ended with, and the callback request the provider sent the browser to. */
-interface SignInRun {
-  readonly status: number | undefined;
-  readonly heading: string | null;
-  readonly text: string;
-  readonly callback: { readonly url: string; readonly cookie: string } | undefined;
-}
-
-/** Opens the link, presses the sign-in button, signs in at the provider as `login`, consents, and reads the page it ends on. */
-async function signInThroughChromium(link: string, login: string): Promise<SignInRun> {
-  const context = await freshContext();
-  try {
-    const page = await context.newPage();
-    let callback: Request | undefined;
-    page.on('request', (request) => {
-      if (request.url().startsWith(`${operator.url}/sign-in/callback`)) callback = request;
-    });
-    const opened = await page.goto(link);
-    expect(opened?.status()).toBe(200);
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Join Acme Corp on Blink');
-    await page.getByRole('button', { name: 'Sign in to accept' }).click();
-    await page.waitForURL((url) => url.href.startsWith(idp.issuer));
-    await page.locator('input[name="login"]').fill(login);
-    await page.locator('input[name="password"]').fill('any password');
-    await page.getByRole('button', { name: 'Sign-in' }).click();
-    // The provider asks once per person whether Blink may have the email; then it sends the browser back.
-    const back = page.waitForResponse((response) => response.url().startsWith(`${operator.url}/sign-in/callback`));
-    await page.getByRole('button', { name: 'Continue' }).click();
-    const landed = await back;
-    await page.waitForLoadState();
-    const headers = callback ? await callback.allHeaders() : {};
-    return {
-      status: landed.status(),
-      heading: await page.getByRole('heading', { level: 1 }).textContent(),
-      text: (await page.locator('main').textContent()) ?? '',
-      callback: callback ? { url: callback.url(), cookie: headers['cookie'] ?? '' } : undefined,
-    };
-  } finally {
-    await context.close();
-  }
+/** Opens the link and signs in at the test provider as `login` (sign-in-fixtures.ts). */
+function signInThroughChromium(link: string, login: string): Promise<SignInRun> {
+  return signInWithChromium(browser, { link, login, operatorUrl: operator.url, issuer: idp.issuer, tenantDisplayName: 'Acme Corp' });
 }
 
 async function tenantCondition(name: string, type: string) {
