@@ -8,7 +8,7 @@ export * from './labels.js';
 export * from './reasons.js';
 export { ROLES } from './role.js';
 export type { Role } from './role.js';
-export { ADOPT_ANNOTATION, CREATED_FOR_ANNOTATION, TENANT_KIND, TENANT_NAME_MAX_LENGTH, TENANT_NAMESPACE_PREFIX, DELETION_POLICIES, DEFAULT_INVITATION_EMAILS_PER_HOUR, INVITATION_EMAILS_PER_HOUR_MAX, DEFAULT_EMAIL_CLAIM, DEFAULT_CLIENT_SECRET_KEY } from './tenant.js';
+export { ADOPT_ANNOTATION, CREATED_FOR_ANNOTATION, TENANT_KIND, TENANT_NAME_MAX_LENGTH, TENANT_NAMESPACE_PREFIX, DELETION_POLICIES, DEFAULT_INVITATION_EMAILS_PER_HOUR, INVITATION_EMAILS_PER_HOUR_MAX, DEFAULT_EMAIL_CLAIM, DEFAULT_EMAIL_VERIFIED_CLAIM, DEFAULT_CLIENT_SECRET_KEY } from './tenant.js';
 export type { DeletionPolicy, Tenant, TenantSpec, TenantStatus, IdentityProvider } from './tenant.js';
 export { USER_KIND, USER_PHASES } from './user.js';
 export type { User, UserPhase, UserSpec, UserStatus } from './user.js';

@@ -41,6 +41,9 @@ export const INVITATION_EMAILS_PER_HOUR_MAX = 10_000;
 /** Claim that carries the email address when spec.identityProvider.emailClaim is not set. */
 export const DEFAULT_EMAIL_CLAIM = 'email';
 
+/** Claim that must be true for the email to count as verified when spec.identityProvider.emailVerifiedClaim is not set. */
+export const DEFAULT_EMAIL_VERIFIED_CLAIM = 'email_verified';
+
 /** Key of the client secret in its Secret when clientSecretRef.key is not set. */
 export const DEFAULT_CLIENT_SECRET_KEY = 'clientSecret';
 
@@ -96,10 +99,19 @@ export const IdentityProviderSchema = Type.Object(
     ),
     emailClaim: Type.Optional(
       Type.String({
-        description: 'ID-token claim that carries the person\'s email address. Default: email. The provider must also say email_verified: true; the kube-apiserver configuration must map the same claim.',
+        description: 'ID-token claim that carries the person\'s email address. Default: email. The provider must also say the email is verified (emailVerifiedClaim); the kube-apiserver configuration must map the same claim.',
         maxLength: 128,
         default: DEFAULT_EMAIL_CLAIM,
         'x-kubernetes-validations': [matches('^[A-Za-z0-9_:./-]+$', 'emailClaim must be a claim name: use letters, digits and _ . / -, like email or upn')],
+      }),
+    ),
+    emailVerifiedClaim: Type.Optional(
+      Type.String({
+        description:
+          'ID-token claim that must be exactly true for the email to count as verified. Default: email_verified. Microsoft Entra ID sends none; its optional claim xms_edov (email domain owner verified) can take its place. The kube-apiserver configuration must check the same claim.',
+        maxLength: 128,
+        default: DEFAULT_EMAIL_VERIFIED_CLAIM,
+        'x-kubernetes-validations': [matches('^[A-Za-z0-9_:./-]+$', 'emailVerifiedClaim must be a claim name: use letters, digits and _ . / -, like email_verified or xms_edov')],
       }),
     ),
     usernamePrefix: Type.Optional(

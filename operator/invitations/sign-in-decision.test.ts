@@ -20,4 +20,9 @@ describe('judgeSignIn', () => {
     expect(judgeSignIn({ upn: 'jane@acme.test', email: 'other@acme.test', email_verified: true }, 'upn', 'jane@acme.test')).toEqual({ ok: true, email: 'jane@acme.test' });
     expect(judgeSignIn({ email: 'jane@acme.test', email_verified: true }, 'upn', 'jane@acme.test')).toEqual({ ok: false, why: 'no-email' });
   });
+
+  it('reads the configured verified claim (Entra ID: xms_edov), and only that one', () => {
+    expect(judgeSignIn({ email: 'jane@acme.test', xms_edov: true }, 'email', 'jane@acme.test', 'xms_edov')).toEqual({ ok: true, email: 'jane@acme.test' });
+    expect(judgeSignIn({ email: 'jane@acme.test', email_verified: true }, 'email', 'jane@acme.test', 'xms_edov')).toEqual({ ok: false, why: 'unverified' });
+  });
 });

@@ -165,7 +165,7 @@ export async function finishSignIn<F extends FoundInvitation>(input: FinishSignI
     input.log.warn({ invitationId: signIn.invitationId, issuer: provider.settings.issuerURL, error: describeError(error) }, 'Refused a sign-in at the identity provider');
     return fail('sign-in-failed', 400, false, publicUrl);
   }
-  const judged = judgeSignIn(claims ?? {}, provider.settings.emailClaim, invitation.record.email);
+  const judged = judgeSignIn(claims ?? {}, provider.settings.emailClaim, invitation.record.email, provider.settings.emailVerifiedClaim);
   if (!judged.ok) {
     input.log.info({ invitationId: signIn.invitationId, issuer: provider.settings.issuerURL, why: judged.why }, 'A sign-in was not the invited person');
     if (judged.why === 'unverified') return fail('email-unverified', 403, false, publicUrl);

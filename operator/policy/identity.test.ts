@@ -11,6 +11,7 @@ describe('providerSettings', () => {
       clientSecretRef: { name: 'oidc', key: 'clientSecret' },
       scopes: ['openid', 'email'],
       emailClaim: 'email',
+      emailVerifiedClaim: 'email_verified',
       usernamePrefix: 'https://idp.acme.test#',
     });
   });

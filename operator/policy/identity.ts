@@ -1,7 +1,7 @@
 // A tenant's identity provider with its defaults filled in, and the Kubernetes username it gives a
 // person (pure). One place decides both, so the RoleBinding subject, the kube-apiserver
 // configuration printed by the docs and the sign-in all agree.
-import { DEFAULT_CLIENT_SECRET_KEY, DEFAULT_EMAIL_CLAIM } from '../api/index.js';
+import { DEFAULT_CLIENT_SECRET_KEY, DEFAULT_EMAIL_CLAIM, DEFAULT_EMAIL_VERIFIED_CLAIM } from '../api/index.js';
 import type { IdentityProvider, Tenant } from '../api/index.js';
 import { normalizeEmail } from './email.js';
 
@@ -16,6 +16,8 @@ export interface ProviderSettings {
   /** openid, email, then the tenant's extra scopes, without duplicates. */
   readonly scopes: readonly string[];
   readonly emailClaim: string;
+  /** The claim that must be exactly true. */
+  readonly emailVerifiedClaim: string;
   readonly usernamePrefix: string;
   readonly certificateAuthority?: string;
 }
@@ -35,6 +37,7 @@ export function providerSettings(tenant: Pick<Tenant, 'spec'> | undefined): Prov
     clientSecretRef: { name: idp.clientSecretRef.name, key: idp.clientSecretRef.key ?? DEFAULT_CLIENT_SECRET_KEY },
     scopes: [...new Set([...BASE_SCOPES, ...(idp.scopes ?? [])])],
     emailClaim: idp.emailClaim ?? DEFAULT_EMAIL_CLAIM,
+    emailVerifiedClaim: idp.emailVerifiedClaim ?? DEFAULT_EMAIL_VERIFIED_CLAIM,
     usernamePrefix: idp.usernamePrefix ?? defaultUsernamePrefix(idp.issuerURL),
     ...(idp.certificateAuthority !== undefined ? { certificateAuthority: idp.certificateAuthority } : {}),
   };
