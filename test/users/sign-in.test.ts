@@ -33,6 +33,7 @@ let ns: string;
 let smtp: TestSmtp;
 let idp: TestIdentityProvider;
 let operator: RunningOperator;
+let replica: RunningOperator;
 let browser: Browser;
 
 type TenantObject = KubeObject & { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } };
@@ -47,6 +48,7 @@ beforeAll(async () => {
       bob: { email: 'bob@acme.test', emailVerified: true },
       'jane-unverified': { email: 'Jane@Acme.test', emailVerified: false },
       kate: { email: 'KATE@acme.test', emailVerified: true },
+      lena: { email: 'lena@acme.test', emailVerified: true },
     },
   });
   smtp = await startTestSmtp(operatorNs.name);
@@ -56,7 +58,10 @@ beforeAll(async () => {
   await createTenantWithNamespace(adminClient(), { shard, name: noSecretTenant, spec: { identityProvider } });
   await createTenantWithNamespace(adminClient(), { shard, name: downTenant, spec: { identityProvider: { ...identityProvider, issuerURL: 'https://127.0.0.1:9' } } });
   await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'oidc-client', namespace: `tenant-${downTenant}` }, stringData: { clientSecret: 'x' } });
-  operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [tenantsFeature, createUsersFeature({ clock })]);
+  // Two replicas as in production: one leads (reconciles), both serve the pages; the tenant's public URL is the first's.
+  operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret, leaderElection: true }, [tenantsFeature, createUsersFeature({ clock })]);
+  await eventually(async () => (operator.manager.isLeader ? true : undefined), 30_000, 'the first replica to lead');
+  replica = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret, leaderElection: true, publicUrl: operator.url }, [tenantsFeature, createUsersFeature({ clock })]);
   idp.allowRedirects([`${operator.url}/sign-in/callback`]);
   browser = await launchChromium();
 });
@@ -64,6 +69,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await kubectl(['delete', 'users', '--all', '-n', ns, '--wait=true', '--timeout=20s']).catch(() => undefined);
+  await replica?.stop();
   await operator?.stop();
   await smtp?.close();
   await idp?.close();
@@ -182,5 +188,18 @@ describe('a tenant with an identity provider', () => {
     // Her own callback, replayed with its cookie after the acceptance: the link is used.
     const afterwards = await replay(right.callback?.url ?? '', right.callback?.cookie ?? '');
     expect([400, 409]).toContain(afterwards.status);
+  });
+
+  it('finishes a sign-in on another replica than the one that began it (the sealed state, not memory, carries it)', async () => {
+    expect(replica.manager.isLeader).toBe(false);
+    await apply(userManifest(ns, 'lena', { email: 'lena@acme.test', role: 'Consumer' }));
+    const link = linkOf(await smtp.waitForMessage('lena@acme.test'));
+    await waitForUser(ns, 'lena', (u) => condition(u, 'InvitationSent')?.status === 'True', 'InvitationSent=True');
+    // The page and the Accept button on the standby replica; the provider sends the browser back to the public URL, the leader.
+    const onReplica = `${replica.url}${new URL(link).pathname}`;
+    await eventually(async () => ((await fetch(onReplica)).status === 200 ? true : undefined), 15_000, 'the standby replica serves the link');
+    const run = await signInWithChromium(browser, { link: onReplica, login: 'lena', operatorUrl: operator.url, issuer: idp.issuer, tenantDisplayName: 'Acme Corp' });
+    expect(run.heading).toBe('Invitation accepted');
+    await waitForUser(ns, 'lena', (u) => u.status?.phase === 'Active', 'lena Active');
   });
 });
