@@ -5,11 +5,13 @@
 // expired or tampered callback, a second acceptance, and what the Tenant says when its provider
 // cannot be used.
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOperator } from '../../operator/operator.js';
 import { ACCOUNT_KINDS } from '../../operator/api/index.js';
 import type { KubeObject } from '../../operator/runtime/kinds.js';
+import { createLogger } from '../../operator/runtime/logger.js';
 import { tenantsFeature } from '../../operator/tenants/feature.js';
 import { createUsersFeature } from '../../operator/users/feature.js';
 import { eventually, kubectl, useNamespace } from '../harness/kube.js';
@@ -35,6 +37,16 @@ let idp: TestIdentityProvider;
 let operator: RunningOperator;
 let replica: RunningOperator;
 let browser: Browser;
+/** Everything both replicas logged, at debug level. */
+let logs = '';
+/** Codes, states and sealed cookies of the sign-ins: none may appear in a log. */
+const secretsSeen: string[] = [];
+const logSink = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    logs += chunk.toString();
+    done();
+  },
+});
 
 type TenantObject = KubeObject & { status?: { conditions?: { type: string; status: string; reason: string; message: string }[] } };
 
@@ -59,9 +71,9 @@ beforeAll(async () => {
   await createTenantWithNamespace(adminClient(), { shard, name: downTenant, spec: { identityProvider: { ...identityProvider, issuerURL: 'https://127.0.0.1:9' } } });
   await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'oidc-client', namespace: `tenant-${downTenant}` }, stringData: { clientSecret: 'x' } });
   // Two replicas as in production: one leads (reconciles), both serve the pages; the tenant's public URL is the first's.
-  operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret, leaderElection: true }, [tenantsFeature, createUsersFeature({ clock })]);
+  operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret, leaderElection: true, logger: createLogger({ level: 'debug', destination: logSink }) }, [tenantsFeature, createUsersFeature({ clock })]);
   await eventually(async () => (operator.manager.isLeader ? true : undefined), 30_000, 'the first replica to lead');
-  replica = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret, leaderElection: true, publicUrl: operator.url }, [tenantsFeature, createUsersFeature({ clock })]);
+  replica = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret, leaderElection: true, publicUrl: operator.url, logger: createLogger({ level: 'debug', destination: logSink }) }, [tenantsFeature, createUsersFeature({ clock })]);
   idp.allowRedirects([`${operator.url}/sign-in/callback`]);
   browser = await launchChromium();
 });
@@ -77,8 +89,15 @@ afterAll(async () => {
 });
 
 /** Opens the link and signs in at the test provider as `login` (sign-in-fixtures.ts). */
-function signInThroughChromium(link: string, login: string): Promise<SignInRun> {
-  return signInWithChromium(browser, { link, login, operatorUrl: operator.url, issuer: idp.issuer, tenantDisplayName: 'Acme Corp' });
+async function signInThroughChromium(link: string, login: string): Promise<SignInRun> {
+  return remember(await signInWithChromium(browser, { link, login, operatorUrl: operator.url, issuer: idp.issuer, tenantDisplayName: 'Acme Corp' }));
+}
+
+/** Notes the secrets of a sign-in (code, state, sealed cookie) for the log check. */
+function remember(run: SignInRun): SignInRun {
+  const query = new URL(run.callback?.url ?? 'http://x').searchParams;
+  for (const value of [query.get('code'), query.get('state'), /blink_sign_in=([^;]+)/.exec(run.callback?.cookie ?? '')?.[1]]) if (value) secretsSeen.push(value);
+  return run;
 }
 
 async function tenantCondition(name: string, type: string) {
@@ -198,8 +217,18 @@ describe('a tenant with an identity provider', () => {
     // The page and the Accept button on the standby replica; the provider sends the browser back to the public URL, the leader.
     const onReplica = `${replica.url}${new URL(link).pathname}`;
     await eventually(async () => ((await fetch(onReplica)).status === 200 ? true : undefined), 15_000, 'the standby replica serves the link');
-    const run = await signInWithChromium(browser, { link: onReplica, login: 'lena', operatorUrl: operator.url, issuer: idp.issuer, tenantDisplayName: 'Acme Corp' });
+    const run = remember(await signInWithChromium(browser, { link: onReplica, login: 'lena', operatorUrl: operator.url, issuer: idp.issuer, tenantDisplayName: 'Acme Corp' }));
     expect(run.heading).toBe('Invitation accepted');
     await waitForUser(ns, 'lena', (u) => u.status?.phase === 'Active', 'lena Active');
+  });
+
+  it('logs the sign-ins, and no code, state, sealed state, ID token or client secret', async () => {
+    expect(logs).toContain('Accepted an invitation after a sign-in at the identity provider');
+    expect(logs).toContain('A sign-in was not the invited person');
+    expect(secretsSeen.length).toBeGreaterThanOrEqual(12);
+    const leaked = [...secretsSeen, idp.clientSecret].filter((secret) => logs.includes(secret));
+    // Counts, so that a failure does not print a secret.
+    expect(leaked.length).toBe(0);
+    expect(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\./.test(logs)).toBe(false);
   });
 });
