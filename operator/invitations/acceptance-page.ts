@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBodyLimited } from '../runtime/http-body.js';
 import type { Tenant, User } from '../api/index.js';
 import { checkCsrfToken, issueCsrfToken } from './csrf.js';
-import { CSRF_FIELD, PAGE_HEADERS, pageHeadersAllowingFormTo, renderInvitationPage, renderResultPage } from './page.js';
+import { CSRF_FIELD, PAGE_HEADERS, renderInvitationPage, renderResultPage, SIGN_IN_PAGE_HEADERS } from './page.js';
 import type { ResultKind } from './page.js';
 import { parseInvitationToken, verifyInvitationToken } from './token.js';
 import type { KubeWriter } from '../runtime/kube-writer.js';
@@ -213,7 +213,7 @@ export function createAcceptanceHandlers(options: AcceptancePageOptions): Accept
       if (!verdict.ok) return result(req, res, verdict.page, verdict.status);
       const { record, user } = found as Found & { record: StoredInvitationRecord; user: User };
       const provider = await providerOf(found as Found);
-      // The form's POST is answered with a redirect to the provider: the page's CSP must allow it.
+      // The form's POST is answered with a redirect to the provider (SIGN_IN_PAGE_HEADERS allows it); its host is shown.
       const signIn = provider ? new URL(provider.config.serverMetadata().authorization_endpoint ?? provider.settings.issuerURL) : undefined;
       const csrfToken = issueCsrfToken(await options.csrfKey(), record.invitationId, new Date(clock.now()));
       const page = renderInvitationPage({
@@ -226,7 +226,7 @@ export function createAcceptanceHandlers(options: AcceptancePageOptions): Accept
         expiresAt: new Date(record.expiresAt),
         csrfToken,
       });
-      if (signIn) return respondWith(req, res, 200, page, pageHeadersAllowingFormTo(signIn.origin));
+      if (signIn) return respondWith(req, res, 200, page, SIGN_IN_PAGE_HEADERS);
       return respond(req, res, 200, page);
     }
 

@@ -47,11 +47,17 @@ export interface InvitationPageInput extends InvitationDetails {
   readonly signInAt?: string;
 }
 
-/** The headers of a page whose form may lead (by a redirect after the POST) to `origin`, the provider's sign-in page. */
-export function pageHeadersAllowingFormTo(origin: string): Readonly<Record<string, string>> {
-  const csp = PAGE_HEADERS['Content-Security-Policy'] ?? '';
-  return { ...PAGE_HEADERS, 'Content-Security-Policy': csp.replace("form-action 'self'", `form-action 'self' ${origin}`) };
-}
+/**
+ * The headers of the sign-in page, whose form's POST is answered with a redirect to the provider.
+ * Browsers hold every redirect after a form submission to form-action, and a provider may hand
+ * the person on to another origin (Dex to an upstream connector, a custom login domain), so the
+ * form may lead to any https origin; the page has no injected markup (every value is escaped)
+ * and still runs no script and loads nothing.
+ */
+export const SIGN_IN_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  ...PAGE_HEADERS,
+  'Content-Security-Policy': (PAGE_HEADERS['Content-Security-Policy'] ?? '').replace("form-action 'self'", "form-action 'self' https:"),
+};
 
 /** The outcomes that get their own page. `invalid` covers unknown, reused, revoked and malformed tokens alike. */
 export const RESULT_KINDS = ['accepted', 'expired', 'invalid', 'rate-limited', 'bad-request', 'wrong-account', 'email-unverified', 'sign-in-failed', 'provider-unavailable'] as const;
