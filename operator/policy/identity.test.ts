@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kubernetesUsername, providerSettings } from './identity.js';
+import { kubernetesUsername, providerSettings, usernamePrefixConflicts } from './identity.js';
 
 const idp = { issuerURL: 'https://idp.acme.test', clientID: 'blink', clientSecretRef: { name: 'oidc' } };
 
@@ -36,5 +36,31 @@ describe('kubernetesUsername', () => {
     const a = kubernetesUsername({ spec: { displayName: 'A', identityProvider: idp } }, 'jane@acme.test');
     const b = kubernetesUsername({ spec: { displayName: 'B', identityProvider: { ...idp, issuerURL: 'https://idp.b.test' } } }, 'jane@acme.test');
     expect(a).not.toBe(b);
+  });
+});
+
+describe('usernamePrefixConflicts', () => {
+  const tenant = (name: string, issuerURL?: string, usernamePrefix?: string) => ({
+    metadata: { name },
+    spec: { displayName: name, ...(issuerURL ? { identityProvider: { ...idp, issuerURL, ...(usernamePrefix ? { usernamePrefix } : {}) } } : {}) },
+  });
+
+  it.each([
+    { name: 'default prefixes of two issuers', others: [tenant('b', 'https://idp.b.test')], want: [] },
+    { name: 'one issuer shared with the same prefix (Google for two tenants)', others: [tenant('b', 'https://idp.acme.test')], want: [] },
+    { name: 'another issuer given this tenant\'s prefix', others: [tenant('b', 'https://idp.b.test', 'https://idp.acme.test#')], want: ['b'] },
+    { name: 'another issuer whose prefix extends this one', others: [tenant('b', 'https://idp.b.test', 'https://idp.acme.test#x')], want: ['b'] },
+    { name: 'a tenant without a provider', others: [tenant('b')], want: [] },
+    { name: 'itself', others: [tenant('a', 'https://idp.other.test', 'https://idp.acme.test#')], want: [] },
+  ])('$name → $want', ({ others, want }) => {
+    expect(usernamePrefixConflicts(tenant('a', 'https://idp.acme.test'), others)).toEqual(want);
+  });
+
+  it('sees a shorter prefix of another issuer that this one extends', () => {
+    expect(usernamePrefixConflicts(tenant('a', 'https://idp.acme.test', 'acme-b:'), [tenant('b', 'https://idp.b.test', 'acme-')])).toEqual(['b']);
+  });
+
+  it('is nothing for a tenant without a provider', () => {
+    expect(usernamePrefixConflicts(tenant('a'), [tenant('b', 'https://idp.b.test', 'x')])).toEqual([]);
   });
 });

@@ -54,3 +54,25 @@ export function kubernetesUsername(tenant: Pick<Tenant, 'spec'> | undefined, ema
   const settings = providerSettings(tenant);
   return settings ? `${settings.usernamePrefix}${normal}` : normal;
 }
+
+/**
+ * The other tenants whose provider could produce a Kubernetes username this tenant's RoleBindings
+ * name: a different issuer whose username prefix equals this tenant's or starts or ends where it
+ * does (one a prefix of the other, since an email may begin with almost any character). Tenants
+ * sharing one issuer and one prefix (one company's provider, or Google for several) are no conflict:
+ * that issuer vouches for the same people. Sorted names.
+ */
+export function usernamePrefixConflicts(tenant: Pick<Tenant, 'spec' | 'metadata'>, tenants: readonly Pick<Tenant, 'spec' | 'metadata'>[]): string[] {
+  const mine = providerSettings(tenant);
+  if (!mine) return [];
+  const name = tenant.metadata?.name;
+  return tenants
+    .filter((other) => other.metadata?.name !== name)
+    .filter((other) => {
+      const theirs = providerSettings(other);
+      if (!theirs || theirs.issuerURL === mine.issuerURL) return false;
+      return theirs.usernamePrefix.startsWith(mine.usernamePrefix) || mine.usernamePrefix.startsWith(theirs.usernamePrefix);
+    })
+    .map((other) => other.metadata?.name ?? '')
+    .sort();
+}

@@ -32,4 +32,13 @@ describe('identityProviderCondition', () => {
   it('lets any other failure (a bug, the API server) go to the runtime', async () => {
     await expect(identityProviderCondition(fake(new Error('boom')), withProvider, 'tenant-acme')).rejects.toThrow('boom');
   });
+
+  it('is False with UsernamePrefixConflict, without asking the provider, when another issuer shares the prefix', async () => {
+    let asked = false;
+    const other = { metadata: { name: 'globex' }, spec: { displayName: 'Globex', identityProvider: { issuerURL: 'https://idp.globex.test', clientID: 'g', clientSecretRef: { name: 'oidc' }, usernamePrefix: 'https://idp.acme.test#' } } } as Tenant;
+    const result = await identityProviderCondition({ connect: async () => ((asked = true), undefined) }, withProvider, 'tenant-acme', [withProvider, other]);
+    expect(asked).toBe(false);
+    expect(result?.condition).toMatchObject({ status: 'False', reason: 'UsernamePrefixConflict' });
+    expect(result?.condition.message).toContain('tenant "globex"');
+  });
 });

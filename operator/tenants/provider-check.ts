@@ -6,6 +6,10 @@ import type { Tenant } from '../api/index.js';
 import { CONDITIONS } from '../api/index.js';
 import type { ConditionInput } from '../runtime/conditions.js';
 import { PROVIDER_REASONS, ProviderUnavailableError } from '../invitations/provider-client.js';
+import { usernamePrefixConflicts } from '../policy/index.js';
+
+/** Reason of IdentityProviderReady=False (and Ready=False) when another tenant's provider could produce this tenant's usernames. */
+export const USERNAME_PREFIX_CONFLICT = 'UsernamePrefixConflict';
 import type { ProviderClients } from '../invitations/provider-client.js';
 
 /** How often a working provider is checked again. */
@@ -16,12 +20,30 @@ export const PROVIDER_RETRY_MS = 30_000;
 /** What checks a tenant's provider (ProviderClients; a fake in table tests). */
 export type ProviderCheck = Pick<ProviderClients, 'connect'>;
 
-/** The IdentityProviderReady condition of `tenant` (undefined when it names no provider), and when to look again. */
-export async function identityProviderCondition(providers: ProviderCheck, tenant: Tenant, namespace: string): Promise<{ condition: ConditionInput; recheckMs: number } | undefined> {
+/**
+ * The IdentityProviderReady condition of `tenant` (undefined when it names no provider), and when
+ * to look again. `tenants` are all the operator's Tenants: a username prefix another issuer shares
+ * is refused before the provider is asked anything.
+ */
+export async function identityProviderCondition(providers: ProviderCheck, tenant: Tenant, namespace: string, tenants: readonly Tenant[] = []): Promise<{ condition: ConditionInput; recheckMs: number } | undefined> {
   if (!tenant.spec?.identityProvider) return undefined;
   const generation = tenant.metadata?.generation;
   const observed = generation !== undefined ? { observedGeneration: generation } : {};
   const issuer = tenant.spec.identityProvider.issuerURL;
+  const conflicts = usernamePrefixConflicts(tenant, tenants);
+  if (conflicts.length > 0) {
+    const names = conflicts.map((n) => `"${n}"`).join(', ');
+    return {
+      condition: {
+        type: CONDITIONS.identityProviderReady,
+        status: 'False',
+        reason: USERNAME_PREFIX_CONFLICT,
+        message: `The Kubernetes usernames of this tenant's people could be produced by the identity provider of tenant ${names} (another issuer with an overlapping usernamePrefix): give each issuer a usernamePrefix of its own`,
+        ...observed,
+      },
+      recheckMs: PROVIDER_RETRY_MS,
+    };
+  }
   try {
     await providers.connect(tenant, namespace);
     return {

@@ -18,6 +18,7 @@ import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { KubeWriter } from '../runtime/kube-writer.js';
 import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
+import { specOrLabelsChanged } from '../runtime/controller.js';
 import { ACCOUNT_KINDS, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../api/index.js';
 import type { OperatorContext } from '../context.js';
 import { createdForTenant, namespaceDeletion } from '../policy/index.js';
@@ -62,6 +63,13 @@ export function registerTenantController(ctx: OperatorContext): void {
     const tenant = ctx.tenants.forNamespace(object.metadata?.namespace ?? '');
     return tenant?.metadata?.name ? [tenant.metadata.name] : [];
   };
+  // A tenant's username prefix is judged against every other provider: a Tenant that gains, changes or
+  // drops one brings back the others that have one.
+  controller.watch(
+    caches.tenants,
+    (changed) => caches.tenants.list().filter((t) => t.spec?.identityProvider && t.metadata?.name !== changed.metadata?.name).map((t) => t.metadata?.name ?? ''),
+    { onUpdate: specOrLabelsChanged },
+  );
   // Counts in status follow the users and service accounts of the namespace.
   controller.watch(caches.users, tenantOf);
   controller.watch(caches.serviceAccounts, tenantOf);
@@ -113,7 +121,7 @@ export async function reconcileTenant(ctx: OperatorContext, own: TenantCaches, k
     await reportUndeclaredAccess(rctx, tenant, undeclaredAccess);
   }
 
-  const provider = outcome.ready && own.providers ? await identityProviderCondition(own.providers, tenant, namespace) : undefined;
+  const provider = outcome.ready && own.providers ? await identityProviderCondition(own.providers, tenant, namespace, ctx.caches.tenants.list()) : undefined;
 
   const status = tenantStatus({
     tenant,

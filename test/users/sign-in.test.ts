@@ -106,7 +106,7 @@ async function tenantCondition(name: string, type: string) {
 }
 
 describe('a tenant with an identity provider', () => {
-  it('says whether its provider can be used: ready, client Secret missing, issuer unreachable (Ready=False, no crash)', async () => {
+  it('says whether its provider can be used: ready, client Secret missing, issuer unreachable, a username prefix another issuer shares (Ready=False, no crash)', async () => {
     await eventually(async () => ((await tenantCondition(tenantName, 'IdentityProviderReady'))?.status === 'True' ? true : undefined), 30_000, 'IdentityProviderReady=True');
     expect(await tenantCondition(tenantName, 'Ready')).toMatchObject({ status: 'True' });
 
@@ -122,6 +122,22 @@ describe('a tenant with an identity provider', () => {
     }, 40_000, 'Ready=False IdentityProviderUnreachable');
     expect(down.status).toBe('False');
     expect(down.message).toContain('The identity provider https://127.0.0.1:9 could not be used');
+    // Another issuer given this tenant's username prefix could mint its people's Kubernetes names: both say so, until it goes.
+    const clash = `clash-${suffix}`;
+    await createTenantWithNamespace(adminClient(), { shard, name: clash, spec: { identityProvider: { issuerURL: 'https://idp.clash.test', clientID: 'c', clientSecretRef: { name: 'oidc-client' }, usernamePrefix: `${idp.issuer}#` } } });
+    try {
+      const conflict = await eventually(async () => {
+        const ready = await tenantCondition(tenantName, 'IdentityProviderReady');
+        return ready?.reason === 'UsernamePrefixConflict' ? ready : undefined;
+      }, 30_000, 'UsernamePrefixConflict on the tenant');
+      expect(conflict.message).toContain(`tenant "${clash}"`);
+      expect(await tenantCondition(tenantName, 'Ready')).toMatchObject({ status: 'False', reason: 'UsernamePrefixConflict' });
+      expect(await tenantCondition(clash, 'Ready')).toMatchObject({ status: 'False', reason: 'UsernamePrefixConflict' });
+    } finally {
+      await deleteTenant(adminClient(), clash);
+    }
+    await eventually(async () => ((await tenantCondition(tenantName, 'IdentityProviderReady'))?.status === 'True' ? true : undefined), 30_000, 'IdentityProviderReady=True again');
+
     // The client secret is nowhere in what the Tenant says.
     const everything = JSON.stringify(await adminClient().get(ACCOUNT_KINDS.tenant, undefined, downTenant));
     expect(everything.includes(idp.clientSecret)).toBe(false);
