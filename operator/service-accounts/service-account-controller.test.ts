@@ -18,6 +18,8 @@ import type { KubeObject } from '../runtime/kinds.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
 import { toCachedApiKeySecret } from './api-key-secret.js';
 import { serviceAccountReconciler } from './service-account-controller.js';
+import type { DeliveryCaches } from './delivery/deliver-key.js';
+import { accountOfCopy, COPIES_BY_ACCOUNT_INDEX } from './delivery/key-copy.js';
 
 type SA = Cached<ServiceAccount>;
 const NS = 'tenant-acme';
@@ -49,8 +51,16 @@ function counterRandom(): (size: number) => Uint8Array {
 async function pass(fake: FakeKubeWriter, sa: SA, secrets: readonly KubeObject[], clock = new ManualClock(Date.UTC(2026, 5, 1))): Promise<Awaited<ReturnType<ReturnType<typeof serviceAccountReconciler>>>> {
   const { ctx } = await fakeOperatorContext({ clock, tenants: [tenantObject('acme')], namespaces: [tenantNamespace('acme')], serviceAccounts: [sa] });
   const cache = await seededCache<CachedApiKeySecret>(builtinKinds.secret, secrets.map((s) => toCachedApiKeySecret(s)));
-  const reconcile = serviceAccountReconciler({ ctx, secrets: cache.informer, signingKey, random: counterRandom() });
+  const reconcile = serviceAccountReconciler({ ctx, secrets: cache.informer, signingKey, random: counterRandom(), delivery: await noDelivery() });
   return reconcile(KEY, fake.reconcileContext(KEY, { clock }));
+}
+
+/** Delivery caches holding `copies` and the opted-in Namespaces `namespaces` (none: an account without spec.delivery). */
+async function noDelivery(copies: readonly KubeObject[] = [], namespaces: readonly KubeObject[] = []): Promise<DeliveryCaches> {
+  return {
+    copies: (await seededCache<CachedApiKeySecret>(builtinKinds.secret, copies.map((c) => toCachedApiKeySecret(c)), { [COPIES_BY_ACCOUNT_INDEX]: (c) => [accountOfCopy(c) ?? ''].filter(Boolean) })).informer,
+    optedIn: (await seededCache(builtinKinds.namespace, namespaces)).informer,
+  };
 }
 
 /** `verb Kind name[/subresource]` of every call, reads included (order is the point). */
@@ -171,7 +181,7 @@ describe('serviceAccountReconciler, a whole pass', () => {
     const clock = new ManualClock();
     const { ctx } = await fakeOperatorContext({ clock, serviceAccounts: [account()] });
     const cache = await seededCache<CachedApiKeySecret>(builtinKinds.secret, []);
-    await serviceAccountReconciler({ ctx, secrets: cache.informer, signingKey })(KEY, fake.reconcileContext(KEY, { clock }));
+    await serviceAccountReconciler({ ctx, secrets: cache.informer, signingKey, delivery: await noDelivery() })(KEY, fake.reconcileContext(KEY, { clock }));
     expect(calls(fake)).toEqual(['patch ServiceAccount etl-runner/status']);
     expect(conditions(fake)).toMatchObject({ KeyIssued: 'False NotInTenantNamespace', Ready: 'False NotInTenantNamespace' });
   });
