@@ -246,6 +246,20 @@ describe('spec.delivery', () => {
     await optIn(home.name, null);
   });
 
+  it("never touches someone else's Secret of the copy's name in the namespace", async () => {
+    await client.create(builtinKinds.secret, { metadata: { name: 'clash-api-key', namespace: payments.name, labels: { app: 'theirs' } }, type: 'Opaque', data: { token: Buffer.from('theirs').toString('base64') } });
+    await createServiceAccount(client, home.name, 'clash', { role: 'Consumer', delivery: [{ namespace: payments.name }] });
+    const sa = await waitForServiceAccount(client, home.name, 'clash', (s) => condition(s, 'KeyDelivered') !== undefined);
+    expect(condition(sa, 'KeyDelivered')).toMatchObject({ status: 'False', reason: 'SecretConflict' });
+    expect(condition(sa, 'KeyDelivered')?.message).toBe(`Secret ${payments.name}/clash-api-key exists and is not this account's copy: delete or rename it, or choose another secretName`);
+    const theirs = await getSecret(client, payments.name, 'clash-api-key');
+    expect({ type: theirs?.type, data: theirs?.data, labels: theirs?.metadata?.labels }).toEqual({ type: 'Opaque', data: { token: Buffer.from('theirs').toString('base64') }, labels: { app: 'theirs' } });
+    // Deleting the account leaves it alone too.
+    await client.delete(ACCOUNT_KINDS.serviceAccount, home.name, 'clash');
+    await eventually(async () => ((await client.get(ACCOUNT_KINDS.serviceAccount, home.name, 'clash').catch(() => undefined)) === undefined ? true : undefined));
+    expect((await getSecret(client, payments.name, 'clash-api-key'))?.data).toEqual({ token: Buffer.from('theirs').toString('base64') });
+  });
+
   it('deleting the account deletes its copies, also when it went while the operator was down', async () => {
     await optIn(billing.name, tenant);
     for (const name of ['gone1', 'gone2']) await createServiceAccount(client, home.name, name, { role: 'Consumer', delivery: [{ namespace: billing.name }] });
