@@ -180,6 +180,27 @@ describe('spec.delivery', () => {
     expect(await mainKey('etl', 'BLINK_API_KEY')).toBe(key);
   });
 
+  it('a template change reaches the copy with the same key; labels other tools add to a copy are left alone', async () => {
+    const key = await mainKey('etl', 'BLINK_API_KEY');
+    await client.patch(builtinKinds.secret, payments.name, 'etl-api-key', { metadata: { labels: { 'argocd.argoproj.io/instance': 'payments' } } });
+    await client.patch(ACCOUNT_KINDS.serviceAccount, home.name, 'etl', { spec: { secretTemplate: { labels: { team: null }, data: { BLINK_TENANT: null, BLINK_REGION: 'eu' } } } });
+    const copy = await eventually(async () => {
+      const c = await getSecret(client, payments.name, 'etl-api-key');
+      return c?.data?.['BLINK_REGION'] && c.data['BLINK_TENANT'] === undefined && c.metadata?.labels?.['team'] === undefined ? c : undefined;
+    }, 30_000, 'the copy to follow the template');
+    expect(decode(copy.data, 'BLINK_API_KEY') === key).toBe(true);
+    const events = await eventsOf('etl');
+    expect(events.some((e) => e.reason === 'KeyCopyUpdated' && e.type === 'Normal')).toBe(true);
+    expect(events.filter((e) => e.reason === 'KeyCopyAltered')).toHaveLength(1);
+    // A label of another tool on an exact copy costs no write.
+    await client.patch(builtinKinds.secret, payments.name, 'etl-api-key', { metadata: { labels: { 'argocd.argoproj.io/instance': 'payments' } } });
+    const version = (await getSecret(client, payments.name, 'etl-api-key'))?.metadata?.resourceVersion;
+    await client.patch(ACCOUNT_KINDS.serviceAccount, home.name, 'etl', { metadata: { annotations: { touched: '1' } } });
+    await waitForServiceAccount(client, home.name, 'etl', (s) => s.metadata?.generation === s.status?.observedGeneration);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await getSecret(client, payments.name, 'etl-api-key'))?.metadata?.resourceVersion).toBe(version);
+  });
+
   it('restart targets in the delivery namespace: only a workload using the copy is restarted after a rotation', async () => {
     const pod = (secret: string): object => ({ containers: [{ name: 'app', image: 'example.invalid/app:1' }], volumes: [{ name: 'key', secret: { secretName: secret } }] });
     const deployment = (namespace: string, name: string, secret: string): KubeObject => ({

@@ -36,7 +36,9 @@ describe('a key copy', () => {
       ['template data changed', (c) => (c.data['BLINK_TENANT'] = 'eA==')],
       ['a previous key hash', (c) => (c.data['previousKeyHash'] = 'eA==')],
       ['a label removed', (c) => delete c.metadata?.labels?.['team']],
-      ['a label added', (c) => ((c.metadata?.labels ?? {})['x'] = 'y')],
+      ["a label of the operator's added", (c) => ((c.metadata?.labels ?? {})['accounts.blinkops.com/user'] = 'y')],
+      ["an annotation of the operator's added", (c) => ((c.metadata?.annotations ?? {})['accounts.blinkops.com/key-signature'] = 'v1.0')],
+      ['a template label changed', (c) => ((c.metadata?.labels ?? {})['team'] = 'other')],
       ['an annotation edited', (c) => ((c.metadata?.annotations ?? {})['accounts.blinkops.com/key-fingerprint'] = 'sha256:0')],
       ['an owner reference', (c) => ((c.metadata ?? {}).ownerReferences = [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'x', uid: 'u' }])],
     ];
@@ -45,8 +47,16 @@ describe('a key copy', () => {
       edit(copy);
       expect(copyIsExact(toCachedApiKeySecret(copy), id, template), what).toBe(false);
     }
-    // Another template makes the same copy inexact.
+    // Another template makes the same copy inexact, also one that only drops an entry.
     expect(copyIsExact(exact, id, secretTemplateOf({ keyName: 'BLINK_API_KEY' })), 'template').toBe(false);
+    expect(copyIsExact(exact, id, secretTemplateOf({ keyName: 'BLINK_API_KEY', labels: {}, annotations: { note: 'x' }, data: { BLINK_TENANT: 'acme' } })), 'a label dropped').toBe(false);
+  });
+
+  it("leaves other tools' labels and annotations alone: they are no alteration", () => {
+    const copy = written();
+    (copy.metadata ?? {}).labels = { ...copy.metadata?.labels, 'argocd.argoproj.io/instance': 'payments' };
+    (copy.metadata ?? {}).annotations = { ...copy.metadata?.annotations, 'reloader.stakater.com/last-seen': 'abc' };
+    expect(copyIsExact(toCachedApiKeySecret(copy), id, template)).toBe(true);
   });
 
   it("is this account's only with the copy type and the operator's labels naming it", () => {

@@ -7,7 +7,7 @@
 // sees one, and it carries no signature and no previous key hash. The operator
 // writes it whole from the account's own Secret (read live, its signature
 // checked) and replaces it whole when anything about it differs.
-import { COMPONENT_LABEL, COMPONENTS, MANAGED_BY, MANAGED_LABELS, SERVICE_ACCOUNT_LABEL, TENANT_LABEL } from '../../api/index.js';
+import { COMPONENT_LABEL, COMPONENTS, MANAGED_BY, MANAGED_LABELS, OPERATOR_APP_LABELS, OPERATOR_KEY_PREFIX, SERVICE_ACCOUNT_LABEL, TENANT_LABEL } from '../../api/index.js';
 import { jsonEqual } from '../../runtime/deep-equal.js';
 import type { Informer } from '../../runtime/informer.js';
 import { builtinKinds } from '../../runtime/kinds.js';
@@ -16,7 +16,7 @@ import type { Manager } from '../../runtime/manager.js';
 import type { CachedApiKeySecret } from '../api-key-secret.js';
 import { dataDigest, toCachedApiKeySecret } from '../api-key-secret.js';
 import type { SecretTemplate } from '../secret-template.js';
-import { DEFAULT_KEY_DATA_KEY, KEY_DATA_KEY_ANNOTATION } from '../secret-template.js';
+import { DEFAULT_KEY_DATA_KEY, KEY_DATA_KEY_ANNOTATION, TEMPLATE_RECORD_ANNOTATION, templateRecordText } from '../secret-template.js';
 
 /** `type` of every key copy: not the API-key type, so nothing that verifies keys ever reads a copy. */
 export const KEY_COPY_SECRET_TYPE = 'accounts.blinkops.com/api-key-copy';
@@ -103,6 +103,9 @@ export function copyAnnotations(id: CopyIdentity, template: SecretTemplate): Rec
     [COPY_OF_ANNOTATION]: `${id.sourceNamespace}/${id.sourceSecret}`,
     [COPY_FINGERPRINT_ANNOTATION]: id.fingerprint,
     [COPY_SOURCE_UID_ANNOTATION]: id.uid,
+    // Which labels, annotations and data the template put there: a template entry removed from the spec
+    // makes the copy differ, so it is written again without it.
+    [TEMPLATE_RECORD_ANNOTATION]: templateRecordText(template),
     ...(template.keyName !== DEFAULT_KEY_DATA_KEY ? { [KEY_DATA_KEY_ANNOTATION]: template.keyName } : {}),
   };
 }
@@ -145,20 +148,28 @@ export function copyOwnership(secret: KubeObject & { type?: string }, sourceName
   return ours ? 'this' : 'foreign';
 }
 
+/** Whether `actual` holds every entry of `wanted`, and no other key of the operator's (`ours`); other keys (tools') are left alone. */
+function holdsExactly(actual: Readonly<Record<string, string>>, wanted: Readonly<Record<string, string>>, ours: (key: string) => boolean): boolean {
+  return Object.entries(wanted).every(([k, v]) => actual[k] === v) && Object.keys(actual).every((k) => k in wanted || !ours(k));
+}
+
 /**
- * Whether the cached copy is exactly what the operator writes: the key with `fingerprint` under the
- * template's keyName, the template's data and nothing else, the labels and annotations above exactly.
+ * Whether the cached copy is what the operator writes: the key with `fingerprint` under the template's
+ * keyName, the template's data and no other data, no owner reference, the labels and annotations above
+ * with no other of the operator's. Labels and annotations other tools add are not an alteration (a
+ * copy is never fought over with them).
  */
 export function copyIsExact(copy: CachedApiKeySecret, id: CopyIdentity, template: SecretTemplate): boolean {
   const wantDigests = Object.fromEntries(Object.entries(template.data).map(([k, v]) => [k, dataDigest(v)]));
+  const operatorLabel = (k: string): boolean => k.startsWith(OPERATOR_KEY_PREFIX) || (OPERATOR_APP_LABELS as readonly string[]).includes(k);
   return (
     copy.observedKey.state === 'ok' &&
     copy.observedKey.fingerprint === id.fingerprint &&
     copy.observedKey.previousKeyHash === undefined &&
     copy.keyDataKey === template.keyName &&
     jsonEqual(copy.dataDigests, wantDigests) &&
-    jsonEqual(copy.metadata?.labels ?? {}, copyLabels(id, template)) &&
-    jsonEqual(copy.metadata?.annotations ?? {}, copyAnnotations(id, template)) &&
+    holdsExactly(copy.metadata?.labels ?? {}, copyLabels(id, template), operatorLabel) &&
+    holdsExactly(copy.metadata?.annotations ?? {}, copyAnnotations(id, template), (k) => k.startsWith(OPERATOR_KEY_PREFIX)) &&
     (copy.metadata?.ownerReferences ?? []).length === 0
   );
 }
