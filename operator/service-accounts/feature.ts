@@ -1,6 +1,6 @@
 // The service-accounts feature: the ServiceAccount controller, and the API-key
 // verifier it provides to other features (FeatureServices.apiKeyVerifier).
-import { ACCOUNT_KINDS } from '../api/index.js';
+import { ACCEPT_KEYS_FROM_LABEL, ACCOUNT_KINDS, TENANT_LABEL } from '../api/index.js';
 import type { Feature, OperatorContext } from '../context.js';
 import { PERMISSION_MATRIX } from '../policy/index.js';
 import { specOrLabelsChanged } from '../runtime/controller.js';
@@ -13,7 +13,6 @@ import { loadKeySigningKey } from './key-signing.js';
 import { cacheSources, createApiKeyVerifier } from './key-verifier.js';
 import { KeyUsageRecorder } from './key-usage.js';
 import { accountOfCopy, keyCopyInformer, SOURCE_NAMESPACE_LABEL } from './delivery/key-copy.js';
-import { ACCEPT_KEYS_FROM_LABEL } from '../api/index.js';
 
 /** Index of the ServiceAccount cache by the namespaces of spec.delivery. */
 const DELIVERY_NAMESPACE_INDEX = 'serviceAccountsByDeliveryNamespace';
@@ -78,8 +77,11 @@ export const serviceAccountsFeature: Feature = {
     controller.watch(delivery.copies, (copy) => [accountOfCopy(copy) ?? ''].filter(Boolean), {
       inScope: (copy) => ctx.manager.namespaceInScope(copy.metadata?.labels?.[SOURCE_NAMESPACE_LABEL]),
     });
-    // A namespace that opts in, changes its opt-in or withdraws it concerns every account delivering there.
-    controller.watch(delivery.optedIn, (ns) => byDeliveryNamespace.get(ns.metadata?.name ?? '').map((sa) => objectKey(sa)), { onUpdate: (a, b) => a.metadata?.labels?.[ACCEPT_KEYS_FROM_LABEL] !== b.metadata?.labels?.[ACCEPT_KEYS_FROM_LABEL] || a.metadata?.deletionTimestamp !== b.metadata?.deletionTimestamp });
+    // A namespace that opts in, changes its opt-in, withdraws it, becomes a tenant's or goes concerns every
+    // account delivering there.
+    const optInChanged = (a: KubeObject, b: KubeObject): boolean =>
+      [ACCEPT_KEYS_FROM_LABEL, TENANT_LABEL].some((label) => a.metadata?.labels?.[label] !== b.metadata?.labels?.[label]) || a.metadata?.deletionTimestamp !== b.metadata?.deletionTimestamp;
+    controller.watch(delivery.optedIn, (ns) => byDeliveryNamespace.get(ns.metadata?.name ?? '').map((sa) => objectKey(sa)), { onUpdate: optInChanged });
     // A Tenant that appears (or goes) decides whether its namespace's accounts get keys.
     controller.watch(ctx.caches.tenants, (tenant) => serviceAccountsIn(ctx, ctx.tenants.namespaceOf(tenant)), { onUpdate: specOrLabelsChanged });
     return { apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, secrets, signingKey, usageRecorder(ctx))) };
