@@ -137,6 +137,8 @@ describe('spec.delivery', () => {
     const after = await mainKey('etl', 'BLINK_API_KEY');
     expect(after).not.toBe(before);
     await copyHolding(payments.name, 'etl-api-key', after, 'BLINK_API_KEY');
+    // The operator's caches may see the account's status a moment before its Secret.
+    await eventually(async () => (verifier.authenticate(after).ok ? true : undefined), 10_000, 'the new key to verify');
     expect(verifier.authenticate(after)).toMatchObject({ ok: true, name: 'etl' });
     expect(verifier.authenticate(before)).toMatchObject({ ok: true, keyState: 'previous' });
     expect(rotated.status?.previousKeyId).toBeDefined();
