@@ -12,8 +12,8 @@ export { ADOPT_ANNOTATION, CREATED_FOR_ANNOTATION, TENANT_KIND, TENANT_NAME_MAX_
 export type { DeletionPolicy, Tenant, TenantSpec, TenantStatus, IdentityProvider } from './tenant.js';
 export { USER_KIND, USER_PHASES } from './user.js';
 export type { User, UserPhase, UserSpec, UserStatus } from './user.js';
-export { OPERATOR_APP_LABELS, OPERATOR_KEY_PREFIX, RESERVED_DATA_KEY, SERVICE_ACCOUNT_KIND } from './service-account.js';
-export type { ServiceAccount, ServiceAccountSpec, ServiceAccountStatus } from './service-account.js';
+export { ACCEPT_KEYS_FROM_LABEL, DELIVERY_RESERVED_NAMESPACES, OPERATOR_APP_LABELS, OPERATOR_KEY_PREFIX, RESERVED_DATA_KEY, SERVICE_ACCOUNT_KIND } from './service-account.js';
+export type { KeyDeliverySpec, ServiceAccount, ServiceAccountSpec, ServiceAccountStatus } from './service-account.js';
 export { WORKSPACE_KIND } from './workspace.js';
 export type { Workspace, WorkspaceSpec, WorkspaceStatus } from './workspace.js';
 export { GROUP_KIND } from './group.js';

@@ -12,6 +12,8 @@ export const CONDITIONS = {
   keyIssued: 'KeyIssued',
   /** ServiceAccount: the restart targets got a rollout restart for the current key (False: RestartFailed). */
   rolloutRestarted: 'RolloutRestarted',
+  /** ServiceAccount with spec.delivery: the key's copies are in every namespace listed (False: which are not, and why). */
+  keyDelivered: 'KeyDelivered',
   namespaceReady: 'NamespaceReady',
   /** Tenant: RoleBindings in an adopted namespace that the tenant did not declare. */
   undeclaredAccess: 'UndeclaredAccess',

@@ -281,6 +281,34 @@ describe('BlinkServiceAccount', () => {
     expect(error.message).toContain(message);
   });
 
+  it('asks for copies of the key in other namespaces (spec.delivery) and says where they will be', () => {
+    let etl: BlinkServiceAccount | undefined;
+    const json = synthAcme((acme) => {
+      etl = new BlinkServiceAccount(acme, 'etl', { role: 'Builder', delivery: [{ namespace: 'payments' }, { namespace: 'billing', secretName: 'blink-key', restartTargets: [{ kind: 'Deployment', name: 'api' }] }] });
+    });
+    expect(
+      Testing.toHaveResourceWithProperties(json, 'terraform_data', {
+        triggers_replace: {
+          manifest:
+            'apiVersion: accounts.blinkops.com/v1alpha1\nkind: ServiceAccount\nmetadata:\n  name: etl\n  namespace: tenant-acme\nspec:\n  role: Builder\n  delivery:\n    - namespace: payments\n    - namespace: billing\n      secretName: blink-key\n      restartTargets:\n        - kind: Deployment\n          name: api\n',
+        },
+      }),
+    ).toBe(true);
+    expect(etl?.deliveredSecrets).toEqual([
+      { namespace: 'payments', secretName: 'etl-api-key' },
+      { namespace: 'billing', secretName: 'blink-key' },
+    ]);
+  });
+
+  it.each([
+    ['a system namespace', [{ namespace: 'kube-system' }], "keys are never delivered there"],
+    ['the same namespace twice', [{ namespace: 'payments' }, { namespace: 'payments' }], 'spec.delivery'],
+    ['a namespace that is no name', [{ namespace: 'Payments!' }], 'spec.delivery[0].namespace'],
+  ])('refuses delivery to %s, at synthesis', (_what, delivery, message) => {
+    const error = validationError(() => synthAcme((acme) => new BlinkServiceAccount(acme, 'ci', { role: 'Builder', delivery })));
+    expect(error.message).toContain(message);
+  });
+
   it('refuses a workspace that is not declared in the tenant, at synthesis', () => {
     const error = validationError(() => synthAcme((acme) => new BlinkServiceAccount(acme, 'ci', { role: 'Builder', workspaces: ['staging'] })));
     expect(error.message).toBe('stack/acme/ci: ServiceAccount tenant-acme/ci refers to Workspace "staging", which is not declared in tenant acme (declared: none)');
