@@ -17,6 +17,8 @@ export const CONDITIONS = {
   namespaceReady: 'NamespaceReady',
   /** Tenant: RoleBindings in an adopted namespace that the tenant did not declare. */
   undeclaredAccess: 'UndeclaredAccess',
+  /** Tenant with spec.identityProvider: its client secret is there and its discovery document loads. */
+  identityProviderReady: 'IdentityProviderReady',
 } as const;
 
 /** Reasons shared by several kinds. */
@@ -59,4 +61,6 @@ export const READY_FALSE_MEANING: Readonly<Record<string, 'progress' | 'stalled'
   InvitationRateLimited: 'progress',
   NamespaceTerminating: 'progress',
   Reconciling: 'progress',
+  // A provider that does not answer may come back by itself; a missing client Secret needs a person.
+  IdentityProviderUnreachable: 'progress',
 };

@@ -108,6 +108,11 @@ describe('BlinkTenant', () => {
     ['an invitationTTL out of range', { displayName: 'Acme', invitationTTL: '1000h' }, 'spec.invitationTTL "1000h":'],
     ['a sender with a display name', { displayName: 'Acme', sender: 'Acme <a@acme.example>' }, 'spec.sender "Acme <a@acme.example>":'],
     ['an acceptanceURL that is not http(s)', { displayName: 'Acme', acceptanceURL: 'ftp://acme' }, 'spec.acceptanceURL "ftp://acme":'],
+    [
+      'an identity provider whose issuer is not https',
+      { displayName: 'Acme', identityProvider: { issuerURL: 'http://idp.acme.example', clientID: 'blink', clientSecretRef: { name: 'oidc' } } },
+      'spec.identityProvider.issuerURL "http://idp.acme.example":',
+    ],
     ['an uppercase email domain', { displayName: 'Acme', allowedEmailDomains: ['Acme.example'] }, 'spec.allowedEmailDomains[0] "Acme.example":'],
     ['a duplicate email domain', { displayName: 'Acme', allowedEmailDomains: ['a.example', 'a.example'] }, 'spec.allowedEmailDomains[1] "a.example": Duplicate value'],
     ['an unknown deletionPolicy', { displayName: 'Acme', deletionPolicy: 'Purge' }, 'spec.deletionPolicy "Purge": Unsupported value: supported values: "Retain", "Delete"'],
