@@ -2,7 +2,7 @@
 // everything declared in it.
 import type { Construct } from 'constructs';
 import { TENANT_NAMESPACE_PREFIX } from '../api/index.js';
-import type { DeletionPolicy, TenantSpec } from '../api/index.js';
+import type { DeletionPolicy, IdentityProvider, TenantSpec } from '../api/index.js';
 import { BlinkObject } from './blink-object.js';
 import type { BlinkObjectProps } from './blink-object.js';
 import { definedOnly } from './spec.js';
@@ -41,6 +41,13 @@ export interface BlinkTenantProps extends BlinkObjectProps {
    * @default 'Retain' (applied by the API server)
    */
   readonly deletionPolicy?: DeletionPolicy;
+  /**
+   * The tenant's OpenID Connect provider: accepting an invitation then means signing in there with the
+   * invited, verified email, and RoleBindings name `<usernamePrefix><email>` (issuerURL https;
+   * register `<acceptance URL>/sign-in/callback` at the provider; see deploy/README.md).
+   * @default none: the invitation link alone accepts
+   */
+  readonly identityProvider?: IdentityProvider;
 }
 
 /** A Tenant: construct users, service accounts, workspaces and groups inside it. */
@@ -58,6 +65,7 @@ export class BlinkTenant extends BlinkObject {
       acceptanceURL: props.acceptanceURL,
       allowedEmailDomains: props.allowedEmailDomains === undefined ? undefined : [...props.allowedEmailDomains],
       deletionPolicy: props.deletionPolicy,
+      identityProvider: props.identityProvider === undefined ? undefined : { ...props.identityProvider },
     });
     super(scope, id, { kind: 'Tenant', name, namespace: undefined, spec, props });
     this.tenantNamespace = props.namespace ?? `${TENANT_NAMESPACE_PREFIX}${name}`;
