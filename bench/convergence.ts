@@ -12,7 +12,7 @@
 //   minimal:  users + SAs created (16 in flight) into plain namespaces; worker pools of the
 //             operator's concurrency (4 for SAs; users 1 writer + 4 senders, as the operator's
 //             send queue) do the minimal writes per object, emails included.
-//   operator: `blink-accounts operator run` (the compiled-free tsx entry, as `npm start` runs it) as a
+//   operator: `blink-accounts operator run` through tsx (bin/blink-accounts.js, as `npm start` runs it) as a
 //             child process, Tenants, then the same creates; time until every object is converged.
 //   minimal again, into fresh namespaces: both minimal figures are reported.
 // Users converge as in production: the dev SMTP server (operator/dev-smtp) catches the emails,
@@ -396,14 +396,13 @@ async function runMinimal(state: ClusterState, client: KubeClient, prefix: strin
   const result = await Promise.race([watch.done, sleep(CAP_MS).then(() => undefined)]);
   watch.stop();
   await sleep(500);
-  const own = ownRequests(objects.length, watch.watches);
+  const own = ownRequests();
   const requests = delta(await requestCounts(state), before, own);
   return { phase: prefix, createdMs, convergedMs: result?.ms ?? null, timedOut: result === undefined, requests, perObject: perObject(requests), benchWatches: { watches: watch.watches, lists: watch.lists }, clusterCpuS: cpuSince(state, cpuBefore), curve: result?.curve ?? [] };
 }
 
-function ownRequests(objects: number, watches: number): Counts {
-  void objects;
-  void watches; // the benchmark's watches are WATCH requests, left out of the per-object figures
+/** The benchmark's own requests: its creates (its LISTs and WATCHes are left out of the per-object figures anyway). */
+function ownRequests(): Counts {
   return { 'POST serviceaccounts 201': SAS, 'POST users 201': USERS };
 }
 
@@ -630,7 +629,7 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
     await sleep(quick ? 1_500 : 3_000);
     clearInterval(sampler);
     const after = procStatus(op.pid);
-    const requests = delta(await requestCounts(state), before, ownRequests(objects.length, watch.watches));
+    const requests = delta(await requestCounts(state), before, ownRequests());
     const operatorCounters = await countersSince(op.metricsPort, metricsBefore);
     const convergedText = await scrapeOperator(op.metricsPort);
     const cachedObjects = metricValues(convergedText, 'blink_informer_cached_objects').total;
@@ -913,7 +912,7 @@ try {
       `| deepest work queue | | ${Object.entries(health.maxQueueDepth).map(([k, v]) => `${k} ${v}`).join(', ')} | |`,
       `| operator watch restarts | | ${health.watchRestarts} | |`,
       `| operator RSS: empty / peak | | ${String(op['idleRssMB'])} / ${String(op['peakRssMB'])} MB | |`,
-      `| writes in ${steady.idle.cpuS !== undefined ? IDLE_MS / 1000 : ''} s idle | | ${steady.idle.writes} | |`,
+      `| writes in ${IDLE_MS / 1000} s idle | | ${steady.idle.writes} | |`,
       `| restart onto the converged cluster: ready, writes, heap, heap per cached object | | ${steady.restart.readyMs} ms, ${steady.restart.writes}, ${String(steady.restart['heapUsedMB'])} MB, ${String(steady.restart.heapBytesPerCachedObject)} B | |`,
       `| create-to-Ready p50 / p99 | | ${String(create.p50Ms)} / ${String(create.p99Ms)} ms | |`,
       `| change-to-answer p50 / p99 | | ${String(change.p50Ms)} / ${String(change.p99Ms)} ms | |`,
