@@ -10,8 +10,8 @@
 //   4. informers and HTTP servers stop.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from './clock.js';
+import type { ClusterConnection } from './cluster-connection.js';
 import { systemClock } from './clock.js';
 import { Controller } from './controller.js';
 import type { Reconciler } from './controller.js';
@@ -38,7 +38,7 @@ import type { RateLimiter } from './rate-limiter.js';
 
 /** Options of {@link Manager}. */
 export interface ManagerOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: ClusterConnection;
   /** The API client; built from kubeConfig when omitted. */
   readonly client?: KubeClient;
   /** Only objects in namespaces matching this label selector are reconciled (cluster-scoped objects always are). */
