@@ -54,6 +54,11 @@ async function eventsOf(name: string): Promise<{ reason: string; type: string; n
   return items.filter((e) => (e['regarding'] as { name?: string }).name === name).map((e) => ({ reason: String(e['reason']), type: String(e['type']), note: String(e['note']) }));
 }
 
+/** Waits for an Event about `name` with `reason` (and `type`): Events are written after the change they report. */
+async function sawEvent(name: string, reason: string, type?: string): Promise<void> {
+  await eventually(async () => ((await eventsOf(name)).some((e) => e.reason === reason && (type === undefined || e.type === type)) ? true : undefined), 10_000, `${reason} Event`);
+}
+
 async function mainKey(name: string, keyName = 'apiKey'): Promise<string> {
   const key = decode((await getSecret(client, home.name, `${name}-api-key`))?.data, keyName) ?? '';
   keys.add(key);
@@ -104,7 +109,7 @@ describe('spec.delivery', () => {
     // The key itself works: Ready stays about the key.
     expect(condition(sa, 'Ready')).toMatchObject({ status: 'True' });
     expect(await getSecret(client, payments.name, 'etl-api-key')).toBeUndefined();
-    expect((await eventsOf('etl')).some((e) => e.reason === 'NamespaceNotOptedIn' && e.type === 'Warning')).toBe(true);
+    await sawEvent('etl', 'NamespaceNotOptedIn', 'Warning');
     // An opt-in for another tenant is no opt-in for this one.
     await optIn(payments.name, otherTenant);
     await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -127,7 +132,7 @@ describe('spec.delivery', () => {
     await client.patch(ACCOUNT_KINDS.serviceAccount, home.name, 'etl', { spec: { delivery: [{ namespace: payments.name }] } });
     const settled = await waitForServiceAccount(client, home.name, 'etl', (s) => condition(s, 'KeyDelivered')?.status === 'True');
     expect(condition(settled, 'KeyDelivered')?.message).toBe(`The API key is in ${payments.name}/etl-api-key`);
-    expect((await eventsOf('etl')).some((e) => e.reason === 'KeyDelivered' && e.type === 'Normal')).toBe(true);
+    await sawEvent('etl', 'KeyDelivered', 'Normal');
   });
 
   it('the copy follows a rotation, and the old key keeps working for the grace period only', async () => {
@@ -142,7 +147,7 @@ describe('spec.delivery', () => {
     expect(verifier.authenticate(after)).toMatchObject({ ok: true, name: 'etl' });
     expect(verifier.authenticate(before)).toMatchObject({ ok: true, keyState: 'previous' });
     expect(rotated.status?.previousKeyId).toBeDefined();
-    expect((await eventsOf('etl')).some((e) => e.reason === 'KeyCopyRotated')).toBe(true);
+    await sawEvent('etl', 'KeyCopyRotated');
     // Past the grace period the old key is dead, copy or not.
     clock.shift(3_600_000 + 1_000);
     expect(verifier.authenticate(before)).toMatchObject({ ok: false });
@@ -191,8 +196,8 @@ describe('spec.delivery', () => {
       return c?.data?.['BLINK_REGION'] && c.data['BLINK_TENANT'] === undefined && c.metadata?.labels?.['team'] === undefined ? c : undefined;
     }, 30_000, 'the copy to follow the template');
     expect(decode(copy.data, 'BLINK_API_KEY') === key).toBe(true);
+    await sawEvent('etl', 'KeyCopyUpdated', 'Normal');
     const events = await eventsOf('etl');
-    expect(events.some((e) => e.reason === 'KeyCopyUpdated' && e.type === 'Normal')).toBe(true);
     expect(events.filter((e) => e.reason === 'KeyCopyAltered')).toHaveLength(1);
     // A label of another tool on an exact copy costs no write.
     await client.patch(builtinKinds.secret, payments.name, 'etl-api-key', { metadata: { labels: { 'argocd.argoproj.io/instance': 'payments' } } });
@@ -241,7 +246,7 @@ describe('spec.delivery', () => {
     await copyHolding(billing.name, 'web-api-key', key);
     await client.patch(ACCOUNT_KINDS.serviceAccount, home.name, 'web', { spec: { delivery: [{ namespace: billing.name }] } });
     await gone(payments.name, 'web-key');
-    expect((await eventsOf('web')).some((e) => e.reason === 'KeyCopyRemoved')).toBe(true);
+    await sawEvent('web', 'KeyCopyRemoved');
     await optIn(billing.name, null);
     await gone(billing.name, 'web-api-key');
     const sa = await waitForServiceAccount(client, home.name, 'web', (s) => condition(s, 'KeyDelivered')?.reason === 'NamespaceNotOptedIn');
