@@ -217,6 +217,8 @@ export class ScimService {
     const before = this.userJson(scope, user);
     const after = applyPatch(before, operations);
     if (after['id'] !== before['id']) throw mutability('id cannot change');
+    // The display name is shown as both displayName and name.formatted: a PATCH of the name alone renames.
+    if (JSON.stringify(after['displayName']) === JSON.stringify(before['displayName']) && JSON.stringify(after['name']) !== JSON.stringify(before['name'])) delete after['displayName'];
     const person = personFromScim(after, scope.tenant);
     if (JSON.stringify(personOf(user)) === JSON.stringify({ ...person, email: user.spec.email }) && normalizeEmail(person.email) === normalizeEmail(user.spec.email)) {
       return { status: 200, body: before };
