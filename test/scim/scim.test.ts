@@ -99,6 +99,68 @@ describe('opt-in and token', () => {
   });
 });
 
+describe('token lifecycle', () => {
+  it('rotates: a raised revision issues a new token, the old one works for the grace period only', async () => {
+    const tenant = uniqueName('scim-rot');
+    const ns = `tenant-${tenant}`;
+    try {
+      await createTenant(client, tenant, shard, { provisioning: { scim: { enabled: true, tokenRotation: { gracePeriod: '3s' } } } });
+      await tenantReady(client, tenant);
+      const first = await scimEndpoint(client, tenant, ns);
+      expect((await scimClient(first.baseUrl, first.token).get('/Users')).status).toBe(200);
+      const fingerprint = ((await client.get<KubeObject & { status?: { provisioning?: { scim?: { tokenFingerprint?: string } } } }>(ACCOUNT_KINDS.tenant, undefined, tenant)).status?.provisioning?.scim?.tokenFingerprint) ?? '';
+      await client.patch(ACCOUNT_KINDS.tenant, undefined, tenant, { spec: { provisioning: { scim: { enabled: true, tokenRotation: { revision: 1, gracePeriod: '3s' } } } } });
+      const second = await scimEndpoint(client, tenant, ns, fingerprint);
+      expect(second.token).not.toBe(first.token);
+      await eventually(async () => ((await scimClient(second.baseUrl, second.token).get('/Users')).status === 200 ? true : undefined), 5_000, 'the new token to work');
+      expect((await scimClient(first.baseUrl, first.token).get('/Users')).status).toBe(200);
+      await eventually(async () => ((await scimClient(first.baseUrl, first.token).get('/Users')).status === 401 ? true : undefined), 10_000, 'the old token to stop working');
+      expect((await scimClient(second.baseUrl, second.token).get('/Users')).status).toBe(200);
+    } finally {
+      await cleanUp(client, [tenant], [ns]);
+    }
+  }, 60_000);
+
+  it('replaces a token someone wrote into the Secret (it never works), and deletes the Secret when SCIM is turned off', async () => {
+    const tenant = uniqueName('scim-forge');
+    const ns = `tenant-${tenant}`;
+    try {
+      await createTenant(client, tenant, shard, { provisioning: { scim: { enabled: true } } });
+      await tenantReady(client, tenant);
+      const issued = await scimEndpoint(client, tenant, ns);
+      const forged = `${SCIM_TOKEN_PREFIX}${'A'.repeat(12)}_${'b'.repeat(49)}`;
+      await client.patch(builtinKinds.secret, ns, SCIM_TOKEN_SECRET, { data: { token: Buffer.from(forged).toString('base64') } });
+      expect((await scimClient(issued.baseUrl, forged).get('/Users')).status).toBe(401);
+      const replaced = await eventually(async () => {
+        const secret = await client.get<KubeObject & { data?: Record<string, string> }>(builtinKinds.secret, ns, SCIM_TOKEN_SECRET);
+        const token = Buffer.from(secret.data?.['token'] ?? '', 'base64').toString('utf8');
+        return token !== forged && token !== issued.token ? token : undefined;
+      }, 10_000, 'the forged token to be replaced');
+      expect((await scimClient(issued.baseUrl, replaced).get('/Users')).status).toBe(200);
+      expect((await scimClient(issued.baseUrl, forged).get('/Users')).status).toBe(401);
+      await client.patch(ACCOUNT_KINDS.tenant, undefined, tenant, { spec: { provisioning: { scim: { enabled: false } } } });
+      await eventually(async () => client.get(builtinKinds.secret, ns, SCIM_TOKEN_SECRET).then(() => undefined, () => true), 10_000, 'the token Secret to go');
+      expect((await scimClient(issued.baseUrl, replaced).get('/Users')).status).toBe(401);
+      const status = await client.get<KubeObject & { status?: { provisioning?: unknown } }>(ACCOUNT_KINDS.tenant, undefined, tenant);
+      expect(status.status?.provisioning).toBeUndefined();
+    } finally {
+      await cleanUp(client, [tenant], [ns]);
+    }
+  }, 60_000);
+
+  it('refuses at admission a default role of Admin and a rotation revision that goes down', async () => {
+    const tenant = uniqueName('scim-cel');
+    await expect(createTenant(client, tenant, shard, { provisioning: { scim: { enabled: true, defaultRole: 'Admin' } } })).rejects.toThrow(/defaultRole may not be Admin/);
+    await expect(createTenant(client, tenant, shard, { provisioning: { scim: { enabled: true, lifecycle: 'Sometimes' } } })).rejects.toThrow(/lifecycle/);
+    await createTenant(client, tenant, shard, { provisioning: { scim: { enabled: false, tokenRotation: { revision: 2 } } } });
+    try {
+      await expect(client.patch(ACCOUNT_KINDS.tenant, undefined, tenant, { spec: { provisioning: { scim: { tokenRotation: { revision: 1 } } } } })).rejects.toThrow(/may not decrease/);
+    } finally {
+      await cleanUp(client, [tenant], [`tenant-${tenant}`]);
+    }
+  });
+});
+
 describe('/Users', () => {
   it('creates a person from what Entra ID sends: email, display name, externalId, source label, SCIM field manager, default role', async () => {
     const created = await scimA.post('/Users', entraUser('ada.lovelace@example.com', { externalId: 'ext-ada', givenName: 'Ada', familyName: 'Lovelace' }));
