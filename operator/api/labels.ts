@@ -14,6 +14,11 @@ export const SERVICE_ACCOUNT_LABEL = 'accounts.blinkops.com/service-account';
 export const SOURCE_LABEL = 'accounts.blinkops.com/source';
 /** Values of {@link SOURCE_LABEL}; an object without the label was declared by hand or in Git. */
 export const SOURCES = { scim: 'scim', cli: 'cli' } as const;
+/** Where an object came from, as people read it: SCIM, CLI, or Git (no source label: declared by hand or by a GitOps tool). */
+export function sourceOf(object: { metadata?: { labels?: Record<string, string> } }): 'SCIM' | 'CLI' | 'Git' {
+  const source = object.metadata?.labels?.[SOURCE_LABEL];
+  return source === SOURCES.scim ? 'SCIM' : source === SOURCES.cli ? 'CLI' : 'Git';
+}
 /** Field manager of the SCIM endpoint's writes (Users and Groups it creates and updates). */
 export const SCIM_FIELD_MANAGER = 'blink-accounts-scim';
 /** Finalizer of every kind the operator cleans up after. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { sourceOf } from '../api/index.js';
 import type { ScimProvisioning } from '../api/index.js';
 import { ScimError } from './errors.js';
-import { checkResourceBody, groupFromScim, objectNameFor, personFromScim, roleFor, scimBoolean, sourceOf, userManifest, userResource, workspacesFor } from './mapping.js';
+import { checkResourceBody, groupFromScim, objectNameFor, personFromScim, roleFor, scimBoolean, userManifest, userResource, workspacesFor } from './mapping.js';
 import type { UserObject } from './mapping.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';

@@ -43,12 +43,6 @@ export function fromScim(object: KubeObject): boolean {
   return object.metadata?.labels?.[SOURCE_LABEL] === SOURCES.scim;
 }
 
-/** Where a User came from, for the CLI: SCIM, CLI, or Git (anything declared by hand or by a GitOps tool). */
-export function sourceOf(object: KubeObject): 'SCIM' | 'CLI' | 'Git' {
-  const source = object.metadata?.labels?.[SOURCE_LABEL];
-  return source === SOURCES.scim ? 'SCIM' : source === SOURCES.cli ? 'CLI' : 'Git';
-}
-
 function get(object: Record<string, unknown>, name: string): unknown {
   const key = Object.keys(object).find((k) => k.toLowerCase() === name.toLowerCase());
   return key === undefined ? undefined : object[key];
