@@ -334,6 +334,18 @@ describe('/Groups', () => {
 });
 
 describe('rate limit', () => {
+  it('answers failed authentications past 20 from one client with 429 and Retry-After, while the right token still works from it', async () => {
+    const wrong = scimClient(baseA, `${SCIM_TOKEN_PREFIX}${'x'.repeat(62)}`);
+    const answers = [];
+    for (let i = 0; i < 30; i++) answers.push(await wrong.get('/Users'));
+    const refused = answers.filter((r) => r.status === 429);
+    expect(refused.length).toBeGreaterThanOrEqual(5);
+    expect(refused[0]?.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(answers.every((r) => r.status === 401 || r.status === 429)).toBe(true);
+    expect((await scimA.get('/ServiceProviderConfig')).status).toBe(200);
+  });
+
+
   it('answers 429 with Retry-After past the tenant\'s budget, and only for that tenant', async () => {
     const limited = await startTestOperator({ shard }, [createScimFeature({ perTenant: { burst: 3, refillPerSecond: 0.01 } })]).catch(() => undefined);
     if (!limited) throw new Error('could not start a second operator');
