@@ -48,7 +48,7 @@ export interface ScimResult {
 
 /** What the service reads and writes through. */
 export interface ScimServiceDeps {
-  readonly ctx: Pick<OperatorContext, 'caches'>;
+  readonly ctx: Pick<OperatorContext, 'caches' | 'indexes'>;
   readonly client: KubeWriter;
   readonly clock: Clock;
   readonly maxPageSize: number;
@@ -110,9 +110,10 @@ export class ScimService {
     return group;
   }
 
-  private groupsOf(scope: TenantScope, user: UserObject): GroupObject[] {
-    const names = new Set(user.spec.groups ?? []);
-    return this.groups(scope).filter((g) => names.has(g.metadata?.name ?? ''));
+  /** The SCIM Groups a User is in; `byName` (the tenant's SCIM Groups by name) saves looking them up again per User of a list. */
+  private groupsOf(scope: TenantScope, user: UserObject, byName?: ReadonlyMap<string, GroupObject>): GroupObject[] {
+    const groups = byName ?? new Map(this.groups(scope).map((g) => [g.metadata?.name ?? '', g]));
+    return (user.spec.groups ?? []).map((name) => groups.get(name)).filter((g): g is GroupObject => g !== undefined);
   }
 
   private membersOf(scope: TenantScope, group: GroupObject): UserObject[] {
@@ -120,8 +121,8 @@ export class ScimService {
     return this.users(scope).filter((u) => (u.spec.groups ?? []).includes(name));
   }
 
-  private userJson(scope: TenantScope, user: UserObject): Record<string, unknown> {
-    return userResource(user, this.groupsOf(scope, user), scope.baseUrl);
+  private userJson(scope: TenantScope, user: UserObject, byName?: ReadonlyMap<string, GroupObject>): Record<string, unknown> {
+    return userResource(user, this.groupsOf(scope, user, byName), scope.baseUrl);
   }
 
   /** Waits until `informer` shows the object at `resourceVersion` (or gone, for undefined); gives up quietly after the bound. */
@@ -154,9 +155,14 @@ export class ScimService {
     const filterText = query.get('filter');
     const predicate = filterText !== null && filterText !== '' ? compileFilter(filterText, 'User') : undefined;
     const paging = pagingOf(query, this.deps.maxPageSize);
-    const matching = this.users(scope)
-      .map((u) => this.userJson(scope, u))
-      .filter((r) => predicate?.(r) ?? true);
+    const byName = new Map(this.groups(scope).map((g) => [g.metadata?.name ?? '', g]));
+    // What identity providers ask before every create, `userName eq "<address>"`, is one index lookup.
+    const email = filterText ? userNameLookup(filterText) : undefined;
+    const candidates =
+      email !== undefined
+        ? (this.deps.ctx.indexes.usersByEmail.get(`${scope.namespace}/${email}`) as UserObject[]).filter((u) => this.visibleUser(scope, u)).sort(byAge)
+        : this.users(scope);
+    const matching = candidates.map((u) => this.userJson(scope, u, byName)).filter((r) => predicate?.(r) ?? true);
     return { status: 200, body: listResponse(matching, paging.startIndex, paging.count) };
   }
 
@@ -352,6 +358,12 @@ export class ScimService {
     await this.settled(this.deps.ctx.caches.groups as unknown as Informer<KubeObject>, `${scope.namespace}/${name}`, undefined);
     return { status: 204 };
   }
+}
+
+/** The address of a filter that is exactly `userName eq "<address>"` (in normal form), else undefined. */
+export function userNameLookup(filter: string): string | undefined {
+  const match = /^\s*userName\s+eq\s+"([^"\\]{1,254})"\s*$/i.exec(filter);
+  return match ? normalizeEmail(match[1]) : undefined;
 }
 
 function excludes(query: URLSearchParams, attribute: string): boolean {

@@ -48,7 +48,10 @@ export async function scimEndpoint(client: KubeClient, tenant: string, namespace
     return scim?.baseURL && scim.tokenFingerprint && scim.tokenFingerprint !== after ? scim : undefined;
   }, 30_000, `the SCIM endpoint of ${tenant}`);
   const secret = await client.get<KubeObject & { data?: Record<string, string> }>(builtinKinds.secret, namespace, SCIM_TOKEN_SECRET);
-  return { baseUrl: status.baseURL ?? '', token: Buffer.from(secret.data?.['token'] ?? '', 'base64').toString('utf8') };
+  const endpoint = { baseUrl: status.baseURL ?? '', token: Buffer.from(secret.data?.['token'] ?? '', 'base64').toString('utf8') };
+  // The operator's cache learns the token a moment after the API server has it.
+  await eventually(async () => ((await scimClient(endpoint.baseUrl, endpoint.token).get('/ServiceProviderConfig')).status === 200 ? true : undefined), 10_000, `the SCIM token of ${tenant} to work`);
+  return endpoint;
 }
 
 /** A SCIM User body as Entra ID sends it on create (RFC 7643 core + enterprise extension, string boolean). */
