@@ -13,7 +13,7 @@ import { isNotFound } from '../runtime/errors.js';
 import type { Informer } from '../runtime/informer.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { KubeWriter } from '../runtime/kube-writer.js';
-import { fromKubeError, invalidValue, mutability, notFound, uniqueness } from './errors.js';
+import { fromKubeError, invalidValue, mutability, notFound, ScimError, uniqueness } from './errors.js';
 import { compileFilter, pagingOf } from './filter.js';
 import {
   EXTERNAL_ID_ANNOTATION,
@@ -225,7 +225,7 @@ export class ScimService {
     if (after['id'] !== before['id']) throw mutability('id cannot change');
     // The display name is shown as both displayName and name.formatted: a PATCH of the name alone renames.
     if (JSON.stringify(after['displayName']) === JSON.stringify(before['displayName']) && JSON.stringify(after['name']) !== JSON.stringify(before['name'])) delete after['displayName'];
-    const person = personFromScim(after, scope.tenant);
+    const person = refusingUnknownPaths(() => personFromScim(after, scope.tenant));
     if (JSON.stringify(personOf(user)) === JSON.stringify({ ...person, email: user.spec.email }) && normalizeEmail(person.email) === normalizeEmail(user.spec.email)) {
       return { status: 200, body: before };
     }
@@ -344,7 +344,7 @@ export class ScimService {
     const before = this.groupJson(scope, group);
     const after = applyPatch(before, operations);
     if (after['id'] !== before['id']) throw mutability('id cannot change');
-    return this.updateGroup(scope, group, groupFromScim({ ...after, members: after['members'] ?? [] }));
+    return this.updateGroup(scope, group, refusingUnknownPaths(() => groupFromScim({ ...after, members: after['members'] ?? [] })));
   }
 
   /** DELETE /Groups/{id}: its members leave it (their roles follow), then it goes. */
@@ -364,6 +364,16 @@ export class ScimService {
 export function userNameLookup(filter: string): string | undefined {
   const match = /^\s*userName\s+eq\s+"([^"\\]{1,254})"\s*$/i.exec(filter);
   return match ? normalizeEmail(match[1]) : undefined;
+}
+
+/** Reads a patched resource; an attribute the PATCH added that the schema does not have is 400 invalidPath (RFC 7644 §3.5.2). */
+function refusingUnknownPaths<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof ScimError && error.scimType === 'invalidSyntax' && error.message.startsWith('Unknown attribute')) throw new ScimError(400, `The PATCH names an attribute the schema does not have: ${error.message}`, 'invalidPath');
+    throw error;
+  }
 }
 
 function excludes(query: URLSearchParams, attribute: string): boolean {

@@ -249,6 +249,13 @@ describe('/Users', () => {
     const rename = await scimA.patch(`/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'userName', value: 'grace.hopper@example.com' }] });
     expect(rename.status).toBe(400);
     expect(rename.body['scimType']).toBe('mutability');
+    const unknownPath = await scimA.patch(`/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'favouriteColour', value: 'blue' }] });
+    expect(unknownPath.status).toBe(400);
+    expect(unknownPath.body['scimType']).toBe('invalidPath');
+    const notAPatch = await scimA.patch(`/Users/${id}`, { Operations: [{ op: 'replace', path: 'active', value: false }] });
+    expect(notAPatch.status).toBe(400);
+    expect(notAPatch.body['scimType']).toBe('invalidSyntax');
+    expect((await client.get<UserObject>(ACCOUNT_KINDS.user, nsA, 'grace')).spec.active).toBe(true);
     const put = await scimA.put(`/Users/${id}`, { ...entraUser('grace@example.com', { givenName: 'Grace', familyName: 'Hopper' }), active: false });
     expect(put.status).toBe(200);
     expect((await client.get<UserObject>(ACCOUNT_KINDS.user, nsA, 'grace')).spec.active).toBe(false);
