@@ -103,6 +103,9 @@ describe('objectNameFor', () => {
     const second = objectNameFor('Ada.Lovelace', 'ada.lovelace@other.example', (n) => taken.has(n));
     expect(second).toMatch(/^ada-lovelace-[0-9a-f]{6}$/);
     expect(objectNameFor('Ada.Lovelace', 'ada.lovelace@other.example', (n) => taken.has(n))).toBe(second);
+    const crowded = new Set(['ada-lovelace', second]);
+    expect(objectNameFor('Ada.Lovelace', 'ada.lovelace@other.example', (n) => crowded.has(n))).toMatch(/^ada-lovelace-[0-9a-f]{10}$/);
+    expect(scimTypeOf(() => objectNameFor('Ada', 'x', () => true))).toBe('409 uniqueness');
     expect(objectNameFor('日本', 'x', () => false)).toBe('scim');
     expect(objectNameFor('a'.repeat(100), 'x', () => false).length).toBeLessThanOrEqual(48);
   });

@@ -9,7 +9,7 @@ import type { Group, Role, ScimProvisioning, Tenant, User } from '../api/index.j
 import { UNSAFE_TEXT_CHARACTERS } from '../api/schema-builder.js';
 import { checkEmailDomain, normalizeEmail } from '../policy/email.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import { invalidSyntax, invalidValue } from './errors.js';
+import { invalidSyntax, invalidValue, uniqueness } from './errors.js';
 
 /** Core schema of a SCIM User. */
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -148,12 +148,13 @@ export function objectNameFor(readable: string, seed: string, taken: (name: stri
       .slice(0, 48)
       .replace(/-+$/, '') || 'scim';
   if (!taken(base)) return base;
-  const digest = createHash('sha256').update(seed).digest('hex');
-  for (const length of [6, 10, 14]) {
-    const name = `${base}-${digest.slice(0, length)}`;
+  // Deterministic: the same seed finds the same free name (a retried create does not make a second object).
+  for (let round = 0; round < 100; round++) {
+    const digest = createHash('sha256').update(round === 0 ? seed : `${seed}/${round}`).digest('hex');
+    const name = `${base}-${digest.slice(0, round === 0 ? 6 : 10)}`;
     if (!taken(name)) return name;
   }
-  return `${base}-${createHash('sha256').update(`${seed}/${Date.now()}/${Math.random()}`).digest('hex').slice(0, 14)}`;
+  throw uniqueness(`No free object name starting with "${base}" in this tenant`);
 }
 
 /** The local part of an address, for a readable User name. */

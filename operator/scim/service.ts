@@ -127,12 +127,12 @@ export class ScimService {
 
   /** Waits until `informer` shows the object at `resourceVersion` (or gone, for undefined); gives up quietly after the bound. */
   private async settled(informer: Informer<KubeObject>, key: string, resourceVersion: string | undefined): Promise<void> {
-    const deadline = Date.now() + (this.deps.cacheWaitMs ?? 5_000);
+    const deadline = this.deps.clock.now() + (this.deps.cacheWaitMs ?? 5_000);
     for (;;) {
       const cached = informer.get(key);
       if (resourceVersion === undefined ? !cached || cached.metadata?.deletionTimestamp : cached?.metadata?.resourceVersion === resourceVersion) return;
       if (resourceVersion !== undefined && cached && Number(cached.metadata?.resourceVersion) > Number(resourceVersion)) return;
-      if (Date.now() > deadline) return;
+      if (this.deps.clock.now() > deadline) return;
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
