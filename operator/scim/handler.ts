@@ -84,7 +84,7 @@ function authenticate(deps: ScimHandlerDeps, tenantName: string, token: string |
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const body = await readBodyLimited(req, MAX_BODY_BYTES);
-  if (body === undefined) throw new ScimError(413, `The request body may be at most ${MAX_BODY_BYTES} bytes`, 'tooMany');
+  if (body === undefined) throw new ScimError(413, `The request body may be at most ${MAX_BODY_BYTES} bytes`);
   try {
     return JSON.parse(body.toString('utf8')) as unknown;
   } catch {

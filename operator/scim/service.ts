@@ -183,7 +183,8 @@ export class ScimService {
       if (this.scim(scope)?.adoptExistingUsers !== true) {
         throw uniqueness(`A User with userName ${email} exists that was not created through SCIM (declared in Git or made with the CLI); SCIM does not change it unless the Tenant sets spec.provisioning.scim.adoptExistingUsers`);
       }
-      const adopted = await this.applyUser(scope, existing.metadata?.name ?? '', person, existing.spec.groups ?? []);
+      // The address keeps the spelling the User has (spec.email is immutable, even its case).
+      const adopted = await this.applyUser(scope, existing.metadata?.name ?? '', { ...person, email: existing.spec.email }, existing.spec.groups ?? []);
       return this.created(scope, adopted);
     }
     const name = objectNameFor(localPart(email), email, (n) => all.some((u) => u.metadata?.name === n));

@@ -309,6 +309,25 @@ describe('Git-declared Users', () => {
   });
 });
 
+describe('adoptExistingUsers', () => {
+  it('lets SCIM take over a User declared outside SCIM when the Tenant says so: same object, now labelled scim and written by SCIM', async () => {
+    await client.patch(ACCOUNT_KINDS.tenant, undefined, b, { spec: { provisioning: { scim: { adoptExistingUsers: true } } } });
+    await createUser(client, nsB, 'legacy', { email: 'legacy@example.com', role: 'Builder', groups: [] });
+    const before = await client.get<UserObject>(ACCOUNT_KINDS.user, nsB, 'legacy');
+    const scimB = scimClient(`${operator.url}/scim/v2/${b}`, tokenB);
+    // The Tenant change reaches the operator's cache a moment after the API server has it.
+    const adopted = await eventually(async () => {
+      const answer = await scimB.post('/Users', oktaUser('Legacy@example.com', { givenName: 'Legacy', familyName: 'Person' }));
+      return answer.status === 201 ? answer : undefined;
+    }, 5_000, 'the adoption');
+    expect(adopted.body['id']).toBe(before.metadata?.uid);
+    const after = await client.get<UserObject>(ACCOUNT_KINDS.user, nsB, 'legacy');
+    expect(after.metadata?.labels?.[SOURCE_LABEL]).toBe('scim');
+    expect(after.spec).toMatchObject({ email: 'legacy@example.com', displayName: 'Legacy Person', role: 'Consumer' });
+    expect((await scimB.post('/Users', oktaUser('legacy@example.com'))).status).toBe(409);
+  });
+});
+
 describe('/Groups', () => {
   it('maps groups to Groups, members to the Users\' groups, and roles and workspaces from the Tenant\'s mappings', async () => {
     const u1 = String((await scimA.post('/Users', oktaUser('g1@example.com'))).body['id']);
