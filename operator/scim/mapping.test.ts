@@ -43,6 +43,12 @@ describe('personFromScim', () => {
     expect(scimTypeOf(() => personFromScim({ schemas: [USER], ...body }, tenant))).toBe(expected);
   });
 
+  it('lets an existing person outside the allowed domains be updated (deactivated), never created', () => {
+    const body = { schemas: [USER], userName: 'old@legacy.example', active: false };
+    expect(scimTypeOf(() => personFromScim(body, tenant))).toBe('400 invalidValue');
+    expect(personFromScim(body, tenant, false)).toMatchObject({ email: 'old@legacy.example', active: false });
+  });
+
   it('refuses a body without the User schema, or not an object', () => {
     expect(scimTypeOf(() => personFromScim({ userName: 'a@example.com' }, tenant))).toBe('400 invalidSyntax');
     expect(scimTypeOf(() => personFromScim([{ schemas: [USER] }], tenant))).toBe('400 invalidSyntax');

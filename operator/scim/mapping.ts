@@ -96,12 +96,16 @@ function emailOf(object: Record<string, unknown>): string {
   throw invalidValue('userName must be an email address (plain ASCII, like jane@example.com), or the User must have a primary email that is one');
 }
 
-/** Reads a SCIM User body (POST, PUT, or the result of a PATCH) into what the User declares; refuses what the tenant does not allow. */
-export function personFromScim(body: unknown, tenant: Pick<Tenant, 'spec'> | undefined): PersonSpec {
+/**
+ * Reads a SCIM User body (POST, PUT, or the result of a PATCH) into what the User declares. A new
+ * person (`creating`) must have an address the tenant allows; an existing one keeps theirs (it is
+ * immutable), so that a tenant that narrows its domains can still deactivate and delete people.
+ */
+export function personFromScim(body: unknown, tenant: Pick<Tenant, 'spec'> | undefined, creating = true): PersonSpec {
   const object = checkResourceBody(body, 'User');
   const email = emailOf(object);
   const domain = checkEmailDomain(tenant, email);
-  if (!domain.allowed) throw invalidValue(domain.message);
+  if (creating && !domain.allowed) throw invalidValue(domain.message);
   const name = get(object, 'name');
   const names = typeof name === 'object' && name !== null ? (name as Record<string, unknown>) : {};
   const given = get(names, 'givenName');

@@ -214,7 +214,7 @@ export class ScimService {
   /** PUT /Users/{id}. */
   async replaceUser(scope: TenantScope, id: string, body: unknown): Promise<ScimResult> {
     const user = this.userById(scope, id);
-    return this.replacePerson(scope, user, personFromScim(body, scope.tenant));
+    return this.replacePerson(scope, user, personFromScim(body, scope.tenant, false));
   }
 
   /** PATCH /Users/{id}. */
@@ -226,7 +226,7 @@ export class ScimService {
     if (after['id'] !== before['id']) throw mutability('id cannot change');
     // The display name is shown as both displayName and name.formatted: a PATCH of the name alone renames.
     if (JSON.stringify(after['displayName']) === JSON.stringify(before['displayName']) && JSON.stringify(after['name']) !== JSON.stringify(before['name'])) delete after['displayName'];
-    const person = refusingUnknownPaths(() => personFromScim(after, scope.tenant));
+    const person = refusingUnknownPaths(() => personFromScim(after, scope.tenant, false));
     if (JSON.stringify(personOf(user)) === JSON.stringify({ ...person, email: user.spec.email }) && normalizeEmail(person.email) === normalizeEmail(user.spec.email)) {
       return { status: 200, body: before };
     }
