@@ -80,6 +80,8 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
   const shard = newShard('deploy');
   const tenant = `deploy-${shard.slice(-8)}`;
   const tenantNs = `tenant-${tenant}`;
+  // A namespace of applications that opted in to receive the tenant's keys (spec.delivery).
+  const appNs = `deploy-app-${shard.slice(-8)}`;
   let dir = '';
   let smtp: TestSmtp | undefined;
   let operator: OperatorProcess | undefined;
@@ -120,6 +122,7 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
     await operator?.kill('SIGTERM');
     await smtp?.close();
     await kubectl(['delete', 'tenant', tenant, '--ignore-not-found', '--wait=false']).catch(() => undefined);
+    await kubectl(['delete', 'namespace', appNs, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -133,6 +136,7 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
       spec: { displayName: 'Deploy Test', deletionPolicy: 'Delete' },
     });
     await eventually(async () => ((await get('tenant', tenant, '{.status.conditions[?(@.type=="Ready")].status}', '')) === 'True' ? true : undefined), 30_000, 'the Tenant to be Ready');
+    await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: appNs, labels: { 'accounts.blinkops.com/accept-keys-from': tenant } } });
     await apply(
       { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'Workspace', metadata: { name: 'ops', namespace: tenantNs }, spec: {} },
       { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'Group', metadata: { name: 'admins', namespace: tenantNs }, spec: {} },
@@ -140,13 +144,15 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
         apiVersion: 'accounts.blinkops.com/v1alpha1',
         kind: 'ServiceAccount',
         metadata: { name: 'robot', namespace: tenantNs },
-        spec: { role: 'Builder', workspaces: ['ops'], keyRotation: { restartTargets: WORKLOAD_KINDS.map((kind) => ({ kind, name: 'robot-app' })) } },
+        spec: { role: 'Builder', workspaces: ['ops'], keyRotation: { restartTargets: WORKLOAD_KINDS.map((kind) => ({ kind, name: 'robot-app' })) }, delivery: [{ namespace: appNs }] },
       },
       ...WORKLOAD_KINDS.map((kind) => workload(kind, tenantNs, 'robot-app', 'robot', 'robot-api-key')),
       { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'User', metadata: { name: 'ada', namespace: tenantNs }, spec: { email: 'ada@deploy.example', role: 'Admin' } },
     );
     await eventually(async () => ((await get('bsa', 'robot', '{.status.conditions[?(@.type=="Ready")].status}')) === 'True' ? true : undefined), 30_000, 'the ServiceAccount to be Ready');
     expect(await get('secret', 'robot-api-key', '{.type}')).toBe('accounts.blinkops.com/api-key');
+    // The copy in the namespace that opted in (a create there, under the same Secret grant).
+    await eventually(async () => ((await get('secret', 'robot-api-key', '{.type}', appNs)) === 'accounts.blinkops.com/api-key-copy' ? true : undefined), 30_000, 'the key copy');
 
     const link = linkOf(await smtp!.waitForMessage('ada@deploy.example'));
     expect((await acceptOverHttp(link)).status).toBe(200);
@@ -168,6 +174,9 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
     const keyId = await get('bsa', 'robot', '{.status.keyId}');
     await kubectl(['patch', 'bsa', 'robot', '-n', tenantNs, '--type=merge', '-p', '{"spec":{"keyRotation":{"revision":1,"gracePeriod":"2s"}}}']);
     await eventually(async () => ((await get('bsa', 'robot', '{.status.keyId}')) !== keyId ? true : undefined), 30_000, 'the rotated key');
+    // The copy follows (replaced whole).
+    const rotatedKeyId = await get('bsa', 'robot', '{.status.keyId}');
+    await eventually(async () => ((await get('secret', 'robot-api-key', '{.metadata.labels.accounts\\.blinkops\\.com/key-id}', appNs)) === rotatedKeyId ? true : undefined), 30_000, 'the copy to follow');
     // The new key's restart targets get a rollout restart (a get and a patch of each kind).
     for (const kind of WORKLOAD_KINDS) {
       await eventually(async () => ((await get(kind.toLowerCase(), 'robot-app', '{.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}')) !== '' ? true : undefined), 30_000, `the ${kind} restart`);
@@ -181,6 +190,7 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
 
     await kubectl(['delete', 'bsa', 'robot', '-n', tenantNs, '--wait=true', '--timeout=30s']);
     expect(await get('secret', 'robot-api-key', '{.metadata.name}')).toBe('');
+    expect(await get('secret', 'robot-api-key', '{.metadata.name}', appNs)).toBe('');
 
     // deletionPolicy Delete: the operator deletes the namespace (its ClusterRole allows it).
     await kubectl(['delete', 'tenant', tenant, '--wait=true', '--timeout=60s']);

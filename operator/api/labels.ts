@@ -32,7 +32,7 @@ export const MANAGED_LABELS = { 'app.kubernetes.io/managed-by': MANAGED_BY, 'app
 /** The label saying what an object the operator created is for. */
 export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 /** Values of {@link COMPONENT_LABEL}. */
-export const COMPONENTS = { apiKey: 'api-key', invitation: 'invitation', rbac: 'rbac', scimToken: 'scim-token' } as const;
+export const COMPONENTS = { apiKey: 'api-key', apiKeyCopy: 'api-key-copy', invitation: 'invitation', rbac: 'rbac', scimToken: 'scim-token' } as const;
 
 /** Label selector of the objects of one component that the operator manages. */
 export function managedSelector(component: (typeof COMPONENTS)[keyof typeof COMPONENTS]): string {

@@ -182,6 +182,15 @@ function kindFields(input: StatusInputs): Record<string, string> {
               'Restart targets': (rotation['restartTargets'] as { kind?: string; name?: string }[]).map((t) => `${(t.kind ?? '').toLowerCase()}/${t.name ?? ''}`).join(', '),
             }
           : {}),
+        ...(Array.isArray(spec['delivery']) && spec['delivery'].length > 0
+          ? {
+              // Where copies are wanted, and where one holds which key (status.deliveredTo); the condition says why not.
+              'Delivered to': (Array.isArray(status['deliveredTo']) ? (status['deliveredTo'] as { namespace?: string; secretName?: string; keyId?: string }[]) : [])
+                .map((d) => `${d.namespace ?? ''}/${d.secretName ?? ''} (key ${d.keyId ?? ''})`)
+                .join(', ') || '(nowhere yet)',
+              'Delivery asked': (spec['delivery'] as { namespace?: string }[]).map((d) => d.namespace ?? '').join(', '),
+            }
+          : {}),
       };
     }
     case 'Workspace':

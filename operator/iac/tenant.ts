@@ -2,7 +2,7 @@
 // everything declared in it.
 import type { Construct } from 'constructs';
 import { TENANT_NAMESPACE_PREFIX } from '../api/index.js';
-import type { DeletionPolicy, ScimProvisioning, TenantSpec } from '../api/index.js';
+import type { DeletionPolicy, IdentityProvider, ScimProvisioning, TenantSpec } from '../api/index.js';
 import { BlinkObject } from './blink-object.js';
 import type { BlinkObjectProps } from './blink-object.js';
 import { definedOnly } from './spec.js';
@@ -42,6 +42,13 @@ export interface BlinkTenantProps extends BlinkObjectProps {
    */
   readonly deletionPolicy?: DeletionPolicy;
   /**
+   * The tenant's OpenID Connect provider: accepting an invitation then means signing in there with the
+   * invited, verified email, and RoleBindings name `<usernamePrefix><email>` (issuerURL https;
+   * register `<acceptance URL>/sign-in/callback` at the provider; see deploy/README.md).
+   * @default none: the invitation link alone accepts
+   */
+  readonly identityProvider?: IdentityProvider;
+  /**
    * Provisioning from the company's identity provider through SCIM 2.0 (Entra ID, Okta, ...):
    * `enabled`, `lifecycle` (Invite or ActiveAtOnce), `adoptExistingUsers`, `defaultRole`,
    * `roleMapping`, `workspaceMapping`, `tokenRotation`. The operator then serves the endpoint at
@@ -66,6 +73,7 @@ export class BlinkTenant extends BlinkObject {
       acceptanceURL: props.acceptanceURL,
       allowedEmailDomains: props.allowedEmailDomains === undefined ? undefined : [...props.allowedEmailDomains],
       deletionPolicy: props.deletionPolicy,
+      identityProvider: props.identityProvider === undefined ? undefined : { ...props.identityProvider },
       provisioning: props.scim === undefined ? undefined : { scim: props.scim },
     });
     super(scope, id, { kind: 'Tenant', name, namespace: undefined, spec, props });

@@ -79,6 +79,12 @@ export interface InformerSpec<T extends KubeObject> {
   readonly transform?: (object: T) => T;
   /** Only objects for which this holds are cached (see InformerOptions.keep). Secrets are also kept only in namespaces in scope. */
   readonly keep?: (object: T) => boolean;
+  /**
+   * The namespace whose being in scope decides whether a Secret is kept: its own by default; for a
+   * Secret the operator wrote outside tenant namespaces on behalf of one (a delivered key copy), that
+   * tenant namespace. Undefined from the function: not kept.
+   */
+  readonly scopeNamespace?: (object: T) => string | undefined;
   readonly indexes?: Readonly<Record<string, IndexFunction<T>>>;
 }
 
@@ -205,7 +211,9 @@ export class Manager {
     let informer = this.informers.get(id) as Informer<T> | undefined;
     if (!informer) {
       const namespaces = kind.group === '' && kind.kind === 'Secret' ? this.namespaces : undefined;
-      const keep = namespaces ? (object: T) => this.inScope(object) && (spec.keep?.(object) ?? true) : spec.keep;
+      const scopeOf = spec.scopeNamespace;
+      const inScope = scopeOf ? (object: T): boolean => this.namespaceInScope(scopeOf(object)) : (object: T): boolean => this.inScope(object);
+      const keep = namespaces ? (object: T) => inScope(object) && (spec.keep?.(object) ?? true) : spec.keep;
       informer = new Informer<T>({
         client: this.client,
         kind,
@@ -386,6 +394,12 @@ export class Manager {
     if (!this.namespaces) return true;
     const namespace = object.metadata?.namespace;
     return namespace === undefined || this.namespaces.get(namespace) !== undefined;
+  }
+
+  /** Whether a namespace is one of this manager's (every namespace without a namespace selector); undefined is none. */
+  namespaceInScope(namespace: string | undefined): boolean {
+    if (!this.namespaces) return namespace !== undefined;
+    return namespace !== undefined && this.namespaces.get(namespace) !== undefined;
   }
 
   private startWorkers(lease: AbortSignal): void {
