@@ -5,6 +5,7 @@ import { accessApiFeature } from './access/feature.js';
 import type { Feature } from './context.js';
 import { membershipsFeature } from './memberships/feature.js';
 import { domainMetricsFeature } from './observability/feature.js';
+import { scimFeature } from './scim/feature.js';
 import { serviceAccountsFeature } from './service-accounts/feature.js';
 import { tenantsFeature } from './tenants/feature.js';
 import { usersFeature } from './users/feature.js';
@@ -17,4 +18,5 @@ export const FEATURES: readonly Feature[] = [
   membershipsFeature,
   domainMetricsFeature,
   accessApiFeature,
+  scimFeature,
 ];

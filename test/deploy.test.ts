@@ -28,6 +28,11 @@ const NOT_A_REQUEST: Readonly<Record<string, string>> = {
   'accounts.blinkops.com/serviceaccounts/finalizers:update': 'OwnerReferencesPermissionEnforcement: blockOwnerDeletion on owner references to ServiceAccounts',
   '/namespaces:patch': 'labels an existing namespace that opted in to adoption, or whose labels drifted',
   'events.k8s.io/events:patch': 'counts a repeat of the same Event (an Event series)',
+  'accounts.blinkops.com/users:create': 'the SCIM endpoint creates the Users an identity provider provisions (test/scim/), only for tenants that opt in to SCIM',
+  'accounts.blinkops.com/users:delete': 'the SCIM endpoint deletes the Users an identity provider deprovisions (test/scim/), only for tenants that opt in to SCIM',
+  'accounts.blinkops.com/groups:create': 'the SCIM endpoint creates the Groups an identity provider provisions (test/scim/), only for tenants that opt in to SCIM',
+  'accounts.blinkops.com/groups:patch': 'the SCIM endpoint server-side applies the Groups an identity provider renames (test/scim/), only for tenants that opt in to SCIM',
+  'accounts.blinkops.com/groups:delete': 'the SCIM endpoint deletes the Groups an identity provider deprovisions (test/scim/), only for tenants that opt in to SCIM',
   'rbac.authorization.k8s.io/rolebindings:create': 'a server-side apply that creates a binding is authorized as create, audited as patch (without it no binding is ever made)',
 };
 

@@ -10,6 +10,8 @@ export { ROLES } from './role.js';
 export type { Role } from './role.js';
 export { ADOPT_ANNOTATION, CREATED_FOR_ANNOTATION, TENANT_KIND, TENANT_NAME_MAX_LENGTH, TENANT_NAMESPACE_PREFIX, DELETION_POLICIES, DEFAULT_INVITATION_EMAILS_PER_HOUR, INVITATION_EMAILS_PER_HOUR_MAX, DEFAULT_EMAIL_CLAIM, DEFAULT_EMAIL_VERIFIED_CLAIM, DEFAULT_CLIENT_SECRET_KEY } from './tenant.js';
 export type { DeletionPolicy, Tenant, TenantSpec, TenantStatus, IdentityProvider } from './tenant.js';
+export { DEFAULT_SCIM_TOKEN_GRACE, SCIM_LIFECYCLES, SCIM_PATH_PREFIX, SCIM_TOKEN_SECRET } from './provisioning.js';
+export type { Provisioning, ScimLifecycle, ScimProvisioning } from './provisioning.js';
 export { USER_KIND, USER_PHASES } from './user.js';
 export type { User, UserPhase, UserSpec, UserStatus } from './user.js';
 export { ACCEPT_KEYS_FROM_LABEL, DELIVERY_RESERVED_NAMESPACES, OPERATOR_APP_LABELS, OPERATOR_KEY_PREFIX, RESERVED_DATA_KEY, SERVICE_ACCOUNT_KIND } from './service-account.js';

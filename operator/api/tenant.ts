@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { AGE_COLUMN, conditionsField, defineKind, observedGenerationField, READY_COLUMN } from './kind.js';
+import { ProvisioningSchema, ProvisioningStatusSchema } from './provisioning.js';
 import { cel, dnsLabel, DNS_SUBDOMAIN, durationField, emailAddress, HTTP_URL, matches, stringEnum, text } from './schema-builder.js';
 
 /** What happens to the tenant namespace when the Tenant is deleted. */
@@ -223,6 +224,7 @@ export const TenantSpecSchema = Type.Object(
         default: 'Retain',
       }),
     ),
+    provisioning: Type.Optional(ProvisioningSchema),
   },
   {
     description: 'Desired state of the tenant: its namespace and settings.',
@@ -261,6 +263,7 @@ export const TenantStatusSchema = Type.Object(
       ),
     ),
     serviceAccounts: Type.Optional(Type.Integer({ description: 'Number of service accounts.', format: 'int32', minimum: 0 })),
+    provisioning: Type.Optional(ProvisioningStatusSchema),
     conditions: Type.Optional(conditionsField()),
     observedGeneration: Type.Optional(observedGenerationField()),
   },

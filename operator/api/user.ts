@@ -129,6 +129,7 @@ export const USER_KIND = defineKind({
     { name: 'Role', type: 'string', jsonPath: '.spec.role', description: 'Admin, Builder or Consumer' },
     { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'Invited, Active or Inactive' },
     { name: 'Groups', type: 'string', jsonPath: '.spec.groups', description: 'Groups the user belongs to' },
+    { name: 'Source', type: 'string', jsonPath: ".metadata.labels['accounts\\.blinkops\\.com/source']", description: 'Where the user came from: scim (the identity provider), cli; empty: declared (Git, kubectl)', priority: 1 },
     { ...READY_COLUMN, priority: 1 },
     AGE_COLUMN,
   ],

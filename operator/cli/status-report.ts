@@ -3,6 +3,7 @@
 // -o json|yaml output), `diagnose` says what is wrong and what to type, `renderStatusReport` lays it
 // out. Nothing secret reaches it: the Secret arrives as data key names and the key's id and
 // fingerprint, the invitation record without its token hash.
+import { sourceOf } from '../api/index.js';
 import type { Condition } from '../api/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { renderTable } from './table.js';
@@ -154,6 +155,7 @@ function kindFields(input: StatusInputs): Record<string, string> {
         Email: str(spec['email']),
         Role: str(spec['role']),
         Phase: str(status['phase']) || '(not set yet)',
+        Source: sourceOf(input.object as { metadata?: { labels?: Record<string, string> } }),
         'Groups (declared)': joined(strings(spec['groups'])),
         'Groups (member of)': joined(strings(status['groups'])),
         'Workspaces (declared)': joined(strings(spec['workspaces'])),

@@ -68,6 +68,18 @@ describe('BlinkTenant', () => {
     expect(Testing.toHaveProvider(json, 'null')).toBe(false);
   });
 
+  it('renders SCIM provisioning (spec.provisioning.scim), and refuses at synth what the API server would refuse', () => {
+    const json = Testing.synthScope((stack) => {
+      new BlinkTenant(stack, 'acme', { displayName: 'Acme', scim: { enabled: true, lifecycle: 'ActiveAtOnce', roleMapping: [{ group: 'Blink Admins', role: 'Admin' }] } });
+    });
+    expect(json).toContain('provisioning:\\n    scim:\\n      enabled: true\\n      lifecycle: ActiveAtOnce\\n      roleMapping:\\n        - group: Blink Admins\\n          role: Admin');
+    expect(() =>
+      Testing.synthScope((stack) => {
+        new BlinkTenant(stack, 'acme', { displayName: 'Acme', scim: { enabled: true, defaultRole: 'Admin' } });
+      }),
+    ).toThrow(/defaultRole may not be Admin/);
+  });
+
   it('defaults the name to the construct id and the namespace to tenant-<name>', () => {
     let tenant: BlinkTenant | undefined;
     Testing.synthScope((stack) => {

@@ -2,7 +2,7 @@
 // everything declared in it.
 import type { Construct } from 'constructs';
 import { TENANT_NAMESPACE_PREFIX } from '../api/index.js';
-import type { DeletionPolicy, IdentityProvider, TenantSpec } from '../api/index.js';
+import type { DeletionPolicy, IdentityProvider, ScimProvisioning, TenantSpec } from '../api/index.js';
 import { BlinkObject } from './blink-object.js';
 import type { BlinkObjectProps } from './blink-object.js';
 import { definedOnly } from './spec.js';
@@ -48,6 +48,14 @@ export interface BlinkTenantProps extends BlinkObjectProps {
    * @default none: the invitation link alone accepts
    */
   readonly identityProvider?: IdentityProvider;
+  /**
+   * Provisioning from the company's identity provider through SCIM 2.0 (Entra ID, Okta, ...):
+   * `enabled`, `lifecycle` (Invite or ActiveAtOnce), `adoptExistingUsers`, `defaultRole`,
+   * `roleMapping`, `workspaceMapping`, `tokenRotation`. The operator then serves the endpoint at
+   * the Tenant's status.provisioning.scim.baseURL, with its token in the Secret blink-scim-token.
+   * @default no SCIM endpoint
+   */
+  readonly scim?: ScimProvisioning;
 }
 
 /** A Tenant: construct users, service accounts, workspaces and groups inside it. */
@@ -66,6 +74,7 @@ export class BlinkTenant extends BlinkObject {
       allowedEmailDomains: props.allowedEmailDomains === undefined ? undefined : [...props.allowedEmailDomains],
       deletionPolicy: props.deletionPolicy,
       identityProvider: props.identityProvider === undefined ? undefined : { ...props.identityProvider },
+      provisioning: props.scim === undefined ? undefined : { scim: props.scim },
     });
     super(scope, id, { kind: 'Tenant', name, namespace: undefined, spec, props });
     this.tenantNamespace = props.namespace ?? `${TENANT_NAMESPACE_PREFIX}${name}`;
