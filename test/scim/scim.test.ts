@@ -12,7 +12,7 @@ import { membershipsFeature } from '../../operator/memberships/feature.js';
 import { createScimFeature } from '../../operator/scim/feature.js';
 import { SCIM_TOKEN_PREFIX } from '../../operator/scim/token.js';
 import { tenantsFeature } from '../../operator/tenants/feature.js';
-import { eventually } from '../harness/kube.js';
+import { eventually, kubectl } from '../harness/kube.js';
 import { newShard, startTestOperator } from '../harness/operator.js';
 import { adminClient, cleanUp, createTenant, createUser, setUserPhase, tenantReady, uniqueName } from '../harness/tenant.js';
 import { entraUser, oktaUser, scimClient, scimEndpoint } from './client.js';
@@ -300,11 +300,24 @@ describe('Git-declared Users', () => {
     expect(after.metadata?.resourceVersion).toBe(before.metadata?.resourceVersion);
   });
 
-  it('a server-side apply of the declared objects, as Argo CD or Flux does, leaves SCIM-made Users alone', async () => {
+  it('a GitOps sync with pruning (kubectl apply --prune over the tenant\'s declared set, selected by its tracking label as Argo CD does) leaves SCIM-made Users alone', async () => {
     const scimUser = await client.get<UserObject>(ACCOUNT_KINDS.user, nsA, 'ada-lovelace');
-    await client.apply(ACCOUNT_KINDS.user, { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'User', metadata: { name: 'declared', namespace: nsA }, spec: { email: 'declared@example.com', role: 'Consumer' } } as KubeObject, { fieldManager: 'argocd-controller', force: true });
+    const instance = `gitops-${a}`;
+    const declared = (name: string, email: string): string =>
+      `apiVersion: accounts.blinkops.com/v1alpha1\nkind: User\nmetadata:\n  name: ${name}\n  namespace: ${nsA}\n  labels:\n    app.kubernetes.io/instance: ${instance}\nspec:\n  email: ${email}\n  role: Consumer\n`;
+    const sync = (manifest: string) =>
+      kubectl(['apply', '--prune', '-l', `app.kubernetes.io/instance=${instance}`, '--prune-allowlist=accounts.blinkops.com/v1alpha1/User', '-n', nsA, '-f', '-'], { input: manifest }).catch((error: { stderr?: string }) => {
+        throw new Error(`kubectl apply failed: ${String(error.stderr)}`);
+      });
+    await sync(`${declared('declared', 'declared@example.com')}---\n${declared('declared-extra', 'declared-extra@example.com')}`);
+    expect((await client.get<UserObject>(ACCOUNT_KINDS.user, nsA, 'declared-extra')).metadata?.name).toBe('declared-extra');
+    // The second sync drops one declared object: the prune runs, and only over what the GitOps tool owns.
+    const pruned = await sync(declared('declared', 'declared@example.com'));
+    expect(pruned.stdout).toContain('declared-extra pruned');
+    await eventually(async () => ((await client.list<UserObject>(ACCOUNT_KINDS.user, { namespace: nsA })).items.some((u) => u.metadata?.name === 'declared-extra') ? undefined : true), 10_000, 'declared-extra to be pruned');
     const after = await client.get<UserObject>(ACCOUNT_KINDS.user, nsA, 'ada-lovelace');
     expect(after.metadata?.resourceVersion).toBe(scimUser.metadata?.resourceVersion);
+    expect(after.metadata?.labels?.['app.kubernetes.io/instance']).toBeUndefined();
     expect((await scimA.get(`/Users/${scimUser.metadata?.uid ?? ''}`)).status).toBe(200);
   });
 });
