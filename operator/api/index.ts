@@ -10,6 +10,8 @@ export { ROLES } from './role.js';
 export type { Role } from './role.js';
 export { ADOPT_ANNOTATION, CREATED_FOR_ANNOTATION, TENANT_KIND, TENANT_NAME_MAX_LENGTH, TENANT_NAMESPACE_PREFIX, DELETION_POLICIES, DEFAULT_INVITATION_EMAILS_PER_HOUR, INVITATION_EMAILS_PER_HOUR_MAX } from './tenant.js';
 export type { DeletionPolicy, Tenant, TenantSpec, TenantStatus } from './tenant.js';
+export { ACCOUNT_EVENT_NAMES, DEFAULT_WEBHOOK_RETRY_FOR, WEBHOOKS_MAX } from './notifications.js';
+export type { AccountEventName, Notifications, Webhook } from './notifications.js';
 export { USER_KIND, USER_PHASES } from './user.js';
 export type { User, UserPhase, UserSpec, UserStatus } from './user.js';
 export { OPERATOR_APP_LABELS, OPERATOR_KEY_PREFIX, RESERVED_DATA_KEY, SERVICE_ACCOUNT_KIND } from './service-account.js';

@@ -15,6 +15,8 @@ export const CONDITIONS = {
   namespaceReady: 'NamespaceReady',
   /** Tenant: RoleBindings in an adopted namespace that the tenant did not declare. */
   undeclaredAccess: 'UndeclaredAccess',
+  /** Tenant with spec.notifications.webhooks: are its events reaching them (False: DeliveryFailing, DeliveryAbandoned). */
+  webhookDelivery: 'WebhookDelivery',
 } as const;
 
 /** Reasons shared by several kinds. */
