@@ -35,12 +35,12 @@ export const WEBHOOKS_MAX = 10;
 export const DEFAULT_WEBHOOK_RETRY_FOR = '24h';
 
 /**
- * URLs a webhook may have: https anywhere; plain http only to the loopback address (a sidecar, a
+ * URLs a webhook may have: https anywhere; plain http only to localhost or 127.0.0.1 (a sidecar, a
  * test). The pattern sits in a CEL double-quoted string: no backslash, no double quote.
  */
-export const WEBHOOK_URL = '^(https://[^ /?#@]+|http://(localhost|127[.]0[.]0[.]1|[[]::1[]])(:[0-9]+)?)([/?][^ #]*)?$';
+export const WEBHOOK_URL = '^(https://[^ /?#@]+|http://(localhost|127[.]0[.]0[.]1)(:[0-9]+)?)([/?][^ #]*)?$';
 
-const URL_MESSAGE = 'url must be an https URL without spaces, user info or fragment (plain http only to localhost, 127.0.0.1 or [::1]): write it like https://hooks.example.com/blink';
+const URL_MESSAGE = 'url must be https (plain http only to localhost or 127.0.0.1), without spaces, user info or fragment: write it like https://hooks.example.com/blink';
 
 /** One endpoint that receives events. */
 export const WebhookSchema = Type.Object(
@@ -50,7 +50,7 @@ export const WebhookSchema = Type.Object(
       message: 'name must be a DNS-1123 label: lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
     }),
     url: Type.String({
-      description: 'Where events are POSTed, as structured CloudEvents (application/cloudevents+json) with Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature). Must be https; plain http is accepted only to localhost, 127.0.0.1 or [::1]. Redirects are not followed.',
+      description: 'Where events are POSTed, as structured CloudEvents (application/cloudevents+json) with Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature). Must be https; plain http is accepted only to localhost or 127.0.0.1 (a sidecar, a test). Redirects are not followed.',
       maxLength: 2048,
       'x-kubernetes-validations': [matches(WEBHOOK_URL, URL_MESSAGE)],
     }),
