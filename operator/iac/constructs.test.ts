@@ -76,7 +76,7 @@ describe('BlinkTenant', () => {
         webhooks: [{ name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' }, events: ['user.invited', 'serviceaccount.key.rotated'], retryFor: '1h' }],
       });
     });
-    expect(tenant?.manifest.spec).toMatchObject({
+    expect((tenant?.manifest as { spec?: unknown } | undefined)?.spec).toMatchObject({
       notifications: { webhooks: [{ name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' }, events: ['user.invited', 'serviceaccount.key.rotated'], retryFor: '1h' }] },
     });
     const error = validationError(() =>
