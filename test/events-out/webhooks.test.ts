@@ -281,4 +281,36 @@ describe('account events to webhooks', () => {
     const sample = attempts[0] as Received;
     expect(() => new Webhook(newWebhookSecret()).verify(sample.body, sample.headers)).toThrow();
   }, 120_000);
+
+  it('a leader change hands the outbox over: the new leader delivers what the old one took', async () => {
+    await operator?.stop();
+    operator = undefined;
+    await receiver.down();
+    const before = receiver.received.length;
+    const options = { shard, namespace: operatorNs.name, smtpSecret: smtp.secret, leaderElection: true };
+    const a = await startTestOperator({ ...options, identity: `events-a-${suffix}` });
+    let b: RunningOperator | undefined;
+    try {
+      await eventually(async () => (a.manager.isLeader ? true : undefined), 30_000, 'replica a to lead');
+      b = await startTestOperator({ ...options, identity: `events-b-${suffix}` });
+      await apply(userManifest(ns, 'dana', { email: 'dana@events.test' }));
+      await waitForUser(ns, 'dana', (u) => Boolean(u.status?.invitation?.sentAt), 'dana invitation sent');
+      await eventually(async () => {
+        const secret = await client.get<KubeObject & { data?: Record<string, string> }>(builtinKinds.secret, operatorNs.name, outboxSecretName(tenantName));
+        const state = decodeOutbox(Buffer.from(secret.data?.[OUTBOX_DATA_KEY] ?? '', 'base64'));
+        return (state?.events.filter((e) => e.object.name === 'dana').length ?? 0) >= 2 ? true : undefined;
+      }, 30_000, 'dana\'s two events in the outbox');
+      expect(b.manager.isLeader).toBe(false);
+      await a.stop();
+      await eventually(async () => (b?.manager.isLeader ? true : undefined), 30_000, 'replica b to lead');
+      await receiver.up();
+      const dana = await waitForArrivals('dana', 'User', 2);
+      expect(distinctTypes(dana)).toEqual(['user.invited', 'user.invitation.sent']);
+      for (const r of dana) expect(r.verified).toBe(true);
+      expect(receiver.received.length).toBeGreaterThan(before);
+    } finally {
+      await a.stop();
+      await b?.stop();
+    }
+  }, 120_000);
 });
