@@ -1,12 +1,13 @@
 // Webhook POSTs run here, not inside the reconcile (like invitation emails, users/send-queue.ts):
 // a slow or dead endpoint of one tenant holds up its own deliveries only, never reconciling and
-// never another tenant's events. At most `concurrency` POSTs in flight over all tenants; the
+// never another tenant's events. At most `concurrency` POSTs in flight over all tenants (and at
+// most MAX_IN_FLIGHT_PER_TENANT of one tenant, events-controller.ts); the
 // controller hands over one delivery per webhook and account at a time (the account's head), so
 // order per account is the controller's doing, and at-least-once is the outbox's.
 import type { Logger } from '../runtime/logger.js';
 
 /** Webhook POSTs in flight at once unless the feature is told otherwise. */
-export const DEFAULT_DELIVERY_CONCURRENCY = 8;
+export const DEFAULT_DELIVERY_CONCURRENCY = 32;
 
 /** One delivery attempt. */
 export interface DeliveryJob {

@@ -41,6 +41,12 @@ import type { PostOutcome } from './webhook-post.js';
 /** How long a webhook's signing secret, once read, is used before it is read again. */
 export const SECRET_CACHE_MS = 10_000;
 
+/**
+ * Most POSTs of one tenant in flight at once: a tenant whose endpoint hangs holds this many of
+ * the queue's slots (DEFAULT_DELIVERY_CONCURRENCY), never all of them.
+ */
+export const MAX_IN_FLIGHT_PER_TENANT = 4;
+
 /** An attempt's outcome, waiting to be applied to the outbox. */
 interface Outcome {
   readonly id: string;
@@ -175,6 +181,8 @@ export class EventsOutController {
       const key = `${webhook}\n${event.object.uid}`;
       const hook = byName.get(webhook);
       if (!hook || memory.inFlight.has(key)) continue;
+      // The next outcome brings the tenant back, and with it the heads that wait here.
+      if (memory.inFlight.size >= MAX_IN_FLIGHT_PER_TENANT) break;
       const failure = memory.failures.get(key);
       if (failure && failure.nextAt > now) {
         next = Math.min(next, failure.nextAt);

@@ -17,7 +17,7 @@ export const WEBHOOK_BACKOFF = { baseMs: 1_000, maxMs: 300_000, jitter: 0.5 } as
 
 /** Options of {@link createEventsOutFeature}; the defaults are what production runs. */
 export interface EventsOutFeatureOptions {
-  /** POSTs in flight at once, over all tenants. @default 8 */
+  /** POSTs in flight at once, over all tenants (at most 4 of one tenant). @default 32 */
   readonly concurrency?: number;
   /** Uniform in [0, 1), for the backoff's jitter. @default Math.random */
   readonly random?: () => number;

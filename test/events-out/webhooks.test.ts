@@ -313,4 +313,22 @@ describe('account events to webhooks', () => {
       await b?.stop();
     }
   }, 120_000);
+
+  it('a hanging endpoint slows nothing else: it holds at most 4 POSTs, reconciling goes on, another tenant\'s events arrive at once', async () => {
+    operator ??= await startOperator();
+    refusing.setMode('hang');
+    const hangingBefore = refusing.received.length;
+    const started = Date.now();
+    for (let i = 1; i <= 6; i++) await createServiceAccount(client, flakyNs, `hang-${i}`, { role: 'Consumer' });
+    // Every account of the hanging tenant gets its key at once: the POSTs are not in the reconcile.
+    for (let i = 1; i <= 6; i++) await waitForServiceAccount(client, flakyNs, `hang-${i}`, (s) => Boolean(s.status?.keyId), 10_000);
+    await eventually(async () => (refusing.received.length - hangingBefore >= 4 ? true : undefined), 10_000, 'four hanging POSTs');
+    // Another tenant's event goes out while those four hang.
+    await createServiceAccount(client, ns, 'quick', { role: 'Consumer' });
+    await waitForArrivals('quick', 'ServiceAccount', 1, 8_000);
+    expect(Date.now() - started).toBeLessThan(9_000);
+    // The hanging tenant never had more than four in flight (each POST hangs for its 10 s timeout).
+    expect(refusing.received.length - hangingBefore).toBe(4);
+    refusing.setMode('ok');
+  }, 60_000);
 });
