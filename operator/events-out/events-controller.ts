@@ -29,6 +29,7 @@ import type { RateLimiter } from '../runtime/rate-limiter.js';
 import { writeStatus } from '../runtime/status-writer.js';
 import type { ObservedAccount } from './account-events.js';
 import { eventMessage, signatureHeaders, webhookSigner, WebhookSecretInvalidError } from './cloud-event.js';
+import type { EventMessage } from './cloud-event.js';
 import type { DeliveryQueue } from './delivery-queue.js';
 import { webhookDeliveryCondition } from './delivery-status.js';
 import type { EventsOutMetrics } from './metrics.js';
@@ -70,7 +71,9 @@ interface TenantMemory {
 /** What the controller shares with its deliveries. */
 export interface EventsOutDeps {
   readonly ctx: OperatorContext;
-  readonly queue: DeliveryQueue;
+  readonly queue: Pick<DeliveryQueue, 'enqueue'>;
+  /** Makes one attempt. @default a signed POST, by the leader only, with the webhook's secret read live */
+  readonly send?: (namespace: string, hook: Webhook, message: EventMessage) => Promise<PostOutcome>;
   /** Backoff per `tenant\nwebhook\nuid` (exponential with jitter). */
   readonly backoff: RateLimiter;
   readonly metrics: EventsOutMetrics;
@@ -111,6 +114,8 @@ export class EventsOutController {
     const before = memory.stored.state;
     let state = before;
 
+    // Counted and told once the outbox that records them is written (a failed write applies them again).
+    const afterWrite: (() => Promise<void> | void)[] = [];
     // Outcomes reported since the last pass.
     const applied = memory.outcomes;
     memory.outcomes = [];
@@ -121,10 +126,10 @@ export class EventsOutController {
         state = markDelivered(state, o.id, o.webhook);
         memory.failures.delete(key);
         this.deps.backoff.forget(`${name}\n${key}`);
-        this.deps.metrics.deliveries.inc({ tenant: name, outcome: 'delivered' });
+        afterWrite.push(() => this.deps.metrics.deliveries.inc({ tenant: name, outcome: 'delivered' }));
       } else {
         memory.failures.set(key, { nextAt: now + this.deps.backoff.when(`${name}\n${key}`), error: o.result.error });
-        this.deps.metrics.deliveries.inc({ tenant: name, outcome: 'failed' });
+        afterWrite.push(() => this.deps.metrics.deliveries.inc({ tenant: name, outcome: 'failed' }));
       }
     }
 
@@ -139,9 +144,11 @@ export class EventsOutController {
       // The account's next event starts with a clean slate (and its own first try).
       memory.failures.delete(key);
       this.deps.backoff.forget(`${name}\n${key}`);
-      this.deps.metrics.deliveries.inc({ tenant: name, outcome: 'abandoned' });
-      rctx.log.warn({ tenant: name, webhook, eventId: event.id, type: event.name, object: `${event.object.kind}/${event.object.name}`, error: failure.error }, 'Gave up on a webhook delivery');
-      await rctx.recorder.event(tenant, 'Warning', 'DeliveryAbandoned', `Gave up on delivering ${event.name} of ${event.object.kind}/${event.object.name} to webhook "${webhook}" after its retryFor (last error: ${failure.error})`);
+      afterWrite.push(async () => {
+        this.deps.metrics.deliveries.inc({ tenant: name, outcome: 'abandoned' });
+        rctx.log.warn({ tenant: name, webhook, eventId: event.id, type: event.name, object: `${event.object.kind}/${event.object.name}`, error: failure.error }, 'Gave up on a webhook delivery');
+        await rctx.recorder.event(tenant, 'Warning', 'DeliveryAbandoned', `Gave up on delivering ${event.name} of ${event.object.kind}/${event.object.name} to webhook "${webhook}" after its retryFor (last error: ${failure.error})`);
+      });
     }
 
     state = keepWebhooks(state, new Set(byName.keys()));
@@ -166,6 +173,7 @@ export class EventsOutController {
         throw new Error(`writing the event outbox of Tenant ${name}`, { cause: error });
       }
     }
+    for (const told of afterWrite) await told();
     this.deps.metrics.outboxEvents.set({ tenant: name }, state.events.length);
 
     await this.writeCondition(tenant, webhooks, memory, state, rctx);
@@ -193,7 +201,7 @@ export class EventsOutController {
       const queued = this.deps.queue.enqueue({
         key: `${name}\n${key}`,
         run: async () => {
-          const result = await this.attempt(namespace, hook, message);
+          const result = await (this.deps.send ?? ((n, h, m) => this.attempt(n, h, m)))(namespace, hook, message);
           memory.outcomes.push({ id: event.id, webhook, uid: event.object.uid, result });
           this.deps.requeue(name);
         },
@@ -204,7 +212,7 @@ export class EventsOutController {
   }
 
   /** One POST of `message` to `hook`, signed with its secret; only the leader sends. */
-  private async attempt(namespace: string, hook: Webhook, message: ReturnType<typeof eventMessage>): Promise<PostOutcome> {
+  private async attempt(namespace: string, hook: Webhook, message: EventMessage): Promise<PostOutcome> {
     const { ctx } = this.deps;
     if (!ctx.manager.isLeader) return { ok: false, error: 'not the leader' };
     const sign = await this.signer(namespace, hook);
