@@ -10,6 +10,8 @@ import { Webhook } from 'standardwebhooks';
 /** One request as received. */
 export interface Received {
   readonly id: string;
+  /** The request's path (and query). */
+  readonly path: string;
   readonly type: string;
   readonly subject: string;
   readonly data: { tenant: string; namespace: string; object: { kind: string; name: string; uid: string }; sequence: number; transition: { event: string; reason: string; message: string; by?: string } };
@@ -65,7 +67,7 @@ export async function startReceiver(secret = newWebhookSecret()): Promise<TestRe
         verified = false;
       }
       const event = JSON.parse(body) as { id: string; type: string; subject: string; data: Received['data'] };
-      received.push({ id: event.id, type: event.type, subject: event.subject, data: event.data, body, headers, verified, contentType: headers['content-type'] ?? '' });
+      received.push({ id: event.id, path: req.url ?? '', type: event.type, subject: event.subject, data: event.data, body, headers, verified, contentType: headers['content-type'] ?? '' });
       if (mode === 'hang') {
         hung.push(res);
         return;

@@ -331,4 +331,37 @@ describe('account events to webhooks', () => {
     expect(refusing.received.length - hangingBefore).toBe(4);
     refusing.setMode('ok');
   }, 60_000);
+
+  it('a signing Secret that is no Standard Webhooks secret, or missing, is said in the condition without its value; no secret reaches status or Events', async () => {
+    operator ??= await startOperator();
+    // The hanging POSTs of the test before have ended (given up after their timeout, or delivered).
+    await eventually(async () => {
+      const secret = await client.get<KubeObject & { data?: Record<string, string> }>(builtinKinds.secret, operatorNs.name, outboxSecretName(flakyTenant));
+      return decodeOutbox(Buffer.from(secret.data?.[OUTBOX_DATA_KEY] ?? '', 'base64'))?.events.length === 0 ? true : undefined;
+    }, 30_000, 'the flaky outbox to be empty');
+    const garbage = `not-a-whsec-${randomBytes(12).toString('hex')}`;
+    await client.create(builtinKinds.secret, { metadata: { name: 'broken-signing', namespace: flakyNs }, stringData: { secret: garbage } } as KubeObject);
+    const hooks = [
+      { name: 'broken', url: `${refusing.url}/broken`, secretRef: { name: 'broken-signing', key: 'secret' }, events: ['serviceaccount.key.issued'] },
+      { name: 'flaky', url: refusing.url, secretRef: SIGNING_SECRET, retryFor: '5s', events: ['serviceaccount.key.issued'] },
+      { name: 'gone', url: `${refusing.url}/gone`, secretRef: { name: 'no-such-secret', key: 'secret' }, events: ['serviceaccount.key.issued'] },
+    ];
+    await client.patch(ACCOUNT_KINDS.tenant, undefined, flakyTenant, { spec: { notifications: { webhooks: hooks } } });
+    await createServiceAccount(client, flakyNs, 'bot5', { role: 'Consumer' });
+    const failing = await waitForDelivery(flakyTenant, (c) => c.reason === 'DeliveryFailing' && c.message.includes('"broken"'), 'DeliveryFailing for broken');
+    expect(failing.message).toBe('Webhook "broken" is failing (Secret broken-signing key secret: the signing secret is not a Standard Webhooks secret (whsec_ followed by base64 of 24 to 64 bytes)) (and 1 more webhook): its events wait in the outbox and are retried with backoff');
+    // Nothing was sent unsigned: the refusing receiver got bot5's event for flaky only.
+    await eventually(async () => (refusing.received.some((r) => r.data.object.name === 'bot5') ? true : undefined), 10_000, 'bot5 to flaky');
+    expect(new Set(refusing.received.filter((r) => r.data.object.name === 'bot5').map((r) => r.path))).toEqual(new Set(['/hooks/blink']));
+    expect(refusing.received.every((r) => r.verified)).toBe(true);
+    // No signing secret, nor the garbage, in the Tenant, its Events or the operator's namespace's Events.
+    const tenantText = JSON.stringify(await getTenant(flakyTenant));
+    const events = JSON.stringify((await client.list(builtinKinds.event, {})).items);
+    for (const secret of [garbage, receiver.secret, refusing.secret, receiver.secret.slice(6), refusing.secret.slice(6)]) {
+      expect(tenantText.includes(secret)).toBe(false);
+      expect(events.includes(secret)).toBe(false);
+    }
+    expect(events).toContain('DeliveryAbandoned');
+    await client.patch(ACCOUNT_KINDS.tenant, undefined, flakyTenant, { spec: { notifications: { webhooks: [hooks[1]] } } });
+  }, 60_000);
 });
