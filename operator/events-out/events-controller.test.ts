@@ -165,6 +165,19 @@ describe('EventsOutController', () => {
     expect(t.condition()).toBeUndefined();
   });
 
+  it('an attempt not made (the replica stopped leading) is neither a failure nor a delivery: the event is handed over again', async () => {
+    const t = await setup();
+    await t.pass();
+    t.fake.caches.users.set(user([h('Invited', 0)]));
+    await t.pass();
+    t.outcomes.push({ ok: false, error: 'not the leader', notSent: true });
+    await t.jobs[0]?.job.run();
+    expect(await t.pass()).toBeUndefined();
+    expect(t.jobs).toHaveLength(2);
+    expect(t.condition()).toMatchObject({ status: 'True' });
+    expect(await t.count('failed')).toBe(0);
+  });
+
   it('announces a removal once the account is gone, after its last transitions', async () => {
     const t = await setup();
     await t.pass();

@@ -122,6 +122,8 @@ export class EventsOutController {
     for (const o of applied) {
       const key = `${o.webhook}\n${o.uid}`;
       if (memory.inFlight.get(key) === o.id) memory.inFlight.delete(key);
+      // Not attempted (this replica had stopped leading): neither a failure nor a delivery.
+      if (!o.result.ok && o.result.notSent) continue;
       if (o.result.ok) {
         state = markDelivered(state, o.id, o.webhook);
         memory.failures.delete(key);
@@ -214,7 +216,7 @@ export class EventsOutController {
   /** One POST of `message` to `hook`, signed with its secret; only the leader sends. */
   private async attempt(namespace: string, hook: Webhook, message: EventMessage): Promise<PostOutcome> {
     const { ctx } = this.deps;
-    if (!ctx.manager.isLeader) return { ok: false, error: 'not the leader' };
+    if (!ctx.manager.isLeader) return { ok: false, error: 'not the leader', notSent: true };
     const sign = await this.signer(namespace, hook);
     if (sign instanceof Error) return { ok: false, error: sign.message };
     const at = new Date(ctx.clock.now());

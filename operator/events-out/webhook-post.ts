@@ -4,7 +4,7 @@
 import type { EventMessage } from './cloud-event.js';
 
 /** How an attempt ended. */
-export type PostOutcome = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly error: string };
+export type PostOutcome = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly error: string; readonly notSent?: true };
 
 /** Longest an attempt may take. */
 export const POST_TIMEOUT_MS = 10_000;
