@@ -8,7 +8,7 @@ import type { Tenant, User } from '../api/index.js';
 import type { Cached } from '../context.js';
 import { fakeOperatorContext, tenantNamespace, tenantObject } from '../context.fixture.js';
 import { ManualClock } from '../runtime/clock.js';
-import { TransientError } from '../runtime/errors.js';
+import { ApiError, TransientError } from '../runtime/errors.js';
 import { FakeKubeWriter } from '../runtime/fake-kube-writer.js';
 import type { HistoryItem } from '../runtime/history.js';
 import { builtinKinds } from '../runtime/kinds.js';
@@ -32,8 +32,8 @@ const TENANT_STATUS = 'patch Tenant acme/status';
 
 const h = (event: string, second: number): HistoryItem => ({ at: `2026-12-07T10:00:${String(second).padStart(2, '0')}Z`, event, reason: 'R', message: event });
 
-function user(history: HistoryItem[]): Cached<User> {
-  return { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'User', metadata: { name: 'ann', namespace: NS, uid: 'uid-ann', resourceVersion: '1' }, spec: { email: 'ann@acme.example', role: 'Builder' }, status: { history } } as Cached<User>;
+function user(history: HistoryItem[], name = 'ann'): Cached<User> {
+  return { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'User', metadata: { name, namespace: NS, uid: `uid-${name}`, resourceVersion: '1' }, spec: { email: `${name}@acme.example`, role: 'Builder' }, status: { history } } as Cached<User>;
 }
 
 async function setup(options: { webhooks?: (typeof HOOK)[] } = {}) {
@@ -151,6 +151,22 @@ describe('EventsOutController', () => {
     expect(t.jobs).toHaveLength(1);
     // Counted once, when the outbox recorded it.
     expect(await t.count('delivered')).toBe(1);
+  });
+
+  it('a Tenant status write that conflicts delays the condition, not the delivery', async () => {
+    const t = await setup();
+    await t.pass();
+    t.fake.caches.users.set(user([h('Invited', 0)]));
+    await t.pass();
+    t.outcomes.push({ ok: false, error: 'HTTP 500' });
+    await t.jobs[0]?.job.run();
+    // The failure turns the condition to DeliveryFailing, whose write conflicts; bob's event goes out all the same.
+    t.fake.caches.users.set(user([h('Invited', 1)], 'bob'));
+    t.writer.failNext('patch', new ApiError('Operation cannot be fulfilled on tenants "acme": the object has been modified', 409, 'Conflict'));
+    await expect(t.pass()).rejects.toThrow();
+    expect(t.jobs.map((j) => j.job.key)).toEqual(['acme\naudit\nuid-ann', 'acme\naudit\nuid-bob']);
+    await t.pass();
+    expect(t.condition()).toMatchObject({ reason: 'DeliveryFailing' });
   });
 
   it('removing the webhooks deletes the outbox and the condition', async () => {

@@ -154,6 +154,7 @@ export class EventsOutController {
     }
 
     state = keepWebhooks(state, new Set(byName.keys()));
+    for (const key of memory.failures.keys()) if (!byName.has(key.split('\n')[0] ?? '')) memory.failures.delete(key);
     const taken = takeEvents(state, accounts, webhooks, now, kubeTime(now));
     state = taken.state;
     if (taken.gaps.length > 0) rctx.log.warn({ tenant: name, accounts: taken.gaps.slice(0, 10) }, 'More transitions happened than history keeps since the last pass: some were not sent');
@@ -178,8 +179,11 @@ export class EventsOutController {
     for (const told of afterWrite) await told();
     this.deps.metrics.outboxEvents.set({ tenant: name }, state.events.length);
 
+    // Handed over before the condition is written: a Tenant status write that conflicts (the Tenant
+    // controller writes counts there) delays only the condition, never a delivery.
+    const result = this.dispatch(tenant, namespace, webhooks, memory, state, now);
     await this.writeCondition(tenant, webhooks, memory, state, rctx);
-    return this.dispatch(tenant, namespace, webhooks, memory, state, now);
+    return result;
   }
 
   /** Hands each head whose backoff allows to the queue; returns when to look again for the others. */
