@@ -1,30 +1,41 @@
-// Scenarios 1 + 2 of issue #14: convergence of N users + N service accounts over 10
-// tenants against a fresh embedded control plane, and the limit: a minimal client
-// doing exactly the writes the design needs per object, with the same concurrency.
+// Scenarios 1 + 2 of issue #14 and §1/§3 of issue 24: convergence of users + service accounts
+// over tenants against a fresh embedded control plane, and the limit: a minimal client doing
+// exactly the writes the design needs per object, with the same concurrency.
 //
-//   node --import tsx bench/convergence.ts 2000        (N; --quick: N=100, shorter idle and fewer latency samples)
+//   node --import tsx bench/convergence.ts 2000        (N users + N SAs over 10 tenants; --quick: N=100, shorter idle and fewer samples)
+//   node --import tsx bench/convergence.ts --scale [--tenants T --users U --service-accounts S]
+//        (the spec's scale, default 100 × (1,000 + 1,000); also API server / etcd CPU, heap per cached
+//        object, access-API throughput; writes bench/results/scale-<T>x<U>+<S>.{json,md,svg})
 //
-// Phases (one control plane, stopped at the end):
-//   minimal: N SAs + N users created (16 in flight) into 10 plain namespaces; worker pools of
-//            the operator's concurrency (4 for SAs, 1 for users) do the minimal writes per object.
-//   operator: `blink-accounts operator run` as a child process (its own RSS), 10 Tenants, then N SAs
-//            + N users created the same way; time until every object is converged.
-// "Converged": a ServiceAccount is Ready=True for its generation; a User has a Ready condition
-// for its generation (without SMTP it stays Ready=False, InvitationSent pending: the operator
-// did all it can). API requests come from kube-apiserver's own apiserver_request_total
+// Phases (one control plane, stopped at the end), in this order so that neither side always
+// runs on the fuller cluster:
+//   minimal:  users + SAs created (16 in flight) into plain namespaces; worker pools of the
+//             operator's concurrency (4 for SAs; users 1 writer + 4 senders, as the operator's
+//             send queue) do the minimal writes per object, emails included.
+//   operator: `blink-accounts operator run` through tsx (bin/blink-accounts.js, as `npm start` runs it) as a
+//             child process, Tenants, then the same creates; time until every object is converged.
+//   minimal again, into fresh namespaces: both minimal figures are reported.
+// Users converge as in production: the dev SMTP server (operator/dev-smtp) catches the emails,
+// which the operator sends through its SMTP Secret and the minimal client through the same
+// mailer. "Converged": a ServiceAccount is Ready=True for its generation; a User has
+// InvitationSent=True for its generation. The bench's watches start from a LIST's
+// resourceVersion (and resume from the last one seen), so a reconnect replays nothing.
+// With every result: the operator's event-loop lag (prom-client's monitorEventLoopDelay gauges,
+// read every second: the worst 1-s p99 and the max), its watch restarts and the deepest each
+// work queue got. API requests come from kube-apiserver's own apiserver_request_total
 // (deltas), minus the benchmark's own creates and watches.
-// Prints one JSON line per phase, a table on stderr, and writes bench/results/convergence-<N>.json.
-import { spawn } from 'node:child_process';
+// Prints one JSON line, a table on stderr, and writes bench/results/convergence-<N>.json (.svg).
 import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { ACCESS_API_CLIENT_ROLE, accessApiClientClusterRole, DEFAULT_ACCESS_API_AUDIENCE } from '../operator/access/caller-access.js';
-import { ACCOUNT_KINDS, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../operator/api/index.js';
+import { ACCOUNT_KINDS, FINALIZER, INVITATION_EMAILS_PER_HOUR_MAX, SHARD_LABEL, TENANT_LABEL } from '../operator/api/index.js';
 import { ensureBinaries } from '../operator/dev-cluster/binaries.js';
 import { startCluster, stopCluster } from '../operator/dev-cluster/cluster.js';
 import type { ClusterState } from '../operator/dev-cluster/cluster.js';
@@ -32,14 +43,40 @@ import { installProduct } from '../operator/kube/install.js';
 import { builtinKinds, collectionPath } from '../operator/runtime/kinds.js';
 import type { KindDescriptor, KubeObject } from '../operator/runtime/kinds.js';
 import { KubeClient } from '../operator/runtime/kube-client.js';
+import { startDevSmtp } from '../operator/dev-smtp/server.js';
+import type { DevSmtpServer } from '../operator/dev-smtp/server.js';
+import { renderInvitationEmail } from '../operator/invitations/email.js';
+import { nodemailerMailer, parseSmtpSettings } from '../operator/invitations/smtp.js';
+import type { SmtpSettings } from '../operator/invitations/smtp.js';
 import { scrapeMetrics } from '../test/harness/metrics.js';
+import { startLoadProcess } from './http-load.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const N = quick ? 100 : Number(args.find((a) => /^\d+$/.test(a)) ?? 500);
-const TENANTS = 10;
+const SCALE = args.includes('--scale');
+/** The whole number after `name`, if given. */
+function flagValue(name: string): number | undefined {
+  const at = args.indexOf(name);
+  if (at < 0) return undefined;
+  const value = Number(args[at + 1]);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} needs a positive whole number, got "${args[at + 1] ?? ''}"`);
+  return value;
+}
+const positional = args.find((a, i) => /^\d+$/.test(a) && !args[i - 1]?.startsWith('--'));
+/** Tenants, one namespace each. */
+const TENANTS = flagValue('--tenants') ?? (SCALE ? 100 : 10);
+const N = quick ? 100 : Number(positional ?? 500);
+/** Users and ServiceAccounts in all (spread evenly over the tenants). */
+const USERS = SCALE ? TENANTS * (flagValue('--users') ?? 1000) : N;
+const SAS = SCALE ? TENANTS * (flagValue('--service-accounts') ?? 1000) : N;
+/** Requests are given "per N": per (users + SAs) / 2, which is N outside --scale. */
+const PER_N = (USERS + SAS) / 2;
+/** The name of the result files. */
+const RESULT_NAME = SCALE ? `scale-${TENANTS}x${USERS / TENANTS}+${SAS / TENANTS}` : `convergence-${N}`;
 const IN_FLIGHT = 16;
-const CAP_MS = Number(process.env['BENCH_CONVERGE_CAP_MS'] ?? (quick ? 60_000 : 600_000));
+const CAP_MS = Number(process.env['BENCH_CONVERGE_CAP_MS'] ?? (quick ? 60_000 : SCALE ? 7_200_000 : 600_000));
+/** Senders of invitation emails: the operator's send queue runs 4 at once (DEFAULT_SEND_CONCURRENCY). */
+const SENDERS = 4;
 const CPU_PROF = args.includes('--cpu-prof');
 /** Idle phase of the steady state. */
 const IDLE_MS = quick ? 2_000 : 10_000;
@@ -155,9 +192,10 @@ interface Obj {
 
 function objectsIn(namespaces: readonly string[]): Obj[] {
   const out: Obj[] = [];
-  for (let i = 0; i < N; i++) {
+  for (let i = 0; i < Math.max(USERS, SAS); i++) {
     const namespace = namespaces[i % namespaces.length] as string;
-    out.push({ kind: 'sa', namespace, name: `sa-${i}` }, { kind: 'user', namespace, name: `user-${i}` });
+    if (i < SAS) out.push({ kind: 'sa', namespace, name: `sa-${i}` });
+    if (i < USERS) out.push({ kind: 'user', namespace, name: `user-${i}` });
   }
   return out;
 }
@@ -175,42 +213,71 @@ async function makeNamespaces(client: KubeClient, prefix: string, tenants: boole
   for (const ns of names) {
     const tenant = `${prefix}-t${ns.slice(prefix.length + 1)}`;
     await client.create(builtinKinds.namespace, { metadata: { name: ns, ...(tenants ? { labels: { [TENANT_LABEL]: tenant, [SHARD_LABEL]: shard } } : {}) } });
-    if (tenants) await client.create(ACCOUNT_KINDS.tenant, { metadata: { name: tenant, labels: { [SHARD_LABEL]: shard } }, spec: { namespace: ns, displayName: 'Benchmark', allowedEmailDomains: ['example.com'] } } as KubeObject);
+    if (tenants) await client.create(ACCOUNT_KINDS.tenant, { metadata: { name: tenant, labels: { [SHARD_LABEL]: shard } }, spec: { namespace: ns, displayName: 'Benchmark', allowedEmailDomains: ['example.com'], invitationEmailsPerHour: INVITATION_EMAILS_PER_HOUR_MAX } } as KubeObject);
   }
   return names;
 }
 
-/** Watches both kinds cluster-wide and resolves when every object of `objects` is converged. */
-function watchConverged(client: KubeClient, namespaces: ReadonlySet<string>, objects: readonly Obj[], startedAt: number): { done: Promise<{ ms: number; curve: [number, number][] }>; stop(): void; readonly watches: number } {
+type Watched = KubeObject & { status?: { observedGeneration?: number; conditions?: { type: string; status: string; observedGeneration?: number }[] } };
+
+/** Converged: a ServiceAccount Ready=True, a User InvitationSent=True, for its generation. */
+function isConverged(kind: 'sa' | 'user', o: Watched): boolean {
+  const condition = o.status?.conditions?.find((c) => c.type === (kind === 'sa' ? 'Ready' : 'InvitationSent'));
+  return condition?.status === 'True' && (condition.observedGeneration ?? o.status?.observedGeneration) === o.metadata?.generation;
+}
+
+/**
+ * Watches both kinds cluster-wide and resolves when every object of `objects` is converged. Each
+ * watch starts from a LIST's resourceVersion and resumes from the last one it saw (bookmarks
+ * included); only a 410 Gone lists again. `watches` counts the WATCH requests, `relists` the LISTs.
+ */
+function watchConverged(client: KubeClient, namespaces: ReadonlySet<string>, objects: readonly Obj[], startedAt: number): { done: Promise<{ ms: number; curve: [number, number][] }>; stop(): void; readonly watches: number; readonly lists: number } {
   const want = new Set(objects.map((o) => `${o.kind}/${o.namespace}/${o.name}`));
   const converged = new Set<string>();
   const curve: [number, number][] = [];
   let resolve: (v: { ms: number; curve: [number, number][] }) => void = () => {};
   const done = new Promise<{ ms: number; curve: [number, number][] }>((r) => (resolve = r));
-  const requests: Promise<{ abort(): void }>[] = [];
-  const onLine = (kind: 'sa' | 'user') => (line: string): void => {
-    if (!line) return;
-    const event = JSON.parse(line) as { type: string; object: KubeObject & { status?: { observedGeneration?: number; conditions?: { type: string; status: string; observedGeneration?: number }[] } } };
-    const o = event.object;
+  const requests: { abort(): void }[] = [];
+  const seen = (kind: 'sa' | 'user', o: Watched): void => {
     if (!o.metadata?.namespace || !namespaces.has(o.metadata.namespace)) return;
-    const ready = o.status?.conditions?.find((c) => c.type === 'Ready');
-    const gen = o.metadata.generation;
-    const ok = kind === 'sa' ? ready?.status === 'True' && o.status?.observedGeneration === gen : ready !== undefined && (ready.observedGeneration ?? o.status?.observedGeneration) === gen;
     const id = `${kind}/${o.metadata.namespace}/${o.metadata.name}`;
-    if (!ok || !want.has(id) || converged.has(id)) return;
+    if (!want.has(id) || converged.has(id) || !isConverged(kind, o)) return;
     converged.add(id);
     if (converged.size % Math.max(1, Math.floor(want.size / 50)) === 0 || converged.size === want.size) curve.push([Date.now() - startedAt, converged.size]);
     if (converged.size === want.size) resolve({ ms: Date.now() - startedAt, curve });
   };
   let stopped = false;
-  const counter = { watches: 0 };
+  const counter = { watches: 0, lists: 0 };
   const keepWatching = async (kind: 'sa' | 'user'): Promise<void> => {
+    const descriptor = kind === 'sa' ? ACCOUNT_KINDS.serviceAccount : ACCOUNT_KINDS.user;
+    let resourceVersion: string | undefined;
     while (!stopped) {
-      counter.watches++;
-      const req = await client.watch(collectionPath(kind === 'sa' ? ACCOUNT_KINDS.serviceAccount : ACCOUNT_KINDS.user), {}, onLine(kind), () => {}).catch(() => undefined);
-      if (req) {
-        requests.push(Promise.resolve(req));
+      try {
+        if (resourceVersion === undefined) {
+          counter.lists++;
+          let next: string | undefined;
+          do {
+            const page = await client.list<Watched>(descriptor, { query: { limit: 5000, ...(next ? { continue: next } : {}) } });
+            for (const item of page.items) seen(kind, item);
+            resourceVersion = page.metadata.resourceVersion;
+            next = page.metadata.continue || undefined;
+          } while (next);
+        }
+        counter.watches++;
+        const req = await client.watch(collectionPath(descriptor), { resourceVersion, allowWatchBookmarks: true }, (line) => {
+          if (!line) return;
+          const event = JSON.parse(line) as { type: string; object: Watched & { code?: number } };
+          if (event.type === 'ERROR') {
+            resourceVersion = undefined; // 410 Gone: list again
+            return;
+          }
+          resourceVersion = event.object.metadata?.resourceVersion ?? resourceVersion;
+          if (event.type !== 'BOOKMARK') seen(kind, event.object);
+        }, () => {});
+        requests.push(req);
         await req.done;
+      } catch {
+        // A failed list or watch: try again after the pause below.
       }
       if (!stopped) await sleep(300);
     }
@@ -222,86 +289,150 @@ function watchConverged(client: KubeClient, namespaces: ReadonlySet<string>, obj
     get watches() {
       return counter.watches;
     },
+    get lists() {
+      return counter.lists;
+    },
     stop: () => {
       stopped = true;
-      void Promise.all(requests).then((rs) => rs.forEach((r) => r.abort()));
+      for (const r of requests) r.abort();
     },
   };
 }
 
 // --- the minimal client -------------------------------------------------------------------------
 
-/**
- * The writes the design needs, per object, with no reads (the creating POST returns the
- * object): ServiceAccount: finalizer PATCH (the Secret is deleted explicitly on deletion),
- * Secret POST (the key, owned by the account), Event POST (KeyIssued, R13), status PATCH.
- * User (no SMTP): finalizer PATCH (its records are revoked on deletion), status PATCH.
- */
-async function minimalWrites(client: KubeClient, o: Obj, created: KubeObject): Promise<void> {
-  const kind = kindOf(o);
-  await client.patch(kind, o.namespace, o.name, { metadata: { finalizers: [FINALIZER], resourceVersion: created.metadata?.resourceVersion } });
-  const now = new Date().toISOString();
-  const gen = created.metadata?.generation;
-  if (o.kind === 'sa') {
-    await client.create(builtinKinds.secret, {
-      metadata: {
-        name: `${o.name}-api-key`,
-        namespace: o.namespace,
-        ownerReferences: [{ apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'ServiceAccount', name: o.name, uid: created.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true }],
-      },
-      type: 'Opaque',
-      data: { apiKey: Buffer.from('x'.repeat(48)).toString('base64') },
-    } as KubeObject);
-    await client.create(builtinKinds.event, {
-      metadata: { name: `${o.name}.${Math.random().toString(16).slice(2, 10)}`, namespace: o.namespace },
-      eventTime: now.replace(/\.(\d{3})Z$/, '.$1000Z'),
-      reportingController: 'bench-minimal',
-      reportingInstance: 'bench',
-      action: 'KeyIssued',
-      reason: 'KeyIssued',
-      note: 'Issued API key',
-      type: 'Normal',
-      regarding: { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'ServiceAccount', name: o.name, namespace: o.namespace, uid: created.metadata?.uid },
-    } as KubeObject);
-  }
-  await client.patch(kind, o.namespace, o.name, { status: { observedGeneration: gen, conditions: [{ type: 'Ready', status: o.kind === 'sa' ? 'True' : 'False', reason: 'Bench', message: 'minimal client', lastTransitionTime: now, observedGeneration: gen }] } }, { subresource: 'status' });
+/** The Secret the operator reads its SMTP settings from. */
+const SMTP_SECRET = { namespace: 'bench-system', name: 'bench-smtp' } as const;
+
+/** Starts the dev SMTP server and writes the operator's SMTP Secret. */
+async function startSmtp(client: KubeClient, dir: string): Promise<void> {
+  smtp = await startDevSmtp({ dir });
+  const data = { host: smtp.host, port: String(smtp.port), from: 'Benchmark <bench@example.com>' };
+  smtpSettings = parseSmtpSettings(Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), 'bench');
+  await client.create(builtinKinds.namespace, { metadata: { name: SMTP_SECRET.namespace } });
+  await client.create(builtinKinds.secret, { metadata: { name: SMTP_SECRET.name, namespace: SMTP_SECRET.namespace }, type: 'Opaque', stringData: data } as KubeObject);
 }
 
-async function runMinimal(state: ClusterState, client: KubeClient): Promise<Record<string, unknown>> {
-  const namespaces = await makeNamespaces(client, 'min', false, '');
+/** The dev SMTP server of this run and the settings both the operator and the minimal client send with. */
+let smtp: DevSmtpServer | undefined;
+let smtpSettings: SmtpSettings | undefined;
+const mailer = nodemailerMailer();
+
+async function finalizerAndSecret(client: KubeClient, o: Obj, created: KubeObject): Promise<KubeObject | undefined> {
+  await client.patch(kindOf(o), o.namespace, o.name, { metadata: { finalizers: [FINALIZER], resourceVersion: created.metadata?.resourceVersion } });
+  const owner = [{ apiVersion: 'accounts.blinkops.com/v1alpha1', kind: o.kind === 'sa' ? 'ServiceAccount' : 'User', name: o.name, uid: created.metadata?.uid ?? '', controller: true, blockOwnerDeletion: true }];
+  // The SA's key, or the User's invitation record ("preparing"); Opaque: the accounts.blinkops.com/ types are the operator's alone.
+  return client.create(builtinKinds.secret, {
+    metadata: { name: o.kind === 'sa' ? `${o.name}-api-key` : `blink-invitation-${o.name}`, namespace: o.namespace, ownerReferences: owner },
+    type: 'Opaque',
+    data: o.kind === 'sa' ? { apiKey: Buffer.from('x'.repeat(48)).toString('base64') } : { record: Buffer.from(JSON.stringify({ delivery: 'preparing', tokenHash: 'x'.repeat(64) })).toString('base64') },
+  } as KubeObject);
+}
+
+async function eventAndStatus(client: KubeClient, o: Obj, created: KubeObject): Promise<void> {
+  const now = new Date().toISOString();
+  const gen = created.metadata?.generation;
+  const reason = o.kind === 'sa' ? 'KeyIssued' : 'InvitationSent';
+  await client.create(builtinKinds.event, {
+    metadata: { name: `${o.name}.${Math.random().toString(16).slice(2, 10)}`, namespace: o.namespace },
+    eventTime: now.replace(/\.(\d{3})Z$/, '.$1000Z'),
+    reportingController: 'bench-minimal',
+    reportingInstance: 'bench',
+    action: reason,
+    reason,
+    note: o.kind === 'sa' ? 'Issued API key' : 'Sent the invitation',
+    type: 'Normal',
+    regarding: { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: o.kind === 'sa' ? 'ServiceAccount' : 'User', name: o.name, namespace: o.namespace, uid: created.metadata?.uid },
+  } as KubeObject);
+  const condition = (type: string, status: string) => ({ type, status, reason: 'Bench', message: 'minimal client', lastTransitionTime: now, observedGeneration: gen });
+  const conditions = o.kind === 'sa' ? [condition('Ready', 'True'), condition('KeyIssued', 'True')] : [condition('Ready', 'True'), condition('InvitationSent', 'True')];
+  await client.patch(kindOf(o), o.namespace, o.name, { status: { observedGeneration: gen, conditions } }, { subresource: 'status' });
+}
+
+/**
+ * The writes the design needs, per object, with no reads (the creating POST returns the object).
+ * ServiceAccount: finalizer PATCH (the Secret is deleted explicitly on deletion), Secret POST (the
+ * key, owned by the account), Event POST (KeyIssued, R13), status PATCH.
+ * User: finalizer PATCH, invitation record POST ("preparing", before anything leaves), then at a
+ * sender: record PUT ("sending"), the email over SMTP (rendered and sent as the operator does),
+ * record PUT ("sent"), Event POST (InvitationSent), status PATCH.
+ */
+async function minimalSaWrites(client: KubeClient, o: Obj, created: KubeObject): Promise<void> {
+  await finalizerAndSecret(client, o, created);
+  await eventAndStatus(client, o, created);
+}
+
+async function minimalUserSend(client: KubeClient, o: Obj, created: KubeObject, record: KubeObject): Promise<void> {
+  const put = async (current: KubeObject, delivery: string): Promise<KubeObject> =>
+    client.replace(builtinKinds.secret, { ...current, data: { record: Buffer.from(JSON.stringify({ delivery, tokenHash: 'x'.repeat(64) })).toString('base64') } } as KubeObject);
+  const sending = await put(record, 'sending');
+  const email = renderInvitationEmail({ tenantDisplayName: 'Benchmark', email: `${o.name}@example.com`, role: 'Consumer', workspaces: [], groups: [], expiresAt: new Date(Date.now() + 7 * 86_400_000), acceptUrl: `http://127.0.0.1:1/invitations/blink_inv_${'x'.repeat(40)}`, sender: 'bench@example.com' });
+  const result = await mailer.send(smtpSettings as SmtpSettings, { from: { name: 'Benchmark', address: 'bench@example.com' }, to: `${o.name}@example.com`, subject: email.subject, text: email.text, html: email.html, messageId: `<${o.name}.${Date.now()}@bench>` });
+  if (result.outcome !== 'sent') throw new Error(`The minimal client's email was not sent: ${JSON.stringify(result)}`);
+  await put(sending, 'sent');
+  await eventAndStatus(client, o, created);
+}
+
+async function runMinimal(state: ClusterState, client: KubeClient, prefix: string): Promise<Record<string, unknown>> {
+  const namespaces = await makeNamespaces(client, prefix, false, '');
   const objects = objectsIn(namespaces);
   const before = await requestCounts(state);
+  const cpuBefore = clusterCpu(state);
   const started = Date.now();
   const watch = watchConverged(client, new Set(namespaces), objects, started);
-  const sas = pool<[Obj, KubeObject]>(4, ([o, c]) => minimalWrites(client, o, c));
-  const users = pool<[Obj, KubeObject]>(1, ([o, c]) => minimalWrites(client, o, c));
+  const sas = pool<[Obj, KubeObject]>(4, ([o, c]) => minimalSaWrites(client, o, c));
+  const senders = pool<[Obj, KubeObject, KubeObject]>(SENDERS, ([o, c, r]) => minimalUserSend(client, o, c, r));
+  const users = pool<[Obj, KubeObject]>(1, async ([o, c]) => {
+    const record = await finalizerAndSecret(client, o, c);
+    senders.push([o, c, record as KubeObject]);
+  });
   await inParallel(objects, IN_FLIGHT, async (o) => {
     const created = await client.create(kindOf(o), bodyOf(o));
     (o.kind === 'sa' ? sas : users).push([o, created]);
   });
   const createdMs = Date.now() - started;
   await Promise.all([sas.drained(), users.drained()]);
+  await senders.drained();
   const result = await Promise.race([watch.done, sleep(CAP_MS).then(() => undefined)]);
   watch.stop();
   await sleep(500);
-  const own = ownRequests(objects.length, watch.watches);
+  const own = ownRequests();
   const requests = delta(await requestCounts(state), before, own);
-  return { phase: 'minimal', n: N, createdMs, convergedMs: result?.ms ?? null, timedOut: result === undefined, requests, perObject: perObject(requests), curve: result?.curve ?? [] };
+  return { phase: prefix, createdMs, convergedMs: result?.ms ?? null, timedOut: result === undefined, requests, perObject: perObject(requests), benchWatches: { watches: watch.watches, lists: watch.lists }, clusterCpuS: cpuSince(state, cpuBefore), curve: result?.curve ?? [] };
 }
 
-function ownRequests(objects: number, watches: number): Counts {
-  void watches; // the benchmark's watches are WATCH requests, left out of the per-object figures
-  return { 'POST serviceaccounts 201': objects / 2, 'POST users 201': objects / 2 };
+/** The benchmark's own requests: its creates (its LISTs and WATCHes are left out of the per-object figures anyway). */
+function ownRequests(): Counts {
+  return { 'POST serviceaccounts 201': SAS, 'POST users 201': USERS };
 }
 
-/** Requests per object (2N objects: N SAs + N users), by "VERB resource". */
+/** CPU seconds so far of each control-plane process (etcd, kube-apiserver, kube-controller-manager), from /proc. */
+function clusterCpu(state: ClusterState): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const component of ['etcd', 'kube-apiserver', 'kube-controller-manager']) {
+    try {
+      const pid = Number(readFileSync(join(state.dir, `${component}.pid`), 'utf8').trim());
+      out[component] = procStatus(pid).cpuS;
+    } catch {
+      // not running
+    }
+  }
+  return out;
+}
+
+function cpuSince(state: ClusterState, before: Record<string, number>): Record<string, number> {
+  const now = clusterCpu(state);
+  return Object.fromEntries(Object.entries(now).map(([k, v]) => [k, Math.round((v - (before[k] ?? 0)) * 100) / 100]));
+}
+
+/** Requests per N (N = (users + SAs) / 2: N SAs + N users outside --scale), by "VERB resource". */
 function perObject(requests: Counts): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(requests)) {
     const [verb, resource] = k.split(' ');
     if (verb === 'WATCH' || verb === 'LIST') continue;
     const key = `${verb} ${resource}`;
-    out[key] = Math.round(((out[key] ?? 0) + v / N) * 1000) / 1000;
+    out[key] = Math.round(((out[key] ?? 0) + v / PER_N) * 1000) / 1000;
   }
   return out;
 }
@@ -358,7 +489,7 @@ async function startOperatorProcess(state: ClusterState, shard: string, profile:
   const cli = fileURLToPath(new URL('../bin/blink-accounts.js', import.meta.url));
   const profDir = fileURLToPath(new URL('./results/', import.meta.url));
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), cli, 'operator', 'run', '--kubeconfig', state.kubeconfig, '--host', '127.0.0.1', '--shard', shard, '--no-leader-elect', '--metrics-port', String(metricsPort), '--http-port', '0', '--access-api-port', String(accessApiPort)], {
+  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), cli, 'operator', 'run', '--kubeconfig', state.kubeconfig, '--host', '127.0.0.1', '--shard', shard, '--no-leader-elect', '--metrics-port', String(metricsPort), '--http-port', '0', '--access-api-port', String(accessApiPort), '--namespace', SMTP_SECRET.namespace, '--smtp-secret', `${SMTP_SECRET.namespace}/${SMTP_SECRET.name}`, '--public-url', 'http://127.0.0.1:1'], {
     env: { ...process.env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -399,6 +530,74 @@ async function countersSince(port: number, before: Record<string, number>): Prom
   return out;
 }
 
+/** Every sample of one metric (any labels), summed; `labelled` keeps them apart by their labels. */
+function metricValues(text: string, name: string): { total: number; labelled: Record<string, number> } {
+  const labelled: Record<string, number> = {};
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    total += value;
+    labelled[line.slice(name.length, line.lastIndexOf(' ')) || '{}'] = value;
+  }
+  return { total, labelled };
+}
+
+async function scrapeOperator(port: number): Promise<string> {
+  return scrapeMetrics(`http://127.0.0.1:${port}/metrics`, metricsKubeConfig ? { kubeConfig: metricsKubeConfig } : {});
+}
+
+/** Health of the operator over a phase: event-loop lag (per 1-s scrape: prom-client resets its monitorEventLoopDelay histogram at each), the deepest each work queue got, watch restarts. */
+interface HealthSampler {
+  stop(): Promise<{ eventLoopLag: { worstIntervalP99Ms: number; medianIntervalP99Ms: number; maxMs: number; intervals: number }; maxQueueDepth: Record<string, number>; watchRestarts: number; watchRestartsByReason: Record<string, number> }>;
+}
+
+async function sampleHealth(port: number): Promise<HealthSampler> {
+  const first = await scrapeOperator(port); // resets the lag histogram: what follows is this phase's
+  const restartsBefore = metricValues(first, 'blink_informer_watch_restarts_total');
+  const p99s: number[] = [];
+  let maxLag = 0;
+  const depth: Record<string, number> = {};
+  let last = first;
+  let stopped = false;
+  const take = (text: string): void => {
+    p99s.push(metricValues(text, 'nodejs_eventloop_lag_p99_seconds').total * 1000);
+    maxLag = Math.max(maxLag, metricValues(text, 'nodejs_eventloop_lag_max_seconds').total * 1000);
+    for (const [labels, value] of Object.entries(metricValues(text, 'workqueue_depth').labelled)) {
+      const queue = /name="([^"]*)"/.exec(labels)?.[1] ?? labels;
+      depth[queue] = Math.max(depth[queue] ?? 0, value);
+    }
+    last = text;
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      await sleep(1_000);
+      if (!stopped) take(await scrapeOperator(port).catch(() => last));
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      take(await scrapeOperator(port));
+      const restarts = metricValues(last, 'blink_informer_watch_restarts_total');
+      const byReason: Record<string, number> = {};
+      for (const [labels, value] of Object.entries(restarts.labelled)) {
+        const d = value - (restartsBefore.labelled[labels] ?? 0);
+        if (d > 0) byReason[labels] = d;
+      }
+      const sorted = [...p99s].sort((x, y) => x - y);
+      const round = (v: number): number => Math.round(v * 10) / 10;
+      return {
+        eventLoopLag: { worstIntervalP99Ms: round(sorted.at(-1) ?? 0), medianIntervalP99Ms: round(sorted[Math.floor((sorted.length - 1) / 2)] ?? 0), maxMs: round(maxLag), intervals: sorted.length },
+        maxQueueDepth: depth,
+        watchRestarts: restarts.total - restartsBefore.total,
+        watchRestartsByReason: byReason,
+      };
+    },
+  };
+}
+
 async function runOperator(state: ClusterState, client: KubeClient): Promise<Record<string, unknown>> {
   const shard = 'bench';
   let op = await startOperatorProcess(state, shard, CPU_PROF);
@@ -406,29 +605,36 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
   try {
     const readyMs = op.readyMs;
     const idle = procStatus(op.pid);
+    const emptyHeap = metricValues(await scrapeOperator(op.metricsPort), 'nodejs_heap_size_used_bytes').total;
     const namespaces = await makeNamespaces(client, 'op', true, shard);
     await sleep(quick ? 1_000 : 3_000); // the Tenant controller settles its Tenants first
     const objects = objectsIn(namespaces);
     const before = await requestCounts(state);
     const metricsBefore = await operatorMetric(op.metricsPort, COUNTERS);
     const cpuBefore = procStatus(op.pid).cpuS;
+    const clusterCpuBefore = clusterCpu(state);
     const rss: [number, number][] = [];
     const startedAt = Date.now();
     const pid = op.pid;
     sampler = setInterval(() => rss.push([Date.now() - startedAt, procStatus(pid).rssMB]), 500);
+    const health = await sampleHealth(op.metricsPort);
     const watch = watchConverged(client, new Set(namespaces), objects, startedAt);
     await inParallel(objects, IN_FLIGHT, (o) => client.create(kindOf(o), bodyOf(o)));
     const createdMs = Date.now() - startedAt;
     const result = await Promise.race([watch.done, sleep(CAP_MS).then(() => undefined)]);
     watch.stop();
+    const converging = await health.stop();
+    const clusterCpuS = cpuSince(state, clusterCpuBefore);
     // Let what the last status writes triggered finish, then count.
     await sleep(quick ? 1_500 : 3_000);
     clearInterval(sampler);
     const after = procStatus(op.pid);
-    const requests = delta(await requestCounts(state), before, ownRequests(objects.length, watch.watches));
+    const requests = delta(await requestCounts(state), before, ownRequests());
     const operatorCounters = await countersSince(op.metricsPort, metricsBefore);
+    const convergedText = await scrapeOperator(op.metricsPort);
+    const cachedObjects = metricValues(convergedText, 'blink_informer_cached_objects').total;
 
-    // Steady state: idle for 10 s (3 s with --quick), then a restart (a full list and one reconcile of every converged
+    // Steady state: idle for 10 s (2 s with --quick), then a restart (a full list and one reconcile of every converged
     // object: the resync that matters, since the operator sets no periodic resync), counting writes.
     const idleBefore = await requestCounts(state);
     const idleCpu = procStatus(op.pid).cpuS;
@@ -440,25 +646,29 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
     op = await startOperatorProcess(state, shard, false);
     const restartPid = op.pid;
     const restartReady = { ms: op.readyMs, ...procStatus(restartPid) };
-    const deadline = Date.now() + 120_000;
+    const restartHealth = await sampleHealth(op.metricsPort);
+    const deadline = Date.now() + (SCALE ? 1_800_000 : 120_000);
     let reconciled: Record<string, number> = {};
     while (Date.now() < deadline) {
       reconciled = await countersSince(op.metricsPort, {});
       const sum = (c: string): number => Object.entries(reconciled).filter(([k]) => k.startsWith(`controller_runtime_reconcile_total{${c},`)).reduce((a, [, v]) => a + v, 0);
-      if (sum('service-account') >= N && sum('users') >= N) break;
+      if (sum('service-account') >= SAS && sum('users') >= USERS) break;
       await sleep(500);
     }
     await sleep(quick ? 1_000 : 2_000);
     const restartRequests = delta(await requestCounts(state), restartBefore, {});
     const restartEnd = procStatus(restartPid);
-    const heap = await operatorMetric(op.metricsPort, ['nodejs_heap_size_used_bytes', 'process_resident_memory_bytes']);
+    const restartReconcileHealth = await restartHealth.stop();
+    const restartText = await scrapeOperator(op.metricsPort);
+    const restartHeap = metricValues(restartText, 'nodejs_heap_size_used_bytes').total;
+    const restartCached = metricValues(restartText, 'blink_informer_cached_objects').total;
     // The access API caller first: its RoleBinding takes a moment to reach kube-apiserver's authorizer.
     const token = await accessApiToken(client);
     const latency = await createToReady(client, namespaces[0] as string, quick ? 10 : 30);
     const changeLatency = await changeToAnswer(client, op.accessApiPort, namespaces[0] as string, quick ? 15 : 50, token);
+    const accessApi = SCALE || args.includes('--access-load') ? await accessApiLoad(op.accessApiPort, token, namespaces) : undefined;
     return {
       phase: 'operator',
-      n: N,
       readyMs,
       idleRssMB: idle.rssMB,
       createdMs,
@@ -466,31 +676,58 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
       timedOut: result === undefined,
       peakRssMB: after.peakRssMB,
       cpuS: Math.round((after.cpuS - cpuBefore) * 100) / 100,
+      clusterCpuS,
+      health: converging,
+      cachedObjects,
       requests,
       perObject: perObject(requests),
       operatorCounters,
       steady: {
         idle: { seconds: IDLE_MS / 1000, writes: idleWrites, cpuS: idleCpuS },
         restart: {
-          objects: 2 * N,
+          objects: USERS + SAS,
           readyMs: restartReady.ms,
           rssAtReadyMB: restartReady.rssMB,
           peakRssMB: restartEnd.peakRssMB,
-          heapUsedMB: Math.round((heap['nodejs_heap_size_used_bytes'] ?? 0) / 2 ** 20),
+          heapUsedMB: Math.round(restartHeap / 2 ** 20),
+          emptyHeapUsedMB: Math.round(emptyHeap / 2 ** 20),
+          cachedObjects: restartCached,
+          // Not collected before reading (the operator exposes no GC hook): an upper bound, noisy at small sizes.
+          heapBytesPerCachedObject: restartCached > 0 ? Math.round((restartHeap - emptyHeap) / restartCached) : null,
           cpuS: restartEnd.cpuS,
           writes: writesIn(restartRequests),
           requests: restartRequests,
           reconciles: reconciled,
+          health: restartReconcileHealth,
         },
       },
       latency,
       changeLatency,
+      ...(accessApi ? { accessApi } : {}),
       curve: result?.curve ?? [],
       rss,
     };
   } finally {
     if (sampler) clearInterval(sampler);
     await op.stop();
+  }
+}
+
+/** Access-API throughput on the converged operator: authorize questions for its users and service accounts, 16 in flight, 10 s (3 s with --quick), one caller token (its reviews cached). */
+async function accessApiLoad(port: number, token: string, namespaces: readonly string[]): Promise<Record<string, unknown>> {
+  const bodies: string[] = [];
+  for (let i = 0; i < 2_000; i++) {
+    const namespace = namespaces[i % namespaces.length] as string;
+    const tenant = `op-t${namespace.slice('op-'.length)}`;
+    const k = Math.floor(i / namespaces.length);
+    bodies.push(JSON.stringify(i % 2 === 0 ? { tenant, principal: { serviceAccount: `sa-${(k * namespaces.length + (i % namespaces.length)) % SAS}` }, action: 'portal' } : { tenant, principal: { user: `user-${(k * namespaces.length + (i % namespaces.length)) % USERS}@example.com` }, action: 'portal' }));
+  }
+  const load = startLoadProcess();
+  try {
+    const result = await load.load({ url: `http://127.0.0.1:${port}/api/v1/authorize`, bodies, concurrency: IN_FLIGHT, maxMs: quick ? 3_000 : 10_000, headers: { authorization: `Bearer ${token}` }, loop: true });
+    return { endpoint: 'authorize (users and SAs of every tenant)', inFlight: IN_FLIGHT, ...result };
+  } finally {
+    load.close();
   }
 }
 
@@ -610,6 +847,17 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
 
 // --- main ---------------------------------------------------------------------------------------
 
+/** The commit measured (with "+changes" when the tree differs from it). */
+function gitCommit(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no', '--', 'operator', 'bench'], { encoding: 'utf8' }).trim();
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return 'unknown';
+  }
+}
+
 const name = `bench-${process.pid}`;
 const hardCap = setTimeout(() => {
   say(`hard cap reached; stopping`);
@@ -627,37 +875,68 @@ try {
   kc.loadFromFile(state.kubeconfig);
   const client = new KubeClient(kc, { maxSockets: 64, userAgent: 'bench' });
   try {
+    await startSmtp(client, await mkdtemp(join(tmpdir(), 'bench-smtp-')));
     const loadBefore = load();
-    const minimal = await runMinimal(state, client);
+    const commit = gitCommit();
+    const minimal = await runMinimal(state, client, 'min');
     say(`minimal: ${JSON.stringify({ ...minimal, curve: undefined })}`);
     const op = await runOperator(state, client);
+    say(`operator: converged in ${String(op['convergedMs'])} ms`);
+    const minimal2 = await runMinimal(state, client, 'min2');
+    say(`minimal again: ${JSON.stringify({ ...minimal2, curve: undefined })}`);
     const loadAfter = load();
-    const ratio = typeof op['convergedMs'] === 'number' && typeof minimal['convergedMs'] === 'number' ? Math.round((op['convergedMs'] / minimal['convergedMs']) * 100) / 100 : null;
-    const summary = { n: N, objects: 2 * N, tenants: TENANTS, inFlight: IN_FLIGHT, loadBefore, loadAfter, operatorOverMinimal: ratio, minimal, operator: op };
-    process.stdout.write(`${JSON.stringify({ result: 'convergence', n: N, operatorOverMinimal: ratio, operatorMs: op['convergedMs'], minimalMs: minimal['convergedMs'], peakRssMB: op['peakRssMB'], readyMs: op['readyMs'], cpuS: op['cpuS'], perObject: op['perObject'], minimalPerObject: minimal['perObject'], operatorCounters: op['operatorCounters'], steady: op['steady'], latency: op['latency'], changeLatency: op['changeLatency'], loadAverage: loadAfter })}\n`);
+    const ms = (phase: Record<string, unknown>): number | null => (typeof phase['convergedMs'] === 'number' ? phase['convergedMs'] : null);
+    const ratioTo = (m: Record<string, unknown>): number | null => (ms(op) !== null && ms(m) ? Math.round(((ms(op) as number) / (ms(m) as number)) * 100) / 100 : null);
+    const ratio = ratioTo(minimal);
+    const ratio2 = ratioTo(minimal2);
+    const emails = (await smtp?.messages())?.length ?? 0;
+    const summary = { n: N, users: USERS, serviceAccounts: SAS, objects: USERS + SAS, tenants: TENANTS, inFlight: IN_FLIGHT, commit, loadBefore, loadAfter, emailsCaught: emails, operatorOverMinimal: ratio, operatorOverMinimalAgain: ratio2, minimal, operator: op, minimalAgain: minimal2 };
+    const steady = op['steady'] as { idle: { writes: number; cpuS: number }; restart: Record<string, unknown> & { writes: number; readyMs: number; heapBytesPerCachedObject: number | null } };
+    process.stdout.write(`${JSON.stringify({ result: SCALE ? 'scale' : 'convergence', n: N, users: USERS, serviceAccounts: SAS, tenants: TENANTS, commit, operatorOverMinimal: ratio, operatorOverMinimalAgain: ratio2, operatorMs: ms(op), minimalMs: ms(minimal), minimalAgainMs: ms(minimal2), emailsCaught: emails, health: op['health'], clusterCpuS: { minimal: minimal['clusterCpuS'], operator: op['clusterCpuS'], minimalAgain: minimal2['clusterCpuS'] }, peakRssMB: op['peakRssMB'], readyMs: op['readyMs'], idleRssMB: op['idleRssMB'], cpuS: op['cpuS'], perObject: op['perObject'], minimalPerObject: minimal['perObject'], operatorCounters: op['operatorCounters'], benchWatches: { minimal: minimal['benchWatches'], minimalAgain: minimal2['benchWatches'] }, steady: { idle: steady.idle, restart: { ...steady.restart, requests: undefined, reconciles: undefined } }, latency: op['latency'], changeLatency: op['changeLatency'], accessApi: op['accessApi'], loadAverage: loadAfter })}\n`);
+    const seconds = (phase: Record<string, unknown>): string => (ms(phase) === null ? 'timed out' : `${((ms(phase) as number) / 1000).toFixed(1)} s`);
+    const health = op['health'] as { eventLoopLag: { worstIntervalP99Ms: number; maxMs: number }; maxQueueDepth: Record<string, number>; watchRestarts: number };
+    const cpu = (phase: Record<string, unknown>): string => Object.entries(phase['clusterCpuS'] as Record<string, number>).map(([k, v]) => `${k} ${v} s`).join(', ');
+    const access = op['accessApi'] as { requestsPerSecond?: number; p50Ms?: number; p99Ms?: number } | undefined;
+    const change = op['changeLatency'] as { p50Ms?: number | null; p99Ms?: number | null };
+    const create = op['latency'] as { p50Ms?: number | null; p99Ms?: number | null };
     const table = [
-      `| N (SAs + users) | minimal | operator | operator/minimal | peak RSS | load |`,
-      `|---:|---:|---:|---:|---:|---|`,
-      `| ${N} + ${N} | ${((minimal['convergedMs'] as number) / 1000).toFixed(1)} s | ${((op['convergedMs'] as number) / 1000).toFixed(1)} s | ${ratio} | ${op['peakRssMB']} MB | ${loadBefore.join(', ')} → ${loadAfter.join(', ')} |`,
+      `${SCALE ? `Scale: ${TENANTS} tenants × (${USERS / TENANTS} users + ${SAS / TENANTS} service accounts)` : `Convergence: ${SAS} SAs + ${USERS} users over ${TENANTS} tenants`}, commit ${commit}, load ${loadBefore.join(', ')} → ${loadAfter.join(', ')}, ${emails} emails caught`,
       '',
-      '| requests per object (N SAs, N users; per N) | minimal | operator |',
-      '|---|---:|---:|',
-      ...[...new Set([...Object.keys(minimal['perObject'] as object), ...Object.keys(op['perObject'] as object)])].sort().map((k) => `| ${k} | ${(minimal['perObject'] as Record<string, number>)[k] ?? 0} | ${(op['perObject'] as Record<string, number>)[k] ?? 0} |`),
+      '| | minimal | operator | minimal again |',
+      '|---|---:|---:|---:|',
+      `| time to converge | ${seconds(minimal)} | ${seconds(op)} | ${seconds(minimal2)} |`,
+      `| operator / minimal | | ${ratio} / ${ratio2} | |`,
+      `| control-plane CPU while converging | ${cpu(minimal)} | ${cpu(op)} | ${cpu(minimal2)} |`,
+      `| operator CPU while converging | | ${String(op['cpuS'])} s | |`,
+      `| operator event-loop lag (worst 1-s p99, max) | | ${health.eventLoopLag.worstIntervalP99Ms} ms, ${health.eventLoopLag.maxMs} ms | |`,
+      `| deepest work queue | | ${Object.entries(health.maxQueueDepth).map(([k, v]) => `${k} ${v}`).join(', ')} | |`,
+      `| operator watch restarts | | ${health.watchRestarts} | |`,
+      `| operator RSS: empty / peak | | ${String(op['idleRssMB'])} / ${String(op['peakRssMB'])} MB | |`,
+      `| writes in ${IDLE_MS / 1000} s idle | | ${steady.idle.writes} | |`,
+      `| restart onto the converged cluster: ready, writes, heap, heap per cached object | | ${steady.restart.readyMs} ms, ${steady.restart.writes}, ${String(steady.restart['heapUsedMB'])} MB, ${String(steady.restart.heapBytesPerCachedObject)} B | |`,
+      `| create-to-Ready p50 / p99 | | ${String(create.p50Ms)} / ${String(create.p99Ms)} ms | |`,
+      `| change-to-answer p50 / p99 | | ${String(change.p50Ms)} / ${String(change.p99Ms)} ms | |`,
+      ...(access ? [`| access API (authorize, ${IN_FLIGHT} in flight) | | ${String(access.requestsPerSecond)}/s, p50 ${String(access.p50Ms)} / p99 ${String(access.p99Ms)} ms | |`] : []),
+      '',
+      `| requests per N (N = ${PER_N}) | minimal | operator | minimal again |`,
+      '|---|---:|---:|---:|',
+      ...[...new Set([...Object.keys(minimal['perObject'] as object), ...Object.keys(op['perObject'] as object)])].sort().map((k) => `| ${k} | ${(minimal['perObject'] as Record<string, number>)[k] ?? 0} | ${(op['perObject'] as Record<string, number>)[k] ?? 0} | ${(minimal2['perObject'] as Record<string, number>)[k] ?? 0} |`),
     ].join('\n');
     process.stderr.write(`${table}\n`);
     const dir = fileURLToPath(new URL('./results/', import.meta.url));
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, `convergence-${N}.json`), `${JSON.stringify(summary, null, 2)}\n`);
+    await writeFile(join(dir, `${RESULT_NAME}.json`), `${JSON.stringify(summary, null, 2)}\n`);
+    if (SCALE) await writeFile(join(dir, `${RESULT_NAME}.md`), `${table}\n`);
     await writeFile(
-      join(dir, `convergence-${N}.svg`),
-      lineChart(`Converged objects over time, N=${N} SAs + ${N} users`, 'ms since the first create', 'converged objects', [
+      join(dir, `${RESULT_NAME}.svg`),
+      lineChart(`Converged objects over time: ${SAS} SAs + ${USERS} users, ${TENANTS} tenants`, 'ms since the first create', 'converged objects', [
         { name: 'minimal client', color: '#1f77b4', points: minimal['curve'] as [number, number][] },
         { name: 'operator', color: '#d62728', points: op['curve'] as [number, number][] },
+        { name: 'minimal client again', color: '#2ca02c', points: minimal2['curve'] as [number, number][] },
       ]),
     );
     // A benchmark that did not converge, or wrote while converged, failed (bench/run.ts exits non-zero).
-    const steady = op['steady'] as { idle: { writes: number }; restart: { writes: number } };
-    if (op['timedOut'] || minimal['timedOut']) exitCode = 1;
+    if (op['timedOut'] || minimal['timedOut'] || minimal2['timedOut']) exitCode = 1;
     if (steady.idle.writes > 0 || steady.restart.writes > 0) exitCode = 1;
   } finally {
     client.close();
@@ -666,6 +945,7 @@ try {
   say(`failed: ${(error as Error).stack ?? String(error)}`);
   exitCode = 1;
 } finally {
+  await smtp?.close().catch(() => {});
   await stopCluster(name).catch(() => {});
 }
 process.exit(exitCode);

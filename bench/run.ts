@@ -3,6 +3,8 @@
 // First line: the machine and its load, since every figure depends on them.
 //   node --import tsx bench/run.ts            (what `npm run bench` does)
 //   node --import tsx bench/run.ts --quick    (`npm run bench -- --quick`: every scenario, small: 10 tenants, 20k cached objects, convergence at N=100)
+//   node --import tsx bench/run.ts --scale [--tenants T --users U --service-accounts S]
+//        (`npm run bench -- --scale`: the spec's scale through the embedded control plane, default 100 × (1,000 + 1,000); hours)
 import { spawn } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -17,7 +19,10 @@ interface Run {
 }
 
 const quick = process.argv.includes('--quick');
-const RUNS: readonly Run[] = quick
+const scale = process.argv.includes('--scale');
+const RUNS: readonly Run[] = scale
+  ? [{ run: 'scale', file: 'convergence.ts', args: process.argv.slice(2), maxMs: 6 * 3_600_000 }]
+  : quick
   ? [
       { run: 'resync-converged 10k', file: 'resync-converged.ts', args: ['10000', '4'], maxMs: 30_000 },
       // Scenario 6 at 10 tenants: bare server, access API without and with auth, 3,000 requests per endpoint in 2 rounds.

@@ -2,7 +2,8 @@
 // server: N tenants, each with its namespace, workspaces, users (each Active one
 // with its RoleBinding) and service accounts (each with its API-key Secret).
 // Objects are built the way the API server returns them (uid, resourceVersion,
-// managedFields, status with conditions) and go through JSON text, because the
+// managedFields, status with the conditions and history the operator writes: 2-4
+// conditions per User and ServiceAccount) and go through JSON text, because the
 // real client parses every list page from JSON.
 //
 // `installSyntheticClient` replaces the network methods of KubeClient in this
@@ -76,6 +77,22 @@ function serverMeta(name: string, namespace: string | undefined, uid: string, ki
 }
 
 const ready = (message: string): unknown[] => [{ type: 'Ready', status: 'True', reason: 'Reconciled', message, lastTransitionTime: CREATED, observedGeneration: 1 }];
+const condition = (type: string, status: string, reason: string, message: string): unknown => ({ type, status, reason, message, lastTransitionTime: CREATED, observedGeneration: 1 });
+
+/** The conditions and history the operator writes on a User (issue 24: heap measured on realistic status, 2-4 conditions). */
+function userStatusParts(email: string, invited: boolean): { conditions: unknown[]; history: unknown[] } {
+  const resolved = condition('ReferencesResolved', 'True', 'AllReferencesResolved', 'Every Group and Workspace in spec exists');
+  const sent = { at: CREATED, event: 'InvitationSent', reason: 'Created', message: `Emailed the invitation to ${email}`, by: 'kubectl' };
+  return invited
+    ? {
+        conditions: [condition('Ready', 'False', 'InvitationPending', `Waiting for ${email} to accept the invitation`), condition('InvitationSent', 'True', 'Sent', `The invitation was emailed to ${email}`), condition('InvitationExpired', 'False', 'NotExpired', 'The invitation has not expired'), resolved],
+        history: [{ at: CREATED, event: 'Invited', reason: 'Created', message: `Invited ${email}`, by: 'kubectl' }, sent],
+      }
+    : {
+        conditions: [condition('Ready', 'True', 'Active', `${email} accepted the invitation and is active`), resolved],
+        history: [{ at: CREATED, event: 'Invited', reason: 'Created', message: `Invited ${email}`, by: 'kubectl' }, sent, { at: CREATED, event: 'Accepted', reason: 'Page', message: 'The invitation was accepted on the acceptance page' }],
+      };
+}
 
 function userObject(t: number, u: number, workspaces: number): User & KubeObject {
   const role = ROLES[u % 3] ?? 'Consumer';
@@ -93,7 +110,8 @@ function userObject(t: number, u: number, workspaces: number): User & KubeObject
       ...(invited
         ? { invitation: { id: `inv${t}x${u}`, sentAt: CREATED, expiresAt: '2026-01-08T00:00:00Z', resend: 0 } }
         : { acceptedAt: CREATED }),
-      conditions: ready(invited ? 'Invitation sent' : 'User is active'),
+      role,
+      ...userStatusParts(userEmail(t, u), invited),
       observedGeneration: 1,
     },
   } as User & KubeObject;
@@ -115,7 +133,13 @@ function serviceAccountObject(t: number, s: number, workspaces: number): Service
       keyCreatedAt: CREATED,
       keyRevision: 0,
       workspaces: ws,
-      conditions: ready('API key issued'),
+      role,
+      conditions: [
+        condition('Ready', 'True', 'KeyIssued', `API key ${key.keyId} is in Secret ${apiKeySecretName(serviceAccountName(s))}`),
+        condition('KeyIssued', 'True', 'Created', `Issued API key ${key.keyId}`),
+        condition('ReferencesResolved', 'True', 'AllReferencesResolved', 'Every Workspace in spec exists'),
+      ],
+      history: [{ at: CREATED, event: 'KeyIssued', reason: 'Created', message: `Issued API key ${key.keyId}` }],
       observedGeneration: 1,
     },
   } as ServiceAccount & KubeObject;

@@ -2,10 +2,10 @@
 // indexes, tenant resolution, and the services other features provide. A
 // feature imports only this file, api/, policy/ and runtime/ — never another
 // feature — and declares what it provides and needs (operator.ts wires them).
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Group, ServiceAccount, Tenant, User, Workspace } from './api/index.js';
 import type { ApiKeyVerifier } from './policy/index.js';
 import type { Clock } from './runtime/clock.js';
+import type { ClusterConnection } from './runtime/cluster-connection.js';
 import type { HttpTimeouts } from './runtime/http-server.js';
 import type { CacheIndex, Informer } from './runtime/informer.js';
 import type { KubeObject } from './runtime/kinds.js';
@@ -14,7 +14,8 @@ import type { Manager } from './runtime/manager.js';
 
 /** How the operator is configured (CLI flags map onto this one to one). */
 export interface OperatorOptions {
-  readonly kubeConfig: KubeConfig;
+  /** The API server and credentials: client-node's KubeConfig, or the lighter loader of `runtime/cluster-connection.ts`. */
+  readonly kubeConfig: ClusterConnection;
   /** Namespace of the operator: its Lease, its SMTP Secret. @default 'blink-accounts-system' */
   readonly namespace?: string;
   /**

@@ -6,6 +6,7 @@ import { eventsOutFeature } from './events-out/feature.js';
 import type { Feature } from './context.js';
 import { membershipsFeature } from './memberships/feature.js';
 import { domainMetricsFeature } from './observability/feature.js';
+import { scimFeature } from './scim/feature.js';
 import { serviceAccountsFeature } from './service-accounts/feature.js';
 import { tenantsFeature } from './tenants/feature.js';
 import { usersFeature } from './users/feature.js';
@@ -19,4 +20,5 @@ export const FEATURES: readonly Feature[] = [
   domainMetricsFeature,
   eventsOutFeature,
   accessApiFeature,
+  scimFeature,
 ];

@@ -30,6 +30,11 @@ const NOT_A_REQUEST: Readonly<Record<string, string>> = {
   'accounts.blinkops.com/serviceaccounts/finalizers:update': 'OwnerReferencesPermissionEnforcement: blockOwnerDeletion on owner references to ServiceAccounts',
   '/namespaces:patch': 'labels an existing namespace that opted in to adoption, or whose labels drifted',
   'events.k8s.io/events:patch': 'counts a repeat of the same Event (an Event series)',
+  'accounts.blinkops.com/users:create': 'the SCIM endpoint creates the Users an identity provider provisions (test/scim/), only for tenants that opt in to SCIM',
+  'accounts.blinkops.com/users:delete': 'the SCIM endpoint deletes the Users an identity provider deprovisions (test/scim/), only for tenants that opt in to SCIM',
+  'accounts.blinkops.com/groups:create': 'the SCIM endpoint creates the Groups an identity provider provisions (test/scim/), only for tenants that opt in to SCIM',
+  'accounts.blinkops.com/groups:patch': 'the SCIM endpoint server-side applies the Groups an identity provider renames (test/scim/), only for tenants that opt in to SCIM',
+  'accounts.blinkops.com/groups:delete': 'the SCIM endpoint deletes the Groups an identity provider deprovisions (test/scim/), only for tenants that opt in to SCIM',
   'rbac.authorization.k8s.io/rolebindings:create': 'a server-side apply that creates a binding is authorized as create, audited as patch (without it no binding is ever made)',
 };
 
@@ -77,6 +82,8 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
   const shard = newShard('deploy');
   const tenant = `deploy-${shard.slice(-8)}`;
   const tenantNs = `tenant-${tenant}`;
+  // A namespace of applications that opted in to receive the tenant's keys (spec.delivery).
+  const appNs = `deploy-app-${shard.slice(-8)}`;
   let dir = '';
   let smtp: TestSmtp | undefined;
   let operator: OperatorProcess | undefined;
@@ -119,6 +126,7 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
     await smtp?.close();
     await receiver?.close();
     await kubectl(['delete', 'tenant', tenant, '--ignore-not-found', '--wait=false']).catch(() => undefined);
+    await kubectl(['delete', 'namespace', appNs, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -132,6 +140,7 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
       spec: { displayName: 'Deploy Test', deletionPolicy: 'Delete' },
     });
     await eventually(async () => ((await get('tenant', tenant, '{.status.conditions[?(@.type=="Ready")].status}', '')) === 'True' ? true : undefined), 30_000, 'the Tenant to be Ready');
+    await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: appNs, labels: { 'accounts.blinkops.com/accept-keys-from': tenant } } });
     // Account events to a webhook: the signing Secret read in the tenant namespace, the outbox written in the operator's.
     receiver = await startReceiver();
     await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'webhook-signing', namespace: tenantNs }, stringData: { secret: receiver.secret } });
@@ -144,13 +153,15 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
         apiVersion: 'accounts.blinkops.com/v1alpha1',
         kind: 'ServiceAccount',
         metadata: { name: 'robot', namespace: tenantNs },
-        spec: { role: 'Builder', workspaces: ['ops'], keyRotation: { restartTargets: WORKLOAD_KINDS.map((kind) => ({ kind, name: 'robot-app' })) } },
+        spec: { role: 'Builder', workspaces: ['ops'], keyRotation: { restartTargets: WORKLOAD_KINDS.map((kind) => ({ kind, name: 'robot-app' })) }, delivery: [{ namespace: appNs }] },
       },
       ...WORKLOAD_KINDS.map((kind) => workload(kind, tenantNs, 'robot-app', 'robot', 'robot-api-key')),
       { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'User', metadata: { name: 'ada', namespace: tenantNs }, spec: { email: 'ada@deploy.example', role: 'Admin' } },
     );
     await eventually(async () => ((await get('bsa', 'robot', '{.status.conditions[?(@.type=="Ready")].status}')) === 'True' ? true : undefined), 30_000, 'the ServiceAccount to be Ready');
     expect(await get('secret', 'robot-api-key', '{.type}')).toBe('accounts.blinkops.com/api-key');
+    // The copy in the namespace that opted in (a create there, under the same Secret grant).
+    await eventually(async () => ((await get('secret', 'robot-api-key', '{.type}', appNs)) === 'accounts.blinkops.com/api-key-copy' ? true : undefined), 30_000, 'the key copy');
 
     const link = linkOf(await smtp!.waitForMessage('ada@deploy.example'));
     expect((await acceptOverHttp(link)).status).toBe(200);
@@ -172,6 +183,9 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
     const keyId = await get('bsa', 'robot', '{.status.keyId}');
     await kubectl(['patch', 'bsa', 'robot', '-n', tenantNs, '--type=merge', '-p', '{"spec":{"keyRotation":{"revision":1,"gracePeriod":"2s"}}}']);
     await eventually(async () => ((await get('bsa', 'robot', '{.status.keyId}')) !== keyId ? true : undefined), 30_000, 'the rotated key');
+    // The copy follows (replaced whole).
+    const rotatedKeyId = await get('bsa', 'robot', '{.status.keyId}');
+    await eventually(async () => ((await get('secret', 'robot-api-key', '{.metadata.labels.accounts\\.blinkops\\.com/key-id}', appNs)) === rotatedKeyId ? true : undefined), 30_000, 'the copy to follow');
     // The new key's restart targets get a rollout restart (a get and a patch of each kind).
     for (const kind of WORKLOAD_KINDS) {
       await eventually(async () => ((await get(kind.toLowerCase(), 'robot-app', '{.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}')) !== '' ? true : undefined), 30_000, `the ${kind} restart`);
@@ -185,6 +199,7 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
 
     await kubectl(['delete', 'bsa', 'robot', '-n', tenantNs, '--wait=true', '--timeout=30s']);
     expect(await get('secret', 'robot-api-key', '{.metadata.name}')).toBe('');
+    expect(await get('secret', 'robot-api-key', '{.metadata.name}', appNs)).toBe('');
 
     // Every transition reached the webhook, signed.
     await eventually(async () => {

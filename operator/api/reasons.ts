@@ -12,9 +12,13 @@ export const CONDITIONS = {
   keyIssued: 'KeyIssued',
   /** ServiceAccount: the restart targets got a rollout restart for the current key (False: RestartFailed). */
   rolloutRestarted: 'RolloutRestarted',
+  /** ServiceAccount with spec.delivery: the key's copies are in every namespace listed (False: which are not, and why). */
+  keyDelivered: 'KeyDelivered',
   namespaceReady: 'NamespaceReady',
   /** Tenant: RoleBindings in an adopted namespace that the tenant did not declare. */
   undeclaredAccess: 'UndeclaredAccess',
+  /** Tenant with spec.identityProvider: its client secret is there and its discovery document loads. */
+  identityProviderReady: 'IdentityProviderReady',
   /** Tenant with spec.notifications.webhooks: are its events reaching them (False: DeliveryFailing, DeliveryAbandoned). */
   webhookDelivery: 'WebhookDelivery',
 } as const;
@@ -59,4 +63,6 @@ export const READY_FALSE_MEANING: Readonly<Record<string, 'progress' | 'stalled'
   InvitationRateLimited: 'progress',
   NamespaceTerminating: 'progress',
   Reconciling: 'progress',
+  // A provider that does not answer may come back by itself; a missing client Secret needs a person.
+  IdentityProviderUnreachable: 'progress',
 };

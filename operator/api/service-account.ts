@@ -5,7 +5,7 @@ import { historyField } from './history.js';
 import { AGE_COLUMN, conditionsField, defineKind, observedGenerationField, READY_COLUMN } from './kind.js';
 import { objectNameMessage, ROLES, roleField, WORKSPACE_NAME_MESSAGE } from './role.js';
 import type { CelRule } from './schema-builder.js';
-import { cel, counter, DNS_SUBDOMAIN, durationField, matches, nameList, parseDuration, statusNames, stringEnum, stringMap, text, timestamp } from './schema-builder.js';
+import { cel, counter, DNS_LABEL, DNS_SUBDOMAIN, durationField, matches, nameList, parseDuration, statusNames, stringEnum, stringMap, text, timestamp } from './schema-builder.js';
 
 /** Prefix of the labels and annotations the operator sets on the key Secret: a template may not set them. */
 export const OPERATOR_KEY_PREFIX = 'accounts.blinkops.com/';
@@ -127,6 +127,65 @@ export const RestartTargetSchema = Type.Object(
   { description: 'A workload that gets a rollout restart once a new key is in the Secret.' },
 );
 
+/**
+ * Namespaces a key is never delivered to, refused at admission: the cluster's own and the one deploy/
+ * installs the operator in (the operator also refuses its own namespace wherever it runs, and any
+ * tenant's namespace: service-accounts/delivery/delivery-plan.ts).
+ */
+export const DELIVERY_RESERVED_NAMESPACES = ['default', 'blink-accounts-system'] as const;
+/** Label a namespace's owner sets on the Namespace to accept key copies from one tenant: its value is the tenant's name. */
+export const ACCEPT_KEYS_FROM_LABEL = 'accounts.blinkops.com/accept-keys-from';
+
+/** A workload in a delivery namespace restarted when a new key is in the copy. */
+export const DeliveryRestartTargetSchema = Type.Object(
+  {
+    kind: stringEnum(RESTART_TARGET_KINDS, { description: 'Deployment, StatefulSet or DaemonSet.' }),
+    name: Type.String({
+      description: 'Name of the workload in the delivery namespace.',
+      maxLength: 253,
+      'x-kubernetes-validations': [matches(DNS_SUBDOMAIN, 'name must be a workload name: lowercase letters, digits, "-" and "."')],
+    }),
+  },
+  { description: 'A workload of the delivery namespace that gets a rollout restart once a new key is in the copy.' },
+);
+
+/** One copy of the key Secret in another namespace. */
+export const KeyDeliverySchema = Type.Object(
+  {
+    namespace: Type.String({
+      description: `Namespace that receives a copy of the key Secret. It must opt in: its owner labels the Namespace ${ACCEPT_KEYS_FROM_LABEL}=<tenant name>; until then nothing is written there (KeyDelivered=False, NamespaceNotOptedIn). default, kube-*, the operator's namespace and any tenant's namespace never receive keys.`,
+      maxLength: 63,
+      'x-kubernetes-validations': [
+        matches(DNS_LABEL, 'namespace must be a namespace name: lowercase letters, digits and "-", at most 63'),
+        cel(
+          {
+            rule: `!(self in [${DELIVERY_RESERVED_NAMESPACES.map((n) => `'${n}'`).join(', ')}]) && !self.startsWith('kube-')`,
+            message: "namespace may not be default, kube-* or the operator's namespace: keys are never delivered there",
+          },
+          (self) => typeof self !== 'string' || (!(DELIVERY_RESERVED_NAMESPACES as readonly string[]).includes(self) && !self.startsWith('kube-')),
+        ),
+      ],
+    }),
+    secretName: Type.Optional(
+      Type.String({
+        description: 'Name of the copy in that namespace. Default: the name of the key Secret here (<service account>-api-key). A Secret of that name that is not this account\'s copy is never touched (KeyDelivered=False, SecretConflict).',
+        maxLength: 253,
+        'x-kubernetes-validations': [matches(DNS_SUBDOMAIN, 'secretName must be a Secret name: lowercase letters, digits, "-" and "."')],
+      }),
+    ),
+    restartTargets: Type.Optional(
+      Type.Array(DeliveryRestartTargetSchema, {
+        description:
+          'Deployments, StatefulSets and DaemonSets of that namespace that get a rollout restart once a rotated key is in the copy, during the grace period. At most 16. The same rule as spec.keyRotation.restartTargets: only a workload whose pod template mounts or references the copy, or that is annotated accounts.blinkops.com/restart-on-key-rotation with this service account\'s name, is restarted (otherwise NotAKeyConsumer).',
+        maxItems: 16,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['kind', 'name'],
+      }),
+    ),
+  },
+  { description: 'A copy of the key Secret in another namespace, where the application that uses the key runs.' },
+);
+
 /** What a ServiceAccount declares. */
 export const ServiceAccountSpecSchema = Type.Object(
   {
@@ -191,6 +250,14 @@ export const ServiceAccountSpecSchema = Type.Object(
       ),
     ),
     secretTemplate: Type.Optional(SecretTemplateSchema),
+    delivery: Type.Optional(
+      Type.Array(KeyDeliverySchema, {
+        description: `Copies of the key Secret in other namespaces, at most 10, one per namespace, shaped by secretTemplate like the Secret here. Each namespace must opt in (label ${ACCEPT_KEYS_FROM_LABEL}=<tenant name> on the Namespace). Copies follow rotations and are repaired when deleted or altered; they are removed when their entry goes, the namespace withdraws its opt-in, or the account is deleted. The access API never reads them: a copy is an output, not a record. Condition KeyDelivered says where the key is and why not elsewhere.`,
+        maxItems: 10,
+        'x-kubernetes-list-type': 'map',
+        'x-kubernetes-list-map-keys': ['namespace'],
+      }),
+    ),
   },
   { description: 'Desired state of the service account: its role and workspaces.' },
 );
@@ -218,6 +285,19 @@ export const ServiceAccountStatusSchema = Type.Object(
       Type.String({ description: 'Key id the restart targets were last restarted for (or that was current when they were first recorded).', maxLength: 64 }),
     ),
     workspaces: Type.Optional(statusNames('Workspaces the service account can act in that exist.', 'Name of a Workspace.')),
+    deliveredTo: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            namespace: Type.String({ description: 'Namespace of the copy.', maxLength: 63 }),
+            secretName: Type.String({ description: 'Name of the copy.', maxLength: 253 }),
+            keyId: Type.String({ description: 'Key id the copy holds (the restart targets of that namespace were restarted for it).', maxLength: 64 }),
+          },
+          { description: 'A copy of the key Secret in another namespace.' },
+        ),
+        { description: 'The copies of the key Secret the operator wrote in other namespaces (spec.delivery), and the key each holds.', maxItems: 10, 'x-kubernetes-list-type': 'atomic' },
+      ),
+    ),
     conditions: Type.Optional(conditionsField()),
     observedGeneration: Type.Optional(observedGenerationField()),
   },
@@ -254,6 +334,8 @@ export type ServiceAccountSpec = Static<typeof ServiceAccountSpecSchema>;
 export type ServiceAccountStatus = Static<typeof ServiceAccountStatusSchema>;
 /** spec.secretTemplate. */
 export type SecretTemplateSpec = Static<typeof SecretTemplateSchema>;
+/** One of spec.delivery. */
+export type KeyDeliverySpec = Static<typeof KeyDeliverySchema>;
 /** One of spec.keyRotation.restartTargets. */
 export type RestartTargetSpec = Static<typeof RestartTargetSchema>;
 /** A ServiceAccount object. */

@@ -2,6 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { AGE_COLUMN, conditionsField, defineKind, observedGenerationField, READY_COLUMN } from './kind.js';
+import { ProvisioningSchema, ProvisioningStatusSchema } from './provisioning.js';
 import { NotificationsSchema } from './notifications.js';
 import { cel, dnsLabel, DNS_SUBDOMAIN, durationField, emailAddress, HTTP_URL, matches, stringEnum, text } from './schema-builder.js';
 
@@ -38,6 +39,115 @@ export const DEFAULT_INVITATION_EMAILS_PER_HOUR = 100;
 
 /** Largest spec.invitationEmailsPerHour. */
 export const INVITATION_EMAILS_PER_HOUR_MAX = 10_000;
+
+/** Claim that carries the email address when spec.identityProvider.emailClaim is not set. */
+export const DEFAULT_EMAIL_CLAIM = 'email';
+
+/** Claim that must be true for the email to count as verified when spec.identityProvider.emailVerifiedClaim is not set. */
+export const DEFAULT_EMAIL_VERIFIED_CLAIM = 'email_verified';
+
+/** Key of the client secret in its Secret when clientSecretRef.key is not set. */
+export const DEFAULT_CLIENT_SECRET_KEY = 'clientSecret';
+
+/** Printable ASCII without spaces (client ids, scopes, prefixes). */
+export const PRINTABLE_TOKEN = '^[!-~]+$';
+
+/** An https URL without spaces, query or fragment (what OpenID Connect allows as an issuer). */
+export const HTTPS_ISSUER_URL = '^https://[^ /?#]+(/[^ ?#]*)?$';
+
+/**
+ * The OpenID Connect provider of a tenant (issue 26). With it, accepting an invitation means
+ * signing in there as the invited person, and the tenant's RoleBindings name people by the
+ * username the kube-apiserver's JWT authenticator for this issuer gives them.
+ */
+export const IdentityProviderSchema = Type.Object(
+  {
+    issuerURL: Type.String({
+      description:
+        'Issuer of the OpenID Connect provider, exactly as its ID tokens say it (the iss claim), such as https://acme.okta.com or https://login.microsoftonline.com/<tenant-id>/v2.0. https only; the operator reads <issuerURL>/.well-known/openid-configuration.',
+      maxLength: 2048,
+      'x-kubernetes-validations': [matches(HTTPS_ISSUER_URL, 'issuerURL must be an https URL without spaces, query or fragment: write it like https://acme.okta.com')],
+    }),
+    clientID: Type.String({
+      description: 'Client id of the application registered at the provider for Blink; also the audience the kube-apiserver checks in ID tokens.',
+      minLength: 1,
+      maxLength: 512,
+      'x-kubernetes-validations': [matches(PRINTABLE_TOKEN, 'clientID must be printable ASCII without spaces: copy it as the provider shows it')],
+    }),
+    clientSecretRef: Type.Object(
+      {
+        name: Type.String({
+          description: 'Name of the Secret, in the tenant namespace.',
+          maxLength: 253,
+          'x-kubernetes-validations': [matches(DNS_SUBDOMAIN, 'clientSecretRef.name must be the name of a Secret: use lowercase letters, digits, "-" and "."')],
+        }),
+        key: Type.Optional(
+          Type.String({
+            description: 'Key of the client secret in the Secret. Default: clientSecret.',
+            maxLength: 253,
+            default: DEFAULT_CLIENT_SECRET_KEY,
+            'x-kubernetes-validations': [matches('^[-._a-zA-Z0-9]+$', 'clientSecretRef.key must be a Secret data key: use letters, digits, "-", "_" and "."')],
+          }),
+        ),
+      },
+      { description: 'The Secret in the tenant namespace that holds the client secret of the application at the provider.' },
+    ),
+    scopes: Type.Optional(
+      Type.Array(Type.String({ description: 'A scope, such as groups.', maxLength: 128, 'x-kubernetes-validations': [matches(PRINTABLE_TOKEN, 'each scope must be printable ASCII without spaces: give one scope per entry, like groups')] }), {
+        description: 'Scopes asked for besides openid and email (always asked). At most 20.',
+        maxItems: 20,
+        'x-kubernetes-list-type': 'set',
+      }),
+    ),
+    emailClaim: Type.Optional(
+      Type.String({
+        description: 'ID-token claim that carries the person\'s email address. Default: email. The provider must also say the email is verified (emailVerifiedClaim); the kube-apiserver configuration must map the same claim.',
+        maxLength: 128,
+        default: DEFAULT_EMAIL_CLAIM,
+        'x-kubernetes-validations': [matches('^[A-Za-z0-9_:./-]+$', 'emailClaim must be a claim name: use letters, digits and _ . / -, like email or upn')],
+      }),
+    ),
+    emailVerifiedClaim: Type.Optional(
+      Type.String({
+        description:
+          'ID-token claim that must be exactly true for the email to count as verified. Default: email_verified. Microsoft Entra ID sends none; its optional claim xms_edov (email domain owner verified) can take its place. The kube-apiserver configuration must check the same claim.',
+        maxLength: 128,
+        default: DEFAULT_EMAIL_VERIFIED_CLAIM,
+        'x-kubernetes-validations': [matches('^[A-Za-z0-9_:./-]+$', 'emailVerifiedClaim must be a claim name: use letters, digits and _ . / -, like email_verified or xms_edov')],
+      }),
+    ),
+    usernamePrefix: Type.Optional(
+      Type.String({
+        description:
+          'Prefix of the Kubernetes username of this tenant\'s people: RoleBindings name <usernamePrefix><email>, and the kube-apiserver\'s JWT authenticator for this issuer must set claimMappings.username.prefix to the same value. Default: <issuerURL>#. It is what keeps another provider (which can put any email in a token) from producing a name these RoleBindings accept.',
+        maxLength: 2100,
+        'x-kubernetes-validations': [
+          matches(PRINTABLE_TOKEN, 'usernamePrefix must be printable ASCII without spaces: write it like acme- or oidc-acme#'),
+          cel(
+            { rule: "!self.startsWith('system:')", message: 'usernamePrefix may not start with system colon: Kubernetes reserves those names, choose one like acme-' },
+            (self) => typeof self !== 'string' || !self.startsWith('system:'),
+          ),
+        ],
+      }),
+    ),
+    certificateAuthority: Type.Optional(
+      Type.String({
+        description: 'PEM certificates to trust for the provider\'s TLS, for a provider with a private CA (the same value goes into the kube-apiserver\'s jwt[].issuer.certificateAuthority). Default: the system\'s trusted CAs.',
+        maxLength: 65536,
+        'x-kubernetes-validations': [
+          cel(
+            { rule: "self.contains('-----BEGIN CERTIFICATE-----')", message: 'certificateAuthority must be PEM certificates: paste one or more BEGIN CERTIFICATE blocks' },
+            (self) => typeof self !== 'string' || self.includes('-----BEGIN CERTIFICATE-----'),
+          ),
+        ],
+      }),
+    ),
+  },
+  {
+    description:
+      'OpenID Connect provider of the tenant. When set, accepting an invitation means signing in there with the invited, verified email address (authorization code flow with PKCE; register <acceptance URL>/sign-in/callback as the redirect URI), and RoleBindings name <usernamePrefix><email>. Unset: the invitation link alone accepts.',
+  },
+);
 
 /** What a Tenant declares. */
 export const TenantSpecSchema = Type.Object(
@@ -107,6 +217,7 @@ export const TenantSpecSchema = Type.Object(
         },
       ),
     ),
+    identityProvider: Type.Optional(IdentityProviderSchema),
     notifications: Type.Optional(NotificationsSchema),
     deletionPolicy: Type.Optional(
       stringEnum(DELETION_POLICIES, {
@@ -115,6 +226,7 @@ export const TenantSpecSchema = Type.Object(
         default: 'Retain',
       }),
     ),
+    provisioning: Type.Optional(ProvisioningSchema),
   },
   {
     description: 'Desired state of the tenant: its namespace and settings.',
@@ -153,6 +265,7 @@ export const TenantStatusSchema = Type.Object(
       ),
     ),
     serviceAccounts: Type.Optional(Type.Integer({ description: 'Number of service accounts.', format: 'int32', minimum: 0 })),
+    provisioning: Type.Optional(ProvisioningStatusSchema),
     conditions: Type.Optional(conditionsField()),
     observedGeneration: Type.Optional(observedGenerationField()),
   },
@@ -188,3 +301,5 @@ export type TenantSpec = Static<typeof TenantSpecSchema>;
 export type TenantStatus = Static<typeof TenantStatusSchema>;
 /** A Tenant object. */
 export type Tenant = Static<typeof TENANT_KIND.schema>;
+/** The OpenID Connect provider a Tenant names. */
+export type IdentityProvider = Static<typeof IdentityProviderSchema>;

@@ -63,6 +63,12 @@ export const UserSpecSchema = Type.Object(
   { description: 'Desired state of the user: who it is, its role and memberships.' },
 );
 
+/** How an invitation was accepted. */
+export const ACCEPTANCE_METHODS = ['InvitationLink', 'IdentityProviderSignIn'] as const;
+
+/** How an invitation was accepted. */
+export type AcceptanceMethod = (typeof ACCEPTANCE_METHODS)[number];
+
 /** What the operator reports about a User. */
 export const UserStatusSchema = Type.Object(
   {
@@ -87,6 +93,17 @@ export const UserStatusSchema = Type.Object(
       ),
     ),
     acceptedAt: Type.Optional(timestamp('When the person accepted the invitation.')),
+    acceptedBy: Type.Optional(
+      Type.Object(
+        {
+          method: stringEnum(ACCEPTANCE_METHODS, {
+            description: "How the person accepted: InvitationLink (the link alone, for a tenant without an identity provider) or IdentityProviderSignIn (signed in at the tenant's provider with the invited, verified email).",
+          }),
+          issuer: Type.Optional(Type.String({ description: 'Issuer the person signed in at (IdentityProviderSignIn only). Never a token.', maxLength: 2048 })),
+        },
+        { description: 'How the person proved they are the invited person when accepting.' },
+      ),
+    ),
     role: Type.Optional(stringEnum(ROLES, { description: 'The role in effect as the operator last saw it (tells a role change apart for status.history).' })),
     history: Type.Optional(historyField()),
     conditions: Type.Optional(conditionsField()),
@@ -112,6 +129,7 @@ export const USER_KIND = defineKind({
     { name: 'Role', type: 'string', jsonPath: '.spec.role', description: 'Admin, Builder or Consumer' },
     { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'Invited, Active or Inactive' },
     { name: 'Groups', type: 'string', jsonPath: '.spec.groups', description: 'Groups the user belongs to' },
+    { name: 'Source', type: 'string', jsonPath: ".metadata.labels['accounts\\.blinkops\\.com/source']", description: 'Where the user came from: scim (the identity provider), cli; empty: declared (Git, kubectl)', priority: 1 },
     { ...READY_COLUMN, priority: 1 },
     AGE_COLUMN,
   ],

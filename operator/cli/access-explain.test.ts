@@ -151,3 +151,25 @@ describe('whoCan', () => {
     ]);
   });
 });
+
+describe('a tenant with an identity provider: RBAC knows people by <usernamePrefix><email>', () => {
+  const idpTenant = { metadata: { name: 'acme' }, spec: { displayName: 'Acme', identityProvider: { issuerURL: 'https://idp.acme.test', clientID: 'blink', clientSecretRef: { name: 'oidc' } } } } as Tenant & KubeObject;
+  const prefixed = (email: string) => `https://idp.acme.test#${email}`;
+
+  it('finds the user\'s binding by the issuer-scoped name, reviews that name, and does not count a bare-email binding as theirs', () => {
+    const f = facts({
+      tenant: idpTenant,
+      roleBindings: [binding('blink-user-ann', prefixed('ann@example.com'), 'blink-accounts-admin'), binding('by-hand', 'bob@example.com', 'blink-accounts-admin', false)],
+    });
+    const ann = explainAccess(f, { user: 'ann@example.com' }, 'settings');
+    expect(ann.facts.user).toMatchObject({ bindings: [{ name: 'blink-user-ann', clusterRole: 'blink-accounts-admin', managedByOperator: true }] });
+    expect(ann.rbac).toMatchObject({ checked: true, subject: prefixed('ann@example.com') });
+    // A binding naming Bob's bare email grants Bob (known to Kubernetes by the prefixed name) nothing.
+    expect(explainAccess(f, { user: 'bob@example.com' }, 'settings').facts.user).toMatchObject({ bindings: [] });
+  });
+
+  it('asks who-can about the email behind the prefix, once', () => {
+    const f = facts({ tenant: idpTenant, roleBindings: [binding('blink-user-ann', prefixed('ann@example.com'), 'blink-accounts-admin')] });
+    expect(emailsToReview(f)).toEqual(['ann@example.com', 'bob@example.com', 'dan@example.com', 'ivy@example.com']);
+  });
+});

@@ -13,7 +13,7 @@ import { decideAuthorize, pickUser } from '../access/decide.js';
 import type { AuthorizeResponse } from '../access/decide.js';
 import type { Directory } from '../access/directory.js';
 import type { AuthorizeRequest, PrincipalRef } from '../access/request.js';
-import { normalizeEmail, tenantGrantsAccess, userStanding, WORKSPACE_ACTIONS } from '../policy/index.js';
+import { kubernetesUsername, normalizeEmail, providerSettings, tenantGrantsAccess, userStanding, WORKSPACE_ACTIONS } from '../policy/index.js';
 import type { Action, AuthenticatedServiceAccount, AuthFailure, AuthFailureReason, ObjectWithMeta, PrincipalPhase, Role } from '../policy/index.js';
 import { userPhase } from '../policy/principals.js';
 import type { KubeObject } from '../runtime/kinds.js';
@@ -159,8 +159,11 @@ export function rbacCounterpart(action: Action): { readonly permission: RbacPerm
 
 function userFacts(facts: AccessFacts, email: string): UserFacts {
   const normal = normalizeEmail(email) ?? email;
+  // The name Kubernetes knows the person by: issuer-scoped when the tenant has an identity provider.
+  const username = kubernetesUsername(facts.tenant, normal);
   const bindings = facts.roleBindings
-    .filter((b) => (b.subjects ?? []).some((s) => s.kind === 'User' && (normalizeEmail(s.name) ?? s.name) === normal))
+    // With a provider only the issuer-scoped name is the person; without one, the email in any case.
+    .filter((b) => (b.subjects ?? []).some((s) => s.kind === 'User' && (providerSettings(facts.tenant) ? s.name === username : (normalizeEmail(s.name) ?? s.name) === normal)))
     .map((b) => {
       const name = b.metadata?.name ?? '';
       const labels = b.metadata?.labels ?? {};
@@ -236,7 +239,7 @@ export function explainAccess(facts: AccessFacts, principal: AskedPrincipal, act
   else if ('why' in counterpart) rbac = { checked: false, why: counterpart.why };
   else {
     const allowed = facts.rbac.get(email);
-    rbac = allowed === undefined ? { checked: false, why: 'the SubjectAccessReview was not made' } : { checked: true, subject: email, permission: describePermission(counterpart.permission), namespace: facts.namespace, allowed };
+    rbac = allowed === undefined ? { checked: false, why: 'the SubjectAccessReview was not made' } : { checked: true, subject: kubernetesUsername(facts.tenant, email), permission: describePermission(counterpart.permission), namespace: facts.namespace, allowed };
   }
   const disagreement = findDisagreement(decision, rbac);
   const saName = 'serviceAccount' in principal ? principal.serviceAccount : key?.ok ? key.name : undefined;
@@ -282,11 +285,16 @@ export interface WhoCanAnswer {
   readonly rbac: { readonly checked: boolean; readonly why?: string; readonly permission?: string };
 }
 
-/** The emails `who-can` asks RBAC about: every user's, in the normal form, and every User subject of a RoleBinding. */
-export function emailsToReview(facts: Pick<AccessFacts, 'users' | 'roleBindings'>): string[] {
+/**
+ * The emails `who-can` asks RBAC about: every user's, in the normal form, and every User subject of a
+ * RoleBinding (behind the tenant provider's username prefix, the email after it).
+ */
+export function emailsToReview(facts: Pick<AccessFacts, 'users' | 'roleBindings'> & { readonly tenant?: AccessFacts['tenant'] }): string[] {
   const emails = new Set<string>();
+  const prefix = providerSettings(facts.tenant)?.usernamePrefix;
+  const emailOf = (name: string): string => (prefix !== undefined && name.startsWith(prefix) ? name.slice(prefix.length) : name);
   for (const u of facts.users) emails.add(normalizeEmail(u.spec?.email) ?? u.spec?.email ?? '');
-  for (const b of facts.roleBindings) for (const s of b.subjects ?? []) if (s.kind === 'User' && s.name.includes('@')) emails.add(normalizeEmail(s.name) ?? s.name);
+  for (const b of facts.roleBindings) for (const s of b.subjects ?? []) if (s.kind === 'User' && s.name.includes('@')) emails.add(normalizeEmail(emailOf(s.name)) ?? emailOf(s.name));
   emails.delete('');
   return [...emails].sort();
 }

@@ -10,7 +10,7 @@
 // "#" are skipped. The User's name is the name column, else the email's local part made a DNS label.
 import { parse } from 'csv-parse/sync';
 import type { Info } from 'csv-parse/sync';
-import { API_VERSION, ROLES, validate } from '../api/index.js';
+import { API_VERSION, ROLES, SOURCE_LABEL, SOURCES, validate } from '../api/index.js';
 import type { FieldError, Role, User } from '../api/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
 
@@ -169,7 +169,7 @@ export function planBulkInvite(rows: readonly InviteRow[], namespace: string, ex
     const object = {
       apiVersion: API_VERSION,
       kind: 'User',
-      metadata: { name, namespace },
+      metadata: { name, namespace, labels: { [SOURCE_LABEL]: SOURCES.cli } },
       spec: {
         email,
         role: (role ?? row.cells.role ?? '') as Role,

@@ -8,7 +8,7 @@ import { Option } from 'commander';
 import { ACCOUNT_KINDS } from '../api/index.js';
 import type { ServiceAccount, Tenant, User } from '../api/index.js';
 import { API_KEY_PATTERN, API_KEY_PREFIX, parseApiKey } from '../apikeys/index.js';
-import { ACTIONS, isAction, normalizeEmail, OPERATOR_INSTALL_NAMESPACE, owningTenant, WORKSPACE_ACTIONS } from '../policy/index.js';
+import { ACTIONS, isAction, kubernetesUsername, normalizeEmail, OPERATOR_INSTALL_NAMESPACE, owningTenant, WORKSPACE_ACTIONS } from '../policy/index.js';
 import type { Action, AuthenticatedServiceAccount, AuthFailure } from '../policy/index.js';
 import { ApiError, isNotFound } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
@@ -140,7 +140,8 @@ export async function gatherAccessFacts(client: KubeClient, namespace: string, a
     const worker = async (): Promise<void> => {
       for (let email = queue.shift(); email !== undefined; email = queue.shift()) {
         // The groups the API server gives every person it authenticated (an OIDC user has at least these).
-        rbac.set(email, await reviewer.reviewAccess({ username: email, groups: ['system:authenticated'] }, { ...counterpart.permission, namespace }));
+        // With an identity provider the person's Kubernetes username is issuer-scoped (policy/identity.ts).
+        rbac.set(email, await reviewer.reviewAccess({ username: kubernetesUsername(tenant, email), groups: ['system:authenticated'] }, { ...counterpart.permission, namespace }));
       }
     };
     await Promise.all(Array.from({ length: REVIEWS_IN_FLIGHT }, worker));

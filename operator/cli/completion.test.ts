@@ -36,7 +36,7 @@ async function candidates(...words: string[]): Promise<readonly string[]> {
 describe('complete', () => {
   it('offers commands, subcommands, kinds and flags', async () => {
     expect(await candidates('s')).toEqual(['status', 'sa']);
-    expect(await candidates('user', '')).toEqual(['invite', 'resend', 'deactivate', 'activate', 'groups', 'remove']);
+    expect(await candidates('user', '')).toEqual(['invite', 'resend', 'deactivate', 'activate', 'list', 'groups', 'remove']);
     expect(await candidates('status', '')).toEqual(['tenant', 'user', 'serviceaccount', 'sa', 'workspace', 'group']);
     expect(await candidates('user', 'remove', '--d')).toEqual(['--dry-run']);
     expect(await candidates('completion', '')).toEqual(['bash', 'zsh']);

@@ -16,3 +16,6 @@ export function isKubectlPlugin(): boolean {
 export function cliName(): string {
   return pluginMode ? 'kubectl blink' : 'blink-accounts';
 }
+
+/** What `--help` says the command is. */
+export const PROGRAM_DESCRIPTION = 'Blink accounts operator: tenants, users, service accounts, workspaces and groups on Kubernetes';

@@ -1,10 +1,11 @@
 // `blink-accounts operator run`: the operator process.
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { FEATURES } from '../features.js';
 import { startOperator } from '../operator.js';
 import type { OperatorOptions } from '../context.js';
 import { parseTrustedProxies } from '../invitations/client-address.js';
+import { loadClusterConnection } from '../runtime/cluster-connection.js';
+import type { ClusterConnection } from '../runtime/cluster-connection.js';
 
 /** Flags of `operator run`, as commander hands them over. */
 export interface RunFlags {
@@ -36,7 +37,7 @@ function audience(value: string): string {
 }
 
 /** Turns flags into operator options; throws with the bad flag in the message. */
-export function optionsFromFlags(flags: RunFlags, kubeConfig: KubeConfig): OperatorOptions {
+export function optionsFromFlags(flags: RunFlags, kubeConfig: ClusterConnection): OperatorOptions {
   let smtpSecret: OperatorOptions['smtpSecret'];
   if (flags.smtpSecret) {
     const [namespace, name, ...rest] = flags.smtpSecret.split('/');
@@ -99,9 +100,8 @@ export function registerOperator(program: Command): void {
     .option('--trusted-proxies <cidr,...>', 'proxies (IPs or CIDRs) whose X-Forwarded-For the acceptance page\'s rate limit believes, e.g. the Ingress controller\'s pods')
     .option('--watch-health-timeout <seconds>', 'restart a watch that delivered nothing (not even a bookmark) for this long: a dead connection or a frozen proxy (default: 90)')
     .action(async (flags: RunFlags) => {
-      const kubeConfig = new KubeConfig();
-      if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
-      else kubeConfig.loadFromDefault();
+      // client-node's KubeConfig is loaded only for a kubeconfig this loader does not read (cluster-connection.ts).
+      const kubeConfig = await loadClusterConnection({ kubeconfig: flags.kubeconfig });
       const running = await startOperator(optionsFromFlags(flags, kubeConfig), FEATURES);
       // Stop the features too (SMTP connections, servers), then exit.
       running.manager.handleSignals((code) => void running.stop().finally(() => process.exit(code)));

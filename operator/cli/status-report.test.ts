@@ -131,3 +131,23 @@ describe('renderStatusReport', () => {
     expect(text).toContain('Diagnosis:\n  Nothing is wrong.');
   });
 });
+
+describe('a ServiceAccount with spec.delivery', () => {
+  it('shows where copies are, which key each holds, and why one is missing', () => {
+    const status = {
+      ...readySa,
+      deliveredTo: [{ namespace: 'payments', secretName: 'etl-api-key', keyId: 'k1' }],
+      conditions: [
+        ...readySa.conditions,
+        condition('KeyDelivered', 'False', 'NamespaceNotOptedIn', 'Not delivered to billing: a namespace receives keys only once its owner labels it accounts.blinkops.com/accept-keys-from=acme'),
+      ],
+    };
+    const spec = { role: 'Builder', workspaces: ['ws-a'], delivery: [{ namespace: 'payments' }, { namespace: 'billing' }] };
+    const text = renderStatusReport(buildStatusReport(inputs({ spec, status, secret: goodSecret })), NOW);
+    expect(text).toMatch(/Delivered to: +payments\/etl-api-key \(key k1\)/);
+    expect(text).toMatch(/Delivery asked: +payments, billing/);
+    expect(diagnose(inputs({ spec, status, secret: goodSecret })).map((f) => f.problem)).toEqual([
+      'KeyDelivered is False (NamespaceNotOptedIn): Not delivered to billing: a namespace receives keys only once its owner labels it accounts.blinkops.com/accept-keys-from=acme',
+    ]);
+  });
+});

@@ -3,6 +3,7 @@
 // -o json|yaml output), `diagnose` says what is wrong and what to type, `renderStatusReport` lays it
 // out. Nothing secret reaches it: the Secret arrives as data key names and the key's id and
 // fingerprint, the invitation record without its token hash.
+import { sourceOf } from '../api/index.js';
 import type { Condition } from '../api/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { renderTable } from './table.js';
@@ -154,6 +155,7 @@ function kindFields(input: StatusInputs): Record<string, string> {
         Email: str(spec['email']),
         Role: str(spec['role']),
         Phase: str(status['phase']) || '(not set yet)',
+        Source: sourceOf(input.object as { metadata?: { labels?: Record<string, string> } }),
         'Groups (declared)': joined(strings(spec['groups'])),
         'Groups (member of)': joined(strings(status['groups'])),
         'Workspaces (declared)': joined(strings(spec['workspaces'])),
@@ -178,6 +180,15 @@ function kindFields(input: StatusInputs): Record<string, string> {
         ...(Array.isArray(rotation['restartTargets']) && rotation['restartTargets'].length > 0
           ? {
               'Restart targets': (rotation['restartTargets'] as { kind?: string; name?: string }[]).map((t) => `${(t.kind ?? '').toLowerCase()}/${t.name ?? ''}`).join(', '),
+            }
+          : {}),
+        ...(Array.isArray(spec['delivery']) && spec['delivery'].length > 0
+          ? {
+              // Where copies are wanted, and where one holds which key (status.deliveredTo); the condition says why not.
+              'Delivered to': (Array.isArray(status['deliveredTo']) ? (status['deliveredTo'] as { namespace?: string; secretName?: string; keyId?: string }[]) : [])
+                .map((d) => `${d.namespace ?? ''}/${d.secretName ?? ''} (key ${d.keyId ?? ''})`)
+                .join(', ') || '(nowhere yet)',
+              'Delivery asked': (spec['delivery'] as { namespace?: string }[]).map((d) => d.namespace ?? '').join(', '),
             }
           : {}),
       };

@@ -1,11 +1,11 @@
-// `blink-accounts user invite | resend | deactivate | activate | groups | remove`: conveniences
+// `blink-accounts user invite | resend | deactivate | activate | list | groups | remove`: conveniences
 // over the User API. Each only edits the resource (create, merge-patch spec, delete), exactly
 // what kubectl or a GitOps commit would do, so the CLI and declarative workflows never disagree.
 // Every write takes --dry-run (server dry run); `groups` takes -o.
 import type { Command } from 'commander';
 import { assertValid, ROLES } from '../api/index.js';
 import type { Role, User } from '../api/index.js';
-import { ACCOUNT_KINDS } from '../api/index.js';
+import { ACCOUNT_KINDS, SOURCE_LABEL, SOURCES, sourceOf } from '../api/index.js';
 import { isConflict, isNotFound } from '../runtime/errors.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { KubeClient } from '../runtime/kube-client.js';
@@ -16,6 +16,7 @@ import { cliName } from './invocation.js';
 import { clusterOptions, dryRunNote, dryRunOption, outputOption, print } from './options.js';
 import type { ReadFlags, WriteFlags } from './options.js';
 import { createObject, deleteObject, mergePatch } from './writes.js';
+import { renderTable } from './table.js';
 import { writeOut } from './terminal-text.js';
 
 type UserObject = User & KubeObject;
@@ -44,7 +45,7 @@ export function userFromFlags(name: string, namespace: string, flags: InviteFlag
   const user = {
     apiVersion: 'accounts.blinkops.com/v1alpha1',
     kind: 'User',
-    metadata: { name, namespace },
+    metadata: { name, namespace, labels: { [SOURCE_LABEL]: SOURCES.cli } },
     spec: {
       email: flags.email,
       role: role as Role,
@@ -61,6 +62,28 @@ export function userFromFlags(name: string, namespace: string, flags: InviteFlag
 /** The merge patch of `user resend`: one more than the current counter, guarded by the resourceVersion read. */
 export function resendPatch(user: UserObject): object {
   return { metadata: { resourceVersion: user.metadata?.resourceVersion }, spec: { invitation: { resend: (user.spec.invitation?.resend ?? 0) + 1 } } };
+}
+
+/** One line of `user list`. */
+export interface UserListRow {
+  readonly name: string;
+  readonly email: string;
+  readonly role: string;
+  readonly phase: string;
+  /** Where the User came from: Git (declared by hand or by a GitOps tool), SCIM (the identity provider) or CLI. */
+  readonly source: 'Git' | 'SCIM' | 'CLI';
+}
+
+/** The rows of `user list`, by name. */
+export function userListRows(users: readonly UserObject[]): UserListRow[] {
+  return users
+    .map((u) => ({ name: u.metadata?.name ?? '', email: u.spec?.email ?? '', role: u.spec?.role ?? '', phase: u.status?.phase ?? '', source: sourceOf(u) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** `user list` as text: a kubectl-style table. */
+export function renderUserList(rows: readonly UserListRow[]): string {
+  return renderTable(['name', 'email', 'role', 'phase', 'source'], rows.map((r) => [r.name, r.email, r.role, r.phase, r.source]));
 }
 
 function notFound(name: string, namespace: string): CliError {
@@ -152,6 +175,11 @@ export function registerUsers(program: Command): void {
   write(user.command('activate <name>').description('Re-activate a User (Active again, or Invited if it never accepted)')).action(async (name: string, flags: WriteFlags) => {
     await withTarget(flags, ({ client, namespace }) => patchSpec(client, namespace, name, { spec: { active: true } }, flags.dryRun));
     say(`Activated User ${name}${dryRunNote(flags.dryRun)}`);
+  });
+
+  outputOption(clusterOptions(user.command('list').description('List the Users of the tenant namespace: email, role, phase, and where each came from (Git, SCIM, CLI)'), 'Users')).action(async (flags: ReadFlags) => {
+    const users = await withTarget(flags, async ({ client, namespace }) => (await client.list<UserObject>(ACCOUNT_KINDS.user, { namespace })).items);
+    print({ users: userListRows(users) }, flags.output, (list) => renderUserList(list.users));
   });
 
   outputOption(clusterOptions(user.command('groups <name>').description('Print the Groups the User belongs to (status.groups), one a line'), 'User')).action(

@@ -56,6 +56,13 @@ export interface StartOptions {
   readonly progress?: (message: string) => void;
   /** Start kube-controller-manager (garbage collection, namespace deletion). Default true. */
   readonly controllerManager?: boolean;
+  /**
+   * A structured authentication configuration (kind AuthenticationConfiguration,
+   * apiserver.config.k8s.io/v1) for kube-apiserver's `--authentication-config`: JWT
+   * authenticators for OpenID providers (tests of issue 26). The file is read by kube-apiserver,
+   * which also reloads it when it changes. Default: none (static tokens and service accounts only).
+   */
+  readonly authenticationConfig?: string;
 }
 
 const ADMIN_USER = 'blink-dev-admin';
@@ -180,6 +187,7 @@ async function startClusterOnce(options: StartOptions): Promise<ClusterState> {
       '--allow-privileged=true',
       '--authorization-mode=RBAC',
       `--token-auth-file=${join(pki, 'tokens.csv')}`,
+      ...(options.authenticationConfig !== undefined ? [`--authentication-config=${options.authenticationConfig}`] : []),
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${join(pki, 'sa.pub')}`,
       `--service-account-signing-key-file=${join(pki, 'sa.key')}`,

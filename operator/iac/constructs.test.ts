@@ -68,6 +68,18 @@ describe('BlinkTenant', () => {
     expect(Testing.toHaveProvider(json, 'null')).toBe(false);
   });
 
+  it('renders SCIM provisioning (spec.provisioning.scim), and refuses at synth what the API server would refuse', () => {
+    const json = Testing.synthScope((stack) => {
+      new BlinkTenant(stack, 'acme', { displayName: 'Acme', scim: { enabled: true, lifecycle: 'ActiveAtOnce', roleMapping: [{ group: 'Blink Admins', role: 'Admin' }] } });
+    });
+    expect(json).toContain('provisioning:\\n    scim:\\n      enabled: true\\n      lifecycle: ActiveAtOnce\\n      roleMapping:\\n        - group: Blink Admins\\n          role: Admin');
+    expect(() =>
+      Testing.synthScope((stack) => {
+        new BlinkTenant(stack, 'acme', { displayName: 'Acme', scim: { enabled: true, defaultRole: 'Admin' } });
+      }),
+    ).toThrow(/defaultRole may not be Admin/);
+  });
+
   it('renders webhooks into spec.notifications, and refuses a plain-http URL to another host at synthesis', () => {
     let tenant: BlinkTenant | undefined;
     Testing.synthScope((stack) => {
@@ -127,6 +139,11 @@ describe('BlinkTenant', () => {
     ['an invitationTTL out of range', { displayName: 'Acme', invitationTTL: '1000h' }, 'spec.invitationTTL "1000h":'],
     ['a sender with a display name', { displayName: 'Acme', sender: 'Acme <a@acme.example>' }, 'spec.sender "Acme <a@acme.example>":'],
     ['an acceptanceURL that is not http(s)', { displayName: 'Acme', acceptanceURL: 'ftp://acme' }, 'spec.acceptanceURL "ftp://acme":'],
+    [
+      'an identity provider whose issuer is not https',
+      { displayName: 'Acme', identityProvider: { issuerURL: 'http://idp.acme.example', clientID: 'blink', clientSecretRef: { name: 'oidc' } } },
+      'spec.identityProvider.issuerURL "http://idp.acme.example":',
+    ],
     ['an uppercase email domain', { displayName: 'Acme', allowedEmailDomains: ['Acme.example'] }, 'spec.allowedEmailDomains[0] "Acme.example":'],
     ['a duplicate email domain', { displayName: 'Acme', allowedEmailDomains: ['a.example', 'a.example'] }, 'spec.allowedEmailDomains[1] "a.example": Duplicate value'],
     ['an unknown deletionPolicy', { displayName: 'Acme', deletionPolicy: 'Purge' }, 'spec.deletionPolicy "Purge": Unsupported value: supported values: "Retain", "Delete"'],
@@ -292,6 +309,34 @@ describe('BlinkServiceAccount', () => {
   ])('rejects %s with the bad value in the message', (_what, props, message) => {
     const error = validationError(() => synthAcme((acme) => new BlinkServiceAccount(acme, 'ci', props as never)));
     expect(error.message).toContain('stack/acme/ci: ServiceAccount tenant-acme/ci is invalid: ');
+    expect(error.message).toContain(message);
+  });
+
+  it('asks for copies of the key in other namespaces (spec.delivery) and says where they will be', () => {
+    let etl: BlinkServiceAccount | undefined;
+    const json = synthAcme((acme) => {
+      etl = new BlinkServiceAccount(acme, 'etl', { role: 'Builder', delivery: [{ namespace: 'payments' }, { namespace: 'billing', secretName: 'blink-key', restartTargets: [{ kind: 'Deployment', name: 'api' }] }] });
+    });
+    expect(
+      Testing.toHaveResourceWithProperties(json, 'terraform_data', {
+        triggers_replace: {
+          manifest:
+            'apiVersion: accounts.blinkops.com/v1alpha1\nkind: ServiceAccount\nmetadata:\n  name: etl\n  namespace: tenant-acme\nspec:\n  role: Builder\n  delivery:\n    - namespace: payments\n    - namespace: billing\n      secretName: blink-key\n      restartTargets:\n        - kind: Deployment\n          name: api\n',
+        },
+      }),
+    ).toBe(true);
+    expect(etl?.deliveredSecrets).toEqual([
+      { namespace: 'payments', secretName: 'etl-api-key' },
+      { namespace: 'billing', secretName: 'blink-key' },
+    ]);
+  });
+
+  it.each([
+    ['a system namespace', [{ namespace: 'kube-system' }], "keys are never delivered there"],
+    ['the same namespace twice', [{ namespace: 'payments' }, { namespace: 'payments' }], 'spec.delivery'],
+    ['a namespace that is no name', [{ namespace: 'Payments!' }], 'spec.delivery[0].namespace'],
+  ])('refuses delivery to %s, at synthesis', (_what, delivery, message) => {
+    const error = validationError(() => synthAcme((acme) => new BlinkServiceAccount(acme, 'ci', { role: 'Builder', delivery })));
     expect(error.message).toContain(message);
   });
 

@@ -1,6 +1,6 @@
 // BlinkServiceAccount: a ServiceAccount of a tenant. Its API key stays in the
 // cluster: the construct exposes where the Secret is, never what it holds.
-import type { Role, ServiceAccountSpec } from '../api/index.js';
+import type { KeyDeliverySpec, Role, ServiceAccountSpec } from '../api/index.js';
 import { BlinkObject } from './blink-object.js';
 import type { BlinkObjectProps } from './blink-object.js';
 import { referencedNames, resolveAtSynthesis } from './references.js';
@@ -35,6 +35,18 @@ export interface BlinkServiceAccountProps extends BlinkObjectProps {
    * @default '0s' (applied by the API server)
    */
   readonly keyGracePeriod?: string;
+  /**
+   * Copies of the key Secret in other namespaces (spec.delivery), at most 10, one per namespace. Each
+   * namespace must opt in: its owner labels it accounts.blinkops.com/accept-keys-from=<tenant name>.
+   * @default none: the key stays in the tenant namespace
+   */
+  readonly delivery?: readonly KeyDeliverySpec[];
+}
+
+/** Where a copy of the key lives: the namespace and the Secret name (never the key). */
+export interface DeliveredSecret {
+  readonly namespace: string;
+  readonly secretName: string;
 }
 
 /** A ServiceAccount in the namespace of `tenant`; the operator writes its API key into `secretName`. */
@@ -45,16 +57,20 @@ export class BlinkServiceAccount extends BlinkObject {
   readonly secretName: string;
   /** Namespace of that Secret: the tenant namespace. */
   readonly secretNamespace: string;
+  /** The copies of the key Secret that `delivery` asks for (written once each namespace opted in). */
+  readonly deliveredSecrets: readonly DeliveredSecret[];
 
   constructor(tenant: BlinkTenant, id: string, props: BlinkServiceAccountProps) {
     const name = props.name ?? id;
     const workspaces = referencedNames(`${tenant.node.path}/${id}`, tenant, props.workspaces);
     const keyRotation = props.keyRevision === undefined && props.keyGracePeriod === undefined ? undefined : definedOnly({ revision: props.keyRevision, gracePeriod: props.keyGracePeriod });
-    const spec: ServiceAccountSpec = definedOnly({ description: props.description, role: props.role, workspaces, keyRotation });
+    const delivery = props.delivery?.map((d) => definedOnly({ ...d }) as KeyDeliverySpec);
+    const spec: ServiceAccountSpec = definedOnly({ description: props.description, role: props.role, workspaces, keyRotation, delivery });
     super(tenant, id, { kind: 'ServiceAccount', name, namespace: tenant.tenantNamespace, spec, props });
     this.tenant = tenant;
     this.secretName = `${name}${API_KEY_SECRET_SUFFIX}`;
     this.secretNamespace = tenant.tenantNamespace;
+    this.deliveredSecrets = (props.delivery ?? []).map((d) => ({ namespace: d.namespace, secretName: d.secretName ?? this.secretName }));
     this.dependOn([tenant]);
     resolveAtSynthesis(this, { workspaces }, (objects) => this.dependOn(objects));
   }

@@ -2,7 +2,7 @@
 // everything declared in it.
 import type { Construct } from 'constructs';
 import { TENANT_NAMESPACE_PREFIX } from '../api/index.js';
-import type { AccountEventName, DeletionPolicy, TenantSpec } from '../api/index.js';
+import type { AccountEventName, DeletionPolicy, IdentityProvider, ScimProvisioning, TenantSpec } from '../api/index.js';
 import { BlinkObject } from './blink-object.js';
 import type { BlinkObjectProps } from './blink-object.js';
 import { definedOnly } from './spec.js';
@@ -41,6 +41,21 @@ export interface BlinkTenantProps extends BlinkObjectProps {
    * @default 'Retain' (applied by the API server)
    */
   readonly deletionPolicy?: DeletionPolicy;
+  /**
+   * The tenant's OpenID Connect provider: accepting an invitation then means signing in there with the
+   * invited, verified email, and RoleBindings name `<usernamePrefix><email>` (issuerURL https;
+   * register `<acceptance URL>/sign-in/callback` at the provider; see deploy/README.md).
+   * @default none: the invitation link alone accepts
+   */
+  readonly identityProvider?: IdentityProvider;
+  /**
+   * Provisioning from the company's identity provider through SCIM 2.0 (Entra ID, Okta, ...):
+   * `enabled`, `lifecycle` (Invite or ActiveAtOnce), `adoptExistingUsers`, `defaultRole`,
+   * `roleMapping`, `workspaceMapping`, `tokenRotation`. The operator then serves the endpoint at
+   * the Tenant's status.provisioning.scim.baseURL, with its token in the Secret blink-scim-token.
+   * @default no SCIM endpoint
+   */
+  readonly scim?: ScimProvisioning;
   /**
    * HTTP endpoints that receive the tenant's account lifecycle events as signed CloudEvents (spec.notifications.webhooks; at most 10).
    * @default none: no events are sent
@@ -83,6 +98,8 @@ export class BlinkTenant extends BlinkObject {
       acceptanceURL: props.acceptanceURL,
       allowedEmailDomains: props.allowedEmailDomains === undefined ? undefined : [...props.allowedEmailDomains],
       deletionPolicy: props.deletionPolicy,
+      identityProvider: props.identityProvider === undefined ? undefined : { ...props.identityProvider },
+      provisioning: props.scim === undefined ? undefined : { scim: props.scim },
       notifications: props.webhooks === undefined ? undefined : { webhooks: props.webhooks.map((w) => definedOnly({ name: w.name, url: w.url, secretRef: { name: w.secretRef.name, key: w.secretRef.key }, events: w.events === undefined ? undefined : [...w.events], retryFor: w.retryFor })) },
     });
     super(scope, id, { kind: 'Tenant', name, namespace: undefined, spec, props });

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readBodyLimited } from '../runtime/http-body.js';
 import type { Tenant, User } from '../api/index.js';
 import { checkCsrfToken, issueCsrfToken } from './csrf.js';
-import { CSRF_FIELD, PAGE_HEADERS, renderInvitationPage, renderResultPage } from './page.js';
+import { CSRF_FIELD, PAGE_HEADERS, renderInvitationPage, renderResultPage, SIGN_IN_PAGE_HEADERS } from './page.js';
 import type { ResultKind } from './page.js';
 import { parseInvitationToken, verifyInvitationToken } from './token.js';
 import type { KubeWriter } from '../runtime/kube-writer.js';
@@ -27,6 +27,10 @@ import { clientBucket, NO_TRUSTED_PROXIES, resolveClientAddress } from './client
 import type { TrustedProxies } from './client-address.js';
 import { INVITATION_ID_LABEL, plainRecord, readInvitationRecord, secretFromRecord, USER_LABEL } from './invitation-record.js';
 import type { SecretObject, StoredInvitationRecord } from './invitation-record.js';
+import { ProviderClients, ProviderUnavailableError } from './provider-client.js';
+import type { ConnectedProvider } from './provider-client.js';
+import { SIGN_IN_CALLBACK_PATH, signInCallbackUrl, startSignIn } from './sign-in.js';
+import { finishSignIn } from './sign-in.js';
 
 /** Path prefix of acceptance links. */
 export const ACCEPTANCE_PREFIX = '/invitations/';
@@ -58,6 +62,16 @@ export interface AcceptancePageOptions {
   readonly csrfKey: () => Promise<Buffer>;
   /** Verifies the record a link names and signs the accepted one (runtime/record-signing.ts). */
   readonly signingKey: Buffer;
+  /** Connects to tenants' identity providers. @default one over `ctx.manager.client` and `clock` */
+  readonly providers?: ProviderClients;
+}
+
+/** The two routes of the public port: the acceptance page and the return from a provider's sign-in. */
+export interface AcceptanceHandlers {
+  /** `/invitations/<token>` */
+  readonly acceptance: RequestHandler;
+  /** `/sign-in/callback`: where a tenant's provider sends the person back. */
+  readonly signInCallback: RequestHandler;
 }
 
 interface Found {
@@ -66,20 +80,31 @@ interface Found {
   readonly user: (User & KubeObject) | undefined;
   readonly tenantDisplayName: string;
   readonly publicUrl: string;
+  readonly tenant: Tenant;
 }
 
 function respond(req: IncomingMessage, res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
-  res.writeHead(status, { ...PAGE_HEADERS, ...extra, 'Content-Length': String(Buffer.byteLength(body)) });
+  respondWith(req, res, status, body, { ...PAGE_HEADERS, ...extra });
+}
+
+function respondWith(req: IncomingMessage, res: ServerResponse, status: number, body: string, headers: Readonly<Record<string, string>>): void {
+  res.writeHead(status, { ...headers, 'Content-Length': String(Buffer.byteLength(body)) });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function result(req: IncomingMessage, res: ServerResponse, kind: ResultKind, status: number, extra: Record<string, string> = {}, tenantDisplayName?: string): void {
-  respond(req, res, status, renderResultPage(kind, tenantDisplayName !== undefined ? { tenantDisplayName } : {}), extra);
+function result(req: IncomingMessage, res: ServerResponse, kind: ResultKind, status: number, extra: Record<string, string> = {}, tenantDisplayName?: string, invitedEmail?: string): void {
+  respond(req, res, status, renderResultPage(kind, { ...(tenantDisplayName !== undefined ? { tenantDisplayName } : {}), ...(invitedEmail !== undefined ? { invitedEmail } : {}) }), extra);
 }
 
 /** Builds the request handler of `/invitations/`. */
 export function createAcceptanceHandler(options: AcceptancePageOptions): RequestHandler {
+  return createAcceptanceHandlers(options).acceptance;
+}
+
+/** Builds the handlers of `/invitations/` and `/sign-in/callback`, which share the invitation lookup and the accepting write. */
+export function createAcceptanceHandlers(options: AcceptancePageOptions): AcceptanceHandlers {
   const { ctx, invitations, clock, guesses } = options;
+  const providers = options.providers ?? new ProviderClients(ctx.manager.client, clock);
   const trustedProxies = options.trustedProxies ?? NO_TRUSTED_PROXIES;
   const client = ctx.manager.client;
 
@@ -96,7 +121,7 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
     // Only a record the operator signed is an invitation: an edited one (its token hash, expiry, state) is no link at all.
     const read = readInvitationRecord(secret, options.signingKey);
     const record = read?.integrity === 'signed' ? read.record : undefined;
-    return { secret, record, user: userOf(secret), tenantDisplayName: tenant.spec?.displayName ?? tenant.metadata?.name ?? '', publicUrl: ctx.publicUrlFor(tenant) };
+    return { secret, record, user: userOf(secret), tenantDisplayName: tenant.spec?.displayName ?? tenant.metadata?.name ?? '', publicUrl: ctx.publicUrlFor(tenant), tenant };
   };
 
   const find = (invitationId: string): Found | undefined => {
@@ -110,14 +135,59 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
   /** The token hashes to the stored hash of the record its id names (whatever the record's state). */
   const holdsToken = (found: Found | undefined, token: string): boolean => !!found?.record && found.record.tokenHash !== '' && verifyInvitationToken(token, found.record.tokenHash);
 
-  const judge = (found: Found | undefined, token: string) => {
+  /** Judges the invitation `found`, its token held (`tokenMatches`) or not. */
+  const judgeFound = (found: Found | undefined, tokenMatches: boolean) => {
     const record = found?.record;
     const user = found?.user;
     const userActive = !!user && !isDeleting(user) && intendsActive(user) && user.spec?.email === record?.email;
     // A signed but earlier invitation put back in place of a later one (status acted on a higher resend counter) is dead.
     const lastResend = user?.status?.invitation?.resend;
     const superseded = !!record && lastResend !== undefined && record.resend < lastResend;
-    return judgeInvitation({ record, tokenMatches: holdsToken(found, token), userActive, superseded, now: clock.now() });
+    return judgeInvitation({ record, tokenMatches, userActive, superseded, now: clock.now() });
+  };
+  const judge = (found: Found | undefined, token: string) => judgeFound(found, holdsToken(found, token));
+
+  /** The tenant's provider, connected; undefined without one. Throws ProviderUnavailableError. */
+  const providerOf = (found: Found): Promise<ConnectedProvider | undefined> => providers.connect(found.tenant, found.secret.metadata?.namespace ?? '');
+
+  /**
+   * Writes the record accepted (with the resourceVersion read: of two concurrent accepts exactly one
+   * wins), judging a fresh read again after a conflict with `rejudge`; answers the page.
+   */
+  const accept = async (req: IncomingMessage, res: ServerResponse, first: Found, invitationId: string, rejudge: (found: Found | undefined) => ReturnType<typeof judgeFound>, acceptedIssuer?: string): Promise<void> => {
+    let found: Found | undefined = first;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const verdict = rejudge(found);
+      if (!verdict.ok) return result(req, res, verdict.page, verdict.status);
+      const { secret, record, tenantDisplayName } = found as Found & { record: StoredInvitationRecord };
+      const meta = secret.metadata ?? {};
+      const accepted = secretFromRecord(
+        { namespace: meta.namespace ?? '', userName: meta.labels?.[USER_LABEL] ?? '', tenantName: meta.labels?.[TENANT_LABEL] ?? '' },
+        { ...plainRecord(record), state: 'accepted', acceptedAt: kubeTime(clock.now()), ...(acceptedIssuer !== undefined ? { acceptedIssuer } : {}) },
+        options.signingKey,
+        record.resourceVersion,
+      );
+      try {
+        await client.replace(builtinKinds.secret, accepted);
+        ctx.logger.info(
+          { namespace: meta.namespace, user: meta.labels?.[USER_LABEL], invitationId: record.invitationId, ...(acceptedIssuer !== undefined ? { issuer: acceptedIssuer } : {}) },
+          acceptedIssuer !== undefined ? 'Accepted an invitation after a sign-in at the identity provider' : 'Accepted an invitation',
+        );
+        return result(req, res, 'accepted', 200, {}, tenantDisplayName);
+      } catch (error) {
+        if (isNotFound(error)) return result(req, res, 'invalid', 404);
+        if (!isConflict(error)) throw error;
+        // Someone wrote first (another accept, a resend, the controller): judge the fresh record.
+        try {
+          const fresh = await client.get<SecretObject>(builtinKinds.secret, meta.namespace, meta.name ?? '');
+          found = fresh.metadata?.labels?.[INVITATION_ID_LABEL] === invitationId ? describe(fresh) : undefined;
+        } catch (readError) {
+          if (isNotFound(readError)) return result(req, res, 'invalid', 404);
+          throw readError;
+        }
+      }
+    }
+    return result(req, res, 'bad-request', 503, { 'Retry-After': '1' });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -142,8 +212,12 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
       const verdict = judge(found, token);
       if (!verdict.ok) return result(req, res, verdict.page, verdict.status);
       const { record, user } = found as Found & { record: StoredInvitationRecord; user: User };
+      const provider = await providerOf(found as Found);
+      // The form's POST is answered with a redirect to the provider (SIGN_IN_PAGE_HEADERS allows it); its host is shown.
+      const signIn = provider ? new URL(provider.config.serverMetadata().authorization_endpoint ?? provider.settings.issuerURL) : undefined;
       const csrfToken = issueCsrfToken(await options.csrfKey(), record.invitationId, new Date(clock.now()));
       const page = renderInvitationPage({
+        ...(signIn ? { signInAt: signIn.host } : {}),
         tenantDisplayName: (found as Found).tenantDisplayName,
         email: record.email,
         role: user.spec.role,
@@ -152,6 +226,7 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
         expiresAt: new Date(record.expiresAt),
         csrfToken,
       });
+      if (signIn) return respondWith(req, res, 200, page, SIGN_IN_PAGE_HEADERS);
       return respond(req, res, 200, page);
     }
 
@@ -165,46 +240,64 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
     const csrf = fields.length === 1 ? fields[0] : undefined;
     if (!checkCsrfToken(await options.csrfKey(), parsed.value.invitationId, csrf, new Date(clock.now())).ok) return result(req, res, 'bad-request', 403);
 
-    let found = find(parsed.value.invitationId);
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const verdict = judge(found, token);
-      if (!verdict.ok) return result(req, res, verdict.page, verdict.status);
-      const { secret, record, tenantDisplayName } = found as Found & { record: StoredInvitationRecord };
-      const meta = secret.metadata ?? {};
-      const accepted = secretFromRecord(
-        { namespace: meta.namespace ?? '', userName: meta.labels?.[USER_LABEL] ?? '', tenantName: meta.labels?.[TENANT_LABEL] ?? '' },
-        { ...plainRecord(record), state: 'accepted', acceptedAt: kubeTime(clock.now()) },
-        options.signingKey,
-        record.resourceVersion,
-      );
-      try {
-        await client.replace(builtinKinds.secret, accepted);
-        ctx.logger.info({ namespace: meta.namespace, user: meta.labels?.[USER_LABEL], invitationId: record.invitationId }, 'Accepted an invitation');
-        return result(req, res, 'accepted', 200, {}, tenantDisplayName);
-      } catch (error) {
-        if (isNotFound(error)) return result(req, res, 'invalid', 404);
-        if (!isConflict(error)) throw error;
-        // Someone wrote first (another accept, a resend, the controller): judge the fresh record.
-        try {
-          const fresh = await client.get<SecretObject>(builtinKinds.secret, meta.namespace, meta.name ?? '');
-          found = fresh.metadata?.labels?.[INVITATION_ID_LABEL] === parsed.value.invitationId ? describe(fresh) : undefined;
-        } catch (readError) {
-          if (isNotFound(readError)) return result(req, res, 'invalid', 404);
-          throw readError;
-        }
-      }
+    const found = find(parsed.value.invitationId);
+    const verdict = judge(found, token);
+    if (!verdict.ok) return result(req, res, verdict.page, verdict.status);
+    const provider = await providerOf(found as Found);
+    if (provider) {
+      // The tenant has an identity provider: the link alone accepts nothing; the person signs in first.
+      const { record, publicUrl } = found as Found & { record: StoredInvitationRecord };
+      const started = await startSignIn({ provider, record, publicUrl, sharedKey: await options.csrfKey(), now: clock.now() });
+      res.writeHead(303, { ...PAGE_HEADERS, Location: started.location, 'Set-Cookie': started.cookie, 'Content-Length': '0' });
+      res.end();
+      return;
     }
-    return result(req, res, 'bad-request', 503, { 'Retry-After': '1' });
+    return accept(req, res, found as Found, parsed.value.invitationId, (fresh) => judge(fresh, token));
   };
 
-  return async (req, res) => {
+  const callback = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? 'GET';
+    if (method !== 'GET' && method !== 'HEAD') return result(req, res, 'bad-request', 405, { Allow: 'GET, HEAD' });
+    const outcome = await finishSignIn({
+      req,
+      sharedKey: await options.csrfKey(),
+      now: clock.now(),
+      find: (invitationId) => find(invitationId),
+      judge: (found, bound) => judgeFound(found as Found | undefined, bound),
+      provider: (found) => providerOf(found as Found),
+      log: ctx.logger,
+    });
+    const clear = { 'Set-Cookie': outcome.clearCookie };
+    if (!outcome.ok) {
+      if (outcome.charge) {
+        const clientAddress = resolveClientAddress(req.socket.remoteAddress, req.headers['x-forwarded-for'], trustedProxies);
+        const rate = guesses.take(clientBucket(clientAddress));
+        if (!rate.allowed) return result(req, res, 'rate-limited', 429, { ...clear, 'Retry-After': String(rate.retryAfterSeconds) });
+      }
+      return result(req, res, outcome.page, outcome.status, clear, undefined, outcome.invitedEmail);
+    }
+    const found = outcome.found as Found;
+    const invitationId = found.record?.invitationId ?? '';
+    // The record is judged again as it is written: a resend or another accept in between wins.
+    res.setHeader('Set-Cookie', outcome.clearCookie);
+    return accept(req, res, found, invitationId, (fresh) => judgeFound(fresh, outcome.stillBound(fresh)), outcome.issuer);
+  };
+
+  const guarded = (inner: (req: IncomingMessage, res: ServerResponse) => Promise<void>): RequestHandler => async (req, res) => {
     try {
-      await handle(req, res);
+      await inner(req, res);
     } catch (error) {
       if (!req.socket.writable) {
         // The client went away or ran out of time (it got its 408): its doing, not a failure of the page.
         ctx.logger.debug({ err: error }, 'An acceptance request ended before its answer');
         res.destroy();
+        return;
+      }
+      if (error instanceof ProviderUnavailableError) {
+        // Said on the Tenant too (IdentityProviderReady=False); the person is asked to come back later.
+        ctx.logger.warn({ reason: error.reason, detail: error.message }, 'The identity provider of a tenant could not be used');
+        if (!res.headersSent) result(req, res, 'provider-unavailable', 503, { 'Retry-After': '30' });
+        else res.end();
         return;
       }
       // The API server or the CSRF Secret failed: a page, never a stack trace; no token in the log.
@@ -213,4 +306,9 @@ export function createAcceptanceHandler(options: AcceptancePageOptions): Request
       else res.end();
     }
   };
+
+  return { acceptance: guarded(handle), signInCallback: guarded(callback) };
 }
+
+/** The path of the sign-in callback route (re-exported for the feature that mounts it). */
+export { SIGN_IN_CALLBACK_PATH, signInCallbackUrl };

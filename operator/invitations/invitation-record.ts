@@ -52,6 +52,8 @@ export interface InvitationRecord {
   readonly expiresAt: string;
   readonly state: InvitationState;
   readonly acceptedAt?: string;
+  /** The issuer the person signed in at to accept (a tenant with an identity provider); absent: the link alone. */
+  readonly acceptedIssuer?: string;
   /** spec.invitation.resend this invitation answers. */
   readonly resend: number;
   readonly delivery: DeliveryState;
@@ -158,6 +160,7 @@ export function recordFromSecret(secret: SecretObject | undefined): StoredInvita
   const resend = Number(get('resend') ?? '0');
   if (!invitationId || !email || !issuedAt || !expiresAt || !state || !STATES.includes(state) || !delivery || !DELIVERIES.includes(delivery)) return undefined;
   const acceptedAt = get('acceptedAt');
+  const acceptedIssuer = get('acceptedIssuer');
   const sentAt = get('sentAt');
   const deliveryError = get('deliveryError');
   const deliveryFailure = get('deliveryFailure');
@@ -173,6 +176,7 @@ export function recordFromSecret(secret: SecretObject | undefined): StoredInvita
     expiresAt,
     state: state as InvitationState,
     ...(acceptedAt ? { acceptedAt } : {}),
+    ...(acceptedIssuer ? { acceptedIssuer } : {}),
     resend: Number.isSafeInteger(resend) && resend >= 0 ? resend : 0,
     delivery: delivery as DeliveryState,
     messageId: get('messageId') ?? invitationMessageId(invitationId),
@@ -202,6 +206,7 @@ export function secretFromRecord(location: RecordLocation, record: InvitationRec
     expiresAt: record.expiresAt,
     state: record.state,
     acceptedAt: record.acceptedAt,
+    acceptedIssuer: record.acceptedIssuer,
     resend: String(record.resend),
     delivery: record.delivery,
     messageId: record.messageId,
@@ -260,6 +265,8 @@ function canonicalRecord(location: Pick<RecordLocation, 'namespace' | 'userName'
     record.attemptedAt ?? null,
     record.failedAttempts ?? 0,
     (record.recentEmails ?? []).map((e) => [e.invitationId, e.at]),
+    // Appended only when present, so records signed before it existed still verify.
+    ...(record.acceptedIssuer !== undefined ? [['acceptedIssuer', record.acceptedIssuer]] : []),
   ];
 }
 

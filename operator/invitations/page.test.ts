@@ -83,17 +83,34 @@ describe('renderInvitationPage', () => {
 });
 
 describe('renderResultPage', () => {
-  it.each(RESULT_KINDS)('%s is an accessible, self-contained page with a 4xx unless accepted', (kind) => {
+  it.each(RESULT_KINDS)('%s is an accessible, self-contained page with a 4xx unless accepted (503 when the provider is down)', (kind) => {
     const markup = renderResultPage(kind);
     accessibleShell(markup);
     selfContained(markup);
     expect(markup).not.toContain('<form');
     if (kind === 'accepted') expect(RESULT_STATUS[kind]).toBe(200);
+    else if (kind === 'provider-unavailable') expect(RESULT_STATUS[kind]).toBe(503);
     else expect(Math.floor(RESULT_STATUS[kind] / 100)).toBe(4);
   });
 
   it('maps outcomes to distinct, conventional status codes', () => {
-    expect(RESULT_STATUS).toEqual({ accepted: 200, expired: 410, invalid: 404, 'rate-limited': 429, 'bad-request': 400 });
+    expect(RESULT_STATUS).toEqual({
+      accepted: 200,
+      expired: 410,
+      invalid: 404,
+      'rate-limited': 429,
+      'bad-request': 400,
+      'wrong-account': 403,
+      'email-unverified': 403,
+      'sign-in-failed': 400,
+      'provider-unavailable': 503,
+    });
+  });
+
+  it('names the invited email only on the wrong-account page, escaped', () => {
+    expect(renderResultPage('wrong-account', { invitedEmail: 'jane<b>@acme.test' })).toContain('This invitation is for <strong>jane&lt;b&gt;@acme.test</strong>.');
+    expect(renderResultPage('sign-in-failed', { invitedEmail: 'jane@acme.test' })).not.toContain('jane@acme.test');
+    expect(renderResultPage('email-unverified', { invitedEmail: 'jane@acme.test' })).not.toContain('jane@acme.test');
   });
 
   it('names the tenant only on the accepted page, escaped', () => {
@@ -123,5 +140,25 @@ describe('PAGE_HEADERS', () => {
     expect(PAGE_HEADERS['Referrer-Policy']).toBe('no-referrer');
     expect(PAGE_HEADERS['Cache-Control']).toBe('no-store');
     expect(PAGE_HEADERS['Content-Type']).toBe('text/html; charset=utf-8');
+  });
+});
+
+describe('renderInvitationPage with an identity provider', () => {
+  const markup = renderInvitationPage(input({ signInAt: 'idp.acme.example' }));
+
+  it('asks the person to sign in as the invited address, with the same CSRF form', () => {
+    accessibleShell(markup);
+    selfContained(markup);
+    expect(markup).toContain('<button type="submit" aria-describedby="accept-note">Sign in to accept</button>');
+    expect(markup).toContain(`<input type="hidden" name="${CSRF_FIELD}" value="abc123.csrf">`);
+    expect(markup).toContain('You will sign in at idp.acme.example with ada@acme.example');
+    expect(markup).not.toContain('Accept invitation</button>');
+  });
+
+  it('lets the form lead to an https provider (and the origins it hands on to), nothing else changed', async () => {
+    const { SIGN_IN_PAGE_HEADERS } = await import('./page.js');
+    const csp = SIGN_IN_PAGE_HEADERS['Content-Security-Policy'] ?? '';
+    expect(csp).toContain("form-action 'self' https:;");
+    expect(csp.replace(' https:', '')).toBe(PAGE_HEADERS['Content-Security-Policy']);
   });
 });

@@ -43,10 +43,24 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
 export interface InvitationPageInput extends InvitationDetails {
   /** Token from `issueCsrfToken`, sent back in the hidden `csrf` field. */
   readonly csrfToken: string;
+  /** The tenant's identity provider: accepting means signing in there (its host is shown). @default the link alone accepts */
+  readonly signInAt?: string;
 }
 
+/**
+ * The headers of the sign-in page, whose form's POST is answered with a redirect to the provider.
+ * Browsers hold every redirect after a form submission to form-action, and a provider may hand
+ * the person on to another origin (Dex to an upstream connector, a custom login domain), so the
+ * form may lead to any https origin; the page has no injected markup (every value is escaped)
+ * and still runs no script and loads nothing.
+ */
+export const SIGN_IN_PAGE_HEADERS: Readonly<Record<string, string>> = {
+  ...PAGE_HEADERS,
+  'Content-Security-Policy': (PAGE_HEADERS['Content-Security-Policy'] ?? '').replace("form-action 'self'", "form-action 'self' https:"),
+};
+
 /** The outcomes that get their own page. `invalid` covers unknown, reused, revoked and malformed tokens alike. */
-export const RESULT_KINDS = ['accepted', 'expired', 'invalid', 'rate-limited', 'bad-request'] as const;
+export const RESULT_KINDS = ['accepted', 'expired', 'invalid', 'rate-limited', 'bad-request', 'wrong-account', 'email-unverified', 'sign-in-failed', 'provider-unavailable'] as const;
 /** An outcome page. */
 export type ResultKind = (typeof RESULT_KINDS)[number];
 
@@ -57,6 +71,10 @@ export const RESULT_STATUS: Readonly<Record<ResultKind, number>> = {
   invalid: 404,
   'rate-limited': 429,
   'bad-request': 400,
+  'wrong-account': 403,
+  'email-unverified': 403,
+  'sign-in-failed': 400,
+  'provider-unavailable': 503,
 };
 
 const RESULT_TEXT: Readonly<Record<ResultKind, { readonly title: string; readonly body: string }>> = {
@@ -68,6 +86,19 @@ const RESULT_TEXT: Readonly<Record<ResultKind, { readonly title: string; readonl
   },
   'rate-limited': { title: 'Too many attempts', body: 'Please wait a few minutes, then open the link from your email again.' },
   'bad-request': { title: 'The request could not be completed', body: 'Open the link from your email again and press Accept once more.' },
+  'wrong-account': {
+    title: 'This invitation is for someone else',
+    body: 'You signed in with another account. Your invitation is still valid: open the link from your email again and sign in with the address the invitation is for.',
+  },
+  'email-unverified': {
+    title: 'Your email address is not verified',
+    body: 'Your identity provider does not say that this email address is verified. Verify it there (or ask your administrator), then open the link from your email again. Your invitation is still valid.',
+  },
+  'sign-in-failed': {
+    title: 'The sign-in could not be completed',
+    body: 'It may have taken too long, been used already, or been cancelled. Open the link from your email again and sign in once more. Your invitation is still valid if it was not accepted.',
+  },
+  'provider-unavailable': { title: 'Sign-in is not available right now', body: 'Your organisation\'s identity provider could not be reached. Please try again in a few minutes.' },
 };
 
 // A form may post to its own server by path, or to an absolute http(s) URL; never to javascript: or another scheme.
@@ -98,6 +129,22 @@ ${main}
 export function renderInvitationPage(input: InvitationPageInput): string {
   const tenant = singleLine(input.tenantDisplayName);
   const facts = invitationFacts(input);
+  if (input.signInAt !== undefined) {
+    const at = singleLine(input.signInAt);
+    return page(
+      `Join ${tenant}`,
+      html`<h1>Join ${tenant} on Blink</h1>
+<p>You have been invited as <strong>${singleLine(input.email)}</strong>. Review the access you will get, then sign in as that person to accept.</p>
+<dl>
+${facts.map((fact) => html`<dt>${fact.label}</dt><dd>${fact.value}</dd>\n`)}</dl>
+<form method="post" aria-labelledby="accept-heading">
+<h2 id="accept-heading" class="sr-only">Sign in to accept the invitation</h2>
+<input type="hidden" name="${CSRF_FIELD}" value="${input.csrfToken}">
+<button type="submit" aria-describedby="accept-note">Sign in to accept</button>
+</form>
+<p id="accept-note" class="note">You will sign in at ${at} with ${singleLine(input.email)}; the invitation is accepted only for that verified address. The link expires at ${formatInstant(input.expiresAt)}. Nothing changes unless you sign in.</p>`,
+    );
+  }
   return page(
     `Join ${tenant}`,
     html`<h1>Join ${tenant} on Blink</h1>
@@ -113,10 +160,12 @@ ${facts.map((fact) => html`<dt>${fact.label}</dt><dd>${fact.value}</dd>\n`)}</dl
   );
 }
 
-/** Renders an outcome page (serve it with `RESULT_STATUS[kind]`); it names no user and no invitation. */
-export function renderResultPage(kind: ResultKind, options: { readonly tenantDisplayName?: string } = {}): string {
+/** Renders an outcome page (serve it with `RESULT_STATUS[kind]`); it names no user and no invitation, except the invited email on `wrong-account`. */
+export function renderResultPage(kind: ResultKind, options: { readonly tenantDisplayName?: string; readonly invitedEmail?: string } = {}): string {
   const { title, body } = RESULT_TEXT[kind];
   const tenant = kind === 'accepted' && options.tenantDisplayName !== undefined ? singleLine(options.tenantDisplayName) : '';
-  const lead = tenant === '' ? html`` : html`<p>You have joined <strong>${tenant}</strong>.</p>\n`;
+  // Only the holder of a sign-in started with the link's token sees whom the invitation is for.
+  const invited = kind === 'wrong-account' && options.invitedEmail !== undefined ? html`<p>This invitation is for <strong>${singleLine(options.invitedEmail)}</strong>.</p>\n` : html``;
+  const lead = tenant === '' ? invited : html`<p>You have joined <strong>${tenant}</strong>.</p>\n`;
   return page(title, html`<h1>${title}</h1>\n${lead}<p>${body}</p>`);
 }

@@ -4,8 +4,6 @@
 // verdict came back: it may have been delivered), which the invitation record keeps apart.
 import { BlockList, isIP } from 'node:net';
 import { Readable } from 'node:stream';
-import { createTransport } from 'nodemailer';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { isNotFound } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeWriter } from '../runtime/kube-writer.js';
@@ -184,6 +182,8 @@ export function classifySmtpFailure(error: unknown): SmtpFailureReason {
 export function nodemailerMailer(timeouts: SmtpTimeouts = {}): Mailer {
   return {
     async send(settings, message, hooks = {}) {
+      // Loaded at the first email, not at start-up: nodemailer is ~40 modules the operator needs only to send.
+      const [{ createTransport }, { default: MailComposer }] = await Promise.all([import('nodemailer'), import('nodemailer/lib/mail-composer')]);
       const raw = await new MailComposer({
         from: message.from,
         to: message.to,

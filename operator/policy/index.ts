@@ -5,3 +5,4 @@ export * from './matrix.js';
 export * from './email.js';
 export * from './principals.js';
 export * from './tenancy.js';
+export * from './identity.js';

@@ -48,6 +48,17 @@ describe('Controller.watch', () => {
   });
 });
 
+describe('Controller.watch with its own inScope', () => {
+  it('judges scope by what the option says (a copy by the namespace it copies from), not by the object\'s namespace', () => {
+    const inScope = (t: Tenant): boolean => t.metadata?.labels?.['shard'] === 's';
+    const { handler, controller } = watched({ inScope });
+    handler.add?.({ ...tenant(), metadata: { ...tenant().metadata, labels: { shard: 'other' } } });
+    expect(controller.queue.length).toBe(0);
+    handler.add?.(tenant());
+    expect(controller.queue.length).toBe(2);
+  });
+});
+
 describe('specOrLabelsChanged', () => {
   const base = tenant();
   it.each<[string, Tenant, boolean]>([

@@ -72,6 +72,12 @@ export interface ControllerOptions {
 export interface WatchOptions<T extends KubeObject> {
   /** Whether an update concerns the mapped keys; false drops it. @default every update enqueues */
   readonly onUpdate?: (previous: T, object: T) => boolean;
+  /**
+   * The object is in scope when this says so, instead of the controller's own check of its
+   * namespace: for objects the operator keeps outside tenant namespaces on behalf of one (delivered
+   * key copies), whose scope is that tenant namespace's. @default the controller's `inScope`
+   */
+  readonly inScope?: (object: T) => boolean;
 }
 
 /**
@@ -121,7 +127,7 @@ export class Controller {
    * adds and deletes always enqueue.
    */
   watch<T extends KubeObject>(informer: Informer<T>, map: KeyMapper, options: WatchOptions<T> = {}): void {
-    const inScope = this.options.inScope ?? (() => true);
+    const inScope: (object: T) => boolean = options.inScope ?? this.options.inScope ?? (() => true);
     const enqueue = (object: T): void => {
       if (!inScope(object)) return;
       for (const key of map(object)) this.queue.add(key);

@@ -8,7 +8,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { RequestOptions } from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { ClusterConnection } from './cluster-connection.js';
 import { ApiError, TransientError } from './errors.js';
 import type { KindDescriptor, KubeObject } from './kinds.js';
 import { apiVersionOf, collectionPath, objectPath } from './kinds.js';
@@ -74,7 +74,7 @@ export class KubeClient {
   private agents: { pooled: HttpAgent; watch: HttpAgent } | undefined;
 
   constructor(
-    private readonly kubeConfig: KubeConfig,
+    private readonly kubeConfig: ClusterConnection,
     options: KubeClientOptions = {},
   ) {
     const cluster = kubeConfig.getCurrentCluster();

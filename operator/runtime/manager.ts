@@ -10,8 +10,8 @@
 //   4. informers and HTTP servers stop.
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from './clock.js';
+import type { ClusterConnection } from './cluster-connection.js';
 import { systemClock } from './clock.js';
 import { Controller } from './controller.js';
 import type { Reconciler } from './controller.js';
@@ -38,7 +38,7 @@ import type { RateLimiter } from './rate-limiter.js';
 
 /** Options of {@link Manager}. */
 export interface ManagerOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly kubeConfig: ClusterConnection;
   /** The API client; built from kubeConfig when omitted. */
   readonly client?: KubeClient;
   /** Only objects in namespaces matching this label selector are reconciled (cluster-scoped objects always are). */
@@ -79,6 +79,12 @@ export interface InformerSpec<T extends KubeObject> {
   readonly transform?: (object: T) => T;
   /** Only objects for which this holds are cached (see InformerOptions.keep). Secrets are also kept only in namespaces in scope. */
   readonly keep?: (object: T) => boolean;
+  /**
+   * The namespace whose being in scope decides whether a Secret is kept: its own by default; for a
+   * Secret the operator wrote outside tenant namespaces on behalf of one (a delivered key copy), that
+   * tenant namespace. Undefined from the function: not kept.
+   */
+  readonly scopeNamespace?: (object: T) => string | undefined;
   readonly indexes?: Readonly<Record<string, IndexFunction<T>>>;
 }
 
@@ -205,7 +211,9 @@ export class Manager {
     let informer = this.informers.get(id) as Informer<T> | undefined;
     if (!informer) {
       const namespaces = kind.group === '' && kind.kind === 'Secret' ? this.namespaces : undefined;
-      const keep = namespaces ? (object: T) => this.inScope(object) && (spec.keep?.(object) ?? true) : spec.keep;
+      const scopeOf = spec.scopeNamespace;
+      const inScope = scopeOf ? (object: T): boolean => this.namespaceInScope(scopeOf(object)) : (object: T): boolean => this.inScope(object);
+      const keep = namespaces ? (object: T) => inScope(object) && (spec.keep?.(object) ?? true) : spec.keep;
       informer = new Informer<T>({
         client: this.client,
         kind,
@@ -386,6 +394,12 @@ export class Manager {
     if (!this.namespaces) return true;
     const namespace = object.metadata?.namespace;
     return namespace === undefined || this.namespaces.get(namespace) !== undefined;
+  }
+
+  /** Whether a namespace is one of this manager's (every namespace without a namespace selector); undefined is none. */
+  namespaceInScope(namespace: string | undefined): boolean {
+    if (!this.namespaces) return namespace !== undefined;
+    return namespace !== undefined && this.namespaces.get(namespace) !== undefined;
   }
 
   private startWorkers(lease: AbortSignal): void {

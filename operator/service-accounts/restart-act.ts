@@ -1,4 +1,4 @@
-// The act step of rollout restarts, in the service account's own namespace (the path is built from
+// The act step of rollout restarts, in the service account's own namespace or a delivery namespace (the path is built from
 // it; a target names no namespace): each target is read, restarted only if it consumes the key
 // (`isKeyConsumer`), with a merge patch guarded by the resourceVersion that was judged; then one Event.
 // A target that does not exist gets exactly the answer of one that does not use the key.
@@ -41,7 +41,11 @@ async function restartOne(act: ActContext, namespace: string, serviceAccount: st
   }
 }
 
-/** Restarts every target that consumes the key `keyId` of Secret `secretName`; returns the RolloutRestarted condition. Never throws for a target's failure. */
+/**
+ * Restarts every target that consumes the key `keyId` of Secret `secretName` in `namespace` (the
+ * account's own, or a delivery namespace holding a copy of the key); returns the RolloutRestarted
+ * condition. Never throws for a target's failure.
+ */
 export async function restartTargets(
   act: ActContext,
   sa: ServiceAccount & KubeObject,
@@ -49,15 +53,15 @@ export async function restartTargets(
   secretName: string,
   keyId: string,
   now: number,
+  namespace: string = sa.metadata?.namespace ?? '',
 ): Promise<{ status: 'True' | 'False'; reason: string; message: string }> {
-  const namespace = sa.metadata?.namespace ?? '';
   const name = sa.metadata?.name ?? '';
   const results: RestartResult[] = [];
   for (const target of targets) results.push({ target, outcome: await restartOne(act, namespace, name, secretName, target, now) });
   const condition = rolloutCondition(keyId, namespace, name, secretName, results);
   const count = (outcome: 'restarted' | 'not-a-consumer'): number => results.filter((r) => r.outcome === outcome).length;
   const failed = results.length - count('restarted') - count('not-a-consumer');
-  act.log.info({ keyId, restarted: count('restarted'), notKeyConsumers: count('not-a-consumer'), failed }, condition.status === 'True' ? 'Restarted the restart targets' : 'Did not restart every restart target');
+  act.log.info({ keyId, namespace, restarted: count('restarted'), notKeyConsumers: count('not-a-consumer'), failed }, condition.status === 'True' ? 'Restarted the restart targets' : 'Did not restart every restart target');
   const reason = condition.reason === 'Restarted' ? 'RolloutRestarted' : condition.reason === NOT_A_KEY_CONSUMER ? NOT_A_KEY_CONSUMER : 'RestartFailed';
   await act.recorder.event(sa, condition.status === 'True' ? 'Normal' : 'Warning', reason, condition.message);
   return condition;

@@ -18,6 +18,8 @@ import type { KubeObject } from '../runtime/kinds.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
 import { toCachedApiKeySecret } from './api-key-secret.js';
 import { serviceAccountReconciler } from './service-account-controller.js';
+import type { DeliveryCaches } from './delivery/deliver-key.js';
+import { accountOfCopy, COPIES_BY_ACCOUNT_INDEX } from './delivery/key-copy.js';
 
 type SA = Cached<ServiceAccount>;
 const NS = 'tenant-acme';
@@ -49,8 +51,16 @@ function counterRandom(): (size: number) => Uint8Array {
 async function pass(fake: FakeKubeWriter, sa: SA, secrets: readonly KubeObject[], clock = new ManualClock(Date.UTC(2026, 5, 1))): Promise<Awaited<ReturnType<ReturnType<typeof serviceAccountReconciler>>>> {
   const { ctx } = await fakeOperatorContext({ clock, tenants: [tenantObject('acme')], namespaces: [tenantNamespace('acme')], serviceAccounts: [sa] });
   const cache = await seededCache<CachedApiKeySecret>(builtinKinds.secret, secrets.map((s) => toCachedApiKeySecret(s)));
-  const reconcile = serviceAccountReconciler({ ctx, secrets: cache.informer, signingKey, random: counterRandom() });
+  const reconcile = serviceAccountReconciler({ ctx, secrets: cache.informer, signingKey, random: counterRandom(), delivery: await noDelivery() });
   return reconcile(KEY, fake.reconcileContext(KEY, { clock }));
+}
+
+/** Delivery caches holding `copies` and the opted-in Namespaces `namespaces` (none: an account without spec.delivery). */
+async function noDelivery(copies: readonly KubeObject[] = [], namespaces: readonly KubeObject[] = []): Promise<DeliveryCaches> {
+  return {
+    copies: (await seededCache<CachedApiKeySecret>(builtinKinds.secret, copies.map((c) => toCachedApiKeySecret(c)), { [COPIES_BY_ACCOUNT_INDEX]: (c) => [accountOfCopy(c) ?? ''].filter(Boolean) })).informer,
+    optedIn: (await seededCache(builtinKinds.namespace, namespaces)).informer,
+  };
 }
 
 /** `verb Kind name[/subresource]` of every call, reads included (order is the point). */
@@ -171,7 +181,7 @@ describe('serviceAccountReconciler, a whole pass', () => {
     const clock = new ManualClock();
     const { ctx } = await fakeOperatorContext({ clock, serviceAccounts: [account()] });
     const cache = await seededCache<CachedApiKeySecret>(builtinKinds.secret, []);
-    await serviceAccountReconciler({ ctx, secrets: cache.informer, signingKey })(KEY, fake.reconcileContext(KEY, { clock }));
+    await serviceAccountReconciler({ ctx, secrets: cache.informer, signingKey, delivery: await noDelivery() })(KEY, fake.reconcileContext(KEY, { clock }));
     expect(calls(fake)).toEqual(['patch ServiceAccount etl-runner/status']);
     expect(conditions(fake)).toMatchObject({ KeyIssued: 'False NotInTenantNamespace', Ready: 'False NotInTenantNamespace' });
   });
@@ -182,5 +192,70 @@ describe('serviceAccountReconciler, a whole pass', () => {
     await expect(pass(fake, account(), [])).rejects.toThrow(`Creating Secret ${SECRET} failed`);
     expect(calls(fake)).toEqual([`create Secret ${SECRET}`]);
     expect(fake.events).toEqual([]);
+  });
+});
+
+describe('serviceAccountReconciler, spec.delivery', () => {
+  const PAYMENTS: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'payments', uid: 'ns-p', resourceVersion: '1', labels: { 'accounts.blinkops.com/accept-keys-from': 'acme' } } };
+  const delivering = (sa: SA): SA => ({ ...sa, spec: { ...sa.spec, delivery: [{ namespace: 'payments' }] } }) as SA;
+
+  /** One pass with the delivery caches holding `copies` and the opted-in `namespaces`. */
+  async function deliveryPass(fake: FakeKubeWriter, sa: SA | undefined, secrets: readonly KubeObject[], copies: readonly KubeObject[], namespaces: readonly KubeObject[] = [PAYMENTS]): Promise<void> {
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    const { ctx } = await fakeOperatorContext({ clock, tenants: [tenantObject('acme')], namespaces: [tenantNamespace('acme')], serviceAccounts: sa ? [sa] : [] });
+    const cache = await seededCache<CachedApiKeySecret>(builtinKinds.secret, secrets.map((s) => toCachedApiKeySecret(s)));
+    await serviceAccountReconciler({ ctx, secrets: cache.informer, signingKey, delivery: await noDelivery(copies, namespaces) })(KEY, fake.reconcileContext(KEY, { clock }));
+  }
+  /** `verb Kind namespace/name` of every call. */
+  const where = (fake: FakeKubeWriter): string[] => fake.calls.map((c) => `${c.verb} ${c.kind} ${c.namespace ?? ''}/${c.name}${c.subresource ? `/${c.subresource}` : ''}`);
+
+  it('reads the copy live, then the key from the account\'s own Secret, creates the copy and records it; the next pass writes nothing', async () => {
+    const { fake, sa, secret } = await issued();
+    const stored = fake.put(ACCOUNT_KINDS.serviceAccount, delivering(sa)) as SA;
+    await deliveryPass(fake, stored, [secret], []);
+    expect(where(fake)).toEqual([`get Secret payments/${SECRET}`, `get Secret ${NS}/${SECRET}`, `create Secret payments/${SECRET}`, `patch ServiceAccount ${NS}/etl-runner/status`]);
+    expect(fake.events.map((e) => `${e.type} ${e.reason}`)).toEqual(['Normal KeyDelivered']);
+    const after = fake.stored<SA>(ACCOUNT_KINDS.serviceAccount, NS, 'etl-runner') as SA;
+    expect(after.status?.deliveredTo).toEqual([{ namespace: 'payments', secretName: SECRET, keyId: sa.status?.keyId }]);
+    expect(conditions(fake)).toMatchObject({ KeyDelivered: 'True Delivered', Ready: 'True Ready' });
+    const copy = fake.stored<KubeObject & { data?: Record<string, string> }>(builtinKinds.secret, 'payments', SECRET) as KubeObject;
+    expect((copy as { data?: Record<string, string> }).data?.['apiKey']).toBe((secret as { data?: Record<string, string> }).data?.['apiKey']);
+    fake.calls.length = 0;
+    fake.events.length = 0;
+    await deliveryPass(fake, after, [secret], [copy]);
+    expect(fake.writes).toEqual([]);
+    expect(fake.events).toEqual([]);
+  });
+
+  it('never copies a key the account\'s own Secret holds but this pass did not settle on (altered since the cache saw it): nothing is written, the pass fails', async () => {
+    const { fake, sa, secret } = await issued();
+    const stored = fake.put(ACCOUNT_KINDS.serviceAccount, delivering(sa)) as SA;
+    const planted = structuredClone(secret) as KubeObject & { data: Record<string, string> };
+    planted.data['apiKey'] = Buffer.from('blink_sa_' + 'A'.repeat(60)).toString('base64');
+    fake.put(builtinKinds.secret, planted);
+    await expect(deliveryPass(fake, stored, [secret], [])).rejects.toThrow(/changed while its copies were written/);
+    expect(fake.writes).toEqual([]);
+  });
+
+  it('a namespace without opt-in: no read or write there, KeyDelivered=False with a Warning Event', async () => {
+    const { fake, sa, secret } = await issued();
+    const stored = fake.put(ACCOUNT_KINDS.serviceAccount, delivering(sa)) as SA;
+    await deliveryPass(fake, stored, [secret], [], []);
+    expect(where(fake)).toEqual([`patch ServiceAccount ${NS}/etl-runner/status`]);
+    expect(conditions(fake)).toMatchObject({ KeyDelivered: 'False NamespaceNotOptedIn', Ready: 'True Ready' });
+    expect(fake.events.map((e) => `${e.type} ${e.reason}`)).toEqual(['Warning NamespaceNotOptedIn']);
+  });
+
+  it('an account gone from the cache (deleted while the operator was down) has its cached copies deleted, each by uid', async () => {
+    const { fake, sa, secret } = await issued();
+    const stored = fake.put(ACCOUNT_KINDS.serviceAccount, delivering(sa)) as SA;
+    await deliveryPass(fake, stored, [secret], []);
+    const copy = { ...(fake.stored<KubeObject>(builtinKinds.secret, 'payments', SECRET) as KubeObject) };
+    fake.remove(ACCOUNT_KINDS.serviceAccount, NS, 'etl-runner');
+    fake.calls.length = 0;
+    await deliveryPass(fake, undefined, [secret], [copy]);
+    expect(where(fake)).toEqual([`delete Secret payments/${SECRET}`]);
+    expect(fake.calls[0]?.body).toMatchObject({ preconditions: { uid: copy.metadata?.uid } });
+    expect(fake.stored(builtinKinds.secret, 'payments', SECRET)).toBeUndefined();
   });
 });

@@ -6,10 +6,12 @@
 // stale cache never causes a rotation; none cached: create, and a 409 AlreadyExists
 // means read it live and plan again) → decide (`planKey`, pure) → act (`applyKeyPlan`: at
 // most one Secret write and an Event) → restart targets if a new key replaced the
-// one they had (`decideRestart`, `restartTargets`) → status (`desiredStatus`,
-// written only when it differs).
+// one they had (`decideRestart`, `restartTargets`) → copies of the key in other
+// namespaces (spec.delivery: `deliverKey`, delivery/) → status (`desiredStatus`,
+// written only when it differs). An account gone from the cache still has its
+// copies removed (they cannot carry owner references across namespaces).
 import type { RandomBytes } from '../apikeys/index.js';
-import { ACCOUNT_KINDS, FINALIZER, MANAGED_LABELS, TENANT_LABEL } from '../api/index.js';
+import { ACCOUNT_KINDS, CONDITIONS, FINALIZER, MANAGED_LABELS, TENANT_LABEL } from '../api/index.js';
 import type { ServiceAccount } from '../api/index.js';
 import { parseDuration } from '../api-values/duration.js';
 import type { OperatorContext } from '../context.js';
@@ -34,6 +36,10 @@ import { secretTemplateOf } from './secret-template.js';
 import { desiredStatus, KEY_EXPIRED_UNUSED, serviceAccountTransitions } from './service-account-status.js';
 import { currentKeyExpiredUnused } from './key-usage.js';
 import { specChangedBy } from '../runtime/history.js';
+import { deliverKey, removeCopiesOf } from './delivery/deliver-key.js';
+import type { DeliveryCaches, DeliveryOutcome } from './delivery/deliver-key.js';
+import { KEY_DELIVERED_REASONS, mergeRollouts } from './delivery/delivery-plan.js';
+import { COPIES_BY_ACCOUNT_INDEX } from './delivery/key-copy.js';
 
 type SA = ServiceAccount & KubeObject;
 
@@ -41,6 +47,8 @@ type SA = ServiceAccount & KubeObject;
 export interface ServiceAccountControllerDeps {
   readonly ctx: OperatorContext;
   readonly secrets: Informer<CachedApiKeySecret>;
+  /** Copies of keys in other namespaces, and the Namespaces that opted in to receive them (spec.delivery). */
+  readonly delivery: DeliveryCaches;
   /** Signs API-key records (key-signing.ts). */
   readonly signingKey: Buffer;
   /** Randomness of new keys. @default the OS CSPRNG */
@@ -119,10 +127,21 @@ async function liveSecret(client: KubeWriter, namespace: string, name: string): 
   }
 }
 
-/** Deletion path: the Secret goes first, explicitly (garbage collection may not run), if it is this account's. */
-async function finalizeServiceAccount(rc: ReconcileContext, sa: SA): Promise<void> {
+/** Deletion path: the copies and the Secret go first, explicitly (garbage collection may not run), if they are this account's. */
+async function finalizeServiceAccount(rc: ReconcileContext, sa: SA, delivery: DeliveryCaches): Promise<void> {
+  await removeCopiesOf(rc, delivery, sa.metadata?.namespace ?? '', sa.metadata?.name ?? '', sa);
   const secret = await liveSecret(rc.client, sa.metadata?.namespace ?? '', apiKeySecretName(sa.metadata?.name ?? ''));
   if (secret && ownershipOf(secret, sa) !== 'foreign') await deleteKeySecret(rc, secret);
+}
+
+/** A Warning Event when KeyDelivered turns False or says something new (the recorder folds repeats into one series). */
+async function reportDeliveryProblem(rc: ReconcileContext, sa: SA, delivery: DeliveryOutcome): Promise<void> {
+  const condition = delivery.condition;
+  if (!condition || condition.status === 'True') return;
+  const before = sa.status?.conditions?.find((c) => c.type === CONDITIONS.keyDelivered);
+  if (before?.status === 'False' && before.reason === condition.reason && before.message === condition.message) return;
+  rc.log.warn({ reason: condition.reason }, 'The API key was not delivered everywhere spec.delivery asks');
+  await rc.recorder.event(sa, 'Warning', condition.reason, condition.message);
 }
 
 /** Builds the reconciler of ServiceAccounts. */
@@ -132,9 +151,14 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
   return async (key, rc) => {
     // Fetch; gone: done.
     const cached = ctx.caches.serviceAccounts.get(key);
-    if (!cached) return undefined;
+    if (!cached) {
+      // Gone: copies of its key may be left in other namespaces (deleted while the operator was down).
+      const [namespace = '', name = ''] = key.split('/');
+      if (deps.delivery.copies.byIndex(COPIES_BY_ACCOUNT_INDEX, key).length > 0) await removeCopiesOf(rc, deps.delivery, namespace, name);
+      return undefined;
+    }
     // Finalizer.
-    const step = await finalizerStep(rc.client, kind, cached, FINALIZER, (sa) => finalizeServiceAccount(rc, sa));
+    const step = await finalizerStep(rc.client, kind, cached, FINALIZER, (sa) => finalizeServiceAccount(rc, sa, deps.delivery));
     if (step.done) return undefined;
     const sa = step.object;
     const namespace = sa.metadata?.namespace ?? '';
@@ -194,6 +218,23 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
     const targets = sa.spec.keyRotation?.restartTargets ?? [];
     const restart = decideRestart({ targets, keyId, rolledOutKeyId: sa.status?.rolledOutKeyId });
     const rollout = restart === 'restart' && keyId ? await restartTargets(rc, sa, targets, secretName, keyId, now) : undefined;
+    // Copies of the key in other namespaces, once there is a key (and their restart targets).
+    const delivery: DeliveryOutcome =
+      'keyId' in acted.key
+        ? await deliverKey(rc, ctx, deps.delivery, {
+            sa,
+            id: { tenant: tenant.metadata?.name ?? '', sourceNamespace: namespace, serviceAccount: sa.metadata?.name ?? '', uid: sa.metadata?.uid ?? '', sourceSecret: secretName, keyId: acted.key.keyId, fingerprint: acted.key.fingerprint },
+            template,
+            signingKey: deps.signingKey,
+            now,
+          })
+        : {
+            condition: (sa.spec.delivery ?? []).length > 0 ? { status: 'False', reason: KEY_DELIVERED_REASONS.noKey, message: `No key is delivered while the account has none: ${acted.key.message}` } : undefined,
+            deliveredTo: sa.status?.deliveredTo ?? [],
+            rollouts: [],
+          };
+    const rolloutOutcome = mergeRollouts([...(rollout ? [rollout] : []), ...delivery.rollouts]);
+    await reportDeliveryProblem(rc, sa, delivery);
     const createdAt = 'createdAt' in acted.key ? acted.key.createdAt : undefined;
     const next = nextRotationAt(createdAt, rotationMs(sa, 'every'));
     // Expired unused: the key status names, kept by this pass (a new key starts a new count).
@@ -211,8 +252,9 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
         previousKey: acted.previous,
         nextRotationAt: next,
         rolledOutKeyId: restart === 'none' ? sa.status?.rolledOutKeyId : keyId,
-        rollout,
-        hasRestartTargets: targets.length > 0,
+        rollout: rolloutOutcome,
+        hasRestartTargets: targets.length > 0 || (sa.spec.delivery ?? []).some((d) => (d.restartTargets ?? []).length > 0),
+        delivery: { condition: delivery.condition, deliveredTo: delivery.deliveredTo },
         expiredUnused: expiredUnused ? { after } : undefined,
         transitions,
         specManager: specChangedBy(sa),

@@ -1,6 +1,6 @@
 // The status a service account should have, from what was observed (pure).
-// Conditions: KeyIssued, ReferencesResolved, Ready, and RolloutRestarted once the
-// account has restart targets; reasons are stable, messages
+// Conditions: KeyIssued, ReferencesResolved, Ready, RolloutRestarted once the
+// account has restart targets, and KeyDelivered once it has spec.delivery; reasons are stable, messages
 // carry no timestamps and nothing secret (the key id and fingerprint are not secret).
 import { CONDITIONS, REASONS } from '../api/index.js';
 import { HISTORY_MAX } from '../api/history.js';
@@ -47,6 +47,14 @@ export interface StatusInputs {
   readonly hasRestartTargets?: boolean;
   /** The current key went unused for spec.keyRotation.expireUnusedAfter (key-usage.ts): Ready=False, KeyExpiredUnused. */
   readonly expiredUnused?: { readonly after: string } | undefined;
+  /**
+   * Copies of the key in other namespaces (spec.delivery, delivery/deliver-key.ts): the KeyDelivered
+   * condition (undefined: none is wanted, the condition goes) and status.deliveredTo.
+   */
+  readonly delivery?: {
+    readonly condition: { readonly status: 'True' | 'False'; readonly reason: string; readonly message: string } | undefined;
+    readonly deliveredTo: readonly { readonly namespace: string; readonly secretName: string; readonly keyId: string }[];
+  };
   /** Transitions of this reconcile for status.history (history.ts), and who changed the spec last. */
   readonly transitions?: readonly Transition[];
   readonly specManager?: string | SpecManagerLookup | undefined;
@@ -138,6 +146,13 @@ export function desiredStatus(input: StatusInputs): ServiceAccountStatus {
     conditions = conditions.filter((c) => c.type !== CONDITIONS.rolloutRestarted);
   }
 
+  if (input.delivery?.condition) {
+    conditions = setCondition(conditions, { type: CONDITIONS.keyDelivered, ...input.delivery.condition, ...og }, input.now);
+  } else if (input.delivery) {
+    conditions = conditions.filter((c) => c.type !== CONDITIONS.keyDelivered);
+  }
+  const delivered = input.delivery ? input.delivery.deliveredTo : input.current?.deliveredTo;
+
   const status: ServiceAccountStatus = {
     ...(isProblem(key)
       ? {}
@@ -147,6 +162,7 @@ export function desiredStatus(input: StatusInputs): ServiceAccountStatus {
     ...(input.nextRotationAt !== undefined && !isProblem(key) ? { nextRotationAt: kubeTime(input.nextRotationAt) } : {}),
     ...(input.rolledOutKeyId ? { rolledOutKeyId: input.rolledOutKeyId } : {}),
     workspaces: effectiveWorkspaces(input.role, input.listedWorkspaces, input.existingWorkspaces),
+    ...(delivered && delivered.length > 0 ? { deliveredTo: delivered.map((d) => ({ namespace: d.namespace, secretName: d.secretName, keyId: d.keyId })) } : {}),
     conditions: conditions as ServiceAccountStatus['conditions'] & Condition[],
     role: input.role,
     ...og,

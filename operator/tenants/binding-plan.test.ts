@@ -71,3 +71,23 @@ describe('planBinding', () => {
     expect(binding.metadata?.labels).toMatchObject({ 'accounts.blinkops.com/tenant': 'acme', 'accounts.blinkops.com/user': 'jane', 'app.kubernetes.io/component': 'rbac' });
   });
 });
+
+describe('the subject of a tenant with an identity provider', () => {
+  const active = user({ phase: 'Active', email: 'Jane@Example.com' });
+  const withProvider = (prefix?: string): T =>
+    ({ ...tenant(), spec: { displayName: 'Acme', identityProvider: { issuerURL: 'https://idp.acme.test', clientID: 'blink', clientSecretRef: { name: 'oidc' }, ...(prefix ? { usernamePrefix: prefix } : {}) } } }) as T;
+
+  it.each([
+    { name: 'issuer-scoped by default', tenant: withProvider(), subject: 'https://idp.acme.test#jane@example.com' },
+    { name: 'behind the usernamePrefix the tenant chose', tenant: withProvider('acme:'), subject: 'acme:jane@example.com' },
+    { name: 'the bare email without a provider', tenant: tenant(), subject: 'jane@example.com' },
+  ])('names the person $name', ({ tenant: t, subject }) => {
+    const plan = planBinding({ user: active, tenant: t, existing: undefined, sameEmail: [active] });
+    expect(plan.action === 'apply' && plan.binding.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: subject }]);
+  });
+
+  it('rewrites the bare-email binding when the tenant gains a provider (the email alone no longer gets in)', () => {
+    const plan = planBinding({ user: active, tenant: withProvider(), existing: desiredBinding(active, 'acme'), sameEmail: [active] });
+    expect(plan.action).toBe('apply');
+  });
+});

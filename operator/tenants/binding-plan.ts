@@ -3,7 +3,7 @@
 // (the access API authorizes by the same verdict); everyone else has none.
 import { API_VERSION } from '../api/index.js';
 import type { Tenant, User } from '../api/index.js';
-import { normalizeEmail, userStanding } from '../policy/index.js';
+import { kubernetesUsername, userStanding } from '../policy/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { MANAGED_LABELS, TENANT_LABEL, USER_LABEL } from '../api/index.js';
 import { clusterRoleName } from './cluster-roles.js';
@@ -50,8 +50,11 @@ export function bindingVerdict(user: (User & KubeObject) | undefined, tenant: (T
   return { bound: standing.access, why: standing.why };
 }
 
-/** The RoleBinding an Active user should have. */
-export function desiredBinding(user: User & KubeObject, tenant: string): RoleBinding {
+/**
+ * The RoleBinding an Active user should have. `tenantSettings` (the Tenant) decides the subject's
+ * name: with an identity provider it is issuer-scoped (policy/identity.ts).
+ */
+export function desiredBinding(user: User & KubeObject, tenant: string, tenantSettings?: Pick<Tenant, 'spec'>): RoleBinding {
   const meta = user.metadata ?? {};
   const name = meta.name ?? '';
   return {
@@ -67,8 +70,9 @@ export function desiredBinding(user: User & KubeObject, tenant: string): RoleBin
     },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: clusterRoleName(user.spec.role) },
     // Clusters with OIDC present a person by their email address as the username: bound in the
-    // normal form of policy/email.ts, the form the access API matches.
-    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: normalizeEmail(user.spec.email) ?? user.spec.email }],
+    // normal form of policy/email.ts, the form the access API matches; behind the username prefix
+    // of the tenant's identity provider when it has one, so that no other provider's tokens match.
+    subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: kubernetesUsername(tenantSettings, user.spec.email) }],
   };
 }
 
@@ -101,7 +105,7 @@ function converged(existing: RoleBinding, desired: RoleBinding): boolean {
 export function planBinding(input: BindingPlanInput): BindingPlan {
   const { user, tenant, existing } = input;
   if (!user || !tenant || !bindingVerdict(user, tenant, input.sameEmail).bound) return existing ? { action: 'delete' } : { action: 'none' };
-  const binding = desiredBinding(user, tenant.metadata?.name ?? '');
+  const binding = desiredBinding(user, tenant.metadata?.name ?? '', tenant);
   if (!existing) return { action: 'apply', binding };
   const ref = existing.roleRef;
   if (ref?.name !== binding.roleRef?.name || ref?.kind !== 'ClusterRole' || ref.apiGroup !== 'rbac.authorization.k8s.io') return { action: 'replace', binding };

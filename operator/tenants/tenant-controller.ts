@@ -18,6 +18,7 @@ import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { KubeWriter } from '../runtime/kube-writer.js';
 import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
+import { specOrLabelsChanged } from '../runtime/controller.js';
 import { ACCOUNT_KINDS, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../api/index.js';
 import type { OperatorContext } from '../context.js';
 import { createdForTenant, namespaceDeletion } from '../policy/index.js';
@@ -28,6 +29,9 @@ import type { RoleBinding } from './binding-plan.js';
 import { NAMESPACE_REASONS, planNamespace } from './namespace-plan.js';
 import { applyNamespaceDeletion, applyNamespacePlan, reportUndeclaredAccess } from './tenant-act.js';
 import { tenantStatus } from './tenant-status.js';
+import { ProviderClients } from '../invitations/provider-client.js';
+import { identityProviderCondition } from './provider-check.js';
+import type { ProviderCheck } from './provider-check.js';
 import { undeclaredAccessCondition, undeclaredBindings } from './undeclared-access.js';
 
 type CachedTenant = Tenant & KubeObject;
@@ -48,16 +52,24 @@ export function registerTenantController(ctx: OperatorContext): void {
   const namespaces = caches.tenantNamespaces;
   // The binding controller's cache (same kind and selector: one cache): the RoleBindings the operator made.
   const bindings = ctx.manager.informer<RoleBinding>(builtinKinds.roleBinding, { labelSelector: bindingSelector() });
+  const providers = new ProviderClients(ctx.manager.client, ctx.clock);
   const controller = ctx.manager.addController({
     name: 'tenant',
     for: ACCOUNT_KINDS.tenant,
     ...(shardSelector ? { forInformer: { labelSelector: shardSelector } } : {}),
-    reconcile: (key, rctx) => reconcileTenant(ctx, { namespaces, bindings }, key, rctx),
+    reconcile: (key, rctx) => reconcileTenant(ctx, { namespaces, bindings, providers }, key, rctx),
   });
   const tenantOf = (object: KubeObject): string[] => {
     const tenant = ctx.tenants.forNamespace(object.metadata?.namespace ?? '');
     return tenant?.metadata?.name ? [tenant.metadata.name] : [];
   };
+  // A tenant's username prefix is judged against every other provider: a Tenant that gains, changes or
+  // drops one brings back the others that have one.
+  controller.watch(
+    caches.tenants,
+    (changed) => caches.tenants.list().filter((t) => t.spec?.identityProvider && t.metadata?.name !== changed.metadata?.name).map((t) => t.metadata?.name ?? ''),
+    { onUpdate: specOrLabelsChanged },
+  );
   // Counts in status follow the users and service accounts of the namespace.
   controller.watch(caches.users, tenantOf);
   controller.watch(caches.serviceAccounts, tenantOf);
@@ -72,6 +84,8 @@ export function registerTenantController(ctx: OperatorContext): void {
 export interface TenantCaches {
   readonly namespaces: Informer<KubeObject>;
   readonly bindings: Informer<RoleBinding>;
+  /** Checks tenants' identity providers (IdentityProviderReady). @default no check */
+  readonly providers?: ProviderCheck;
 }
 
 /** One pass of the Tenant controller over the Tenant of `key` (table-tested in tenant-controller.test.ts). */
@@ -103,9 +117,11 @@ export async function reconcileTenant(ctx: OperatorContext, own: TenantCaches, k
     });
     // The users are read after the list: a binding made for a User in the meantime finds it.
     const users = ctx.caches.users.byIndex('namespace', namespace) as (User & KubeObject)[];
-    undeclaredAccess = undeclaredAccessCondition(namespace, undeclaredBindings(list.items, key, users), tenant.metadata?.generation);
+    undeclaredAccess = undeclaredAccessCondition(namespace, undeclaredBindings(list.items, key, users, tenant), tenant.metadata?.generation);
     await reportUndeclaredAccess(rctx, tenant, undeclaredAccess);
   }
+
+  const provider = outcome.ready && own.providers ? await identityProviderCondition(own.providers, tenant, namespace, ctx.caches.tenants.list()) : undefined;
 
   const status = tenantStatus({
     tenant,
@@ -114,11 +130,13 @@ export async function reconcileTenant(ctx: OperatorContext, own: TenantCaches, k
     users: ctx.caches.users.byIndex('namespace', namespace) as User[],
     serviceAccounts: ctx.caches.serviceAccounts.byIndex('namespace', namespace) as ServiceAccount[],
     undeclaredAccess,
+    identityProvider: provider?.condition,
     now: rctx.clock.now(),
   });
   await writeStatus(rctx.client, ACCOUNT_KINDS.tenant, tenant, status);
   if (plan.action === 'refuse' && plan.reason === NAMESPACE_REASONS.notOptedIn) return { requeueAfterMs: NOT_OPTED_IN_RECHECK_MS };
-  return adopted ? { requeueAfterMs: ADOPTED_RECHECK_MS } : undefined;
+  const recheck = [adopted ? ADOPTED_RECHECK_MS : undefined, provider?.recheckMs].filter((ms): ms is number => ms !== undefined);
+  return recheck.length > 0 ? { requeueAfterMs: Math.min(...recheck) } : undefined;
 }
 
 async function readNamespace(client: KubeWriter, name: string): Promise<KubeObject | undefined> {

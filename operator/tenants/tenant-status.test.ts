@@ -49,3 +49,30 @@ describe('tenantStatus', () => {
     expect(later.conditions?.map((c) => c.type)).not.toContain('UndeclaredAccess');
   });
 });
+
+describe('tenantStatus with an identity provider', () => {
+  const up = { type: 'IdentityProviderReady', status: 'True' as const, reason: 'IdentityProviderReady', message: 'Invitations are accepted by signing in at https://idp.acme.test' };
+  const down = { type: 'IdentityProviderReady', status: 'False' as const, reason: 'IdentityProviderSecretMissing', message: 'The client secret of the identity provider is missing: Secret "tenant-acme/oidc" does not exist' };
+
+  it('is Ready with IdentityProviderReady=True when the provider can be used', () => {
+    const status = tenantStatus({ tenant, namespace: 'tenant-acme', outcome: ready, users: [], serviceAccounts: [], identityProvider: up, now: 0 });
+    expect(status.conditions?.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ['NamespaceReady', 'True', 'NamespaceReady'],
+      ['Ready', 'True', 'TenantReady'],
+      ['IdentityProviderReady', 'True', 'IdentityProviderReady'],
+    ]);
+  });
+
+  it('is Ready=False with the provider\'s reason and message when it cannot be used', () => {
+    const status = tenantStatus({ tenant, namespace: 'tenant-acme', outcome: ready, users: [], serviceAccounts: [], identityProvider: down, now: 0 });
+    expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'IdentityProviderSecretMissing', message: down.message });
+    expect(status.conditions?.find((c) => c.type === 'IdentityProviderReady')).toMatchObject({ status: 'False', reason: 'IdentityProviderSecretMissing' });
+  });
+
+  it('drops IdentityProviderReady when the provider is removed', () => {
+    const first = tenantStatus({ tenant, namespace: 'tenant-acme', outcome: ready, users: [], serviceAccounts: [], identityProvider: down, now: 0 });
+    const second = tenantStatus({ tenant: { ...tenant, status: first } as Tenant, namespace: 'tenant-acme', outcome: ready, users: [], serviceAccounts: [], now: 1 });
+    expect(second.conditions?.map((c) => c.type)).toEqual(['NamespaceReady', 'Ready']);
+    expect(second.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True' });
+  });
+});

@@ -34,12 +34,16 @@ export interface TenantStatusInput {
   readonly serviceAccounts: readonly ServiceAccount[];
   /** UndeclaredAccess of an adopted namespace (undeclared-access.ts); absent for any other, which drops it. */
   readonly undeclaredAccess?: ConditionInput | undefined;
+  /** IdentityProviderReady of a tenant with an identity provider (provider-check.ts); absent for any other, which drops it. */
+  readonly identityProvider?: ConditionInput | undefined;
   readonly now: number;
 }
 
-/** The Tenant's status: namespace, counts, NamespaceReady, Ready and (adopted namespace) UndeclaredAccess; createdNamespaceUID is kept as recorded. */
+/** The Tenant's status: namespace, counts, NamespaceReady, Ready, (adopted namespace) UndeclaredAccess and (with a provider) IdentityProviderReady; createdNamespaceUID is kept as recorded. */
 export function tenantStatus(input: TenantStatusInput): TenantStatus {
-  const { tenant, namespace, outcome, users, serviceAccounts, undeclaredAccess, now } = input;
+  const { tenant, namespace, outcome, users, serviceAccounts, undeclaredAccess, identityProvider, now } = input;
+  // A provider that cannot be used keeps invitations from being accepted: the tenant is not ready.
+  const providerDown = outcome.ready && identityProvider?.status === 'False';
   const generation = tenant.metadata?.generation;
   const observed = generation !== undefined ? { observedGeneration: generation } : {};
   let conditions: Condition[] = setCondition(
@@ -49,11 +53,14 @@ export function tenantStatus(input: TenantStatusInput): TenantStatus {
   );
   conditions = setCondition(
     conditions,
-    outcome.ready
-      ? { type: 'Ready', status: 'True', reason: 'TenantReady', message: `Tenant namespace "${namespace}" is ready`, ...observed }
-      : { type: 'Ready', status: 'False', reason: outcome.reason, message: outcome.message, ...observed },
+    providerDown
+      ? { type: 'Ready', status: 'False', reason: identityProvider.reason, message: identityProvider.message, ...observed }
+      : outcome.ready
+        ? { type: 'Ready', status: 'True', reason: 'TenantReady', message: `Tenant namespace "${namespace}" is ready`, ...observed }
+        : { type: 'Ready', status: 'False', reason: outcome.reason, message: outcome.message, ...observed },
     now,
   );
+  conditions = outcome.ready && identityProvider ? setCondition(conditions, identityProvider, now) : conditions.filter((c) => c.type !== CONDITIONS.identityProviderReady);
   conditions = outcome.ready && undeclaredAccess ? setCondition(conditions, undeclaredAccess, now) : conditions.filter((c) => c.type !== CONDITIONS.undeclaredAccess);
   const { namespace: _previous, ...rest } = tenant.status ?? {};
   return {

@@ -2,7 +2,7 @@
 // access that the tenant's Admins cannot see in any User or ServiceAccount. The
 // pure half (which bindings, and the UndeclaredAccess condition); the Tenant
 // controller lists the bindings and reports.
-import type { User } from '../api/index.js';
+import type { Tenant, User } from '../api/index.js';
 import { COMPONENT_LABEL, CONDITIONS, MANAGED_BY, ROLES, TENANT_LABEL, USER_LABEL } from '../api/index.js';
 import type { ConditionInput } from '../runtime/conditions.js';
 import type { KubeObject } from '../runtime/kinds.js';
@@ -26,7 +26,7 @@ const ROLE_CLUSTER_ROLES = new Set(ROLES.map((role) => clusterRoleName(role)));
  * name of a User that exists, owned by that User (uid), one of the three role ClusterRoles, and
  * the User's email as the only subject. Labels alone can be copied; this cannot grant anyone else.
  */
-export function isDeclaredBinding(binding: RoleBinding, tenant: string, usersByName: ReadonlyMap<string, User & KubeObject>): boolean {
+export function isDeclaredBinding(binding: RoleBinding, tenant: string, usersByName: ReadonlyMap<string, User & KubeObject>, tenantSettings?: Pick<Tenant, 'spec'>): boolean {
   const labels = binding.metadata?.labels ?? {};
   if (labels['app.kubernetes.io/managed-by'] !== MANAGED_BY || labels[COMPONENT_LABEL] !== RBAC_COMPONENT || labels[TENANT_LABEL] !== tenant) return false;
   const user = usersByName.get(labels[USER_LABEL] ?? '');
@@ -35,7 +35,7 @@ export function isDeclaredBinding(binding: RoleBinding, tenant: string, usersByN
   if (owners.length !== 1 || owners[0]?.kind !== 'User' || owners[0].uid !== user.metadata.uid) return false;
   const ref = binding.roleRef;
   if (ref?.kind !== 'ClusterRole' || ref.apiGroup !== 'rbac.authorization.k8s.io' || !ROLE_CLUSTER_ROLES.has(ref.name)) return false;
-  return sameSubjects(binding.subjects, desiredBinding(user, tenant).subjects);
+  return sameSubjects(binding.subjects, desiredBinding(user, tenant, tenantSettings).subjects);
 }
 
 /**
@@ -55,10 +55,10 @@ function isLeftOfRemovedUser(binding: RoleBinding, tenant: string, usersByName: 
  * Names of the RoleBindings of `bindings` that the tenant did not declare, sorted. `users` must be
  * read after `bindings` were listed, so that every binding made for a User finds it.
  */
-export function undeclaredBindings(bindings: readonly RoleBinding[], tenant: string, users: readonly (User & KubeObject)[]): string[] {
+export function undeclaredBindings(bindings: readonly RoleBinding[], tenant: string, users: readonly (User & KubeObject)[], tenantSettings?: Pick<Tenant, 'spec'>): string[] {
   const usersByName = new Map(users.map((user) => [user.metadata?.name ?? '', user]));
   return bindings
-    .filter((binding) => !binding.metadata?.deletionTimestamp && !isDeclaredBinding(binding, tenant, usersByName) && !isLeftOfRemovedUser(binding, tenant, usersByName))
+    .filter((binding) => !binding.metadata?.deletionTimestamp && !isDeclaredBinding(binding, tenant, usersByName, tenantSettings) && !isLeftOfRemovedUser(binding, tenant, usersByName))
     .map((binding) => binding.metadata?.name ?? '')
     .sort();
 }

@@ -13,7 +13,7 @@ import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { labelOwnerInNamespace } from '../runtime/owner-mapping.js';
 import { exponentialRateLimiter } from '../runtime/rate-limiter.js';
-import { ACCEPTANCE_PREFIX, createAcceptanceHandler, INVITATION_ID_INDEX } from '../invitations/acceptance-page.js';
+import { ACCEPTANCE_PREFIX, createAcceptanceHandlers, INVITATION_ID_INDEX, SIGN_IN_CALLBACK_PATH } from '../invitations/acceptance-page.js';
 import { GuessLimiter } from '../invitations/guess-limiter.js';
 import { parseTrustedProxies } from '../invitations/client-address.js';
 import type { GuessLimiterOptions } from '../invitations/guess-limiter.js';
@@ -97,18 +97,18 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
       controller.watch(ctx.caches.tenants, objectsInTenantNamespace(ctx, ctx.caches.users as unknown as Informer<KubeObject>), { onUpdate: specOrLabelsChanged });
       // One email is one person: a User that comes, goes or is being deleted decides which of the others with its email is invited.
       controller.watch(ctx.caches.users, (user) => usersWithEmailOf(ctx, user).map((u) => `${u.metadata?.namespace ?? ''}/${u.metadata?.name ?? ''}`), { onUpdate: specOrLabelsChanged });
-      ctx.manager.addHandler(
-        ACCEPTANCE_PREFIX,
-        createAcceptanceHandler({
-          ctx,
-          invitations,
-          clock,
-          guesses: new GuessLimiter({ clock, ...(options.rateLimit ? { perClient: options.rateLimit } : {}), ...(options.globalRateLimit ? { global: options.globalRateLimit } : {}) }),
-          trustedProxies,
-          csrfKey: sharedCsrfKey(ctx.manager.client, ctx.namespace),
-          signingKey,
-        }),
-      );
+      const pages = createAcceptanceHandlers({
+        ctx,
+        invitations,
+        clock,
+        guesses: new GuessLimiter({ clock, ...(options.rateLimit ? { perClient: options.rateLimit } : {}), ...(options.globalRateLimit ? { global: options.globalRateLimit } : {}) }),
+        trustedProxies,
+        csrfKey: sharedCsrfKey(ctx.manager.client, ctx.namespace),
+        signingKey,
+      });
+      ctx.manager.addHandler(ACCEPTANCE_PREFIX, pages.acceptance);
+      // Where a tenant's identity provider sends the person back (issue 26).
+      ctx.manager.addHandler(SIGN_IN_CALLBACK_PATH, pages.signInCallback);
     },
   };
 }

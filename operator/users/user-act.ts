@@ -91,6 +91,24 @@ export async function applyUserPlan(act: ActContext, plan: UserPlan, input: User
       await act.recorder.event(user, 'Normal', 'InvitationRevoked', 'Revoked the pending invitation; its link no longer works');
       return { record };
     }
+    case 'provisionActive': {
+      const now = kubeTime(input.now());
+      const provisioned: InvitationRecord = {
+        invitationId: 'provisioned',
+        tokenHash: '',
+        email: user.spec.email,
+        issuedAt: now,
+        expiresAt: now,
+        state: 'accepted',
+        acceptedAt: now,
+        resend: user.spec.invitation?.resend ?? 0,
+        delivery: 'sent',
+        messageId: invitationMessageId('provisioned'),
+      };
+      const record = await saveRecord(act, input, provisioned, stored?.resourceVersion ?? input.resourceVersion);
+      await act.recorder.event(user, 'Normal', 'ProvisionedActive', 'Active without an invitation email: provisioned through SCIM, and the Tenant\'s SCIM lifecycle is ActiveAtOnce');
+      return { record };
+    }
     case 'restoreAccepted': {
       const now = kubeTime(input.now());
       const restored: InvitationRecord = {

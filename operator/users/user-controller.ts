@@ -2,7 +2,7 @@
 // invitation record) → tenant check (blocker) → plan (planUser, pure) → act
 // (applyUserPlan: record, SMTP, Events) → status (deriveUserStatus, pure,
 // written only when it differs).
-import { ACCOUNT_KINDS, DEFAULT_INVITATION_EMAILS_PER_HOUR, FINALIZER, REASONS } from '../api/index.js';
+import { ACCOUNT_KINDS, DEFAULT_INVITATION_EMAILS_PER_HOUR, FINALIZER, REASONS, SOURCE_LABEL, SOURCES } from '../api/index.js';
 import type { Tenant, User } from '../api/index.js';
 import type { RandomBytes } from '../apikeys/random.js';
 import type { Cached, OperatorContext } from '../context.js';
@@ -118,6 +118,7 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       trust: trust.trust,
       lastResendInStatus: user.status?.invitation?.resend,
       acceptedAtInStatus: user.status?.acceptedAt,
+      provisionedActive: user.metadata?.labels?.[SOURCE_LABEL] === SOURCES.scim && tenant?.spec?.provisioning?.scim?.enabled === true && tenant.spec.provisioning.scim.lifecycle === 'ActiveAtOnce',
       blocker,
       now: clock.now(),
       maxRetryDelayMs: deps.maxRetryDelayMs ?? 60_000,

@@ -22,6 +22,12 @@ const blocker = { reason: 'EmailDomainNotAllowed', message: 'not allowed' };
 
 const cases: { name: string; observed: Partial<UserObservation>; plan: UserPlan }[] = [
   { name: 'new user: issue', observed: { record: undefined }, plan: { action: 'issue', reason: 'Created' } },
+  { name: 'new user the identity provider vouches for (SCIM, ActiveAtOnce): Active without an email', observed: { record: undefined, provisionedActive: true }, plan: { action: 'provisionActive' } },
+  { name: 'vouched-for user created inactive: nothing', observed: { record: undefined, provisionedActive: true, active: false }, plan: { action: 'none' } },
+  { name: 'vouched-for user with a pending invitation (lifecycle switched): Active without an email', observed: { provisionedActive: true }, plan: { action: 'provisionActive' } },
+  { name: 'vouched-for user re-activated after a revoke: Active, no new email', observed: { record: { ...pending, state: 'revoked' }, provisionedActive: true }, plan: { action: 'provisionActive' } },
+  { name: 'vouched-for user already accepted: nothing', observed: { record: { ...pending, state: 'accepted', acceptedAt: '2026-01-01T00:00:00Z' }, provisionedActive: true }, plan: { action: 'none' } },
+  { name: 'vouched-for user blocked (domain, duplicate email): nothing is granted', observed: { record: undefined, provisionedActive: true, blocker }, plan: { action: 'none' } },
   { name: 'new user created inactive: nothing to send', observed: { record: undefined, active: false }, plan: { action: 'none' } },
   { name: 'pending and sent: nothing', observed: {}, plan: { action: 'none' } },
   { name: 'pending, delivery unconfirmed: never re-sent automatically', observed: { record: { ...pending, delivery: 'sending' } }, plan: { action: 'none' } },

@@ -37,6 +37,12 @@ export interface UserObservation {
   readonly unrecorded?: UnrecordedOutcome | undefined;
   /** This process still has the record's email waiting or in flight in its send queue (send-queue.ts). @default false */
   readonly sendInFlight?: boolean;
+  /**
+   * The identity provider vouches for this person: the User came through SCIM (source label scim)
+   * and its Tenant has SCIM on with lifecycle ActiveAtOnce. Such a User is Active without an email.
+   * @default false
+   */
+  readonly provisionedActive?: boolean;
 }
 
 /**
@@ -80,6 +86,8 @@ export type UserPlan =
    * spec.invitationEmailsPerHour): nothing is written or sent; look again at `nextAt`.
    */
   | { readonly action: 'throttled'; readonly reason: IssueReason; readonly nextAt: number; readonly perHour: number }
+  /** The identity provider vouches for the person (`provisionedActive`): record them accepted now, without an email. */
+  | { readonly action: 'provisionActive' }
   /** The record is gone but status says the person accepted: write an accepted record back. */
   | { readonly action: 'restoreAccepted'; readonly acceptedAt: string }
   /** The record still says "sending" but this process has the SMTP answer: write it. */
@@ -112,9 +120,11 @@ export function planUser(observed: UserObservation): UserPlan {
     // The acceptance is a durable fact: a lost record is rebuilt from status rather than re-inviting.
     if (observed.record === undefined && observed.acceptedAtInStatus) return { action: 'restoreAccepted', acceptedAt: observed.acceptedAtInStatus };
     if (!observed.active) return { action: 'none' };
+    if (observed.provisionedActive) return { action: 'provisionActive' };
     return { action: 'issue', reason: observed.record ? 'EmailChanged' : 'Created' };
   }
   if (!observed.active) return record.state === 'pending' ? { action: 'revoke' } : { action: 'none' };
+  if (observed.provisionedActive && record.state !== 'accepted') return { action: 'provisionActive' };
   switch (record.state) {
     case 'accepted':
       return { action: 'none' };

@@ -137,12 +137,17 @@ export function deriveUserStatus(input: UserStatusInputs): DerivedUserStatus {
         }
       : {}),
     ...(tampered && phase === 'Invited' && input.previous?.invitation ? { invitation: input.previous.invitation } : {}),
-    ...(record?.state === 'accepted' && record.acceptedAt ? { acceptedAt: record.acceptedAt } : {}),
-    ...(tampered && input.previous?.acceptedAt ? { acceptedAt: input.previous.acceptedAt } : {}),
+    ...(record?.state === 'accepted' && record.acceptedAt ? { acceptedAt: record.acceptedAt, acceptedBy: acceptedBy(record) } : {}),
+    ...(tampered && input.previous?.acceptedAt ? { acceptedAt: input.previous.acceptedAt, ...(input.previous.acceptedBy ? { acceptedBy: input.previous.acceptedBy } : {}) } : {}),
     conditions: list,
     ...(input.generation !== undefined ? { observedGeneration: input.generation } : {}),
   };
   return { status, requeueAfterMs };
+}
+
+/** How the record says the person accepted: signed in at an issuer, or the link alone. */
+function acceptedBy(record: { readonly acceptedIssuer?: string }): NonNullable<UserStatus['acceptedBy']> {
+  return record.acceptedIssuer !== undefined ? { method: 'IdentityProviderSignIn', issuer: record.acceptedIssuer } : { method: 'InvitationLink' };
 }
 
 /** The phase status last recorded, by intent: Active or Inactive once status says the person accepted, else Invited or Inactive. */

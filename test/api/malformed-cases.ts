@@ -6,6 +6,9 @@ import { API_VERSION } from '../../operator/api/index.js';
 /** A manifest as a user writes it. */
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [key: string]: unknown };
 
+/** A valid identity provider of a Tenant; cases change one field. */
+const IDP = { issuerURL: 'https://idp.acme.example', clientID: 'blink', clientSecretRef: { name: 'oidc-client' } } as const;
+
 /** One case of the table. */
 export interface AdmissionCase {
   /** What is wrong, in words. */
@@ -155,6 +158,11 @@ export function malformedCases(namespace: string, tenantName: (i: number) => str
     (t) => ({ name: 'tenant: sender not an email address', object: withSpec(t, { sender: 'Acme Accounts' }), field: 'spec.sender' }),
     (t) => ({ name: 'tenant: acceptanceURL not http(s)', object: withSpec(t, { acceptanceURL: 'ftp://accounts.acme.example' }), field: 'spec.acceptanceURL' }),
     (t) => ({ name: 'tenant: acceptanceURL longer than 2048', object: withSpec(t, { acceptanceURL: `https://acme.example/${'a'.repeat(2030)}` }), field: 'spec.acceptanceURL' }),
+    (t) => ({ name: 'tenant: identity provider issuer over http', object: withSpec(t, { identityProvider: { ...IDP, issuerURL: 'http://idp.acme.example' } }), field: 'spec.identityProvider.issuerURL' }),
+    (t) => ({ name: 'tenant: identity provider issuer with a query', object: withSpec(t, { identityProvider: { ...IDP, issuerURL: 'https://idp.acme.example/?tenant=1' } }), field: 'spec.identityProvider.issuerURL' }),
+    (t) => ({ name: 'tenant: identity provider client id with a space', object: withSpec(t, { identityProvider: { ...IDP, clientID: 'blink app' } }), field: 'spec.identityProvider.clientID' }),
+    (t) => ({ name: 'tenant: identity provider username prefix system:', object: withSpec(t, { identityProvider: { ...IDP, usernamePrefix: 'system:' } }), field: 'spec.identityProvider.usernamePrefix' }),
+    (t) => ({ name: 'tenant: identity provider CA that is not PEM', object: withSpec(t, { identityProvider: { ...IDP, certificateAuthority: 'MIIB...' } }), field: 'spec.identityProvider.certificateAuthority' }),
     (t) => ({ name: 'tenant: email domain in upper case', object: withSpec(t, { allowedEmailDomains: ['Acme.example'] }), field: 'spec.allowedEmailDomains[0]' }),
     (t) => ({ name: 'tenant: duplicate email domain', object: withSpec(t, { allowedEmailDomains: ['acme.example', 'acme.example'] }), field: 'spec.allowedEmailDomains[1]' }),
     (t) => ({ name: 'tenant: more than 50 email domains', object: withSpec(t, { allowedEmailDomains: names(51, 'd').map((d) => `${d}.example`) }), field: 'spec.allowedEmailDomains' }),
@@ -181,6 +189,7 @@ export function acceptedCases(namespace: string, tenantName: (i: number) => stri
   const t1 = validObjects(namespace, tenantName(1)).tenant;
   const t2 = validObjects(namespace, tenantName(2)).tenant;
   const t3 = validObjects(namespace, tenantName(3)).tenant;
+  const t4 = validObjects(namespace, tenantName(4)).tenant;
   return [
     {
       name: 'user with 100 groups, a 63-character name and a 254-character email',
@@ -206,8 +215,14 @@ export function acceptedCases(namespace: string, tenantName: (i: number) => stri
     { name: 'tenant with every setting', object: withSpec(t1, { invitationTTL: '1m', sender: 'accounts@acme.example', acceptanceURL: 'http://localhost:8080/accept', allowedEmailDomains: ['acme.example'], deletionPolicy: 'Delete' }) },
     { name: 'tenant: settings changed, namespace kept', old: t2, object: withSpec(t2, { invitationTTL: '720h', deletionPolicy: 'Delete' }) },
     {
+      name: 'tenant with an identity provider, every field set',
+      object: withSpec(t4, {
+        identityProvider: { ...IDP, clientSecretRef: { name: 'oidc-client', key: 'secret' }, scopes: ['groups'], emailClaim: 'upn', emailVerifiedClaim: 'xms_edov', usernamePrefix: 'acme:', certificateAuthority: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' },
+      }),
+    },
+    {
       name: 'tenant with webhooks: https, http to the loopback, a filter and a retryFor',
-      object: withSpec(validObjects(namespace, tenantName(4)).tenant, {
+      object: withSpec(validObjects(namespace, tenantName(9)).tenant, {
         notifications: {
           webhooks: [
             { name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' } },

@@ -1,15 +1,16 @@
 // The secret-hygiene scan of the chaos suite: every text the run saw (operator
 // logs, Events, statuses, /metrics, HTTP responses) is kept, every secret the
-// run issued or learnt (API keys, invitation tokens, the hashes stored for them)
+// run issued or learnt (API keys, invitation tokens, SCIM tokens, the hashes stored for them)
 // is registered, and `scan` reports any form of any secret found in any text:
 // raw, base64 (standard and URL-safe, with or without padding), URL-encoded, and
 // for API keys the secret part alone. Strings shaped like a key or a token that
 // the run never registered are reported too.
 import { API_KEY_PREFIX } from '../../operator/apikeys/index.js';
+import { SCIM_TOKEN_PREFIX } from '../../operator/scim/token.js';
 import { KEY_SHAPE } from '../harness/suite-logs.js';
 
 /** A kind of secret, for the report. */
-export type SecretKind = 'api-key' | 'invitation-token' | 'hash' | 'caller-token' | 'webhook-secret';
+export type SecretKind = 'api-key' | 'invitation-token' | 'scim-token' | 'hash' | 'caller-token' | 'webhook-secret';
 
 /** One finding of the scan: which kind of secret, in which form, in which text (never the value). */
 export interface Leak {
@@ -36,6 +37,10 @@ function formsOf(kind: SecretKind, value: string): Map<string, string> {
     // blink_sa_<12-char id>_<secret><checksum>: the part after the id is the secret.
     const secretPart = value.slice(API_KEY_PREFIX.length + 13);
     add('secret part', secretPart);
+  }
+  if (kind === 'scim-token' && value.startsWith(SCIM_TOKEN_PREFIX)) {
+    // blink_scim_<12-char id>_<secret><checksum>: the part after the id is the secret.
+    add('secret part', value.slice(SCIM_TOKEN_PREFIX.length + 13));
   }
   return forms;
 }

@@ -2,6 +2,7 @@
 // it had nothing to scan (no text kept, or no secret registered), instead of passing with 0 hits.
 import { describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../operator/apikeys/index.js';
+import { SCIM_TOKEN_PREFIX, generateScimToken } from '../../operator/scim/token.js';
 import { Evidence } from './evidence.js';
 import { failed, hygieneRow } from './report.js';
 
@@ -43,6 +44,26 @@ describe('hygieneRow', () => {
     const evidence = new Evidence();
     evidence.secret('api-key', key);
     evidence.text('operator log #1', render(key));
+    expect(failedNames(evidence)).toEqual(['no key, token or hash in any form']);
+  });
+});
+
+describe('hygieneRow and the SCIM token', () => {
+  const { token } = generateScimToken();
+
+  it('fails on a registered SCIM token found raw, base64 or as its secret part alone', () => {
+    for (const text of [`Authorization: Bearer ${token}`, Buffer.from(token).toString('base64'), `secret=${token.slice(SCIM_TOKEN_PREFIX.length + 13)}`]) {
+      const evidence = new Evidence();
+      evidence.secret('scim-token', token);
+      evidence.text('operator log #1', text);
+      expect(failedNames(evidence)).toEqual(['no key, token or hash in any form']);
+    }
+  });
+
+  it('fails on a SCIM-token-shaped string it was never told about', () => {
+    const evidence = new Evidence();
+    evidence.secret('api-key', generateApiKey().key);
+    evidence.text('Events tenant-a', `issued ${generateScimToken().token}`);
     expect(failedNames(evidence)).toEqual(['no key, token or hash in any form']);
   });
 });

@@ -99,6 +99,8 @@ describe('the admission policy reserving the operator\'s Secrets', () => {
   const shard = newShard('secret-policy');
   const releaseNs = useNamespace('sw-release');
   const tenantNs = useNamespace('sw-policy');
+  /** A namespace of applications that opted in to receive key copies (spec.delivery). */
+  const appNs = useNamespace('sw-policy-app');
   /** The chart's ServiceAccount of the operator: <release>-blink-accounts-operator. */
   const operatorSa = `${release}-blink-accounts-operator`;
   const operatorUser = (): string => `system:serviceaccount:${releaseNs.name}:${operatorSa}`;
@@ -108,7 +110,7 @@ describe('the admission policy reserving the operator\'s Secrets', () => {
   /** Runs kubectl as `user` (impersonated); resolves with the exit and what it printed. */
   const as = async (user: string, args: string[], input?: string): Promise<{ ok: boolean; output: string }> => {
     const groups = user.startsWith('system:serviceaccount:') ? ['--as-group', 'system:serviceaccounts', '--as-group', 'system:authenticated'] : ['--as-group', 'system:authenticated'];
-    return kubectl([...args, '-n', tenantNs.name, '--as', user, ...groups], input === undefined ? {} : { input }).then(
+    return kubectl([...args, ...(args.includes('-n') ? [] : ['-n', tenantNs.name]), '--as', user, ...groups], input === undefined ? {} : { input }).then(
       (r) => ({ ok: true, output: r.stdout + r.stderr }),
       (error: Error & { stderr?: string }) => ({ ok: false, output: error.stderr ?? error.message }),
     );
@@ -122,11 +124,17 @@ describe('the admission policy reserving the operator\'s Secrets', () => {
     policies = parseAllDocuments(rendered)
       .map((d) => d.toJS() as KubeObject | null)
       .filter((o): o is KubeObject => o !== null && /^ValidatingAdmissionPolicy(Binding)?$/.test(o.kind ?? ''));
-    expect(policies.map((p) => p.kind).sort()).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+    expect(policies.map((p) => p.kind).sort()).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingAdmissionPolicyBinding']);
+    // The second binding covers the namespaces that opted in to key copies. Here it is narrowed to this
+    // test's own such namespace: cluster-wide it would judge every other test's operator (the admin).
+    const delivery = policies.find((p) => p.metadata?.name?.endsWith('-reserved-secrets-delivery')) as KubeObject & { spec: { matchResources: { namespaceSelector: unknown } } };
+    expect(delivery.spec.matchResources.namespaceSelector).toEqual({ matchExpressions: [{ key: 'accounts.blinkops.com/accept-keys-from', operator: 'Exists' }] });
+    delivery.spec.matchResources.namespaceSelector = { matchLabels: { 'accounts.blinkops.com/accept-keys-from': `policy-${id}` } };
     expect(parseAllDocuments(rendered).some((d) => (d.toJS() as KubeObject | null)?.kind === 'ServiceAccount' && (d.toJS() as KubeObject).metadata?.name === operatorSa)).toBe(true);
     const client = adminClient();
     try {
       await client.patch(builtinKinds.namespace, undefined, tenantNs.name, { metadata: { labels: { [TENANT_LABEL]: `policy-${id}`, [SHARD_LABEL]: shard } } });
+      await client.patch(builtinKinds.namespace, undefined, appNs.name, { metadata: { labels: { 'accounts.blinkops.com/accept-keys-from': `policy-${id}` } } });
     } finally {
       client.close();
     }
@@ -136,6 +144,7 @@ describe('the admission policy reserving the operator\'s Secrets', () => {
       // Both may write Secrets in the tenant namespace: only the policy tells them apart.
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `editor-${id}`, namespace: tenantNs.name }, roleRef: edit, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: editor }] },
       { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `operator-${id}`, namespace: tenantNs.name }, roleRef: edit, subjects: [{ kind: 'ServiceAccount', name: operatorSa, namespace: releaseNs.name }] },
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `editor-${id}`, namespace: appNs.name }, roleRef: edit, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: editor }] },
       ...policies,
     ] as never);
   }, 600_000);
@@ -157,6 +166,17 @@ describe('the admission policy reserving the operator\'s Secrets', () => {
     // Their own Secrets stay theirs to write, whatever else they are labelled with.
     expect((await as(editor, ['create', '-f', '-'], secret('own', { labels: { 'app.kubernetes.io/component': 'api-key' } }))).ok).toBe(true);
     expect((await as(editor, ['label', 'secret', 'own', 'app.kubernetes.io/managed-by=blink-accounts-operator'])).ok).toBe(false);
+  });
+
+  it('with a shard, also refuses a forged key copy in a namespace that opted in to key copies', async () => {
+    const copy = (name: string): string => secret(name, { type: 'accounts.blinkops.com/api-key-copy' }).replace(`"namespace":"${tenantNs.name}"`, `"namespace":"${appNs.name}"`);
+    const refusal = await eventually(async () => {
+      const r = await as(editor, ['create', '-n', appNs.name, '-f', '-'], copy('forged-copy'));
+      return r.ok ? (await kubectl(['delete', 'secret', 'forged-copy', '-n', appNs.name]), undefined) : r;
+    }, 30_000, 'the delivery binding to refuse');
+    expect(refusal.output).toMatch(/created only by the blink-accounts operator/);
+    // A Secret of their own there is still theirs to write.
+    expect((await as(editor, ['create', '-n', appNs.name, '-f', '-'], copy('own').replace('"type":"accounts.blinkops.com/api-key-copy",', ''))).ok).toBe(true);
   });
 
   it("lets the operator's ServiceAccount write them, and keeps others from taking its label off", async () => {

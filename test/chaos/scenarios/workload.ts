@@ -12,6 +12,7 @@ import { hashApiKey } from '../../../operator/apikeys/index.js';
 import { invitationLinks, startDevSmtp } from '../../../operator/dev-smtp/server.js';
 import type { DevSmtpServer } from '../../../operator/dev-smtp/server.js';
 import { INVITATION_TOKEN_PREFIX, hashInvitationToken } from '../../../operator/invitations/token.js';
+import { hashScimToken } from '../../../operator/scim/token.js';
 import { ApiError } from '../../../operator/runtime/errors.js';
 import { builtinKinds } from '../../../operator/runtime/kinds.js';
 import type { KindDescriptor, KubeObject } from '../../../operator/runtime/kinds.js';
@@ -73,7 +74,7 @@ export async function inPool<T>(items: readonly T[], concurrency: number, fn: (i
 export async function createTenant(client: KubeClient, name: string, shard: string | undefined): Promise<string> {
   const namespace = `tenant-${name}`;
   await retrying(`create Tenant ${name}`, () =>
-    createTenantOf(client, name, shard || undefined, { displayName: `Chaos ${name}`, namespace, invitationEmailsPerHour: 10_000 }), isConflict);
+    createTenantOf(client, name, shard || undefined, { displayName: `Chaos ${name}`, namespace, invitationEmailsPerHour: 10_000, provisioning: { scim: { enabled: true } } }), isConflict);
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     const ns = await client.get(builtinKinds.namespace, undefined, namespace).catch(() => undefined);
@@ -207,6 +208,8 @@ type KeySecret = KubeObject & { data?: Record<string, string> };
 export class KeyWatcher {
   /** `namespace/service account` → the first key read. */
   readonly first = new Map<string, string>();
+  /** SCIM tokens already registered with the hygiene scan. */
+  private readonly scimTokens = new Set<string>();
   private stopped = false;
   private loop: Promise<void> | undefined;
 
@@ -245,7 +248,24 @@ export class KeyWatcher {
         }
       }
     }
+    await this.pollScimTokens();
     return now;
+  }
+
+  /** Registers each tenant's SCIM token (and its hash) with the secret-hygiene scan once it is issued. */
+  private async pollScimTokens(): Promise<void> {
+    for (const namespace of this.namespaces()) {
+      const list = await this.client.list<KeySecret>(builtinKinds.secret, { namespace, query: { labelSelector: 'app.kubernetes.io/component=scim-token' } });
+      for (const secret of list.items) {
+        const data = secret.data?.['token'];
+        if (data === undefined) continue;
+        const token = Buffer.from(data, 'base64').toString('utf8');
+        if (this.scimTokens.has(token)) continue;
+        this.scimTokens.add(token);
+        this.ctx.evidence.secret('scim-token', token);
+        this.ctx.evidence.secret('hash', hashScimToken(token));
+      }
+    }
   }
 }
 

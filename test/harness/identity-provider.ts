@@ -1,0 +1,128 @@
+// A real OpenID Provider for the tests (issue 26): panva's oidc-provider, certified, over HTTPS
+// with a certificate from a CA made for the test run (openssl, as test/users/tls-smtp.ts makes
+// its certificates), with test people and its development login form (any password; the login
+// names the person). It can also mint ID tokens for a person directly with its own signing key,
+// for kubectl-style callers of the kube-apiserver (what a CLI would get from the same provider).
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import type { Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { SignJWT, importJWK } from 'jose';
+import type { JWK } from 'jose';
+import Provider from 'oidc-provider';
+
+/** A certificate authority made for one test file, and a serving certificate for 127.0.0.1 signed by it. */
+export interface TestCa {
+  /** PEM of the CA certificate (what Tenant.spec.identityProvider.certificateAuthority and the kube-apiserver trust). */
+  readonly caPem: string;
+  /** Serving certificate and key (PEM) for IP 127.0.0.1 and localhost. */
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** Makes a CA and a serving certificate for 127.0.0.1 signed by it. */
+export async function makeTestCa(): Promise<TestCa> {
+  const dir = await mkdtemp(join(tmpdir(), 'oidc-ca-'));
+  const run = (args: string[]) => promisify(execFile)('openssl', args, { cwd: dir });
+  try {
+    await run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=blink-accounts test CA', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign', '-keyout', 'ca.key', '-out', 'ca.pem']);
+    await run(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr']);
+    await writeFile(join(dir, 'ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
+    await run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'ext.cnf', '-out', 'server.pem']);
+    return { caPem: await readFile(join(dir, 'ca.pem'), 'utf8'), cert: await readFile(join(dir, 'server.pem'), 'utf8'), key: await readFile(join(dir, 'server.key'), 'utf8') };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A test person: the login name on the provider's form is the key of the map. */
+export interface TestPerson {
+  readonly email: string;
+  readonly emailVerified: boolean;
+}
+
+/** A running provider. */
+export interface TestIdentityProvider {
+  /** https://127.0.0.1:<port> (the iss of its tokens). */
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Sets the redirect URIs the client may use (the operator's public URL is known only once it runs). */
+  allowRedirects(uris: readonly string[]): void;
+  /** An ID token of the provider for `login` (or for the claims given), audience the client, valid 10 minutes. */
+  idToken(login: string, claims?: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts an OpenID Provider on 127.0.0.1 over HTTPS with `ca`'s serving certificate. */
+export async function startTestIdentityProvider(options: { readonly ca: TestCa; readonly people: Readonly<Record<string, TestPerson>>; readonly clientId?: string }): Promise<TestIdentityProvider> {
+  const clientId = options.clientId ?? 'blink-accounts';
+  const clientSecret = randomBytes(24).toString('base64url');
+  let handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server: Server = createServer({ cert: options.ca.cert, key: options.ca.key }, (req, res) => {
+    if (handler) handler(req, res);
+    else res.writeHead(503).end();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const issuer = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = { ...(privateKey.export({ format: 'jwk' }) as JWK), kid: randomBytes(8).toString('hex'), alg: 'ES256', use: 'sig' };
+  const signingKey = await importJWK(jwk, 'ES256');
+  const claimsOf = (login: string): Record<string, unknown> => {
+    const person = options.people[login];
+    return person ? { sub: login, email: person.email, email_verified: person.emailVerified } : { sub: login };
+  };
+
+  const build = (redirectUris: readonly string[]): Provider => {
+    const provider = new Provider(issuer, {
+      clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [...redirectUris], grant_types: ['authorization_code'], response_types: ['code'], id_token_signed_response_alg: 'ES256' }],
+      jwks: { keys: [jwk] },
+      cookies: { keys: [randomBytes(32).toString('hex')] },
+      claims: { openid: ['sub'], email: ['email', 'email_verified'] },
+      // The ID token of the code flow carries the email claims (what the operator and the kube-apiserver read).
+      conformIdTokenClaims: false,
+      features: { devInteractions: { enabled: true } },
+      pkce: { required: () => true },
+      findAccount: (_ctx: unknown, id: string) => ({ accountId: id, claims: () => claimsOf(id) }),
+      ttl: { AuthorizationCode: 60, IdToken: 600, AccessToken: 600, Interaction: 600, Session: 600, Grant: 600 },
+    });
+    // The provider's own warnings (development keys, interactions) are expected here.
+    provider.on('server_error', () => undefined);
+    return provider;
+  };
+  handler = build([]).callback();
+
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    allowRedirects(uris) {
+      handler = build(uris).callback();
+    },
+    async idToken(login, claims) {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ ...claimsOf(login), ...(claims ?? {}) })
+        .setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'JWT' })
+        .setIssuer(issuer)
+        .setAudience(clientId)
+        .setSubject(String((claims ?? {})['sub'] ?? login))
+        .setIssuedAt(now)
+        .setExpirationTime(now + 600)
+        .sign(signingKey);
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
