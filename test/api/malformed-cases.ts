@@ -222,7 +222,7 @@ export function acceptedCases(namespace: string, tenantName: (i: number) => stri
     },
     {
       name: 'tenant with webhooks: https, http to the loopback, a filter and a retryFor',
-      object: withSpec(validObjects(namespace, tenantName(9)).tenant, {
+      object: withSpec(validObjects(namespace, tenantName(1000)).tenant, {
         notifications: {
           webhooks: [
             { name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' } },
