@@ -2,6 +2,7 @@
 // that needs a service comes after the one that provides it). A feature module
 // adds itself here with one line.
 import { accessApiFeature } from './access/feature.js';
+import { eventsOutFeature } from './events-out/feature.js';
 import type { Feature } from './context.js';
 import { membershipsFeature } from './memberships/feature.js';
 import { domainMetricsFeature } from './observability/feature.js';
@@ -17,6 +18,7 @@ export const FEATURES: readonly Feature[] = [
   usersFeature,
   membershipsFeature,
   domainMetricsFeature,
+  eventsOutFeature,
   accessApiFeature,
   scimFeature,
 ];

@@ -15,6 +15,8 @@ import { accessApiCaller } from './harness/access.js';
 import { adminKubeConfig, cluster, eventually, kubectl } from './harness/kube.js';
 import { newShard, spawnOperator } from './harness/operator.js';
 import type { OperatorProcess } from './harness/operator.js';
+import { startReceiver } from './events-out/receiver.js';
+import type { TestReceiver } from './events-out/receiver.js';
 import { acceptOverHttp, apply, linkOf, startTestSmtp } from './users/fixtures.js';
 import type { TestSmtp } from './users/fixtures.js';
 
@@ -85,6 +87,7 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
   let dir = '';
   let smtp: TestSmtp | undefined;
   let operator: OperatorProcess | undefined;
+  let receiver: TestReceiver | undefined;
 
   beforeAll(async () => {
     // Everything of deploy/operator.yaml but the workload (no kubelet runs here).
@@ -121,6 +124,7 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
   afterAll(async () => {
     await operator?.kill('SIGTERM');
     await smtp?.close();
+    await receiver?.close();
     await kubectl(['delete', 'tenant', tenant, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     await kubectl(['delete', 'namespace', appNs, '--ignore-not-found', '--wait=false']).catch(() => undefined);
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -137,6 +141,11 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
     });
     await eventually(async () => ((await get('tenant', tenant, '{.status.conditions[?(@.type=="Ready")].status}', '')) === 'True' ? true : undefined), 30_000, 'the Tenant to be Ready');
     await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: appNs, labels: { 'accounts.blinkops.com/accept-keys-from': tenant } } });
+    // Account events to a webhook: the signing Secret read in the tenant namespace, the outbox written in the operator's.
+    receiver = await startReceiver();
+    await apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'webhook-signing', namespace: tenantNs }, stringData: { secret: receiver.secret } });
+    await kubectl(['patch', 'tenant', tenant, '--type=merge', '-p', JSON.stringify({ spec: { notifications: { webhooks: [{ name: 'audit', url: receiver.url, secretRef: { name: 'webhook-signing', key: 'secret' } }] } } })]);
+    await eventually(async () => ((await get('tenant', tenant, '{.status.conditions[?(@.type=="WebhookDelivery")].status}', '')) === 'True' ? true : undefined), 30_000, 'WebhookDelivery=True');
     await apply(
       { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'Workspace', metadata: { name: 'ops', namespace: tenantNs }, spec: {} },
       { apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'Group', metadata: { name: 'admins', namespace: tenantNs }, spec: {} },
@@ -191,6 +200,14 @@ describe('the operator under the RBAC of deploy/operator.yaml', () => {
     await kubectl(['delete', 'bsa', 'robot', '-n', tenantNs, '--wait=true', '--timeout=30s']);
     expect(await get('secret', 'robot-api-key', '{.metadata.name}')).toBe('');
     expect(await get('secret', 'robot-api-key', '{.metadata.name}', appNs)).toBe('');
+
+    // Every transition reached the webhook, signed.
+    await eventually(async () => {
+      const types = receiver!.received.map((r) => `${r.data.object.name} ${r.type.replace('com.blinkops.accounts.', '')}`);
+      return types.includes('ada user.removed') && types.includes('robot serviceaccount.key.deleted') ? types : undefined;
+    }, 30_000, 'the removal events');
+    expect(receiver!.received.every((r) => r.verified)).toBe(true);
+    expect(receiver!.received.map((r) => r.type)).toContain('com.blinkops.accounts.serviceaccount.key.rotated');
 
     // deletionPolicy Delete: the operator deletes the namespace (its ClusterRole allows it).
     await kubectl(['delete', 'tenant', tenant, '--wait=true', '--timeout=60s']);

@@ -7,7 +7,7 @@ import { dirname, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Folders that are features: each stands beside the others and imports none of them. */
-export const FEATURE_FOLDERS = ['tenants', 'users', 'service-accounts', 'memberships', 'access', 'observability', 'scim'] as const;
+export const FEATURE_FOLDERS = ['tenants', 'users', 'service-accounts', 'memberships', 'access', 'observability', 'scim', 'events-out'] as const;
 
 const ROOT = fileURLToPath(new URL('../operator/', import.meta.url));
 

@@ -12,6 +12,8 @@ export { ADOPT_ANNOTATION, CREATED_FOR_ANNOTATION, TENANT_KIND, TENANT_NAME_MAX_
 export type { DeletionPolicy, Tenant, TenantSpec, TenantStatus, IdentityProvider } from './tenant.js';
 export { DEFAULT_SCIM_TOKEN_GRACE, SCIM_LIFECYCLES, SCIM_PATH_PREFIX, SCIM_TOKEN_SECRET } from './provisioning.js';
 export type { Provisioning, ScimLifecycle, ScimProvisioning } from './provisioning.js';
+export { ACCOUNT_EVENT_NAMES, DEFAULT_WEBHOOK_RETRY_FOR, WEBHOOKS_MAX } from './notifications.js';
+export type { AccountEventName, Notifications, Webhook } from './notifications.js';
 export { USER_KIND, USER_PHASES } from './user.js';
 export type { User, UserPhase, UserSpec, UserStatus } from './user.js';
 export { ACCEPT_KEYS_FROM_LABEL, DELIVERY_RESERVED_NAMESPACES, OPERATOR_APP_LABELS, OPERATOR_KEY_PREFIX, RESERVED_DATA_KEY, SERVICE_ACCOUNT_KIND } from './service-account.js';

@@ -19,6 +19,8 @@ export const CONDITIONS = {
   undeclaredAccess: 'UndeclaredAccess',
   /** Tenant with spec.identityProvider: its client secret is there and its discovery document loads. */
   identityProviderReady: 'IdentityProviderReady',
+  /** Tenant with spec.notifications.webhooks: are its events reaching them (False: DeliveryFailing, DeliveryAbandoned). */
+  webhookDelivery: 'WebhookDelivery',
 } as const;
 
 /** Reasons shared by several kinds. */

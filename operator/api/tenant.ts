@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Static } from '@sinclair/typebox';
 import { AGE_COLUMN, conditionsField, defineKind, observedGenerationField, READY_COLUMN } from './kind.js';
 import { ProvisioningSchema, ProvisioningStatusSchema } from './provisioning.js';
+import { NotificationsSchema } from './notifications.js';
 import { cel, dnsLabel, DNS_SUBDOMAIN, durationField, emailAddress, HTTP_URL, matches, stringEnum, text } from './schema-builder.js';
 
 /** What happens to the tenant namespace when the Tenant is deleted. */
@@ -217,6 +218,7 @@ export const TenantSpecSchema = Type.Object(
       ),
     ),
     identityProvider: Type.Optional(IdentityProviderSchema),
+    notifications: Type.Optional(NotificationsSchema),
     deletionPolicy: Type.Optional(
       stringEnum(DELETION_POLICIES, {
         description:

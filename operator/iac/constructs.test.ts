@@ -80,6 +80,25 @@ describe('BlinkTenant', () => {
     ).toThrow(/defaultRole may not be Admin/);
   });
 
+  it('renders webhooks into spec.notifications, and refuses a plain-http URL to another host at synthesis', () => {
+    let tenant: BlinkTenant | undefined;
+    Testing.synthScope((stack) => {
+      tenant = new BlinkTenant(stack, 'acme', {
+        displayName: 'Acme',
+        webhooks: [{ name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' }, events: ['user.invited', 'serviceaccount.key.rotated'], retryFor: '1h' }],
+      });
+    });
+    expect((tenant?.manifest as { spec?: unknown } | undefined)?.spec).toMatchObject({
+      notifications: { webhooks: [{ name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' }, events: ['user.invited', 'serviceaccount.key.rotated'], retryFor: '1h' }] },
+    });
+    const error = validationError(() =>
+      Testing.synthScope((stack) => {
+        new BlinkTenant(stack, 'acme', { displayName: 'Acme', webhooks: [{ name: 'audit', url: 'http://hooks.acme.example/blink', secretRef: { name: 's', key: 'k' } }] });
+      }),
+    );
+    expect(error.message).toContain('spec.notifications.webhooks[0].url');
+  });
+
   it('defaults the name to the construct id and the namespace to tenant-<name>', () => {
     let tenant: BlinkTenant | undefined;
     Testing.synthScope((stack) => {

@@ -6,7 +6,7 @@ export { BINDING_RESOURCE_TYPES, DECLARED_OBJECTS_ID, IAC_FIELD_MANAGER, KUBECTL
 export type { BindingResourceType } from './binding.js';
 export type { BlinkKind, BlinkObjectProps } from './blink-object.js';
 export { BlinkTenant } from './tenant.js';
-export type { BlinkTenantProps } from './tenant.js';
+export type { BlinkTenantProps, BlinkTenantWebhook } from './tenant.js';
 export { BlinkWorkspace } from './workspace.js';
 export type { BlinkWorkspaceProps } from './workspace.js';
 export { BlinkGroup } from './group.js';

@@ -2,7 +2,7 @@
 // everything declared in it.
 import type { Construct } from 'constructs';
 import { TENANT_NAMESPACE_PREFIX } from '../api/index.js';
-import type { DeletionPolicy, IdentityProvider, ScimProvisioning, TenantSpec } from '../api/index.js';
+import type { AccountEventName, DeletionPolicy, IdentityProvider, ScimProvisioning, TenantSpec } from '../api/index.js';
 import { BlinkObject } from './blink-object.js';
 import type { BlinkObjectProps } from './blink-object.js';
 import { definedOnly } from './spec.js';
@@ -56,6 +56,31 @@ export interface BlinkTenantProps extends BlinkObjectProps {
    * @default no SCIM endpoint
    */
   readonly scim?: ScimProvisioning;
+  /**
+   * HTTP endpoints that receive the tenant's account lifecycle events as signed CloudEvents (spec.notifications.webhooks; at most 10).
+   * @default none: no events are sent
+   */
+  readonly webhooks?: readonly BlinkTenantWebhook[];
+}
+
+/** One endpoint of {@link BlinkTenantProps.webhooks}. */
+export interface BlinkTenantWebhook {
+  /** Name of the webhook, unique in the tenant (a DNS-1123 label). */
+  readonly name: string;
+  /** https URL the events are POSTed to (plain http only to localhost or 127.0.0.1). */
+  readonly url: string;
+  /** Secret in the tenant namespace and its key holding the Standard Webhooks secret (whsec_…); the construct does not create it. */
+  readonly secretRef: { readonly name: string; readonly key: string };
+  /**
+   * Only these events (such as 'user.invited', 'serviceaccount.key.rotated').
+   * @default every event
+   */
+  readonly events?: readonly AccountEventName[];
+  /**
+   * How long one event is retried before it is given up, as a Go duration between 5s and 72h.
+   * @default '24h' (applied by the operator)
+   */
+  readonly retryFor?: string;
 }
 
 /** A Tenant: construct users, service accounts, workspaces and groups inside it. */
@@ -75,6 +100,7 @@ export class BlinkTenant extends BlinkObject {
       deletionPolicy: props.deletionPolicy,
       identityProvider: props.identityProvider === undefined ? undefined : { ...props.identityProvider },
       provisioning: props.scim === undefined ? undefined : { scim: props.scim },
+      notifications: props.webhooks === undefined ? undefined : { webhooks: props.webhooks.map((w) => definedOnly({ name: w.name, url: w.url, secretRef: { name: w.secretRef.name, key: w.secretRef.key }, events: w.events === undefined ? undefined : [...w.events], retryFor: w.retryFor })) },
     });
     super(scope, id, { kind: 'Tenant', name, namespace: undefined, spec, props });
     this.tenantNamespace = props.namespace ?? `${TENANT_NAMESPACE_PREFIX}${name}`;

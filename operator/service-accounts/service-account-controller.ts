@@ -240,7 +240,7 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
     // Expired unused: the key status names, kept by this pass (a new key starts a new count).
     const expiredUnused = unused.expired && keyId !== undefined && keyId === sa.status?.keyId;
     const after = sa.spec.keyRotation?.expireUnusedAfter ?? '';
-    const transitions = serviceAccountTransitions({ current: sa.status, role: sa.spec.role, action: plan.action, reason: 'reason' in plan ? plan.reason : undefined, keyId, expiredUnused });
+    const transitions = serviceAccountTransitions({ current: sa.status, role: sa.spec.role, action: plan.action, reason: 'reason' in plan ? plan.reason : undefined, keyId, expiredUnused, keyRevision: 'revision' in acted.key ? acted.key.revision : undefined, now });
     await writeStatus(
       rc.client,
       kind,

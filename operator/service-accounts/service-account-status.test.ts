@@ -99,6 +99,11 @@ describe('last use, expiry and history in status', () => {
     ['rotated on request', { current: { keyId: 'K1', role: 'Builder' }, role: 'Builder', action: 'rotate', reason: 'Requested', keyId: 'K2', expiredUnused: false }, ['KeyRotated/Requested']],
     ['repaired', { current: { keyId: 'K1', role: 'Builder' }, role: 'Builder', action: 'repair', reason: 'SecretDeleted', keyId: 'K2', expiredUnused: false }, ['KeyRepaired/SecretDeleted']],
     ['role changed', { current: { keyId: 'K1', role: 'Builder' }, role: 'Admin', action: 'keep', keyId: 'K1', expiredUnused: false }, ['RoleChanged/SpecChanged']],
+    // A pass that wrote a new key was killed before its status write: the next pass adopts the key (keep) and names what it was.
+    ['adopted after a kill: a requested rotation', { current: { keyId: 'K1', keyRevision: 0, role: 'Builder' }, role: 'Builder', action: 'keep', keyId: 'K2', keyRevision: 1, now: 0, expiredUnused: false }, ['KeyRotated/Requested']],
+    ['adopted after a kill: a scheduled rotation', { current: { keyId: 'K1', keyRevision: 0, nextRotationAt: '2026-01-01T00:00:00Z', role: 'Builder' }, role: 'Builder', action: 'keep', keyId: 'K2', keyRevision: 0, now: Date.parse('2026-01-02T00:00:00Z'), expiredUnused: false }, ['KeyRotated/Scheduled']],
+    ['adopted after a kill: a repair', { current: { keyId: 'K1', keyRevision: 0, role: 'Builder' }, role: 'Builder', action: 'keep', keyId: 'K2', keyRevision: 0, now: 0, expiredUnused: false }, ['KeyRepaired/KeyAltered']],
+    ['adopted after a kill: a first key', { current: { role: 'Builder' }, role: 'Builder', action: 'keep', keyId: 'K1', keyRevision: 0, now: 0, expiredUnused: false }, ['KeyIssued/Created']],
     ['expired unused (once)', { current: { keyId: 'K1', role: 'Builder' }, role: 'Builder', action: 'keep', keyId: 'K1', expiredUnused: true }, ['KeyExpiredUnused/KeyExpiredUnused']],
     [
       'still expired: not again',

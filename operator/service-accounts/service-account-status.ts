@@ -82,6 +82,9 @@ export function serviceAccountTransitions(input: {
   readonly reason?: string | undefined;
   readonly keyId: string | undefined;
   readonly expiredUnused: boolean;
+  /** Revision of the key this pass ends with, and now (ms): name a replacement an interrupted pass made. */
+  readonly keyRevision?: number | undefined;
+  readonly now?: number | undefined;
 }): Transition[] {
   const out: Transition[] = [];
   const { current, keyId } = input;
@@ -89,7 +92,14 @@ export function serviceAccountTransitions(input: {
   if (keyId !== undefined && keyId !== current?.keyId) {
     if (input.action === 'rotate') out.push({ event: 'KeyRotated', reason: input.reason ?? 'Requested', message: `Rotated the API key to ${keyId}`, fromSpec: input.reason !== 'Scheduled', field: 'keyRotation.revision' });
     else if (input.action === 'repair') out.push({ event: 'KeyRepaired', reason: input.reason ?? 'KeyAltered', message: `Replaced a deleted or altered API key with ${keyId}` });
-    else out.push({ event: 'KeyIssued', reason: 'Created', message: `Issued API key ${keyId}` });
+    else if (current?.keyId) {
+      // A pass wrote this key and stopped before status said so (the operator was killed): this pass
+      // adopts it, and names the replacement by what it was, never as a first key.
+      const due = current.nextRotationAt !== undefined && input.now !== undefined && Date.parse(current.nextRotationAt) <= input.now;
+      if (input.keyRevision !== undefined && input.keyRevision > (current.keyRevision ?? 0)) out.push({ event: 'KeyRotated', reason: 'Requested', message: `Rotated the API key to ${keyId}`, fromSpec: true, field: 'keyRotation.revision' });
+      else if (due) out.push({ event: 'KeyRotated', reason: 'Scheduled', message: `Rotated the API key to ${keyId}` });
+      else out.push({ event: 'KeyRepaired', reason: 'KeyAltered', message: `Replaced a deleted or altered API key with ${keyId}` });
+    } else out.push({ event: 'KeyIssued', reason: 'Created', message: `Issued API key ${keyId}` });
   }
   const wasExpired = current?.conditions?.some((c) => c.type === 'Ready' && c.reason === KEY_EXPIRED_UNUSED) ?? false;
   if (input.expiredUnused && !wasExpired) out.push({ event: KEY_EXPIRED_UNUSED, reason: KEY_EXPIRED_UNUSED, message: `API key ${keyId ?? ''} went unused for spec.keyRotation.expireUnusedAfter and stopped verifying` });

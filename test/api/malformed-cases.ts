@@ -167,6 +167,15 @@ export function malformedCases(namespace: string, tenantName: (i: number) => str
     (t) => ({ name: 'tenant: duplicate email domain', object: withSpec(t, { allowedEmailDomains: ['acme.example', 'acme.example'] }), field: 'spec.allowedEmailDomains[1]' }),
     (t) => ({ name: 'tenant: more than 50 email domains', object: withSpec(t, { allowedEmailDomains: names(51, 'd').map((d) => `${d}.example`) }), field: 'spec.allowedEmailDomains' }),
     (t) => ({ name: 'tenant: deletionPolicy not Retain or Delete', object: withSpec(t, { deletionPolicy: 'Destroy' }), field: 'spec.deletionPolicy' }),
+    (t) => ({ name: 'tenant: webhook url over plain http to another host', object: withSpec(t, { notifications: { webhooks: [{ ...{ name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' } }, url: 'http://hooks.acme.example/blink' }] } }), field: 'spec.notifications.webhooks[0].url' }),
+    (t) => ({ name: 'tenant: webhook url with user info', object: withSpec(t, { notifications: { webhooks: [{ ...{ name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' } }, url: 'https://user:pw@hooks.acme.example/' }] } }), field: 'spec.notifications.webhooks[0].url' }),
+    (t) => ({ name: 'tenant: webhook url over http to the IPv6 loopback (not allowed: only localhost and 127.0.0.1)', object: withSpec(t, { notifications: { webhooks: [{ name: 'audit', url: 'http://[::1]:9000/', secretRef: { name: 'webhook-signing', key: 'secret' } }] } }), field: 'spec.notifications.webhooks[0].url' }),
+    (t) => ({ name: 'tenant: webhook url over http to a host named like localhost', object: withSpec(t, { notifications: { webhooks: [{ ...{ name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' } }, url: 'http://localhost.evil.example/' }] } }), field: 'spec.notifications.webhooks[0].url' }),
+    (t) => ({ name: 'tenant: two webhooks of one name', object: withSpec(t, { notifications: { webhooks: [{ name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' } }, { ...{ name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' } }, url: 'https://other.acme.example/' }] } }), field: 'spec.notifications.webhooks[1]' }),
+    (t) => ({ name: 'tenant: more than 10 webhooks', object: withSpec(t, { notifications: { webhooks: names(11, 'hook').map((name) => ({ ...{ name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' } }, name, url: `https://hooks.acme.example/${name}` })) } }), field: 'spec.notifications.webhooks' }),
+    (t) => ({ name: 'tenant: webhook event filter with an unknown event', object: withSpec(t, { notifications: { webhooks: [{ ...{ name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' } }, events: ['user.deleted'] }] } }), field: 'spec.notifications.webhooks[0].events[0]' }),
+    (t) => ({ name: 'tenant: webhook retryFor below 5s', object: withSpec(t, { notifications: { webhooks: [{ ...{ name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' } }, retryFor: '1s' }] } }), field: 'spec.notifications.webhooks[0].retryFor' }),
+    (t) => ({ name: 'tenant: webhook secretRef.key with a slash', object: withSpec(t, { notifications: { webhooks: [{ name: 'audit', url: 'https://hooks.acme.example/', secretRef: { name: 'webhook-signing', key: '../secret' } }] } }), field: 'spec.notifications.webhooks[0].secretRef.key' }),
     (t) => ({ name: 'tenant: name longer than 56', object: named(t, `${t.metadata.name}-${'x'.repeat(56)}`), field: 'metadata.name' }),
     (t) => ({ name: 'tenant: name with a dot', object: named(t, `${t.metadata.name}.acme`), field: 'metadata.name' }),
   ];
@@ -209,6 +218,19 @@ export function acceptedCases(namespace: string, tenantName: (i: number) => stri
       name: 'tenant with an identity provider, every field set',
       object: withSpec(t4, {
         identityProvider: { ...IDP, clientSecretRef: { name: 'oidc-client', key: 'secret' }, scopes: ['groups'], emailClaim: 'upn', emailVerifiedClaim: 'xms_edov', usernamePrefix: 'acme:', certificateAuthority: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' },
+      }),
+    },
+    {
+      name: 'tenant with webhooks: https, http to the loopback, a filter and a retryFor',
+      object: withSpec(validObjects(namespace, tenantName(1000)).tenant, {
+        notifications: {
+          webhooks: [
+            { name: 'audit', url: 'https://hooks.acme.example/blink', secretRef: { name: 'webhook-signing', key: 'secret' } },
+            { name: 'local', url: 'http://127.0.0.1:9000/hooks?x=1', secretRef: { name: 'local-signing', key: 'whsec' }, events: ['user.invited', 'serviceaccount.key.rotated'], retryFor: '72h' },
+            { name: 'fast', url: 'https://[2001:db8::1]:8443/', secretRef: { name: 'local-signing', key: 'whsec' }, retryFor: '5s' },
+            { name: 'localhost', url: 'http://localhost/hooks', secretRef: { name: 'local-signing', key: 'whsec' } },
+          ],
+        },
       }),
     },
     { name: 'tenant: a 56-character name', object: named(t3, `${t3.metadata.name}-${'x'.repeat(55 - t3.metadata.name.length)}`) },

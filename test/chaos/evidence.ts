@@ -10,7 +10,7 @@ import { SCIM_TOKEN_PREFIX } from '../../operator/scim/token.js';
 import { KEY_SHAPE } from '../harness/suite-logs.js';
 
 /** A kind of secret, for the report. */
-export type SecretKind = 'api-key' | 'invitation-token' | 'scim-token' | 'hash' | 'caller-token';
+export type SecretKind = 'api-key' | 'invitation-token' | 'scim-token' | 'hash' | 'caller-token' | 'webhook-secret';
 
 /** One finding of the scan: which kind of secret, in which form, in which text (never the value). */
 export interface Leak {

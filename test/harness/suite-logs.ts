@@ -17,8 +17,11 @@ import { SCIM_TOKEN_PREFIX } from '../../operator/scim/token.js';
 /** The environment variable naming the run's log folder. */
 export const LOG_DIR_ENV = 'BLINK_TEST_LOG_DIR';
 
-/** A key or token prefix (API key, invitation token, SCIM token) followed by what could be its secret. */
-export const KEY_SHAPE = new RegExp(`(?:${API_KEY_PREFIX}|${INVITATION_TOKEN_PREFIX}|${SCIM_TOKEN_PREFIX})[A-Za-z0-9_-]{20,}`, 'g');
+/** Prefix of a Standard Webhooks signing secret (a Tenant's webhook Secret): base64 follows. */
+export const WEBHOOK_SECRET_PREFIX = 'whsec_';
+
+/** A key or token prefix (API key, invitation token, SCIM token) followed by what could be its secret, or a webhook signing secret. */
+export const KEY_SHAPE = new RegExp(`(?:${API_KEY_PREFIX}|${INVITATION_TOKEN_PREFIX}|${SCIM_TOKEN_PREFIX})[A-Za-z0-9_-]{20,}|${WEBHOOK_SECRET_PREFIX}[A-Za-z0-9+/]{20,}`, 'g');
 
 let files = 0;
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_KEY_PREFIX } from '../../operator/apikeys/index.js';
-import { LOG_DIR_ENV, logScanProblems } from './suite-logs.js';
+import { KEY_SHAPE, LOG_DIR_ENV, logScanProblems } from './suite-logs.js';
 import type { LogScan } from './suite-logs.js';
 
 const CONFIG = 'test/harness/fixtures/log-scan/vitest.config.ts';
@@ -120,6 +120,11 @@ describe('logScanProblems', () => {
     ['only empty files', { files: 2, nonEmptyFiles: 0, bytes: 0 }],
   ])('fails a scan of %s: nothing was scanned', (_what, over) => {
     expect(logScanProblems(scan(over))).toEqual([expect.stringContaining('Nothing to scan')]);
+  });
+
+  it('takes API keys, invitation tokens and webhook signing secrets for secrets, and nothing shorter', () => {
+    const text = `a ${API_KEY_PREFIX}${'A'.repeat(40)} b whsec_${Buffer.alloc(32, 7).toString('base64')} c whsec_short d blink_other_${'x'.repeat(30)}`;
+    expect((text.match(KEY_SHAPE) ?? []).map((s) => s.slice(0, 6))).toEqual([API_KEY_PREFIX.slice(0, 6), 'whsec_']);
   });
 
   it('fails a scan with a hit, naming the file', () => {

@@ -89,6 +89,7 @@ describe('the Helm chart', () => {
       'BlinkAccountsInvitationsFailingToSend',
       'BlinkAccountsKeysNotIssued',
       'BlinkAccountsApiKeysUnused',
+      'BlinkAccountsWebhookEventsAbandoned',
     ]);
     // /metrics answers only authorized tokens: the ServiceMonitor sends Prometheus's, the chart ships the role to bind.
     const monitor = docs.find((d) => d.kind === 'ServiceMonitor') as unknown as { spec: { endpoints: { path: string; bearerTokenFile?: string }[] } };

@@ -5,6 +5,8 @@
 // every object is Ready, each service account has exactly one Secret whose key
 // never changed unless rotated, each invitation was mailed exactly once, every
 // accepted invitation stayed accepted, and nothing is left of what was deleted.
+// Every tenant has a webhook: every account event reached it, signed, in order
+// per object, a repeat after a kill with the same id and body.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { ACCOUNT_KINDS, SERVICE_ACCOUNT_LABEL, USER_LABEL } from '../../../operator/api/index.js';
@@ -23,6 +25,10 @@ import { startTestSmtp } from '../../users/fixtures.js';
 import type { TestSmtp } from '../../users/fixtures.js';
 import { DEFAULT_SEND_CONCURRENCY } from '../../../operator/users/send-queue.js';
 import { acceptanceChecks, unconfirmedDeliveryCheck } from '../invariants.js';
+import { webhookChecks } from '../webhook-invariants.js';
+import type { ArrivedEvent, ExpectedEvents } from '../webhook-invariants.js';
+import { startReceiver } from '../../events-out/receiver.js';
+import type { TestReceiver } from '../../events-out/receiver.js';
 import type { UnconfirmedDelivery } from '../invariants.js';
 import { Checks, random, sleep } from '../scenario.js';
 import { scrapeMetrics } from '../../harness/metrics.js';
@@ -108,12 +114,18 @@ export const crashStorm: Scenario = {
     const namespaces: string[] = [];
     let smtp: TestSmtp | undefined;
     let operator: OperatorProcess | undefined;
+    let receiver: TestReceiver | undefined;
     const outputs: string[] = [];
     try {
       await client.create(builtinKinds.namespace, { metadata: { name: opsNamespace, labels: { 'blink-test': 'true' } } });
       smtp = await startTestSmtp(opsNamespace);
+      receiver = await startReceiver();
+      ctx.evidence.secret('webhook-secret', receiver.secret);
+      const webhooks = [{ name: 'storm', url: receiver.url, secretRef: { name: 'storm-webhook', key: 'secret' } }];
       for (const [i, tenant] of tenants.entries()) {
-        namespaces.push(await createTenantWithNamespace(client, { shard, name: tenant, spec: { displayName: `Storm tenant ${i}`, invitationEmailsPerHour: 10_000 } }));
+        const namespace = await createTenantWithNamespace(client, { shard, name: tenant, spec: { displayName: `Storm tenant ${i}`, invitationEmailsPerHour: 10_000, notifications: { webhooks } } });
+        namespaces.push(namespace);
+        await client.create(builtinKinds.secret, { metadata: { name: 'storm-webhook', namespace }, stringData: { secret: receiver.secret } } as KubeObject);
       }
       for (const namespace of namespaces) {
         for (const ws of ['ws-a', 'ws-b']) await retry(() => client.create(ACCOUNT_KINDS.workspace, { metadata: { name: ws, namespace }, spec: {} }));
@@ -131,6 +143,15 @@ export const crashStorm: Scenario = {
       const killMoments: number[] = [];
       const started = Date.now();
       operator = await spawn();
+      // Events start when the outbox does: the objects come after every tenant's outbox is there.
+      for (const tenant of tenants) {
+        for (let i = 0; ; i++) {
+          const t = await client.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(ACCOUNT_KINDS.tenant, undefined, tenant);
+          if (t.status?.conditions?.some((c) => c.type === 'WebhookDelivery' && c.status === 'True')) break;
+          if (i > 120) throw new Error(`Tenant ${tenant} never said WebhookDelivery=True`);
+          await sleep(250);
+        }
+      }
 
       // The objects, in a random order; a fifth of the people accept, a twentieth of everything is deleted again.
       type Item = { kind: 'user' | 'sa'; namespace: string; name: string; accept: boolean; remove: boolean };
@@ -298,8 +319,27 @@ export const crashStorm: Scenario = {
       await observeKeys();
       await acceptSome();
 
+      // Account events: what each object ended as says what had to arrive; wait for it (bounded).
+      const kindOf = (item: Item) => (item.kind === 'user' ? 'User' : 'ServiceAccount');
+      const expectedEvents: ExpectedEvents[] = items.map((item) => {
+        const object = `${kindOf(item)} ${key(item.namespace, item.name)}`;
+        if (item.remove) return { object, types: [], removal: item.kind === 'user' ? 'user.removed' : 'serviceaccount.key.deleted' };
+        // A rotation asked for before the first key was issued just issues that key at the new revision: rotated only if a key was seen before.
+        const k = key(item.namespace, item.name);
+        const rotatedAfterAKey = rotated.has(k) && (firstKey.get(k)?.at ?? Infinity) < (rotatedAt.get(k) ?? 0);
+        if (item.kind === 'sa') return { object, types: ['serviceaccount.key.issued', ...(rotatedAfterAKey ? ['serviceaccount.key.rotated'] : [])] };
+        const user = users.find((u) => u.metadata?.namespace === item.namespace && u.metadata?.name === item.name);
+        return { object, types: ['user.invited', ...(user?.status?.invitation?.sentAt ? ['user.invitation.sent'] : []), ...(user?.status?.phase === 'Active' ? ['user.accepted'] : [])] };
+      });
+      const arrivedEvents = (): ArrivedEvent[] =>
+        receiver!.received.map((r) => ({ id: r.id, type: r.type.replace('com.blinkops.accounts.', ''), object: `${r.data.object.kind} ${r.data.namespace}/${r.data.object.name}`, sequence: r.data.sequence, body: r.body, verified: r.verified }));
+      const eventsDeadline = Date.now() + 60_000;
+      while (Date.now() < eventsDeadline && !webhookChecks(arrivedEvents(), expectedEvents)[0]?.ok) await sleep(500);
+
       // Judge.
       const checks = new Checks();
+      for (const check of webhookChecks(arrivedEvents(), expectedEvents)) checks.add(check.name, check.ok, check.detail);
+      ctx.evidence.text('webhook requests', receiver.received.map((r) => `${JSON.stringify(r.headers)}\n${r.body}`).join('\n'));
       checks.none('every object Ready (an invited user: waiting for the person, mail sent)', pendingNames, `${live.length} objects settled ${(convergedMs / 1000).toFixed(1)} s after the last kill`);
       const removedKeys = new Set(items.filter((i) => i.remove).map((i) => key(i.namespace, i.name)));
       const lingering = [...users, ...sas].map((o) => key(o.metadata?.namespace ?? '', o.metadata?.name ?? '')).filter((k) => removedKeys.has(k));
@@ -418,7 +458,7 @@ export const crashStorm: Scenario = {
 
       const sorted = [...restartMs].sort((a, b) => a - b);
       return {
-        counts: { 'delivery unconfirmed': unconfirmed, 'invitations re-sent after a kill before the end of the message': interrupted, tenants: TENANTS, users: sizes.users, 'service accounts': sizes.serviceAccounts, kills: killMoments.length, restarts: restartMs.length, 'accepted via HTTP': accepted.size, deleted: deletions, rotated: rotations, emails: messages.length },
+        counts: { 'delivery unconfirmed': unconfirmed, 'invitations re-sent after a kill before the end of the message': interrupted, tenants: TENANTS, users: sizes.users, 'service accounts': sizes.serviceAccounts, kills: killMoments.length, restarts: restartMs.length, 'webhook requests': receiver.received.length, 'accepted via HTTP': accepted.size, deleted: deletions, rotated: rotations, emails: messages.length },
         timingsMs: {
           'storm (first create to last kill)': lastKill - started,
           'converged after last kill': convergedMs,
@@ -434,6 +474,7 @@ export const crashStorm: Scenario = {
       for (let i = 0; i < 120 && (await client.list(ACCOUNT_KINDS.tenant).catch(() => ({ items: [] }))).items.some((t) => tenants.includes(t.metadata?.name ?? '')); i++) await sleep(500);
       await operator?.kill('SIGTERM');
       await smtp?.close();
+      await receiver?.close();
       await client.delete(builtinKinds.namespace, undefined, opsNamespace).catch(() => undefined);
       client.close();
     }
