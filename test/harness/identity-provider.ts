@@ -1,8 +1,10 @@
 // A real OpenID Provider for the tests (issue 26): panva's oidc-provider, certified, over HTTPS
 // with a certificate from a CA made for the test run (openssl, as test/users/tls-smtp.ts makes
 // its certificates), with test people and its development login form (any password; the login
-// names the person). It can also mint ID tokens for a person directly with its own signing key,
-// for kubectl-style callers of the kube-apiserver (what a CLI would get from the same provider).
+// names the person). For kubectl-style callers of the kube-apiserver it also gets a person's ID
+// token the way a CLI would: a real authorization-code flow with PKCE against the same provider
+// (its own login and consent pages driven over HTTP with a cookie jar, the code redeemed with
+// openid-client), so every token a test uses is one the provider itself issued.
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,9 +15,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { SignJWT, importJWK } from 'jose';
 import type { JWK } from 'jose';
 import Provider from 'oidc-provider';
+import * as oidc from 'openid-client';
+import { fetchTrusting } from '../../operator/invitations/provider-client.js';
 
 /** A certificate authority made for one test file, and a serving certificate for 127.0.0.1 signed by it. */
 export interface TestCa {
@@ -55,8 +58,12 @@ export interface TestIdentityProvider {
   readonly clientSecret: string;
   /** Sets the redirect URIs the client may use (the operator's public URL is known only once it runs). */
   allowRedirects(uris: readonly string[]): void;
-  /** An ID token of the provider for `login` (or for the claims given), audience the client, valid 10 minutes. */
-  idToken(login: string, claims?: Record<string, unknown>): Promise<string>;
+  /**
+   * The ID token the provider issues to `login` (audience the client, valid 10 minutes) through an
+   * authorization-code flow with PKCE: its login form and consent page submitted over HTTP, the code
+   * redeemed at its token endpoint. Its claims are the person's (sub = login, email, email_verified).
+   */
+  idToken(login: string): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -76,7 +83,9 @@ export async function startTestIdentityProvider(options: { readonly ca: TestCa; 
   const issuer = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = { ...(privateKey.export({ format: 'jwk' }) as JWK), kid: randomBytes(8).toString('hex'), alg: 'ES256', use: 'sig' };
-  const signingKey = await importJWK(jwk, 'ES256');
+  // Where the harness's own code flows return to: registered for the client, never fetched (the
+  // code is read from the provider's redirect).
+  const harnessRedirect = `${issuer}/harness/callback`;
   const claimsOf = (login: string): Record<string, unknown> => {
     const person = options.people[login];
     return person ? { sub: login, email: person.email, email_verified: person.emailVerified } : { sub: login };
@@ -84,7 +93,7 @@ export async function startTestIdentityProvider(options: { readonly ca: TestCa; 
 
   const build = (redirectUris: readonly string[]): Provider => {
     const provider = new Provider(issuer, {
-      clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [...redirectUris], grant_types: ['authorization_code'], response_types: ['code'], id_token_signed_response_alg: 'ES256' }],
+      clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: [...redirectUris, harnessRedirect], grant_types: ['authorization_code'], response_types: ['code'], id_token_signed_response_alg: 'ES256' }],
       jwks: { keys: [jwk] },
       cookies: { keys: [randomBytes(32).toString('hex')] },
       claims: { openid: ['sub'], email: ['email', 'email_verified'] },
@@ -108,21 +117,65 @@ export async function startTestIdentityProvider(options: { readonly ca: TestCa; 
     allowRedirects(uris) {
       handler = build(uris).callback();
     },
-    async idToken(login, claims) {
-      const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ ...claimsOf(login), ...(claims ?? {}) })
-        .setProtectedHeader({ alg: 'ES256', kid: jwk.kid, typ: 'JWT' })
-        .setIssuer(issuer)
-        .setAudience(clientId)
-        .setSubject(String((claims ?? {})['sub'] ?? login))
-        .setIssuedAt(now)
-        .setExpirationTime(now + 600)
-        .sign(signingKey);
-    },
+    idToken: (login) => codeFlow({ issuer, clientId, clientSecret, caPem: options.ca.caPem, redirectUri: harnessRedirect, login }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** Most redirects and pages one sign-in passes through (authorize, login, resume, consent, resume). */
+const MAX_FLOW_STEPS = 12;
+
+/** One authorization-code flow with PKCE for `login`, as a browser would go through it; returns the ID token. */
+async function codeFlow(flow: { issuer: string; clientId: string; clientSecret: string; caPem: string; redirectUri: string; login: string }): Promise<string> {
+  const fetchCa = fetchTrusting(flow.caPem);
+  const config = await oidc.discovery(new URL(flow.issuer), flow.clientId, { client_secret: flow.clientSecret }, oidc.ClientSecretPost(flow.clientSecret), { [oidc.customFetch]: fetchCa });
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  let url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: flow.redirectUri,
+    scope: 'openid email',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+  });
+  const jar = new Map<string, string>();
+  let form: string | undefined;
+  for (let step = 0; step < MAX_FLOW_STEPS; step++) {
+    const headers: Record<string, string> = {};
+    if (jar.size > 0) headers['cookie'] = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+    if (form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const res = await fetchCa(url.href, { method: form === undefined ? 'GET' : 'POST', headers, ...(form !== undefined ? { body: form } : {}) } as never);
+    form = undefined;
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = line.split(';');
+      const at = pair.indexOf('=');
+      const name = pair.slice(0, at).trim();
+      const value = pair.slice(at + 1).trim();
+      const expired = attributes.some((a) => /^\s*expires=/i.test(a) && Date.parse(a.split('=')[1] ?? '') < Date.now());
+      if (value === '' || expired) jar.delete(name);
+      else jar.set(name, value);
+    }
+    const location = res.headers.get('location');
+    if (res.status >= 300 && res.status < 400 && location) {
+      const next = new URL(location, url);
+      if (next.href.startsWith(`${flow.redirectUri}?`)) {
+        const tokens = await oidc.authorizationCodeGrant(config, next, { pkceCodeVerifier: verifier, expectedState: state });
+        if (!tokens.id_token) throw new Error(`The provider ${flow.issuer} issued no ID token`);
+        return tokens.id_token;
+      }
+      url = next;
+      continue;
+    }
+    const page = await res.text();
+    // The provider's development pages: a login form (any password) and a consent form.
+    const prompt = res.status === 200 ? /name="prompt" value="(\w+)"/.exec(page)?.[1] : undefined;
+    if (prompt === 'login') form = new URLSearchParams({ prompt, login: flow.login, password: 'any password' }).toString();
+    else if (prompt === 'consent') form = new URLSearchParams({ prompt }).toString();
+    else throw new Error(`The provider ${flow.issuer} answered ${res.status} at ${url.pathname} during the sign-in of ${flow.login}`);
+  }
+  throw new Error(`The sign-in of ${flow.login} at ${flow.issuer} did not end within ${MAX_FLOW_STEPS} steps`);
 }
