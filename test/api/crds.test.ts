@@ -82,7 +82,7 @@ describe('the CRDs', () => {
     expect(header(users.stdout)).toEqual(['NAME', 'EMAIL', 'ROLE', 'STATUS', 'GROUPS', 'AGE']);
     expect(users.stdout).toMatch(/jane\s+jane@acme\.example\s+Builder\s+\["data-engineering"\]/);
     const wide = await kubectl(['get', 'users', '-n', ns.name, '-o', 'wide']);
-    expect(header(wide.stdout)).toEqual(['NAME', 'EMAIL', 'ROLE', 'STATUS', 'GROUPS', 'READY', 'AGE']);
+    expect(header(wide.stdout)).toEqual(['NAME', 'EMAIL', 'ROLE', 'STATUS', 'GROUPS', 'SOURCE', 'READY', 'AGE']);
     const bsa = await kubectl(['get', 'bsa', '-n', ns.name]);
     expect(header(bsa.stdout)).toEqual(['NAME', 'ROLE', 'WORKSPACES', 'SECRET', 'KEY AGE', 'LAST USED', 'READY', 'AGE']);
     expect(bsa.stdout).toMatch(/etl-runner\s+Builder\s+\["data-platform","security-ops"\]/);
