@@ -43,15 +43,7 @@ export interface UsersFeatureOptions {
   readonly maxRetryDelayMs?: number;
   /** Invitation emails in flight at once (send-queue.ts), over all tenants. @default 4 */
   readonly sendConcurrency?: number;
-  /** User reconciles at once (never two of one User; the hourly cap holds a per-tenant lock). @default 4 */
-  readonly concurrency?: number;
 }
-
-/**
- * Workers of the User controller. One carried every User's writes (finalizer, record, status: three
- * round trips in a row per new User) and held a burst of 500 Users in its queue (benchmark, issue 24).
- */
-export const DEFAULT_USER_WORKERS = 4;
 
 /** Builds the users feature. */
 export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
@@ -91,7 +83,6 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
         // Failed sends are paced by the record (user-plan.ts, waitForRetry); this caps the queue's own backoff
         // (API errors, no SMTP settings) at a minute too.
         rateLimiter: exponentialRateLimiter({ baseMs: 50, maxMs: options.maxRetryDelayMs ?? 60_000 }),
-        concurrency: options.concurrency ?? DEFAULT_USER_WORKERS,
         reconcile: userReconciler({
           ctx,
           invitations: invitations as unknown as Informer<SecretObject>,
