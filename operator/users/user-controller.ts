@@ -115,6 +115,8 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
     const active = intendsActive(user);
     // An outcome the record already holds (or that a newer invitation replaced) is not needed any more.
     if (stored && stored.delivery !== 'sending') unrecorded.delete(stored.invitationId);
+    // The cache shows where a finished send left the record: it is not "in flight" any more.
+    if (stored && stored.delivery !== 'preparing') deps.sendQueue?.settled(stored.invitationId);
     const planned = planUser({
       active,
       email: spec.email,
