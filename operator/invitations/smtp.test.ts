@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifySmtpFailure, describeSmtpError, isLoopbackHost, parseSmtpSettings, SmtpSettingsError } from './smtp.js';
+import { ApiError } from '../runtime/errors.js';
+import { classifySmtpFailure, describeSmtpError, isLoopbackHost, parseSmtpSettings, SmtpSettingsCache, SmtpSettingsError } from './smtp.js';
 
 const b64 = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
 
@@ -91,5 +92,62 @@ describe('SMTP settings', () => {
   it('describes an SMTP error on one line without the password', () => {
     const error = Object.assign(new Error('Invalid login: 535 bad credentials for hunter2\n more'), { code: 'EAUTH', responseCode: 535 });
     expect(describeSmtpError(error, { host: 'h', port: 25, secure: false, requireTLS: false, from: 'a@b', password: 'hunter2' })).toBe('EAUTH 535: Invalid login: 535 bad credentials for [REDACTED] more');
+  });
+});
+
+describe('SmtpSettingsCache', () => {
+  const ref = { namespace: 'ops', name: 'smtp' };
+  const b64 = (s: string): string => Buffer.from(s).toString('base64');
+  /** A reader of one Secret that counts its GETs; `data` undefined: NotFound. */
+  function reader(initial: Record<string, string> | undefined) {
+    const state = { data: initial, gets: 0 };
+    const client = {
+      get: async <T>(): Promise<T> => {
+        state.gets++;
+        await Promise.resolve();
+        if (!state.data) throw new ApiError('secrets "smtp" not found', 404, 'NotFound');
+        return { metadata: { name: 'smtp', namespace: 'ops' }, data: state.data } as T;
+      },
+    };
+    return { state, client };
+  }
+  const good = (host: string): Record<string, string> => ({ host: b64(host), from: b64('no-reply@blink.example') });
+
+  it('reads the Secret once for a burst of loads (in flight and within the TTL), again after the TTL', async () => {
+    let now = 0;
+    const cache = new SmtpSettingsCache(() => now, 1_000);
+    const { state, client } = reader(good('mail-a.example'));
+    const burst = await Promise.all(Array.from({ length: 20 }, () => cache.load(client, ref)));
+    expect(burst.every((s) => s.host === 'mail-a.example')).toBe(true);
+    now = 999;
+    await cache.load(client, ref);
+    expect(state.gets).toBe(1);
+    state.data = good('mail-b.example');
+    now = 1_000;
+    expect((await cache.load(client, ref)).host).toBe('mail-b.example');
+    expect(state.gets).toBe(2);
+  });
+
+  it('keeps no failed read: a missing or invalid Secret is read again at once, and forget() drops good settings', async () => {
+    const cache = new SmtpSettingsCache(() => 0, 60_000);
+    const { state, client } = reader(undefined);
+    await expect(cache.load(client, ref)).rejects.toMatchObject({ reason: 'SmtpNotConfigured' });
+    state.data = { from: b64('x@blink.example') };
+    await expect(cache.load(client, ref)).rejects.toMatchObject({ reason: 'SmtpSettingsInvalid' });
+    state.data = good('mail-a.example');
+    expect((await cache.load(client, ref)).host).toBe('mail-a.example');
+    state.data = good('mail-b.example');
+    expect((await cache.load(client, ref)).host).toBe('mail-a.example');
+    cache.forget();
+    expect((await cache.load(client, ref)).host).toBe('mail-b.example');
+    expect(state.gets).toBe(4);
+  });
+
+  it('never serves one Secret\'s settings for another name', async () => {
+    const cache = new SmtpSettingsCache(() => 0, 60_000);
+    const { state, client } = reader(good('mail-a.example'));
+    await cache.load(client, ref);
+    await cache.load(client, { namespace: 'ops', name: 'other' });
+    expect(state.gets).toBe(2);
   });
 });

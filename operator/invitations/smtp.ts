@@ -52,6 +52,50 @@ export async function loadSmtpSettings(client: Pick<KubeWriter, 'get'>, ref: { r
   return parseSmtpSettings(secret.data ?? {}, `${ref.namespace}/${ref.name}`);
 }
 
+/** How long {@link SmtpSettingsCache} reuses settings it read. */
+export const SMTP_SETTINGS_TTL_MS = 10_000;
+
+/**
+ * {@link loadSmtpSettings} with a short memory, for the User controller: settings read in the last
+ * `ttlMs` are reused and a read in flight is shared, so a burst of invitations reads the Secret
+ * once instead of once per invitation (benchmark: one live GET per User before). The read itself
+ * is unchanged: the same named Secret in the operator's namespace, the same `get`, no new grant.
+ * Only a good read is kept: a missing, unreadable or invalid Secret is read again on the next try
+ * (a fix applies at the next retry), and {@link forget} drops what is kept (after a failed send, so
+ * the retry uses a rotated password at once). A changed valid Secret is used within `ttlMs`.
+ */
+export class SmtpSettingsCache {
+  private readonly now: () => number;
+  private readonly ttlMs: number;
+  private kept: { readonly key: string; readonly at: number; readonly settings: Promise<SmtpSettings> } | undefined;
+
+  constructor(now: () => number, ttlMs: number = SMTP_SETTINGS_TTL_MS) {
+    this.now = now;
+    this.ttlMs = ttlMs;
+  }
+
+  /** The settings of `ref`: kept ones if read less than `ttlMs` ago, else read (and kept if good). */
+  load(client: Pick<KubeWriter, 'get'>, ref: { readonly namespace: string; readonly name: string } | undefined): Promise<SmtpSettings> {
+    if (!ref) return loadSmtpSettings(client, ref);
+    const key = `${ref.namespace}/${ref.name}`;
+    const at = this.now();
+    const kept = this.kept;
+    if (kept && kept.key === key && at - kept.at < this.ttlMs) return kept.settings;
+    const settings = loadSmtpSettings(client, ref);
+    const entry = { key, at, settings };
+    this.kept = entry;
+    settings.catch(() => {
+      if (this.kept === entry) this.kept = undefined;
+    });
+    return settings;
+  }
+
+  /** Forgets the kept settings: the next load reads the Secret. */
+  forget(): void {
+    this.kept = undefined;
+  }
+}
+
 /** Parses the Secret data (base64 values) of an SMTP Secret. */
 export function parseSmtpSettings(data: Readonly<Record<string, string>>, where: string): SmtpSettings {
   const get = (key: string): string | undefined => {

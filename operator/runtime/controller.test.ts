@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.js';
-import { Controller, specOrLabelsChanged } from './controller.js';
+import { Controller, specLabelsOrPhaseChanged, specOrLabelsChanged } from './controller.js';
 import type { WatchOptions } from './controller.js';
 import type { EventRecorder } from './events.js';
 import type { Informer, InformerHandler } from './informer.js';
@@ -72,6 +72,22 @@ describe('specOrLabelsChanged', () => {
     ['a recreated object (new uid)', { ...base, metadata: { ...base.metadata, uid: 'u2' } }, true],
   ])('%s → %s', (_what, next, expected) => {
     expect(specOrLabelsChanged(base, next)).toBe(expected);
+  });
+});
+
+describe('specLabelsOrPhaseChanged', () => {
+  type Phased = KubeObject & { spec?: { email?: string }; status?: { phase?: string; conditions?: { type: string; status: string }[] } };
+  const base: Phased = { metadata: { name: 'u', uid: 'u1', generation: 1, labels: {} }, spec: { email: 'a@example.com' }, status: { phase: 'Invited', conditions: [{ type: 'Ready', status: 'False' }] } };
+  it.each<[string, Phased, boolean]>([
+    ['a status write that keeps the phase (conditions)', { ...base, status: { phase: 'Invited', conditions: [{ type: 'Ready', status: 'True' }] } }, false],
+    ['a finalizer added', { ...base, metadata: { ...base.metadata, finalizers: ['f'] } }, false],
+    ['a changed phase', { ...base, status: { phase: 'Active' } }, true],
+    ['a first phase', { ...base, status: {} }, true],
+    ['a changed spec', { ...base, spec: { email: 'b@example.com' } }, true],
+    ['a deletion that started', { ...base, metadata: { ...base.metadata, deletionTimestamp: '2026-12-02T00:00:00Z' } }, true],
+    ['a resync (same object): the periodic look stays', base, true],
+  ])('%s → %s', (_what, next, expected) => {
+    expect(specLabelsOrPhaseChanged(base, next)).toBe(expected);
   });
 });
 

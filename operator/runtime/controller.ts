@@ -97,6 +97,17 @@ export function specOrLabelsChanged(previous: KubeObject, object: KubeObject): b
   );
 }
 
+/**
+ * An update predicate for a controller that reads an object's spec, labels and `status.phase` but
+ * no other part of its status: true when one of those changed (see {@link specOrLabelsChanged}) and
+ * for a resync (the same object delivered again: the periodic level-triggered look stays), false
+ * for any other status write (conditions, history, invitation details).
+ */
+export function specLabelsOrPhaseChanged(previous: KubeObject, object: KubeObject): boolean {
+  const phase = (o: KubeObject): unknown => (o as KubeObject & { status?: { phase?: unknown } }).status?.phase;
+  return previous === object || specOrLabelsChanged(previous, object) || phase(previous) !== phase(object);
+}
+
 /** One controller of the manager. */
 export class Controller {
   readonly name: string;

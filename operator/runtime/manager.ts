@@ -102,6 +102,12 @@ export interface ControllerSpec {
   /** The primary kind: its own events enqueue its key. */
   readonly for: KindDescriptor;
   readonly forInformer?: InformerSpec<KubeObject>;
+  /**
+   * Whether an update of a primary object enqueues it (adds and deletes always do), e.g.
+   * {@link specLabelsOrPhaseChanged} for a controller that reads no other part of its status.
+   * @default every update enqueues
+   */
+  readonly forUpdate?: (previous: KubeObject, object: KubeObject) => boolean;
   /** Kinds the controller creates; their events enqueue their controller owner. */
   readonly owns?: readonly (KindDescriptor | WatchedKind)[];
   /** Other kinds whose events map to primary keys. */
@@ -264,7 +270,7 @@ export class Manager {
       inScope: (object) => this.inScope(object),
       ...(spec.ownsStatus === false ? {} : { reportFailures: { kind: spec.for, get: (key: string) => primary.get(key) } }),
     });
-    controller.watch(primary, ownKey);
+    controller.watch(primary, ownKey, spec.forUpdate ? { onUpdate: spec.forUpdate } : {});
     for (const owned of spec.owns ?? []) {
       const watched: WatchedKind = 'kind' in owned && typeof owned.kind === 'object' ? (owned as WatchedKind) : { kind: owned as KindDescriptor };
       controller.watch(this.informer(watched.kind, watched.informer ?? {}), watched.map ?? controllerOwnerKey(spec.for));

@@ -11,7 +11,7 @@ import { ACCOUNT_KINDS, MANAGED_LABELS } from '../api/index.js';
 import type { User } from '../api/index.js';
 import type { Cached, OperatorContext } from '../context.js';
 import { normalizeEmail } from '../policy/index.js';
-import { specOrLabelsChanged } from '../runtime/controller.js';
+import { specLabelsOrPhaseChanged, specOrLabelsChanged } from '../runtime/controller.js';
 import type { ReconcileContext } from '../runtime/controller.js';
 import { builtinKinds, splitKey } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
@@ -31,6 +31,10 @@ export function registerBindingController(ctx: OperatorContext): void {
   const controller = ctx.manager.addController({
     name: 'user-rbac',
     for: ACCOUNT_KINDS.user,
+    // The binding follows the User's spec, uid, deletion and phase (planBinding); the User
+    // controller's other status writes (conditions, invitation, history: 2 or more per
+    // invitation) change nothing here.
+    forUpdate: specLabelsOrPhaseChanged,
     owns: [{ kind: builtinKinds.roleBinding, informer: { labelSelector: bindingSelector() }, map: controllerOwnerKey(ACCOUNT_KINDS.user) }],
     reconcile: (key, rctx) => reconcileBinding(ctx, bindings.get(`${splitKey(key).namespace}/${bindingName(splitKey(key).name)}`), key, rctx),
     concurrency: 2,

@@ -18,7 +18,7 @@ import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { KubeWriter } from '../runtime/kube-writer.js';
 import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
-import { specOrLabelsChanged } from '../runtime/controller.js';
+import { specLabelsOrPhaseChanged, specOrLabelsChanged } from '../runtime/controller.js';
 import { ACCOUNT_KINDS, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../api/index.js';
 import type { OperatorContext } from '../context.js';
 import { createdForTenant, namespaceDeletion } from '../policy/index.js';
@@ -70,9 +70,11 @@ export function registerTenantController(ctx: OperatorContext): void {
     (changed) => caches.tenants.list().filter((t) => t.spec?.identityProvider && t.metadata?.name !== changed.metadata?.name).map((t) => t.metadata?.name ?? ''),
     { onUpdate: specOrLabelsChanged },
   );
-  // Counts in status follow the users and service accounts of the namespace.
-  controller.watch(caches.users, tenantOf);
-  controller.watch(caches.serviceAccounts, tenantOf);
+  // Counts in status follow the users (by phase) and service accounts (not deleting) of the
+  // namespace, and an adopted namespace's undeclared bindings are judged against the users' spec:
+  // the other status writes of the User and ServiceAccount controllers change neither.
+  controller.watch(caches.users, tenantOf, { onUpdate: specLabelsOrPhaseChanged });
+  controller.watch(caches.serviceAccounts, tenantOf, { onUpdate: specLabelsOrPhaseChanged });
   // A tenant namespace whose labels are edited or that is deleted is looked at again.
   controller.watch(namespaces, (ns) => {
     const owner = ns.metadata?.labels?.[TENANT_LABEL];

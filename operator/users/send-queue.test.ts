@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../runtime/logger.js';
-import { InvitationSendQueue } from './send-queue.js';
+import { InvitationSendQueue, SEND_SETTLE_MS } from './send-queue.js';
 
 const log = createLogger({ level: 'silent' });
 
@@ -39,7 +39,25 @@ describe('InvitationSendQueue', () => {
     expect(sends[3]?.started).toBe(true);
     sends.forEach((s) => s.open());
     await queue.drained();
+    // Finished with its outcome written: still "in flight" until the controller's cache shows the record.
+    expect(queue.has('id4')).toBe(true);
+    queue.settled('id4');
     expect(queue.has('id4')).toBe(false);
+  });
+
+  it('a finished send counts as in flight until settled or SEND_SETTLE_MS; a send that threw does not', async () => {
+    let now = 0;
+    const queue = new InvitationSendQueue({ concurrency: 2, log, now: () => now });
+    queue.enqueue({ key: 'ns/a', invitationId: 'a', run: async () => undefined });
+    queue.enqueue({ key: 'ns/b', invitationId: 'b', run: () => Promise.reject(new Error('record write failed')) });
+    await queue.drained();
+    // The outcome of "b" was not written: its record still says "preparing", and a reconcile must be free to take it up.
+    expect(queue.has('b')).toBe(false);
+    expect(queue.has('a')).toBe(true);
+    now = SEND_SETTLE_MS - 1;
+    expect(queue.has('a')).toBe(true);
+    now = SEND_SETTLE_MS;
+    expect(queue.has('a')).toBe(false);
   });
 
   it('one send per record at a time: a newer one waits, and replaces one still waiting', async () => {

@@ -19,6 +19,12 @@ export interface SendJob {
   readonly run: () => Promise<void>;
 }
 
+/**
+ * How long a finished send still counts as in flight while the controller's cache has not shown
+ * the record it wrote (see {@link InvitationSendQueue.settled}).
+ */
+export const SEND_SETTLE_MS = 30_000;
+
 /** Options of {@link InvitationSendQueue}. */
 export interface SendQueueOptions {
   /** Sends in flight at once. @default 4 */
@@ -29,6 +35,8 @@ export interface SendQueueOptions {
    * controller looks at the User again with backoff, and writes what this process remembers.
    */
   readonly onError?: (job: SendJob) => void;
+  /** Monotonic milliseconds, for {@link SEND_SETTLE_MS}. @default performance.now */
+  readonly now?: () => number;
 }
 
 /** A bounded-concurrency queue of invitation sends, one per record at a time. */
@@ -37,6 +45,8 @@ export class InvitationSendQueue {
   private readonly waiting = new Map<string, SendJob>();
   private readonly running = new Map<string, SendJob>();
   private readonly idle = new Set<() => void>();
+  /** Sends that ended with their outcome written, by invitation id, until the cache shows it (or SEND_SETTLE_MS). */
+  private readonly settling = new Map<string, number>();
   private stopped = false;
 
   constructor(private readonly options: SendQueueOptions) {
@@ -51,11 +61,29 @@ export class InvitationSendQueue {
     this.pump();
   }
 
-  /** Whether this process still has the send of `invitationId` waiting or in flight. */
+  /**
+   * Whether this process still has the send of `invitationId` waiting or in flight, or finished it
+   * (its outcome written) less than SEND_SETTLE_MS ago and {@link settled} was not called: a
+   * reconcile on a cache that still shows the record "preparing" must not take a finished send for
+   * an interrupted one (its guarded rewrite would only fail with 409).
+   */
   has(invitationId: string): boolean {
     for (const job of this.waiting.values()) if (job.invitationId === invitationId) return true;
     for (const job of this.running.values()) if (job.invitationId === invitationId) return true;
+    const finishedAt = this.settling.get(invitationId);
+    if (finishedAt === undefined) return false;
+    if (this.now() - finishedAt < SEND_SETTLE_MS) return true;
+    this.settling.delete(invitationId);
     return false;
+  }
+
+  /** The cache shows the record the send of `invitationId` left: it no longer counts as in flight. */
+  settled(invitationId: string): void {
+    this.settling.delete(invitationId);
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? performance.now();
   }
 
   /** Sends in flight now. */
@@ -93,6 +121,9 @@ export class InvitationSendQueue {
   private async start(job: SendJob): Promise<void> {
     try {
       await job.run();
+      this.settling.set(job.invitationId, this.now());
+      // Bounded: entries the controller never settles (a User deleted meanwhile) go with age.
+      if (this.settling.size > 1024) for (const [id, at] of this.settling) if (this.now() - at >= SEND_SETTLE_MS) this.settling.delete(id);
     } catch (error) {
       // The record says what happened (or still says "preparing" / "sending", which the controller handles).
       this.options.log.warn({ err: error, invitationId: job.invitationId }, 'An invitation send ended with an error');

@@ -13,7 +13,7 @@ import { renderInvitationEmail } from '../invitations/email.js';
 import { invitationMessageId, invitationSecretName, isRecordOf, plainRecord, secretFromRecord } from '../invitations/invitation-record.js';
 import type { InvitationRecord, RecordLocation, SecretObject, StoredInvitationRecord } from '../invitations/invitation-record.js';
 import { loadSmtpSettings, SmtpSettingsError } from '../invitations/smtp.js';
-import type { DeliveryResult, Mailer, SmtpSettings } from '../invitations/smtp.js';
+import type { DeliveryResult, Mailer, SmtpSettings, SmtpSettingsCache } from '../invitations/smtp.js';
 import { DEFAULT_INVITATION_TTL, expiresAt, generateInvitationToken, hashInvitationToken } from '../invitations/token.js';
 import { kubeTime } from '../runtime/conditions.js';
 import { isConflict, isNotFound, TransientError } from '../runtime/errors.js';
@@ -38,6 +38,8 @@ export interface UserActInput {
   readonly now: () => number;
   readonly mailer: Mailer;
   readonly smtpSecret: { readonly namespace: string; readonly name: string } | undefined;
+  /** Where the SMTP settings are read through (the controller's, kept across reconciles). @default read live for every invitation */
+  readonly smtpSettings?: SmtpSettingsCache | undefined;
   /** Base URL of the acceptance page for the tenant. */
   readonly publicUrl: string;
   readonly random?: RandomBytes | undefined;
@@ -196,7 +198,7 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
   const tenant = input.tenant as Tenant;
   let settings: SmtpSettings;
   try {
-    settings = await loadSmtpSettings(act.client, input.smtpSecret);
+    settings = await (input.smtpSettings ? input.smtpSettings.load(act.client, input.smtpSecret) : loadSmtpSettings(act.client, input.smtpSecret));
   } catch (error) {
     if (!(error instanceof SmtpSettingsError)) throw error;
     return { record: previous, sendProblem: { reason: error.reason, message: error.message }, retry: error.message };
@@ -247,6 +249,8 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
   });
   const deliver = async (): Promise<UserActResult> => {
     const result = await input.mailer.send(settings, { from, to: user.spec.email, subject: email.subject, text: email.text, html: email.html, messageId: sending.messageId }, { beforeEnd: commit });
+    // A failed send reads the Secret again before its retry (a password rotated since it was read).
+    if (result.outcome !== 'sent') input.smtpSettings?.forget();
     try {
       return await recordDelivery(act, reason, input, result, { invitationId, saved, sending, committed: () => committed });
     } catch (error) {

@@ -8,6 +8,7 @@ import type { RandomBytes } from '../apikeys/random.js';
 import type { Cached, OperatorContext } from '../context.js';
 import { invitationSecretName, plainRecord, readInvitationRecord } from '../invitations/invitation-record.js';
 import type { RecordLocation, SecretObject, StoredInvitationRecord } from '../invitations/invitation-record.js';
+import { SmtpSettingsCache } from '../invitations/smtp.js';
 import type { Mailer } from '../invitations/smtp.js';
 import { checkEmailDomain, emailClaim, intendsActive, normalizeEmail } from '../policy/index.js';
 import type { EmailClaim } from '../policy/index.js';
@@ -78,6 +79,10 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
   const capLock = new KeyedMutex();
   // SMTP outcomes whose record write failed (applyUserPlan), written by a later reconcile.
   const unrecorded = new Map<string, UnrecordedOutcome>();
+  // The SMTP Secret, read once per burst of invitations rather than once per invitation. Its
+  // freshness is real elapsed time, not the controller's clock: a test's stopped clock must not
+  // keep a replaced Secret forever.
+  const smtpSettings = new SmtpSettingsCache(() => performance.now());
   return async (key, rc) => {
     // Fetch; gone: done.
     const cached = ctx.caches.users.get(key);
@@ -110,6 +115,8 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
     const active = intendsActive(user);
     // An outcome the record already holds (or that a newer invitation replaced) is not needed any more.
     if (stored && stored.delivery !== 'sending') unrecorded.delete(stored.invitationId);
+    // The cache shows where a finished send left the record: it is not "in flight" any more.
+    if (stored && stored.delivery !== 'preparing') deps.sendQueue?.settled(stored.invitationId);
     const planned = planUser({
       active,
       email: spec.email,
@@ -159,6 +166,7 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       now: () => clock.now(),
       mailer: deps.mailer,
       smtpSecret: ctx.options.smtpSecret,
+      smtpSettings,
       publicUrl: ctx.publicUrlFor(tenant),
       random: deps.random,
       unrecorded,

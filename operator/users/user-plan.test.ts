@@ -38,6 +38,11 @@ const cases: { name: string; observed: Partial<UserObservation>; plan: UserPlan 
     observed: { record: { ...pending, delivery: 'sending' }, unrecorded: { invitationId: pending.invitationId, fields: { delivery: 'sent' }, delivered: true } },
     plan: { action: 'recordOutcome', outcome: { invitationId: pending.invitationId, fields: { delivery: 'sent' }, delivered: true } },
   },
+  {
+    name: 'pending, "sending", the outcome in memory, but its send is still in this process (writing it now): nothing',
+    observed: { record: { ...pending, delivery: 'sending' }, unrecorded: { invitationId: pending.invitationId, fields: { delivery: 'sent' }, delivered: true }, sendInFlight: true },
+    plan: { action: 'none' },
+  },
   { name: 'pending, "sending", an outcome of another invitation in memory: still unconfirmed', observed: { record: { ...pending, delivery: 'sending' }, unrecorded: { invitationId: 'Other0000001', fields: { delivery: 'sent' }, delivered: true } }, plan: { action: 'none' } },
   { name: 'failed once, 1 s ago: issue again', observed: { record: failedAt('2026-01-01T23:59:59Z', 1) }, plan: { action: 'issue', reason: 'RetryDelivery' } },
   { name: 'failed once, 0.4 s ago: wait the rest of 1 s', observed: { record: failedAt('2026-01-01T23:59:59.600Z', 1) }, plan: { action: 'waitForRetry', retryInMs: 600 } },

@@ -35,7 +35,7 @@ export interface UserObservation {
   readonly maxRetryDelayMs: number;
   /** What this process learnt from SMTP about the record's invitation but could not write yet. */
   readonly unrecorded?: UnrecordedOutcome | undefined;
-  /** This process still has the record's email waiting or in flight in its send queue (send-queue.ts). @default false */
+  /** This process still has the record's email waiting or in flight in its send queue, or finished it and the cache has not shown the record it left (send-queue.ts). @default false */
   readonly sendInFlight?: boolean;
   /**
    * The identity provider vouches for this person: the User came through SCIM (source label scim)
@@ -132,7 +132,8 @@ export function planUser(observed: UserObservation): UserPlan {
       return { action: 'issue', reason: 'Reactivated' };
     case 'pending':
       if (observed.resend > record.resend) return { action: 'issue', reason: 'Resend' };
-      if (record.delivery === 'sending' && observed.unrecorded?.invitationId === record.invitationId) return { action: 'recordOutcome', outcome: observed.unrecorded };
+      // (Not while its send is still in this process's queue: the send writes the outcome itself.)
+      if (record.delivery === 'sending' && observed.unrecorded?.invitationId === record.invitationId && !observed.sendInFlight) return { action: 'recordOutcome', outcome: observed.unrecorded };
       // Stopped before the end of the message left (a crash, a lost leadership): nothing reached anyone.
       // Unless this process is still sending it: then it is on its way.
       if (record.delivery === 'preparing') return observed.sendInFlight ? { action: 'none' } : { action: 'issue', reason: 'Interrupted' };
