@@ -143,6 +143,21 @@ describe('SmtpSettingsCache', () => {
     expect(state.gets).toBe(4);
   });
 
+  it('drops the settings once no send that loaded them is under way: the next invitation reads the Secret as it is now', async () => {
+    const cache = new SmtpSettingsCache(() => 0, 60_000);
+    const { state, client } = reader(good('mail-a.example'));
+    await cache.load(client, ref);
+    await cache.load(client, ref);
+    state.data = good('mail-b.example');
+    cache.release();
+    // One send of the burst is still under way: the burst keeps what it read.
+    expect((await cache.load(client, ref)).host).toBe('mail-a.example');
+    cache.release();
+    cache.release();
+    expect((await cache.load(client, ref)).host).toBe('mail-b.example');
+    expect(state.gets).toBe(2);
+  });
+
   it('never serves one Secret\'s settings for another name', async () => {
     const cache = new SmtpSettingsCache(() => 0, 60_000);
     const { state, client } = reader(good('mail-a.example'));

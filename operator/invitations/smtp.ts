@@ -56,26 +56,32 @@ export async function loadSmtpSettings(client: Pick<KubeWriter, 'get'>, ref: { r
 export const SMTP_SETTINGS_TTL_MS = 10_000;
 
 /**
- * {@link loadSmtpSettings} with a short memory, for the User controller: settings read in the last
- * `ttlMs` are reused and a read in flight is shared, so a burst of invitations reads the Secret
- * once instead of once per invitation (benchmark: one live GET per User before). The read itself
- * is unchanged: the same named Secret in the operator's namespace, the same `get`, no new grant.
- * Only a good read is kept: a missing, unreadable or invalid Secret is read again on the next try
- * (a fix applies at the next retry), and {@link forget} drops what is kept (after a failed send, so
- * the retry uses a rotated password at once). A changed valid Secret is used within `ttlMs`.
+ * {@link loadSmtpSettings} with a short memory, for the User controller: while sends that loaded
+ * settings are still under way (a burst of invitations), later ones reuse what was read, for at
+ * most `ttlMs`, and a read in flight is shared; so a burst reads the Secret a few times instead of
+ * once per invitation (benchmark: one live GET per User before). Once no send is under way the
+ * settings are dropped, so an invitation sent after a quiet moment always reads the Secret as it is
+ * now (a changed `requireTLS`, host or password applies to the next invitation). Every
+ * {@link load} is paired with one {@link release} when its send is over (or did not happen).
+ * The read itself is unchanged: the same named Secret in the operator's namespace, the same `get`,
+ * no new grant. Only a good read is kept: a missing, unreadable or invalid Secret is read again on
+ * the next try, and {@link forget} drops what is kept (after a failed send, so the retry uses a
+ * rotated password at once).
  */
 export class SmtpSettingsCache {
   private readonly now: () => number;
   private readonly ttlMs: number;
   private kept: { readonly key: string; readonly at: number; readonly settings: Promise<SmtpSettings> } | undefined;
+  private inUse = 0;
 
   constructor(now: () => number, ttlMs: number = SMTP_SETTINGS_TTL_MS) {
     this.now = now;
     this.ttlMs = ttlMs;
   }
 
-  /** The settings of `ref`: kept ones if read less than `ttlMs` ago, else read (and kept if good). */
+  /** The settings of `ref`: kept ones if read less than `ttlMs` ago by a send still under way, else read (and kept if good). Pair with {@link release}. */
   load(client: Pick<KubeWriter, 'get'>, ref: { readonly namespace: string; readonly name: string } | undefined): Promise<SmtpSettings> {
+    this.inUse++;
     if (!ref) return loadSmtpSettings(client, ref);
     const key = `${ref.namespace}/${ref.name}`;
     const at = this.now();
@@ -93,6 +99,12 @@ export class SmtpSettingsCache {
   /** Forgets the kept settings: the next load reads the Secret. */
   forget(): void {
     this.kept = undefined;
+  }
+
+  /** Ends the use begun by one {@link load}; when none is left, the settings are dropped. */
+  release(): void {
+    this.inUse = Math.max(0, this.inUse - 1);
+    if (this.inUse === 0) this.kept = undefined;
   }
 }
 

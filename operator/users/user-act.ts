@@ -197,9 +197,17 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
   const { user, stored: previous } = input;
   const tenant = input.tenant as Tenant;
   let settings: SmtpSettings;
+  // Each load of the kept settings is released once its send is over, or did not happen.
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    input.smtpSettings?.release();
+  };
   try {
     settings = await (input.smtpSettings ? input.smtpSettings.load(act.client, input.smtpSecret) : loadSmtpSettings(act.client, input.smtpSecret));
   } catch (error) {
+    release();
     if (!(error instanceof SmtpSettingsError)) throw error;
     return { record: previous, sendProblem: { reason: error.reason, message: error.message }, retry: error.message };
   }
@@ -226,7 +234,13 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     recentEmails: withEmail(previous, { invitationId, at: now }, tenant.spec?.invitationEmailsPerHour ?? INVITATION_EMAILS_PER_HOUR_MAX),
   };
   // The intent is durable before anything leaves; a crash before "sending" means "certainly not delivered".
-  const saved = await saveRecord(act, input, preparing, input.resourceVersion);
+  let saved: StoredInvitationRecord;
+  try {
+    saved = await saveRecord(act, input, preparing, input.resourceVersion);
+  } catch (error) {
+    release();
+    throw error;
+  }
   const sending: InvitationRecord = { ...preparing, delivery: 'sending' };
   let committed: StoredInvitationRecord | undefined;
   const commit = async () => {
@@ -248,7 +262,12 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     sender: from.address,
   });
   const deliver = async (): Promise<UserActResult> => {
-    const result = await input.mailer.send(settings, { from, to: user.spec.email, subject: email.subject, text: email.text, html: email.html, messageId: sending.messageId }, { beforeEnd: commit });
+    let result: DeliveryResult;
+    try {
+      result = await input.mailer.send(settings, { from, to: user.spec.email, subject: email.subject, text: email.text, html: email.html, messageId: sending.messageId }, { beforeEnd: commit });
+    } finally {
+      release();
+    }
     // A failed send reads the Secret again before its retry (a password rotated since it was read).
     if (result.outcome !== 'sent') input.smtpSettings?.forget();
     try {
