@@ -7,10 +7,10 @@
 // this queue only keeps the process from waiting.
 import type { Logger } from '../runtime/logger.js';
 
-/** One send: what to run, for which record and invitation. */
 /** How many invitation emails are in flight at once unless the feature is told otherwise. */
 export const DEFAULT_SEND_CONCURRENCY = 4;
 
+/** One send: what to run, for which record and invitation. */
 export interface SendJob {
   /** `namespace/user` of the record. */
   readonly key: string;
