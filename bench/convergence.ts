@@ -247,6 +247,14 @@ function watchConverged(client: KubeClient, namespaces: ReadonlySet<string>, obj
     if (converged.size === want.size) resolve({ ms: Date.now() - startedAt, curve });
   };
   let stopped = false;
+  // Progress on long phases (thousands of objects): converged so far, the rate and what is left at that rate.
+  const progress = want.size >= 1000 ? setInterval(() => {
+    const s = (Date.now() - startedAt) / 1000;
+    const rate = converged.size / Math.max(1, s);
+    say(`  ${converged.size} / ${want.size} converged after ${Math.round(s)} s (${rate.toFixed(1)}/s${rate > 0 ? `, ~${Math.round((want.size - converged.size) / rate)} s left` : ''}), load ${load().join(', ')}`);
+  }, 30_000) : undefined;
+  progress?.unref();
+  void done.then(() => clearInterval(progress));
   const counter = { watches: 0, lists: 0 };
   const keepWatching = async (kind: 'sa' | 'user'): Promise<void> => {
     const descriptor = kind === 'sa' ? ACCOUNT_KINDS.serviceAccount : ACCOUNT_KINDS.user;
@@ -294,6 +302,7 @@ function watchConverged(client: KubeClient, namespaces: ReadonlySet<string>, obj
     },
     stop: () => {
       stopped = true;
+      clearInterval(progress);
       for (const r of requests) r.abort();
     },
   };
