@@ -81,6 +81,28 @@ function clientErrorStatus(code: string | undefined): number {
   return 400;
 }
 
+/** A connection's requests in flight (see RuntimeHttpServer.track). */
+interface OpenConnection {
+  pending: number;
+  last: IncomingMessage;
+  whenAnswered?: () => void;
+}
+const TRACKED = Symbol('openConnection');
+type Tracked = ServerResponse & { [TRACKED]?: OpenConnection | undefined };
+
+/** A response is done (finished, or closed first): once per response, whichever comes first. */
+function onAnswered(this: Tracked): void {
+  const open = this[TRACKED];
+  if (!open) return;
+  this[TRACKED] = undefined;
+  open.pending--;
+  if (open.pending === 0 && open.whenAnswered) {
+    const then = open.whenAnswered;
+    delete open.whenAnswered;
+    then();
+  }
+}
+
 /** A small router over a node http server. */
 export class RuntimeHttpServer {
   /** The node server, for components that need it directly (e.g. upgrades). */
@@ -89,7 +111,7 @@ export class RuntimeHttpServer {
   readonly timeouts: HttpTimeouts;
   private readonly routes: { prefix: string; handler: RequestHandler }[] = [];
   /** Per connection: requests handed to a handler and not answered yet, the last one, and what to do once all are answered. */
-  private readonly connections = new WeakMap<Duplex, { pending: number; last: IncomingMessage; whenAnswered?: () => void }>();
+  private readonly connections = new WeakMap<Duplex, OpenConnection>();
 
   constructor(private readonly options: RuntimeHttpServerOptions) {
     const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts };
@@ -202,26 +224,19 @@ export class RuntimeHttpServer {
     answer();
   }
 
-  /** Counts a request as pending on its connection until its response is done. */
+  /** Counts a request as pending on its connection until its response is done (shared listeners: no closure per request). */
   private track(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket;
-    const open = this.connections.get(socket) ?? { pending: 0, last: req };
+    let open = this.connections.get(socket);
+    if (!open) {
+      open = { pending: 0, last: req };
+      this.connections.set(socket, open);
+    }
     open.pending++;
     open.last = req;
-    this.connections.set(socket, open);
-    let done = false;
-    const finished = (): void => {
-      if (done) return;
-      done = true;
-      open.pending--;
-      if (open.pending === 0 && open.whenAnswered) {
-        const then = open.whenAnswered;
-        delete open.whenAnswered;
-        then();
-      }
-    };
-    res.once('finish', finished);
-    res.once('close', finished);
+    (res as Tracked)[TRACKED] = open;
+    res.on('finish', onAnswered);
+    res.on('close', onAnswered);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
