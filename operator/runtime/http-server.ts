@@ -126,7 +126,7 @@ export class RuntimeHttpServer {
       },
       (req, res) => {
         this.track(req, res);
-        this.handle(req, res).catch((error: unknown) => this.options.logger.error({ err: error }, 'An HTTP request failed after its response'));
+        this.handle(req, res);
       },
     );
     this.server.setTimeout(timeouts.idleTimeoutMs, (socket: Socket) => socket.destroy());
@@ -239,7 +239,16 @@ export class RuntimeHttpServer {
     res.on('close', onAnswered);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The handler of a path: the longest prefix that matches. */
+  private routeOf(path: string): RequestHandler | undefined {
+    for (const route of this.routes) {
+      if (path === route.prefix || path.startsWith(route.prefix.endsWith('/') ? route.prefix : `${route.prefix}/`)) return route.handler;
+    }
+    return undefined;
+  }
+
+  /** Hands a request to its handler; a handler's own answers (sync or not) add no promise here. */
+  private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = requestPath(req.url);
     try {
       if (path === undefined) {
@@ -247,14 +256,22 @@ export class RuntimeHttpServer {
         req.resume();
         return;
       }
-      const route = this.routes.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
-      if (!route) {
+      const handler = this.routeOf(path);
+      if (!handler) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
         req.resume();
         return;
       }
-      await route.handler(req, res);
+      const done = handler(req, res);
+      if (done instanceof Promise) done.catch((error: unknown) => this.failed(req, res, path, error));
     } catch (error) {
+      this.failed(req, res, path, error);
+    }
+  }
+
+  /** A handler failed: a 500 when nothing was answered yet, else the connection is cut. */
+  private failed(req: IncomingMessage, res: ServerResponse, path: string | undefined, error: unknown): void {
+    try {
       if (!req.socket.writable) {
         // The client went away or timed out (it got its 408 from onClientError): nothing to answer.
         this.options.logger.debug({ err: error, path }, 'An HTTP request ended before its answer');
@@ -269,6 +286,8 @@ export class RuntimeHttpServer {
       }
       res.writeHead(500, { 'content-type': 'text/plain', connection: 'close' }).end('internal error\n');
       req.resume();
+    } catch (failure) {
+      this.options.logger.error({ err: failure }, 'An HTTP request failed after its response');
     }
   }
 }
