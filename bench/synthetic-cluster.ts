@@ -317,6 +317,8 @@ export function installSyntheticClient(shape: ClusterShape): SyntheticClientStat
     const what = `${method} ${path.split('?')[0] ?? path}`;
     stats.requests[what] = (stats.requests[what] ?? 0) + 1;
     if (method === 'PATCH' && path.includes('/clusterroles/')) return Promise.resolve({});
+    // A key's last use (service-accounts/key-usage.ts: once an hour per key), which the API server accepts.
+    if (method === 'PATCH' && /\/serviceaccounts\/[^/]+\/status$/.test(path.split('?')[0] ?? path)) return Promise.resolve({});
     // The operator's signing key for API-key records (service-accounts/key-signing.ts).
     if (method === 'GET' && path.endsWith(`/secrets/${KEY_SIGNING_SECRET}`)) return Promise.resolve({ metadata: { name: KEY_SIGNING_SECRET }, data: { key: SIGNING_KEY.toString('base64') } });
     // The access API's reviews of its caller, as kube-apiserver would answer them for the bench's one caller.

@@ -41,6 +41,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function unknownFields(body: Record<string, unknown>, known: readonly string[], prefix = ''): FieldProblem[] {
+  // The usual body has only known fields: checked without building arrays.
+  let unknown = false;
+  for (const key in body) {
+    if (!known.includes(key)) {
+      unknown = true;
+      break;
+    }
+  }
+  if (!unknown) return [];
   return Object.keys(body)
     .filter((key) => !known.includes(key))
     .map((key) => ({ field: `${prefix}${key}`, message: `unknown field; expected only ${known.join(', ')}` }));
@@ -58,13 +67,19 @@ function checkName(value: unknown, field: string, what: string, problems: FieldP
   return value;
 }
 
+const PRINCIPAL_KINDS = ['user', 'serviceAccount', 'apiKey'] as const;
+const AUTHORIZE_FIELDS = ['tenant', 'principal', 'workspace', 'action'] as const;
+const AUTHENTICATE_FIELDS = ['apiKey'] as const;
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
 function parsePrincipal(value: unknown, problems: FieldProblem[]): PrincipalRef | undefined {
   if (!isObject(value)) {
     problems.push({ field: 'principal', message: 'principal is required: an object with exactly one of user (an email), serviceAccount (a name) or apiKey' });
     return undefined;
   }
-  const given = (['user', 'serviceAccount', 'apiKey'] as const).filter((key) => value[key] !== undefined);
-  problems.push(...unknownFields(value, ['user', 'serviceAccount', 'apiKey'], 'principal.'));
+  const given = PRINCIPAL_KINDS.filter((key) => value[key] !== undefined);
+  const unknown = unknownFields(value, PRINCIPAL_KINDS, 'principal.');
+  if (unknown.length > 0) problems.push(...unknown);
   if (given.length !== 1) {
     problems.push({ field: 'principal', message: `principal must have exactly one of user, serviceAccount or apiKey (got ${given.length === 0 ? 'none' : given.join(' and ')})` });
     return undefined;
@@ -73,7 +88,7 @@ function parsePrincipal(value: unknown, problems: FieldProblem[]): PrincipalRef 
   const raw = kind === undefined ? undefined : value[kind];
   switch (kind) {
     case 'user':
-      if (typeof raw !== 'string' || raw.length > MAX_EMAIL_LENGTH || !/^[^\s@]+@[^\s@]+$/.test(raw)) {
+      if (typeof raw !== 'string' || raw.length > MAX_EMAIL_LENGTH || !EMAIL.test(raw)) {
         problems.push({ field: 'principal.user', message: 'principal.user must be an email address like jane@example.com' });
         return undefined;
       }
@@ -96,7 +111,7 @@ function parsePrincipal(value: unknown, problems: FieldProblem[]): PrincipalRef 
 /** Parses an authorize body. */
 export function parseAuthorizeRequest(body: unknown): Parsed<AuthorizeRequest> {
   if (!isObject(body)) return { ok: false, problems: [{ field: '', message: 'the body must be a JSON object' }] };
-  const problems: FieldProblem[] = unknownFields(body, ['tenant', 'principal', 'workspace', 'action']);
+  const problems: FieldProblem[] = unknownFields(body, AUTHORIZE_FIELDS);
   const tenant = checkName(body['tenant'], 'tenant', 'tenant', problems);
   const principal = parsePrincipal(body['principal'], problems);
   const action = body['action'];
@@ -111,7 +126,7 @@ export function parseAuthorizeRequest(body: unknown): Parsed<AuthorizeRequest> {
 /** Parses an authenticate body. */
 export function parseAuthenticateRequest(body: unknown): Parsed<AuthenticateRequest> {
   if (!isObject(body)) return { ok: false, problems: [{ field: '', message: 'the body must be a JSON object' }] };
-  const problems: FieldProblem[] = unknownFields(body, ['apiKey']);
+  const problems: FieldProblem[] = unknownFields(body, AUTHENTICATE_FIELDS);
   const apiKey = body['apiKey'];
   if (typeof apiKey !== 'string' || apiKey === '' || apiKey.length > MAX_KEY_LENGTH) {
     problems.push({ field: 'apiKey', message: `apiKey is required: a non-empty string of at most ${MAX_KEY_LENGTH} characters` });

@@ -48,8 +48,10 @@ export function emailOwner<T extends UserObject>(sameEmail: readonly T[]): T | u
   const first = sameEmail[0];
   const email = normalizeEmail(first?.spec?.email);
   const namespace = first?.metadata?.namespace;
+  if (email === undefined) return undefined;
   const live = sameEmail.filter((u) => !isDeleting(u) && u.metadata?.namespace === namespace && normalizeEmail(u.spec?.email) === email);
-  return email === undefined ? undefined : [...live].sort(compareAge)[0];
+  // One candidate (the usual case) needs no sort: comparing ages parses dates and compares names by locale.
+  return live.length <= 1 ? live[0] : live.sort(compareAge)[0];
 }
 
 /** Whether `user` owns its email among `sameEmail` (the Users of its namespace with that email; it may be among them). */
@@ -60,14 +62,16 @@ export function emailClaim(user: UserObject, sameEmail: readonly UserObject[]): 
   const email = normalizeEmail(user.spec?.email);
   // An address without a normal form matches nobody (and has no access anyway).
   if (email === undefined || isDeleting(user)) return { owns: true };
-  const owner = emailOwner([user, ...sameEmail]);
-  // Names are unique in a namespace: the cached copy and the one in hand are the same User.
-  if (!owner || owner.metadata?.name === user.metadata?.name) return { owns: true };
-  const name = owner.metadata?.name ?? '';
+  // Names are unique in a namespace: a cached copy of `user` among `sameEmail` is `user` (the one in hand counts).
+  const name = user.metadata?.name;
+  const others = sameEmail.filter((u) => u.metadata?.name !== name);
+  const owner = others.length === 0 ? user : emailOwner([user, ...others]);
+  if (!owner || owner.metadata?.name === name) return { owns: true };
+  const ownerName = owner.metadata?.name ?? '';
   return {
     owns: false,
-    owner: name,
-    message: `User "${name}" already has the email ${email} in this tenant and owns it (it is older): one email is one person, so this User gets no invitation and no access while "${name}" exists`,
+    owner: ownerName,
+    message: `User "${ownerName}" already has the email ${email} in this tenant and owns it (it is older): one email is one person, so this User gets no invitation and no access while "${ownerName}" exists`,
   };
 }
 

@@ -81,6 +81,28 @@ function clientErrorStatus(code: string | undefined): number {
   return 400;
 }
 
+/** A connection's requests in flight (see RuntimeHttpServer.track). */
+interface OpenConnection {
+  pending: number;
+  last: IncomingMessage;
+  whenAnswered?: () => void;
+}
+const TRACKED = Symbol('openConnection');
+type Tracked = ServerResponse & { [TRACKED]?: OpenConnection | undefined };
+
+/** A response is done (finished, or closed first): once per response, whichever comes first. */
+function onAnswered(this: Tracked): void {
+  const open = this[TRACKED];
+  if (!open) return;
+  this[TRACKED] = undefined;
+  open.pending--;
+  if (open.pending === 0 && open.whenAnswered) {
+    const then = open.whenAnswered;
+    delete open.whenAnswered;
+    then();
+  }
+}
+
 /** A small router over a node http server. */
 export class RuntimeHttpServer {
   /** The node server, for components that need it directly (e.g. upgrades). */
@@ -89,7 +111,7 @@ export class RuntimeHttpServer {
   readonly timeouts: HttpTimeouts;
   private readonly routes: { prefix: string; handler: RequestHandler }[] = [];
   /** Per connection: requests handed to a handler and not answered yet, the last one, and what to do once all are answered. */
-  private readonly connections = new WeakMap<Duplex, { pending: number; last: IncomingMessage; whenAnswered?: () => void }>();
+  private readonly connections = new WeakMap<Duplex, OpenConnection>();
 
   constructor(private readonly options: RuntimeHttpServerOptions) {
     const timeouts = { ...DEFAULT_HTTP_TIMEOUTS, ...options.timeouts };
@@ -104,7 +126,7 @@ export class RuntimeHttpServer {
       },
       (req, res) => {
         this.track(req, res);
-        this.handle(req, res).catch((error: unknown) => this.options.logger.error({ err: error }, 'An HTTP request failed after its response'));
+        this.handle(req, res);
       },
     );
     this.server.setTimeout(timeouts.idleTimeoutMs, (socket: Socket) => socket.destroy());
@@ -202,29 +224,31 @@ export class RuntimeHttpServer {
     answer();
   }
 
-  /** Counts a request as pending on its connection until its response is done. */
+  /** Counts a request as pending on its connection until its response is done (shared listeners: no closure per request). */
   private track(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket;
-    const open = this.connections.get(socket) ?? { pending: 0, last: req };
+    let open = this.connections.get(socket);
+    if (!open) {
+      open = { pending: 0, last: req };
+      this.connections.set(socket, open);
+    }
     open.pending++;
     open.last = req;
-    this.connections.set(socket, open);
-    let done = false;
-    const finished = (): void => {
-      if (done) return;
-      done = true;
-      open.pending--;
-      if (open.pending === 0 && open.whenAnswered) {
-        const then = open.whenAnswered;
-        delete open.whenAnswered;
-        then();
-      }
-    };
-    res.once('finish', finished);
-    res.once('close', finished);
+    (res as Tracked)[TRACKED] = open;
+    res.on('finish', onAnswered);
+    res.on('close', onAnswered);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The handler of a path: the longest prefix that matches. */
+  private routeOf(path: string): RequestHandler | undefined {
+    for (const route of this.routes) {
+      if (path === route.prefix || path.startsWith(route.prefix.endsWith('/') ? route.prefix : `${route.prefix}/`)) return route.handler;
+    }
+    return undefined;
+  }
+
+  /** Hands a request to its handler; a handler's own answers (sync or not) add no promise here. */
+  private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = requestPath(req.url);
     try {
       if (path === undefined) {
@@ -232,14 +256,22 @@ export class RuntimeHttpServer {
         req.resume();
         return;
       }
-      const route = this.routes.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
-      if (!route) {
+      const handler = this.routeOf(path);
+      if (!handler) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
         req.resume();
         return;
       }
-      await route.handler(req, res);
+      const done = handler(req, res);
+      if (done instanceof Promise) done.catch((error: unknown) => this.failed(req, res, path, error));
     } catch (error) {
+      this.failed(req, res, path, error);
+    }
+  }
+
+  /** A handler failed: a 500 when nothing was answered yet, else the connection is cut. */
+  private failed(req: IncomingMessage, res: ServerResponse, path: string | undefined, error: unknown): void {
+    try {
       if (!req.socket.writable) {
         // The client went away or timed out (it got its 408 from onClientError): nothing to answer.
         this.options.logger.debug({ err: error, path }, 'An HTTP request ended before its answer');
@@ -254,6 +286,8 @@ export class RuntimeHttpServer {
       }
       res.writeHead(500, { 'content-type': 'text/plain', connection: 'close' }).end('internal error\n');
       req.resume();
+    } catch (failure) {
+      this.options.logger.error({ err: failure }, 'An HTTP request failed after its response');
     }
   }
 }

@@ -48,7 +48,7 @@ describe('TokenAuthenticator', () => {
     const { reviewer, seen } = fakeReviewer({ [good]: { user: alice, audiences: [AUDIENCE] } }, {});
     const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock, allowedTtlMs: 10_000 });
     const caller = await auth.authenticate(good);
-    expect(caller).toEqual({ key: tokenKey(good), user: alice });
+    expect(caller).toEqual({ key: tokenKey(good), user: alice, id: 1 });
     clock.advance(9_999);
     await auth.authenticate(good);
     expect(seen.tokens).toHaveLength(1);
@@ -106,6 +106,42 @@ describe('TokenAuthenticator', () => {
     clock.advance(1);
     expect(await auth.authenticate(shortLived)).toBeUndefined();
     expect(seen.tokens).toHaveLength(1);
+  });
+
+  it('answers at once (knownCaller, knownAllowed) only what the caches hold live, the same answers and TTLs; a renewed token keeps its decisions', async () => {
+    const clock = manualClock();
+    const other = jwt('other');
+    const { reviewer, seen } = fakeReviewer({ [good]: { user: alice, audiences: [AUDIENCE] }, [other]: { user: alice, audiences: [AUDIENCE] } }, { [alice.username]: ['tenant-a'] });
+    const auth = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clock, allowedTtlMs: 10_000, deniedTtlMs: 2_000 });
+    // Nothing is known before a review: unknown tokens and rejected ones alike go to authenticate.
+    expect(auth.knownCaller(good)).toBeUndefined();
+    expect(auth.knownCaller('')).toBeUndefined();
+    expect(auth.knownCaller('junk')).toBeUndefined();
+    const caller = await auth.authenticate(good);
+    if (!caller) throw new Error('not authenticated');
+    expect(auth.knownCaller(good)).toBe(caller);
+    expect(auth.knownAllowed(caller, ATTRS)).toBeUndefined();
+    await auth.allowed(caller, ATTRS);
+    await auth.allowed(caller, { ...ATTRS, namespace: 'tenant-b' });
+    expect(auth.knownAllowed(caller, ATTRS)).toBe(true);
+    expect(auth.knownAllowed(caller, { ...ATTRS, namespace: 'tenant-b' })).toBe(false);
+    expect(auth.knownAllowed(caller, { ...ATTRS, verb: 'delete' })).toBeUndefined();
+    // Another token of the same user is another caller: nothing it asked is known for it.
+    const second = await auth.authenticate(other);
+    if (!second) throw new Error('not authenticated');
+    expect(second.id).not.toBe(caller.id);
+    expect(auth.knownAllowed(second, ATTRS)).toBeUndefined();
+    // The denied answer expires after its TTL, the allowed one after its own; the caller with the token's.
+    clock.advance(2_000);
+    expect(auth.knownAllowed(caller, { ...ATTRS, namespace: 'tenant-b' })).toBeUndefined();
+    expect(auth.knownAllowed(caller, ATTRS)).toBe(true);
+    clock.advance(8_000);
+    expect(auth.knownCaller(good)).toBeUndefined();
+    expect(auth.knownAllowed(caller, ATTRS)).toBeUndefined();
+    // Renewed (reviewed again): the same id; a decision cached after the renewal is found under it.
+    const renewed = await auth.authenticate(good);
+    expect(renewed?.id).toBe(caller.id);
+    expect(seen.tokens).toHaveLength(3);
   });
 
   it('checks access per namespace and caches allowed and denied answers with their TTLs', async () => {
@@ -287,6 +323,18 @@ describe('TtlLruCache', () => {
     expect(cache.get('a')).toBe(1);
     expect(cache.get('c')).toBe(3);
     expect(cache.size).toBe(2);
+  });
+
+  it('never evicts an entry used since the last half-capacity of sets before every older one', () => {
+    const cache = new TtlLruCache<number>(4, manualClock());
+    for (const key of ['a', 'b', 'c', 'd']) cache.set(key, 1, 1_000);
+    expect(cache.get('a')).toBe(1); // the oldest, used: moved to the recent end
+    expect(cache.get('d')).toBe(1); // among the newest half: stays where it is
+    cache.set('e', 1, 1_000);
+    cache.set('f', 1, 1_000);
+    // b and c went first (the least recently used); a and d, used, stay.
+    expect(['a', 'b', 'c', 'd', 'e', 'f'].filter((key) => cache.get(key) !== undefined)).toEqual(['a', 'd', 'e', 'f']);
+    expect(cache.size).toBe(4);
   });
 
   it('forgets expired entries', () => {

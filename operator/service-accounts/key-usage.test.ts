@@ -43,7 +43,7 @@ describe('unusedExpiry', () => {
 type SA = ServiceAccount & KubeObject;
 
 /** An account whose status the fake API server below keeps, resourceVersion-checked like the real one. */
-function fixture(options: { conflictFirst?: number } = {}) {
+function fixture(options: { conflictFirst?: number; failFirst?: number } = {}) {
   const clock = new ManualClock(T0);
   let sa: SA = {
     apiVersion: 'accounts.blinkops.com/v1alpha1',
@@ -54,9 +54,16 @@ function fixture(options: { conflictFirst?: number } = {}) {
   };
   const patches: unknown[] = [];
   let conflicts = options.conflictFirst ?? 0;
+  let failures = options.failFirst ?? 0;
+  let attempts = 0;
   const client = {
     async patch<T extends KubeObject>(_kind: unknown, _ns: string | undefined, _name: string, body: unknown): Promise<T> {
       const b = body as { metadata: { resourceVersion: string }; status: Record<string, string> };
+      attempts += 1;
+      if (failures > 0) {
+        failures -= 1;
+        throw new ApiError('forbidden', 403, 'Forbidden');
+      }
       if (conflicts > 0 || b.metadata.resourceVersion !== sa.metadata?.resourceVersion) {
         conflicts -= 1;
         sa = { ...sa, metadata: { ...sa.metadata, resourceVersion: String(Number(sa.metadata?.resourceVersion) + 1) } };
@@ -68,7 +75,7 @@ function fixture(options: { conflictFirst?: number } = {}) {
     },
   };
   const recorder = new KeyUsageRecorder({ client, serviceAccount: () => sa, clock, log: createLogger({ level: 'silent' }), intervalMs: HOUR });
-  return { clock, recorder, patches, current: () => sa };
+  return { clock, recorder, patches, current: () => sa, attempts: () => attempts };
 }
 
 describe('KeyUsageRecorder', () => {
@@ -99,6 +106,17 @@ describe('KeyUsageRecorder', () => {
     for (let i = 0; i < 50; i++) recorder.note('ns', 'ci', 'KEY1', clock.now());
     await clock.advance(2000);
     expect(patches).toEqual([{ keyLastUsedAt: '2026-01-01T00:00:00Z' }]);
+  });
+
+  it('after a failed write tries again on a later use, but not on every use (at most one attempt per retry delay)', async () => {
+    const { clock, recorder, patches, attempts } = fixture({ failFirst: 3 });
+    // 10 s of 100 authentications a second: the refused write is tried again once a second (retryDelayMs), not 1,000 times.
+    for (let i = 0; i < 1000; i++) {
+      recorder.note('ns', 'ci', 'KEY1', clock.now());
+      await clock.advance(10);
+    }
+    expect(attempts()).toBe(4);
+    expect(patches).toEqual([{ keyLastUsedAt: '2026-01-01T00:00:03Z' }]);
   });
 
   it('does not write when another replica recorded the same hour already', async () => {

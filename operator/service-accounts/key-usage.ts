@@ -81,7 +81,7 @@ export interface KeyUsageRecorderOptions {
   readonly log: Logger;
   /** @default DEFAULT_USAGE_WRITE_INTERVAL_MS */
   readonly intervalMs?: number;
-  /** Retries after a 409 (each after `retryDelayMs`, from the refreshed cache). @default 3 */
+  /** Retries after a 409 (each after `retryDelayMs`, from the refreshed cache); after any other failure the next use tries again, `retryDelayMs` later at the earliest. @default 3 */
   readonly conflictRetries?: number;
   /** @default 1000 */
   readonly retryDelayMs?: number;
@@ -91,7 +91,7 @@ export interface KeyUsageRecorderOptions {
 export class KeyUsageRecorder {
   private readonly intervalMs: number;
   /** Per `namespace/name/keyId`: the latest use seen, what this replica last wrote, a write in flight. */
-  private readonly keys = new Map<string, { usedAt: number; written: number; inFlight: boolean }>();
+  private readonly keys = new Map<string, { usedAt: number; written: number; inFlight: boolean; retryAt: number }>();
   /** Status writes made (successful), for tests and logs. */
   writes = 0;
 
@@ -104,11 +104,13 @@ export class KeyUsageRecorder {
     const id = `${namespace}/${name}/${keyId}`;
     let entry = this.keys.get(id);
     if (!entry) {
-      entry = { usedAt, written: -Infinity, inFlight: false };
+      entry = { usedAt, written: -Infinity, inFlight: false, retryAt: -Infinity };
       this.keys.set(id, entry);
     }
     entry.usedAt = Math.max(entry.usedAt, usedAt);
-    if (entry.inFlight || usedAt - entry.written < this.intervalMs) return;
+    // A write that failed (not a conflict) is tried again by a later use, but not before `retryDelayMs`:
+    // with the API server refusing, every authentication would otherwise start a write of its own.
+    if (entry.inFlight || usedAt - entry.written < this.intervalMs || this.options.clock.now() < entry.retryAt) return;
     void this.write(id, namespace, name, keyId, this.options.conflictRetries ?? 3);
   }
 
@@ -139,7 +141,8 @@ export class KeyUsageRecorder {
         }, this.options.retryDelayMs ?? 1000);
         return;
       }
-      this.options.log.debug({ err: error, namespace, serviceAccount: name, keyId }, 'Could not record the last use of an API key; the next use tries again');
+      entry.retryAt = this.options.clock.now() + (this.options.retryDelayMs ?? 1000);
+      this.options.log.debug({ err: error, namespace, serviceAccount: name, keyId }, 'Could not record the last use of an API key; a later use tries again');
     } finally {
       if (!retrying) entry.inFlight = false;
     }
