@@ -100,15 +100,44 @@ function internFields(object: Record<string, unknown> | undefined, fields: reado
   if (object === undefined || object === null || typeof object !== 'object' || Object.isFrozen(object)) return;
   for (const field of fields) if (typeof object[field] === 'string') object[field] = intern(object[field]);
 }
-function internArray(values: unknown): void {
-  if (!Array.isArray(values) || Object.isFrozen(values)) return;
-  for (let i = 0; i < values.length; i++) values[i] = intern(values[i]);
-}
 function internValues(record: unknown): void {
   if (record === null || typeof record !== 'object' || Object.isFrozen(record)) return;
   const r = record as Record<string, unknown>;
   for (const key of Object.keys(r)) r[key] = intern(r[key]);
 }
+/**
+ * One frozen copy of each small array of strings that many cached objects hold (finalizers, a spec's
+ * or status's groups and workspaces, mostly `[]` or one name): a parsed array costs 32-56 B per object.
+ * Frozen, since it is shared: cached objects are read-only, and a reader that edited one would now
+ * get a TypeError instead of silently changing the cache. Bounded as the intern pool is.
+ */
+const arrayPool = new Map<string, readonly string[]>();
+const ARRAY_POOL_LIMIT = 20_000;
+const SHARED_ARRAY_MAX_LENGTH = 8;
+function shareArray(values: unknown): unknown {
+  if (!Array.isArray(values) || values.length > SHARED_ARRAY_MAX_LENGTH || Object.isFrozen(values)) return values;
+  for (const value of values) if (typeof value !== 'string' || value.length > INTERN_MAX_LENGTH) return values;
+  const key = JSON.stringify(values);
+  const known = arrayPool.get(key);
+  if (known !== undefined) return known;
+  if (arrayPool.size >= ARRAY_POOL_LIMIT) arrayPool.clear();
+  const shared = Object.freeze((values as string[]).map(intern));
+  arrayPool.set(key, shared);
+  return shared;
+}
+/** Replaces each small array of strings among the fields of `record` (one level) by its shared copy. */
+function shareArrays(record: unknown): void {
+  if (record === null || typeof record !== 'object' || Array.isArray(record) || Object.isFrozen(record)) return;
+  const r = record as Record<string, unknown>;
+  for (const key of Object.keys(r)) {
+    const value = r[key];
+    if (Array.isArray(value)) {
+      const shared = shareArray(value);
+      if (shared !== value) r[key] = shared;
+    }
+  }
+}
+
 const TOP_FIELDS = ['apiVersion', 'kind', 'type'] as const;
 const METADATA_FIELDS = ['namespace'] as const;
 const OWNER_FIELDS = ['apiVersion', 'kind'] as const;
@@ -117,14 +146,18 @@ const STATUS_FIELDS = ['phase'] as const;
 const ROLE_REF_FIELDS = ['apiGroup', 'kind', 'name'] as const;
 const SUBJECT_FIELDS = ['apiGroup', 'kind', 'namespace'] as const;
 
-/** Replaces, in place, the strings many objects share by one copy each (equal values: nothing a reader can see). Exported for tests. */
+/**
+ * Replaces, in place, the strings many objects share by one copy each, and small arrays of strings
+ * (finalizers, spec and status fields) by one frozen copy each: equal values, nothing a reader can see
+ * but that those arrays refuse edits. Exported for tests.
+ */
 export function internCommonStrings<T extends KubeObject>(object: T): T {
   const o = object as unknown as Record<string, unknown> & { metadata?: Record<string, unknown>; status?: Record<string, unknown> };
   internFields(o, TOP_FIELDS);
   const metadata = o.metadata;
   if (metadata && typeof metadata === 'object') {
     internFields(metadata, METADATA_FIELDS);
-    internArray(metadata['finalizers']);
+    if (!Object.isFrozen(metadata) && Array.isArray(metadata['finalizers'])) metadata['finalizers'] = shareArray(metadata['finalizers']);
     internValues(metadata['labels']);
     const owners = metadata['ownerReferences'];
     if (Array.isArray(owners)) for (const owner of owners) internFields(owner as Record<string, unknown>, OWNER_FIELDS);
@@ -134,8 +167,10 @@ export function internCommonStrings<T extends KubeObject>(object: T): T {
   if (roleRef && typeof roleRef === 'object') internFields(roleRef as Record<string, unknown>, ROLE_REF_FIELDS);
   const subjects = o['subjects'];
   if (Array.isArray(subjects)) for (const subject of subjects) internFields(subject as Record<string, unknown>, SUBJECT_FIELDS);
+  shareArrays(o['spec']);
   const status = o.status;
   if (status && typeof status === 'object') {
+    shareArrays(status);
     internFields(status, STATUS_FIELDS);
     const conditions = status['conditions'];
     if (Array.isArray(conditions)) for (const condition of conditions) internFields(condition as Record<string, unknown>, CONDITION_FIELDS);
