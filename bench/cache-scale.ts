@@ -44,6 +44,25 @@ function heapByKind(manager: object, heap: () => number): Record<string, { objec
   return out;
 }
 
+/** Keys waiting in the controllers' work queues (a standby queues every object and never drains) and the heap they hold. */
+function heapInQueues(manager: object, heap: () => number): { queuedKeys: number; heapMBInQueues: number } {
+  // Bench only, as heapByKind: empties the queues' private maps.
+  type Queue = { dirty: Map<string, unknown>; queuedAt: Map<string, number>; lanes: Record<string, { items: string[]; head: number }> };
+  const controllers = (manager as unknown as { controllers: { queue: Queue }[] }).controllers;
+  const before = heap();
+  let queuedKeys = 0;
+  for (const { queue } of controllers) {
+    queuedKeys += queue.dirty.size;
+    queue.dirty.clear();
+    queue.queuedAt.clear();
+    for (const lane of Object.values(queue.lanes)) {
+      lane.items = [];
+      lane.head = 0;
+    }
+  }
+  return { queuedKeys, heapMBInQueues: Math.round((before - heap()) / 1e5) / 10 };
+}
+
 async function child(objects: number, byKind: boolean): Promise<void> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const { installSyntheticClient } = await import('./synthetic-cluster.js');
@@ -90,7 +109,7 @@ async function child(objects: number, byKind: boolean): Promise<void> {
       peakRssMB: mb(kb('VmHWM') * 1024),
       peakRssOverHeap: Math.round((kb('VmHWM') * 1024 * 100) / (heapAfter - heapBefore)) / 100,
       loadAverage: load(),
-      ...(byKind ? { byKind: heapByKind(operator.manager, heap) } : {}),
+      ...(byKind ? { byKind: heapByKind(operator.manager, heap), heapMBLeftWithoutCaches: mb(heap() - heapBefore), ...heapInQueues(operator.manager, heap) } : {}),
     })}\n`,
   );
   await Promise.race([operator.stop(), new Promise((resolve) => setTimeout(resolve, 3_000))]);

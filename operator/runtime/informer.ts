@@ -178,6 +178,30 @@ export function internCommonStrings<T extends KubeObject>(object: T): T {
   return object;
 }
 
+/**
+ * Makes equal strings within one object one string: the same timestamp in creationTimestamp, a
+ * condition's lastTransitionTime and a history entry, a key id in a label and in status, parsed
+ * once each by JSON.parse. Depth-first over plain objects and arrays; frozen ones are left alone.
+ */
+function shareEqualStrings(root: unknown): void {
+  const seen = new Map<string, string>();
+  const visit = (node: unknown, depth: number): void => {
+    if (depth > 8 || node === null || typeof node !== 'object' || Object.isFrozen(node)) return;
+    const record = node as Record<string, unknown>;
+    for (const key of Array.isArray(node) ? node.keys() : Object.keys(record)) {
+      const value = record[key];
+      if (typeof value === 'string') {
+        if (value.length < 8 || value.length > INTERN_MAX_LENGTH) continue;
+        const first = seen.get(value);
+        // Equal strings compare equal whatever their copy: assign the first copy whenever one is known.
+        if (first === undefined) seen.set(value, value);
+        else record[key] = first;
+      } else if (value !== null && typeof value === 'object') visit(value, depth + 1);
+    }
+  };
+  visit(root, 0);
+}
+
 /** Index of objects by namespace (built in to every informer). */
 export const NAMESPACE_INDEX = 'namespace';
 
@@ -536,6 +560,7 @@ export class Informer<T extends KubeObject = KubeObject> {
       object = { ...raw, metadata };
     }
     const prepared = internCommonStrings(this.options.transform ? this.options.transform(object) : object);
+    shareEqualStrings(prepared);
     // status.history (Users, ServiceAccounts) is kept as one string and decoded when read (compact-history.ts).
     const status = (prepared as { status?: unknown }).status;
     if (status !== null && typeof status === 'object' && 'history' in status && !Object.isFrozen(prepared)) (prepared as { status?: unknown }).status = compactHistory(status);
