@@ -42,6 +42,16 @@ function setHistory(this: object, value: unknown): void {
 }
 
 /**
+ * `text` as one flat string. JSON.stringify builds its result as a tree of parts (~150 B more for
+ * 300 characters); reading a character flattens it in place, and the garbage collector then drops
+ * the tree for the flat copy. Cheaper than any copy. Exported for history.ts.
+ */
+export function flat(text: string): string {
+  text.charCodeAt(0);
+  return text;
+}
+
+/**
  * Returns `status` with its `history` kept as one string, or `status` itself when there is nothing to
  * compact (no history, or entries of another shape). A new object: the fields keep their order.
  */
@@ -54,8 +64,7 @@ export function compactHistory<S extends object>(status: S): S {
     if (tuple === undefined) return status;
     encoded.push(tuple);
   }
-  // JSON.stringify builds its result in parts; JSON.parse of its quoted form gives one flat string (~150 B less).
-  const text = JSON.parse(JSON.stringify(JSON.stringify(encoded))) as string;
+  const text = flat(JSON.stringify(encoded));
   const out: Record<string | symbol, unknown> = {};
   for (const key of Object.keys(status)) {
     if (key === 'history') Object.defineProperty(out, 'history', { get: getHistory, set: setHistory, enumerable: true, configurable: true });

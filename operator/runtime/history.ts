@@ -5,6 +5,7 @@
 // "Who" is the field manager of the latest spec change, from metadata.managedFields,
 // which the informer reads before it drops them (informer.ts, `prepare`).
 import type { KubeObject } from './kinds.js';
+import { flat } from './compact-history.js';
 import { kubeTime } from './conditions.js';
 
 /** One transition (the shape of api/history.ts HistoryEntry). */
@@ -99,8 +100,7 @@ const textPool = new Map<string, string>();
 const TEXT_POOL_LIMIT = 10_000;
 
 function encodeWriters(writers: readonly SpecWriter[]): string {
-  // JSON.stringify builds its result in parts; JSON.parse of its quoted form gives one flat string.
-  const text = JSON.parse(JSON.stringify(JSON.stringify(writers.map((w) => [w.at, w.manager, ...w.fields])))) as string;
+  const text = flat(JSON.stringify(writers.map((w) => [w.at, w.manager, ...w.fields])));
   const known = textPool.get(text);
   if (known !== undefined) return known;
   if (textPool.size >= TEXT_POOL_LIMIT) textPool.clear();
