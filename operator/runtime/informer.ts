@@ -117,9 +117,10 @@ const SHARED_ARRAY_MAX_LENGTH = 8;
 function shareArray(values: unknown): unknown {
   if (!Array.isArray(values) || values.length > SHARED_ARRAY_MAX_LENGTH || Object.isFrozen(values)) return values;
   for (const value of values) if (typeof value !== 'string' || value.length > INTERN_MAX_LENGTH) return values;
-  const key = JSON.stringify(values);
+  // The key may collide (a value holding the separator): a hit counts only when every element is equal.
+  const key = (values as string[]).join('\u0000');
   const known = arrayPool.get(key);
-  if (known !== undefined) return known;
+  if (known !== undefined && known.length === values.length && known.every((v, i) => v === values[i])) return known;
   if (arrayPool.size >= ARRAY_POOL_LIMIT) arrayPool.clear();
   const shared = Object.freeze((values as string[]).map(intern));
   arrayPool.set(key, shared);
@@ -184,22 +185,39 @@ export function internCommonStrings<T extends KubeObject>(object: T): T {
  * once each by JSON.parse. Depth-first over plain objects and arrays; frozen ones are left alone.
  */
 function shareEqualStrings(root: unknown): void {
-  const seen = new Map<string, string>();
-  const visit = (node: unknown, depth: number): void => {
-    if (depth > 8 || node === null || typeof node !== 'object' || Object.isFrozen(node)) return;
-    const record = node as Record<string, unknown>;
-    for (const key of Array.isArray(node) ? node.keys() : Object.keys(record)) {
-      const value = record[key];
-      if (typeof value === 'string') {
-        if (value.length < 8 || value.length > INTERN_MAX_LENGTH) continue;
-        const first = seen.get(value);
-        // Equal strings compare equal whatever their copy: assign the first copy whenever one is known.
-        if (first === undefined) seen.set(value, value);
-        else record[key] = first;
-      } else if (value !== null && typeof value === 'object') visit(value, depth + 1);
+  try {
+    shareIn(root, 0);
+  } finally {
+    seenInObject.clear();
+  }
+}
+const seenInObject = new Map<string, string>();
+function shareIn(node: unknown, depth: number): void {
+  if (depth > 8 || node === null || typeof node !== 'object' || Object.isFrozen(node)) return;
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const value: unknown = node[i];
+      if (typeof value === 'string') node[i] = shareString(value);
+      else if (value !== null && typeof value === 'object') shareIn(value, depth + 1);
     }
-  };
-  visit(root, 0);
+    return;
+  }
+  const record = node as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const value = record[key];
+    // Equal strings compare equal whatever their copy: assign the first copy whenever one is known.
+    if (typeof value === 'string') {
+      if (value.length >= 8 && value.length <= INTERN_MAX_LENGTH) record[key] = shareString(value);
+    } else if (value !== null && typeof value === 'object') shareIn(value, depth + 1);
+  }
+}
+function shareString(value: string): string {
+  if (value.length < 8 || value.length > INTERN_MAX_LENGTH) return value;
+  const first = seenInObject.get(value);
+  if (first !== undefined) return first;
+  seenInObject.set(value, value);
+  return value;
 }
 
 /** Index of objects by namespace (built in to every informer). */
