@@ -2,7 +2,9 @@
 // bench/access-api.ts) whose caches hold 2,000 / 10,000 / 20,000 / 100,000 objects of the synthetic
 // cluster (bench/synthetic-cluster.ts), and the time from process start to ready (every informer synced).
 // Each size runs in a fresh node process, so RSS, peak RSS and start-up are that size's alone.
-//   node --import tsx bench/cache-scale.ts [sizes=2000,10000,20000,100000]
+//   node --import tsx bench/cache-scale.ts [sizes=2000,10000,20000,100000] [--by-kind]
+// `--by-kind` adds, per informer, the heap its cached objects hold alone: after the measurement, each
+// informer's cache is emptied in turn and the heap freed by it is divided by the objects it held.
 // Prints one JSON line per size. The child (`--child <objects>`) does the measuring.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,7 +25,45 @@ export function shapeFor(objects: number): ClusterShape {
   return { tenants, usersPerTenant: perTenant, serviceAccountsPerTenant: perTenant, workspacesPerTenant: 10 };
 }
 
-async function child(objects: number): Promise<void> {
+/** Heap freed by emptying each informer's cache in turn (store and indexes), per object it held. */
+function heapByKind(manager: object, heap: () => number): Record<string, { objects: number; bytesPerObject: number; indexBytesPerObject: number }> {
+  // Bench only: reaches into the informers' private stores; the process ends right after.
+  const informers = (manager as unknown as { informers: Map<string, { kind: { kind: string }; store: Map<string, unknown>; indexes: Map<string, { values: Map<string, unknown> }> }> }).informers;
+  const out: Record<string, { objects: number; bytesPerObject: number; indexBytesPerObject: number }> = {};
+  let before = heap();
+  for (const informer of informers.values()) {
+    const objects = informer.store.size;
+    if (objects < 100) continue;
+    for (const index of informer.indexes.values()) index.values.clear();
+    const withoutIndexes = heap();
+    informer.store.clear();
+    const after = heap();
+    out[informer.kind.kind] = { objects, bytesPerObject: Math.round((before - after) / objects), indexBytesPerObject: Math.round((before - withoutIndexes) / objects) };
+    before = after;
+  }
+  return out;
+}
+
+/** Keys waiting in the controllers' work queues (a standby queues every object and never drains) and the heap they hold. */
+function heapInQueues(manager: object, heap: () => number): { queuedKeys: number; heapMBInQueues: number } {
+  // Bench only, as heapByKind: empties the queues' private maps.
+  type Queue = { dirty: Map<string, unknown>; queuedAt: Map<string, number>; lanes: Record<string, { items: string[]; head: number }> };
+  const controllers = (manager as unknown as { controllers: { queue: Queue }[] }).controllers;
+  const before = heap();
+  let queuedKeys = 0;
+  for (const { queue } of controllers) {
+    queuedKeys += queue.dirty.size;
+    queue.dirty.clear();
+    queue.queuedAt.clear();
+    for (const lane of Object.values(queue.lanes)) {
+      lane.items = [];
+      lane.head = 0;
+    }
+  }
+  return { queuedKeys, heapMBInQueues: Math.round((before - heap()) / 1e5) / 10 };
+}
+
+async function child(objects: number, byKind: boolean): Promise<void> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const { installSyntheticClient } = await import('./synthetic-cluster.js');
   const { startOperator } = await import('../operator/operator.js');
@@ -69,15 +109,16 @@ async function child(objects: number): Promise<void> {
       peakRssMB: mb(kb('VmHWM') * 1024),
       peakRssOverHeap: Math.round((kb('VmHWM') * 1024 * 100) / (heapAfter - heapBefore)) / 100,
       loadAverage: load(),
+      ...(byKind ? { byKind: heapByKind(operator.manager, heap), heapMBLeftWithoutCaches: mb(heap() - heapBefore), ...heapInQueues(operator.manager, heap) } : {}),
     })}\n`,
   );
   await Promise.race([operator.stop(), new Promise((resolve) => setTimeout(resolve, 3_000))]);
   process.exit(0);
 }
 
-function runChild(objects: number): Promise<boolean> {
+function runChild(objects: number, byKind: boolean): Promise<boolean> {
   const file = fileURLToPath(import.meta.url);
-  const proc = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', file, '--child', String(objects)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const proc = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=4096', '--import', 'tsx', file, '--child', String(objects), ...(byKind ? ['--by-kind'] : [])], { stdio: ['ignore', 'inherit', 'inherit'] });
   const timer = setTimeout(() => proc.kill('SIGKILL'), 180_000);
   return new Promise((resolve) =>
     proc.once('close', (code) => {
@@ -89,10 +130,11 @@ function runChild(objects: number): Promise<boolean> {
 
 const at = process.argv.indexOf('--child');
 if (at >= 0) {
-  await child(Number(process.argv[at + 1]));
+  await child(Number(process.argv[at + 1]), process.argv.includes('--by-kind'));
 } else {
-  const sizes = (process.argv[2] ?? '2000,10000,20000,100000').split(',').map(Number);
+  const args = process.argv.slice(2).filter((a) => a !== '--by-kind');
+  const sizes = (args[0] ?? '2000,10000,20000,100000').split(',').map(Number);
   let ok = true;
-  for (const size of sizes) ok = (await runChild(size)) && ok;
+  for (const size of sizes) ok = (await runChild(size, process.argv.includes('--by-kind'))) && ok;
   process.exit(ok ? 0 : 1);
 }

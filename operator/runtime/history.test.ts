@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendHistory, latestSpecManager } from './history.js';
+import { appendHistory, latestSpecManager, rememberSpecManager, specChangedBy } from './history.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -53,5 +53,29 @@ describe('latestSpecManager', () => {
     expect(latestSpecManager(fields, 'keyRotation.revision')).toBe('kubectl-blink');
     expect(latestSpecManager(fields, 'role')).toBe('platform-team-gitops');
     expect(latestSpecManager(fields, 'workspaces')).toBe('platform-team-gitops');
+  });
+});
+
+describe('rememberSpecManager / specChangedBy', () => {
+  const fields = [
+    { manager: 'kubectl-blink', time: '2026-01-01T00:00:00Z', fieldsV1: { 'f:spec': { 'f:keyRotation': { 'f:revision': {} } } } },
+    { manager: 'platform "team" gitops', time: '2026-01-01T00:00:00Z', fieldsV1: { 'f:spec': { 'f:role': {} } } },
+    { manager: 'blink-accounts-operator', subresource: 'status', time: '2026-01-03T00:00:00Z', fieldsV1: { 'f:status': {} } },
+  ];
+
+  it('answers for a cached object as latestSpecManager does for its managedFields', () => {
+    const object = { metadata: { name: 'a' }, spec: {} };
+    rememberSpecManager(object, fields);
+    const lookup = specChangedBy(object);
+    for (const field of [undefined, 'role', 'keyRotation.revision', 'workspaces']) expect(lookup(field)).toBe(latestSpecManager(fields, field));
+    expect(lookup('keyRotation.revision')).toBe('kubectl-blink');
+    expect(lookup('role')).toBe('platform "team" gitops');
+  });
+
+  it('knows nobody for an object without spec or never remembered', () => {
+    const secret = { metadata: { name: 's' }, data: {} };
+    rememberSpecManager(secret, fields);
+    expect(specChangedBy(secret)()).toBeUndefined();
+    expect(specChangedBy({ metadata: { name: 'b' }, spec: {} })()).toBeUndefined();
   });
 });

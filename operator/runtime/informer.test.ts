@@ -110,6 +110,28 @@ describe('Informer indexes', () => {
     expect(informer.get('ns/f')).toEqual(frozen);
     void informer.stop();
   });
+
+  it('shares one frozen copy of equal small string arrays and keeps status.history compact, reading back equal values', async () => {
+    const history = [{ at: '2026-01-01T00:00:00Z', event: 'Invited', reason: 'Created', message: 'Invited a@example.com', by: 'kubectl' }];
+    const item = (name: string): Widget =>
+      ({ metadata: { name, namespace: 'ns', resourceVersion: '1', finalizers: ['f/x'] }, spec: { size: 1, groups: [], workspaces: ['w1', 'w2'] }, status: { workspaces: ['w1', 'w2'], history, conditions: [{ type: 'Ready', status: 'True' }] } }) as unknown as Widget;
+    const client = { list: () => Promise.resolve({ metadata: { resourceVersion: '1' }, items: structuredClone([item('a'), item('b')]) }), watch: () => new Promise(() => {}) } as unknown as KubeClient;
+    const informer = new Informer<Widget>({ client, kind, clock: new ManualClock(), logger: createLogger({ level: 'silent' }) });
+    informer.start();
+    await informer.waitForSync();
+    type Shape = { metadata: { finalizers: string[] }; spec: { groups: string[]; workspaces: string[] }; status: { workspaces: string[]; history: unknown[] } };
+    const [a, b] = [informer.get('ns/a'), informer.get('ns/b')] as unknown as [Shape, Shape];
+    expect(a).toEqual(item('a'));
+    expect(JSON.stringify(b)).toBe(JSON.stringify(item('b')));
+    expect(a.metadata.finalizers).toBe(b.metadata.finalizers);
+    expect(a.spec.workspaces).toBe(b.status.workspaces);
+    expect(a.spec.groups).toBe(b.spec.groups);
+    expect(Object.isFrozen(a.spec.workspaces)).toBe(true);
+    expect(() => a.spec.workspaces.push('w3')).toThrow(TypeError);
+    expect(Object.getOwnPropertyDescriptor(a.status, 'history')?.get).toBeDefined();
+    expect(a.status.history).toEqual(history);
+    void informer.stop();
+  });
 });
 
 describe('Informer keep', () => {

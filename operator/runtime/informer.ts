@@ -11,6 +11,7 @@
 import type { Clock, Timer } from './clock.js';
 import { sleep } from './clock.js';
 import { ApiError } from './errors.js';
+import { compactHistory } from './compact-history.js';
 import { rememberSpecManager } from './history.js';
 import type { KindDescriptor, KubeObject } from './kinds.js';
 import { collectionPath, objectKey } from './kinds.js';
@@ -99,15 +100,45 @@ function internFields(object: Record<string, unknown> | undefined, fields: reado
   if (object === undefined || object === null || typeof object !== 'object' || Object.isFrozen(object)) return;
   for (const field of fields) if (typeof object[field] === 'string') object[field] = intern(object[field]);
 }
-function internArray(values: unknown): void {
-  if (!Array.isArray(values) || Object.isFrozen(values)) return;
-  for (let i = 0; i < values.length; i++) values[i] = intern(values[i]);
-}
 function internValues(record: unknown): void {
   if (record === null || typeof record !== 'object' || Object.isFrozen(record)) return;
   const r = record as Record<string, unknown>;
   for (const key of Object.keys(r)) r[key] = intern(r[key]);
 }
+/**
+ * One frozen copy of each small array of strings that many cached objects hold (finalizers, a spec's
+ * or status's groups and workspaces, mostly `[]` or one name): a parsed array costs 32-56 B per object.
+ * Frozen, since it is shared: cached objects are read-only, and a reader that edited one would now
+ * get a TypeError instead of silently changing the cache. Bounded as the intern pool is.
+ */
+const arrayPool = new Map<string, readonly string[]>();
+const ARRAY_POOL_LIMIT = 20_000;
+const SHARED_ARRAY_MAX_LENGTH = 8;
+function shareArray(values: unknown): unknown {
+  if (!Array.isArray(values) || values.length > SHARED_ARRAY_MAX_LENGTH || Object.isFrozen(values)) return values;
+  for (const value of values) if (typeof value !== 'string' || value.length > INTERN_MAX_LENGTH) return values;
+  // The key may collide (a value holding the separator): a hit counts only when every element is equal.
+  const key = (values as string[]).join('\u0000');
+  const known = arrayPool.get(key);
+  if (known !== undefined && known.length === values.length && known.every((v, i) => v === values[i])) return known;
+  if (arrayPool.size >= ARRAY_POOL_LIMIT) arrayPool.clear();
+  const shared = Object.freeze((values as string[]).map(intern));
+  arrayPool.set(key, shared);
+  return shared;
+}
+/** Replaces each small array of strings among the fields of `record` (one level) by its shared copy. */
+function shareArrays(record: unknown): void {
+  if (record === null || typeof record !== 'object' || Array.isArray(record) || Object.isFrozen(record)) return;
+  const r = record as Record<string, unknown>;
+  for (const key of Object.keys(r)) {
+    const value = r[key];
+    if (Array.isArray(value)) {
+      const shared = shareArray(value);
+      if (shared !== value) r[key] = shared;
+    }
+  }
+}
+
 const TOP_FIELDS = ['apiVersion', 'kind', 'type'] as const;
 const METADATA_FIELDS = ['namespace'] as const;
 const OWNER_FIELDS = ['apiVersion', 'kind'] as const;
@@ -116,14 +147,18 @@ const STATUS_FIELDS = ['phase'] as const;
 const ROLE_REF_FIELDS = ['apiGroup', 'kind', 'name'] as const;
 const SUBJECT_FIELDS = ['apiGroup', 'kind', 'namespace'] as const;
 
-/** Replaces, in place, the strings many objects share by one copy each (equal values: nothing a reader can see). Exported for tests. */
+/**
+ * Replaces, in place, the strings many objects share by one copy each, and small arrays of strings
+ * (finalizers, spec and status fields) by one frozen copy each: equal values, nothing a reader can see
+ * but that those arrays refuse edits. Exported for tests.
+ */
 export function internCommonStrings<T extends KubeObject>(object: T): T {
   const o = object as unknown as Record<string, unknown> & { metadata?: Record<string, unknown>; status?: Record<string, unknown> };
   internFields(o, TOP_FIELDS);
   const metadata = o.metadata;
   if (metadata && typeof metadata === 'object') {
     internFields(metadata, METADATA_FIELDS);
-    internArray(metadata['finalizers']);
+    if (!Object.isFrozen(metadata) && Array.isArray(metadata['finalizers'])) metadata['finalizers'] = shareArray(metadata['finalizers']);
     internValues(metadata['labels']);
     const owners = metadata['ownerReferences'];
     if (Array.isArray(owners)) for (const owner of owners) internFields(owner as Record<string, unknown>, OWNER_FIELDS);
@@ -133,13 +168,56 @@ export function internCommonStrings<T extends KubeObject>(object: T): T {
   if (roleRef && typeof roleRef === 'object') internFields(roleRef as Record<string, unknown>, ROLE_REF_FIELDS);
   const subjects = o['subjects'];
   if (Array.isArray(subjects)) for (const subject of subjects) internFields(subject as Record<string, unknown>, SUBJECT_FIELDS);
+  shareArrays(o['spec']);
   const status = o.status;
   if (status && typeof status === 'object') {
+    shareArrays(status);
     internFields(status, STATUS_FIELDS);
     const conditions = status['conditions'];
     if (Array.isArray(conditions)) for (const condition of conditions) internFields(condition as Record<string, unknown>, CONDITION_FIELDS);
   }
   return object;
+}
+
+/**
+ * Makes equal strings within one object one string: the same timestamp in creationTimestamp, a
+ * condition's lastTransitionTime and a history entry, a key id in a label and in status, parsed
+ * once each by JSON.parse. Depth-first over plain objects and arrays; frozen ones are left alone.
+ */
+function shareEqualStrings(root: unknown): void {
+  try {
+    shareIn(root, 0);
+  } finally {
+    seenInObject.clear();
+  }
+}
+const seenInObject = new Map<string, string>();
+function shareIn(node: unknown, depth: number): void {
+  if (depth > 8 || node === null || typeof node !== 'object' || Object.isFrozen(node)) return;
+  if (Array.isArray(node)) {
+    for (let i = 0; i < node.length; i++) {
+      const value: unknown = node[i];
+      if (typeof value === 'string') node[i] = shareString(value);
+      else if (value !== null && typeof value === 'object') shareIn(value, depth + 1);
+    }
+    return;
+  }
+  const record = node as Record<string, unknown>;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key)) continue;
+    const value = record[key];
+    // Equal strings compare equal whatever their copy: assign the first copy whenever one is known.
+    if (typeof value === 'string') {
+      if (value.length >= 8 && value.length <= INTERN_MAX_LENGTH) record[key] = shareString(value);
+    } else if (value !== null && typeof value === 'object') shareIn(value, depth + 1);
+  }
+}
+function shareString(value: string): string {
+  if (value.length < 8 || value.length > INTERN_MAX_LENGTH) return value;
+  const first = seenInObject.get(value);
+  if (first !== undefined) return first;
+  seenInObject.set(value, value);
+  return value;
 }
 
 /** Index of objects by namespace (built in to every informer). */
@@ -500,6 +578,10 @@ export class Informer<T extends KubeObject = KubeObject> {
       object = { ...raw, metadata };
     }
     const prepared = internCommonStrings(this.options.transform ? this.options.transform(object) : object);
+    shareEqualStrings(prepared);
+    // status.history (Users, ServiceAccounts) is kept as one string and decoded when read (compact-history.ts).
+    const status = (prepared as { status?: unknown }).status;
+    if (status !== null && typeof status === 'object' && 'history' in status && !Object.isFrozen(prepared)) (prepared as { status?: unknown }).status = compactHistory(status);
     // Only who wrote which spec fields, and when, is kept: for status.history (history.ts).
     rememberSpecManager(prepared, managedFields as Parameters<typeof rememberSpecManager>[1]);
     return prepared;

@@ -107,8 +107,11 @@ export function toCachedApiKeySecret(secret: KubeObject): CachedApiKeySecret {
   for (const [name, value] of Object.entries(data ?? {})) {
     if (name !== keyDataKey && name !== PREVIOUS_KEY_HASH_DATA_KEY) dataDigests[name] = dataDigest(decode(value) ?? '');
   }
-  return { ...rest, observedKey: observeKey(data, keyDataKey), keyDataKey, dataDigests };
+  // Most key Secrets have no template data: one shared (frozen) empty record instead of one each.
+  return { ...rest, observedKey: observeKey(data, keyDataKey), keyDataKey, dataDigests: Object.keys(dataDigests).length === 0 ? NO_DATA_DIGESTS : dataDigests };
 }
+
+const NO_DATA_DIGESTS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 const informers = new WeakMap<Manager, Informer<CachedApiKeySecret>>();
 
