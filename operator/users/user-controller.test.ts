@@ -243,6 +243,34 @@ describe('userReconciler with the send queue: one status write per invitation', 
     expect(condition(w, 'Ready')).toBe('False InvitationRecordTampered');
   });
 
+  it('a send that threw and is taken up again ("Interrupted") does not restart the wait: status comes STATUS_WAIT_MS after the first', async () => {
+    const { w, pass, sendQueue } = await running(jane());
+    let calls = 0;
+    let fail: () => void = () => {};
+    const failed = new Promise<void>((resolve) => (fail = resolve));
+    w.mailer.send = async () => {
+      calls += 1;
+      if (calls > 1) return new Promise<DeliveryResult>(() => {});
+      await failed;
+      throw new Error('the API server went away');
+    };
+    const start = performance.now();
+    await pass();
+    expect(statusWrites(w)).toBe(0);
+    fail();
+    await sendQueue.drained();
+    const spy = vi.spyOn(performance, 'now').mockReturnValue(start + STATUS_WAIT_MS + 1);
+    try {
+      // The record still says "preparing" and no send is in this process: a new invitation, and status now.
+      await pass();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(calls).toBe(2);
+    expect(statusWrites(w)).toBe(1);
+    expect(condition(w, 'InvitationSent')).toBe('Unknown Sending');
+  });
+
   it('a send that takes longer than STATUS_WAIT_MS: the "Sending" status is written then', async () => {
     const { w, pass } = await running(jane());
     w.mailer.send = () => new Promise<DeliveryResult>(() => {});

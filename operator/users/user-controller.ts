@@ -216,8 +216,11 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       now: clock.now(),
     });
     // An invitation whose email was just handed to the send queue: remembered until status records it.
+    // One that replaces an invitation status never recorded (its send threw) keeps the first one's
+    // start, so status waits STATUS_WAIT_MS in all, however often the send is taken up again.
     if (acted.queued && acted.record) {
-      issued.set(key, { invitationId: acted.record.invitationId, expiresAt: acted.record.expiresAt, resend: acted.record.resend, issuedAtMs: performance.now() });
+      const since = issued.get(key)?.issuedAtMs ?? performance.now();
+      issued.set(key, { invitationId: acted.record.invitationId, expiresAt: acted.record.expiresAt, resend: acted.record.resend, issuedAtMs: since });
     }
     // Its status ("Sending") waits for the pass the email's outcome brings, which writes the one
     // status of this invitation; at most STATUS_WAIT_MS, then it is written as it is.
