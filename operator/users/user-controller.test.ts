@@ -259,7 +259,7 @@ describe('userReconciler with the send queue: one status write per invitation', 
     expect(statusWrites(w)).toBe(0);
     fail();
     await sendQueue.drained();
-    const spy = vi.spyOn(performance, 'now').mockReturnValue(start + STATUS_WAIT_MS + 1);
+    const spy = vi.spyOn(performance, 'now').mockReturnValue(start + STATUS_WAIT_MS + 1_000);
     try {
       // The record still says "preparing" and no send is in this process: a new invitation, and status now.
       await pass();
