@@ -4,7 +4,7 @@ import { pendingRecord } from '../invitations/invitation-record.fixture.js';
 import type { ReadInvitationRecord } from '../invitations/invitation-record.js';
 import { planUser } from './user-plan.js';
 import { trustRecord } from './record-trust.js';
-import { believedStatus, STATUS_WAIT_MS, statusMayWait, statusRecords } from './status-wait.js';
+import { believedStatus, missedInvitation, STATUS_WAIT_MS, statusMayWait, statusRecords } from './status-wait.js';
 import type { IssuedInvitation, StatusWaitFacts } from './status-wait.js';
 
 const email = 'jane@acme.example';
@@ -81,5 +81,28 @@ describe('statusMayWait', () => {
     { name: 'STATUS_WAIT_MS are over', facts: { nowMs: issued.issuedAtMs + STATUS_WAIT_MS } },
   ])('writes now: $name', ({ facts: overrides }) => {
     expect(statusMayWait(facts(overrides))).toBeUndefined();
+  });
+});
+
+describe('missedInvitation', () => {
+  const accepted = { ...pendingRecord({ state: 'accepted', acceptedAt: '2026-01-01T00:05:00Z', issuedAt: '2026-01-01T00:00:00Z' }) };
+  const created = '2026-01-01T00:00:00Z';
+
+  it('an emailed invitation of this User accepted before status recorded it: recorded now', () => {
+    expect(missedInvitation(accepted, undefined, created)).toEqual({ id: accepted.invitationId, sentAt: accepted.sentAt, expiresAt: accepted.expiresAt, resend: 0, recordSigned: true });
+    // A resend accepted before status recorded it (status still has the earlier one).
+    expect(missedInvitation(accepted, { invitation: { id: 'Older0000000', resend: 0 } } as UserStatus, created)?.id).toBe(accepted.invitationId);
+  });
+
+  it.each<{ name: string; record: Parameters<typeof missedInvitation>[0]; status: UserStatus | undefined; createdAt: string | undefined }>([
+    { name: 'status recorded it', record: accepted, status: { invitation: { id: accepted.invitationId, resend: 0 } } as UserStatus, createdAt: created },
+    { name: 'status says accepted already', record: accepted, status: { acceptedAt: '2026-01-01T00:05:00Z' } as UserStatus, createdAt: created },
+    { name: 'not accepted', record: pendingRecord(), status: undefined, createdAt: created },
+    { name: 'no token: provisioned through SCIM, or rebuilt from status', record: { ...accepted, tokenHash: '' }, status: undefined, createdAt: created },
+    { name: 'issued before this User was created: a User restored from a backup finds its earlier record', record: accepted, status: undefined, createdAt: '2026-03-01T00:00:00Z' },
+    { name: 'no creation time', record: accepted, status: undefined, createdAt: undefined },
+    { name: 'no record', record: undefined, status: undefined, createdAt: created },
+  ])('nothing to record: $name', ({ record, status, createdAt }) => {
+    expect(missedInvitation(record, status, createdAt)).toBeUndefined();
   });
 });

@@ -70,3 +70,25 @@ export function statusMayWait(facts: StatusWaitFacts): number | undefined {
   const left = issued.issuedAtMs + STATUS_WAIT_MS - facts.nowMs;
   return left > 0 ? left : undefined;
 }
+
+/** How far the operator's clock may trail the API server's when an invitation is told from an earlier User's (see {@link missedInvitation}). */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * The invitation a pass must record in status.history before what the record says now, because
+ * status never recorded it: the person accepted (the record says so) before the one status write
+ * of the invitation happened (the wait of this file, or a restart in between). Only an emailed
+ * invitation (with a token) issued for this User object (not before it was created: a User
+ * restored from a backup finds its earlier record, and was not invited again). Undefined: none.
+ */
+export function missedInvitation(
+  record: { readonly invitationId: string; readonly tokenHash: string; readonly state: string; readonly issuedAt: string; readonly expiresAt: string; readonly resend: number; readonly sentAt?: string } | undefined,
+  status: UserStatus | undefined,
+  createdAt: string | undefined,
+): NonNullable<UserStatus['invitation']> | undefined {
+  if (!record || record.state !== 'accepted' || record.tokenHash === '' || status?.acceptedAt || status?.invitation?.id === record.invitationId) return undefined;
+  const issued = Date.parse(record.issuedAt);
+  const created = createdAt ? Date.parse(createdAt) : Number.NaN;
+  if (Number.isNaN(issued) || Number.isNaN(created) || issued < created - CLOCK_SKEW_MS) return undefined;
+  return { id: record.invitationId, ...(record.sentAt ? { sentAt: record.sentAt } : {}), expiresAt: record.expiresAt, resend: record.resend, recordSigned: true };
+}

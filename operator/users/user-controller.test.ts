@@ -9,8 +9,8 @@ import { ACCOUNT_KINDS, FINALIZER } from '../api/index.js';
 import type { User } from '../api/index.js';
 import type { Cached } from '../context.js';
 import { fakeOperatorContext, tenantNamespace, tenantObject } from '../context.fixture.js';
-import { INVITATION_SELECTOR, invitationSecretName } from '../invitations/invitation-record.js';
-import type { SecretObject } from '../invitations/invitation-record.js';
+import { INVITATION_SELECTOR, invitationSecretName, recordFromSecret, secretFromRecord } from '../invitations/invitation-record.js';
+import type { SecretObject, StoredInvitationRecord } from '../invitations/invitation-record.js';
 import type { DeliveryResult, Mailer, OutgoingMessage } from '../invitations/smtp.js';
 import { ManualClock } from '../runtime/clock.js';
 import { TransientError } from '../runtime/errors.js';
@@ -269,6 +269,22 @@ describe('userReconciler with the send queue: one status write per invitation', 
     expect(calls).toBe(2);
     expect(statusWrites(w)).toBe(1);
     expect(condition(w, 'InvitationSent')).toBe('Unknown Sending');
+  });
+
+  it('accepted before the one status write: the history still says Invited and InvitationSent, then Accepted', async () => {
+    const { w, pass, sendQueue } = await running(jane({}, { creationTimestamp: '2026-06-01T00:00:00Z' }));
+    await pass();
+    await sendQueue.drained();
+    expect(statusWrites(w)).toBe(0);
+    // The person follows the link at once (the acceptance page writes the record, signed).
+    const secret = w.fake.stored<SecretObject>(builtinKinds.secret, NS, RECORD) as SecretObject;
+    const record = recordFromSecret(secret) as StoredInvitationRecord;
+    const { resourceVersion: _rv, ...plain } = record;
+    w.fake.put(builtinKinds.secret, secretFromRecord({ namespace: NS, userName: 'jane', tenantName: 'acme' }, { ...plain, state: 'accepted', acceptedAt: '2026-06-01T00:00:05Z' }, SIGNING_KEY, secret.metadata?.resourceVersion));
+    await pass();
+    expect(stored(w)?.status?.phase).toBe('Active');
+    expect(stored(w)?.status?.history?.map((h) => h.event)).toEqual(['Invited', 'InvitationSent', 'Accepted']);
+    expect(statusWrites(w)).toBe(1);
   });
 
   it('a send that takes longer than STATUS_WAIT_MS: the "Sending" status is written then', async () => {

@@ -30,7 +30,7 @@ import type { InvitationSendQueue } from './send-queue.js';
 import { applyUserPlan, recordPhaseChange, revokeEverything } from './user-act.js';
 import type { UserActResult } from './user-act.js';
 import { deriveUserStatus } from './user-status.js';
-import { believedStatus, statusMayWait, statusRecords } from './status-wait.js';
+import { believedStatus, missedInvitation, statusMayWait, statusRecords } from './status-wait.js';
 import type { IssuedInvitation } from './status-wait.js';
 import { withUserHistory } from './user-history.js';
 import { specChangedBy } from '../runtime/history.js';
@@ -236,7 +236,11 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       return { requeueAfterMs: next };
     }
     const previousPhase = user.status?.phase;
-    await writeStatus(rc.client, ACCOUNT_KINDS.user, user, withUserHistory(user.status, derived.status, spec.role, spec.email, clock.now(), specChangedBy(user)));
+    // An invitation accepted before status recorded it: its Invited (and InvitationSent) transitions
+    // go into the history first, in this same write.
+    const missed = missedInvitation(acted.record, user.status, user.metadata?.creationTimestamp);
+    const before = missed ? withUserHistory(user.status, { ...(user.status ?? {}), phase: 'Invited', invitation: missed }, spec.role, spec.email, clock.now(), specChangedBy(user)) : user.status;
+    await writeStatus(rc.client, ACCOUNT_KINDS.user, user, withUserHistory(before, derived.status, spec.role, spec.email, clock.now(), specChangedBy(user)));
     // Status now says what the operator believes (a record it trusts, or what it kept from the last one).
     issued.delete(key);
     if (previousPhase !== derived.status.phase) await recordPhaseChange(rc, user, previousPhase, derived.status.phase);
