@@ -69,6 +69,8 @@ export interface UserActResult {
   readonly retry?: string;
   /** Look again after this long (a send's backoff that has not run out). */
   readonly retryInMs?: number;
+  /** The issued invitation's email was handed to the send queue: `record` is its "preparing" record. */
+  readonly queued?: boolean;
 }
 
 const ISSUE_NOTES: Readonly<Record<IssueReason, string>> = {
@@ -292,7 +294,7 @@ async function issueInvitation(act: ActContext, reason: IssueReason, input: User
     },
   });
   // The reconcile never waits on SMTP: the record says "preparing" until the queue moves it on.
-  return { record: saved };
+  return { record: saved, queued: true };
 }
 
 /** Records what SMTP answered to an issued invitation's email. */

@@ -4,13 +4,13 @@
 // assert on what a person and the API server see (the writes in order, the
 // Events, the conditions and phase, the emails), never on the invitation
 // record's fields: how a record is stored (or signed) is the record's business.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ACCOUNT_KINDS, FINALIZER } from '../api/index.js';
 import type { User } from '../api/index.js';
 import type { Cached } from '../context.js';
 import { fakeOperatorContext, tenantNamespace, tenantObject } from '../context.fixture.js';
-import { INVITATION_SELECTOR, invitationSecretName } from '../invitations/invitation-record.js';
-import type { SecretObject } from '../invitations/invitation-record.js';
+import { INVITATION_SELECTOR, invitationSecretName, recordFromSecret, secretFromRecord } from '../invitations/invitation-record.js';
+import type { SecretObject, StoredInvitationRecord } from '../invitations/invitation-record.js';
 import type { DeliveryResult, Mailer, OutgoingMessage } from '../invitations/smtp.js';
 import { ManualClock } from '../runtime/clock.js';
 import { TransientError } from '../runtime/errors.js';
@@ -18,6 +18,9 @@ import type { ReconcileResult } from '../runtime/errors.js';
 import { seededCache } from '../runtime/fake-cache.js';
 import { FakeKubeWriter } from '../runtime/fake-kube-writer.js';
 import { builtinKinds } from '../runtime/kinds.js';
+import { createLogger } from '../runtime/logger.js';
+import { InvitationSendQueue } from './send-queue.js';
+import { STATUS_WAIT_MS } from './status-wait.js';
 import { userReconciler } from './user-controller.js';
 
 const NS = 'tenant-acme';
@@ -167,5 +170,137 @@ describe('userReconciler, a whole pass', () => {
     expect(w.fake.calls.map((c) => `${c.verb} ${c.kind} ${c.name}`)).toEqual([`get Secret ${RECORD}`, `delete Secret ${RECORD}`, 'patch User jane']);
     expect(w.fake.calls[1]?.body).toMatchObject({ preconditions: { uid: recordUid } });
     expect(w.fake.stored(builtinKinds.secret, NS, RECORD)).toBeUndefined();
+  });
+});
+
+describe('userReconciler with the send queue: one status write per invitation', () => {
+  /** One reconciler kept across passes (as in a running operator), its caches fed what the fake holds before each pass. */
+  async function running(user: Cached<User>, outcome?: DeliveryResult) {
+    const w = world(user, outcome ? { outcome } : {});
+    const { ctx, caches } = await fakeOperatorContext({
+      clock: w.clock,
+      tenants: [tenantObject('acme', { displayName: 'Acme' })],
+      namespaces: [tenantNamespace('acme')],
+      users: [user],
+      options: { smtpSecret: { namespace: 'ops', name: 'smtp' } },
+    });
+    const invitations = await seededCache<SecretObject>(builtinKinds.secret, []);
+    const sendQueue = new InvitationSendQueue({ log: createLogger({ level: 'silent' }) });
+    const reconcile = userReconciler({ ctx, invitations: invitations.informer, mailer: w.mailer, clock: w.clock, signingKey: SIGNING_KEY, sendQueue });
+    const sync = async (): Promise<void> => {
+      caches.users.set(stored(w) as Cached<User>);
+      const record = w.fake.stored<SecretObject>(builtinKinds.secret, NS, RECORD);
+      if (record) invitations.set(record);
+      else if (invitations.informer.get(`${NS}/${RECORD}`)) invitations.remove(invitations.informer.get(`${NS}/${RECORD}`) as SecretObject);
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    const pass = async (): Promise<ReconcileResult> => {
+      await sync();
+      return reconcile(`${NS}/jane`, w.fake.reconcileContext(`${NS}/jane`, { clock: w.clock }));
+    };
+    return { w, pass, sendQueue };
+  }
+  const statusWrites = (w: World): number => writes(w).filter((x) => x === 'patch User jane/status').length;
+
+  it('a new user: the issuing pass leaves status to the pass after the email, which writes it once (Sent)', async () => {
+    const { w, pass, sendQueue } = await running(jane({}, { finalizers: [] }));
+    const first = await pass();
+    expect(statusWrites(w)).toBe(0);
+    expect(first?.requeueAfterMs).toBeGreaterThan(0);
+    expect(first?.requeueAfterMs).toBeLessThanOrEqual(STATUS_WAIT_MS);
+    await sendQueue.drained();
+    await pass();
+    await pass();
+    expect(statusWrites(w)).toBe(1);
+    expect(stored(w)?.status?.phase).toBe('Invited');
+    expect(stored(w)?.status?.invitation?.recordSigned).toBe(true);
+    expect(condition(w, 'InvitationSent')).toBe('True Sent');
+    expect(w.mailer.sent.length).toBe(1);
+  });
+
+  it('the record deleted while its email is on its way (status not written yet): tampered, no second email', async () => {
+    // The send is held before it starts: the record stays "preparing" and the send in the queue.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { w, pass, sendQueue } = await running(jane());
+    const send = w.mailer.send.bind(w.mailer);
+    w.mailer.send = async (settings, message, hooks) => {
+      await gate;
+      return send(settings, message, hooks);
+    };
+    await pass();
+    expect(statusWrites(w)).toBe(0);
+    await w.fake.delete(builtinKinds.secret, NS, RECORD);
+    await pass();
+    expect(condition(w, 'Ready')).toBe('False InvitationRecordTampered');
+    expect(stored(w)?.status?.invitation?.recordSigned).toBe(true);
+    release();
+    await sendQueue.drained();
+    await pass();
+    // The held send could not move the deleted record on, so it abandoned its message.
+    expect(w.fake.stored(builtinKinds.secret, NS, RECORD)).toBeUndefined();
+    expect(w.mailer.sent.length).toBeLessThanOrEqual(1);
+    expect(condition(w, 'Ready')).toBe('False InvitationRecordTampered');
+  });
+
+  it('a send that threw and is taken up again ("Interrupted") does not restart the wait: status comes STATUS_WAIT_MS after the first', async () => {
+    const { w, pass, sendQueue } = await running(jane());
+    let calls = 0;
+    let fail: () => void = () => {};
+    const failed = new Promise<void>((resolve) => (fail = resolve));
+    w.mailer.send = async () => {
+      calls += 1;
+      if (calls > 1) return new Promise<DeliveryResult>(() => {});
+      await failed;
+      throw new Error('the API server went away');
+    };
+    const start = performance.now();
+    await pass();
+    expect(statusWrites(w)).toBe(0);
+    fail();
+    await sendQueue.drained();
+    const spy = vi.spyOn(performance, 'now').mockReturnValue(start + STATUS_WAIT_MS + 1_000);
+    try {
+      // The record still says "preparing" and no send is in this process: a new invitation, and status now.
+      await pass();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(calls).toBe(2);
+    expect(statusWrites(w)).toBe(1);
+    expect(condition(w, 'InvitationSent')).toBe('Unknown Sending');
+  });
+
+  it('accepted before the one status write: the history still says Invited and InvitationSent, then Accepted', async () => {
+    const { w, pass, sendQueue } = await running(jane({}, { creationTimestamp: '2026-06-01T00:00:00Z' }));
+    await pass();
+    await sendQueue.drained();
+    expect(statusWrites(w)).toBe(0);
+    // The person follows the link at once (the acceptance page writes the record, signed).
+    const secret = w.fake.stored<SecretObject>(builtinKinds.secret, NS, RECORD) as SecretObject;
+    const record = recordFromSecret(secret) as StoredInvitationRecord;
+    const { resourceVersion: _rv, ...plain } = record;
+    w.fake.put(builtinKinds.secret, secretFromRecord({ namespace: NS, userName: 'jane', tenantName: 'acme' }, { ...plain, state: 'accepted', acceptedAt: '2026-06-01T00:00:05Z' }, SIGNING_KEY, secret.metadata?.resourceVersion));
+    await pass();
+    expect(stored(w)?.status?.phase).toBe('Active');
+    expect(stored(w)?.status?.history?.map((h) => h.event)).toEqual(['Invited', 'InvitationSent', 'Accepted']);
+    expect(statusWrites(w)).toBe(1);
+  });
+
+  it('a send that takes longer than STATUS_WAIT_MS: the "Sending" status is written then', async () => {
+    const { w, pass } = await running(jane());
+    w.mailer.send = () => new Promise<DeliveryResult>(() => {});
+    await pass();
+    expect(statusWrites(w)).toBe(0);
+    const now = performance.now();
+    const spy = vi.spyOn(performance, 'now').mockReturnValue(now + STATUS_WAIT_MS + 1);
+    try {
+      await pass();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(statusWrites(w)).toBe(1);
+    expect(condition(w, 'InvitationSent')).toBe('Unknown Sending');
+    expect(stored(w)?.status?.invitation?.recordSigned).toBe(true);
   });
 });

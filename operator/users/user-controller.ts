@@ -30,6 +30,8 @@ import type { InvitationSendQueue } from './send-queue.js';
 import { applyUserPlan, recordPhaseChange, revokeEverything } from './user-act.js';
 import type { UserActResult } from './user-act.js';
 import { deriveUserStatus } from './user-status.js';
+import { believedStatus, missedInvitation, statusMayWait, statusRecords } from './status-wait.js';
+import type { IssuedInvitation } from './status-wait.js';
 import { withUserHistory } from './user-history.js';
 import { specChangedBy } from '../runtime/history.js';
 
@@ -83,14 +85,28 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
   // freshness is real elapsed time, not the controller's clock: a test's stopped clock must not
   // keep a replaced Secret forever.
   const smtpSettings = new SmtpSettingsCache(() => performance.now());
+  // Invitations this process issued whose status write waits for their email's outcome
+  // (status-wait.ts), by User key, until a status write records them.
+  const issued = new Map<string, IssuedInvitation>();
   return async (key, rc) => {
     // Fetch; gone: done.
     const cached = ctx.caches.users.get(key);
-    if (!cached) return undefined;
+    if (!cached) {
+      issued.delete(key);
+      return undefined;
+    }
     // Finalizer.
     const step = await finalizerStep(rc.client, ACCOUNT_KINDS.user, cached, FINALIZER, (user) => revokeEverything(rc, user));
-    if (step.done) return undefined;
+    if (step.done) {
+      issued.delete(key);
+      return undefined;
+    }
     const user = step.object;
+    // What the operator last believed: status, and an invitation this process issued that status
+    // does not record yet (its status write waits for the email's outcome).
+    const mine = issued.get(key);
+    if (mine && statusRecords(user.status, mine)) issued.delete(key);
+    const believed = believedStatus(user.status, issued.get(key));
     const namespace = user.metadata?.namespace ?? '';
     const name = user.metadata?.name ?? '';
     const spec = user.spec;
@@ -102,7 +118,7 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
     let secret = invitations.get(`${namespace}/${secretName}`);
     // Status says a signed invitation is pending but the cache has no record: ask the API server
     // before calling it deleted (the cache may not have caught up with the write yet).
-    if (!secret && !user.status?.acceptedAt && user.status?.invitation?.recordSigned) {
+    if (!secret && !believed?.acceptedAt && believed?.invitation?.recordSigned) {
       try {
         secret = await rc.client.get<SecretObject>(builtinKinds.secret, namespace, secretName);
       } catch (error) {
@@ -110,7 +126,7 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       }
     }
     const read = readInvitationRecord(secret, deps.signingKey);
-    const trust = trustRecord(read, user.status, spec.email);
+    const trust = trustRecord(read, believed, spec.email);
     const stored = trust.trust === 'trusted' ? read?.record : undefined;
     const active = intendsActive(user);
     // An outcome the record already holds (or that a newer invitation replaced) is not needed any more.
@@ -123,7 +139,7 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       resend: spec.invitation?.resend ?? 0,
       record: stored ? plainRecord(stored) : undefined,
       trust: trust.trust,
-      lastResendInStatus: user.status?.invitation?.resend,
+      lastResendInStatus: believed?.invitation?.resend,
       acceptedAtInStatus: user.status?.acceptedAt,
       provisionedActive: user.metadata?.labels?.[SOURCE_LABEL] === SOURCES.scim && tenant?.spec?.provisioning?.scim?.enabled === true && tenant.spec.provisioning.scim.lifecycle === 'ActiveAtOnce',
       blocker,
@@ -178,7 +194,7 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
     const acted = planned.action === 'issue' ? await capLock.run(tenantName, decideAndAct) : await decideAndAct();
     // A record not believed and not replaced by this pass: the User keeps its last trusted state.
     const detail = trust.trust === 'tampered' && !acted.record ? trust.detail : undefined;
-    const tampered = detail !== undefined ? { reason: REASONS.invitationRecordTampered, message: tamperedMessage(secretName, detail, !!user.status?.acceptedAt) } : undefined;
+    const tampered = detail !== undefined ? { reason: REASONS.invitationRecordTampered, message: tamperedMessage(secretName, detail, !!believed?.acceptedAt) } : undefined;
     if (tampered && !blocker && !isReason(user, REASONS.invitationRecordTampered)) {
       rc.log.warn({ secret: secretName, detail }, 'Ignored an invitation record the operator did not sign');
       await rc.recorder.event(user, 'Warning', REASONS.invitationRecordTampered, tampered.message);
@@ -196,11 +212,37 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
       blocker,
       sendProblem: acted.sendProblem,
       tampered,
-      previous: user.status,
+      previous: believed,
       now: clock.now(),
     });
+    // An invitation whose email was just handed to the send queue: remembered until status records it.
+    // One that replaces an invitation status never recorded (its send threw) keeps the first one's
+    // start, so status waits STATUS_WAIT_MS in all, however often the send is taken up again.
+    if (acted.queued && acted.record) {
+      const since = issued.get(key)?.issuedAtMs ?? performance.now();
+      issued.set(key, { invitationId: acted.record.invitationId, expiresAt: acted.record.expiresAt, resend: acted.record.resend, issuedAtMs: since });
+    }
+    // Its status ("Sending") waits for the pass the email's outcome brings, which writes the one
+    // status of this invitation; at most STATUS_WAIT_MS, then it is written as it is.
+    const waitMs = statusMayWait({
+      issued: issued.get(key),
+      record: acted.record,
+      sendInFlight: acted.record ? (deps.sendQueue?.has(acted.record.invitationId) ?? false) : false,
+      mustReport: !!blocker || !!tampered || !!acted.sendProblem || !!acted.retry || derived.status.phase !== 'Invited',
+      nowMs: performance.now(),
+    });
+    if (waitMs !== undefined) {
+      const next = Math.min(derived.requeueAfterMs ?? Infinity, acted.retryInMs ?? Infinity, waitMs);
+      return { requeueAfterMs: next };
+    }
     const previousPhase = user.status?.phase;
-    await writeStatus(rc.client, ACCOUNT_KINDS.user, user, withUserHistory(user.status, derived.status, spec.role, spec.email, clock.now(), specChangedBy(user)));
+    // An invitation accepted before status recorded it: its Invited (and InvitationSent) transitions
+    // go into the history first, in this same write.
+    const missed = missedInvitation(acted.record, user.status, user.metadata?.creationTimestamp);
+    const before = missed ? withUserHistory(user.status, { ...(user.status ?? {}), phase: 'Invited', invitation: missed }, spec.role, spec.email, clock.now(), specChangedBy(user)) : user.status;
+    await writeStatus(rc.client, ACCOUNT_KINDS.user, user, withUserHistory(before, derived.status, spec.role, spec.email, clock.now(), specChangedBy(user)));
+    // Status now says what the operator believes (a record it trusts, or what it kept from the last one).
+    issued.delete(key);
     if (previousPhase !== derived.status.phase) await recordPhaseChange(rc, user, previousPhase, derived.status.phase);
     // The send failure is in status already (InvitationSent, Ready): the runtime need not say it again.
     if (acted.retry) throw new TransientError(acted.retry, { reportedInStatus: true });

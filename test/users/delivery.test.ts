@@ -3,14 +3,18 @@
 // it (a kill before the end of the message is sent again: nothing was delivered); SMTP
 // outages are retried with backoff and shown in the InvitationSent condition.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOperator } from '../../operator/operator.js';
 import { createUsersFeature } from '../../operator/users/feature.js';
 import { nodemailerMailer } from '../../operator/invitations/smtp.js';
-import { kubectl, useNamespace } from '../harness/kube.js';
+import type { KubeObject } from '../../operator/runtime/kinds.js';
+import { builtinKinds } from '../../operator/runtime/kinds.js';
+import { eventually, kubectl, useNamespace } from '../harness/kube.js';
 import { newShard, spawnOperator, startTestOperator } from '../harness/operator.js';
 import type { OperatorProcess } from '../harness/operator.js';
-import { apply, condition, getRecord, startTestSmtp, userManifest, waitForUser } from './fixtures.js';
+import { apply, condition, getRecord, getUser, startTestSmtp, userManifest, waitForUser } from './fixtures.js';
 import type { TestSmtp } from './fixtures.js';
 import { adminClient, createTenantWithNamespace, deleteTenant } from '../harness/tenant.js';
 
@@ -51,6 +55,8 @@ describe('invitation delivery', () => {
     await apply(userManifest(ns, 'gina', { email: 'gina@delivery.test' }));
     await smtp.waitForMessage('gina@delivery.test');
     expect((await getRecord(ns, 'gina'))?.delivery).toBe('sending');
+    // The User's one status write waits for the email's outcome: the kill falls before it.
+    expect((await getUser(ns, 'gina')).status?.invitation).toBeUndefined();
     await child.kill('SIGKILL');
     child = undefined;
     smtp.server.setDelay(0);
@@ -100,6 +106,42 @@ describe('invitation delivery', () => {
     await sleep(1_000);
     expect((await smtp.messagesTo('hank@delivery.test')).length).toBe(1);
     expect((await getRecord(ns, 'hank'))?.delivery).toBe('sent');
+  });
+
+  it('SIGKILL while the email is on its way to SMTP (record "preparing", status not written yet): after a restart the person has exactly one email', async () => {
+    await operator?.stop();
+    operator = undefined;
+    // An SMTP server that takes the connection and never greets: the send stops before the end of its message.
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as AddressInfo).port;
+    await adminClient().create(builtinKinds.secret, { metadata: { name: 'smtp-silent', namespace: operatorNs.name }, type: 'Opaque', stringData: { host: '127.0.0.1', port: String(port), from: 'Blink <no-reply@delivery.test>' } } as KubeObject);
+    let first: { invitationId: string } | undefined;
+    try {
+      child = await spawnOperator([
+        '--shard', shard, '--no-leader-elect', '--metrics-port', '0', '--http-port', '0',
+        '--namespace', operatorNs.name, '--smtp-secret', `${operatorNs.name}/smtp-silent`,
+      ]);
+      await apply(userManifest(ns, 'ivan', { email: 'ivan@delivery.test' }));
+      first = await eventually(async () => ((await getRecord(ns, 'ivan'))?.delivery === 'preparing' ? getRecord(ns, 'ivan') : undefined), 30_000, 'record preparing');
+      await eventually(async () => (sockets.size > 0 ? true : undefined), 10_000, 'the send connected');
+      // The User's one status write waits for the email's outcome: the kill falls before it.
+      expect((await getUser(ns, 'ivan')).status?.invitation).toBeUndefined();
+      await child.kill('SIGKILL');
+      child = undefined;
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+    operator = await startTestOperator({ shard, namespace: operatorNs.name, smtpSecret: smtp.secret }, [createUsersFeature()]);
+    const user = await waitForUser(ns, 'ivan', (u) => condition(u, 'InvitationSent')?.status === 'True', 'InvitationSent=True');
+    // A new invitation (the first one never reached anyone), recorded as signed, not stranded.
+    expect(user.status?.invitation?.id).not.toBe(first?.invitationId);
+    expect(user.status?.invitation?.recordSigned).toBe(true);
+    expect(condition(user, 'Ready')?.reason).toBe('InvitationPending');
+    await sleep(1_500);
+    expect((await smtp.messagesTo('ivan@delivery.test')).length).toBe(1);
   });
 });
 

@@ -172,6 +172,28 @@ describe('an edited invitation record steers nothing', () => {
     await waitForUser(ns, 'dee', (u) => condition(u, 'Ready')?.reason === 'InvitationPending', 'InvitationPending again');
   });
 
+  it("deleting the record while the first email is on its way, before status records the invitation: no second email", async () => {
+    // The 250 is held, so the record says "sending" and the User's one status write (after the
+    // email's outcome) has not happened: only the operator's memory says the record was signed.
+    const eve = `eve@${domain}`;
+    smtp.server.setDelay(3_000);
+    try {
+      await createUser(ns, 'eve', eve, 'Builder');
+      await smtp.waitForMessage(eve);
+      expect((await getUser(ns, 'eve')).status?.invitation).toBeUndefined();
+      await client.delete(builtinKinds.secret, ns, invitationSecretName('eve'));
+    } finally {
+      smtp.server.setDelay(0);
+    }
+    const user = await waitForUser(ns, 'eve', (u) => condition(u, 'Ready')?.reason === 'InvitationRecordTampered', 'Ready=False InvitationRecordTampered');
+    expect(user.status?.phase).toBe('Invited');
+    expect(user.status?.invitation?.recordSigned).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await emailsTo(eve)).toBe(1);
+    expect(await getRecord(ns, 'eve')).toBeUndefined();
+    expect(await bound(ns, 'eve')).toBe(false);
+  });
+
   it("a stuffed email history, or a made-up record, does not use up the tenant's hourly cap", async () => {
     const sam = `sam@${capped}.example.com`;
     await createUser(cappedNs, 'sam', sam, 'Builder');
