@@ -21,7 +21,9 @@
 // InvitationSent=True for its generation. The bench's watches start from a LIST's
 // resourceVersion (and resume from the last one seen), so a reconnect replays nothing.
 // With every result: the operator's event-loop lag (prom-client's monitorEventLoopDelay gauges,
-// read every second: the worst 1-s p99 and the max), its watch restarts and the deepest each
+// read every second: the worst 1-s p99 and the max; and bench/lag-probe.ts's, which also gives the
+// part of the lag the operator's own CPU caused, apart from waiting for a core on a busy machine),
+// its watch restarts and the deepest each
 // work queue got. API requests come from kube-apiserver's own apiserver_request_total
 // (deltas), minus the benchmark's own creates and watches.
 // Prints one JSON line, a table on stderr, and writes bench/results/convergence-<N>.json (.svg).
@@ -504,6 +506,8 @@ async function operatorMetric(port: number, names: readonly string[]): Promise<R
 
 interface OperatorChild {
   readonly pid: number;
+  /** Where bench/lag-probe.ts writes the child's event-loop lag (wall clock and CPU). */
+  readonly lagProbeFile: string;
   readonly readyMs: number;
   readonly metricsPort: number;
   readonly accessApiPort: number;
@@ -517,8 +521,9 @@ async function startOperatorProcess(state: ClusterState, shard: string, profile:
   const cli = fileURLToPath(new URL('../bin/blink-accounts.js', import.meta.url));
   const profDir = fileURLToPath(new URL('./results/', import.meta.url));
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), cli, 'operator', 'run', '--kubeconfig', state.kubeconfig, '--host', '127.0.0.1', '--shard', shard, '--no-leader-elect', '--metrics-port', String(metricsPort), '--http-port', '0', '--access-api-port', String(accessApiPort), '--namespace', SMTP_SECRET.namespace, '--smtp-secret', `${SMTP_SECRET.namespace}/${SMTP_SECRET.name}`, '--public-url', 'http://127.0.0.1:1'], {
-    env: { ...process.env, LOG_LEVEL: 'info' },
+  const lagProbeFile = join(await mkdtemp(join(tmpdir(), 'bench-lag-')), 'lag.jsonl');
+  const child = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', fileURLToPath(new URL('./lag-probe.ts', import.meta.url)), cli, 'operator', 'run', '--kubeconfig', state.kubeconfig, '--host', '127.0.0.1', '--shard', shard, '--no-leader-elect', '--metrics-port', String(metricsPort), '--http-port', '0', '--access-api-port', String(accessApiPort), '--namespace', SMTP_SECRET.namespace, '--smtp-secret', `${SMTP_SECRET.namespace}/${SMTP_SECRET.name}`, '--public-url', 'http://127.0.0.1:1'], {
+    env: { ...process.env, LOG_LEVEL: 'info', LAG_PROBE_FILE: lagProbeFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let tail = '';
@@ -542,7 +547,7 @@ async function startOperatorProcess(state: ClusterState, shard: string, profile:
     await stop();
     throw error;
   }
-  return { pid: child.pid ?? 0, readyMs: Date.now() - spawnedAt, metricsPort, accessApiPort, stop };
+  return { pid: child.pid ?? 0, lagProbeFile, readyMs: Date.now() - spawnedAt, metricsPort, accessApiPort, stop };
 }
 
 const COUNTERS = ['workqueue_adds_total', 'controller_runtime_reconcile_total'];
@@ -577,10 +582,42 @@ async function scrapeOperator(port: number): Promise<string> {
 
 /** Health of the operator over a phase: event-loop lag (per 1-s scrape: prom-client resets its monitorEventLoopDelay histogram at each), the deepest each work queue got, watch restarts. */
 interface HealthSampler {
-  stop(): Promise<{ eventLoopLag: { worstIntervalP99Ms: number; medianIntervalP99Ms: number; maxMs: number; intervals: number }; maxQueueDepth: Record<string, number>; watchRestarts: number; watchRestartsByReason: Record<string, number> }>;
+  stop(): Promise<{ eventLoopLag: { worstIntervalP99Ms: number; medianIntervalP99Ms: number; maxMs: number; intervals: number }; eventLoopLagProbe: LagProbeSummary; maxQueueDepth: Record<string, number>; watchRestarts: number; watchRestartsByReason: Record<string, number> }>;
 }
 
-async function sampleHealth(port: number): Promise<HealthSampler> {
+/** bench/lag-probe.ts over a phase: the worst and median 1-s p99 and the max, of the wall-clock lag and of the lag the operator's own CPU caused; ticks whose CPU lag reached 20 ms. */
+interface LagProbeSummary {
+  readonly seconds: number;
+  readonly wall: { worstP99Ms: number; medianP99Ms: number; maxMs: number };
+  readonly cpu: { worstP99Ms: number; medianP99Ms: number; maxMs: number };
+  readonly longTasks: number;
+}
+
+function lagProbeSummary(file: string, from: number, to: number): LagProbeSummary {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // No probe output (yet): an empty summary.
+  }
+  const seconds: { at: number; wallP99: number; wallMax: number; cpuP99: number; cpuMax: number }[] = [];
+  let longTasks = 0;
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const entry = JSON.parse(line) as { at?: number; wallP99: number; wallMax: number; cpuP99: number; cpuMax: number; longTask?: { at: number } };
+    if (entry.longTask) {
+      if (entry.longTask.at >= from && entry.longTask.at <= to) longTasks++;
+    } else if (entry.at !== undefined && entry.at >= from && entry.at + 1000 <= to) seconds.push({ ...entry, at: entry.at });
+  }
+  const of = (p99: (e: (typeof seconds)[number]) => number, max: (e: (typeof seconds)[number]) => number): { worstP99Ms: number; medianP99Ms: number; maxMs: number } => {
+    const sorted = seconds.map(p99).sort((a, b) => a - b);
+    return { worstP99Ms: sorted.at(-1) ?? 0, medianP99Ms: sorted[Math.floor((sorted.length - 1) / 2)] ?? 0, maxMs: Math.max(0, ...seconds.map(max)) };
+  };
+  return { seconds: seconds.length, wall: of((e) => e.wallP99, (e) => e.wallMax), cpu: of((e) => e.cpuP99, (e) => e.cpuMax), longTasks };
+}
+
+async function sampleHealth(port: number, lagProbeFile: string): Promise<HealthSampler> {
+  const from = Date.now();
   const first = await scrapeOperator(port); // resets the lag histogram: what follows is this phase's
   const restartsBefore = metricValues(first, 'blink_informer_watch_restarts_total');
   const p99s: number[] = [];
@@ -618,6 +655,7 @@ async function sampleHealth(port: number): Promise<HealthSampler> {
       const round = (v: number): number => Math.round(v * 10) / 10;
       return {
         eventLoopLag: { worstIntervalP99Ms: round(sorted.at(-1) ?? 0), medianIntervalP99Ms: round(sorted[Math.floor((sorted.length - 1) / 2)] ?? 0), maxMs: round(maxLag), intervals: sorted.length },
+        eventLoopLagProbe: lagProbeSummary(lagProbeFile, from, Date.now()),
         maxQueueDepth: depth,
         watchRestarts: restarts.total - restartsBefore.total,
         watchRestartsByReason: byReason,
@@ -645,7 +683,7 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
     const startedAt = Date.now();
     const pid = op.pid;
     sampler = setInterval(() => rss.push([Date.now() - startedAt, procStatus(pid).rssMB]), 500);
-    const health = await sampleHealth(op.metricsPort);
+    const health = await sampleHealth(op.metricsPort, op.lagProbeFile);
     const watch = watchConverged(client, new Set(namespaces), objects, startedAt);
     await inParallel(objects, IN_FLIGHT, (o) => client.create(kindOf(o), bodyOf(o)));
     const createdMs = Date.now() - startedAt;
@@ -674,7 +712,7 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
     op = await startOperatorProcess(state, shard, false);
     const restartPid = op.pid;
     const restartReady = { ms: op.readyMs, ...procStatus(restartPid) };
-    const restartHealth = await sampleHealth(op.metricsPort);
+    const restartHealth = await sampleHealth(op.metricsPort, op.lagProbeFile);
     const deadline = Date.now() + (SCALE ? 1_800_000 : 120_000);
     let reconciled: Record<string, number> = {};
     while (Date.now() < deadline) {
@@ -937,7 +975,7 @@ try {
     const steady = op['steady'] as { idle: { writes: number; cpuS: number }; restart: Record<string, unknown> & { writes: number; readyMs: number; heapBytesPerCachedObject: number | null } };
     process.stdout.write(`${JSON.stringify({ result: SCALE ? 'scale' : 'convergence', n: N, users: USERS, serviceAccounts: SAS, tenants: TENANTS, commit, operatorOverMinimal: ratio, operatorOverMinimalAgain: ratio2, operatorMs: ms(op), minimalMs: ms(minimal), minimalAgainMs: ms(minimal2), emailsCaught: emails, health: op['health'], clusterCpuS: { minimal: minimal['clusterCpuS'], operator: op['clusterCpuS'], minimalAgain: minimal2['clusterCpuS'] }, peakRssMB: op['peakRssMB'], readyMs: op['readyMs'], idleRssMB: op['idleRssMB'], cpuS: op['cpuS'], perObject: op['perObject'], minimalPerObject: minimal['perObject'], operatorCounters: op['operatorCounters'], benchWatches: { minimal: minimal['benchWatches'], minimalAgain: minimal2['benchWatches'] }, steady: { idle: steady.idle, restart: { ...steady.restart, requests: undefined, reconciles: undefined } }, latency: op['latency'], changeLatency: op['changeLatency'], accessApi: op['accessApi'], loadAverage: loadAfter })}\n`);
     const seconds = (phase: Record<string, unknown>): string => (ms(phase) === null ? 'timed out' : `${((ms(phase) as number) / 1000).toFixed(1)} s`);
-    const health = op['health'] as { eventLoopLag: { worstIntervalP99Ms: number; maxMs: number }; maxQueueDepth: Record<string, number>; watchRestarts: number };
+    const health = op['health'] as { eventLoopLag: { worstIntervalP99Ms: number; maxMs: number }; eventLoopLagProbe: LagProbeSummary; maxQueueDepth: Record<string, number>; watchRestarts: number };
     const cpu = (phase: Record<string, unknown>): string => Object.entries(phase['clusterCpuS'] as Record<string, number>).map(([k, v]) => `${k} ${v} s`).join(', ');
     const access = op['accessApi'] as { requestsPerSecond?: number; p50Ms?: number; p99Ms?: number } | undefined;
     const change = op['changeLatency'] as { p50Ms?: number | null; p99Ms?: number | null };
@@ -952,6 +990,7 @@ try {
       `| control-plane CPU while converging | ${cpu(minimal)} | ${cpu(op)} | ${cpu(minimal2)} |`,
       `| operator CPU while converging | | ${String(op['cpuS'])} s | |`,
       `| operator event-loop lag (worst 1-s p99, max) | | ${health.eventLoopLag.worstIntervalP99Ms} ms, ${health.eventLoopLag.maxMs} ms | |`,
+      `| lag probe: wall clock / own CPU (worst 1-s p99, median 1-s p99, max); ticks ≥ 20 ms CPU | | ${health.eventLoopLagProbe.wall.worstP99Ms}, ${health.eventLoopLagProbe.wall.medianP99Ms}, ${health.eventLoopLagProbe.wall.maxMs} ms / ${health.eventLoopLagProbe.cpu.worstP99Ms}, ${health.eventLoopLagProbe.cpu.medianP99Ms}, ${health.eventLoopLagProbe.cpu.maxMs} ms; ${health.eventLoopLagProbe.longTasks} | |`,
       `| deepest work queue | | ${Object.entries(health.maxQueueDepth).map(([k, v]) => `${k} ${v}`).join(', ')} | |`,
       `| operator watch restarts | | ${health.watchRestarts} | |`,
       `| operator RSS: empty / peak | | ${String(op['idleRssMB'])} / ${String(op['peakRssMB'])} MB | |`,
