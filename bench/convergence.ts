@@ -585,7 +585,7 @@ interface HealthSampler {
   stop(): Promise<{ eventLoopLag: { worstIntervalP99Ms: number; medianIntervalP99Ms: number; maxMs: number; intervals: number }; eventLoopLagProbe: LagProbeSummary; maxQueueDepth: Record<string, number>; watchRestarts: number; watchRestartsByReason: Record<string, number> }>;
 }
 
-/** bench/lag-probe.ts over a phase: the worst and median 1-s p99 and the max, of the wall-clock lag and of the lag the operator's own CPU caused; ticks whose CPU lag reached 20 ms. */
+/** bench/lag-probe.ts over a phase (every second that overlaps it, so a long task at its start is counted in both): the worst and median 1-s p99 and the max, of the wall-clock lag and of the lag the operator's own CPU caused; ticks whose CPU lag reached 20 ms. */
 interface LagProbeSummary {
   readonly seconds: number;
   readonly wall: { worstP99Ms: number; medianP99Ms: number; maxMs: number };
@@ -607,7 +607,7 @@ function lagProbeSummary(file: string, from: number, to: number): LagProbeSummar
     const entry = JSON.parse(line) as { at?: number; wallP99: number; wallMax: number; cpuP99: number; cpuMax: number; longTask?: { at: number } };
     if (entry.longTask) {
       if (entry.longTask.at >= from && entry.longTask.at <= to) longTasks++;
-    } else if (entry.at !== undefined && entry.at >= from && entry.at + 1000 <= to) seconds.push({ ...entry, at: entry.at });
+    } else if (entry.at !== undefined && entry.at + 1000 > from && entry.at <= to) seconds.push({ ...entry, at: entry.at });
   }
   const of = (p99: (e: (typeof seconds)[number]) => number, max: (e: (typeof seconds)[number]) => number): { worstP99Ms: number; medianP99Ms: number; maxMs: number } => {
     const sorted = seconds.map(p99).sort((a, b) => a - b);
