@@ -51,4 +51,32 @@ describe('KubeEventRecorder series', () => {
     expect(calls.map((c) => c.op)).toEqual(['create', 'create', 'create', 'create', 'create']);
     expect(calls[4]).toMatchObject({ eventTime: '2026-01-01T12:10:00.001000Z' });
   });
+
+  it('visits only the expired series when it evicts, not every series of the window', async () => {
+    const { calls, clock, recorder } = setup({ windowMs: 600_000 });
+    for (let i = 0; i < 100; i++) await recorder.event({ ...widget, metadata: { ...widget.metadata, uid: `old-${i}` } }, 'Normal', 'Doubled', 'Widget is doubled');
+    await clock.advance(300_000);
+    for (let i = 0; i < 1_000; i++) await recorder.event({ ...widget, metadata: { ...widget.metadata, uid: `new-${i}` } }, 'Normal', 'Doubled', 'Widget is doubled');
+    // Count what each eviction walks through from here on.
+    const series = (recorder as unknown as { series: Map<string, unknown> }).series;
+    let visited = 0;
+    const entries = series.entries.bind(series);
+    series[Symbol.iterator] = function* (): Generator<[string, unknown], undefined> {
+      for (const entry of entries()) {
+        visited++;
+        yield entry;
+      }
+      return undefined;
+    } as () => MapIterator<[string, unknown]>;
+    await recorder.event(widget, 'Normal', 'Doubled', 'Another widget');
+    expect(visited).toBe(1); // the oldest series, still in its window
+    await clock.advance(300_001);
+    visited = 0;
+    await recorder.event(widget, 'Normal', 'Doubled', 'Another widget');
+    expect(visited).toBe(101); // the 100 expired, then the first live one
+    expect(series.size).toBe(1_000 + 1);
+    // Still folded: the 1,000 newer series are in their window.
+    await recorder.event({ ...widget, metadata: { ...widget.metadata, uid: 'new-0' } }, 'Normal', 'Doubled', 'Widget is doubled');
+    expect(calls.filter((c) => c.op === 'create')).toHaveLength(100 + 1_000 + 1);
+  });
 });

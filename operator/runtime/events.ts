@@ -57,8 +57,14 @@ export class KubeEventRecorder implements EventRecorder {
     const meta = regarding.metadata ?? {};
     const now = clock.now();
     const key = [meta.uid ?? `${meta.namespace}/${meta.name}`, type, reason, note].join('\u0000');
-    this.evict(now);
-    const existing = this.series.get(key);
+    const window = this.options.windowMs ?? 600_000;
+    this.evict(now, window);
+    let existing = this.series.get(key);
+    // A series past its window starts again (evict stops at the first live series: one older than it may remain).
+    if (existing && now - existing.firstAt > window) {
+      this.series.delete(key);
+      existing = undefined;
+    }
     try {
       if (existing) {
         existing.count++;
@@ -87,8 +93,15 @@ export class KubeEventRecorder implements EventRecorder {
     }
   }
 
-  private evict(now: number): void {
-    const window = this.options.windowMs ?? 600_000;
-    for (const [key, state] of this.series) if (now - state.firstAt > window) this.series.delete(key);
+  /**
+   * Drops the series whose window has passed. A series is inserted when it starts, and a Map keeps
+   * insertion order, so the oldest come first: stop at the first one still in its window. (Scanning
+   * them all made each Event cost O(Events of the last window): quadratic over a burst.)
+   */
+  private evict(now: number, window: number): void {
+    for (const [key, state] of this.series) {
+      if (now - state.firstAt <= window) return;
+      this.series.delete(key);
+    }
   }
 }
