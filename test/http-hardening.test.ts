@@ -4,7 +4,8 @@
 // an idle keep-alive connection. Each gets a response or a clean close, on
 // every port (public acceptance page, access API, metrics and probes), and the
 // process logs no unhandled rejection.
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningOperator } from '../operator/operator.js';
 import { createLogger } from '../operator/runtime/logger.js';
@@ -114,6 +115,21 @@ describe('HTTP hardening of the operator process (blink-accounts operator run)',
     expect(child.output()).not.toMatch(/Unhandled promise rejection|An HTTP (handler|request) failed/i);
     expect(child.child.exitCode).toBeNull();
   });
+});
+
+describe('a port the operator process must listen on is taken', () => {
+  it('exits 1 with the error instead of staying up unready (the metrics server already listening)', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      await expect(spawnOperator(['--shard', newShard('port'), '--no-leader-elect', '--metrics-port', '0', '--http-port', String(port), '--access-api-port', '0'])).rejects.toThrow(
+        /exited \(1\)[\s\S]*address already in use/,
+      );
+    } finally {
+      taken.close();
+    }
+  }, 90_000);
 });
 
 describe('HTTP timeouts bound slow clients (in-process operator with small timeouts)', () => {

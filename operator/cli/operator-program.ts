@@ -10,3 +10,6 @@ import { runProgram } from './run-program.js';
 const program = new Command().name(cliName()).description(PROGRAM_DESCRIPTION).showHelpAfterError().exitOverride();
 registerOperator(program);
 await runProgram(program);
+// An operator that failed to start (a port taken, a bad flag found late) may already hold a
+// listening server or a timer: exit with the error's code rather than stay up, never ready.
+if (process.exitCode !== undefined && process.exitCode !== 0) process.exit(process.exitCode);
