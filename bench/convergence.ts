@@ -523,8 +523,23 @@ interface OperatorChild {
   stop(): Promise<void>;
 }
 
-/** Starts `blink-accounts operator run` and resolves once it logged that it started (caches synced). */
+/**
+ * Starts `blink-accounts operator run` and resolves once it logged that it started (caches synced).
+ * The ports are found free and then handed over, so one may be taken in between (by any
+ * connection's local port): then it tries again with other ports, up to 3 times.
+ */
 async function startOperatorProcess(state: ClusterState, shard: string, profile: boolean): Promise<OperatorChild> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOperatorOnce(state, shard, profile);
+    } catch (error) {
+      if (attempt >= 3 || !/address already in use/.test(String((error as Error).message))) throw error;
+      say(`a port was taken while the operator started; again with other ports (attempt ${attempt + 1} of 3)`);
+    }
+  }
+}
+
+async function startOperatorOnce(state: ClusterState, shard: string, profile: boolean): Promise<OperatorChild> {
   const metricsPort = await freePort();
   const accessApiPort = await freePort();
   const cli = fileURLToPath(new URL('../bin/blink-accounts.js', import.meta.url));
