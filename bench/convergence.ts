@@ -3,12 +3,14 @@
 // exactly the writes the design needs per object, with the same concurrency.
 //
 //   node --import tsx bench/convergence.ts 2000        (N users + N SAs over 10 tenants; --quick: N=100, shorter idle and fewer samples)
-//   node --import tsx bench/convergence.ts --scale [--tenants T --users U --service-accounts S]
-//        (the spec's scale, default 100 × (1,000 + 1,000); also API server / etcd CPU, heap per cached
-//        object, access-API throughput; writes bench/results/scale-<T>x<U>+<S>.{json,md,svg})
+//   node --import tsx bench/convergence.ts --scale [--tenants T --users U --service-accounts S] [--one-cluster]
+//        (the spec's scale, default 100 × (1,000 + 1,000); also API server / etcd CPU and peak RSS, heap
+//        per cached object, access-API throughput; writes bench/results/scale-<T>x<U>+<S>.{json,md,svg})
+//   --cluster-per-phase: a fresh control plane for each phase (the default with --scale, where one
+//        control plane would hold the three phases' objects at once; --one-cluster turns it off)
 //
-// Phases (one control plane, stopped at the end), in this order so that neither side always
-// runs on the fuller cluster:
+// Phases (one control plane, stopped at the end, unless --cluster-per-phase gives each its own), in
+// this order so that neither side always runs on the fuller cluster:
 //   minimal:  users + SAs created (16 in flight) into plain namespaces; worker pools of the
 //             operator's concurrency (4 for SAs; users 1 writer + 4 senders, as the operator's
 //             send queue) do the minimal writes per object, emails included.
@@ -64,6 +66,12 @@ function flagValue(name: string): number | undefined {
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} needs a positive whole number, got "${args[at + 1] ?? ''}"`);
   return value;
 }
+/**
+ * A fresh control plane per phase: each phase then starts from an empty cluster, and the control
+ * plane's memory holds one phase's objects, not three (kube-apiserver's RSS reached 3.7 GB with two
+ * phases of 40,000 accounts stored in one control plane).
+ */
+const CLUSTER_PER_PHASE = args.includes('--cluster-per-phase') || (SCALE && !args.includes('--one-cluster'));
 const positional = args.find((a, i) => /^\d+$/.test(a) && !args[i - 1]?.startsWith('--'));
 /** Tenants, one namespace each. */
 const TENANTS = flagValue('--tenants') ?? (SCALE ? 100 : 10);
@@ -437,7 +445,7 @@ async function runMinimal(state: ClusterState, client: KubeClient, prefix: strin
   await sleep(500);
   const own = ownRequests();
   const requests = delta(await requestCounts(state), before, own);
-  return { phase: prefix, createdMs, convergedMs: result?.ms ?? null, timedOut: result === undefined, requests, perObject: perObject(requests), benchWatches: { watches: watch.watches, lists: watch.lists }, clusterCpuS: cpuSince(state, cpuBefore), curve: result?.curve ?? [] };
+  return { phase: prefix, createdMs, convergedMs: result?.ms ?? null, timedOut: result === undefined, requests, perObject: perObject(requests), benchWatches: { watches: watch.watches, lists: watch.lists }, clusterCpuS: cpuSince(state, cpuBefore), clusterPeakRssMB: clusterPeakRss(state), curve: result?.curve ?? [] };
 }
 
 /** The benchmark's own requests: its creates (its LISTs and WATCHes are left out of the per-object figures anyway). */
@@ -452,6 +460,19 @@ function clusterCpu(state: ClusterState): Record<string, number> {
     try {
       const pid = Number(readFileSync(join(state.dir, `${component}.pid`), 'utf8').trim());
       out[component] = procStatus(pid).cpuS;
+    } catch {
+      // not running
+    }
+  }
+  return out;
+}
+
+/** Peak RSS (MB) so far of each control-plane process: per phase with --cluster-per-phase, else since the control plane started. */
+function clusterPeakRss(state: ClusterState): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const component of ['etcd', 'kube-apiserver', 'kube-controller-manager']) {
+    try {
+      out[component] = procStatus(Number(readFileSync(join(state.dir, `${component}.pid`), 'utf8').trim())).peakRssMB;
     } catch {
       // not running
     }
@@ -767,6 +788,7 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
       peakRssMB: after.peakRssMB,
       cpuS: Math.round((after.cpuS - cpuBefore) * 100) / 100,
       clusterCpuS,
+      clusterPeakRssMB: clusterPeakRss(state),
       health: converging,
       cachedObjects,
       requests,
@@ -964,43 +986,83 @@ function gitCommit(): string {
 }
 
 const name = `bench-${process.pid}`;
+/** Control planes started and not yet stopped (the hard cap and the end stop them). */
+const openClusters = new Set<string>();
+const stopOpenClusters = (): Promise<unknown> => Promise.all([...openClusters].map((n) => stopCluster(n).catch(() => {})));
 const hardCap = setTimeout(() => {
   say(`hard cap reached; stopping`);
-  void stopCluster(name).finally(() => process.exit(2));
-}, CAP_MS * 2 + 180_000);
+  void stopOpenClusters().finally(() => process.exit(2));
+}, (CLUSTER_PER_PHASE ? 3 : 1) * CAP_MS * 2 + 180_000);
 hardCap.unref();
-let exitCode = 0;
-try {
-  const binaries = await ensureBinaries(say);
+
+/** A control plane with the product's CRDs, a client of it and the dev SMTP server the phase sends through. */
+interface PhaseCluster {
+  name: string;
+  state: ClusterState;
+  client: KubeClient;
+}
+
+/** Emails caught by the SMTP servers of control planes already stopped. */
+let emailsOfStoppedClusters = 0;
+
+async function openCluster(clusterName: string, binaries: Awaited<ReturnType<typeof ensureBinaries>>): Promise<PhaseCluster> {
   const t0 = Date.now();
-  const state = await startCluster({ name, binaries, ownerPid: process.pid });
-  say(`control plane up in ${Date.now() - t0} ms`);
+  openClusters.add(clusterName);
+  const state = await startCluster({ name: clusterName, binaries, ownerPid: process.pid });
+  say(`control plane ${clusterName} up in ${Date.now() - t0} ms`);
   await installCrds(state);
   const kc = new KubeConfig();
   kc.loadFromFile(state.kubeconfig);
   const client = new KubeClient(kc, { maxSockets: 64, userAgent: 'bench' });
+  await startSmtp(client, await mkdtemp(join(tmpdir(), 'bench-smtp-')));
+  return { name: clusterName, state, client };
+}
+
+async function closeCluster(cluster: PhaseCluster): Promise<void> {
+  emailsOfStoppedClusters += (await smtp?.messages())?.length ?? 0;
+  await smtp?.close().catch(() => {});
+  smtp = undefined;
+  cluster.client.close();
+  await stopCluster(cluster.name);
+  openClusters.delete(cluster.name);
+}
+
+let exitCode = 0;
+try {
+  const binaries = await ensureBinaries(say);
+  /** The one control plane of every phase, unless each gets its own. */
+  const shared = CLUSTER_PER_PHASE ? undefined : await openCluster(name, binaries);
+  const inCluster = async (label: string, run: (cluster: PhaseCluster) => Promise<Record<string, unknown>>): Promise<Record<string, unknown>> => {
+    if (shared) return run(shared);
+    const cluster = await openCluster(`${name}-${label}`, binaries);
+    try {
+      return await run(cluster);
+    } finally {
+      await closeCluster(cluster);
+    }
+  };
   try {
-    await startSmtp(client, await mkdtemp(join(tmpdir(), 'bench-smtp-')));
     const loadBefore = load();
     const commit = gitCommit();
-    const minimal = await runMinimal(state, client, 'min');
+    const minimal = await inCluster('min', (c) => runMinimal(c.state, c.client, 'min'));
     say(`minimal: ${JSON.stringify({ ...minimal, curve: undefined })}`);
-    const op = await runOperator(state, client);
+    const op = await inCluster('op', (c) => runOperator(c.state, c.client));
     say(`operator: converged in ${String(op['convergedMs'])} ms`);
-    const minimal2 = await runMinimal(state, client, 'min2');
+    const minimal2 = await inCluster('min2', (c) => runMinimal(c.state, c.client, 'min2'));
     say(`minimal again: ${JSON.stringify({ ...minimal2, curve: undefined })}`);
     const loadAfter = load();
     const ms = (phase: Record<string, unknown>): number | null => (typeof phase['convergedMs'] === 'number' ? phase['convergedMs'] : null);
     const ratioTo = (m: Record<string, unknown>): number | null => (ms(op) !== null && ms(m) ? Math.round(((ms(op) as number) / (ms(m) as number)) * 100) / 100 : null);
     const ratio = ratioTo(minimal);
     const ratio2 = ratioTo(minimal2);
-    const emails = (await smtp?.messages())?.length ?? 0;
-    const summary = { n: N, users: USERS, serviceAccounts: SAS, objects: USERS + SAS, tenants: TENANTS, inFlight: IN_FLIGHT, commit, loadBefore, loadAfter, emailsCaught: emails, operatorOverMinimal: ratio, operatorOverMinimalAgain: ratio2, minimal, operator: op, minimalAgain: minimal2 };
+    const emails = emailsOfStoppedClusters + ((await smtp?.messages())?.length ?? 0);
+    const summary = { clusterPerPhase: CLUSTER_PER_PHASE, n: N, users: USERS, serviceAccounts: SAS, objects: USERS + SAS, tenants: TENANTS, inFlight: IN_FLIGHT, commit, loadBefore, loadAfter, emailsCaught: emails, operatorOverMinimal: ratio, operatorOverMinimalAgain: ratio2, minimal, operator: op, minimalAgain: minimal2 };
     const steady = op['steady'] as { idle: { writes: number; cpuS: number }; restart: Record<string, unknown> & { writes: number; readyMs: number; heapBytesPerCachedObject: number | null } };
     process.stdout.write(`${JSON.stringify({ result: SCALE ? 'scale' : 'convergence', n: N, users: USERS, serviceAccounts: SAS, tenants: TENANTS, commit, operatorOverMinimal: ratio, operatorOverMinimalAgain: ratio2, operatorMs: ms(op), minimalMs: ms(minimal), minimalAgainMs: ms(minimal2), emailsCaught: emails, health: op['health'], clusterCpuS: { minimal: minimal['clusterCpuS'], operator: op['clusterCpuS'], minimalAgain: minimal2['clusterCpuS'] }, peakRssMB: op['peakRssMB'], readyMs: op['readyMs'], idleRssMB: op['idleRssMB'], cpuS: op['cpuS'], perObject: op['perObject'], minimalPerObject: minimal['perObject'], operatorCounters: op['operatorCounters'], benchWatches: { minimal: minimal['benchWatches'], minimalAgain: minimal2['benchWatches'] }, steady: { idle: steady.idle, restart: { ...steady.restart, requests: undefined, reconciles: undefined } }, latency: op['latency'], changeLatency: op['changeLatency'], accessApi: op['accessApi'], loadAverage: loadAfter })}\n`);
     const seconds = (phase: Record<string, unknown>): string => (ms(phase) === null ? 'timed out' : `${((ms(phase) as number) / 1000).toFixed(1)} s`);
     const health = op['health'] as { eventLoopLag: { worstIntervalP99Ms: number; maxMs: number }; eventLoopLagProbe: LagProbeSummary; maxQueueDepth: Record<string, number>; watchRestarts: number };
     const cpu = (phase: Record<string, unknown>): string => Object.entries(phase['clusterCpuS'] as Record<string, number>).map(([k, v]) => `${k} ${v} s`).join(', ');
+    const rss = (phase: Record<string, unknown>): string => Object.entries(phase['clusterPeakRssMB'] as Record<string, number>).map(([k, v]) => `${k} ${v} MB`).join(', ');
     const access = op['accessApi'] as { requestsPerSecond?: number; p50Ms?: number; p99Ms?: number } | undefined;
     const change = op['changeLatency'] as { p50Ms?: number | null; p99Ms?: number | null };
     const create = op['latency'] as { p50Ms?: number | null; p99Ms?: number | null };
@@ -1012,6 +1074,7 @@ try {
       `| time to converge | ${seconds(minimal)} | ${seconds(op)} | ${seconds(minimal2)} |`,
       `| operator / minimal | | ${ratio} / ${ratio2} | |`,
       `| control-plane CPU while converging | ${cpu(minimal)} | ${cpu(op)} | ${cpu(minimal2)} |`,
+      `| control-plane peak RSS (${CLUSTER_PER_PHASE ? 'a fresh control plane per phase' : 'one control plane, cumulative'}) | ${rss(minimal)} | ${rss(op)} | ${rss(minimal2)} |`,
       `| operator CPU while converging | | ${String(op['cpuS'])} s | |`,
       `| operator event-loop lag (worst 1-s p99, max) | | ${health.eventLoopLag.worstIntervalP99Ms} ms, ${health.eventLoopLag.maxMs} ms | |`,
       `| lag probe: wall clock / own CPU (worst 1-s p99, median 1-s p99, max); ticks ≥ 20 ms CPU | | ${health.eventLoopLagProbe.wall.worstP99Ms}, ${health.eventLoopLagProbe.wall.medianP99Ms}, ${health.eventLoopLagProbe.wall.maxMs} ms / ${health.eventLoopLagProbe.cpu.worstP99Ms}, ${health.eventLoopLagProbe.cpu.medianP99Ms}, ${health.eventLoopLagProbe.cpu.maxMs} ms; ${health.eventLoopLagProbe.longTasks} | |`,
@@ -1045,13 +1108,13 @@ try {
     if (op['timedOut'] || minimal['timedOut'] || minimal2['timedOut']) exitCode = 1;
     if (steady.idle.writes > 0 || steady.restart.writes > 0) exitCode = 1;
   } finally {
-    client.close();
+    if (shared) shared.client.close();
   }
 } catch (error) {
   say(`failed: ${(error as Error).stack ?? String(error)}`);
   exitCode = 1;
 } finally {
   await smtp?.close().catch(() => {});
-  await stopCluster(name).catch(() => {});
+  await stopOpenClusters();
 }
 process.exit(exitCode);
