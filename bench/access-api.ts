@@ -18,7 +18,8 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { startOperator } from '../operator/operator.js';
 import type { Feature } from '../operator/context.js';
 import { accessApiFeature, ACCESS_API_PREFIX, accessApiHandler, decideAuthenticate, decideAuthorize, mountAccessApi, parseAuthenticateRequest, parseAuthorizeRequest } from '../operator/access/index.js';
-import type { AuthenticateRequest, AuthorizeRequest, Directory } from '../operator/access/index.js';
+import type { AccessDecisions, AuthenticateRequest, AuthorizeRequest, CachedDecisions, Directory } from '../operator/access/index.js';
+import { cachedDecisions } from '../operator/access/index.js';
 
 import { cacheDirectory } from '../operator/access/directory.js';
 import { FEATURES } from '../operator/features.js';
@@ -74,6 +75,8 @@ const client = installSyntheticClient(shape);
 const heapBefore = heapAfterGc();
 // The access-api feature as operator/access/feature.ts registers it, keeping the Directory for the in-process runs.
 let directory: Directory | undefined;
+/** The decisions the access API answers with (precomputed per tenant as asked, dropped on cache changes). */
+let decisions: CachedDecisions | undefined;
 let authenticator: TokenAuthenticator | undefined;
 const accessApi: Feature = {
   name: accessApiFeature.name,
@@ -81,7 +84,8 @@ const accessApi: Feature = {
   register(ctx, services) {
     if (!services.apiKeyVerifier) throw new Error('No API-key verifier');
     directory = cacheDirectory(ctx, services.apiKeyVerifier);
-    authenticator = mountAccessApi(ctx, directory);
+    decisions = cachedDecisions(ctx, services.apiKeyVerifier);
+    authenticator = mountAccessApi(ctx, decisions);
   },
 };
 const kubeConfig = new KubeConfig();
@@ -94,8 +98,9 @@ const operator = await startOperator(
 const loadMs = performance.now() - loadStarted;
 const heapAfter = heapAfterGc();
 const cachedObjects = Object.values(client.listed).reduce((a, b) => a + b, 0);
-if (!directory) throw new Error('The access-api feature did not register');
+if (!directory || !decisions) throw new Error('The access-api feature did not register');
 const dir: Directory = directory;
+const cached: CachedDecisions = decisions;
 emit({
   what: 'load',
   cachedObjects,
@@ -138,10 +143,27 @@ const userRequests = hasUsers ? sample(() => parsed<AuthorizeRequest>(bodies.aut
 const saRequests = hasServiceAccounts ? sample(() => parsed<AuthorizeRequest>(bodies.authorizeServiceAccount(), parseAuthorizeRequest)) : [];
 const keyRequests = hasServiceAccounts ? sample(() => parsed<AuthenticateRequest>(bodies.authenticate(), parseAuthenticateRequest)) : [];
 let n = 0;
+// Straight from the Directory (decide.ts, as `kubectl blink can-i` decides), then as the access API answers
+// (decision-cache.ts: the first pass over the sample builds what it keeps; the warm-up of inProcess does that).
+// The key verifier keeps verified keys ready in both (service-accounts/verified-keys.ts).
 if (hasUsers) inProcess('authorize user', () => decideAuthorize(dir, userRequests[n++ % userRequests.length] as AuthorizeRequest).allowed, inProcessCount);
 if (hasServiceAccounts) {
   inProcess('authorize serviceAccount', () => decideAuthorize(dir, saRequests[n++ % saRequests.length] as AuthorizeRequest).allowed, inProcessCount);
   inProcess('authenticate apiKey', () => decideAuthenticate(dir, keyRequests[n++ % keyRequests.length] as AuthenticateRequest) !== undefined, inProcessCount);
+}
+const heapBeforeKept = heapAfterGc();
+const answering: AccessDecisions = cached;
+if (hasUsers) inProcess('authorize user (precomputed)', () => answering.authorize(userRequests[n++ % userRequests.length] as AuthorizeRequest).allowed, inProcessCount);
+if (hasServiceAccounts) {
+  inProcess('authorize serviceAccount (precomputed)', () => answering.authorize(saRequests[n++ % saRequests.length] as AuthorizeRequest).allowed, inProcessCount);
+  inProcess('authenticate apiKey (precomputed)', () => answering.authenticate(keyRequests[n++ % keyRequests.length] as AuthenticateRequest) !== undefined, inProcessCount);
+}
+// What the precomputed decisions hold after every sampled principal was asked (not all of the cache: 10,000 of each kind at most).
+{
+  const heapKept = heapAfterGc() - heapBeforeKept;
+  const kept = cached.stats();
+  const entries = kept.users + kept.serviceAccounts;
+  emit({ what: 'precomputed decisions: heap', ...kept, heapMB: gc ? mb(heapKept) : null, heapBytesPerEntry: gc && entries > 0 ? Math.round(heapKept / entries) : null, heapBytesPerCachedObject: gc ? Math.round(heapKept / cachedObjects) : null });
 }
 
 // ---- Authentication in-process: a warm review cache (hash the token, two cache lookups) ----
@@ -172,7 +194,7 @@ const passThrough: CallerAuthenticator = {
   allowed: () => Promise.resolve(true),
 };
 const unauthenticated = new RuntimeHttpServer({ port: 0, host: '127.0.0.1', logger: createLogger({ level: 'silent' }) });
-unauthenticated.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(dir, createLogger({ level: 'silent' }), passThrough));
+unauthenticated.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(cached, createLogger({ level: 'silent' }), passThrough));
 await unauthenticated.start();
 const BARE_BODY = JSON.stringify({ allowed: true, reason: 'constant answer of the bare server' });
 const bare = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
