@@ -23,6 +23,7 @@ import { cachedDecisions } from '../operator/access/index.js';
 
 import { cacheDirectory } from '../operator/access/directory.js';
 import { FEATURES } from '../operator/features.js';
+import type { KeptKeyVerifier } from '../operator/service-accounts/verified-keys.js';
 import { createLogger } from '../operator/runtime/logger.js';
 import { readBodyLimited } from '../operator/runtime/http-body.js';
 import { RuntimeHttpServer } from '../operator/runtime/http-server.js';
@@ -78,12 +79,16 @@ let directory: Directory | undefined;
 /** The decisions the access API answers with (precomputed per tenant as asked, dropped on cache changes). */
 let decisions: CachedDecisions | undefined;
 let authenticator: TokenAuthenticator | undefined;
+/** How many verified keys the verifier keeps (service-accounts/verified-keys.ts). */
+let keysKept = (): number => 0;
 const accessApi: Feature = {
   name: accessApiFeature.name,
   needs: ['apiKeyVerifier'],
   register(ctx, services) {
     if (!services.apiKeyVerifier) throw new Error('No API-key verifier');
     directory = cacheDirectory(ctx, services.apiKeyVerifier);
+    const verifier = services.apiKeyVerifier as Partial<KeptKeyVerifier>;
+    keysKept = () => verifier.size?.() ?? 0;
     decisions = cachedDecisions(ctx, services.apiKeyVerifier);
     authenticator = mountAccessApi(ctx, decisions);
   },
@@ -143,6 +148,9 @@ const userRequests = hasUsers ? sample(() => parsed<AuthorizeRequest>(bodies.aut
 const saRequests = hasServiceAccounts ? sample(() => parsed<AuthorizeRequest>(bodies.authorizeServiceAccount(), parseAuthorizeRequest)) : [];
 const keyRequests = hasServiceAccounts ? sample(() => parsed<AuthenticateRequest>(bodies.authenticate(), parseAuthenticateRequest)) : [];
 let n = 0;
+// What the in-process runs leave kept: the precomputed decisions, the verified keys, and the signature verdicts
+// of the key Secrets verified (api-key-secret.ts keeps one per cached Secret, as main does).
+const heapBeforeKept = heapAfterGc();
 // Straight from the Directory (decide.ts, as `kubectl blink can-i` decides), then as the access API answers
 // (decision-cache.ts: the first pass over the sample builds what it keeps; the warm-up of inProcess does that).
 // The key verifier keeps verified keys ready in both (service-accounts/verified-keys.ts).
@@ -151,19 +159,18 @@ if (hasServiceAccounts) {
   inProcess('authorize serviceAccount', () => decideAuthorize(dir, saRequests[n++ % saRequests.length] as AuthorizeRequest).allowed, inProcessCount);
   inProcess('authenticate apiKey', () => decideAuthenticate(dir, keyRequests[n++ % keyRequests.length] as AuthenticateRequest) !== undefined, inProcessCount);
 }
-const heapBeforeKept = heapAfterGc();
 const answering: AccessDecisions = cached;
 if (hasUsers) inProcess('authorize user (precomputed)', () => answering.authorize(userRequests[n++ % userRequests.length] as AuthorizeRequest).allowed, inProcessCount);
 if (hasServiceAccounts) {
   inProcess('authorize serviceAccount (precomputed)', () => answering.authorize(saRequests[n++ % saRequests.length] as AuthorizeRequest).allowed, inProcessCount);
   inProcess('authenticate apiKey (precomputed)', () => answering.authenticate(keyRequests[n++ % keyRequests.length] as AuthenticateRequest) !== undefined, inProcessCount);
 }
-// What the precomputed decisions hold after every sampled principal was asked (not all of the cache: 10,000 of each kind at most).
+// What is kept after every sampled principal was asked (10,000 requests of each kind: not every object of the cache).
 {
   const heapKept = heapAfterGc() - heapBeforeKept;
   const kept = cached.stats();
   const entries = kept.users + kept.serviceAccounts;
-  emit({ what: 'precomputed decisions: heap', ...kept, heapMB: gc ? mb(heapKept) : null, heapBytesPerEntry: gc && entries > 0 ? Math.round(heapKept / entries) : null, heapBytesPerCachedObject: gc ? Math.round(heapKept / cachedObjects) : null });
+  emit({ what: 'precomputed decisions: heap', ...kept, verifiedKeys: keysKept(), heapMB: gc ? mb(heapKept) : null, heapBytesPerEntry: gc && entries > 0 ? Math.round(heapKept / entries) : null, heapBytesPerCachedObject: gc ? Math.round(heapKept / cachedObjects) : null });
 }
 
 // ---- Authentication in-process: a warm review cache (hash the token, two cache lookups) ----
