@@ -2,7 +2,7 @@
 // lookups): resolve the principal in the tenant, then ask the matrix.
 import type { User } from '../api/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import { authorize, effectiveAccess, emailOwner, isRole, userPhase, userStanding, WORKSPACE_ACTIONS } from '../policy/index.js';
+import { actionsOf, authorize, emailOwner, isRole, PERMISSION_MATRIX, userPhase, userStanding, WORKSPACE_ACTIONS } from '../policy/index.js';
 import type { AccessDecision, Action, AuthenticatedServiceAccount, DecisionReason, Principal, Role, UserStandingReason } from '../policy/index.js';
 
 export { userPhase };
@@ -108,17 +108,26 @@ export function decideAuthenticate(directory: Directory, request: AuthenticateRe
   return authenticateAnswer(verified);
 }
 
-/** The body of a successful authenticate answer for a key that verified (and whose tenant still owns its namespace). */
+/** The actions of each role, one frozen list each (answers share them). */
+const ROLE_ACTIONS: Readonly<Record<Role, readonly Action[]>> = Object.freeze({
+  Admin: Object.freeze(actionsOf('Admin')),
+  Builder: Object.freeze(actionsOf('Builder')),
+  Consumer: Object.freeze(actionsOf('Consumer')),
+});
+
+/**
+ * The body of a successful authenticate answer for a key that verified (and whose tenant still owns its
+ * namespace). It shares the verifier's workspace list (sorted, read-only) rather than copying it.
+ */
 export function authenticateAnswer(verified: AuthenticatedServiceAccount): AuthenticateResponse {
-  const access = effectiveAccess(verified.role, verified.workspaces);
   return {
     tenant: verified.tenant,
     namespace: verified.namespace,
     serviceAccount: verified.name,
     role: verified.role,
-    workspaces: [...verified.workspaces],
-    allWorkspaces: access.workspaces === 'all',
-    actions: access.actions,
+    workspaces: verified.workspaces,
+    allWorkspaces: PERMISSION_MATRIX[verified.role].scope === 'allWorkspaces',
+    actions: ROLE_ACTIONS[verified.role],
   };
 }
 
