@@ -64,6 +64,8 @@ interface World {
   readonly clock: ManualClock;
   readonly caches: Awaited<ReturnType<typeof fakeOperatorContext>>['caches'];
   readonly secrets: SeededCache<CachedApiKeySecret>;
+  /** Verified keys the verifier keeps. */
+  keptKeys(): number;
   /** Asks both and expects the same answer; returns it. */
   authorize(request: AuthorizeRequest): ReturnType<AccessDecisions['authorize']>;
   authenticate(apiKey: string): ReturnType<AccessDecisions['authenticate']>;
@@ -81,7 +83,8 @@ async function world(seed: { users?: Cached<User>[]; serviceAccounts?: Cached<Se
   });
   const secrets = await seededCache<CachedApiKeySecret>(builtinKinds.secret, seed.secrets ?? [], { [KEY_ID_INDEX]: keyIdsOf });
   const sources = cacheSources(fake.ctx, secrets.informer, SIGNING_KEY);
-  const cached = cachedDecisions(fake.ctx, keptKeyVerifier(sources, { secrets: secrets.informer, caches: fake.ctx.caches }));
+  const verifier = keptKeyVerifier(sources, { secrets: secrets.informer, caches: fake.ctx.caches });
+  const cached = cachedDecisions(fake.ctx, verifier);
   const direct = directDecisions(cacheDirectory(fake.ctx, createApiKeyVerifier(sources)));
   return {
     cached,
@@ -89,6 +92,7 @@ async function world(seed: { users?: Cached<User>[]; serviceAccounts?: Cached<Se
     clock,
     caches: fake.caches,
     secrets,
+    keptKeys: () => verifier.size(),
     authorize(request) {
       const answer = cached.authorize(request);
       expect(answer).toEqual(direct.authorize(request));
@@ -253,16 +257,23 @@ describe('cachedDecisions: every kind of change is in the very next answer', () 
     expect(w.authenticate(current.key)).toBeUndefined();
   });
 
-  it('keeps nothing for what does not exist: made-up emails, accounts and tenants', async () => {
-    const w = await world({ users: [user('jane', 'jane@acme.io')], serviceAccounts: [account('ci')] });
+  it('keeps nothing for what does not exist: made-up emails, accounts, tenants and keys', async () => {
+    const ci = account('ci');
+    const key = generateApiKey(seededRandom('real'));
+    const w = await world({ users: [user('jane', 'jane@acme.io')], serviceAccounts: [{ ...ci, status: { keyId: key.keyId } } as Cached<ServiceAccount>], secrets: [keySecret(ci, key)] });
     for (let i = 0; i < 50; i++) {
       w.authorize(ask({ user: `nobody${i}@acme.io` }));
       w.authorize(ask({ serviceAccount: `nobody${i}` }));
       w.authorize(ask({ user: 'jane@acme.io' }, 'read', 'ws1', `made-up-${i}`));
+      // Well-formed keys that are no one's, and garbage.
+      expect(w.authenticate(generateApiKey(seededRandom(`fake-${i}`)).key)).toBeUndefined();
+      expect(w.authenticate(`blink_sa_${'x'.repeat(i)}`)).toBeUndefined();
     }
     w.authorize(ask({ user: 'jane@acme.io' }));
     w.authorize(ask({ serviceAccount: 'ci' }));
+    w.authenticate(key.key);
     expect(w.cached.stats()).toMatchObject({ tenants: 1, users: 1, serviceAccounts: 1 });
+    expect(w.keptKeys()).toBe(1);
   });
 });
 
