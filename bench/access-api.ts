@@ -159,6 +159,7 @@ if (hasServiceAccounts) {
   inProcess('authorize serviceAccount', () => decideAuthorize(dir, saRequests[n++ % saRequests.length] as AuthorizeRequest).allowed, inProcessCount);
   inProcess('authenticate apiKey', () => decideAuthenticate(dir, keyRequests[n++ % keyRequests.length] as AuthenticateRequest) !== undefined, inProcessCount);
 }
+const heapAfterDirect = heapAfterGc();
 const answering: AccessDecisions = cached;
 if (hasUsers) inProcess('authorize user (precomputed)', () => answering.authorize(userRequests[n++ % userRequests.length] as AuthorizeRequest).allowed, inProcessCount);
 if (hasServiceAccounts) {
@@ -167,10 +168,20 @@ if (hasServiceAccounts) {
 }
 // What is kept after every sampled principal was asked (10,000 requests of each kind: not every object of the cache).
 {
-  const heapKept = heapAfterGc() - heapBeforeKept;
+  const heapAfterKept = heapAfterGc();
   const kept = cached.stats();
   const entries = kept.users + kept.serviceAccounts;
-  emit({ what: 'precomputed decisions: heap', ...kept, verifiedKeys: keysKept(), heapMB: gc ? mb(heapKept) : null, heapBytesPerEntry: gc && entries > 0 ? Math.round(heapKept / entries) : null, heapBytesPerCachedObject: gc ? Math.round(heapKept / cachedObjects) : null });
+  emit({
+    what: 'precomputed decisions: heap',
+    ...kept,
+    verifiedKeys: keysKept(),
+    // After the straight runs: the verified keys kept, and the key Secrets' signature verdicts (which main keeps too).
+    heapMBAfterStraightRuns: gc ? mb(heapAfterDirect - heapBeforeKept) : null,
+    // After the precomputed runs: the principals kept per namespace and the authenticate bodies.
+    heapMBOfPrincipals: gc ? mb(heapAfterKept - heapAfterDirect) : null,
+    heapBytesPerPrincipal: gc && entries > 0 ? Math.round((heapAfterKept - heapAfterDirect) / entries) : null,
+    heapBytesPerCachedObject: gc ? Math.round((heapAfterKept - heapBeforeKept) / cachedObjects) : null,
+  });
 }
 
 // ---- Authentication in-process: a warm review cache (hash the token, two cache lookups) ----
