@@ -99,9 +99,11 @@ export function cachedDecisions(ctx: Pick<OperatorContext, 'caches' | 'indexes' 
   };
 
   const dropUser = (object: KubeObject & { spec?: { email?: unknown } }): void => {
+    // No view yet (every User of the first list, a namespace nobody asked about): nothing to drop, no email to normalize.
     const view = views.get(object.metadata?.namespace ?? '');
+    if (view === undefined) return;
     const email = normalizeEmail(object.spec?.email);
-    if (view && email !== undefined) view.users.delete(email);
+    if (email !== undefined) view.users.delete(email);
   };
   // A deleted User drops every email of its namespace: the delete event's object may lack the email it was cached with.
   onEveryChange(caches.users, dropUser, (object) => views.get(object.metadata?.namespace ?? '')?.users.clear(), dropAll);
