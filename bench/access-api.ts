@@ -131,13 +131,16 @@ function inProcess(what: string, decide: () => boolean, count: number): void {
   let ok = 0;
   let done = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const deadline = started + MAX_MS_PER_RUN;
   while (done < count && performance.now() < deadline) {
     if (decide()) ok++;
     done++;
   }
+  const used = process.cpuUsage(cpu);
   const ms = performance.now() - started;
-  emit({ what: `in-process ${what}`, decisions: done, ms: Math.round(ms), decisionsPerSecond: Math.round((done / ms) * 1000), usPerDecision: Math.round((ms / done) * 1e4) / 10, positive: ok });
+  // CPU time too: on a shared machine the wall clock counts the other processes' turns.
+  emit({ what: `in-process ${what}`, decisions: done, ms: Math.round(ms), decisionsPerSecond: Math.round((done / ms) * 1000), usPerDecision: Math.round((ms / done) * 1e4) / 10, cpuUsPerDecision: Math.round(((used.user + used.system) / done) * 10) / 10, positive: ok });
 }
 const inProcessCount = requestsPerEndpoint * 5;
 // A count of 0 (users or service accounts) loads without them and skips their runs: for a memory breakdown by kind.
