@@ -227,6 +227,26 @@ describe('cachedDecisions: every kind of change is in the very next answer', () 
     expect(w.authenticate(second.key)).toBeUndefined();
   });
 
+  it('a service account\'s status write (a key\'s last use) drops only its own kept key; its namespace\'s other keys stay kept', async () => {
+    const ci = account('ci');
+    const bot = account('bot');
+    const keys = { ci: generateApiKey(seededRandom('ci')), bot: generateApiKey(seededRandom('bot')) };
+    const w = await world({
+      serviceAccounts: [{ ...ci, status: { keyId: keys.ci.keyId } } as Cached<ServiceAccount>, { ...bot, status: { keyId: keys.bot.keyId } } as Cached<ServiceAccount>],
+      secrets: [keySecret(ci, keys.ci), keySecret(bot, keys.bot)],
+    });
+    w.authenticate(keys.ci.key);
+    w.authenticate(keys.bot.key);
+    expect(w.keptKeys()).toBe(2);
+    w.caches.serviceAccounts.set(next({ ...ci, status: { keyId: keys.ci.keyId, keyLastUsedAt: new Date(NOW).toISOString() } } as Cached<ServiceAccount>));
+    expect(w.keptKeys()).toBe(1);
+    expect(w.authenticate(keys.ci.key)).toMatchObject({ serviceAccount: 'ci' });
+    expect(w.authenticate(keys.bot.key)).toMatchObject({ serviceAccount: 'bot' });
+    // A Workspace concerns every key of the namespace (an Admin acts in all of them).
+    w.caches.workspaces.set(workspace('ws9'));
+    expect(w.keptKeys()).toBe(0);
+  });
+
   it('a key of a tenant that stops granting access (namespace label removed) is refused at once', async () => {
     const ci = account('ci', {}, {}, {});
     const key = generateApiKey(seededRandom('k'));

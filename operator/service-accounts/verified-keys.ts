@@ -6,9 +6,9 @@
 // namespace's Workspaces (an Admin's workspaces) and the clock. So a yes is kept,
 // under the SHA-256 of the key (never the key itself), with the moment the clock
 // alone would turn it (a previous key's expiry, the current key's unused expiry),
-// and every yes of a namespace is dropped synchronously by the informers' handlers
-// when any of those objects of that namespace is added, changed or deleted: the
-// very next request verifies afresh. A no is never kept (a caller could grow it
+// and dropped synchronously by the informers' handlers when one of those objects is
+// added, changed or deleted (a ServiceAccount: its own keys; anything else: every
+// key of its namespace): the very next request verifies afresh. A no is never kept (a caller could grow it
 // without bound), so memory is at most one entry per live valid key that was used.
 // The use of a kept key is still noted every time (key-usage.ts writes it).
 import { hash } from 'node:crypto';
@@ -46,15 +46,25 @@ export function keptKeyVerifier(sources: VerifierSources, informers: VerifiedKey
     for (const digest of digests) kept.delete(digest);
     byNamespace.delete(namespace);
   };
+  /** Drops the kept keys of one account (a ServiceAccount event touches only its own keys' answers). */
+  const dropAccount = (namespace: string, name: string): void => {
+    const digests = byNamespace.get(namespace);
+    if (!digests) return;
+    for (const digest of digests) {
+      if (kept.get(digest)?.result.name !== name) continue;
+      kept.delete(digest);
+      digests.delete(digest);
+    }
+  };
   const dropAll = (): void => {
     kept.clear();
     byNamespace.clear();
   };
-  /** Drops the namespace of every object added, changed (before and after) and deleted; everything when `onDelete` says so. */
-  const watch = <T extends KubeObject>(informer: Informer<T>, namespaceOf: (object: T) => string, onDelete: 'namespace' | 'all' = 'namespace'): void => {
+  /** Calls `dropFor` with every object added, changed (before and after) and deleted; drops everything when `onDelete` says so. */
+  const watch = <T extends KubeObject>(informer: Informer<T>, dropFor: (object: T) => void, onDelete: 'same' | 'all' = 'same'): void => {
     const drop = (object: T): void => {
       try {
-        dropNamespace(namespaceOf(object));
+        dropFor(object);
       } catch {
         dropAll();
       }
@@ -68,13 +78,16 @@ export function keptKeyVerifier(sources: VerifierSources, informers: VerifiedKey
       delete: onDelete === 'all' ? dropAll : drop,
     });
   };
-  const ownNamespace = (object: KubeObject): string => object.metadata?.namespace ?? '';
+  const ownNamespace = (object: KubeObject): void => dropNamespace(object.metadata?.namespace ?? '');
   watch(informers.secrets, ownNamespace);
-  watch(informers.caches.serviceAccounts, ownNamespace);
+  // A ServiceAccount's answers are its own keys' (the verifier reads the account named by the key Secret's label, the
+  // name every kept answer carries); its status writes (a key's last use, hourly) then leave the namespace's other keys kept.
+  watch(informers.caches.serviceAccounts, (sa) => dropAccount(sa.metadata?.namespace ?? '', sa.metadata?.name ?? ''));
+  // An Admin key acts in every Workspace of its namespace.
   watch(informers.caches.workspaces, ownNamespace);
   // A deleted Tenant's event may lack the spec.namespace it was cached with: everything goes (Tenants are few and rarely deleted).
-  watch(informers.caches.tenants, (tenant) => namespaceOfTenant(tenant), 'all');
-  watch(informers.caches.tenantNamespaces, (namespace) => namespace.metadata?.name ?? '');
+  watch(informers.caches.tenants, (tenant) => dropNamespace(namespaceOfTenant(tenant)), 'all');
+  watch(informers.caches.tenantNamespaces, (namespace) => dropNamespace(namespace.metadata?.name ?? ''));
 
   return {
     authenticate(key) {
