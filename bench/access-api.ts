@@ -18,10 +18,12 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { startOperator } from '../operator/operator.js';
 import type { Feature } from '../operator/context.js';
 import { accessApiFeature, ACCESS_API_PREFIX, accessApiHandler, decideAuthenticate, decideAuthorize, mountAccessApi, parseAuthenticateRequest, parseAuthorizeRequest } from '../operator/access/index.js';
-import type { AuthenticateRequest, AuthorizeRequest, Directory } from '../operator/access/index.js';
+import type { AccessDecisions, AuthenticateRequest, AuthorizeRequest, CachedDecisions, Directory } from '../operator/access/index.js';
+import { cachedDecisions } from '../operator/access/index.js';
 
 import { cacheDirectory } from '../operator/access/directory.js';
 import { FEATURES } from '../operator/features.js';
+import type { KeptKeyVerifier } from '../operator/service-accounts/verified-keys.js';
 import { createLogger } from '../operator/runtime/logger.js';
 import { readBodyLimited } from '../operator/runtime/http-body.js';
 import { RuntimeHttpServer } from '../operator/runtime/http-server.js';
@@ -74,14 +76,21 @@ const client = installSyntheticClient(shape);
 const heapBefore = heapAfterGc();
 // The access-api feature as operator/access/feature.ts registers it, keeping the Directory for the in-process runs.
 let directory: Directory | undefined;
+/** The decisions the access API answers with (precomputed per tenant as asked, dropped on cache changes). */
+let decisions: CachedDecisions | undefined;
 let authenticator: TokenAuthenticator | undefined;
+/** How many verified keys the verifier keeps (service-accounts/verified-keys.ts). */
+let keysKept = (): number => 0;
 const accessApi: Feature = {
   name: accessApiFeature.name,
   needs: ['apiKeyVerifier'],
   register(ctx, services) {
     if (!services.apiKeyVerifier) throw new Error('No API-key verifier');
     directory = cacheDirectory(ctx, services.apiKeyVerifier);
-    authenticator = mountAccessApi(ctx, directory);
+    const verifier = services.apiKeyVerifier as Partial<KeptKeyVerifier>;
+    keysKept = () => verifier.size?.() ?? 0;
+    decisions = cachedDecisions(ctx, services.apiKeyVerifier);
+    authenticator = mountAccessApi(ctx, decisions);
   },
 };
 const kubeConfig = new KubeConfig();
@@ -94,8 +103,9 @@ const operator = await startOperator(
 const loadMs = performance.now() - loadStarted;
 const heapAfter = heapAfterGc();
 const cachedObjects = Object.values(client.listed).reduce((a, b) => a + b, 0);
-if (!directory) throw new Error('The access-api feature did not register');
+if (!directory || !decisions) throw new Error('The access-api feature did not register');
 const dir: Directory = directory;
+const cached: CachedDecisions = decisions;
 emit({
   what: 'load',
   cachedObjects,
@@ -121,13 +131,16 @@ function inProcess(what: string, decide: () => boolean, count: number): void {
   let ok = 0;
   let done = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const deadline = started + MAX_MS_PER_RUN;
   while (done < count && performance.now() < deadline) {
     if (decide()) ok++;
     done++;
   }
+  const used = process.cpuUsage(cpu);
   const ms = performance.now() - started;
-  emit({ what: `in-process ${what}`, decisions: done, ms: Math.round(ms), decisionsPerSecond: Math.round((done / ms) * 1000), usPerDecision: Math.round((ms / done) * 1e4) / 10, positive: ok });
+  // CPU time too: on a shared machine the wall clock counts the other processes' turns.
+  emit({ what: `in-process ${what}`, decisions: done, ms: Math.round(ms), decisionsPerSecond: Math.round((done / ms) * 1000), usPerDecision: Math.round((ms / done) * 1e4) / 10, cpuUsPerDecision: Math.round(((used.user + used.system) / done) * 10) / 10, positive: ok });
 }
 const inProcessCount = requestsPerEndpoint * 5;
 // A count of 0 (users or service accounts) loads without them and skips their runs: for a memory breakdown by kind.
@@ -138,10 +151,40 @@ const userRequests = hasUsers ? sample(() => parsed<AuthorizeRequest>(bodies.aut
 const saRequests = hasServiceAccounts ? sample(() => parsed<AuthorizeRequest>(bodies.authorizeServiceAccount(), parseAuthorizeRequest)) : [];
 const keyRequests = hasServiceAccounts ? sample(() => parsed<AuthenticateRequest>(bodies.authenticate(), parseAuthenticateRequest)) : [];
 let n = 0;
+// What the in-process runs leave kept: the precomputed decisions, the verified keys, and the signature verdicts
+// of the key Secrets verified (api-key-secret.ts keeps one per cached Secret, as main does).
+const heapBeforeKept = heapAfterGc();
+// Straight from the Directory (decide.ts, as `kubectl blink can-i` decides), then as the access API answers
+// (decision-cache.ts: the first pass over the sample builds what it keeps; the warm-up of inProcess does that).
+// The key verifier keeps verified keys ready in both (service-accounts/verified-keys.ts).
 if (hasUsers) inProcess('authorize user', () => decideAuthorize(dir, userRequests[n++ % userRequests.length] as AuthorizeRequest).allowed, inProcessCount);
 if (hasServiceAccounts) {
   inProcess('authorize serviceAccount', () => decideAuthorize(dir, saRequests[n++ % saRequests.length] as AuthorizeRequest).allowed, inProcessCount);
   inProcess('authenticate apiKey', () => decideAuthenticate(dir, keyRequests[n++ % keyRequests.length] as AuthenticateRequest) !== undefined, inProcessCount);
+}
+const heapAfterDirect = heapAfterGc();
+const answering: AccessDecisions = cached;
+if (hasUsers) inProcess('authorize user (precomputed)', () => answering.authorize(userRequests[n++ % userRequests.length] as AuthorizeRequest).allowed, inProcessCount);
+if (hasServiceAccounts) {
+  inProcess('authorize serviceAccount (precomputed)', () => answering.authorize(saRequests[n++ % saRequests.length] as AuthorizeRequest).allowed, inProcessCount);
+  inProcess('authenticate apiKey (precomputed)', () => answering.authenticate(keyRequests[n++ % keyRequests.length] as AuthenticateRequest) !== undefined, inProcessCount);
+}
+// What is kept after every sampled principal was asked (10,000 requests of each kind: not every object of the cache).
+{
+  const heapAfterKept = heapAfterGc();
+  const kept = cached.stats();
+  const entries = kept.users + kept.serviceAccounts;
+  emit({
+    what: 'precomputed decisions: heap',
+    ...kept,
+    verifiedKeys: keysKept(),
+    // After the straight runs: the verified keys kept, and the key Secrets' signature verdicts (which main keeps too).
+    heapMBAfterStraightRuns: gc ? mb(heapAfterDirect - heapBeforeKept) : null,
+    // After the precomputed runs: the principals kept per namespace and the authenticate bodies.
+    heapMBOfPrincipals: gc ? mb(heapAfterKept - heapAfterDirect) : null,
+    heapBytesPerPrincipal: gc && entries > 0 ? Math.round((heapAfterKept - heapAfterDirect) / entries) : null,
+    heapBytesPerCachedObject: gc ? Math.round((heapAfterKept - heapBeforeKept) / cachedObjects) : null,
+  });
 }
 
 // ---- Authentication in-process: a warm review cache (hash the token, two cache lookups) ----
@@ -172,7 +215,7 @@ const passThrough: CallerAuthenticator = {
   allowed: () => Promise.resolve(true),
 };
 const unauthenticated = new RuntimeHttpServer({ port: 0, host: '127.0.0.1', logger: createLogger({ level: 'silent' }) });
-unauthenticated.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(dir, createLogger({ level: 'silent' }), passThrough));
+unauthenticated.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(cached, createLogger({ level: 'silent' }), passThrough));
 await unauthenticated.start();
 const BARE_BODY = JSON.stringify({ allowed: true, reason: 'constant answer of the bare server' });
 const bare = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {

@@ -2,8 +2,8 @@
 // lookups): resolve the principal in the tenant, then ask the matrix.
 import type { User } from '../api/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
-import { authorize, effectiveAccess, emailOwner, isRole, userPhase, userStanding, WORKSPACE_ACTIONS } from '../policy/index.js';
-import type { AccessDecision, Action, DecisionReason, Principal, Role, UserStandingReason } from '../policy/index.js';
+import { actionsOf, authorize, emailOwner, isRole, PERMISSION_MATRIX, userPhase, userStanding, WORKSPACE_ACTIONS } from '../policy/index.js';
+import type { AccessDecision, Action, AuthenticatedServiceAccount, DecisionReason, Principal, Role, UserStandingReason } from '../policy/index.js';
 
 export { userPhase };
 import type { Directory } from './directory.js';
@@ -43,8 +43,8 @@ export function pickUser(users: readonly (User & KubeObject)[]): (User & KubeObj
 
 const deny = (reason: AccessReason, message: string): AuthorizeResponse => ({ allowed: false, reason, message });
 
-/** Resolves the principal of a request in the tenant's namespace; a string is a denial. */
-function resolvePrincipal(directory: Directory, request: AuthorizeRequest, namespace: string): Principal | undefined | AuthorizeResponse {
+/** Resolves the principal of a request in the tenant's namespace: the principal, undefined (unknown) or a denial. */
+export function resolvePrincipal(directory: Directory, request: AuthorizeRequest, namespace: string): Principal | undefined | AuthorizeResponse {
   const ref = request.principal;
   if ('user' in ref) {
     const sameEmail = directory.usersByEmail(namespace, ref.user);
@@ -70,17 +70,33 @@ function resolvePrincipal(directory: Directory, request: AuthorizeRequest, names
   return { kind: 'serviceAccount', tenant: verified.tenant, name: verified.name, role: verified.role, phase: 'Active', workspaces: verified.workspaces };
 }
 
-/** Answers `POST /api/v1/authorize`. */
-export function decideAuthorize(directory: Directory, request: AuthorizeRequest): AuthorizeResponse {
-  const namespace = directory.tenantNamespace(request.tenant);
-  if (namespace === undefined) return deny('UnknownTenant', `Tenant "${request.tenant}" does not exist`);
-  const principal = resolvePrincipal(directory, request, namespace);
+/** What {@link resolvePrincipal} answers: the principal, undefined (unknown in the tenant) or a denial. */
+export type ResolvedPrincipal = Principal | undefined | AuthorizeResponse;
+
+/**
+ * The answer to `request` once its tenant's namespace and principal are resolved: the matrix, then whether
+ * an allowed workspace action's workspace exists. Shared by {@link decideAuthorize} and the precomputed
+ * decisions (decision-cache.ts), so both answer by the same rule.
+ */
+export function answerAuthorize(request: AuthorizeRequest, namespace: string, principal: ResolvedPrincipal, workspaces: Pick<Directory, 'workspaceExists'>): AuthorizeResponse {
   if (principal !== undefined && 'allowed' in principal) return principal;
   const decision: AccessDecision = authorize(principal, request);
-  if (decision.allowed && WORKSPACE_ACTIONS.has(request.action) && request.workspace !== undefined && !directory.workspaceExists(namespace, request.workspace)) {
+  if (decision.allowed && WORKSPACE_ACTIONS.has(request.action) && request.workspace !== undefined && !workspaces.workspaceExists(namespace, request.workspace)) {
     return deny('UnknownWorkspace', `Workspace "${request.workspace}" does not exist in tenant "${request.tenant}"`);
   }
   return { allowed: decision.allowed, reason: decision.reason, message: decision.message };
+}
+
+/** The answer about a tenant that does not exist (or grants no access now). */
+export function unknownTenant(tenant: string): AuthorizeResponse {
+  return deny('UnknownTenant', `Tenant "${tenant}" does not exist`);
+}
+
+/** Answers `POST /api/v1/authorize`. */
+export function decideAuthorize(directory: Directory, request: AuthorizeRequest): AuthorizeResponse {
+  const namespace = directory.tenantNamespace(request.tenant);
+  if (namespace === undefined) return unknownTenant(request.tenant);
+  return answerAuthorize(request, namespace, resolvePrincipal(directory, request, namespace), directory);
 }
 
 /** Answers `POST /api/v1/authenticate`: the service account of a valid key, or undefined (401). */
@@ -89,14 +105,45 @@ export function decideAuthenticate(directory: Directory, request: AuthenticateRe
   if (!verified.ok) return undefined;
   // The verifier found the tenant by namespace; this checks it from the tenant's side too.
   if (directory.tenantNamespace(verified.tenant) !== verified.namespace) return undefined;
-  const access = effectiveAccess(verified.role, verified.workspaces);
+  return authenticateAnswer(verified);
+}
+
+/** The actions of each role, one frozen list each (answers share them). */
+const ROLE_ACTIONS: Readonly<Record<Role, readonly Action[]>> = Object.freeze({
+  Admin: Object.freeze(actionsOf('Admin')),
+  Builder: Object.freeze(actionsOf('Builder')),
+  Consumer: Object.freeze(actionsOf('Consumer')),
+});
+
+/**
+ * The body of a successful authenticate answer for a key that verified (and whose tenant still owns its
+ * namespace). It shares the verifier's workspace list (sorted, read-only) rather than copying it.
+ */
+export function authenticateAnswer(verified: AuthenticatedServiceAccount): AuthenticateResponse {
   return {
     tenant: verified.tenant,
     namespace: verified.namespace,
     serviceAccount: verified.name,
     role: verified.role,
-    workspaces: [...verified.workspaces],
-    allWorkspaces: access.workspaces === 'all',
-    actions: access.actions,
+    workspaces: verified.workspaces,
+    allWorkspaces: PERMISSION_MATRIX[verified.role].scope === 'allWorkspaces',
+    actions: ROLE_ACTIONS[verified.role],
+  };
+}
+
+/** The access API's decisions, as the HTTP handler asks them. */
+export interface AccessDecisions {
+  /** The namespace of a tenant that grants access now (as {@link Directory.tenantNamespace}). */
+  tenantNamespace(tenant: string): string | undefined;
+  authorize(request: AuthorizeRequest): AuthorizeResponse;
+  authenticate(request: AuthenticateRequest): AuthenticateResponse | undefined;
+}
+
+/** The decisions straight from a Directory, nothing kept between requests (the reference the precomputed ones are tested against). */
+export function directDecisions(directory: Directory): AccessDecisions {
+  return {
+    tenantNamespace: (tenant) => directory.tenantNamespace(tenant),
+    authorize: (request) => decideAuthorize(directory, request),
+    authenticate: (request) => decideAuthenticate(directory, request),
   };
 }

@@ -21,7 +21,7 @@ export interface Directory {
 }
 
 /** A Directory over a running operator's caches. */
-export function cacheDirectory(ctx: OperatorContext, keys: ApiKeyVerifier): Directory {
+export function cacheDirectory(ctx: Pick<OperatorContext, 'caches' | 'indexes' | 'tenants'>, keys: ApiKeyVerifier): Directory {
   const { caches, indexes } = ctx;
   return {
     tenantNamespace: (name) => ctx.tenants.accessNamespace(name),

@@ -5,22 +5,22 @@ import type { Feature, OperatorContext } from '../context.js';
 import { ACCESS_API_SERVER } from '../context.js';
 import { kubeAccessReviewer, TokenAuthenticator } from '../runtime/token-authenticator.js';
 import { DEFAULT_ACCESS_API_AUDIENCE } from './caller-access.js';
-import { cacheDirectory } from './directory.js';
-import type { Directory } from './directory.js';
+import { cachedDecisions } from './decision-cache.js';
+import type { AccessDecisions } from './decide.js';
 import { ACCESS_API_PREFIX, accessApiHandler } from './http-api.js';
 
 /**
- * Adds the access API's server (`accessApiPort`) with its handler over `directory`, its callers
+ * Adds the access API's server (`accessApiPort`) with its handler answering with `decisions`, its callers
  * checked by TokenReview and SubjectAccessReview through the operator's client; returns the authenticator.
  */
-export function mountAccessApi(ctx: OperatorContext, directory: Directory): TokenAuthenticator {
+export function mountAccessApi(ctx: OperatorContext, decisions: AccessDecisions): TokenAuthenticator {
   const authenticator = new TokenAuthenticator({
     reviewer: kubeAccessReviewer(ctx.manager.client),
     audience: ctx.options.accessApiAudience ?? DEFAULT_ACCESS_API_AUDIENCE,
     clock: ctx.clock,
   });
   const server = ctx.manager.addServer(ACCESS_API_SERVER, ctx.options.accessApiPort ?? 8082);
-  server.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(directory, ctx.logger.child({ component: 'access-api' }), authenticator, ctx.clock));
+  server.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(decisions, ctx.logger.child({ component: 'access-api' }), authenticator, ctx.clock));
   return authenticator;
 }
 
@@ -31,6 +31,6 @@ export const accessApiFeature: Feature = {
   register(ctx, services) {
     const { apiKeyVerifier } = services;
     if (!apiKeyVerifier) throw new Error('The access API needs the API-key verifier of the service-accounts feature');
-    mountAccessApi(ctx, cacheDirectory(ctx, apiKeyVerifier));
+    mountAccessApi(ctx, cachedDecisions(ctx, apiKeyVerifier));
   },
 };

@@ -11,6 +11,7 @@ import type { KubeObject } from '../runtime/kinds.js';
 import { createLogger } from '../runtime/logger.js';
 import { TokenAuthenticator } from '../runtime/token-authenticator.js';
 import type { AccessReviewer, CallerAuthenticator } from '../runtime/token-authenticator.js';
+import { directDecisions } from './decide.js';
 import type { Directory } from './directory.js';
 import { ACCESS_API_PREFIX, accessApiHandler } from './http-api.js';
 
@@ -60,8 +61,8 @@ const authenticator = new TokenAuthenticator({ reviewer, audience: AUDIENCE, clo
 const reviewPathOnly: CallerAuthenticator = { authenticate: (token) => authenticator.authenticate(token), allowed: (caller, attributes) => authenticator.allowed(caller, attributes) };
 const log = createLogger({ level: 'silent' });
 const servers = { fast: new RuntimeHttpServer({ port: 0, host: '127.0.0.1', logger: log }), review: new RuntimeHttpServer({ port: 0, host: '127.0.0.1', logger: log }) };
-servers.fast.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(directory, log, authenticator, clock));
-servers.review.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(directory, log, reviewPathOnly, clock));
+servers.fast.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(directDecisions(directory), log, authenticator, clock));
+servers.review.addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(directDecisions(directory), log, reviewPathOnly, clock));
 beforeAll(async () => {
   await servers.fast.start();
   await servers.review.start();

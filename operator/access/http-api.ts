@@ -12,8 +12,7 @@ import type { Logger } from '../runtime/logger.js';
 import { ReviewThrottledError } from '../runtime/review-limiter.js';
 import type { Caller, CallerAuthenticator } from '../runtime/token-authenticator.js';
 import { ACCESS_REVIEW_PERMISSION, callerMayAsk } from './caller-access.js';
-import { decideAuthenticate, decideAuthorize } from './decide.js';
-import type { Directory } from './directory.js';
+import type { AccessDecisions } from './decide.js';
 import { openApiDocument } from './openapi.js';
 import { MAX_BODY_BYTES, parseAuthenticateRequest, parseAuthorizeRequest } from './request.js';
 import type { FieldProblem } from './request.js';
@@ -159,8 +158,11 @@ async function reviewed<T>(review: Promise<T>, log: Logger, throttleLog: { reado
   }
 }
 
-/** The request handler of the access API (mount it at {@link ACCESS_API_PREFIX} on the access API's own port). */
-export function accessApiHandler(directory: Directory, log: Logger, authenticator: CallerAuthenticator, clock: Clock = systemClock): RequestHandler {
+/**
+ * The request handler of the access API (mount it at {@link ACCESS_API_PREFIX} on the access API's own port),
+ * answering with `decisions` (decision-cache.ts over the operator's caches; decide.ts directDecisions over any Directory).
+ */
+export function accessApiHandler(decisions: AccessDecisions, log: Logger, authenticator: CallerAuthenticator, clock: Clock = systemClock): RequestHandler {
   const throttleLog = { clock, lastWarnAt: -Infinity };
   /**
    * May the caller ask about the tenant whose namespace this is? At once when the authenticator has
@@ -180,7 +182,7 @@ export function accessApiHandler(directory: Directory, log: Logger, authenticato
           withJson(req, (body) => {
             const parsed = parseAuthenticateRequest(body);
             if (!parsed.ok) throw invalid(parsed.problems);
-            const answer = decideAuthenticate(directory, parsed.value);
+            const answer = decisions.authenticate(parsed.value);
             // Every failure looks the same to the caller: nothing to learn about keys by probing. A key of a
             // tenant the caller may not ask about is, to that caller, not a valid key.
             return then(answer ? mayAsk(caller, answer.namespace) : false, (allowed) => {
@@ -199,12 +201,12 @@ export function accessApiHandler(directory: Directory, log: Logger, authenticato
             const parsed = parseAuthorizeRequest(body);
             if (!parsed.ok) throw invalid(parsed.problems);
             const request = parsed.value;
-            const namespace = directory.tenantNamespace(request.tenant);
+            const namespace = decisions.tenantNamespace(request.tenant);
             // An unknown tenant is reviewed too (under the namespace it would have by default), and answered
             // exactly like a forbidden one: a caller learns nothing about tenants it may not ask about.
             return then(mayAsk(caller, namespace ?? `tenant-${request.tenant}`), (allowed) => {
               if (!allowed || namespace === undefined) throw new HttpProblem(403, 'Forbidden', FORBIDDEN_MESSAGE);
-              send(res, 200, decideAuthorize(directory, request));
+              send(res, 200, decisions.authorize(request));
             });
           }),
       },

@@ -109,12 +109,14 @@ export interface AccessDecision {
 
 /** Whether `value` is one of the roles (guards data that bypassed the schema). */
 export function isRole(value: unknown): value is Role {
-  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+  return typeof value === 'string' && Object.hasOwn(PERMISSION_MATRIX, value);
 }
+
+const ACTION_SET: ReadonlySet<string> = new Set(ACTIONS);
 
 /** Whether `value` is one of the actions. */
 export function isAction(value: unknown): value is Action {
-  return typeof value === 'string' && (ACTIONS as readonly string[]).includes(value);
+  return typeof value === 'string' && ACTION_SET.has(value);
 }
 
 /** The actions `role` may perform. */
@@ -122,16 +124,16 @@ export function actionsOf(role: Role): readonly Action[] {
   return ACTIONS.filter((action) => PERMISSION_MATRIX[role].actions.has(action));
 }
 
+const deny = (reason: DecisionReason, message: string): AccessDecision => ({ allowed: false, reason, message });
+const allow = (reason: DecisionReason, message: string): AccessDecision => ({ allowed: true, reason, message });
+const who = (principal: Principal): string => `${principal.kind === 'user' ? 'User' : 'Service account'} "${principal.name}"`;
+
 /** Decides whether `principal` (undefined when unknown) may perform `request`, per the matrix. */
 export function authorize(principal: Principal | undefined, request: AccessRequest): AccessDecision {
-  const deny = (reason: DecisionReason, message: string): AccessDecision => ({ allowed: false, reason, message });
-  const allow = (reason: DecisionReason, message: string): AccessDecision => ({ allowed: true, reason, message });
-
   if (principal === undefined) return deny('UnknownPrincipal', 'The principal is not known in this tenant');
-  const who = `${principal.kind === 'user' ? 'User' : 'Service account'} "${principal.name}"`;
-  if (principal.tenant !== request.tenant) return deny('CrossTenant', `${who} belongs to another tenant`);
-  if (principal.phase !== 'Active') return deny('PrincipalNotActive', `${who} is ${principal.phase}, not Active`);
-  if (!isRole(principal.role)) return deny('UnknownRole', `${who} has no valid role`);
+  if (principal.tenant !== request.tenant) return deny('CrossTenant', `${who(principal)} belongs to another tenant`);
+  if (principal.phase !== 'Active') return deny('PrincipalNotActive', `${who(principal)} is ${principal.phase}, not Active`);
+  if (!isRole(principal.role)) return deny('UnknownRole', `${who(principal)} has no valid role`);
   if (!isAction(request.action)) return deny('UnknownAction', 'The action is not one of read, write, execute, portal, settings');
 
   const permissions = PERMISSION_MATRIX[principal.role];
@@ -142,7 +144,7 @@ export function authorize(principal: Principal | undefined, request: AccessReque
   const { workspace } = request;
   if (workspace === undefined || workspace === '') return deny('WorkspaceRequired', `The action ${action} needs a workspace`);
   if (permissions.scope === 'allWorkspaces') return allow('AdminAllWorkspaces', `Role ${principal.role} allows ${action} in every workspace`);
-  if (!principal.workspaces.includes(workspace)) return deny('NotInWorkspace', `${who} is not a member of workspace "${workspace}"`);
+  if (!principal.workspaces.includes(workspace)) return deny('NotInWorkspace', `${who(principal)} is not a member of workspace "${workspace}"`);
   return allow('WorkspaceMember', `Role ${principal.role} allows ${action} in its workspace "${workspace}"`);
 }
 

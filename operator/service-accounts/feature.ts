@@ -10,7 +10,8 @@ import { controllerOwnerKey, labelOwnerInNamespace } from '../runtime/owner-mapp
 import { API_KEY_SECRET_WATCH, ApiKeySecretMeta, apiKeySecretInformer } from './api-key-secret.js';
 import { serviceAccountReconciler } from './service-account-controller.js';
 import { loadKeySigningKey } from './key-signing.js';
-import { cacheSources, createApiKeyVerifier } from './key-verifier.js';
+import { cacheSources } from './key-verifier.js';
+import { keptKeyVerifier } from './verified-keys.js';
 import { KeyUsageRecorder } from './key-usage.js';
 import { accountOfCopy, keyCopyInformer, SOURCE_NAMESPACE_LABEL } from './delivery/key-copy.js';
 
@@ -84,7 +85,7 @@ export const serviceAccountsFeature: Feature = {
     controller.watch(delivery.optedIn, (ns) => byDeliveryNamespace.get(ns.metadata?.name ?? '').map((sa) => objectKey(sa)), { onUpdate: optInChanged });
     // A Tenant that appears (or goes) decides whether its namespace's accounts get keys.
     controller.watch(ctx.caches.tenants, (tenant) => serviceAccountsIn(ctx, ctx.tenants.namespaceOf(tenant)), { onUpdate: specOrLabelsChanged });
-    return { apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, secrets, signingKey, usageRecorder(ctx))) };
+    return { apiKeyVerifier: keptKeyVerifier(cacheSources(ctx, secrets, signingKey, usageRecorder(ctx)), { secrets, caches: ctx.caches }) };
   },
 };
 
@@ -97,6 +98,7 @@ export const apiKeyVerifierFeature: Feature = {
   provides: ['apiKeyVerifier'],
   register: async (ctx) => {
     const signingKey = await loadKeySigningKey(ctx.manager.client, ctx.namespace);
-    return { apiKeyVerifier: createApiKeyVerifier(cacheSources(ctx, apiKeySecretInformer(ctx.manager), signingKey, usageRecorder(ctx))) };
+    const secrets = apiKeySecretInformer(ctx.manager);
+    return { apiKeyVerifier: keptKeyVerifier(cacheSources(ctx, secrets, signingKey, usageRecorder(ctx)), { secrets, caches: ctx.caches }) };
   },
 };

@@ -13,7 +13,7 @@ import type { ServiceAccount } from '../api/index.js';
 import { parseApiKey, verifyApiKey } from '../apikeys/index.js';
 import type { OperatorContext } from '../context.js';
 import { effectiveWorkspaces } from '../policy/index.js';
-import type { ApiKeyVerifier, AuthFailureReason } from '../policy/index.js';
+import type { ApiKeyVerifier, AuthenticatedServiceAccount, AuthFailure, AuthFailureReason } from '../policy/index.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
 import { ApiKeySecretMeta, apiKeySecretName, checkSignature, controllerOwnerUid, KEY_ID_INDEX } from './api-key-secret.js';
@@ -79,52 +79,76 @@ function statusNamesKey(sa: ServiceAccount & KubeObject, keyId: string, keyState
   return Number.isFinite(expires) && now < expires;
 }
 
-/** A verifier over `sources`. */
+/** What {@link verifyKey} decides: the verifier's answer, and until when (epoch ms) a yes stays a yes if nothing in the cache changes. */
+export interface TimedVerification {
+  readonly result: AuthenticatedServiceAccount | AuthFailure;
+  /** For a yes: the first moment the clock alone would turn it into a no (a previous key's expiry, the current key's unused expiry); Infinity when none. */
+  readonly validUntil: number;
+}
+
+const no = (reason: AuthFailureReason): TimedVerification => ({ result: { ok: false, reason }, validUntil: -Infinity });
+
+/** Epoch ms of an RFC 3339 time; NaN when absent or unreadable (a yes that would depend on it is never kept). */
+const epochOf = (text: string | undefined): number => Date.parse(text ?? '');
+
+/**
+ * Verifies `key` at `sources.now()` (notes the use of a key that verified). The one decision behind
+ * {@link createApiKeyVerifier} and the verified keys kept ready by verified-keys.ts.
+ */
+export function verifyKey(sources: VerifierSources, key: string): TimedVerification {
+  if (typeof key !== 'string') return no('malformed');
+  const parsed = parseApiKey(key);
+  if (!parsed.ok) return no('malformed');
+  const { keyId } = parsed.value;
+  const now = sources.now();
+  let failure: AuthFailureReason = 'unknown-key';
+  // Key ids are 71 random bits; a list is still tried in full rather than assumed unique.
+  for (const secret of sources.secretsWithKeyId(keyId)) {
+    const match = matchKey(key, keyId, secret, now, sources.signingKey);
+    if (!match) continue;
+    if ('failure' in match) {
+      failure = match.failure;
+      continue;
+    }
+    const namespace = secret.metadata?.namespace ?? '';
+    const name = secret.metadata?.labels?.[ApiKeySecretMeta.serviceAccountLabel];
+    const sa = name ? sources.serviceAccount(namespace, name) : undefined;
+    if (!sa || sa.metadata?.deletionTimestamp || !sa.metadata?.uid || controllerOwnerUid(secret) !== sa.metadata.uid) return no('no-service-account');
+    // The account's own Secret only, and a previous key only within the grace period its spec allows now.
+    if (secret.metadata?.name !== apiKeySecretName(name ?? '')) return no('unknown-key');
+    if (match.keyState === 'previous' && !withinGracePeriod(match.record, sa)) return no('expired');
+    if (!statusNamesKey(sa, keyId, match.keyState, now)) return no(match.keyState === 'previous' ? 'expired' : 'unknown-key');
+    // A current key unused for spec.keyRotation.expireUnusedAfter (status says when it was last used) is dead.
+    const unused = match.keyState === 'current' ? currentKeyExpiredUnused(sa, now) : undefined;
+    if (unused?.expired) return no('expired-unused');
+    const tenant = sources.tenantOf(namespace);
+    if (!tenant) return no('no-tenant');
+    sources.usage?.note(namespace, sa.metadata.name ?? '', keyId, now);
+    // Every check above that reads the clock, and when it turns: a previous key's expiry (signed, and as
+    // status gives it unless status already calls it current), the current key's unused expiry.
+    const validUntil =
+      match.keyState === 'previous'
+        ? Math.min(epochOf(match.record.previous?.expiresAt), sa.status?.keyId === keyId ? Infinity : epochOf(sa.status?.previousKeyExpiresAt))
+        : (unused?.at ?? Infinity);
+    const result: AuthenticatedServiceAccount = {
+      ok: true,
+      tenant,
+      namespace,
+      name: sa.metadata.name ?? '',
+      uid: sa.metadata.uid,
+      role: sa.spec.role,
+      workspaces: effectiveWorkspaces(sa.spec.role, sa.spec.workspaces ?? [], sources.workspacesIn(namespace)),
+      keyId,
+      keyState: match.keyState,
+    };
+    return { result, validUntil };
+  }
+  return no(failure);
+}
+
+/** A verifier over `sources`: every key verified afresh (verified-keys.ts keeps verified keys ready). */
 export function createApiKeyVerifier(sources: VerifierSources): ApiKeyVerifier {
-  return {
-    authenticate(key) {
-      if (typeof key !== 'string') return { ok: false, reason: 'malformed' };
-      const parsed = parseApiKey(key);
-      if (!parsed.ok) return { ok: false, reason: 'malformed' };
-      const { keyId } = parsed.value;
-      const now = sources.now();
-      let failure: AuthFailureReason = 'unknown-key';
-      // Key ids are 71 random bits; a list is still tried in full rather than assumed unique.
-      for (const secret of sources.secretsWithKeyId(keyId)) {
-        const match = matchKey(key, keyId, secret, now, sources.signingKey);
-        if (!match) continue;
-        if ('failure' in match) {
-          failure = match.failure;
-          continue;
-        }
-        const namespace = secret.metadata?.namespace ?? '';
-        const name = secret.metadata?.labels?.[ApiKeySecretMeta.serviceAccountLabel];
-        const sa = name ? sources.serviceAccount(namespace, name) : undefined;
-        if (!sa || sa.metadata?.deletionTimestamp || !sa.metadata?.uid || controllerOwnerUid(secret) !== sa.metadata.uid) return { ok: false, reason: 'no-service-account' };
-        // The account's own Secret only, and a previous key only within the grace period its spec allows now.
-        if (secret.metadata?.name !== apiKeySecretName(name ?? '')) return { ok: false, reason: 'unknown-key' };
-        if (match.keyState === 'previous' && !withinGracePeriod(match.record, sa)) return { ok: false, reason: 'expired' };
-        if (!statusNamesKey(sa, keyId, match.keyState, now)) return { ok: false, reason: match.keyState === 'previous' ? 'expired' : 'unknown-key' };
-        // A current key unused for spec.keyRotation.expireUnusedAfter (status says when it was last used) is dead.
-        if (match.keyState === 'current' && currentKeyExpiredUnused(sa, now).expired) return { ok: false, reason: 'expired-unused' };
-        const tenant = sources.tenantOf(namespace);
-        if (!tenant) return { ok: false, reason: 'no-tenant' };
-        sources.usage?.note(namespace, sa.metadata.name ?? '', keyId, now);
-        return {
-          ok: true,
-          tenant,
-          namespace,
-          name: sa.metadata.name ?? '',
-          uid: sa.metadata.uid,
-          role: sa.spec.role,
-          workspaces: effectiveWorkspaces(sa.spec.role, sa.spec.workspaces ?? [], sources.workspacesIn(namespace)),
-          keyId,
-          keyState: match.keyState,
-        };
-      }
-      return { ok: false, reason: failure };
-    },
-  };
+  return { authenticate: (key) => verifyKey(sources, key).result };
 }
 
 /** Verifier sources reading the caches of a running operator. */

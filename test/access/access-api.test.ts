@@ -268,7 +268,7 @@ describe('changes flip the answer within a second', () => {
   // PRODUCT.md §5: decisions reflect a change to any CR within a second. Checked twice:
   // - by the order of events, which load cannot blur: no answer asked after the operator's cache
   //   held the change is the old one (the access API adds no delay of its own: no poll, no
-  //   decision cache, no resync to wait for);
+  //   resync to wait for; what its decisions keep is dropped by the cache's own change events);
   // - by the clock, from the write to the first new answer: the promise of 1 s plus 2 s of margin
   //   for a loaded 2-core machine (this worker's event loop runs the operator and the probes; the
   //   API server's write and watch share the cores). Idle, it takes tens of milliseconds.

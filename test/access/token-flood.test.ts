@@ -5,7 +5,7 @@
 // review, and leaves the valid caller answered.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ACCESS_API_AUDIENCE } from '../../operator/access/caller-access.js';
-import { cacheDirectory } from '../../operator/access/directory.js';
+import { cachedDecisions } from '../../operator/access/decision-cache.js';
 import { mountAccessApi } from '../../operator/access/feature.js';
 import { ACCESS_API_PREFIX, accessApiHandler } from '../../operator/access/http-api.js';
 import { ACCESS_API_SERVER } from '../../operator/context.js';
@@ -34,7 +34,7 @@ function accessApiKeeping(keep: (authenticator: TokenAuthenticator) => void): Fe
     needs: ['apiKeyVerifier'],
     register(ctx, services) {
       if (!services.apiKeyVerifier) throw new Error('No API-key verifier');
-      keep(mountAccessApi(ctx, cacheDirectory(ctx, services.apiKeyVerifier)));
+      keep(mountAccessApi(ctx, cachedDecisions(ctx, services.apiKeyVerifier)));
     },
   };
 }
@@ -157,7 +157,7 @@ describe('a flood of junk bearer tokens (issue 22 §5)', () => {
             maxEntries: 20,
             tokenReviewLimits: { maxConcurrent: 16, maxQueued: 1_000, burst: 1_000, perSecond: 1_000 },
           });
-          ctx.manager.addServer(ACCESS_API_SERVER, 0).addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(cacheDirectory(ctx, services.apiKeyVerifier), ctx.logger, small));
+          ctx.manager.addServer(ACCESS_API_SERVER, 0).addHandler(`${ACCESS_API_PREFIX}/`, accessApiHandler(cachedDecisions(ctx, services.apiKeyVerifier), ctx.logger, small));
         },
       },
     ]);
