@@ -397,6 +397,30 @@ describe('Informer relist in slices', () => {
     void informer.stop();
   });
 
+  it('gives a handler added while a list is being delivered every cached object once, as an add', async () => {
+    const { kube } = client(() => Array.from({ length: 600 }, (_, i) => widget(`w${i}`, 1, '1')));
+    const informer = new Informer<Widget>({ client: kube, kind, clock: new ManualClock(), logger: createLogger({ level: 'silent' }), sliceMs: 0 });
+    let early = 0;
+    const late = new Map<string, number>();
+    let added = false;
+    informer.addHandler({
+      add: () => {
+        early++;
+        // Halfway through the first list's delivery: the cache already holds all 600.
+        if (early === 300 && !added) {
+          added = true;
+          informer.addHandler({ add: (w) => void late.set(w.metadata?.name ?? '', (late.get(w.metadata?.name ?? '') ?? 0) + 1) });
+        }
+      },
+    });
+    informer.start();
+    await informer.waitForSync();
+    expect(early).toBe(600);
+    expect(late.size).toBe(600);
+    expect([...late.values()].every((n) => n === 1)).toBe(true);
+    void informer.stop();
+  });
+
   it('leaves the cache as it was when stopped while a relist is being built', async () => {
     let listed = Array.from({ length: 1_000 }, (_, i) => widget(`w${i}`, 1, '1'));
     const { kube, nextWatch } = client(() => listed);
