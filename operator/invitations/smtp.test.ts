@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../runtime/errors.js';
-import { classifySmtpFailure, describeSmtpError, isLoopbackHost, parseSmtpSettings, SmtpSettingsCache, SmtpSettingsError } from './smtp.js';
+import { classifySmtpFailure, describeSmtpError, isLoopbackHost, loadNodemailer, NODEMAILER_MODULES, parseSmtpSettings, SmtpSettingsCache, SmtpSettingsError } from './smtp.js';
 
 const b64 = (o: Record<string, string>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Buffer.from(v).toString('base64')]));
 
@@ -164,5 +164,28 @@ describe('SmtpSettingsCache', () => {
     await cache.load(client, ref);
     await cache.load(client, { namespace: 'ops', name: 'other' });
     expect(state.gets).toBe(2);
+  });
+});
+
+describe('loadNodemailer', () => {
+  it('loads the mailer once per process, one module per turn of the event loop (no one long task at the first email)', async () => {
+    let turns = 0;
+    let counting = true;
+    const count = (): void => {
+      turns++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const first = loadNodemailer();
+    expect(loadNodemailer()).toBe(first);
+    const { Mail, SMTPTransport, MailComposer } = await first;
+    counting = false;
+    expect(turns).toBeGreaterThanOrEqual(NODEMAILER_MODULES.length);
+    const options = { host: '127.0.0.1', port: 1, disableFileAccess: true, disableUrlAccess: true };
+    const transport = new Mail(new SMTPTransport(options), options);
+    expect(typeof transport.sendMail).toBe('function');
+    transport.close();
+    expect(typeof new MailComposer({ from: 'a@example.com', to: 'b@example.com', text: 'x' }).compile().build).toBe('function');
+    expect(loadNodemailer()).toBe(first);
   });
 });

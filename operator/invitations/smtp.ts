@@ -7,7 +7,12 @@ import { Readable } from 'node:stream';
 import { isNotFound } from '../runtime/errors.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeWriter } from '../runtime/kube-writer.js';
+import { nextTurn } from '../runtime/slicing.js';
 import type { SecretObject } from './invitation-record.js';
+import type MailComposer from 'nodemailer/lib/mail-composer';
+import type Mail from 'nodemailer/lib/mailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
+import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
 
 /** SMTP settings, from the Secret named by the operator's `smtpSecret`. */
 export interface SmtpSettings {
@@ -234,13 +239,59 @@ export function classifySmtpFailure(error: unknown): SmtpFailureReason {
   return SMTP_FAILURE_REASONS.error;
 }
 
+/**
+ * The parts of nodemailer this mailer uses and what they import, leaves first: the SMTP transport,
+ * the mailer around it and the message composer, not the package's index (its pool, sendmail, SES,
+ * JSON and stream transports, the test-account helper). Loading them all in one go is one task of
+ * 40-60 ms of CPU at the first invitation (issue 24: event-loop lag); one module per turn of the
+ * event loop, none takes more than a few ms.
+ */
+export const NODEMAILER_MODULES = [
+  'nodemailer/lib/punycode',
+  'nodemailer/lib/base64',
+  'nodemailer/lib/qp',
+  'nodemailer/lib/fetch',
+  'nodemailer/lib/shared',
+  'nodemailer/lib/mime-funcs',
+  'nodemailer/lib/xoauth2',
+  'nodemailer/lib/well-known',
+  'nodemailer/lib/smtp-connection',
+  'nodemailer/lib/mime-node',
+  'nodemailer/lib/mail-composer',
+  'nodemailer/lib/dkim',
+  'nodemailer/lib/smtp-transport',
+  'nodemailer/lib/mailer',
+] as const;
+
+type Nodemailer = { readonly Mail: typeof Mail; readonly SMTPTransport: typeof SMTPTransport; readonly MailComposer: typeof MailComposer };
+let nodemailerLoaded: Promise<Nodemailer> | undefined;
+
+/**
+ * Loads what {@link nodemailerMailer} sends with, once per process, at the first email (not at
+ * start-up: an operator that sends nothing never holds it): {@link NODEMAILER_MODULES} one per turn
+ * of the event loop. A failed load is tried again at the next email.
+ */
+export function loadNodemailer(): Promise<Nodemailer> {
+  nodemailerLoaded ??= (async (): Promise<Nodemailer> => {
+    for (const specifier of NODEMAILER_MODULES) {
+      await import(specifier);
+      await nextTurn();
+    }
+    const [{ default: Mail }, { default: SMTPTransport }, { default: MailComposer }] = await Promise.all([import('nodemailer/lib/mailer'), import('nodemailer/lib/smtp-transport'), import('nodemailer/lib/mail-composer')]);
+    return { Mail, SMTPTransport, MailComposer };
+  })().catch((error: unknown) => {
+    nodemailerLoaded = undefined;
+    throw error;
+  });
+  return nodemailerLoaded as Promise<Nodemailer>;
+}
+
 /** Sends through nodemailer over SMTP, one connection per message (invitations are rare). */
 export function nodemailerMailer(timeouts: SmtpTimeouts = {}): Mailer {
   return {
     async send(settings, message, hooks = {}) {
-      // Loaded at the first email, not at start-up: nodemailer is ~40 modules the operator needs only to send.
-      const [{ createTransport }, { default: MailComposer }] = await Promise.all([import('nodemailer'), import('nodemailer/lib/mail-composer')]);
-      const raw = await new MailComposer({
+      const nodemailer = await loadNodemailer();
+      const raw = await new nodemailer.MailComposer({
         from: message.from,
         to: message.to,
         subject: message.subject,
@@ -264,7 +315,7 @@ export function nodemailerMailer(timeouts: SmtpTimeouts = {}): Mailer {
       stream.on('end', () => {
         handedOver = true;
       });
-      const transport = createTransport({
+      const options: SMTPTransportOptions = {
         host: settings.host,
         port: settings.port,
         secure: settings.secure,
@@ -278,7 +329,9 @@ export function nodemailerMailer(timeouts: SmtpTimeouts = {}): Mailer {
         socketTimeout: timeouts.socketMs ?? 60_000,
         disableFileAccess: true,
         disableUrlAccess: true,
-      });
+      };
+      // What nodemailer's createTransport builds for these options, without loading its index.
+      const transport = new nodemailer.Mail(new nodemailer.SMTPTransport(options), options);
       try {
         await transport.sendMail({ envelope: { from: settings.from, to: [message.to] }, raw: stream });
         return { outcome: 'sent' };

@@ -7,11 +7,9 @@ import { INVITATION_WATCH, recordFromSecret } from '../invitations/invitation-re
 import type { InvitationRecord, SecretObject } from '../invitations/invitation-record.js';
 import type { Informer } from '../runtime/informer.js';
 import { builtinKinds } from '../runtime/kinds.js';
+import { nextTurn } from '../runtime/slicing.js';
 import { INVITATION_METRIC_STATES, KEY_AGE_BUCKETS, tenantFigures, UNUSED_KEY_THRESHOLDS } from './domain-metrics.js';
 import type { TenantFigures } from './domain-metrics.js';
-
-/** Yields to the event loop: between two tenants' counts, so a scrape never holds the loop for all tenants at once. */
-const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * The figures of every tenant, counted when a scrape asks (and shared by the scrapes of the next

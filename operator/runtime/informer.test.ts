@@ -260,3 +260,186 @@ describe('Informer update handlers', () => {
     void informer.stop();
   });
 });
+
+describe('Informer relist in slices', () => {
+  const widget = (name: string, size: number, rv: string): Widget => ({ metadata: { name, namespace: 'ns', resourceVersion: rv }, spec: { size } });
+  const names = (ws: readonly Widget[]): string => ws.map((w) => `${w.metadata?.name ?? ''}@${w.metadata?.resourceVersion ?? ''}`).sort().join(',');
+
+  /** A client whose list answers `listed()` (in pages of 500) and whose watches take lines from `send`; says when a watch started. */
+  function client(listed: () => Widget[]) {
+    let onLine: (line: string) => void = () => {};
+    const watchers: (() => void)[] = [];
+    const state = { lists: 0, watches: 0 };
+    const kube = {
+      list: (_kind: KindDescriptor, options: { query?: { continue?: string } }): Promise<ObjectList<Widget>> => {
+        state.lists++;
+        const all = listed();
+        const start = Number(options.query?.continue ?? 0);
+        const next = start + 500;
+        return Promise.resolve({ metadata: { resourceVersion: String(state.lists), ...(next < all.length ? { continue: String(next) } : {}) }, items: structuredClone(all.slice(start, next)) });
+      },
+      watch: (_path: string, _query: unknown, line: (l: string) => void) => {
+        state.watches++;
+        onLine = line;
+        for (const resolve of watchers.splice(0)) resolve();
+        return Promise.resolve({ abort: () => {}, done: new Promise(() => {}) });
+      },
+    } as unknown as KubeClient;
+    return { kube, state, send: (type: string, object: Widget) => onLine(JSON.stringify({ type, object })), nextWatch: () => new Promise<void>((resolve) => watchers.push(resolve)) };
+  }
+
+  /**
+   * Reads the cache in every turn of the event loop until stopped: its size, how many objects the size
+   * index holds under 1, and the version of three objects (cheap enough to run thousands of times).
+   */
+  function poll(informer: Informer<Widget>, bySize: { get(value: string): Widget[] }): { seen: Set<string>; turns: () => number; stop: () => void } {
+    const seen = new Set<string>();
+    let turns = 0;
+    let polling = true;
+    const look = (): void => {
+      if (!polling) return;
+      turns++;
+      const version = (key: string): string => informer.get(key)?.metadata?.resourceVersion ?? '-';
+      seen.add(`${informer.size} ${bySize.get('1').length} w1000@${version('ns/w1000')} w1999@${version('ns/w1999')} n0@${version('ns/n0')} ns:${informer.byIndex('namespace', 'ns').length}`);
+      setImmediate(look);
+    };
+    setImmediate(look);
+    return { seen, turns: () => turns, stop: () => (polling = false) };
+  }
+
+  it('gives the event loop turns during a relist, shows readers the old cache or the new one only, and delivers adds and updates in list order, then deletes', async () => {
+    // Old: w0..w1999 at version 1 (size 1). New: w0..w999 unchanged, w1000..w1499 updated (size 2), w1500..w1999 gone, n0..n499 added.
+    const before = Array.from({ length: 2_000 }, (_, i) => widget(`w${i}`, 1, '1'));
+    const after = [...before.slice(0, 1_000), ...Array.from({ length: 500 }, (_, i) => widget(`w${1_000 + i}`, 2, '2')), ...Array.from({ length: 500 }, (_, i) => widget(`n${i}`, 1, '2'))];
+    let listed = before;
+    const { kube, state, nextWatch } = client(() => listed);
+    const clock = new ManualClock();
+    const informer = new Informer<Widget>({ client: kube, kind, clock, logger: createLogger({ level: 'silent' }), relistDelayMs: 10, sliceMs: 0 });
+    const bySize = informer.index('bySize', (w) => [String(w.spec?.size)]);
+    let watching = nextWatch();
+    informer.start();
+    await informer.waitForSync();
+    await watching;
+    const unchanged = informer.get('ns/w5');
+    const events: string[] = [];
+    let deliveredAtWatch = -1;
+    informer.addHandler({
+      add: (w) => events.push(`add ${w.metadata?.name ?? ''}`),
+      update: (previous, w) => events.push(`update ${w.metadata?.name ?? ''} ${String(previous.spec?.size)}→${String(w.spec?.size)}`),
+      delete: (w) => events.push(`delete ${w.metadata?.name ?? ''}`),
+    });
+    events.length = 0; // the adds of addHandler after sync
+    watching = nextWatch().then(() => void (deliveredAtWatch = events.length));
+    listed = after;
+    const reader = poll(informer, bySize);
+    const relisted = informer.relistSoon().then(() => events.length);
+    await clock.advance(10);
+    const deliveredAtResolve = await relisted.finally(() => reader.stop());
+    await watching;
+
+    expect(state.lists).toBe(2 * 4); // four pages of 500, twice
+    expect(informer.relistYields).toBeGreaterThan(1_000);
+    expect(reader.turns()).toBeGreaterThan(1_000);
+    // Every turn saw the old cache (2,000 of size 1) or the new one (1,500 of size 1, w1000 updated, w1999 gone, n0 added), never a mix.
+    expect([...reader.seen].sort()).toEqual(['2000 1500 w1000@2 w1999@- n0@2 ns:2000', '2000 2000 w1000@1 w1999@1 n0@- ns:2000']);
+
+    const expected = [...Array.from({ length: 500 }, (_, i) => `update w${1_000 + i} 1→2`), ...Array.from({ length: 500 }, (_, i) => `add n${i}`), ...Array.from({ length: 500 }, (_, i) => `delete w${1_500 + i}`)];
+    expect(events).toEqual(expected);
+    // The relist's waiters, and the next watch, come after its last event.
+    expect(deliveredAtResolve).toBe(expected.length);
+    expect(deliveredAtWatch).toBe(expected.length);
+    expect(informer.get('ns/w5')).toBe(unchanged);
+    expect(informer.lastResourceVersion).toBe(String(state.lists)); // the last page's
+    void informer.stop();
+  });
+
+  it('is synced, and resolves waitForSync, only once every object of the first list is delivered', async () => {
+    const { kube } = client(() => Array.from({ length: 1_200 }, (_, i) => widget(`w${i}`, 1, '1')));
+    const informer = new Informer<Widget>({ client: kube, kind, clock: new ManualClock(), logger: createLogger({ level: 'silent' }), sliceMs: 0 });
+    let adds = 0;
+    const syncedAt: number[] = [];
+    informer.addHandler({ add: () => void adds++ });
+    let polling = true;
+    const look = (): void => {
+      if (informer.hasSynced) syncedAt.push(adds);
+      if (polling) setImmediate(look);
+    };
+    setImmediate(look);
+    informer.start();
+    await informer.waitForSync();
+    expect(adds).toBe(1_200);
+    polling = false;
+    expect(syncedAt.every((n) => n === 1_200)).toBe(true);
+    void informer.stop();
+  });
+
+  it('applies watch events only after the relist, on top of it: a delete and an update of objects the relist brought', async () => {
+    let listed = [widget('a', 1, '1'), widget('b', 1, '1')];
+    const { kube, send, nextWatch } = client(() => listed);
+    const clock = new ManualClock();
+    const informer = new Informer<Widget>({ client: kube, kind, clock, logger: createLogger({ level: 'silent' }), relistDelayMs: 10, sliceMs: 0 });
+    let watching = nextWatch();
+    informer.start();
+    await informer.waitForSync();
+    await watching;
+    listed = [widget('a', 2, '5'), widget('c', 1, '5')];
+    watching = nextWatch();
+    const relisted = informer.relistSoon();
+    await clock.advance(10);
+    await relisted;
+    await watching;
+    expect(names(informer.list())).toBe('a@5,c@5');
+    send('MODIFIED', widget('a', 3, '6'));
+    send('DELETED', widget('c', 1, '7'));
+    expect(names(informer.list())).toBe('a@6');
+    expect(informer.get('ns/a')?.spec?.size).toBe(3);
+    expect(informer.lastResourceVersion).toBe('7');
+    void informer.stop();
+  });
+
+  it('gives a handler added while a list is being delivered every cached object once, as an add', async () => {
+    const { kube } = client(() => Array.from({ length: 600 }, (_, i) => widget(`w${i}`, 1, '1')));
+    const informer = new Informer<Widget>({ client: kube, kind, clock: new ManualClock(), logger: createLogger({ level: 'silent' }), sliceMs: 0 });
+    let early = 0;
+    const late = new Map<string, number>();
+    let added = false;
+    informer.addHandler({
+      add: () => {
+        early++;
+        // Halfway through the first list's delivery: the cache already holds all 600.
+        if (early === 300 && !added) {
+          added = true;
+          informer.addHandler({ add: (w) => void late.set(w.metadata?.name ?? '', (late.get(w.metadata?.name ?? '') ?? 0) + 1) });
+        }
+      },
+    });
+    informer.start();
+    await informer.waitForSync();
+    expect(early).toBe(600);
+    expect(late.size).toBe(600);
+    expect([...late.values()].every((n) => n === 1)).toBe(true);
+    void informer.stop();
+  });
+
+  it('leaves the cache as it was when stopped while a relist is being built', async () => {
+    let listed = Array.from({ length: 1_000 }, (_, i) => widget(`w${i}`, 1, '1'));
+    const { kube, nextWatch } = client(() => listed);
+    const clock = new ManualClock();
+    const informer = new Informer<Widget>({ client: kube, kind, clock, logger: createLogger({ level: 'silent' }), relistDelayMs: 10, sliceMs: 0 });
+    const watching = nextWatch();
+    informer.start();
+    await informer.waitForSync();
+    await watching;
+    const deleted: string[] = [];
+    informer.addHandler({ delete: (w) => deleted.push(w.metadata?.name ?? '') });
+    listed = [];
+    void informer.relistSoon();
+    await clock.advance(10);
+    // A few turns into the relist (its list is answered at once; building takes one turn per object).
+    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    await informer.stop();
+    expect(informer.size).toBe(1_000);
+    expect(informer.byIndex('namespace', 'ns')).toHaveLength(1_000);
+    expect(deleted).toEqual([]);
+  });
+});
