@@ -76,6 +76,8 @@ function onEveryChange<T extends KubeObject>(informer: Informer<T>, onChange: (o
       safely(onChange, object);
     },
     delete: (object) => safely(onDelete, object),
+    // A relist's differences reach the handlers in slices after the cache shows them: nothing kept may lag it.
+    replaced: dropAll,
   });
 }
 

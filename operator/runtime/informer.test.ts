@@ -323,10 +323,13 @@ describe('Informer relist in slices', () => {
     const unchanged = informer.get('ns/w5');
     const events: string[] = [];
     let deliveredAtWatch = -1;
+    const replacedAt: { events: number; newCache: boolean }[] = [];
     informer.addHandler({
       add: (w) => events.push(`add ${w.metadata?.name ?? ''}`),
       update: (previous, w) => events.push(`update ${w.metadata?.name ?? ''} ${String(previous.spec?.size)}→${String(w.spec?.size)}`),
       delete: (w) => events.push(`delete ${w.metadata?.name ?? ''}`),
+      // Derived state that may not lag the cache (the access API's kept decisions) hears of the swap in the same step.
+      replaced: () => replacedAt.push({ events: events.length, newCache: informer.get('ns/w1999') === undefined && informer.get('ns/n0') !== undefined }),
     });
     events.length = 0; // the adds of addHandler after sync
     watching = nextWatch().then(() => void (deliveredAtWatch = events.length));
@@ -345,6 +348,7 @@ describe('Informer relist in slices', () => {
 
     const expected = [...Array.from({ length: 500 }, (_, i) => `update w${1_000 + i} 1→2`), ...Array.from({ length: 500 }, (_, i) => `add n${i}`), ...Array.from({ length: 500 }, (_, i) => `delete w${1_500 + i}`)];
     expect(events).toEqual(expected);
+    expect(replacedAt).toEqual([{ events: 0, newCache: true }]);
     // The relist's waiters, and the next watch, come after its last event.
     expect(deliveredAtResolve).toBe(expected.length);
     expect(deliveredAtWatch).toBe(expected.length);

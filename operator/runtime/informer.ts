@@ -34,6 +34,13 @@ export interface InformerHandler<T extends KubeObject> {
   /** `previous` is the object as cached before, `object` as it is now. */
   update?(previous: T, object: T): void;
   delete?(object: T): void;
+  /**
+   * A relist swapped in a cache that differs from the one before: called at once, in the same step,
+   * before the differences go out as events in slices (turns of the event loop later). State derived
+   * from the cache that must never answer from older facts than the cache (the access API's
+   * precomputed decisions, verified keys) drops itself here.
+   */
+  replaced?(): void;
 }
 
 /** Values under which an object is indexed. */
@@ -541,6 +548,15 @@ export class Informer<T extends KubeObject = KubeObject> {
       }
     }
     this.options.metrics?.cachedObjects.set({ kind: this.kind.kind }, this.store.size);
+    if (changed.length > 0 || deleted.length > 0) {
+      for (const handler of this.handlers) {
+        try {
+          handler.replaced?.();
+        } catch (error) {
+          this.log.error({ err: error, event: 'replaced' }, 'An informer handler threw; the event was dropped for that handler');
+        }
+      }
+    }
     return { changed, deleted };
   }
 

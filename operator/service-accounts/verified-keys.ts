@@ -76,6 +76,8 @@ export function keptKeyVerifier(sources: VerifierSources, informers: VerifiedKey
         drop(object);
       },
       delete: onDelete === 'all' ? dropAll : drop,
+      // A relist's differences reach the handlers in slices after the cache shows them: no kept yes may lag it.
+      replaced: dropAll,
     });
   };
   const ownNamespace = (object: KubeObject): void => dropNamespace(object.metadata?.namespace ?? '');
