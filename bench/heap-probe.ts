@@ -1,0 +1,48 @@
+// Heap per cached object of real objects (a `bench/convergence.ts --dump-objects` file), by kind:
+// each object is parsed again `copies` times (every copy its own strings, as the API server's JSON
+// gives them) and prepared as the operator's informer prepares it (managedFields dropped, the feature's
+// transform, interning, compaction), then the heap they hold is divided by their number.
+//   node --expose-gc --import tsx bench/heap-probe.ts <dump.json> [copies=20]
+import { readFileSync } from 'node:fs';
+import { Informer } from '../operator/runtime/informer.js';
+import { builtinKinds } from '../operator/runtime/kinds.js';
+import type { KubeObject } from '../operator/runtime/kinds.js';
+import { createLogger } from '../operator/runtime/logger.js';
+import { systemClock } from '../operator/runtime/clock.js';
+import { toCachedApiKeySecret } from '../operator/service-accounts/api-key-secret.js';
+
+const [file, copiesArg] = process.argv.slice(2);
+const dump = JSON.parse(readFileSync(file as string, 'utf8')) as Record<string, KubeObject[]>;
+const copies = Number(copiesArg ?? 20);
+const gc = (globalThis as { gc?: () => void }).gc as () => void;
+const heap = (): number => {
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+const logger = createLogger({ level: 'silent' });
+function prepareOf(transform?: (o: KubeObject) => KubeObject): (o: KubeObject) => KubeObject {
+  const informer = new Informer<KubeObject>({ kind: builtinKinds.secret, client: {} as never, clock: systemClock, logger, ...(transform ? { transform } : {}) });
+  return (o) => (informer as unknown as { prepare(o: KubeObject): KubeObject }).prepare(o);
+}
+const groups: [string, KubeObject[], (o: KubeObject) => KubeObject][] = [
+  ['User', dump['User'] ?? [], prepareOf()],
+  ['ServiceAccount', dump['ServiceAccount'] ?? [], prepareOf()],
+  ['Secret api-key', (dump['Secret'] ?? []).filter((s) => (s as { type?: string }).type === 'accounts.blinkops.com/api-key'), prepareOf(toCachedApiKeySecret)],
+  ['Secret invitation', (dump['Secret'] ?? []).filter((s) => (s as { type?: string }).type === 'accounts.blinkops.com/invitation'), prepareOf()],
+  ['RoleBinding', dump['RoleBinding'] ?? [], prepareOf()],
+];
+const out: Record<string, unknown> = {};
+for (const [name, objects, prepare] of groups) {
+  if (objects.length === 0) continue;
+  const text = JSON.stringify(objects);
+  const before = heap();
+  const kept: KubeObject[] = [];
+  const started = performance.now();
+  for (let i = 0; i < copies; i++) for (const o of JSON.parse(text) as KubeObject[]) kept.push(prepare(o));
+  const ms = performance.now() - started;
+  out[name] = { objects: kept.length, bytesPerObject: Math.round((heap() - before) / kept.length), parseAndPrepareUs: Math.round((ms * 1000 * 10) / kept.length) / 10 };
+  if (process.argv.includes('--show')) console.log(name, kept[0]);
+  kept.length = 0;
+}
+console.log(JSON.stringify(out));
