@@ -12,6 +12,7 @@ import type { Clock, Timer } from './clock.js';
 import { sleep } from './clock.js';
 import { ApiError } from './errors.js';
 import { compactHistory } from './compact-history.js';
+import { shareConditions } from './shared-conditions.js';
 import { rememberSpecManager } from './history.js';
 import type { KindDescriptor, KubeObject } from './kinds.js';
 import { collectionPath, objectKey } from './kinds.js';
@@ -581,6 +582,8 @@ export class Informer<T extends KubeObject = KubeObject> {
     shareEqualStrings(prepared);
     // status.history (Users, ServiceAccounts) is kept as one string and decoded when read (compact-history.ts).
     const status = (prepared as { status?: unknown }).status;
+    // Conditions equal across objects are kept once, frozen (shared-conditions.ts).
+    shareConditions(status);
     if (status !== null && typeof status === 'object' && 'history' in status && !Object.isFrozen(prepared)) (prepared as { status?: unknown }).status = compactHistory(status);
     // Only who wrote which spec fields, and when, is kept: for status.history (history.ts).
     rememberSpecManager(prepared, managedFields as Parameters<typeof rememberSpecManager>[1]);
