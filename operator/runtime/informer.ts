@@ -12,6 +12,7 @@ import type { Clock, Timer } from './clock.js';
 import { sleep } from './clock.js';
 import { ApiError } from './errors.js';
 import { compactHistory } from './compact-history.js';
+import { compactSecretData } from './compact-secret-data.js';
 import { shareConditions } from './shared-conditions.js';
 import { rememberSpecManager } from './history.js';
 import type { KindDescriptor, KubeObject } from './kinds.js';
@@ -578,13 +579,15 @@ export class Informer<T extends KubeObject = KubeObject> {
       const { managedFields: _dropped, ...metadata } = raw.metadata ?? {};
       object = { ...raw, metadata };
     }
-    const prepared = internCommonStrings(this.options.transform ? this.options.transform(object) : object);
+    let prepared = internCommonStrings(this.options.transform ? this.options.transform(object) : object);
     shareEqualStrings(prepared);
     // status.history (Users, ServiceAccounts) is kept as one string and decoded when read (compact-history.ts).
     const status = (prepared as { status?: unknown }).status;
     // Conditions equal across objects are kept once, frozen (shared-conditions.ts).
     shareConditions(status);
     if (status !== null && typeof status === 'object' && 'history' in status && !Object.isFrozen(prepared)) (prepared as { status?: unknown }).status = compactHistory(status);
+    // A Secret cached with its data (invitation records) keeps it as joined strings (compact-secret-data.ts).
+    if ('data' in prepared && !Object.isFrozen(prepared)) prepared = compactSecretData(prepared);
     // Only who wrote which spec fields, and when, is kept: for status.history (history.ts).
     rememberSpecManager(prepared, managedFields as Parameters<typeof rememberSpecManager>[1]);
     return prepared;
