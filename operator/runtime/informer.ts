@@ -184,9 +184,10 @@ export function internCommonStrings<T extends KubeObject>(object: T): T {
 /**
  * Makes equal strings within one object one string: the same timestamp in creationTimestamp, a
  * condition's lastTransitionTime and a history entry, a key id in a label and in status, parsed
- * once each by JSON.parse. Depth-first over plain objects and arrays; frozen ones are left alone.
+ * once each by JSON.parse; and a recent time (to the second) with other objects' equal ones.
+ * Depth-first over plain objects and arrays; frozen ones are left alone. Exported for tests.
  */
-function shareEqualStrings(root: unknown): void {
+export function shareEqualStrings(root: unknown): void {
   try {
     shareIn(root, 0);
   } finally {
@@ -218,8 +219,30 @@ function shareString(value: string): string {
   if (value.length < 8 || value.length > INTERN_MAX_LENGTH) return value;
   const first = seenInObject.get(value);
   if (first !== undefined) return first;
-  seenInObject.set(value, value);
+  const shared = isSecondsTime(value) ? recentTime(value) : value;
+  seenInObject.set(value, shared);
+  return shared;
+}
+
+/**
+ * One copy of each recent time (`2026-12-08T00:30:09Z`) across objects: objects made together (a
+ * tenant's users from SCIM or GitOps, ~55 a second in the --scale run) share their creationTimestamp
+ * and the times of their status writes: 40 B per time per object. Bounded: past
+ * {@link TIME_POOL_LIMIT} times the pool starts again (what was shared stays shared); a time seen once
+ * costs one entry meanwhile.
+ */
+const timePool = new Map<string, string>();
+const TIME_POOL_LIMIT = 4_096;
+function recentTime(value: string): string {
+  const known = timePool.get(value);
+  if (known !== undefined) return known;
+  if (timePool.size >= TIME_POOL_LIMIT) timePool.clear();
+  timePool.set(value, value);
   return value;
+}
+/** An RFC 3339 time to the second in UTC, as Kubernetes writes them (a cheap check: shape, not calendar). */
+function isSecondsTime(value: string): boolean {
+  return value.length === 20 && value.charCodeAt(19) === 90 /* Z */ && value.charCodeAt(10) === 84 /* T */ && value.charCodeAt(4) === 45 /* - */ && value.charCodeAt(13) === 58 /* : */;
 }
 
 /** Index of objects by namespace (built in to every informer). */
