@@ -207,7 +207,9 @@ function shareIn(node: unknown, depth: number): void {
   }
   const record = node as Record<string, unknown>;
   for (const key in record) {
-    if (!Object.hasOwn(record, key)) continue;
+    // status.history and a Secret's data become one string just after (compact-history.ts,
+    // compact-secret-data.ts): their strings are not kept.
+    if (!Object.hasOwn(record, key) || (depth === 1 && key === 'history') || (depth === 0 && key === 'data')) continue;
     const value = record[key];
     // Equal strings compare equal whatever their copy: assign the first copy whenever one is known.
     if (typeof value === 'string') {
@@ -217,11 +219,12 @@ function shareIn(node: unknown, depth: number): void {
 }
 function shareString(value: string): string {
   if (value.length < 8 || value.length > INTERN_MAX_LENGTH) return value;
+  // A time is shared through the pool of recent times, within the object too: one lookup, not two.
+  if (isSecondsTime(value)) return recentTime(value);
   const first = seenInObject.get(value);
   if (first !== undefined) return first;
-  const shared = isSecondsTime(value) ? recentTime(value) : value;
-  seenInObject.set(value, shared);
-  return shared;
+  seenInObject.set(value, value);
+  return value;
 }
 
 /**
@@ -243,6 +246,13 @@ function recentTime(value: string): string {
 /** An RFC 3339 time to the second in UTC, as Kubernetes writes them (a cheap check: shape, not calendar). */
 function isSecondsTime(value: string): boolean {
   return value.length === 20 && value.charCodeAt(19) === 90 /* Z */ && value.charCodeAt(10) === 84 /* T */ && value.charCodeAt(4) === 45 /* - */ && value.charCodeAt(13) === 58 /* : */;
+}
+
+/** A condition kept as the first of its kind (then frozen and shared): its common strings interned, its time pooled. */
+function prepareFirstCondition(condition: Record<string, unknown>): void {
+  internFields(condition, CONDITION_FIELDS);
+  const time = condition['lastTransitionTime'];
+  if (typeof time === 'string' && isSecondsTime(time)) condition['lastTransitionTime'] = recentTime(time);
 }
 
 /** Index of objects by namespace (built in to every informer). */
@@ -602,12 +612,14 @@ export class Informer<T extends KubeObject = KubeObject> {
       const { managedFields: _dropped, ...metadata } = raw.metadata ?? {};
       object = { ...raw, metadata };
     }
-    let prepared = internCommonStrings(this.options.transform ? this.options.transform(object) : object);
+    const transformed = this.options.transform ? this.options.transform(object) : object;
+    // Conditions equal across objects are kept once, frozen (shared-conditions.ts); first, so that the
+    // steps below skip those (frozen) and have less to do.
+    shareConditions((transformed as { status?: unknown }).status, prepareFirstCondition);
+    let prepared = internCommonStrings(transformed);
     shareEqualStrings(prepared);
     // status.history (Users, ServiceAccounts) is kept as one string and decoded when read (compact-history.ts).
     const status = (prepared as { status?: unknown }).status;
-    // Conditions equal across objects are kept once, frozen (shared-conditions.ts).
-    shareConditions(status);
     if (status !== null && typeof status === 'object' && 'history' in status && !Object.isFrozen(prepared)) (prepared as { status?: unknown }).status = compactHistory(status);
     // A Secret cached with its data (invitation records) keeps it as joined strings (compact-secret-data.ts).
     if ('data' in prepared && !Object.isFrozen(prepared)) prepared = compactSecretData(prepared);

@@ -52,9 +52,10 @@ function sameCondition(a: Readonly<Record<string, unknown>>, b: Record<string, u
  * Replaces, in place, each condition of `status.conditions` that an earlier call already saw (equal
  * keys, order and values) by that one copy, frozen. The first of its kind is kept and frozen: a second
  * equal one then shares it. Conditions with other fields, or values that are not strings or whole
- * numbers, are left alone, as is a frozen array.
+ * numbers, are left alone, as is a frozen array. `prepareFirst` is given each condition about to be
+ * kept as the first of its kind, before it is frozen (the informer interns its strings there).
  */
-export function shareConditions(status: unknown): void {
+export function shareConditions(status: unknown, prepareFirst?: (condition: Record<string, unknown>) => void): void {
   if (status === null || typeof status !== 'object') return;
   const conditions = (status as { conditions?: unknown }).conditions;
   if (!Array.isArray(conditions) || Object.isFrozen(conditions)) return;
@@ -71,6 +72,7 @@ export function shareConditions(status: unknown): void {
     }
     if (known !== undefined) continue; // a collision (or the same object again): keep the first
     if (pool.size >= POOL_LIMIT) pool.clear();
+    prepareFirst?.(record);
     pool.set(hash, Object.freeze(record));
   }
 }
