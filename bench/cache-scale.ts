@@ -16,19 +16,20 @@ const load = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
 
 /**
  * A synthetic cluster of about `objects` cached objects: per tenant U users (19 in 20 with a
- * RoleBinding), U service accounts and their U key Secrets, 10 workspaces, the Tenant and its
- * Namespace: 3.95 U + 12 objects; one tenant per 10,000 objects.
+ * RoleBinding) and their U invitation records, U service accounts and their U key Secrets, 10
+ * workspaces, the Tenant and its Namespace: 4.95 U + 12 objects; one tenant per 10,000 objects.
+ * The objects are shaped as a real cluster's (bench/synthetic-cluster.ts says how).
  */
 export function shapeFor(objects: number): ClusterShape {
   const tenants = Math.max(1, Math.round(objects / 10_000));
-  const perTenant = Math.max(1, Math.round((objects / tenants - 12) / 3.95));
+  const perTenant = Math.max(1, Math.round((objects / tenants - 12) / 4.95));
   return { tenants, usersPerTenant: perTenant, serviceAccountsPerTenant: perTenant, workspacesPerTenant: 10 };
 }
 
 /** Heap freed by emptying each informer's cache in turn (store and indexes), per object it held. */
 function heapByKind(manager: object, heap: () => number): Record<string, { objects: number; bytesPerObject: number; indexBytesPerObject: number }> {
   // Bench only: reaches into the informers' private stores; the process ends right after.
-  const informers = (manager as unknown as { informers: Map<string, { kind: { kind: string }; store: Map<string, unknown>; indexes: Map<string, { values: Map<string, unknown> }> }> }).informers;
+  const informers = (manager as unknown as { informers: Map<string, { kind: { kind: string }; options: { fieldSelector?: string }; store: Map<string, unknown>; indexes: Map<string, { values: Map<string, unknown> }> }> }).informers;
   const out: Record<string, { objects: number; bytesPerObject: number; indexBytesPerObject: number }> = {};
   let before = heap();
   for (const informer of informers.values()) {
@@ -38,7 +39,9 @@ function heapByKind(manager: object, heap: () => number): Record<string, { objec
     const withoutIndexes = heap();
     informer.store.clear();
     const after = heap();
-    out[informer.kind.kind] = { objects, bytesPerObject: Math.round((before - after) / objects), indexBytesPerObject: Math.round((before - withoutIndexes) / objects) };
+    // Secrets by their type (key Secrets, invitation records): `Secret api-key`, `Secret invitation`.
+    const type = /^type=.*\/(.+)$/.exec(informer.options.fieldSelector ?? '')?.[1];
+    out[type ? `${informer.kind.kind} ${type}` : informer.kind.kind] = { objects, bytesPerObject: Math.round((before - after) / objects), indexBytesPerObject: Math.round((before - withoutIndexes) / objects) };
     before = after;
   }
   return out;

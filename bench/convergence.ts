@@ -88,6 +88,8 @@ const CAP_MS = Number(process.env['BENCH_CONVERGE_CAP_MS'] ?? (quick ? 60_000 : 
 /** Senders of invitation emails: the operator's send queue runs 4 at once (DEFAULT_SEND_CONCURRENCY). */
 const SENDERS = 4;
 const CPU_PROF = args.includes('--cpu-prof');
+/** `--dump-objects <file>`: after the operator phase converged, the raw objects of its tenant namespaces (as listed, managedFields included) go to this JSON file: the shapes bench/realistic-shapes.ts copies. */
+const DUMP_OBJECTS = args.includes('--dump-objects') ? args[args.indexOf('--dump-objects') + 1] : undefined;
 /** Idle phase of the steady state. */
 const IDLE_MS = quick ? 2_000 : 10_000;
 const load = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
@@ -744,6 +746,7 @@ async function runOperator(state: ClusterState, client: KubeClient): Promise<Rec
     const operatorCounters = await countersSince(op.metricsPort, metricsBefore);
     const convergedText = await scrapeOperator(op.metricsPort);
     const cachedObjects = metricValues(convergedText, 'blink_informer_cached_objects').total;
+    if (DUMP_OBJECTS) await dumpObjects(client, namespaces, DUMP_OBJECTS);
 
     // Steady state: idle for 10 s (2 s with --quick), then a restart (a full list and one reconcile of every converged
     // object: the resync that matters, since the operator sets no periodic resync), counting writes.
@@ -956,6 +959,19 @@ async function changeToAnswer(client: KubeClient, accessApiPort: number, namespa
   patchMs.sort((a, b) => a - b);
   const at = (values: number[], q: number): number | null => (values.length ? Math.round((values[Math.min(values.length - 1, Math.ceil(q * values.length) - 1)] ?? 0) * 10) / 10 : null);
   return { samples, change: 'ServiceAccount spec.role Builder <-> Admin, asked "settings"', p50Ms: at(ms, 0.5), p99Ms: at(ms, 0.99), maxMs: at(ms, 1), patchP50Ms: at(patchMs, 0.5), polls, timedOut, wrongStart, samplesMs: ms.map((v) => Math.round(v)) };
+}
+
+/** Every object of the kinds the operator caches in `namespaces` (and the cluster's Tenants and those Namespaces), raw, by kind. */
+async function dumpObjects(client: KubeClient, namespaces: readonly string[], file: string): Promise<void> {
+  const kinds = [ACCOUNT_KINDS.user, ACCOUNT_KINDS.serviceAccount, ACCOUNT_KINDS.workspace, ACCOUNT_KINDS.group, builtinKinds.secret, builtinKinds.roleBinding];
+  const out: Record<string, unknown[]> = {};
+  for (const kind of kinds) {
+    out[kind.kind] = [];
+    for (const namespace of namespaces) out[kind.kind]?.push(...(await client.list(kind, { namespace })).items);
+  }
+  out['Tenant'] = (await client.list(ACCOUNT_KINDS.tenant)).items;
+  out['Namespace'] = (await client.list(builtinKinds.namespace)).items.filter((n) => namespaces.includes(n.metadata?.name ?? ''));
+  await writeFile(file, JSON.stringify(out));
 }
 
 // --- charts -------------------------------------------------------------------------------------

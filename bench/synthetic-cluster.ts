@@ -6,6 +6,16 @@
 // conditions per User and ServiceAccount) and go through JSON text, because the
 // real client parses every list page from JSON.
 //
+// Realistic as a real cluster gives them (issue 24 §2: heap per cached object measured on realistic
+// objects; the shapes were copied from `bench/convergence.ts 500 --dump-objects`, 2026-12-08):
+// - custom resources come back with every object's keys sorted (kube-apiserver serializes them as
+//   maps), Secrets and RoleBindings in their Go structs' field order;
+// - every object has its own times: created at the --scale run's pace (~55 objects/s), status
+//   written 1 s (ServiceAccount) or 10 s (User: the email) later, the key's time with milliseconds;
+// - the conditions, history and status fields the operator writes, with its messages;
+// - every User has its invitation record Secret (kept after acceptance: state accepted), which
+//   the operator caches whole (users and observability features).
+//
 // `installSyntheticClient` replaces the network methods of KubeClient in this
 // process (benchmarks only): `list` serves these objects page by page, `watch`
 // never delivers, `request` refuses the Lease (so the replica stays a standby and
@@ -21,6 +31,7 @@ import type { ObjectList, Query, WatchRequest } from '../operator/runtime/kube-c
 import type { KindDescriptor, KubeObject } from '../operator/runtime/kinds.js';
 import { API_KEY_SECRET_SELECTOR, API_KEY_SECRET_TYPE, apiKeySecretLabels, apiKeySecretName, buildApiKeySecret } from '../operator/service-accounts/api-key-secret.js';
 import { KEY_SIGNING_SECRET } from '../operator/service-accounts/key-signing.js';
+import { INVITATION_SELECTOR, invitationMessageId, secretFromRecord } from '../operator/invitations/invitation-record.js';
 import { bindingSelector } from '../operator/tenants/binding-controller.js';
 import { desiredBinding } from '../operator/tenants/binding-plan.js';
 
@@ -37,6 +48,22 @@ export interface ClusterShape {
 
 const ROLES = ['Admin', 'Builder', 'Consumer'] as const;
 const CREATED = '2026-01-01T00:00:00Z';
+const EPOCH_MS = Date.parse(CREATED);
+/** Objects created per second, as in the --scale run: objects created in the same second share their times' text. */
+const CREATED_PER_SECOND = 55;
+/** The time `offsetS` seconds after object `i` of tenant `t` was created (each tenant's objects created together: users, then service accounts). */
+function timeOf(t: number, i: number, offsetS = 0, withMs = false): string {
+  const ms = EPOCH_MS + (Math.floor((t * 4_000 + i) / CREATED_PER_SECOND) + offsetS) * 1000 + (withMs ? (i * 37) % 1000 : 0);
+  const text = new Date(ms).toISOString();
+  return withMs ? text : text.replace('.000Z', 'Z');
+}
+/** A custom resource as kube-apiserver returns it: every object's keys sorted. */
+function sortedKeys<V>(value: V): V {
+  if (Array.isArray(value)) return value.map(sortedKeys) as V;
+  if (value === null || typeof value !== 'object') return value;
+  const record = value as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(record).sort().map((k) => [k, sortedKeys(record[k])])) as V;
+}
 
 export const tenantName = (t: number): string => `t${t}`;
 export const namespaceName = (t: number): string => `tenant-t${t}`;
@@ -60,58 +87,89 @@ function uidOf(kind: keyof typeof KIND_CODES, t: number, i: number): string {
 }
 
 let rvCounter = 1000;
-function serverMeta(name: string, namespace: string | undefined, uid: string, kind: string, fields: object): Record<string, unknown> {
+function serverMeta(name: string, namespace: string | undefined, uid: string, kind: string, fields: object, created = CREATED): Record<string, unknown> {
   return {
     name,
     ...(namespace !== undefined ? { namespace } : {}),
     uid,
     resourceVersion: String(++rvCounter),
     generation: 1,
-    creationTimestamp: CREATED,
+    creationTimestamp: created,
     // Stripped by the informer before caching; here so that the cost of stripping is counted.
     managedFields: [
-      { manager: 'kubectl', operation: 'Apply', apiVersion: API_VERSION, time: CREATED, fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': fields } },
-      { manager: 'blink-accounts-operator', operation: 'Update', apiVersion: API_VERSION, time: CREATED, fieldsType: 'FieldsV1', subresource: 'status', fieldsV1: { 'f:status': { [`f:${kind}`]: {} } } },
+      { manager: 'kubectl', operation: 'Apply', apiVersion: API_VERSION, time: created, fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': fields } },
+      { manager: 'blink-accounts-operator', operation: 'Update', apiVersion: API_VERSION, time: created, fieldsType: 'FieldsV1', subresource: 'status', fieldsV1: { 'f:status': { [`f:${kind}`]: {} } } },
     ],
   };
 }
 
 const ready = (message: string): unknown[] => [{ type: 'Ready', status: 'True', reason: 'Reconciled', message, lastTransitionTime: CREATED, observedGeneration: 1 }];
-const condition = (type: string, status: string, reason: string, message: string): unknown => ({ type, status, reason, message, lastTransitionTime: CREATED, observedGeneration: 1 });
+const condition = (type: string, status: string, reason: string, message: string, at = CREATED): unknown => ({ type, status, reason, message, lastTransitionTime: at, observedGeneration: 1 });
 
 /** The conditions and history the operator writes on a User (issue 24: heap measured on realistic status, 2-4 conditions). */
-function userStatusParts(email: string, invited: boolean): { conditions: unknown[]; history: unknown[] } {
-  const resolved = condition('ReferencesResolved', 'True', 'AllReferencesResolved', 'Every Group and Workspace in spec exists');
-  const sent = { at: CREATED, event: 'InvitationSent', reason: 'Created', message: `Emailed the invitation to ${email}`, by: 'kubectl' };
+function userStatusParts(email: string, invited: boolean, sentAt: string, acceptedAt: string): { conditions: unknown[]; history: unknown[] } {
+  const resolved = condition('ReferencesResolved', 'True', 'AllReferencesResolved', 'Every Group and Workspace in spec exists', sentAt);
+  const history = [
+    { at: sentAt, event: 'Invited', reason: 'Created', message: `Invited ${email}`, by: 'kubectl' },
+    { at: sentAt, event: 'InvitationSent', reason: 'Sent', message: `The invitation email was handed to the SMTP server for ${email}` },
+  ];
   return invited
     ? {
-        conditions: [condition('Ready', 'False', 'InvitationPending', `Waiting for ${email} to accept the invitation`), condition('InvitationSent', 'True', 'Sent', `The invitation was emailed to ${email}`), condition('InvitationExpired', 'False', 'NotExpired', 'The invitation has not expired'), resolved],
-        history: [{ at: CREATED, event: 'Invited', reason: 'Created', message: `Invited ${email}`, by: 'kubectl' }, sent],
+        conditions: [condition('Ready', 'False', 'InvitationPending', `Waiting for ${email} to accept the invitation`, sentAt), condition('InvitationSent', 'True', 'Sent', `The invitation was emailed to ${email}`, sentAt), condition('InvitationExpired', 'False', 'NotExpired', 'The invitation link is valid', sentAt), resolved],
+        history,
       }
     : {
-        conditions: [condition('Ready', 'True', 'Active', `${email} accepted the invitation and is active`), resolved],
-        history: [{ at: CREATED, event: 'Invited', reason: 'Created', message: `Invited ${email}`, by: 'kubectl' }, sent, { at: CREATED, event: 'Accepted', reason: 'Page', message: 'The invitation was accepted on the acceptance page' }],
+        conditions: [condition('Ready', 'True', 'Active', `${email} accepted the invitation and is active`, acceptedAt), resolved],
+        history: [...history, { at: acceptedAt, event: 'Accepted', reason: 'Page', message: 'The invitation was accepted on the acceptance page' }],
       };
+}
+
+/** The invitation id of user `u` of tenant `t` (12 characters, as the operator's). */
+const invitationIdOf = (t: number, u: number): string => `inv${t.toString(36).padStart(3, '0')}${u.toString(36).padStart(6, '0')}`;
+
+/** User `u`'s invitation record Secret, built by the operator's own code (pending, or accepted when the user is Active). */
+function invitationRecordObject(t: number, u: number): KubeObject {
+  const invited = isInvited(u);
+  const invitationId = invitationIdOf(t, u);
+  const sentAt = timeOf(t, u, 10);
+  const record = {
+    invitationId,
+    tokenHash: Buffer.from(seededRandom(`bench/token/${t}/${u}`)(32)).toString('hex'),
+    email: userEmail(t, u),
+    issuedAt: timeOf(t, u, 1),
+    expiresAt: timeOf(t, u, 7 * 86_400),
+    state: invited ? 'pending' : 'accepted',
+    ...(invited ? {} : { acceptedAt: timeOf(t, u, 3_600) }),
+    resend: 0,
+    delivery: 'sent',
+    messageId: invitationMessageId(invitationId),
+    sentAt,
+    attemptedAt: timeOf(t, u, 1, true),
+    recentEmails: [{ invitationId, at: Date.parse(timeOf(t, u, 1, true)) }],
+  } as const;
+  const secret = secretFromRecord({ namespace: namespaceName(t), userName: `user${u}`, tenantName: tenantName(t) }, record, SIGNING_KEY);
+  return { ...secret, metadata: { ...secret.metadata, ...serverMeta(secret.metadata?.name ?? '', namespaceName(t), uidOf('secret', t, 1_000_000 + u), 'x', {}, timeOf(t, u, 1)) } } as KubeObject;
 }
 
 function userObject(t: number, u: number, workspaces: number): User & KubeObject {
   const role = ROLES[u % 3] ?? 'Consumer';
   const ws = role === 'Admin' ? [] : [workspaceName(u % workspaces)];
   const invited = isInvited(u);
+  const sentAt = timeOf(t, u, 10);
+  const acceptedAt = timeOf(t, u, 3_600);
   return {
     apiVersion: API_VERSION,
     kind: 'User',
-    metadata: { ...serverMeta(`user${u}`, namespaceName(t), uidOf('user', t, u), 'phase', { 'f:email': {}, 'f:role': {}, 'f:workspaces': {} }), finalizers: ['accounts.blinkops.com/finalizer'] },
+    metadata: { ...serverMeta(`user${u}`, namespaceName(t), uidOf('user', t, u), 'phase', { 'f:email': {}, 'f:role': {}, 'f:workspaces': {} }, timeOf(t, u)), finalizers: ['accounts.blinkops.com/finalizer'] },
     spec: { email: userEmail(t, u), displayName: `User ${u} of tenant ${t}`, role, groups: [], workspaces: ws, active: true },
     status: {
       phase: invited ? 'Invited' : 'Active',
       groups: [],
       workspaces: ws,
-      ...(invited
-        ? { invitation: { id: `inv${t}x${u}`, sentAt: CREATED, expiresAt: '2026-01-08T00:00:00Z', resend: 0 } }
-        : { acceptedAt: CREATED }),
+      invitation: { id: invitationIdOf(t, u), sentAt, expiresAt: timeOf(t, u, 7 * 86_400), resend: 0, recordSigned: true },
+      ...(invited ? {} : { acceptedAt }),
       role,
-      ...userStatusParts(userEmail(t, u), invited),
+      ...userStatusParts(userEmail(t, u), invited, sentAt, acceptedAt),
       observedGeneration: 1,
     },
   } as User & KubeObject;
@@ -124,22 +182,23 @@ function serviceAccountObject(t: number, s: number, workspaces: number): Service
   return {
     apiVersion: API_VERSION,
     kind: 'ServiceAccount',
-    metadata: { ...serverMeta(serviceAccountName(s), namespaceName(t), uidOf('serviceAccount', t, s), 'keyId', { 'f:role': {}, 'f:workspaces': {} }), finalizers: ['accounts.blinkops.com/finalizer'] },
+    metadata: { ...serverMeta(serviceAccountName(s), namespaceName(t), uidOf('serviceAccount', t, s), 'keyId', { 'f:role': {}, 'f:workspaces': {} }, timeOf(t, 2_000 + s)), finalizers: ['accounts.blinkops.com/finalizer'] },
     spec: { description: `Automation ${s}`, role, workspaces: ws, keyRotation: { revision: 0, gracePeriod: '0s' } },
     status: {
       secretName: apiKeySecretName(serviceAccountName(s)),
       keyId: key.keyId,
       fingerprint: key.fingerprint,
-      keyCreatedAt: CREATED,
+      keyCreatedAt: timeOf(t, 2_000 + s, 1, true),
       keyRevision: 0,
+      rolledOutKeyId: key.keyId,
       workspaces: ws,
       role,
       conditions: [
-        condition('Ready', 'True', 'KeyIssued', `API key ${key.keyId} is in Secret ${apiKeySecretName(serviceAccountName(s))}`),
-        condition('KeyIssued', 'True', 'Created', `Issued API key ${key.keyId}`),
-        condition('ReferencesResolved', 'True', 'AllReferencesResolved', 'Every Workspace in spec exists'),
+        condition('ReferencesResolved', 'True', 'AllReferencesResolved', 'Every listed workspace exists', timeOf(t, 2_000 + s, 1)),
+        condition('KeyIssued', 'True', 'KeyIssued', `API key ${key.keyId} is in Secret ${apiKeySecretName(serviceAccountName(s))}`, timeOf(t, 2_000 + s, 1)),
+        condition('Ready', 'True', 'Ready', 'The API key works with the declared role and workspaces', timeOf(t, 2_000 + s, 1)),
       ],
-      history: [{ at: CREATED, event: 'KeyIssued', reason: 'Created', message: `Issued API key ${key.keyId}` }],
+      history: [{ at: timeOf(t, 2_000 + s, 1), event: 'KeyIssued', reason: 'Created', message: `Issued API key ${key.keyId}` }],
       observedGeneration: 1,
     },
   } as ServiceAccount & KubeObject;
@@ -147,7 +206,7 @@ function serviceAccountObject(t: number, s: number, workspaces: number): Service
 
 function apiKeySecretObject(t: number, s: number): KubeObject {
   const key = apiKeyOf(t, s);
-  const record = { keyId: key.keyId, fingerprint: key.fingerprint, revision: 0, createdAt: CREATED };
+  const record = { keyId: key.keyId, fingerprint: key.fingerprint, revision: 0, createdAt: timeOf(t, 2_000 + s, 1, true) };
   const name = serviceAccountName(s);
   const secret = buildApiKeySecret({
     namespace: namespaceName(t),
@@ -157,10 +216,10 @@ function apiKeySecretObject(t: number, s: number): KubeObject {
     content: { key: key.key, record },
     signingKey: SIGNING_KEY,
   });
-  return { ...secret, apiVersion: 'v1', kind: 'Secret', type: API_KEY_SECRET_TYPE, metadata: { ...secret.metadata, ...serverMeta(secret.metadata?.name ?? '', namespaceName(t), uidOf('secret', t, s), 'x', {}), annotations: secret.metadata?.annotations ?? {} } } as KubeObject;
+  return { ...secret, apiVersion: 'v1', kind: 'Secret', type: API_KEY_SECRET_TYPE, metadata: { ...secret.metadata, ...serverMeta(secret.metadata?.name ?? '', namespaceName(t), uidOf('secret', t, s), 'x', {}, timeOf(t, 2_000 + s, 1)), annotations: secret.metadata?.annotations ?? {} } } as KubeObject;
 }
 
-type ListName = 'tenants' | 'namespaces' | 'workspaces' | 'users' | 'serviceAccounts' | 'roleBindings' | 'apiKeySecrets';
+type ListName = 'tenants' | 'namespaces' | 'workspaces' | 'users' | 'serviceAccounts' | 'roleBindings' | 'apiKeySecrets' | 'invitationRecords';
 
 /** One tenant's objects of one list. */
 function tenantObjects(name: ListName, t: number, shape: ClusterShape): KubeObject[] {
@@ -174,9 +233,11 @@ function tenantObjects(name: ListName, t: number, shape: ClusterShape): KubeObje
     case 'workspaces':
       return indexes(shape.workspacesPerTenant).map((w) => ({ apiVersion: API_VERSION, kind: 'Workspace', metadata: serverMeta(workspaceName(w), ns, uidOf('workspace', t, w), 'x', {}), spec: { displayName: `Workspace ${w}` }, status: { conditions: ready('Workspace ready'), observedGeneration: 1 } }) as Workspace & KubeObject);
     case 'users':
-      return indexes(shape.usersPerTenant).map((u) => userObject(t, u, shape.workspacesPerTenant));
+      return indexes(shape.usersPerTenant).map((u) => sortedKeys(userObject(t, u, shape.workspacesPerTenant)));
     case 'serviceAccounts':
-      return indexes(shape.serviceAccountsPerTenant).map((s) => serviceAccountObject(t, s, shape.workspacesPerTenant));
+      return indexes(shape.serviceAccountsPerTenant).map((s) => sortedKeys(serviceAccountObject(t, s, shape.workspacesPerTenant)));
+    case 'invitationRecords':
+      return indexes(shape.usersPerTenant).map((u) => invitationRecordObject(t, u));
     case 'roleBindings':
       return indexes(shape.usersPerTenant)
         .filter((u) => !isInvited(u))
@@ -206,7 +267,7 @@ function listNameOf(kind: KindDescriptor, query: Query | undefined): ListName | 
     case 'rolebindings':
       return selector === bindingSelector() ? 'roleBindings' : undefined;
     case 'secrets':
-      return selector === API_KEY_SECRET_SELECTOR ? 'apiKeySecrets' : undefined;
+      return selector === API_KEY_SECRET_SELECTOR ? 'apiKeySecrets' : selector === INVITATION_SELECTOR ? 'invitationRecords' : undefined;
     default:
       return undefined;
   }

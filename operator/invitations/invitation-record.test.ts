@@ -10,6 +10,7 @@ import {
   USER_LABEL,
 } from './invitation-record.js';
 import type { InvitationRecord, SecretObject } from './invitation-record.js';
+import { compactSecretData } from '../runtime/compact-secret-data.js';
 
 const KEY = Buffer.alloc(32, 1);
 const location = { namespace: 'tenant-acme', userName: 'jane', tenantName: 'acme' };
@@ -99,5 +100,15 @@ describe('invitation record', () => {
     expect(readInvitationRecord(copied, KEY)?.integrity).toBe('forged');
     expect(readInvitationRecord({ ...signed, metadata: { ...signed.metadata, labels: { ...signed.metadata?.labels, [USER_LABEL]: 'mallory' } } }, KEY)?.integrity).toBe('forged');
     expect(readInvitationRecord({ ...signed, metadata: { ...signed.metadata, namespace: 'tenant-other' } }, KEY)?.integrity).toBe('forged');
+  });
+});
+
+describe('a record as the informer caches it (data compacted, runtime/compact-secret-data.ts)', () => {
+  it('reads and verifies the same as the Secret as written', () => {
+    const written = secretFromRecord(location, { ...record, recentEmails: [{ invitationId: record.invitationId, at: 1_796_689_810_025 }] }, KEY, '42');
+    const cached = compactSecretData(JSON.parse(JSON.stringify(written)) as SecretObject);
+    expect(Object.getOwnPropertyDescriptor(cached, 'data')?.get).toBeDefined();
+    expect(recordFromSecret(cached)).toEqual(recordFromSecret(written));
+    expect(readInvitationRecord(cached, KEY)).toEqual({ integrity: 'signed', record: recordFromSecret(written) });
   });
 });

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compactHistory } from './compact-history.js';
 import { jsonEqual } from './deep-equal.js';
@@ -41,11 +42,35 @@ describe('compactHistory', () => {
     expect(JSON.parse(JSON.stringify(status))).toMatchObject({ history: [] });
   });
 
+  it('compacts entries with their keys sorted, as kube-apiserver returns them, and keeps that order', () => {
+    const sorted = { history: [{ at: 'a', by: 'kubectl', event: 'e', message: 'm', reason: 'r' }, { at: 'b', event: 'f', message: 'n', reason: 's' }], phase: 'Invited' };
+    const status = compactHistory(structuredClone(sorted));
+    expect(Object.getOwnPropertyDescriptor(status, 'history')?.get).toBeDefined();
+    expect(JSON.stringify(status)).toBe(JSON.stringify(sorted));
+  });
+
+  it('reads back every history it compacts exactly, in either key order, entries mixed (property)', () => {
+    const text = fc.string({ unit: 'binary' });
+    const entry = fc.tuple(text, text, text, text, fc.option(text, { nil: undefined }), fc.boolean()).map(([at, event, reason, message, by, sorted]) => {
+      if (sorted) return by === undefined ? { at, event, message, reason } : { at, by, event, message, reason };
+      return by === undefined ? { at, event, reason, message } : { at, event, reason, message, by };
+    });
+    fc.assert(
+      fc.property(fc.array(entry, { minLength: 1, maxLength: 6 }), (history) => {
+        const status = compactHistory({ phase: 'Active', history: structuredClone(history) });
+        expect(Object.getOwnPropertyDescriptor(status, 'history')?.get).toBeDefined();
+        expect(JSON.stringify(status)).toBe(JSON.stringify({ phase: 'Active', history }));
+        expect(status.history).toEqual(history);
+      }),
+    );
+  });
+
   it.each([
     ['no history', { phase: 'A' }],
     ['an empty history', { history: [] }],
     ['an entry with another field', { history: [{ at: 'a', event: 'e', reason: 'r', message: 'm', extra: 'x' }] }],
     ['an entry in another order', { history: [{ event: 'e', at: 'a', reason: 'r', message: 'm' }] }],
+    ['an entry with sorted keys but no message', { history: [{ at: 'a', by: 'b', event: 'e', reason: 'r' }] }],
     ['an entry with a value that is not a string', { history: [{ at: 'a', event: 'e', reason: 'r', message: 1 }] }],
     ['an entry that is not an object', { history: ['x'] }],
   ])('leaves %s as it is', (_name, status) => {

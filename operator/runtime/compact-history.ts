@@ -8,29 +8,52 @@
 /** Where the encoded history is kept on a compacted status (not enumerable: spread and JSON ignore it). */
 const HISTORY_TEXT = Symbol('status.history as text');
 
-type Encoded = [at: string, event: string, reason: string, message: string, by?: string];
+/** An entry: its values in {@link ENTRY_KEYS} order (`by` last, when present); a leading 0 when its keys were sorted. */
+type Encoded = [at: string, event: string, reason: string, message: string, by?: string] | [sorted: 0, at: string, event: string, reason: string, message: string, by?: string];
 
-const ENTRY_KEYS = ['at', 'event', 'reason', 'message'] as const;
+const ENTRY_KEYS = ['at', 'event', 'reason', 'message', 'by'] as const;
+/**
+ * The two key orders an entry comes in: the operator's (it writes entries in {@link ENTRY_KEYS}
+ * order) and kube-apiserver's, which returns a custom resource with every object's keys sorted
+ * (so every entry of a real cluster, which the first version of this file left uncompacted).
+ */
+const SORTED_KEYS = ['at', 'by', 'event', 'message', 'reason'] as const;
+const SORTED_KEYS_WITHOUT_BY = ['at', 'event', 'message', 'reason'] as const;
 
-/** The entry as a tuple, or undefined when it is not exactly {at, event, reason, message, by?} of strings in that order (kept as it is then). */
+function inOrder(keys: readonly string[], order: readonly string[]): boolean {
+  for (let i = 0; i < keys.length; i++) if (keys[i] !== order[i]) return false;
+  return true;
+}
+
+/** The entry as a tuple, or undefined when it is not exactly {at, event, reason, message, by?} of strings in one of the two orders (kept as it is then). */
 function encodeEntry(entry: unknown): Encoded | undefined {
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return undefined;
   const record = entry as Record<string, unknown>;
   const keys = Object.keys(record);
   if (keys.length !== 4 && keys.length !== 5) return undefined;
-  const out: string[] = [];
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
+  const sorted = !inOrder(keys, ENTRY_KEYS);
+  if (sorted && !inOrder(keys, keys.length === 5 ? SORTED_KEYS : SORTED_KEYS_WITHOUT_BY)) return undefined;
+  const out: (string | 0)[] = sorted ? [0] : [];
+  for (const key of ENTRY_KEYS) {
     const value = record[key];
-    if (key !== (ENTRY_KEYS[i] ?? 'by') || typeof value !== 'string') return undefined;
+    if (key === 'by' && value === undefined && keys.length === 4) break;
+    if (typeof value !== 'string') return undefined;
     out.push(value);
   }
   return out as Encoded;
 }
 
+function decodeEntry(tuple: Encoded): Record<string, string> {
+  if (tuple[0] !== 0) {
+    const [at, event, reason, message, by] = tuple;
+    return by === undefined ? { at, event, reason, message } : { at, event, reason, message, by };
+  }
+  const [, at, event, reason, message, by] = tuple;
+  return by === undefined ? { at, event, message, reason } : { at, by, event, message, reason };
+}
+
 function decode(text: string): Record<string, string>[] {
-  const tuples = JSON.parse(text) as Encoded[];
-  return tuples.map(([at, event, reason, message, by]) => (by === undefined ? { at, event, reason, message } : { at, event, reason, message, by }));
+  return (JSON.parse(text) as Encoded[]).map(decodeEntry);
 }
 
 // One getter and setter for every compacted status: objects of the same shape share a hidden class.

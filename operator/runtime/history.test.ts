@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { appendHistory, latestSpecManager, rememberSpecManager, specChangedBy } from './history.js';
+import { appendHistory, latestSpecManager, rememberedSpecWriters, rememberSpecManager, specChangedBy } from './history.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -70,6 +71,38 @@ describe('rememberSpecManager / specChangedBy', () => {
     for (const field of [undefined, 'role', 'keyRotation.revision', 'workspaces']) expect(lookup(field)).toBe(latestSpecManager(fields, field));
     expect(lookup('keyRotation.revision')).toBe('kubectl-blink');
     expect(lookup('role')).toBe('platform "team" gitops');
+  });
+
+  it('answers as latestSpecManager for any managedFields, times and ties included (property)', () => {
+    const entry = fc
+      .record({
+        manager: fc.constantFrom('kubectl', 'gitops', 'blink-accounts-operator', 'a "b"'),
+        day: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
+        names: fc.subarray(['f:role', 'f:email', 'f:workspaces']),
+      })
+      .map(({ manager, day, names }) => ({
+        manager,
+        ...(day === undefined ? {} : { time: new Date(Date.UTC(2026, 0, 1 + day)).toISOString() }),
+        fieldsV1: { 'f:spec': Object.fromEntries(names.map((n) => [n, {}])) },
+      }));
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 5 }), (managedFields) => {
+        const object = { metadata: { name: 'a' }, spec: {} };
+        rememberSpecManager(object, managedFields);
+        const lookup = specChangedBy(object);
+        for (const field of [undefined, 'role', 'email', 'workspaces']) expect(lookup(field)).toBe(latestSpecManager(managedFields, field));
+      }),
+    );
+  });
+
+  it('keeps no time in what it remembers: objects written the same way by the same managers at other times share it', () => {
+    const at = (day: number): typeof fields => fields.map((f) => ({ ...f, time: new Date(Date.UTC(2026, 0, day)).toISOString() }));
+    const a = { metadata: { name: 'a' }, spec: {} };
+    const b = { metadata: { name: 'b' }, spec: {} };
+    rememberSpecManager(a, at(1));
+    rememberSpecManager(b, at(5));
+    expect(rememberedSpecWriters(a)).toBe(rememberedSpecWriters(b));
+    expect(rememberedSpecWriters(a)).not.toContain('2026');
   });
 
   it('knows nobody for an object without spec or never remembered', () => {

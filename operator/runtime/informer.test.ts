@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from './clock.js';
 import { Controller } from './controller.js';
 import type { EventRecorder } from './events.js';
-import { Informer } from './informer.js';
+import fc from 'fast-check';
+import { Informer, shareEqualStrings } from './informer.js';
 import type { KindDescriptor, KubeObject } from './kinds.js';
 import type { KubeClient, ObjectList } from './kube-client.js';
 import { createLogger } from './logger.js';
@@ -445,5 +446,20 @@ describe('Informer relist in slices', () => {
     expect(informer.size).toBe(1_000);
     expect(informer.byIndex('namespace', 'ns')).toHaveLength(1_000);
     expect(deleted).toEqual([]);
+  });
+});
+
+describe('shareEqualStrings', () => {
+  it('changes no value of any JSON object, times and repeated strings included (property)', () => {
+    const time = fc.integer({ min: 0, max: 3 }).map((s) => new Date(Date.UTC(2026, 11, 8, 0, 30, s)).toISOString().replace('.000Z', 'Z'));
+    const text = fc.oneof(time, fc.constantFrom('2026-12-08T00:30:09.283Z', 'accounts.blinkops.com/finalizer', 'short', 'XXXX-XX-XXTXX:XX:XXZ'), fc.string());
+    const json = fc.letrec((tie) => ({ value: fc.oneof({ depthSize: 'small' }, text, fc.integer(), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(fc.string(), tie('value'), { maxKeys: 4 })) })).value;
+    fc.assert(
+      fc.property(fc.array(json, { maxLength: 4 }), (objects) => {
+        const copies = objects.map((o) => JSON.parse(JSON.stringify(o)) as unknown);
+        for (const copy of copies) shareEqualStrings(copy);
+        expect(JSON.stringify(copies)).toBe(JSON.stringify(objects));
+      }),
+    );
   });
 });

@@ -12,6 +12,8 @@ import type { Clock, Timer } from './clock.js';
 import { sleep } from './clock.js';
 import { ApiError } from './errors.js';
 import { compactHistory } from './compact-history.js';
+import { compactSecretData } from './compact-secret-data.js';
+import { shareConditions } from './shared-conditions.js';
 import { rememberSpecManager } from './history.js';
 import type { KindDescriptor, KubeObject } from './kinds.js';
 import { collectionPath, objectKey } from './kinds.js';
@@ -196,9 +198,10 @@ export function internCommonStrings<T extends KubeObject>(object: T): T {
 /**
  * Makes equal strings within one object one string: the same timestamp in creationTimestamp, a
  * condition's lastTransitionTime and a history entry, a key id in a label and in status, parsed
- * once each by JSON.parse. Depth-first over plain objects and arrays; frozen ones are left alone.
+ * once each by JSON.parse; and a recent time (to the second) with other objects' equal ones.
+ * Depth-first over plain objects and arrays; frozen ones are left alone. Exported for tests.
  */
-function shareEqualStrings(root: unknown): void {
+export function shareEqualStrings(root: unknown): void {
   try {
     shareIn(root, 0);
   } finally {
@@ -218,7 +221,9 @@ function shareIn(node: unknown, depth: number): void {
   }
   const record = node as Record<string, unknown>;
   for (const key in record) {
-    if (!Object.hasOwn(record, key)) continue;
+    // status.history and a Secret's data become one string just after (compact-history.ts,
+    // compact-secret-data.ts): their strings are not kept.
+    if (!Object.hasOwn(record, key) || (depth === 1 && key === 'history') || (depth === 0 && key === 'data')) continue;
     const value = record[key];
     // Equal strings compare equal whatever their copy: assign the first copy whenever one is known.
     if (typeof value === 'string') {
@@ -228,10 +233,40 @@ function shareIn(node: unknown, depth: number): void {
 }
 function shareString(value: string): string {
   if (value.length < 8 || value.length > INTERN_MAX_LENGTH) return value;
+  // A time is shared through the pool of recent times, within the object too: one lookup, not two.
+  if (isSecondsTime(value)) return recentTime(value);
   const first = seenInObject.get(value);
   if (first !== undefined) return first;
   seenInObject.set(value, value);
   return value;
+}
+
+/**
+ * One copy of each recent time (`2026-12-08T00:30:09Z`) across objects: objects made together (a
+ * tenant's users from SCIM or GitOps, ~55 a second in the --scale run) share their creationTimestamp
+ * and the times of their status writes: 40 B per time per object. Bounded: past
+ * {@link TIME_POOL_LIMIT} times the pool starts again (what was shared stays shared); a time seen once
+ * costs one entry meanwhile.
+ */
+const timePool = new Map<string, string>();
+const TIME_POOL_LIMIT = 4_096;
+function recentTime(value: string): string {
+  const known = timePool.get(value);
+  if (known !== undefined) return known;
+  if (timePool.size >= TIME_POOL_LIMIT) timePool.clear();
+  timePool.set(value, value);
+  return value;
+}
+/** An RFC 3339 time to the second in UTC, as Kubernetes writes them (a cheap check: shape, not calendar). */
+function isSecondsTime(value: string): boolean {
+  return value.length === 20 && value.charCodeAt(19) === 90 /* Z */ && value.charCodeAt(10) === 84 /* T */ && value.charCodeAt(4) === 45 /* - */ && value.charCodeAt(13) === 58 /* : */;
+}
+
+/** A condition kept as the first of its kind (then frozen and shared): its common strings interned, its time pooled. */
+function prepareFirstCondition(condition: Record<string, unknown>): void {
+  internFields(condition, CONDITION_FIELDS);
+  const time = condition['lastTransitionTime'];
+  if (typeof time === 'string' && isSecondsTime(time)) condition['lastTransitionTime'] = recentTime(time);
 }
 
 /** Index of objects by namespace (built in to every informer). */
@@ -689,11 +724,17 @@ export class Informer<T extends KubeObject = KubeObject> {
       const { managedFields: _dropped, ...metadata } = raw.metadata ?? {};
       object = { ...raw, metadata };
     }
-    const prepared = internCommonStrings(this.options.transform ? this.options.transform(object) : object);
+    const transformed = this.options.transform ? this.options.transform(object) : object;
+    // Conditions equal across objects are kept once, frozen (shared-conditions.ts); first, so that the
+    // steps below skip those (frozen) and have less to do.
+    shareConditions((transformed as { status?: unknown }).status, prepareFirstCondition);
+    let prepared = internCommonStrings(transformed);
     shareEqualStrings(prepared);
     // status.history (Users, ServiceAccounts) is kept as one string and decoded when read (compact-history.ts).
     const status = (prepared as { status?: unknown }).status;
     if (status !== null && typeof status === 'object' && 'history' in status && !Object.isFrozen(prepared)) (prepared as { status?: unknown }).status = compactHistory(status);
+    // A Secret cached with its data (invitation records) keeps it as joined strings (compact-secret-data.ts).
+    if ('data' in prepared && !Object.isFrozen(prepared)) prepared = compactSecretData(prepared);
     // Only who wrote which spec fields, and when, is kept: for status.history (history.ts).
     rememberSpecManager(prepared, managedFields as Parameters<typeof rememberSpecManager>[1]);
     return prepared;
