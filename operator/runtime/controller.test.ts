@@ -48,6 +48,27 @@ describe('Controller.watch', () => {
   });
 });
 
+describe('Controller.watch with a priority predicate', () => {
+  it('queues the keys of an event the predicate marks in the priority lane, ahead of keys already waiting; deletes never', async () => {
+    const { handler, controller } = watched({ priority: (previous, object) => previous !== undefined && (object.status?.users ?? 0) > (previous.status?.users ?? 0) });
+    handler.add?.({ ...tenant(), metadata: { ...tenant().metadata, name: 'first' } });
+    handler.update?.(tenant(), { ...tenant(), status: { users: 0 } });
+    handler.update?.(tenant(), { ...tenant(), status: { users: 2 } });
+    // ns-t/a and ns-t/b were waiting behind ns-first/*; the update with more users moved them up, once each.
+    expect(controller.queue.length).toBe(4);
+    const order: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const key = (await controller.queue.get()) ?? '';
+      order.push(key);
+      controller.queue.done(key);
+    }
+    expect(order).toEqual(['ns-t/a', 'ns-t/b', 'ns-first/a', 'ns-first/b']);
+    handler.delete?.(tenant());
+    handler.add?.({ ...tenant(), metadata: { ...tenant().metadata, name: 'second' } });
+    expect(await controller.queue.get()).toBe('ns-t/a');
+  });
+});
+
 describe('Controller.watch with its own inScope', () => {
   it('judges scope by what the option says (a copy by the namespace it copies from), not by the object\'s namespace', () => {
     const inScope = (t: Tenant): boolean => t.metadata?.labels?.['shard'] === 's';

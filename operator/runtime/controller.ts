@@ -78,6 +78,11 @@ export interface WatchOptions<T extends KubeObject> {
    * key copies), whose scope is that tenant namespace's. @default the controller's `inScope`
    */
   readonly inScope?: (object: T) => boolean;
+  /**
+   * Whether the keys of an add (`previous` undefined) or update go in the work queue's priority
+   * lane (work-queue.ts): the event finishes work a pass already started. @default never
+   */
+  readonly priority?: (previous: T | undefined, object: T) => boolean;
 }
 
 /**
@@ -139,19 +144,22 @@ export class Controller {
    */
   watch<T extends KubeObject>(informer: Informer<T>, map: KeyMapper, options: WatchOptions<T> = {}): void {
     const inScope: (object: T) => boolean = options.inScope ?? this.options.inScope ?? (() => true);
-    const enqueue = (object: T): void => {
+    const enqueue = (object: T, priority = false): void => {
       if (!inScope(object)) return;
-      for (const key of map(object)) this.queue.add(key);
+      for (const key of map(object)) {
+        if (priority) this.queue.addPriority(key);
+        else this.queue.add(key);
+      }
     };
     informer.addHandler({
-      add: enqueue,
+      add: (object) => enqueue(object, options.priority?.(undefined, object) ?? false),
       update: (previous, object) => {
         if (options.onUpdate && !options.onUpdate(previous, object)) return;
-        enqueue(object);
+        enqueue(object, options.priority?.(previous, object) ?? false);
         // An owner reference or label that moved away still concerns the old owner.
         if (previous !== object) for (const key of map(previous)) if (inScope(previous)) this.queue.add(key);
       },
-      delete: enqueue,
+      delete: (object) => enqueue(object),
     });
   }
 

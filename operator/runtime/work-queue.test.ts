@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_TIMER_MS, ManualClock, flushMicrotasks, systemClock } from './clock.js';
 import type { Clock } from './clock.js';
 import { Backoff, bucketRateLimiter, exponentialRateLimiter } from './rate-limiter.js';
-import { WorkQueue } from './work-queue.js';
+import { DEFAULT_MAX_PRIORITY_RUN, WorkQueue } from './work-queue.js';
 
 function queue(clock = new ManualClock()): { q: WorkQueue; clock: ManualClock } {
   return { q: new WorkQueue({ clock, rateLimiter: exponentialRateLimiter({ baseMs: 5, maxMs: 1_000, random: () => 0 }) }), clock };
@@ -219,5 +219,108 @@ describe('WorkQueue lanes', () => {
     }
     expect(order).toEqual(['ns/new-1', 'ns/failed-2', 'ns/new-2', 'ns/failed-1', 'ns/failed-3']);
     expect(q.inFlight).toBe(0);
+  });
+});
+
+describe('WorkQueue priority lane', () => {
+  async function drainOrder(q: WorkQueue): Promise<string[]> {
+    const order: string[] = [];
+    while (q.length > 0) {
+      const key = (await q.get()) ?? '';
+      order.push(key);
+      q.done(key);
+    }
+    return order;
+  }
+
+  it('hands out priority keys before events and retries', async () => {
+    const clock = new ManualClock();
+    const q = new WorkQueue({ clock, rateLimiter: exponentialRateLimiter({ baseMs: 10, random: () => 0 }) });
+    q.addRateLimited('ns/retry');
+    await clock.advance(10);
+    q.add('ns/new-1');
+    q.add('ns/new-2');
+    q.addPriority('ns/started-1');
+    q.addPriority('ns/started-2');
+    expect(q.length).toBe(5);
+    expect(await drainOrder(q)).toEqual(['ns/started-1', 'ns/started-2', 'ns/new-1', 'ns/new-2', 'ns/retry']);
+  });
+
+  it('moves a waiting key up to the priority lane and hands it out once; never down', async () => {
+    const clock = new ManualClock();
+    const q = new WorkQueue({ clock, rateLimiter: exponentialRateLimiter({ baseMs: 10, random: () => 0 }) });
+    q.addRateLimited('ns/retry');
+    await clock.advance(10);
+    for (const key of ['ns/a', 'ns/b', 'ns/c']) q.add(key);
+    q.addPriority('ns/c');
+    q.addPriority('ns/retry');
+    // Added again to a lower lane: stays where it is.
+    q.add('ns/c');
+    q.add('ns/retry');
+    expect(q.length).toBe(4);
+    expect(await drainOrder(q)).toEqual(['ns/c', 'ns/retry', 'ns/a', 'ns/b']);
+    expect(q.length).toBe(0);
+    expect(q.inFlight).toBe(0);
+  });
+
+  it('queues a key in flight again once when done, in the priority lane it was raised to', async () => {
+    const { q } = queue();
+    q.add('ns/a');
+    expect(await q.get()).toBe('ns/a');
+    q.add('ns/b');
+    q.add('ns/a');
+    q.addPriority('ns/a');
+    // In flight: not handed to a second worker.
+    expect(await q.get()).toBe('ns/b');
+    q.done('ns/b');
+    expect(q.length).toBe(0);
+    q.done('ns/a');
+    q.add('ns/c');
+    expect(await drainOrder(q)).toEqual(['ns/a', 'ns/c']);
+  });
+
+  it('cannot starve the other lanes: after maxPriorityRun priority keys, a waiting event goes next', async () => {
+    const clock = new ManualClock();
+    const q = new WorkQueue({ clock, maxPriorityRun: 2 });
+    for (const key of ['ns/e1', 'ns/e2']) q.add(key);
+    for (const key of ['ns/p1', 'ns/p2', 'ns/p3', 'ns/p4', 'ns/p5']) q.addPriority(key);
+    const order: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const key = (await q.get()) ?? '';
+      order.push(key);
+      q.done(key);
+      // Priority work keeps coming while the events wait.
+      q.addPriority(`ns/p${6 + i}`);
+    }
+    expect(order).toEqual(['ns/p1', 'ns/p2', 'ns/e1', 'ns/p3']);
+    expect(await drainOrder(q)).toEqual(['ns/p4', 'ns/e2', 'ns/p5', 'ns/p6', 'ns/p7', 'ns/p8', 'ns/p9']);
+  });
+
+  it('with the default bound, one event goes after every DEFAULT_MAX_PRIORITY_RUN priority keys', async () => {
+    const { q } = queue();
+    for (let i = 0; i < 3; i++) q.add(`ns/e${i}`);
+    for (let i = 0; i < 3 * DEFAULT_MAX_PRIORITY_RUN; i++) q.addPriority(`ns/p${i}`);
+    const order = await drainOrder(q);
+    expect(order.map((key) => key.startsWith('ns/e'))).toEqual(
+      Array.from({ length: 3 }, () => [...Array.from({ length: DEFAULT_MAX_PRIORITY_RUN }, () => false), true]).flat(),
+    );
+  });
+
+  it('after shutdown takes no priority keys, and hands out none to waiting workers', async () => {
+    const { q } = queue();
+    const waiting = q.get();
+    q.shutDown();
+    q.addPriority('ns/a');
+    expect(await waiting).toBeUndefined();
+    expect(q.length).toBe(0);
+    expect(await q.get()).toBeUndefined();
+  });
+
+  it('hands a priority key to a worker already waiting', async () => {
+    const { q } = queue();
+    const waiting = q.get();
+    q.addPriority('ns/a');
+    expect(await waiting).toBe('ns/a');
+    expect(q.length).toBe(0);
   });
 });

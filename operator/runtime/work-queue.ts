@@ -2,9 +2,16 @@
 // semantics: a key waits at most once (dirty set), is never handed to two
 // workers at once (processing set), and is queued again once if it was added
 // while being processed. Retries go through a rate limiter; `addAfter` delays.
-// Two lanes, as in controller-runtime's priority queue: keys added by events
-// (and requeue-after) are handed out before keys whose backoff retry came due,
-// so a storm of failing keys cannot hold up objects that were never reconciled.
+// Three lanes, as in controller-runtime's priority queue (pkg/controller/priorityqueue:
+// an item keeps the highest priority it was added with, and is still handed out once):
+// - priority: passes that finish work already started (the User pass an invitation email's
+//   outcome brings, which writes the status of that invitation), ahead of first passes of objects
+//   never seen, so a queue of 20,000 new Users does not hold up the one write each started one
+//   still owes. Unlike controller-runtime's queue, this lane is bounded: after
+//   `maxPriorityRun` priority keys in a row, a waiting key of the other lanes goes next.
+// - event: keys added by events (and requeue-after);
+// - retry: keys whose backoff retry came due, behind events, so a storm of failing keys cannot
+//   hold up objects that were never reconciled.
 import type { Clock, Timer } from './clock.js';
 import { timerDelay } from './clock.js';
 import type { RateLimiter } from './rate-limiter.js';
@@ -30,10 +37,25 @@ export interface WorkQueueOptions {
   /** @default client-go's: 5 ms doubling to 5 min per key, 10 qps / burst 100 overall */
   readonly rateLimiter?: RateLimiter;
   readonly metrics?: WorkQueueMetrics;
+  /**
+   * Priority keys handed out in a row while keys of the other lanes wait, before one of those goes
+   * (the priority lane cannot starve the others). @default DEFAULT_MAX_PRIORITY_RUN
+   */
+  readonly maxPriorityRun?: number;
 }
 
-/** Which lane a queued key waits in: events first, backoff retries after. */
-type Lane = 'event' | 'retry';
+/**
+ * Priority keys in a row before a waiting key of the other lanes goes: the priority lane gets at
+ * most 4/5 of the workers' time while others wait. Its keys come from work the other lanes
+ * started (one per first pass at most), so it keeps up with them.
+ */
+export const DEFAULT_MAX_PRIORITY_RUN = 4;
+
+/** Which lane a queued key waits in: priority first, then events, backoff retries last. */
+type Lane = 'priority' | 'event' | 'retry';
+
+/** Lanes by rank: a key added again to a higher lane moves up; never down. */
+const RANK: Record<Lane, number> = { priority: 2, event: 1, retry: 0 };
 
 /** A FIFO of keys that drops its consumed head now and then. */
 class Fifo {
@@ -66,7 +88,10 @@ export class WorkQueue {
   private readonly clock: Clock;
   private readonly rateLimiter: RateLimiter;
   private readonly metrics: WorkQueueMetrics | undefined;
-  private readonly lanes: Record<Lane, Fifo> = { event: new Fifo(), retry: new Fifo() };
+  private readonly lanes: Record<Lane, Fifo> = { priority: new Fifo(), event: new Fifo(), retry: new Fifo() };
+  private readonly maxPriorityRun: number;
+  /** Priority keys handed out since the last key of another lane. */
+  private priorityRun = 0;
   /** Keys waiting in a lane (not in flight). A lane may also hold stale entries of a key that moved up. */
   private waitingKeys = 0;
   /** The dirty set: keys to hand out (again), with the lane each wants. */
@@ -82,6 +107,7 @@ export class WorkQueue {
     this.clock = options.clock;
     this.rateLimiter = options.rateLimiter ?? defaultControllerRateLimiter(options.clock);
     this.metrics = options.metrics;
+    this.maxPriorityRun = Math.max(1, Math.floor(options.maxPriorityRun ?? DEFAULT_MAX_PRIORITY_RUN));
   }
 
   /** Keys waiting to be handed out (not counting delayed or in-flight keys). */
@@ -112,15 +138,24 @@ export class WorkQueue {
     this.enqueue(key, 'event');
   }
 
+  /**
+   * Queues `key` now in the priority lane: for a pass that finishes work already started (see the
+   * file's comment). A key already waiting in another lane moves up and is still handed out once;
+   * one in flight is queued again, in this lane, when done.
+   */
+  addPriority(key: string): void {
+    this.enqueue(key, 'priority');
+  }
+
   private enqueue(key: string, lane: Lane): void {
     if (this.shuttingDown) return;
     this.metrics?.added();
     const wanted = this.dirty.get(key);
     if (wanted !== undefined) {
-      if (wanted === 'retry' && lane === 'event') {
-        this.dirty.set(key, 'event');
-        // Its entry in the retry lane goes stale; take() skips it.
-        if (!this.processing.has(key)) this.lanes.event.push(key);
+      if (RANK[lane] > RANK[wanted]) {
+        this.dirty.set(key, lane);
+        // Its entry in the lower lane goes stale; take() skips it.
+        if (!this.processing.has(key)) this.lanes[lane].push(key);
       }
       return;
     }
@@ -235,17 +270,19 @@ export class WorkQueue {
     this.metrics?.depth(this.length);
   }
 
-  /** The next waiting key: events first, then retries (entries of a key that moved lanes or left are skipped). */
+  /**
+   * The next waiting key: priority first, then events, then retries; after `maxPriorityRun`
+   * priority keys in a row, a waiting key of the other lanes first (entries of a key that moved
+   * lanes or left are skipped).
+   */
   private take(): string {
+    const order: readonly Lane[] = this.priorityRun >= this.maxPriorityRun ? ['event', 'retry', 'priority'] : ['priority', 'event', 'retry'];
     let key: string | undefined;
-    for (const lane of ['event', 'retry'] as const) {
-      for (let next = this.lanes[lane].shift(); next !== undefined; next = this.lanes[lane].shift()) {
-        if (this.dirty.get(next) === lane && !this.processing.has(next)) {
-          key = next;
-          break;
-        }
-      }
-      if (key !== undefined) break;
+    for (const lane of order) {
+      key = this.shiftLive(lane);
+      if (key === undefined) continue;
+      this.priorityRun = lane === 'priority' ? this.priorityRun + 1 : 0;
+      break;
     }
     if (key === undefined) throw new Error('WorkQueue: a key was counted as waiting but none was queued');
     this.waitingKeys--;
@@ -257,5 +294,13 @@ export class WorkQueue {
     if (at !== undefined) this.metrics?.queued((now - at) / 1000);
     this.metrics?.depth(this.length);
     return key;
+  }
+
+  /** The first key of `lane` that still waits there, dropping stale entries before it. */
+  private shiftLive(lane: Lane): string | undefined {
+    for (let next = this.lanes[lane].shift(); next !== undefined; next = this.lanes[lane].shift()) {
+      if (this.dirty.get(next) === lane && !this.processing.has(next)) return next;
+    }
+    return undefined;
   }
 }

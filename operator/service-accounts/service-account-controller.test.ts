@@ -93,6 +93,24 @@ describe('serviceAccountReconciler, a whole pass', () => {
     expect(conditions(fake)).toMatchObject({ KeyIssued: 'True KeyIssued', Ready: 'True Ready' });
   });
 
+  it('the pass its own writes bring, on a cache that has not shown them yet, writes nothing (no status PATCH bound to fail with 409); the account as written is reconciled as usual', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    const fake = new FakeKubeWriter([{ kind: ACCOUNT_KINDS.serviceAccount, object: account({ finalizer: false }) }]);
+    const { ctx } = await fakeOperatorContext({ clock, tenants: [tenantObject('acme')], namespaces: [tenantNamespace('acme')], serviceAccounts: [account({ finalizer: false })] });
+    const cache = await seededCache<CachedApiKeySecret>(builtinKinds.secret, []);
+    const reconcile = serviceAccountReconciler({ ctx, secrets: cache.informer, signingKey, random: counterRandom(), delivery: await noDelivery() });
+    await reconcile(KEY, fake.reconcileContext(KEY, { clock }));
+    expect(calls(fake)).toEqual(['patch ServiceAccount etl-runner', `create Secret ${SECRET}`, 'patch ServiceAccount etl-runner/status']);
+    // The Secret's event brings the next pass; the account's cache still holds it as it was (version 10).
+    fake.calls.length = 0;
+    expect(await reconcile(KEY, fake.reconcileContext(KEY, { clock }))).toBeUndefined();
+    expect(calls(fake)).toEqual([]);
+    // A fresh reconciler (no memory of those writes) on the same cache would write status again, with the stale version.
+    const fresh = serviceAccountReconciler({ ctx, secrets: cache.informer, signingKey, random: counterRandom(), delivery: await noDelivery() });
+    await fresh(KEY, fake.reconcileContext(KEY, { clock })).catch(() => undefined);
+    expect(calls(fake)).toContain('patch ServiceAccount etl-runner');
+  });
+
   it('after a restart (new reconciler, caches rebuilt), a converged account costs no write', async () => {
     const { fake, sa, secret } = await issued();
     await pass(fake, sa, [secret]);

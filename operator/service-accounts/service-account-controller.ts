@@ -23,6 +23,7 @@ import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import type { KubeWriter } from '../runtime/kube-writer.js';
 import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
+import { OwnWrites } from '../runtime/own-writes.js';
 import type { CachedApiKeySecret } from './api-key-secret.js';
 import { API_KEY_SECRET_TYPE, ApiKeySecretMeta, apiKeySecretLabels, apiKeySecretName, checkSignature, controllerOwnerUid, toCachedApiKeySecret } from './api-key-secret.js';
 import type { SignedKeyRecord } from './key-signing.js';
@@ -148,9 +149,18 @@ async function reportDeliveryProblem(rc: ReconcileContext, sa: SA, delivery: Del
 export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (key: string, rc: ReconcileContext) => Promise<ReconcileResult> {
   const { ctx, secrets } = deps;
   const kind = ACCOUNT_KINDS.serviceAccount;
+  // Versions of accounts this controller's own writes (finalizer, status) replaced and the cache may not show yet.
+  const own = new OwnWrites();
   return async (key, rc) => {
     // Fetch; gone: done.
     const cached = ctx.caches.serviceAccounts.get(key);
+    if (!cached) own.forget(key);
+    // The cache lags this controller's own write of the account: the watch event of the account as
+    // written brings the next pass; this one would only plan from the old status and write it again (409).
+    if (cached && own.behind(key, cached.metadata?.resourceVersion)) {
+      rc.log.debug({ resourceVersion: cached.metadata?.resourceVersion }, 'Skipped: the cache has not shown this controller\'s own write yet');
+      return undefined;
+    }
     if (!cached) {
       // Gone: copies of its key may be left in other namespaces (deleted while the operator was down).
       const [namespace = '', name = ''] = key.split('/');
@@ -161,6 +171,7 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
     const step = await finalizerStep(rc.client, kind, cached, FINALIZER, (sa) => finalizeServiceAccount(rc, sa, deps.delivery));
     if (step.done) return undefined;
     const sa = step.object;
+    if (sa !== cached) own.wrote(key, cached.metadata?.resourceVersion, sa.metadata?.resourceVersion);
     const namespace = sa.metadata?.namespace ?? '';
     const secretName = apiKeySecretName(sa.metadata?.name ?? '');
     const now = ctx.clock.now();
@@ -241,7 +252,7 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
     const expiredUnused = unused.expired && keyId !== undefined && keyId === sa.status?.keyId;
     const after = sa.spec.keyRotation?.expireUnusedAfter ?? '';
     const transitions = serviceAccountTransitions({ current: sa.status, role: sa.spec.role, action: plan.action, reason: 'reason' in plan ? plan.reason : undefined, keyId, expiredUnused, keyRevision: 'revision' in acted.key ? acted.key.revision : undefined, now });
-    await writeStatus(
+    const written = await writeStatus(
       rc.client,
       kind,
       sa,
@@ -260,6 +271,7 @@ export function serviceAccountReconciler(deps: ServiceAccountControllerDeps): (k
         specManager: specChangedBy(sa),
       }),
     );
+    if (written) own.wrote(key, sa.metadata?.resourceVersion, written.metadata?.resourceVersion);
     if (transitions.some((t) => t.event === KEY_EXPIRED_UNUSED)) {
       rc.log.warn({ keyId, expireUnusedAfter: after }, 'An API key expired unused');
       await rc.recorder.event(sa, 'Warning', KEY_EXPIRED_UNUSED, `API key ${keyId ?? ''} was not used for ${after} and no longer verifies; raise spec.keyRotation.revision to issue a new key`);

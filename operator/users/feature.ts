@@ -23,7 +23,7 @@ import type { SecretObject } from '../invitations/invitation-record.js';
 import { nodemailerMailer } from '../invitations/smtp.js';
 import type { Mailer, SmtpTimeouts } from '../invitations/smtp.js';
 import { recordSigningKey } from '../runtime/record-signing.js';
-import { DEFAULT_SEND_CONCURRENCY, InvitationSendQueue } from './send-queue.js';
+import { DEFAULT_SEND_CONCURRENCY, InvitationSendQueue, sendOutcomeArrived } from './send-queue.js';
 import { userReconciler, usersWithEmailOf } from './user-controller.js';
 
 /** Options of {@link createUsersFeature}; the defaults are what production runs. */
@@ -72,11 +72,6 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
         name: 'users',
         for: ACCOUNT_KINDS.user,
         watches: [
-          {
-            kind: builtinKinds.secret,
-            informer: INVITATION_WATCH,
-            map: labelOwnerInNamespace(USER_LABEL),
-          },
           { kind: ACCOUNT_KINDS.group, map: (group) => usersNaming(ctx.indexes.usersByGroup, group) },
           { kind: ACCOUNT_KINDS.workspace, map: (workspace) => usersNaming(ctx.indexes.usersByWorkspace, workspace) },
         ],
@@ -94,6 +89,9 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
           sendQueue,
         }),
       });
+      // The invitation records: a send's outcome brings the pass that writes the User's status, in the
+      // priority lane (it finishes a started invitation; first passes of other Users wait behind it).
+      controller.watch(invitations as unknown as Informer<SecretObject>, labelOwnerInNamespace(USER_LABEL), { priority: sendOutcomeArrived });
       controller.watch(ctx.caches.tenants, objectsInTenantNamespace(ctx, ctx.caches.users as unknown as Informer<KubeObject>), { onUpdate: specOrLabelsChanged });
       // One email is one person: a User that comes, goes or is being deleted decides which of the others with its email is invited.
       controller.watch(ctx.caches.users, (user) => usersWithEmailOf(ctx, user).map((u) => `${u.metadata?.namespace ?? ''}/${u.metadata?.name ?? ''}`), { onUpdate: specOrLabelsChanged });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../runtime/logger.js';
-import { InvitationSendQueue, SEND_SETTLE_MS } from './send-queue.js';
+import { secretFromRecord } from '../invitations/invitation-record.js';
+import type { DeliveryState, SecretObject } from '../invitations/invitation-record.js';
+import { pendingRecord } from '../invitations/invitation-record.fixture.js';
+import { InvitationSendQueue, SEND_SETTLE_MS, sendOutcomeArrived } from './send-queue.js';
 
 const log = createLogger({ level: 'silent' });
 
@@ -89,5 +92,30 @@ describe('InvitationSendQueue', () => {
     queue.enqueue({ key: 'ns/c', invitationId: 'c', run: async () => { ran.push('c'); } });
     await tick();
     expect(ran).toEqual(['b']);
+  });
+});
+
+describe('sendOutcomeArrived', () => {
+  const KEY = Buffer.alloc(32, 7);
+  const location = { namespace: 'tenant-acme', userName: 'jane', tenantName: 'acme' };
+  const record = (delivery: DeliveryState, invitationId = 'inv-1'): SecretObject => secretFromRecord(location, pendingRecord({ delivery, invitationId }), KEY);
+
+  it.each([
+    ['preparing', 'sent', true],
+    ['sending', 'sent', true],
+    ['preparing', 'failed', true],
+    ['sending', 'failed', true],
+    ['preparing', 'sending', false],
+    ['sent', 'sent', false],
+    ['failed', 'preparing', false],
+    ['sent', 'failed', false],
+  ] as const)('%s → %s: %s', (before, after, expected) => {
+    expect(sendOutcomeArrived(record(before), record(after))).toBe(expected);
+  });
+
+  it('is no outcome for a new record (an add, a relist), another invitation, or what is not a record', () => {
+    expect(sendOutcomeArrived(undefined, record('sent'))).toBe(false);
+    expect(sendOutcomeArrived(record('sending', 'inv-1'), record('sent', 'inv-2'))).toBe(false);
+    expect(sendOutcomeArrived({ metadata: { name: 'x' } }, record('sent'))).toBe(false);
   });
 });

@@ -5,6 +5,8 @@
 // most `concurrency` in all. At-most-once per invitation across crashes is the record's doing
 // (user-act.ts: "preparing" before the message, "sending" before its end, both guarded writes);
 // this queue only keeps the process from waiting.
+import { recordFromSecret } from '../invitations/invitation-record.js';
+import type { SecretObject } from '../invitations/invitation-record.js';
 import type { Logger } from '../runtime/logger.js';
 
 /** How many invitation emails are in flight at once unless the feature is told otherwise. */
@@ -133,4 +135,18 @@ export class InvitationSendQueue {
       this.pump();
     }
   }
+}
+
+/**
+ * Whether this change of an invitation record is a send's outcome: the record went from
+ * "preparing" or "sending" to "sent" or "failed" for the same invitation. The User pass it brings
+ * writes the one status of that invitation (status-wait.ts), so the controller queues it in the
+ * priority lane, ahead of first passes of Users never seen. Only the order of passes depends on
+ * it: the pass itself believes only what the signed record says (record-trust.ts).
+ */
+export function sendOutcomeArrived(previous: SecretObject | undefined, object: SecretObject): boolean {
+  const before = recordFromSecret(previous);
+  const after = recordFromSecret(object);
+  if (!before || !after || before.invitationId !== after.invitationId) return false;
+  return (before.delivery === 'preparing' || before.delivery === 'sending') && (after.delivery === 'sent' || after.delivery === 'failed');
 }

@@ -22,6 +22,7 @@ import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
 import { KeyedMutex } from '../runtime/keyed-mutex.js';
 import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
+import { OwnWrites } from '../runtime/own-writes.js';
 import { decideInvitationSend, emailsOfRecord, InvitationLedger } from './invitation-quota.js';
 import { planUser, throttleIssue } from './user-plan.js';
 import { tamperedMessage, trustRecord } from './record-trust.js';
@@ -88,11 +89,22 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
   // Invitations this process issued whose status write waits for their email's outcome
   // (status-wait.ts), by User key, until a status write records them.
   const issued = new Map<string, IssuedInvitation>();
+  // Versions of Users this controller's own status writes replaced and the cache may not show yet.
+  // Only status writes: a pass on a cache behind the finalizer write goes on (the pass a send's
+  // outcome brings must not wait for the finalizer's event, which comes in the normal lane).
+  const own = new OwnWrites();
   return async (key, rc) => {
     // Fetch; gone: done.
     const cached = ctx.caches.users.get(key);
     if (!cached) {
       issued.delete(key);
+      own.forget(key);
+      return undefined;
+    }
+    // The cache lags this controller's own status write: the watch event of the User as written
+    // brings the next pass; this one would only write the same status again from the old version (409).
+    if (own.behind(key, cached.metadata?.resourceVersion)) {
+      rc.log.debug({ resourceVersion: cached.metadata?.resourceVersion }, 'Skipped: the cache has not shown this controller\'s own status write yet');
       return undefined;
     }
     // Finalizer.
@@ -240,7 +252,8 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
     // go into the history first, in this same write.
     const missed = missedInvitation(acted.record, user.status, user.metadata?.creationTimestamp);
     const before = missed ? withUserHistory(user.status, { ...(user.status ?? {}), phase: 'Invited', invitation: missed }, spec.role, spec.email, clock.now(), specChangedBy(user)) : user.status;
-    await writeStatus(rc.client, ACCOUNT_KINDS.user, user, withUserHistory(before, derived.status, spec.role, spec.email, clock.now(), specChangedBy(user)));
+    const written = await writeStatus(rc.client, ACCOUNT_KINDS.user, user, withUserHistory(before, derived.status, spec.role, spec.email, clock.now(), specChangedBy(user)));
+    if (written) own.wrote(key, user.metadata?.resourceVersion, written.metadata?.resourceVersion);
     // Status now says what the operator believes (a record it trusts, or what it kept from the last one).
     issued.delete(key);
     if (previousPhase !== derived.status.phase) await recordPhaseChange(rc, user, previousPhase, derived.status.phase);
