@@ -24,6 +24,7 @@ import { nodemailerMailer } from '../invitations/smtp.js';
 import type { Mailer, SmtpTimeouts } from '../invitations/smtp.js';
 import { recordSigningKey } from '../runtime/record-signing.js';
 import { DEFAULT_SEND_CONCURRENCY, InvitationSendQueue, sendOutcomeArrived } from './send-queue.js';
+import { STATUS_WAIT_MS } from './status-wait.js';
 import { userReconciler, usersWithEmailOf } from './user-controller.js';
 
 /** Options of {@link createUsersFeature}; the defaults are what production runs. */
@@ -66,6 +67,9 @@ export function createUsersFeature(options: UsersFeatureOptions = {}): Feature {
         log: ctx.logger,
         // A send whose outcome could not be written: the User is looked at again, with backoff.
         onError: (job) => controller.queue.addRateLimited(job.key),
+        // A send running (or waiting on a stuck queue) for STATUS_WAIT_MS: its User writes "Sending" now.
+        lateAfterMs: STATUS_WAIT_MS,
+        onLate: (job) => controller.queue.add(job.key),
       });
       ctx.onStop(() => sendQueue.stop());
       const controller = ctx.manager.addController({

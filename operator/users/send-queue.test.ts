@@ -95,6 +95,68 @@ describe('InvitationSendQueue', () => {
   });
 });
 
+describe('InvitationSendQueue lateness', () => {
+  /** A queue of `concurrency` on a clock the test moves, whose sends finish when the test says. */
+  function world(concurrency: number) {
+    let now = 1_000;
+    const told: string[] = [];
+    const queue = new InvitationSendQueue({ concurrency, log, now: () => now, lateAfterMs: 10_000, onLate: (job) => told.push(job.invitationId) });
+    const sends = new Map<string, ReturnType<typeof gated>>();
+    const add = (id: string): void => {
+      const send = gated();
+      sends.set(id, send);
+      queue.enqueue({ key: `ns/${id}`, invitationId: id, run: () => send.promise });
+    };
+    return { queue, told, add, sends, advance: (ms: number) => void (now += ms) };
+  }
+
+  it('a send running for lateAfterMs is late, told once; one waiting its turn in a queue that keeps starting sends is not', async () => {
+    const w = world(1);
+    w.add('a');
+    w.add('b');
+    await tick();
+    w.advance(6_000);
+    w.queue.checkLate();
+    expect([w.queue.isLate('a'), w.queue.isLate('b'), w.told]).toEqual([false, false, []]);
+    // a ends, b starts: b has waited 6 s, but the queue started a send just now.
+    w.sends.get('a')?.open();
+    await tick();
+    w.add('c');
+    w.advance(6_000);
+    w.queue.checkLate();
+    expect([w.queue.isLate('b'), w.queue.isLate('c'), w.told]).toEqual([false, false, []]);
+    w.advance(4_000);
+    w.queue.checkLate();
+    w.queue.checkLate();
+    // b has run 10 s: late. c waits on a queue that started nothing for 10 s: late too. Each told once.
+    expect([w.queue.isLate('b'), w.queue.isLate('c'), w.told]).toEqual([true, true, ['b', 'c']]);
+    w.sends.get('b')?.open();
+    await tick();
+    // c starts: it has run 0 s, so it is not late now.
+    expect(w.queue.isLate('c')).toBe(false);
+    expect(w.queue.isLate('b')).toBe(false); // done: not in the queue
+    w.sends.get('c')?.open();
+    await w.queue.drained();
+  });
+
+  it('a send replaced while waiting forgets that it was told; stop ends the ticker', async () => {
+    const w = world(1);
+    w.add('a');
+    w.add('b');
+    await tick();
+    w.advance(10_000);
+    w.queue.checkLate();
+    expect(w.told).toEqual(['a', 'b']);
+    w.queue.enqueue({ key: 'ns/b', invitationId: 'b2', run: () => Promise.resolve() });
+    w.advance(1);
+    w.queue.checkLate();
+    expect(w.told).toEqual(['a', 'b', 'b2']);
+    w.queue.stop();
+    w.sends.get('a')?.open();
+    await w.queue.drained();
+  });
+});
+
 describe('sendOutcomeArrived', () => {
   const KEY = Buffer.alloc(32, 7);
   const location = { namespace: 'tenant-acme', userName: 'jane', tenantName: 'acme' };

@@ -37,8 +37,18 @@ export interface SendQueueOptions {
    * controller looks at the User again with backoff, and writes what this process remembers.
    */
   readonly onError?: (job: SendJob) => void;
-  /** Monotonic milliseconds, for {@link SEND_SETTLE_MS}. @default performance.now */
+  /** Monotonic milliseconds, for {@link SEND_SETTLE_MS} and lateness. @default performance.now */
   readonly now?: () => number;
+  /**
+   * A send is late once it has run this long, or has waited its turn while the queue started no
+   * send for this long (the relay holds every slot). @default 10_000
+   */
+  readonly lateAfterMs?: number;
+  /**
+   * Told once when a send becomes late (checked about every tenth of `lateAfterMs`): the
+   * controller looks at the User, whose status stops waiting for the outcome (status-wait.ts).
+   */
+  readonly onLate?: (job: SendJob) => void;
 }
 
 /** A bounded-concurrency queue of invitation sends, one per record at a time. */
@@ -49,18 +59,57 @@ export class InvitationSendQueue {
   private readonly idle = new Set<() => void>();
   /** Sends that ended with their outcome written, by invitation id, until the cache shows it (or SEND_SETTLE_MS). */
   private readonly settling = new Map<string, number>();
+  /** When each running send started (monotonic ms), by record key. */
+  private readonly startedAt = new Map<string, number>();
+  /** When the queue last started a send, or became busy from idle (monotonic ms). */
+  private lastStartMs = 0;
+  /** Invitation ids already told late (onLate is called once per send). */
+  private readonly toldLate = new Set<string>();
+  private ticker: NodeJS.Timeout | undefined;
+  private readonly lateAfterMs: number;
   private stopped = false;
 
   constructor(private readonly options: SendQueueOptions) {
     this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+    this.lateAfterMs = options.lateAfterMs ?? 10_000;
   }
 
   /** Queues a send; one still waiting for the same record is dropped (its invitation was replaced). */
   enqueue(job: SendJob): void {
     if (this.stopped) return;
+    if (this.waiting.size === 0 && this.running.size === 0) this.lastStartMs = this.now();
+    const replaced = this.waiting.get(job.key);
+    if (replaced) this.toldLate.delete(replaced.invitationId);
     this.waiting.delete(job.key);
     this.waiting.set(job.key, job);
+    if (this.options.onLate && !this.ticker) {
+      this.ticker = setInterval(() => this.checkLate(), Math.max(100, Math.floor(this.lateAfterMs / 10)));
+      this.ticker.unref();
+    }
     this.pump();
+  }
+
+  /**
+   * Whether the send of `invitationId` is late: running for `lateAfterMs` or more, or waiting while
+   * the queue started no send for that long. False for a send not in this queue (see {@link has}).
+   */
+  isLate(invitationId: string): boolean {
+    const now = this.now();
+    for (const [key, job] of this.running) if (job.invitationId === invitationId) return now - (this.startedAt.get(key) ?? now) >= this.lateAfterMs;
+    for (const job of this.waiting.values()) if (job.invitationId === invitationId) return now - this.lastStartMs >= this.lateAfterMs;
+    return false;
+  }
+
+  /** Tells `onLate` of each send that became late since the last check (the ticker calls it; tests may). */
+  checkLate(): void {
+    const now = this.now();
+    const late: SendJob[] = [];
+    for (const [key, job] of this.running) if (now - (this.startedAt.get(key) ?? now) >= this.lateAfterMs && !this.toldLate.has(job.invitationId)) late.push(job);
+    if (this.waiting.size > 0 && now - this.lastStartMs >= this.lateAfterMs) for (const job of this.waiting.values()) if (!this.toldLate.has(job.invitationId)) late.push(job);
+    for (const job of late) {
+      this.toldLate.add(job.invitationId);
+      this.options.onLate?.(job);
+    }
   }
 
   /**
@@ -97,6 +146,12 @@ export class InvitationSendQueue {
   stop(): void {
     this.stopped = true;
     this.waiting.clear();
+    this.stopTicker();
+  }
+
+  private stopTicker(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
   }
 
   /** Resolves once nothing waits or runs. */
@@ -112,9 +167,12 @@ export class InvitationSendQueue {
       if (this.running.has(key)) continue;
       this.waiting.delete(key);
       this.running.set(key, job);
+      this.lastStartMs = this.now();
+      this.startedAt.set(key, this.lastStartMs);
       void this.start(job);
     }
     if (this.waiting.size === 0 && this.running.size === 0) {
+      this.stopTicker();
       for (const resolve of this.idle) resolve();
       this.idle.clear();
     }
@@ -132,6 +190,8 @@ export class InvitationSendQueue {
       this.options.onError?.(job);
     } finally {
       this.running.delete(job.key);
+      this.startedAt.delete(job.key);
+      this.toldLate.delete(job.invitationId);
       this.pump();
     }
   }

@@ -4,7 +4,7 @@ import { pendingRecord } from '../invitations/invitation-record.fixture.js';
 import type { ReadInvitationRecord } from '../invitations/invitation-record.js';
 import { planUser } from './user-plan.js';
 import { trustRecord } from './record-trust.js';
-import { believedStatus, missedInvitation, STATUS_WAIT_MS, statusMayWait, statusRecords } from './status-wait.js';
+import { believedStatus, missedInvitation, STATUS_WAIT_MAX_MS, STATUS_WAIT_MS, statusMayWait, statusRecords } from './status-wait.js';
 import type { IssuedInvitation, StatusWaitFacts } from './status-wait.js';
 
 const email = 'jane@acme.example';
@@ -59,14 +59,21 @@ describe('statusMayWait', () => {
     issued,
     record: { invitationId: issued.invitationId, state: 'pending', delivery: 'preparing' },
     sendInFlight: true,
+    sendLate: false,
     mustReport: false,
     nowMs: issued.issuedAtMs + 100,
     ...overrides,
   });
 
-  it('waits while the issued invitation is on its way, for what is left of STATUS_WAIT_MS', () => {
-    expect(statusMayWait(facts())).toBe(STATUS_WAIT_MS - 100);
-    expect(statusMayWait(facts({ record: { invitationId: issued.invitationId, state: 'pending', delivery: 'sending' } }))).toBe(STATUS_WAIT_MS - 100);
+  it('waits while the issued invitation is on its way and not late, at most what is left of STATUS_WAIT_MAX_MS (the send queue tells when it is late)', () => {
+    expect(statusMayWait(facts())).toBe(STATUS_WAIT_MAX_MS - 100);
+    expect(statusMayWait(facts({ record: { invitationId: issued.invitationId, state: 'pending', delivery: 'sending' } }))).toBe(STATUS_WAIT_MAX_MS - 100);
+    // Waiting its turn behind other emails of a queue that keeps sending: still waiting, long after STATUS_WAIT_MS.
+    expect(statusMayWait(facts({ nowMs: issued.issuedAtMs + 5 * STATUS_WAIT_MS }))).toBe(STATUS_WAIT_MAX_MS - 5 * STATUS_WAIT_MS);
+  });
+
+  it('an invitation taken up again after its send threw waits STATUS_WAIT_MS from the first issue in all', () => {
+    expect(statusMayWait(facts({ issued: { ...issued, takenUpAgain: true } }))).toBe(STATUS_WAIT_MS - 100);
   });
 
   it.each<{ name: string; facts: Partial<StatusWaitFacts> }>([
@@ -78,7 +85,9 @@ describe('statusMayWait', () => {
     { name: 'another invitation', facts: { record: { invitationId: 'Other0000000', state: 'pending', delivery: 'preparing' } } },
     { name: 'the send is no longer in this process (it threw)', facts: { sendInFlight: false } },
     { name: 'something to report (blocker, tampering, a send that could not start)', facts: { mustReport: true } },
-    { name: 'STATUS_WAIT_MS are over', facts: { nowMs: issued.issuedAtMs + STATUS_WAIT_MS } },
+    { name: 'the send is late (running, or waiting on a stuck queue, for STATUS_WAIT_MS)', facts: { sendLate: true } },
+    { name: 'STATUS_WAIT_MAX_MS are over', facts: { nowMs: issued.issuedAtMs + STATUS_WAIT_MAX_MS } },
+    { name: 'taken up again, and STATUS_WAIT_MS since the first issue are over', facts: { issued: { ...issued, takenUpAgain: true }, nowMs: issued.issuedAtMs + STATUS_WAIT_MS } },
   ])('writes now: $name', ({ facts: overrides }) => {
     expect(statusMayWait(facts(overrides))).toBeUndefined();
   });

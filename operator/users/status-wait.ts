@@ -11,11 +11,21 @@ import type { UserStatus } from '../api/index.js';
 import type { DeliveryState } from '../invitations/invitation-record.js';
 
 /**
- * Longest time a User's status waits for the outcome of the email its invitation's pass handed to
- * the send queue (real elapsed time): then the "Sending" status is written after all, so a slow
- * relay never leaves a User without status for longer.
+ * How long a User's status waits for the outcome of its email once the email is late: running this
+ * long, or waiting its turn while the send queue started no send for this long (real elapsed time;
+ * the send queue's `lateAfterMs`, which tells the controller). Then the "Sending" status is written
+ * after all, so a slow or stuck relay never leaves a User without status for longer. An email
+ * waiting its turn in a queue that keeps sending is not late: like the minimal client, the one
+ * status write follows its outcome (at N = 2,000 a wait counted from the issue ran out for most
+ * Users behind the queue: 1.6 status writes per User).
  */
 export const STATUS_WAIT_MS = 10_000;
+
+/**
+ * Longest time a User's status waits in any case, counted from the issue: a net under the send
+ * queue's notice of a late send (the pass the outcome or that notice brings comes long before).
+ */
+export const STATUS_WAIT_MAX_MS = 15 * 60_000;
 
 /** An invitation this process issued (a signed "preparing" record) that status does not record yet. */
 export interface IssuedInvitation {
@@ -25,6 +35,11 @@ export interface IssuedInvitation {
   readonly resend: number;
   /** When it was issued, monotonic milliseconds (performance.now()). */
   readonly issuedAtMs: number;
+  /**
+   * It replaces an invitation of this process whose send threw (taken up again): status then
+   * waits {@link STATUS_WAIT_MS} from the first issue in all, however often the send is retried.
+   */
+  readonly takenUpAgain?: boolean;
 }
 
 /**
@@ -50,6 +65,8 @@ export interface StatusWaitFacts {
   readonly record: { readonly invitationId: string; readonly state: string; readonly delivery: DeliveryState } | undefined;
   /** The record's email is still in this process's send queue (waiting, in flight, or written and not yet seen in the cache). */
   readonly sendInFlight: boolean;
+  /** The send queue says the email is late (running, or waiting on a stuck queue, for {@link STATUS_WAIT_MS}). */
+  readonly sendLate: boolean;
   /** Anything status must say now rather than later: a blocker, a record not believed, a send that could not start or must be retried. */
   readonly mustReport: boolean;
   /** Monotonic milliseconds now. */
@@ -59,15 +76,15 @@ export interface StatusWaitFacts {
 /**
  * Whether this pass may leave the User's status to the pass that follows its email's outcome: only
  * for the invitation this process issued, still pending and on its way (preparing or sending, its
- * send in this process), nothing else to report, and for at most {@link STATUS_WAIT_MS}.
- * Returns how long it may wait (ms, > 0), or undefined: write now.
+ * send in this process and not late), nothing else to report, and for at most
+ * {@link STATUS_WAIT_MAX_MS}. Returns how long it may wait (ms, > 0), or undefined: write now.
  */
 export function statusMayWait(facts: StatusWaitFacts): number | undefined {
   const { issued, record } = facts;
-  if (!issued || !record || facts.mustReport || !facts.sendInFlight) return undefined;
+  if (!issued || !record || facts.mustReport || !facts.sendInFlight || facts.sendLate) return undefined;
   if (record.invitationId !== issued.invitationId || record.state !== 'pending') return undefined;
   if (record.delivery !== 'preparing' && record.delivery !== 'sending') return undefined;
-  const left = issued.issuedAtMs + STATUS_WAIT_MS - facts.nowMs;
+  const left = issued.issuedAtMs + (issued.takenUpAgain ? STATUS_WAIT_MS : STATUS_WAIT_MAX_MS) - facts.nowMs;
   return left > 0 ? left : undefined;
 }
 

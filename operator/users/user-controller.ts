@@ -231,15 +231,17 @@ export function userReconciler(deps: UserControllerDeps): (key: string, rc: Reco
     // One that replaces an invitation status never recorded (its send threw) keeps the first one's
     // start, so status waits STATUS_WAIT_MS in all, however often the send is taken up again.
     if (acted.queued && acted.record) {
-      const since = issued.get(key)?.issuedAtMs ?? performance.now();
-      issued.set(key, { invitationId: acted.record.invitationId, expiresAt: acted.record.expiresAt, resend: acted.record.resend, issuedAtMs: since });
+      const before = issued.get(key);
+      const takenUpAgain = before !== undefined && (before.takenUpAgain === true || before.invitationId !== acted.record.invitationId);
+      issued.set(key, { invitationId: acted.record.invitationId, expiresAt: acted.record.expiresAt, resend: acted.record.resend, issuedAtMs: before?.issuedAtMs ?? performance.now(), ...(takenUpAgain ? { takenUpAgain } : {}) });
     }
     // Its status ("Sending") waits for the pass the email's outcome brings, which writes the one
-    // status of this invitation; at most STATUS_WAIT_MS, then it is written as it is.
+    // status of this invitation; once the send is late (the queue tells, STATUS_WAIT_MS), it is written as it is.
     const waitMs = statusMayWait({
       issued: issued.get(key),
       record: acted.record,
       sendInFlight: acted.record ? (deps.sendQueue?.has(acted.record.invitationId) ?? false) : false,
+      sendLate: acted.record ? (deps.sendQueue?.isLate(acted.record.invitationId) ?? false) : false,
       mustReport: !!blocker || !!tampered || !!acted.sendProblem || !!acted.retry || derived.status.phase !== 'Invited',
       nowMs: performance.now(),
     });
