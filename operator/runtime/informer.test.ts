@@ -358,6 +358,18 @@ describe('Informer relist in slices', () => {
     void informer.stop();
   });
 
+  it('counts every informer of a kind in blink_informer_cached_objects: two of one kind (the Secrets) give the sum, not the last', async () => {
+    const metrics = new RuntimeMetrics();
+    const informers = [3, 5].map((n, i) => {
+      const { kube } = client(() => Array.from({ length: n }, (_, j) => widget(`i${i}-${j}`, 1, '1')));
+      return new Informer<Widget>({ client: kube, kind, clock: new ManualClock(), logger: createLogger({ level: 'silent' }), metrics, sliceMs: 0 });
+    });
+    for (const informer of informers) informer.start();
+    await Promise.all(informers.map((informer) => informer.waitForSync()));
+    expect((await metrics.cachedObjects.get()).values.map((v) => [v.labels.kind, v.value])).toEqual([[kind.kind, 8]]);
+    await Promise.all(informers.map((informer) => informer.stop()));
+  });
+
   it('is synced, and resolves waitForSync, only once every object of the first list is delivered', async () => {
     const { kube } = client(() => Array.from({ length: 1_200 }, (_, i) => widget(`w${i}`, 1, '1')));
     const informer = new Informer<Widget>({ client: kube, kind, clock: new ManualClock(), logger: createLogger({ level: 'silent' }), sliceMs: 0 });

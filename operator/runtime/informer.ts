@@ -582,7 +582,7 @@ export class Informer<T extends KubeObject = KubeObject> {
         for (const [key, object] of store) this.indexOne(index, key, object);
       }
     }
-    this.options.metrics?.cachedObjects.set({ kind: this.kind.kind }, this.store.size);
+    this.options.metrics?.setCachedObjects(this.kind.kind, this, this.store.size);
     if (changed.length > 0 || deleted.length > 0) {
       for (const handler of this.handlers) {
         try {
@@ -745,7 +745,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (previous) this.unindex(key, previous);
     this.store.set(key, object);
     for (const index of this.indexes.values()) this.indexOne(index, key, object);
-    this.options.metrics?.cachedObjects.set({ kind: this.kind.kind }, this.store.size);
+    this.options.metrics?.setCachedObjects(this.kind.kind, this, this.store.size);
     if (!previous) {
       for (const handler of this.handlers) this.call(handler, 'add', object);
     } else if (previous.metadata?.resourceVersion !== object.metadata?.resourceVersion) {
@@ -758,7 +758,7 @@ export class Informer<T extends KubeObject = KubeObject> {
     if (!previous) return;
     this.unindex(key, previous);
     this.store.delete(key);
-    this.options.metrics?.cachedObjects.set({ kind: this.kind.kind }, this.store.size);
+    this.options.metrics?.setCachedObjects(this.kind.kind, this, this.store.size);
     for (const handler of this.handlers) this.call(handler, 'delete', object);
   }
 

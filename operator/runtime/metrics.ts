@@ -84,7 +84,19 @@ export class RuntimeMetrics {
     registers: [this.registry],
   });
   readonly relists = new Counter({ name: 'blink_informer_relists_total', help: 'Full lists an informer made, by kind.', labelNames: ['kind'] as const, registers: [this.registry] });
-  readonly cachedObjects = new Gauge({ name: 'blink_informer_cached_objects', help: 'Objects held in an informer cache, by kind.', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly cachedObjects = new Gauge({ name: 'blink_informer_cached_objects', help: 'Objects held in the informer caches, by kind (the sum over the informers of a kind).', labelNames: ['kind'] as const, registers: [this.registry] });
+  /** Each informer's cache size, by kind: several informers may cache one kind (Secrets, by label). */
+  private readonly cachedByInformer = new Map<string, Map<object, number>>();
+
+  /** One informer's cache size: the gauge of its kind shows the sum over that kind's informers, not the last one to report. */
+  setCachedObjects(kind: string, informer: object, size: number): void {
+    let sizes = this.cachedByInformer.get(kind);
+    if (!sizes) this.cachedByInformer.set(kind, (sizes = new Map()));
+    sizes.set(informer, size);
+    let total = 0;
+    for (const n of sizes.values()) total += n;
+    this.cachedObjects.set({ kind }, total);
+  }
 
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
