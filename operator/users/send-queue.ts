@@ -55,6 +55,8 @@ export interface SendQueueOptions {
 export class InvitationSendQueue {
   private readonly concurrency: number;
   private readonly waiting = new Map<string, SendJob>();
+  /** Every job waiting or running, by invitation id: a User pass asks about its own send without a scan of the queue. */
+  private readonly byInvitation = new Map<string, SendJob>();
   private readonly running = new Map<string, SendJob>();
   private readonly idle = new Set<() => void>();
   /** Sends that ended with their outcome written, by invitation id, until the cache shows it (or SEND_SETTLE_MS). */
@@ -79,9 +81,13 @@ export class InvitationSendQueue {
     if (this.stopped) return;
     if (this.waiting.size === 0 && this.running.size === 0) this.lastStartMs = this.now();
     const replaced = this.waiting.get(job.key);
-    if (replaced) this.toldLate.delete(replaced.invitationId);
+    if (replaced) {
+      this.toldLate.delete(replaced.invitationId);
+      this.forget(replaced);
+    }
     this.waiting.delete(job.key);
     this.waiting.set(job.key, job);
+    this.byInvitation.set(job.invitationId, job);
     if (this.options.onLate && !this.ticker) {
       this.ticker = setInterval(() => this.checkLate(), Math.max(100, Math.floor(this.lateAfterMs / 10)));
       this.ticker.unref();
@@ -94,10 +100,16 @@ export class InvitationSendQueue {
    * the queue started no send for that long. False for a send not in this queue (see {@link has}).
    */
   isLate(invitationId: string): boolean {
+    const job = this.byInvitation.get(invitationId);
+    if (!job) return false;
     const now = this.now();
-    for (const [key, job] of this.running) if (job.invitationId === invitationId) return now - (this.startedAt.get(key) ?? now) >= this.lateAfterMs;
-    for (const job of this.waiting.values()) if (job.invitationId === invitationId) return now - this.lastStartMs >= this.lateAfterMs;
-    return false;
+    if (this.running.get(job.key) === job) return now - (this.startedAt.get(job.key) ?? now) >= this.lateAfterMs;
+    return now - this.lastStartMs >= this.lateAfterMs;
+  }
+
+  /** Drops `job` from the index by invitation id, unless a newer job of that id took its place. */
+  private forget(job: SendJob): void {
+    if (this.byInvitation.get(job.invitationId) === job) this.byInvitation.delete(job.invitationId);
   }
 
   /** Tells `onLate` of each send that became late since the last check (the ticker calls it; tests may). */
@@ -119,8 +131,7 @@ export class InvitationSendQueue {
    * an interrupted one (its guarded rewrite would only fail with 409).
    */
   has(invitationId: string): boolean {
-    for (const job of this.waiting.values()) if (job.invitationId === invitationId) return true;
-    for (const job of this.running.values()) if (job.invitationId === invitationId) return true;
+    if (this.byInvitation.has(invitationId)) return true;
     const finishedAt = this.settling.get(invitationId);
     if (finishedAt === undefined) return false;
     if (this.now() - finishedAt < SEND_SETTLE_MS) return true;
@@ -145,6 +156,7 @@ export class InvitationSendQueue {
   /** Starts nothing more (the process stops, or is no longer leader); sends in flight finish. */
   stop(): void {
     this.stopped = true;
+    for (const job of this.waiting.values()) this.forget(job);
     this.waiting.clear();
     this.stopTicker();
   }
@@ -190,6 +202,7 @@ export class InvitationSendQueue {
       this.options.onError?.(job);
     } finally {
       this.running.delete(job.key);
+      this.forget(job);
       this.startedAt.delete(job.key);
       this.toldLate.delete(job.invitationId);
       this.pump();
