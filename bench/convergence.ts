@@ -8,6 +8,13 @@
 //        per cached object, access-API throughput; writes bench/results/scale-<T>x<U>+<S>.{json,md,svg})
 //   --cluster-per-phase: a fresh control plane for each phase (the default with --scale, where one
 //        control plane would hold the three phases' objects at once; --one-cluster turns it off)
+//   --phases min,op,min2: run only these phases (default all three). Each phase run is saved as
+//        bench/results/<result>.phase-<name>.json (with its commit, date and load); a phase not run
+//        is taken from that file when it exists, else reported "not run". At the spec's scale one
+//        phase takes about an hour, so the phases can run in separate invocations.
+// GOMEMLIMIT in the environment reaches etcd, kube-apiserver and kube-controller-manager (Go's soft
+// memory limit: at the spec's scale kube-apiserver would otherwise outgrow a 24-GiB machine); each
+// phase records it.
 //
 // Phases (one control plane, stopped at the end, unless --cluster-per-phase gives each its own), in
 // this order so that neither side always runs on the fuller cluster:
@@ -72,6 +79,9 @@ function flagValue(name: string): number | undefined {
  * phases of 40,000 accounts stored in one control plane).
  */
 const CLUSTER_PER_PHASE = args.includes('--cluster-per-phase') || (SCALE && !args.includes('--one-cluster'));
+/** The phases this invocation runs. */
+const PHASES = (args.includes('--phases') ? (args[args.indexOf('--phases') + 1] ?? '') : 'min,op,min2').split(',').filter(Boolean);
+for (const p of PHASES) if (!['min', 'op', 'min2'].includes(p)) throw new Error(`--phases takes min, op and min2, comma-separated; got "${p}"`);
 const positional = args.find((a, i) => /^\d+$/.test(a) && !args[i - 1]?.startsWith('--'));
 /** Tenants, one namespace each. */
 const TENANTS = flagValue('--tenants') ?? (SCALE ? 100 : 10);
@@ -1001,6 +1011,9 @@ function gitCommit(): string {
   }
 }
 
+/** Thrown when this invocation ran only minimal phases: they are saved, and there is no table to make. */
+class PhasesSaved extends Error {}
+
 const name = `bench-${process.pid}`;
 /** Control planes started and not yet stopped (the hard cap and the end stop them). */
 const openClusters = new Set<string>();
@@ -1060,11 +1073,39 @@ try {
   try {
     const loadBefore = load();
     const commit = gitCommit();
-    const minimal = await inCluster('min', (c) => runMinimal(c.state, c.client, 'min'));
+    const dir = fileURLToPath(new URL('./results/', import.meta.url));
+    await mkdir(dir, { recursive: true });
+    /** Runs one phase and saves it, or (outside --phases) takes the saved one; `undefined` when neither. */
+    const phase = async (label: 'min' | 'op' | 'min2', run: (c: PhaseCluster) => Promise<Record<string, unknown>>): Promise<Record<string, unknown> | undefined> => {
+      const file = join(dir, `${RESULT_NAME}.phase-${label}.json`);
+      if (!PHASES.includes(label)) {
+        try {
+          const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+          say(`${label}: taken from ${file} (commit ${String(saved['commit'])}, ${String(saved['finishedAt'])})`);
+          return saved;
+        } catch {
+          return undefined;
+        }
+      }
+      const startedAt = new Date().toISOString();
+      const phaseLoad = load();
+      const result = { ...(await inCluster(label, run)), commit, startedAt, finishedAt: new Date().toISOString(), loadBefore: phaseLoad, loadAfter: load(), goMemLimit: process.env['GOMEMLIMIT'] ?? null };
+      await writeFile(file, `${JSON.stringify(result)}\n`);
+      return result;
+    };
+    const notRun = (label: string): Record<string, unknown> => ({ phase: label, notRun: true, convergedMs: null, perObject: {}, clusterCpuS: {}, clusterPeakRssMB: {}, curve: [] });
+    const minimal = (await phase('min', (c) => runMinimal(c.state, c.client, 'min'))) ?? notRun('min');
     say(`minimal: ${JSON.stringify({ ...minimal, curve: undefined })}`);
-    const op = await inCluster('op', (c) => runOperator(c.state, c.client));
+    const opOrNone = await phase('op', (c) => runOperator(c.state, c.client));
+    if (opOrNone === undefined) {
+      say('no operator phase run or saved: the minimal phases are saved; run --phases op for the table');
+      const minimal2Only = await phase('min2', (c) => runMinimal(c.state, c.client, 'min2'));
+      if (minimal['timedOut'] || minimal2Only?.['timedOut']) exitCode = 1;
+      throw new PhasesSaved();
+    }
+    const op = opOrNone;
     say(`operator: converged in ${String(op['convergedMs'])} ms`);
-    const minimal2 = await inCluster('min2', (c) => runMinimal(c.state, c.client, 'min2'));
+    const minimal2 = (await phase('min2', (c) => runMinimal(c.state, c.client, 'min2'))) ?? notRun('min2');
     say(`minimal again: ${JSON.stringify({ ...minimal2, curve: undefined })}`);
     const loadAfter = load();
     const ms = (phase: Record<string, unknown>): number | null => (typeof phase['convergedMs'] === 'number' ? phase['convergedMs'] : null);
@@ -1075,7 +1116,8 @@ try {
     const summary = { clusterPerPhase: CLUSTER_PER_PHASE, n: N, users: USERS, serviceAccounts: SAS, objects: USERS + SAS, tenants: TENANTS, inFlight: IN_FLIGHT, commit, loadBefore, loadAfter, emailsCaught: emails, operatorOverMinimal: ratio, operatorOverMinimalAgain: ratio2, minimal, operator: op, minimalAgain: minimal2 };
     const steady = op['steady'] as { idle: { writes: number; cpuS: number }; restart: Record<string, unknown> & { writes: number; readyMs: number; heapBytesPerCachedObject: number | null } };
     process.stdout.write(`${JSON.stringify({ result: SCALE ? 'scale' : 'convergence', n: N, users: USERS, serviceAccounts: SAS, tenants: TENANTS, commit, operatorOverMinimal: ratio, operatorOverMinimalAgain: ratio2, operatorMs: ms(op), minimalMs: ms(minimal), minimalAgainMs: ms(minimal2), emailsCaught: emails, health: op['health'], clusterCpuS: { minimal: minimal['clusterCpuS'], operator: op['clusterCpuS'], minimalAgain: minimal2['clusterCpuS'] }, peakRssMB: op['peakRssMB'], readyMs: op['readyMs'], idleRssMB: op['idleRssMB'], cpuS: op['cpuS'], perObject: op['perObject'], minimalPerObject: minimal['perObject'], operatorCounters: op['operatorCounters'], benchWatches: { minimal: minimal['benchWatches'], minimalAgain: minimal2['benchWatches'] }, steady: { idle: steady.idle, restart: { ...steady.restart, requests: undefined, reconciles: undefined } }, latency: op['latency'], changeLatency: op['changeLatency'], accessApi: op['accessApi'], loadAverage: loadAfter })}\n`);
-    const seconds = (phase: Record<string, unknown>): string => (ms(phase) === null ? 'timed out' : `${((ms(phase) as number) / 1000).toFixed(1)} s`);
+    const seconds = (phase: Record<string, unknown>): string => (phase['notRun'] ? 'not run' : ms(phase) === null ? 'timed out' : `${((ms(phase) as number) / 1000).toFixed(1)} s`);
+    const when = (phase: Record<string, unknown>): string => (phase['notRun'] ? '' : `${String(phase['commit'])}, ${String(phase['startedAt']).slice(0, 16).replace('T', ' ')}, ${(phase['loadBefore'] as number[] | undefined)?.[0] ?? ''} → ${(phase['loadAfter'] as number[] | undefined)?.[0] ?? ''}`);
     const health = op['health'] as { eventLoopLag: { worstIntervalP99Ms: number; maxMs: number }; eventLoopLagProbe: LagProbeSummary; maxQueueDepth: Record<string, number>; watchRestarts: number };
     const cpu = (phase: Record<string, unknown>): string => Object.entries(phase['clusterCpuS'] as Record<string, number>).map(([k, v]) => `${k} ${v} s`).join(', ');
     const rss = (phase: Record<string, unknown>): string => Object.entries(phase['clusterPeakRssMB'] as Record<string, number>).map(([k, v]) => `${k} ${v} MB`).join(', ');
@@ -1087,6 +1129,7 @@ try {
       '',
       '| | minimal | operator | minimal again |',
       '|---|---:|---:|---:|',
+      `| phase run (commit, start UTC, load) | ${when(minimal)} | ${when(op)} | ${when(minimal2)} |`,
       `| time to converge | ${seconds(minimal)} | ${seconds(op)} | ${seconds(minimal2)} |`,
       `| operator / minimal | | ${ratio} / ${ratio2} | |`,
       `| control-plane CPU while converging | ${cpu(minimal)} | ${cpu(op)} | ${cpu(minimal2)} |`,
@@ -1108,8 +1151,6 @@ try {
       ...[...new Set([...Object.keys(minimal['perObject'] as object), ...Object.keys(op['perObject'] as object)])].sort().map((k) => `| ${k} | ${(minimal['perObject'] as Record<string, number>)[k] ?? 0} | ${(op['perObject'] as Record<string, number>)[k] ?? 0} | ${(minimal2['perObject'] as Record<string, number>)[k] ?? 0} |`),
     ].join('\n');
     process.stderr.write(`${table}\n`);
-    const dir = fileURLToPath(new URL('./results/', import.meta.url));
-    await mkdir(dir, { recursive: true });
     await writeFile(join(dir, `${RESULT_NAME}.json`), `${JSON.stringify(summary, null, 2)}\n`);
     if (SCALE) await writeFile(join(dir, `${RESULT_NAME}.md`), `${table}\n`);
     await writeFile(
@@ -1127,8 +1168,10 @@ try {
     if (shared) shared.client.close();
   }
 } catch (error) {
-  say(`failed: ${(error as Error).stack ?? String(error)}`);
-  exitCode = 1;
+  if (!(error instanceof PhasesSaved)) {
+    say(`failed: ${(error as Error).stack ?? String(error)}`);
+    exitCode = 1;
+  }
 } finally {
   await smtp?.close().catch(() => {});
   await stopOpenClusters();
