@@ -137,6 +137,9 @@ function matchesLabels(object: KubeObject, selector: string | undefined): boolea
   if (!selector) return true;
   const labels = object.metadata?.labels ?? {};
   return selector.split(',').every((term) => {
+    // `key!=value`, as kube-apiserver reads it: also true when the label is missing.
+    const unequal = term.indexOf('!=');
+    if (unequal >= 0) return labels[term.slice(0, unequal).trim()] !== term.slice(unequal + 2).trim();
     const [key = '', value] = term.split('=');
     return value === undefined ? key.trim() in labels : labels[key.trim()] === value.trim();
   });

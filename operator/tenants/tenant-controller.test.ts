@@ -4,7 +4,7 @@
 // pass makes, in order, which Events it records, the status it leaves and when it
 // asks to look again.
 import { describe, expect, it } from 'vitest';
-import { ACCOUNT_KINDS, ADOPT_ANNOTATION, CREATED_FOR_ANNOTATION, FINALIZER, TENANT_LABEL } from '../api/index.js';
+import { ACCOUNT_KINDS, ADOPT_ANNOTATION, CREATED_FOR_ANNOTATION, FINALIZER, TENANT_LABEL, USER_LABEL } from '../api/index.js';
 import type { Tenant, TenantStatus, User } from '../api/index.js';
 import type { Cached } from '../context.js';
 import { fakeOperatorContext } from '../context.fixture.js';
@@ -14,8 +14,10 @@ import { seededCache } from '../runtime/fake-cache.js';
 import { FakeKubeWriter } from '../runtime/fake-kube-writer.js';
 import { builtinKinds } from '../runtime/kinds.js';
 import type { KubeObject } from '../runtime/kinds.js';
+import { desiredBinding } from './binding-plan.js';
 import type { RoleBinding } from './binding-plan.js';
-import { ADOPTED_RECHECK_MS, NOT_OPTED_IN_RECHECK_MS, reconcileTenant } from './tenant-controller.js';
+import { bindingSelector } from './binding-controller.js';
+import { ADOPTED_RECHECK_MS, FOREIGN_BINDING_SELECTORS, NOT_OPTED_IN_RECHECK_MS, reconcileTenant } from './tenant-controller.js';
 
 const NS = 'tenant-acme';
 
@@ -108,14 +110,41 @@ describe('reconcileTenant, a whole pass', () => {
       { kind: builtinKinds.roleBinding, object: stranger as KubeObject },
     ]);
     expect(await pass(fake)).toEqual({ requeueAfterMs: ADOPTED_RECHECK_MS });
-    expect(calls(fake)).toEqual(['get Namespace tenant-acme', 'patch Namespace tenant-acme', 'list RoleBinding tenant-acme/', 'patch Tenant acme/status']);
+    expect(calls(fake)).toEqual(['get Namespace tenant-acme', 'patch Namespace tenant-acme', 'list RoleBinding tenant-acme/', 'list RoleBinding tenant-acme/', 'patch Tenant acme/status']);
     expect(events(fake)).toEqual(['Normal NamespaceAdopted', 'Warning UndeclaredRoleBindings']);
     expect(condition(fake, 'UndeclaredAccess')).toBe('True UndeclaredRoleBindings');
     expect(status(fake)?.createdNamespaceUID).toBeUndefined();
-    // The recheck: one list, nothing written, nothing said again.
+    // The recheck: the two lists of what the binding cache does not hold, nothing written, nothing said again.
     expect(await pass(fake)).toEqual({ requeueAfterMs: ADOPTED_RECHECK_MS });
-    expect(calls(fake)).toEqual(['list RoleBinding tenant-acme/']);
+    expect(calls(fake)).toEqual(['list RoleBinding tenant-acme/', 'list RoleBinding tenant-acme/']);
     expect(events(fake)).toEqual([]);
+  });
+
+  it("an adopted namespace's bindings: the operator's-labelled from the cache, every other from the lists; each judged", async () => {
+    const ann = { ...user('ann', 'Active'), metadata: { name: 'ann', namespace: NS, uid: 'user-ann', resourceVersion: '1' } } as Cached<User>;
+    const declared = { ...desiredBinding(ann, 'acme'), metadata: { ...desiredBinding(ann, 'acme').metadata, uid: 'rb-ann', resourceVersion: '4' } } as RoleBinding;
+    const ourLabels = { 'app.kubernetes.io/managed-by': 'blink-accounts-operator', 'app.kubernetes.io/component': 'rbac', [TENANT_LABEL]: 'acme' };
+    const grant = { roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'mallory@elsewhere.example' }] };
+    const bindings = [
+      declared,
+      // Our labels copied onto someone else's grant: in the binding cache, and still reported.
+      { metadata: { name: 'blink-user-ghost', namespace: NS, uid: 'rb-g', resourceVersion: '5', labels: { ...ourLabels, [USER_LABEL]: 'ghost' } }, ...grant },
+      // Our manager, another component: in no cache, found by the second list.
+      { metadata: { name: 'odd-component', namespace: NS, uid: 'rb-o', resourceVersion: '6', labels: { ...ourLabels, 'app.kubernetes.io/component': 'webhook' } }, ...grant },
+      // No labels: found by the first list.
+      { metadata: { name: 'legacy-admin', namespace: NS, uid: 'rb-l', resourceVersion: '7' }, ...grant },
+    ] as RoleBinding[];
+    const fake = new FakeKubeWriter([
+      { kind: ACCOUNT_KINDS.tenant, object: tenant({}, { finalizers: [FINALIZER] }) },
+      { kind: builtinKinds.namespace, object: { metadata: { name: NS, uid: 'ns-uid', resourceVersion: '2', labels: { [TENANT_LABEL]: 'acme' }, annotations: { [ADOPT_ANNOTATION]: 'acme' } } } },
+      ...bindings.map((b) => ({ kind: builtinKinds.roleBinding, object: b as KubeObject })),
+    ]);
+    // What the two lists match: exactly what the cache's selector does not.
+    const listed = await Promise.all(FOREIGN_BINDING_SELECTORS.map(async (labelSelector) => (await fake.list(builtinKinds.roleBinding, { namespace: NS, query: { labelSelector } })).items.map((b) => b.metadata?.name)));
+    expect(listed).toEqual([['legacy-admin'], ['odd-component']]);
+    expect((await fake.list(builtinKinds.roleBinding, { namespace: NS, query: { labelSelector: bindingSelector() } })).items.map((b) => b.metadata?.name)).toEqual(['blink-user-ann', 'blink-user-ghost']);
+    await pass(fake, { users: [ann] });
+    expect(status(fake)?.conditions?.find((c) => c.type === 'UndeclaredAccess')?.message).toContain('3 RoleBinding(s) the tenant did not declare: blink-user-ghost, legacy-admin, odd-component.');
   });
 
   it('deleting a Tenant whose namespace it created (deletionPolicy Delete): the namespace goes, with a uid precondition, then the finalizer', async () => {
@@ -134,18 +163,26 @@ describe('reconcileTenant, a whole pass', () => {
 
   it('deleting a Tenant whose namespace was adopted (deletionPolicy Delete): the namespace is kept, only the operator\'s bindings and labels go', async () => {
     const ours: RoleBinding = {
-      metadata: { name: 'blink-user-ann', namespace: NS, uid: 'rb-2', resourceVersion: '4', labels: { [TENANT_LABEL]: 'acme', 'app.kubernetes.io/managed-by': 'blink-accounts-operator', 'app.kubernetes.io/component': 'rbac' } },
+      metadata: {
+        name: 'blink-user-ann', namespace: NS, uid: 'rb-2', resourceVersion: '4',
+        labels: { [TENANT_LABEL]: 'acme', 'app.kubernetes.io/managed-by': 'blink-accounts-operator', 'app.kubernetes.io/component': 'rbac' },
+        ownerReferences: [{ apiVersion: 'accounts.blinkops.com/v1alpha1', kind: 'User', name: 'ann', uid: 'user-ann', controller: true }],
+      },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'blink-accounts-builder' },
       subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'ann@acme.example' }],
     } as RoleBinding;
+    // The same labels copied onto someone else's binding (no User owns it): not the operator's to delete.
+    const copied = { ...ours, metadata: { ...ours.metadata, name: 'copied-labels', uid: 'rb-3', ownerReferences: [] } } as RoleBinding;
     const fake = new FakeKubeWriter([
       { kind: ACCOUNT_KINDS.tenant, object: tenant({ deletionPolicy: 'Delete' }, { finalizers: [FINALIZER], deletionTimestamp: '2026-06-01T00:00:00Z' }) },
       { kind: builtinKinds.namespace, object: { metadata: { name: NS, uid: 'ns-uid', resourceVersion: '2', labels: { [TENANT_LABEL]: 'acme', team: 'data' } } } },
       { kind: builtinKinds.roleBinding, object: ours as KubeObject },
+      { kind: builtinKinds.roleBinding, object: copied as KubeObject },
     ]);
     await pass(fake);
     expect(calls(fake)).toEqual(['get Namespace tenant-acme', 'delete RoleBinding tenant-acme/blink-user-ann', 'patch Namespace tenant-acme', 'patch Tenant acme']);
     expect(events(fake)).toEqual(['Normal NamespaceReleased']);
     expect(fake.stored(builtinKinds.namespace, undefined, NS)?.metadata?.labels).toEqual({ team: 'data' });
+    expect(fake.stored(builtinKinds.roleBinding, NS, 'copied-labels')).toBeDefined();
   });
 });

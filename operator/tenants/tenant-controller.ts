@@ -6,8 +6,8 @@
 // fetch (cache) → gone: done → finalizer (deleting: namespaceDeletion, pure, then
 // applyNamespaceDeletion) → gather the namespace (cache, else the API: an
 // unlabelled namespace is in no cache) → plan (planNamespace, pure) → act
-// (applyNamespacePlan, tenant-act.ts: one write per change) → adopted namespace: list its
-// RoleBindings (live: the binding cache holds only ours) → status (tenantStatus,
+// (applyNamespacePlan, tenant-act.ts: one write per change) → adopted namespace: its
+// RoleBindings (ours from the binding cache, the others listed live: they are in no cache) → status (tenantStatus,
 // pure, written only when it differs).
 import type { ServiceAccount, Tenant, TenantStatus, User } from '../api/index.js';
 import type { ReconcileContext } from '../runtime/controller.js';
@@ -19,12 +19,13 @@ import type { KubeObject } from '../runtime/kinds.js';
 import type { KubeWriter } from '../runtime/kube-writer.js';
 import { finalizerStep, writeStatus } from '../runtime/status-writer.js';
 import { specLabelsOrPhaseChanged, specOrLabelsChanged } from '../runtime/controller.js';
-import { ACCOUNT_KINDS, FINALIZER, SHARD_LABEL, TENANT_LABEL } from '../api/index.js';
+import { ACCOUNT_KINDS, COMPONENT_LABEL, FINALIZER, MANAGED_BY, SHARD_LABEL, TENANT_LABEL } from '../api/index.js';
 import type { OperatorContext } from '../context.js';
 import { createdForTenant, namespaceDeletion } from '../policy/index.js';
 import type { TenantIdentity } from '../policy/index.js';
 import type { ConditionInput } from '../runtime/conditions.js';
 import { bindingSelector } from './binding-controller.js';
+import { RBAC_COMPONENT } from './binding-plan.js';
 import type { RoleBinding } from './binding-plan.js';
 import { NAMESPACE_REASONS, planNamespace } from './namespace-plan.js';
 import { applyNamespaceDeletion, applyNamespacePlan, reportUndeclaredAccess } from './tenant-act.js';
@@ -114,12 +115,10 @@ export async function reconcileTenant(ctx: OperatorContext, own: TenantCaches, k
   const adopted = outcome.ready && !createdForTenant(live, tenantIdentity(tenant));
   let undeclaredAccess: ConditionInput | undefined;
   if (adopted) {
-    const list = await rctx.client.list<RoleBinding>(builtinKinds.roleBinding, { namespace, signal: rctx.signal }).catch((error: unknown) => {
-      throw new Error(`Listing the RoleBindings of namespace "${namespace}" failed`, { cause: error });
-    });
+    const all = await namespaceBindings(rctx, own.bindings, namespace);
     // The users are read after the list: a binding made for a User in the meantime finds it.
     const users = ctx.caches.users.byIndex('namespace', namespace) as (User & KubeObject)[];
-    undeclaredAccess = undeclaredAccessCondition(namespace, undeclaredBindings(list.items, key, users, tenant), tenant.metadata?.generation);
+    undeclaredAccess = undeclaredAccessCondition(namespace, undeclaredBindings(all, key, users, tenant), tenant.metadata?.generation);
     await reportUndeclaredAccess(rctx, tenant, undeclaredAccess);
   }
 
@@ -139,6 +138,36 @@ export async function reconcileTenant(ctx: OperatorContext, own: TenantCaches, k
   if (plan.action === 'refuse' && plan.reason === NAMESPACE_REASONS.notOptedIn) return { requeueAfterMs: NOT_OPTED_IN_RECHECK_MS };
   const recheck = [adopted ? ADOPTED_RECHECK_MS : undefined, provider?.recheckMs].filter((ms): ms is number => ms !== undefined);
   return recheck.length > 0 ? { requeueAfterMs: Math.min(...recheck) } : undefined;
+}
+
+/**
+ * Label selectors that together match exactly the RoleBindings the binding cache's selector
+ * (bindingSelector: managed-by the operator and component rbac) does not: `!=` also matches a
+ * binding without the label.
+ */
+export const FOREIGN_BINDING_SELECTORS = [
+  `app.kubernetes.io/managed-by!=${MANAGED_BY}`,
+  `app.kubernetes.io/managed-by=${MANAGED_BY},${COMPONENT_LABEL}!=${RBAC_COMPONENT}`,
+] as const;
+
+/**
+ * Every RoleBinding of `namespace`: those with the operator's labels from the binding cache (one
+ * per User, thousands in a large tenant), the rest listed live, the only ones in no cache. Two
+ * lists that carry the few bindings the operator did not make, instead of one that carries every
+ * binding on every Tenant pass (at 20,000 accounts that list was most of kube-apiserver's extra
+ * CPU). A binding with the operator's labels made by someone else is in the cache too, and judged
+ * like any other; one made a moment ago is judged on the next pass, as a later binding always was.
+ */
+async function namespaceBindings(rctx: ReconcileContext, bindings: Informer<RoleBinding>, namespace: string): Promise<RoleBinding[]> {
+  const foreign = await Promise.all(
+    FOREIGN_BINDING_SELECTORS.map((labelSelector) =>
+      rctx.client.list<RoleBinding>(builtinKinds.roleBinding, { namespace, query: { labelSelector }, signal: rctx.signal }).catch((error: unknown) => {
+        throw new Error(`Listing the RoleBindings of namespace "${namespace}" failed`, { cause: error });
+      }),
+    ),
+  );
+  const ours = bindings.byIndex('namespace', namespace).filter((b) => b.metadata?.labels?.['app.kubernetes.io/managed-by'] === MANAGED_BY && b.metadata.labels[COMPONENT_LABEL] === RBAC_COMPONENT);
+  return [...ours, ...foreign.flatMap((list) => list.items)];
 }
 
 async function readNamespace(client: KubeWriter, name: string): Promise<KubeObject | undefined> {
@@ -161,6 +190,14 @@ async function finalizeTenant(ctx: OperatorContext, bindings: Informer<RoleBindi
   const observed = await readNamespace(rctx.client, namespace);
   const decision = namespaceDeletion(tenant.spec?.deletionPolicy, tenantIdentity(tenant), observed);
   const name = tenant.metadata?.name ?? '';
-  const ours = bindings.byIndex('namespace', namespace).filter((b) => b.metadata?.labels?.[TENANT_LABEL] === name);
+  // The bindings the operator made for the tenant's Users: its labels and a User as controlling
+  // owner. Labels alone can be copied onto someone else's binding, which release must not delete.
+  const ours = bindings.byIndex('namespace', namespace).filter((b) => b.metadata?.labels?.[TENANT_LABEL] === name && ownedByAUser(b));
   await applyNamespaceDeletion(rctx, tenant, namespace, decision, { observed, bindings: ours.map((b) => b.metadata?.name ?? '') });
+}
+
+/** True when a User is the binding's only owner and its controller, as on every binding the operator makes. */
+function ownedByAUser(binding: RoleBinding): boolean {
+  const owners = binding.metadata?.ownerReferences ?? [];
+  return owners.length === 1 && owners[0]?.kind === 'User' && owners[0].controller === true;
 }

@@ -5,7 +5,7 @@
 // under the same name does not count), and otherwise removes only what the
 // operator made; RoleBindings an adopted namespace brings along are reported.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNT_KINDS, ADOPT_ANNOTATION, CREATED_FOR_ANNOTATION, SHARD_LABEL, TENANT_LABEL } from '../../operator/api/index.js';
+import { ACCOUNT_KINDS, ADOPT_ANNOTATION, CREATED_FOR_ANNOTATION, SHARD_LABEL, TENANT_LABEL, USER_LABEL } from '../../operator/api/index.js';
 import type { RunningOperator } from '../../operator/operator.js';
 import { builtinKinds } from '../../operator/runtime/kinds.js';
 import type { KubeObject } from '../../operator/runtime/kinds.js';
@@ -134,12 +134,20 @@ describe('tenant namespaces: adoption and deletion', () => {
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
       subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'eve@evil.example' }],
     } as KubeObject);
+    // So is one that copies the operator's labels (the operator finds those in its binding cache,
+    // not in the live list), naming a User that does not exist.
+    await client.create(builtinKinds.roleBinding, {
+      metadata: { name: 'blink-user-eve', namespace: ns, labels: { 'app.kubernetes.io/managed-by': 'blink-accounts-operator', 'app.kubernetes.io/component': 'rbac', [TENANT_LABEL]: name, [USER_LABEL]: 'eve' } },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'eve@evil.example' }],
+    } as KubeObject);
+    await new Promise((resolve) => setTimeout(resolve, 500));
     await client.patch(ACCOUNT_KINDS.tenant, undefined, name, { metadata: { annotations: { poke: '2' } } });
     const both = await eventually(async () => {
       const t = await getTenant(name);
-      return condition(t, 'UndeclaredAccess')?.message.includes('late-grant') ? t : undefined;
-    }, 15_000, 'late-grant to be reported');
-    expect(condition(both, 'UndeclaredAccess')?.message).toContain('2 RoleBinding(s) the tenant did not declare: late-grant, payments-admins');
+      return condition(t, 'UndeclaredAccess')?.message.includes('blink-user-eve') && condition(t, 'UndeclaredAccess')?.message.includes('late-grant') ? t : undefined;
+    }, 15_000, 'late-grant and blink-user-eve to be reported');
+    expect(condition(both, 'UndeclaredAccess')?.message).toContain('3 RoleBinding(s) the tenant did not declare: blink-user-eve, late-grant, payments-admins');
     expect(condition(both, 'Ready')?.status).toBe('True');
     const twice = await eventually(async () => {
       const all = await notes();
@@ -156,6 +164,8 @@ describe('tenant namespaces: adoption and deletion', () => {
     await expect(client.get(builtinKinds.roleBinding, ns, 'blink-user-ann')).rejects.toMatchObject({ code: 404 });
     expect(await client.get(builtinKinds.roleBinding, ns, 'payments-admins')).toMatchObject({ metadata: { name: 'payments-admins' } });
     expect(await client.get(builtinKinds.roleBinding, ns, 'late-grant')).toMatchObject({ metadata: { name: 'late-grant' } });
+    // The copy of the operator's labels was not the operator's to delete.
+    expect(await client.get(builtinKinds.roleBinding, ns, 'blink-user-eve')).toMatchObject({ metadata: { name: 'blink-user-eve' } });
     expect((await events(name, 'NamespaceReleased'))[0]?.note).toContain('the operator did not create it for this tenant');
   });
 
