@@ -13,8 +13,8 @@
 //        is taken from that file when it exists, else reported "not run". At the spec's scale one
 //        phase takes about an hour, so the phases can run in separate invocations.
 // GOMEMLIMIT in the environment reaches etcd, kube-apiserver and kube-controller-manager (Go's soft
-// memory limit: at the spec's scale kube-apiserver would otherwise outgrow a 24-GiB machine); each
-// phase records it.
+// memory limit: at the spec's scale kube-apiserver would otherwise outgrow a 24-GiB machine); with
+// --scale it defaults to half the machine's memory. Each phase records it.
 //
 // Phases (one control plane, stopped at the end, unless --cluster-per-phase gives each its own), in
 // this order so that neither side always runs on the fuller cluster:
@@ -41,7 +41,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -79,6 +79,7 @@ function flagValue(name: string): number | undefined {
  * phases of 40,000 accounts stored in one control plane).
  */
 const CLUSTER_PER_PHASE = args.includes('--cluster-per-phase') || (SCALE && !args.includes('--one-cluster'));
+if (SCALE) process.env['GOMEMLIMIT'] ??= `${Math.floor(totalmem() / 2 / 2 ** 30)}GiB`;
 /** The phases this invocation runs. */
 const PHASES = (args.includes('--phases') ? (args[args.indexOf('--phases') + 1] ?? '') : 'min,op,min2').split(',').filter(Boolean);
 for (const p of PHASES) if (!['min', 'op', 'min2'].includes(p)) throw new Error(`--phases takes min, op and min2, comma-separated; got "${p}"`);
