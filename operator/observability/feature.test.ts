@@ -6,7 +6,7 @@ import { pendingRecord } from '../invitations/invitation-record.fixture.js';
 import { secretFromRecord } from '../invitations/invitation-record.js';
 import type { SecretObject } from '../invitations/invitation-record.js';
 import { ManualClock } from '../runtime/clock.js';
-import { figuresCounter } from './feature.js';
+import { FIGURES_SHARED_COST_FACTOR, figuresCounter } from './feature.js';
 
 const KEY = Buffer.alloc(32, 7);
 const user = (namespace: string, name: string, phase: string): Cached<User> =>
@@ -61,5 +61,26 @@ describe('figuresCounter', () => {
     clock.advance(1_000);
     expect((await figures()).get('acme')?.invitations.pending).toBe(1);
     expect(reads.n).toBe(2 * decodes);
+  });
+
+  it('shares a costly count for 20 times its CPU time, so counting a large cluster on every scrape cannot take the operator over', async () => {
+    const clock = new ManualClock(Date.parse('2026-01-05T00:00:00Z'));
+    const { ctx } = await fakeOperatorContext({ ...seed, clock });
+    // Reading acme's records costs 80 ms of CPU: a count of at least 80 ms, shared for at least 1.6 s.
+    const figures = figuresCounter(ctx, {
+      byIndex: (_index, namespace) => {
+        const until = performance.now() + (namespace === 'tenant-acme' ? 80 : 0);
+        while (performance.now() < until);
+        return [];
+      },
+    });
+    const first = figures();
+    await first;
+    clock.advance(1_500);
+    expect(figures()).toBe(first); // a 1-s window would have counted again
+    clock.advance(FIGURES_SHARED_COST_FACTOR * 1_000); // far past 20 × any cost this count can have had
+    const second = figures();
+    expect(second).not.toBe(first);
+    expect((await second).get('acme')?.users).toEqual({ Invited: 1, Active: 1, Inactive: 0 });
   });
 });
