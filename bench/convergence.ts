@@ -8,8 +8,8 @@
 //        per cached object, access-API throughput; writes bench/results/scale-<T>x<U>+<S>.{json,md,svg})
 //   --cluster-per-phase: a fresh control plane for each phase (the default with --scale, where one
 //        control plane would hold the three phases' objects at once; --one-cluster turns it off)
-//   --phases min,op,min2: run only these phases (default all three). Each phase run is saved as
-//        bench/results/<result>.phase-<name>.json (with its commit, date and load); a phase not run
+//   --phases min,op,min2: run only these phases (default all three). Each phase run (with --scale
+//        or --phases) is saved as bench/results/<result>.phase-<name>.json (commit, date, load); a phase not run
 //        is taken from that file when it exists, else reported "not run". At the spec's scale one
 //        phase takes about an hour, so the phases can run in separate invocations.
 // GOMEMLIMIT in the environment reaches etcd, kube-apiserver and kube-controller-manager (Go's soft
@@ -80,6 +80,8 @@ function flagValue(name: string): number | undefined {
  */
 const CLUSTER_PER_PHASE = args.includes('--cluster-per-phase') || (SCALE && !args.includes('--one-cluster'));
 if (SCALE) process.env['GOMEMLIMIT'] ??= `${Math.floor(totalmem() / 2 / 2 ** 30)}GiB`;
+/** Each phase is saved (for a later --phases run) under --scale or --phases only: an ordinary run leaves only its result files. */
+const SAVE_PHASES = SCALE || args.includes('--phases');
 /** The phases this invocation runs. */
 const PHASES = (args.includes('--phases') ? (args[args.indexOf('--phases') + 1] ?? '') : 'min,op,min2').split(',').filter(Boolean);
 for (const p of PHASES) if (!['min', 'op', 'min2'].includes(p)) throw new Error(`--phases takes min, op and min2, comma-separated; got "${p}"`);
@@ -1091,7 +1093,7 @@ try {
       const startedAt = new Date().toISOString();
       const phaseLoad = load();
       const result = { ...(await inCluster(label, run)), commit, startedAt, finishedAt: new Date().toISOString(), loadBefore: phaseLoad, loadAfter: load(), goMemLimit: process.env['GOMEMLIMIT'] ?? null };
-      await writeFile(file, `${JSON.stringify(result)}\n`);
+      if (SAVE_PHASES) await writeFile(file, `${JSON.stringify(result)}\n`);
       return result;
     };
     const notRun = (label: string): Record<string, unknown> => ({ phase: label, notRun: true, convergedMs: null, perObject: {}, clusterCpuS: {}, clusterPeakRssMB: {}, curve: [] });
