@@ -22,8 +22,8 @@ export const FIGURES_SHARED_COST_FACTOR = 20;
 
 /**
  * The figures of every tenant, counted when a scrape asks (and shared by the scrapes of the next
- * second, or longer when the count is costly: see {@link FIGURES_SHARED_COST_FACTOR}). The count yields to the event loop after each tenant, so a scrape never holds the loop for
- * all tenants at once; an invitation record is decoded once per version of its Secret (the informer
+ * second, or longer when the count is costly: see {@link FIGURES_SHARED_COST_FACTOR}). The count
+ * yields to the event loop after each tenant, so a scrape never holds the loop for all tenants at once; an invitation record is decoded once per version of its Secret (the informer
  * replaces a changed Secret's object), so a scrape decodes only what changed since the last one.
  */
 export function figuresCounter(ctx: Pick<OperatorContext, 'caches' | 'tenants' | 'clock'>, records: Pick<Informer<SecretObject>, 'byIndex'>): () => Promise<Map<string, TenantFigures>> {
